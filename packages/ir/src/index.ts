@@ -1,0 +1,17 @@
+/**
+ * @edgeq/ir — the QGraph contract: types, validation, (de)serialisation, quantisation
+ * math, derived op parameters and the integer reference interpreter.
+ */
+
+export * from './qgraph.js';
+export * from './errors.js';
+export * from './shapes.js';
+export * from './quant-math.js';
+export * from './constants.js';
+export * from './op-params.js';
+export * from './validate.js';
+export * from './io.js';
+export * from './builder.js';
+export * from './interpreter.js';
+export * from './reference-models.js';
+export * as kernels from './kernels.js';

@@ -1,0 +1,145 @@
+/**
+ * The integer reference interpreter ("simulation"): runs a validated QGraph on int8 (or,
+ * through QUANTIZE, float32) inputs and returns its outputs, and on request every
+ * intermediate tensor for per-layer debugging. It is the host twin of the generated C.
+ */
+
+import type { OpDef, QGraph } from './qgraph.js';
+import { constantData, type TensorData } from './constants.js';
+import { deriveOpParams, type OpParams } from './op-params.js';
+import { validateQGraph } from './validate.js';
+import { numElements } from './shapes.js';
+import { dequantizeInt, quantizeFloat } from './quant-math.js';
+import * as k from './kernels.js';
+
+/** What a run returns: graph outputs in order, and (when asked) every tensor by index. */
+export interface RunResult {
+  outputs: TensorData[];
+  /** Every activation tensor computed, by tensor index (only with `keepIntermediates`). */
+  intermediates?: Map<number, TensorData>;
+}
+
+export interface RunOptions {
+  keepIntermediates?: boolean;
+}
+
+interface PreparedOp {
+  op: OpDef;
+  params: OpParams;
+  consts: TensorData[];
+}
+
+const hwc = (shape: number[]): k.Hwc => ({ h: shape[1], w: shape[2], c: shape[3] });
+
+/** A QGraph prepared for repeated execution (parameters derived, constants decoded once). */
+export class Interpreter {
+  readonly graph: QGraph;
+  private readonly prepared: PreparedOp[];
+
+  constructor(graph: QGraph, opts: { validate?: boolean } = {}) {
+    if (opts.validate !== false) validateQGraph(graph);
+    this.graph = graph;
+    this.prepared = graph.ops.map((op) => ({
+      op,
+      params: deriveOpParams(graph, op),
+      consts: op.inputs.slice(1).map((i) => (graph.tensors[i].buffer ? constantData(graph, i) : new Int8Array(0))),
+    }));
+  }
+
+  /** Run once. `inputs[k]` feeds `graph.inputs[k]`: Int8Array, or Float32Array for a float input. */
+  run(inputs: TensorData[], opts: RunOptions = {}): RunResult {
+    const g = this.graph;
+    if (inputs.length !== g.inputs.length) throw new Error(`${g.name}: expected ${g.inputs.length} inputs, got ${inputs.length}`);
+    const values = new Map<number, TensorData>();
+    g.inputs.forEach((t, i) => {
+      const def = g.tensors[t];
+      const n = numElements(def.shape);
+      const given = inputs[i];
+      const okType = def.dtype === 'float32' ? given instanceof Float32Array : given instanceof Int8Array;
+      if (!okType || given.length !== n) {
+        throw new Error(`${g.name}: input ${i} (${def.name}) must be ${def.dtype} with ${n} elements, got ${given.constructor.name}(${given.length})`);
+      }
+      values.set(t, given);
+    });
+    for (const p of this.prepared) values.set(p.op.outputs[0], this.execute(p, values));
+    const outputs = g.outputs.map((t) => values.get(t)!);
+    if (!opts.keepIntermediates) return { outputs };
+    return { outputs, intermediates: values };
+  }
+
+  private execute(p: PreparedOp, values: Map<number, TensorData>): TensorData {
+    const g = this.graph;
+    const { op, params } = p;
+    const scheme = g.quantization;
+    const inT = g.tensors[op.inputs[0]];
+    const outT = g.tensors[op.outputs[0]];
+    const x = values.get(op.inputs[0])!;
+    const y = outT.dtype === 'float32' ? new Float32Array(numElements(outT.shape)) : new Int8Array(numElements(outT.shape));
+    const xi = x as Int8Array;
+    const yi = y as Int8Array;
+    switch (op.type) {
+      case 'CONV_2D': {
+        const o = op.options;
+        const w = g.tensors[op.inputs[1]].shape;
+        k.conv2d(xi, hwc(inT.shape), p.consts[0] as Int8Array, w[1], w[2], p.consts[1] as Int32Array, yi, hwc(outT.shape),
+          o.strideH, o.strideW, o.dilationH, o.dilationW, params as never, scheme);
+        break;
+      }
+      case 'DEPTHWISE_CONV_2D': {
+        const o = op.options;
+        const w = g.tensors[op.inputs[1]].shape;
+        k.depthwiseConv2d(xi, hwc(inT.shape), p.consts[0] as Int8Array, w[1], w[2], o.depthMultiplier, p.consts[1] as Int32Array,
+          yi, hwc(outT.shape), o.strideH, o.strideW, o.dilationH, o.dilationW, params as never, scheme);
+        break;
+      }
+      case 'FULLY_CONNECTED':
+        k.fullyConnected(xi, p.consts[0] as Int8Array, p.consts[1] as Int32Array, yi, params as never, scheme);
+        break;
+      case 'ADD':
+        k.add(xi, values.get(op.inputs[1]) as Int8Array, yi, params as never, scheme);
+        break;
+      case 'AVERAGE_POOL_2D':
+      case 'MAX_POOL_2D': {
+        const o = op.options;
+        k.pool2d(op.type === 'AVERAGE_POOL_2D', xi, hwc(inT.shape), yi, hwc(outT.shape), o.filterH, o.filterW, o.strideH, o.strideW, params as never);
+        break;
+      }
+      case 'MEAN':
+        k.meanHw(xi, hwc(inT.shape), yi, params as never, scheme);
+        break;
+      case 'RESHAPE':
+        yi.set(xi);
+        break;
+      case 'PAD':
+        k.pad(xi, hwc(inT.shape), yi, hwc(outT.shape), op.options.paddings, (params as { padValue: number }).padValue);
+        break;
+      case 'CONCATENATION': {
+        const ins = op.inputs.map((t) => g.tensors[t]);
+        k.concatChannels(op.inputs.map((t) => values.get(t) as Int8Array), ins.map((t) => t.shape[3]),
+          inT.shape[1] * inT.shape[2], yi, params as never, scheme);
+        break;
+      }
+      case 'SOFTMAX':
+        k.softmax(xi, inT.shape[inT.shape.length - 1], yi, params as never);
+        break;
+      case 'QUANTIZE': {
+        const { scale, zeroPoint } = params as { scale: number; zeroPoint: number };
+        const xf = x as Float32Array;
+        for (let i = 0; i < xf.length; i++) yi[i] = quantizeFloat(xf[i], scale, zeroPoint);
+        break;
+      }
+      case 'DEQUANTIZE': {
+        const { scale, zeroPoint } = params as { scale: number; zeroPoint: number };
+        const yf = y as Float32Array;
+        for (let i = 0; i < xi.length; i++) yf[i] = dequantizeInt(xi[i], scale, zeroPoint);
+        break;
+      }
+    }
+    return y;
+  }
+}
+
+/** Convenience: run a graph once. */
+export function runQGraph(g: QGraph, inputs: TensorData[], opts: RunOptions = {}): RunResult {
+  return new Interpreter(g).run(inputs, opts);
+}

@@ -1,0 +1,81 @@
+/**
+ * QGraph (de)serialisation: `<name>.qgraph.json` (the document) beside
+ * `<name>.qgraph.bin` (the constant blob). Loading validates everything; saving writes
+ * each file to a temporary name first and renames, so nothing half-written is left.
+ */
+
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { QGraph, QGraphDoc } from './qgraph.js';
+import { QGraphError } from './errors.js';
+import { validateQGraph } from './validate.js';
+
+/** The document part of a graph, as it is written to JSON. */
+export function qgraphDoc(g: QGraph): QGraphDoc {
+  const { blob: _blob, ...doc } = g;
+  return { ...doc, blobByteLength: g.blob.length };
+}
+
+/** Build a QGraph from its parsed JSON document and blob, validating it. */
+export function parseQGraph(doc: unknown, blob: Uint8Array, source = 'qgraph'): QGraph {
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
+    throw new QGraphError(source, 'not a QGraph document (expected a JSON object)');
+  }
+  const g = { ...(doc as QGraphDoc), blob } as QGraph;
+  try {
+    validateQGraph(g);
+  } catch (e) {
+    if (e instanceof QGraphError) throw new QGraphError(`${source}: ${e.where}`, e.message.slice(e.where.length + 2));
+    throw e;
+  }
+  return g;
+}
+
+/** The blob path that belongs to a QGraph JSON path. */
+export function blobPathFor(jsonPath: string): string {
+  return jsonPath.endsWith('.json') ? jsonPath.slice(0, -'.json'.length) + '.bin' : jsonPath + '.bin';
+}
+
+/** Read and validate `<x>.qgraph.json` + `<x>.qgraph.bin`. */
+export async function loadQGraph(jsonPath: string): Promise<QGraph> {
+  let text: string;
+  try {
+    text = await fs.readFile(jsonPath, 'utf8');
+  } catch (e) {
+    throw new QGraphError(jsonPath, `cannot read QGraph document: ${(e as Error).message}`);
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new QGraphError(jsonPath, `not valid JSON: ${(e as Error).message}`);
+  }
+  const binPath = blobPathFor(jsonPath);
+  let blob: Uint8Array;
+  try {
+    blob = new Uint8Array(await fs.readFile(binPath));
+  } catch (e) {
+    throw new QGraphError(binPath, `cannot read QGraph blob: ${(e as Error).message}`);
+  }
+  return parseQGraph(doc, blob, jsonPath);
+}
+
+/** Write a file atomically: temporary sibling, then rename. */
+export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  try {
+    await fs.writeFile(tmp, data);
+    await fs.rename(tmp, file);
+  } catch (e) {
+    await fs.rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** Validate, then write `<x>.qgraph.json` and its blob. */
+export async function saveQGraph(g: QGraph, jsonPath: string): Promise<void> {
+  validateQGraph(g);
+  await writeFileAtomic(blobPathFor(jsonPath), g.blob);
+  await writeFileAtomic(jsonPath, JSON.stringify(qgraphDoc(g), null, 1) + '\n');
+}

@@ -1,0 +1,256 @@
+/**
+ * Reference integer kernels of the interpreter (the host "simulation"). Each function is
+ * the TypeScript twin of one C kernel in packages/runtime-c and follows
+ * docs/quantization-spec.md to the bit. Written for speed as well as clarity: inputs are
+ * offset by their zero point once, inner loops run over contiguous channels.
+ */
+
+import type { QuantScheme } from './qgraph.js';
+import type {
+  AddParams,
+  ConcatParams,
+  ConvLikeParams,
+  MeanParams,
+  PoolParams,
+  Requant,
+  SoftmaxParams,
+} from './op-params.js';
+import { requantize } from './op-params.js';
+import { mbqmDouble, mbqmSingle, pow2Shift, roundDivAway, saturateInt32 } from './quant-math.js';
+
+/** NHWC dims of a batch-1 tensor. */
+export interface Hwc {
+  h: number;
+  w: number;
+  c: number;
+}
+
+type RequantFn = (x: number, m: number, s: number) => number;
+function requantFn(scheme: QuantScheme): RequantFn {
+  if (scheme.scales === 'pow2') return (x, _m, s) => pow2Shift(x, s);
+  return scheme.rounding === 'single' ? mbqmSingle : mbqmDouble;
+}
+
+function offsetInput(x: Int8Array, zp: number): Int32Array {
+  const out = new Int32Array(x.length);
+  for (let i = 0; i < x.length; i++) out[i] = x[i] - zp;
+  return out;
+}
+
+function channelRq(rq: Requant, c: number): number {
+  return rq.multiplier.length === 1 ? 0 : c;
+}
+
+/** CONV_2D, NHWC input, OHWI filter, per-channel requantisation. */
+export function conv2d(
+  x: Int8Array, xd: Hwc, w: Int8Array, kh: number, kw: number, bias: Int32Array,
+  y: Int8Array, yd: Hwc, strideH: number, strideW: number, dilH: number, dilW: number,
+  p: ConvLikeParams, scheme: QuantScheme,
+): void {
+  const xo = offsetInput(x, p.inZp);
+  const rq = requantFn(scheme);
+  const cin = xd.c;
+  const cout = yd.c;
+  const taps = kh * kw * cin;
+  const acc = new Float64Array(cout);
+  for (let oy = 0; oy < yd.h; oy++) {
+    for (let ox = 0; ox < yd.w; ox++) {
+      for (let co = 0; co < cout; co++) acc[co] = bias[co];
+      for (let ky = 0; ky < kh; ky++) {
+        const iy = oy * strideH - p.padTop + ky * dilH;
+        if (iy < 0 || iy >= xd.h) continue;
+        for (let kx = 0; kx < kw; kx++) {
+          const ix = ox * strideW - p.padLeft + kx * dilW;
+          if (ix < 0 || ix >= xd.w) continue;
+          const xBase = (iy * xd.w + ix) * cin;
+          const wTap = (ky * kw + kx) * cin;
+          for (let co = 0; co < cout; co++) {
+            const wBase = co * taps + wTap;
+            let s = 0;
+            for (let ci = 0; ci < cin; ci++) s += xo[xBase + ci] * w[wBase + ci];
+            acc[co] += s;
+          }
+        }
+      }
+      const yBase = (oy * yd.w + ox) * cout;
+      for (let co = 0; co < cout; co++) {
+        const c = channelRq(p.requant, co);
+        let v = rq(acc[co], p.requant.multiplier[c], p.requant.shift[c]) + p.outZp;
+        v = v < p.actMin ? p.actMin : v > p.actMax ? p.actMax : v;
+        y[yBase + co] = v;
+      }
+    }
+  }
+}
+
+/** DEPTHWISE_CONV_2D, filter [1, kh, kw, cin·mult], output channel = ci·mult + m. */
+export function depthwiseConv2d(
+  x: Int8Array, xd: Hwc, w: Int8Array, kh: number, kw: number, mult: number, bias: Int32Array,
+  y: Int8Array, yd: Hwc, strideH: number, strideW: number, dilH: number, dilW: number,
+  p: ConvLikeParams, scheme: QuantScheme,
+): void {
+  const xo = offsetInput(x, p.inZp);
+  const rq = requantFn(scheme);
+  const cin = xd.c;
+  const cout = yd.c;
+  const acc = new Float64Array(cout);
+  for (let oy = 0; oy < yd.h; oy++) {
+    for (let ox = 0; ox < yd.w; ox++) {
+      for (let co = 0; co < cout; co++) acc[co] = bias[co];
+      for (let ky = 0; ky < kh; ky++) {
+        const iy = oy * strideH - p.padTop + ky * dilH;
+        if (iy < 0 || iy >= xd.h) continue;
+        for (let kx = 0; kx < kw; kx++) {
+          const ix = ox * strideW - p.padLeft + kx * dilW;
+          if (ix < 0 || ix >= xd.w) continue;
+          const xBase = (iy * xd.w + ix) * cin;
+          const wBase = (ky * kw + kx) * cout;
+          if (mult === 1) {
+            for (let c = 0; c < cout; c++) acc[c] += xo[xBase + c] * w[wBase + c];
+          } else {
+            for (let ci = 0; ci < cin; ci++) {
+              const xv = xo[xBase + ci];
+              for (let m = 0; m < mult; m++) acc[ci * mult + m] += xv * w[wBase + ci * mult + m];
+            }
+          }
+        }
+      }
+      const yBase = (oy * yd.w + ox) * cout;
+      for (let co = 0; co < cout; co++) {
+        const c = channelRq(p.requant, co);
+        let v = rq(acc[co], p.requant.multiplier[c], p.requant.shift[c]) + p.outZp;
+        v = v < p.actMin ? p.actMin : v > p.actMax ? p.actMax : v;
+        y[yBase + co] = v;
+      }
+    }
+  }
+}
+
+/** FULLY_CONNECTED: weights [out, in]. */
+export function fullyConnected(
+  x: Int8Array, w: Int8Array, bias: Int32Array, y: Int8Array, p: ConvLikeParams, scheme: QuantScheme,
+): void {
+  const rq = requantFn(scheme);
+  const n = x.length;
+  const xo = offsetInput(x, p.inZp);
+  for (let co = 0; co < y.length; co++) {
+    let s = bias[co];
+    const base = co * n;
+    for (let i = 0; i < n; i++) s += xo[i] * w[base + i];
+    const c = channelRq(p.requant, co);
+    let v = rq(s, p.requant.multiplier[c], p.requant.shift[c]) + p.outZp;
+    v = v < p.actMin ? p.actMin : v > p.actMax ? p.actMax : v;
+    y[co] = v;
+  }
+}
+
+/** ADD: TFLite Micro's method (fixed) or aligned shifts (pow2). */
+export function add(a: Int8Array, b: Int8Array, y: Int8Array, p: AddParams, scheme: QuantScheme): void {
+  const rq = requantFn(scheme);
+  const lsh = 2 ** p.leftShift;
+  for (let i = 0; i < y.length; i++) {
+    const va = rq((a[i] - p.in1Zp) * lsh, p.in1.multiplier[0], p.in1.shift[0]);
+    const vb = rq((b[i] - p.in2Zp) * lsh, p.in2.multiplier[0], p.in2.shift[0]);
+    let v = rq(saturateInt32(va + vb), p.out.multiplier[0], p.out.shift[0]) + p.outZp;
+    v = v < p.actMin ? p.actMin : v > p.actMax ? p.actMax : v;
+    y[i] = v;
+  }
+}
+
+/** AVERAGE_POOL_2D / MAX_POOL_2D over the valid (unpadded) part of each window. */
+export function pool2d(
+  isAverage: boolean, x: Int8Array, xd: Hwc, y: Int8Array, yd: Hwc,
+  fh: number, fw: number, sh: number, sw: number, p: PoolParams,
+): void {
+  const c = xd.c;
+  for (let oy = 0; oy < yd.h; oy++) {
+    const y0 = Math.max(0, oy * sh - p.padTop);
+    const y1 = Math.min(xd.h, oy * sh - p.padTop + fh);
+    for (let ox = 0; ox < yd.w; ox++) {
+      const x0 = Math.max(0, ox * sw - p.padLeft);
+      const x1 = Math.min(xd.w, ox * sw - p.padLeft + fw);
+      const count = (y1 - y0) * (x1 - x0);
+      for (let ch = 0; ch < c; ch++) {
+        let acc = isAverage ? 0 : -128;
+        for (let iy = y0; iy < y1; iy++) {
+          for (let ix = x0; ix < x1; ix++) {
+            const v = x[(iy * xd.w + ix) * c + ch];
+            if (isAverage) acc += v;
+            else if (v > acc) acc = v;
+          }
+        }
+        let v = isAverage ? roundDivAway(acc, count) : acc;
+        v = v < p.actMin ? p.actMin : v > p.actMax ? p.actMax : v;
+        y[(oy * yd.w + ox) * c + ch] = v;
+      }
+    }
+  }
+}
+
+/** MEAN over H and W (global average pool), with requantisation to the output scale. */
+export function meanHw(x: Int8Array, xd: Hwc, y: Int8Array, p: MeanParams, scheme: QuantScheme): void {
+  const n = xd.h * xd.w;
+  for (let ch = 0; ch < xd.c; ch++) {
+    let acc = 0;
+    for (let i = 0; i < n; i++) acc += x[i * xd.c + ch] - p.inZp;
+    let v: number;
+    if (scheme.scales === 'pow2') {
+      const k = p.pow2Exp;
+      v = k >= 0 ? roundDivAway(acc * 2 ** k, p.count) : roundDivAway(acc, p.count * 2 ** -k);
+    } else {
+      v = requantize(acc, p.requant, 0, scheme);
+    }
+    v += p.outZp;
+    y[ch] = v < -128 ? -128 : v > 127 ? 127 : v;
+  }
+}
+
+/** CONCATENATION on the channel axis, each input requantised to the output scale. */
+export function concatChannels(
+  xs: Int8Array[], cs: number[], pixels: number, y: Int8Array, p: ConcatParams, scheme: QuantScheme,
+): void {
+  const cOut = cs.reduce((s, c) => s + c, 0);
+  let cOff = 0;
+  xs.forEach((x, k) => {
+    const rq = p.requants[k];
+    const zp = p.inZps[k];
+    const ck = cs[k];
+    for (let px = 0; px < pixels; px++) {
+      for (let ch = 0; ch < ck; ch++) {
+        let v = requantize(x[px * ck + ch] - zp, rq, 0, scheme) + p.outZp;
+        v = v < p.actMin ? p.actMin : v > p.actMax ? p.actMax : v;
+        y[px * cOut + cOff + ch] = v;
+      }
+    }
+    cOff += ck;
+  });
+}
+
+/** PAD with the input zero point. paddings: [before, after] per NHWC dim. */
+export function pad(x: Int8Array, xd: Hwc, y: Int8Array, yd: Hwc, paddings: [number, number][], value: number): void {
+  y.fill(value);
+  const [pt, pl, pc] = [paddings[1][0], paddings[2][0], paddings[3][0]];
+  for (let iy = 0; iy < xd.h; iy++) {
+    for (let ix = 0; ix < xd.w; ix++) {
+      const src = (iy * xd.w + ix) * xd.c;
+      const dst = ((iy + pt) * yd.w + ix + pl) * yd.c + pc;
+      y.set(x.subarray(src, src + xd.c), dst);
+    }
+  }
+}
+
+/** SOFTMAX over the last axis: exponent table lookup, exact integer normalisation. */
+export function softmax(x: Int8Array, classes: number, y: Int8Array, p: SoftmaxParams): void {
+  for (let row = 0; row < x.length / classes; row++) {
+    const base = row * classes;
+    let max = -128;
+    for (let i = 0; i < classes; i++) max = Math.max(max, x[base + i]);
+    let sum = 0;
+    for (let i = 0; i < classes; i++) sum += p.expTable[max - x[base + i]];
+    const half = Math.floor(sum / 2);
+    for (let i = 0; i < classes; i++) {
+      const q = Math.floor((p.expTable[max - x[base + i]] * 256 + half) / sum) - 128;
+      y[base + i] = q > 127 ? 127 : q;
+    }
+  }
+}

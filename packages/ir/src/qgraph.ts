@@ -1,0 +1,174 @@
+/**
+ * QGraph types: the quantized graph, the single contract between the training side
+ * (qat.freeze, .tflite import) and the device side (interpreter, codegen, harness).
+ *
+ * A QGraph is a JSON document (this shape) plus one binary blob holding constant
+ * tensor data. Ops are listed in topological order; tensors are referenced by index.
+ * Layouts follow TFLite so that .tflite interop is a relabelling, not a transpose:
+ * activations NHWC, CONV_2D filters OHWI, DEPTHWISE_CONV_2D filters 1HW(C·M),
+ * FULLY_CONNECTED weights [out, in].
+ */
+
+/** Format tag written in every QGraph document. */
+export const QGRAPH_FORMAT = 'edgeq.qgraph';
+/** Current document version; the loader refuses others. */
+export const QGRAPH_VERSION = 1;
+
+/** Element types a QGraph tensor may hold. */
+export type DType = 'int8' | 'int32' | 'float32';
+
+/**
+ * Affine quantisation: real = (q − zeroPoint) · scale.
+ * Per-tensor when `scale` has one entry; per-channel along `axis` otherwise.
+ */
+export interface QuantParams {
+  scale: number[];
+  zeroPoint: number[];
+  /** Channel axis for per-channel parameters (required when scale.length > 1). */
+  axis?: number;
+}
+
+/** Where a constant tensor's bytes live in the graph blob (little endian). */
+export interface BufferRef {
+  offset: number;
+  byteLength: number;
+}
+
+/** One tensor of the graph: an activation (no buffer) or a constant (buffer set). */
+export interface TensorDef {
+  name: string;
+  shape: number[];
+  dtype: DType;
+  quant?: QuantParams;
+  buffer?: BufferRef;
+}
+
+/** Fused activation, realised in integer code only as the output clamp range. */
+export type FusedActivation = 'NONE' | 'RELU' | 'RELU6';
+/** TFLite padding: SAME pads the extra row/column at the bottom/right. */
+export type Padding = 'SAME' | 'VALID';
+
+export interface ConvOptions {
+  strideH: number;
+  strideW: number;
+  dilationH: number;
+  dilationW: number;
+  padding: Padding;
+  activation: FusedActivation;
+}
+export interface DepthwiseOptions extends ConvOptions {
+  depthMultiplier: number;
+}
+export interface FullyConnectedOptions {
+  activation: FusedActivation;
+}
+export interface PoolOptions {
+  filterH: number;
+  filterW: number;
+  strideH: number;
+  strideW: number;
+  padding: Padding;
+  activation: FusedActivation;
+}
+export interface AddOptions {
+  activation: FusedActivation;
+}
+export interface MeanOptions {
+  /** Reduced axes; only [1, 2] (H and W of NHWC) is supported. */
+  axes: number[];
+  keepDims: boolean;
+}
+export interface PadOptions {
+  /** [before, after] for each of the 4 NHWC dimensions. */
+  paddings: [number, number][];
+}
+export interface ConcatOptions {
+  /** Concatenation axis; only the channel axis (3, or −1) is supported. */
+  axis: number;
+  activation: FusedActivation;
+}
+export interface SoftmaxOptions {
+  beta: number;
+}
+export type EmptyOptions = Record<string, never>;
+
+/** Op type → its options record. */
+export interface OpOptionsMap {
+  CONV_2D: ConvOptions;
+  DEPTHWISE_CONV_2D: DepthwiseOptions;
+  FULLY_CONNECTED: FullyConnectedOptions;
+  ADD: AddOptions;
+  AVERAGE_POOL_2D: PoolOptions;
+  MAX_POOL_2D: PoolOptions;
+  MEAN: MeanOptions;
+  RESHAPE: EmptyOptions;
+  PAD: PadOptions;
+  CONCATENATION: ConcatOptions;
+  SOFTMAX: SoftmaxOptions;
+  QUANTIZE: EmptyOptions;
+  DEQUANTIZE: EmptyOptions;
+}
+export type OpType = keyof OpOptionsMap;
+
+/** Every op type the integer core implements, with the op version this QGraph version defines. */
+export const OP_VERSIONS: Readonly<Record<OpType, number>> = {
+  CONV_2D: 1,
+  DEPTHWISE_CONV_2D: 1,
+  FULLY_CONNECTED: 1,
+  ADD: 1,
+  AVERAGE_POOL_2D: 1,
+  MAX_POOL_2D: 1,
+  MEAN: 1,
+  RESHAPE: 1,
+  PAD: 1,
+  CONCATENATION: 1,
+  SOFTMAX: 1,
+  QUANTIZE: 1,
+  DEQUANTIZE: 1,
+};
+
+/** One op: inputs/outputs are tensor indices. */
+export interface OpDefOf<T extends OpType> {
+  type: T;
+  version: number;
+  name: string;
+  inputs: number[];
+  outputs: number[];
+  options: OpOptionsMap[T];
+}
+export type OpDef = { [T in OpType]: OpDefOf<T> }[OpType];
+
+/**
+ * How real multipliers become integer arithmetic (docs/quantization-spec.md):
+ * - `fixed`: Q31 multiplier + shift, rounding `tflm` (double rounding, TFLite Micro /
+ *   CMSIS-NN default) or `single` (TFLite's single-rounding variant);
+ * - `pow2`: every scale is 2^-n, requantisation is one rounding shift.
+ */
+export type ScaleMode = 'fixed' | 'pow2';
+export type RoundingMode = 'tflm' | 'single';
+
+export interface QuantScheme {
+  scales: ScaleMode;
+  rounding: RoundingMode;
+}
+
+/** The JSON part of a QGraph. */
+export interface QGraphDoc {
+  format: typeof QGRAPH_FORMAT;
+  version: number;
+  name: string;
+  quantization: QuantScheme;
+  tensors: TensorDef[];
+  inputs: number[];
+  outputs: number[];
+  ops: OpDef[];
+  /** Blob length in bytes, checked against the binary part on load. */
+  blobByteLength: number;
+  /** Free-form provenance (training run, source file); never interpreted. */
+  metadata?: Record<string, unknown>;
+}
+
+/** A loaded QGraph: the document plus its constant blob. */
+export interface QGraph extends QGraphDoc {
+  blob: Uint8Array;
+}

@@ -1,0 +1,204 @@
+/**
+ * Quantisation arithmetic shared by the interpreter and the code generator: turning real
+ * multipliers into (Q31 multiplier, shift) pairs as TFLite does, the requantisation
+ * primitives of docs/quantization-spec.md, and activation clamp ranges.
+ *
+ * Every 64-bit product is computed exactly: doubles are exact only to 2^53, so products
+ * of two int32 values are split into 16-bit halves (see mulRoundShift). The C runtime
+ * (packages/runtime-c/src/edgeq_requant.h) implements the same functions with int64.
+ */
+
+import type { FusedActivation } from './qgraph.js';
+
+export const INT32_MIN = -2147483648;
+export const INT32_MAX = 2147483647;
+const TWO_16 = 65536;
+
+/** Round half away from zero (C's `round`/`lround`, TFLite's TfLiteRound). */
+export function roundHalfAway(x: number): number {
+  return x < 0 ? -Math.floor(-x + 0.5) : Math.floor(x + 0.5);
+}
+
+/** Clamp to [lo, hi]. */
+export function clamp(x: number, lo: number, hi: number): number {
+  return x < lo ? lo : x > hi ? hi : x;
+}
+
+/** Saturate a (mathematically exact) integer to int32. */
+export function saturateInt32(x: number): number {
+  return x < INT32_MIN ? INT32_MIN : x > INT32_MAX ? INT32_MAX : x;
+}
+
+const frexpView = new DataView(new ArrayBuffer(8));
+
+/**
+ * C's frexp for finite doubles: x = q · 2^e with |q| in [0.5, 1), exactly.
+ * Returns [q, e]; frexp(0) = [0, 0].
+ */
+export function frexp(x: number): [number, number] {
+  if (x === 0 || !Number.isFinite(x)) return [x, 0];
+  frexpView.setFloat64(0, x);
+  const hi = frexpView.getUint32(0);
+  let biased = (hi >>> 20) & 0x7ff;
+  let extra = 0;
+  if (biased === 0) {
+    // Subnormal: scale into the normal range first.
+    x *= 2 ** 64;
+    extra = -64;
+    frexpView.setFloat64(0, x);
+    biased = (frexpView.getUint32(0) >>> 20) & 0x7ff;
+  }
+  const e = biased - 1022;
+  // Replace the exponent field with 1022 (value in [0.5, 1)).
+  const hiNow = frexpView.getUint32(0);
+  frexpView.setUint32(0, (hiNow & 0x800fffff) | (1022 << 20));
+  return [frexpView.getFloat64(0), e + extra];
+}
+
+/** A real multiplier as TFLite stores it: real ≈ multiplier · 2^(shift − 31). */
+export interface QuantizedMultiplier {
+  /** Q31 multiplier in [2^30, 2^31 − 1], or 0. */
+  multiplier: number;
+  /** Power-of-two exponent; positive means a left shift. */
+  shift: number;
+}
+
+/**
+ * TFLite's QuantizeMultiplier: frexp, round half away from zero to Q31, renormalise
+ * 2^31, flush exponents below −31 to zero. `single` additionally clamps shift to ≤ 30
+ * as TFLite does under TFLITE_SINGLE_ROUNDING.
+ */
+export function quantizeMultiplier(real: number, single = false): QuantizedMultiplier {
+  if (!(real >= 0) || !Number.isFinite(real)) {
+    throw new RangeError(`quantizeMultiplier: multiplier must be finite and ≥ 0, got ${real}`);
+  }
+  if (real === 0) return { multiplier: 0, shift: 0 };
+  let [q, shift] = frexp(real);
+  let qFixed = roundHalfAway(q * 2 ** 31);
+  if (qFixed === 2 ** 31) {
+    qFixed /= 2;
+    shift += 1;
+  }
+  if (shift < -31) return { multiplier: 0, shift: 0 };
+  if (single && shift > 30) return { multiplier: INT32_MAX, shift: 30 };
+  return { multiplier: qFixed, shift };
+}
+
+/**
+ * floor((a · b + 2^(r−1)) / 2^r) computed exactly, for int32 `a`, 0 ≤ b < 2^31 and
+ * 1 ≤ r ≤ 62: one round-half-up right shift of the full 64-bit product.
+ * The result may exceed int32 for small r; callers saturate.
+ */
+export function mulRoundShift(a: number, b: number, r: number): number {
+  const bh = Math.floor(b / TWO_16);
+  const bl = b - bh * TWO_16;
+  const p1 = a * bh; // |p1| < 2^46, exact
+  const p2 = a * bl; // |p2| < 2^47, exact
+  if (r <= 16) {
+    // a·b = p1·2^16 + p2; p1·2^(16−r) is exact and the tail fits easily.
+    return p1 * 2 ** (16 - r) + Math.floor((p2 + 2 ** (r - 1)) / 2 ** r);
+  }
+  const rr = r - 16;
+  const pow = 2 ** rr;
+  const q1 = Math.floor(p1 / pow);
+  const r1 = p1 - q1 * pow; // in [0, 2^rr)
+  const qy = Math.floor(p2 / TWO_16); // the low 16 bits of p2 never reach the result
+  return q1 + Math.floor((r1 + qy + pow / 2) / pow);
+}
+
+/**
+ * TFLite's SaturatingRoundingDoublingHighMul: round-half-up of a·b / 2^31. The only
+ * saturating case (both INT32_MIN) cannot occur since b is a non-negative multiplier.
+ */
+export function srdhm(a: number, b: number): number {
+  return mulRoundShift(a, b, 31);
+}
+
+/** gemmlowp's RoundingDivideByPOT: x / 2^e rounded half away from zero, 0 ≤ e ≤ 31. */
+export function roundingDivideByPOT(x: number, e: number): number {
+  if (e === 0) return x;
+  const p = 2 ** e;
+  const q = Math.floor(x / p);
+  const rem = x - q * p; // in [0, p)
+  const threshold = Math.floor((p - 1) / 2) + (x < 0 ? 1 : 0);
+  return q + (rem > threshold ? 1 : 0);
+}
+
+/**
+ * MultiplyByQuantizedMultiplier, double rounding (TFLite Micro / CMSIS-NN default):
+ * saturate(x · 2^left) → SRDHM → RoundingDivideByPOT(right).
+ */
+export function mbqmDouble(x: number, multiplier: number, shift: number): number {
+  const left = shift > 0 ? shift : 0;
+  const right = shift > 0 ? 0 : -shift;
+  const shifted = left > 0 ? saturateInt32(x * 2 ** left) : x;
+  return roundingDivideByPOT(srdhm(shifted, multiplier), right);
+}
+
+/**
+ * MultiplyByQuantizedMultiplier, single rounding (TFLITE_SINGLE_ROUNDING):
+ * saturate((x · m + 2^(30−shift)) >> (31 − shift)), shift in [−31, 30].
+ */
+export function mbqmSingle(x: number, multiplier: number, shift: number): number {
+  return saturateInt32(mulRoundShift(x, multiplier, 31 - shift));
+}
+
+/**
+ * Power-of-two requantisation: x · 2^shift. A left shift saturates; a right shift rounds
+ * half up (one arithmetic shift with a rounding bias).
+ */
+export function pow2Shift(x: number, shift: number): number {
+  if (shift >= 0) return saturateInt32(x * 2 ** shift);
+  const p = 2 ** -shift;
+  return Math.floor((x + p / 2) / p);
+}
+
+/** Exponent n with 2^n === x, or undefined when x is not an exact power of two. */
+export function exactLog2(x: number): number | undefined {
+  if (!(x > 0) || !Number.isFinite(x)) return undefined;
+  const [q, e] = frexp(x);
+  return q === 0.5 ? e - 1 : undefined;
+}
+
+/** Integer division rounded half away from zero (TFLite's average-pool rounding). */
+export function roundDivAway(num: number, den: number): number {
+  const half = Math.floor(den / 2);
+  const v = num >= 0 ? num + half : num - half;
+  return Math.trunc(v / den);
+}
+
+/**
+ * TFLite's CalculateActivationRangeQuantized for int8: the clamp range of a fused
+ * activation, with real bounds quantised in float32 and rounded half away from zero.
+ */
+export function activationRange(
+  act: FusedActivation,
+  scale: number,
+  zeroPoint: number,
+): [number, number] {
+  const quantize = (f: number) => zeroPoint + roundHalfAway(Math.fround(f / Math.fround(scale)));
+  switch (act) {
+    case 'NONE':
+      return [-128, 127];
+    case 'RELU':
+      return [Math.max(-128, quantize(0)), 127];
+    case 'RELU6':
+      return [Math.max(-128, quantize(0)), Math.min(127, quantize(6))];
+  }
+}
+
+/**
+ * Float → int8 as QUANTIZE computes it at the graph boundary, in float32:
+ * q = clamp(round_half_away(x · f32(1/scale)) + zp).
+ */
+export function quantizeFloat(x: number, scale: number, zeroPoint: number): number {
+  const inv = Math.fround(1 / Math.fround(scale));
+  const v = Math.fround(Math.fround(x) * inv);
+  if (Number.isNaN(v)) return clamp(zeroPoint, -128, 127);
+  return clamp(roundHalfAway(v) + zeroPoint, -128, 127);
+}
+
+/** int8 → float as DEQUANTIZE computes it, in float32: f32((q − zp) · scale). */
+export function dequantizeInt(q: number, scale: number, zeroPoint: number): number {
+  return Math.fround((q - zeroPoint) * Math.fround(scale));
+}

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# The README's main command (`npm run demo`): installs what is missing, then runs the end-to-end demo.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/bootstrap.sh
+npx tsx examples/host-parity/run.ts "$@"
