@@ -257,7 +257,13 @@ export class EdgeqModel {
   private observe(i: number, y: tf.Tensor, p: Pass): void {
     if (!p.observe) return;
     if (p.collect && p.collectIdx?.has(i)) p.collect.set(i, y);
-    p.observed.set(i, tf.keep(tf.stack([tf.min(y), tf.max(y)])));
+    const mm = tf.keep(tf.stack([tf.min(y), tf.max(y)]));
+    p.observed.set(i, mm);
+    if (p.quantize && !this.ranges[i]) {
+      // First quantised step without a recorded range: start from this batch's range.
+      const [lo, hi] = mm.dataSync();
+      this.ranges[i] = { min: lo, max: hi };
+    }
   }
 
   /**
