@@ -92,11 +92,11 @@ async function throughput(backend: string, train: q.ImageSet): Promise<void> {
     const segmentSteps = 20;
     const steps = (segments + 1) * segmentSteps; // first segment is warm-up
     const f = q.EdgeqModel.fromLayersModel(q.buildReferenceTfModel(name, 1));
-    const fr = q.train(f, train, { epochs: 1, learningRate: 1e-3, maxSteps: steps, segmentSteps });
+    const fr = await q.train(f, train, { epochs: 1, learningRate: 1e-3, maxSteps: steps, segmentSteps });
     const qm = q.prepare(f, { schedule: { recordSteps: 0, freezeBnStep: 1e9, freezeRangesStep: 1e9 } });
-    const qr = q.train(qm, train, { epochs: 1, learningRate: 1e-4, maxSteps: steps, segmentSteps });
+    const qr = await q.train(qm, train, { epochs: 1, learningRate: 1e-4, maxSteps: steps, segmentSteps });
     const qp = q.prepare(f, { scales: 'pow2', schedule: { recordSteps: 0, freezeBnStep: 1e9, freezeRangesStep: 1e9 } });
-    const pr = q.train(qp, train, { epochs: 1, learningRate: 1e-4, maxSteps: steps, segmentSteps });
+    const pr = await q.train(qp, train, { epochs: 1, learningRate: 1e-4, maxSteps: steps, segmentSteps });
     const fl = median(fr.segmentRates.slice(1));
     const qa = median(qr.segmentRates.slice(1));
     const p2 = median(pr.segmentRates.slice(1));
@@ -121,26 +121,26 @@ async function accuracy(backend: string, train: q.ImageSet, test: q.ImageSet): P
     for (const name of models) {
       console.log(`== ${name} seed ${seed}`);
       const m = q.EdgeqModel.fromLayersModel(q.buildReferenceTfModel(name, seed));
-      q.train(m, train, { epochs: floatEpochs, learningRate: 1e-3, batchSize, seed, onProgress: progress(`float ${floatEpochs} epochs`) });
+      await q.train(m, train, { epochs: floatEpochs, learningRate: 1e-3, batchSize, seed, onProgress: progress(`float ${floatEpochs} epochs`) });
       const base = m.clone(); // the 5-epoch float weights QAT starts from
-      q.train(m, train, { epochs: 1, learningRate: 1e-4, batchSize, seed, epochOffset: floatEpochs, onProgress: progress('float +1 epoch') });
+      await q.train(m, train, { epochs: 1, learningRate: 1e-4, batchSize, seed, epochOffset: floatEpochs, onProgress: progress('float +1 epoch') });
       const ep = `${floatEpochs}+1`;
-      record({ model: name, variant: 'float', accuracy: q.evaluateModel(m, test).accuracy, epochs: ep, seed }, backend);
+      record({ model: name, variant: 'float', accuracy: (await q.evaluateModel(m, test)).accuracy, epochs: ep, seed }, backend);
       const ptq: [string, q.CalibrateOptions][] = [
         ['PTQ per-tensor', { perChannel: false, scales: 'fixed' }],
         ['PTQ per-channel', { perChannel: true, scales: 'fixed' }],
         ['PTQ power-of-two', { perChannel: true, scales: 'pow2' }],
       ];
       for (const [variant, o] of ptq) {
-        const c = q.calibrate(m, calib, { ...o, method: 'minmax' });
-        const acc = q.evaluateInt8(q.freeze(c), test, { onProgress: progress(`int8 eval ${variant}`) }).accuracy;
+        const c = await q.calibrate(m, calib, { ...o, method: 'minmax' });
+        const acc = (await q.evaluateInt8(q.freeze(c), test, { onProgress: progress(`int8 eval ${variant}`) })).accuracy;
         record({ model: name, variant, accuracy: acc, epochs: ep, seed }, backend);
         c.dispose();
       }
       for (const [variant, scales] of [['QAT fixed per-channel', 'fixed'], ['QAT power-of-two', 'pow2']] as const) {
         const qm = q.prepare(base, { scales, perChannel: true, schedule: qatSchedule });
-        q.train(qm, train, { epochs: 1, learningRate: 1e-4, batchSize, seed, epochOffset: floatEpochs, onProgress: progress(variant) });
-        const acc = q.evaluateInt8(q.freeze(qm), test, { onProgress: progress(`int8 eval ${variant}`) }).accuracy;
+        await q.train(qm, train, { epochs: 1, learningRate: 1e-4, batchSize, seed, epochOffset: floatEpochs, onProgress: progress(variant) });
+        const acc = (await q.evaluateInt8(q.freeze(qm), test, { onProgress: progress(`int8 eval ${variant}`) })).accuracy;
         record({ model: name, variant, accuracy: acc, epochs: `${floatEpochs}+1 QAT`, seed }, backend);
         qm.dispose();
       }

@@ -74,12 +74,18 @@ function activation(x: tf.SymbolicTensor, act: ActName | undefined, name: string
   return tf.layers.reLU({ maxValue: act === 'relu6' ? 6 : undefined, name: `${name}_${act}` }).apply(x) as tf.SymbolicTensor;
 }
 
+/** Options of {@link buildModel}. */
+export interface BuildOptions {
+  /** BatchNormalization momentum of the moving statistics (default 0.99, Keras'). */
+  bnMomentum?: number;
+}
+
 /**
- * Build the float tfjs layers model of a spec, with seeded Glorot/He initialisers so the
+ * Build the float tfjs layers model of a spec, with seeded Glorot initialisers so the
  * same seed gives the same initial weights.
  * @throws QatError naming the spec entry at fault
  */
-export function buildModel(spec: ArchSpec, seed = 1): tf.LayersModel {
+export function buildModel(spec: ArchSpec, seed = 1, opts: BuildOptions = {}): tf.LayersModel {
   let k = 0;
   const init = () => tf.initializers.glorotUniform({ seed: subSeed(seed, k++) });
   const input = tf.input({ shape: spec.input, name: 'input' });
@@ -93,7 +99,7 @@ export function buildModel(spec: ArchSpec, seed = 1): tf.LayersModel {
       ? tf.layers.conv2d({ ...common, filters, kernelInitializer: init() })
       : tf.layers.depthwiseConv2d({ ...common, depthMultiplier: multiplier, depthwiseInitializer: init() })
     ).apply(x) as tf.SymbolicTensor;
-    if (bn) y = tf.layers.batchNormalization({ name: `${name}_bn`, momentum: 0.99, epsilon: 1e-3 }).apply(y) as tf.SymbolicTensor;
+    if (bn) y = tf.layers.batchNormalization({ name: `${name}_bn`, momentum: opts.bnMomentum ?? 0.99, epsilon: 1e-3 }).apply(y) as tf.SymbolicTensor;
     return activation(y, act, name);
   };
   spec.layers.forEach((l, i) => {
@@ -141,8 +147,8 @@ export function buildModel(spec: ArchSpec, seed = 1): tf.LayersModel {
 }
 
 /** Build a reference model (dscnn | mbv2mini) as a float tfjs layers model. */
-export function buildReferenceTfModel(name: string, seed = 1): tf.LayersModel {
+export function buildReferenceTfModel(name: string, seed = 1, opts: BuildOptions = {}): tf.LayersModel {
   const spec = REFERENCE_SPECS[name];
   if (!spec) throw new QatError('model', `unknown reference model ${JSON.stringify(name)} (available: ${Object.keys(REFERENCE_SPECS).join(', ')})`);
-  return buildModel(spec, seed);
+  return buildModel(spec, seed, opts);
 }

@@ -10,7 +10,7 @@ import type { ScaleMode, RoundingMode } from '@edgeq/ir';
 import { batches, type ImageSet } from './dataset.js';
 import { EdgeqModel, type Range } from './model.js';
 import { activationQuant, ACT_QMAX, ACT_QMIN } from './quant-params.js';
-import type { ProgressFn } from './train.js';
+import { yielder, type ProgressFn } from './train.js';
 import { QatError } from './errors.js';
 
 export type CalibrationMethod = 'minmax' | 'percentile' | 'mse';
@@ -78,7 +78,7 @@ export function mseRange(hist: Float64Array, lo: number, hi: number, mode: Scale
  * Calibrate a float model for post-training quantisation. Returns a quantised copy
  * (freeze() exports it); the float model is left unchanged.
  */
-export function calibrate(model: EdgeqModel, data: ImageSet, opts: CalibrateOptions = {}): EdgeqModel {
+export async function calibrate(model: EdgeqModel, data: ImageSet, opts: CalibrateOptions = {}): Promise<EdgeqModel> {
   if (data.count === 0) throw new QatError('calibration data', 'is empty');
   const method = opts.method ?? 'minmax';
   if (!['minmax', 'percentile', 'mse'].includes(method)) {
@@ -92,6 +92,7 @@ export function calibrate(model: EdgeqModel, data: ImageSet, opts: CalibrateOpti
   const passes = method === 'minmax' ? 1 : 2;
   const total = passes * data.count;
   let done = 0;
+  const pause = yielder();
   const toTensor = (x: Float32Array, n: number) => tf.tensor4d(x, [n, data.height, data.width, data.channels]);
   const mm = new Map<number, Range>();
   for (const b of batches(data, bs)) {
@@ -104,6 +105,7 @@ export function calibrate(model: EdgeqModel, data: ImageSet, opts: CalibrateOpti
     }
     done += b.size;
     opts.onProgress?.(done, total);
+    await pause();
   }
   for (const [i, r] of mm) {
     if (!Number.isFinite(r.min) || !Number.isFinite(r.max)) {
@@ -125,6 +127,7 @@ export function calibrate(model: EdgeqModel, data: ImageSet, opts: CalibrateOpti
       }
       done += b.size;
       opts.onProgress?.(done, total);
+      await pause();
     }
     for (const i of idx) {
       const r = mm.get(i)!;

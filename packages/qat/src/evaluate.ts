@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Interpreter, quantizeFloat, type QGraph } from '@edgeq/ir';
 import { batches, type ImageSet } from './dataset.js';
 import type { EdgeqModel } from './model.js';
-import type { ProgressFn } from './train.js';
+import { yielder, type ProgressFn } from './train.js';
 import { QatError } from './errors.js';
 
 export interface EvalResult {
@@ -27,12 +27,16 @@ function argmax(v: ArrayLike<number>, off: number, n: number): number {
 
 /**
  * Run every image of `data` through the QGraph in the integer interpreter and count
- * top-1 hits (first maximal class on ties, as an argmax on the device would).
+ * top-1 hits. When the graph ends in SOFTMAX, the class is the argmax of the int8 logits
+ * feeding it (softmax is monotonic, but its 1/256 output grid can tie the two best
+ * classes); otherwise the argmax of the output. Ties go to the first class.
  */
-export function evaluateInt8(graph: QGraph, data: ImageSet, opts: { onProgress?: ProgressFn } = {}): EvalResult {
+export async function evaluateInt8(graph: QGraph, data: ImageSet, opts: { onProgress?: ProgressFn } = {}): Promise<EvalResult> {
   const interp = new Interpreter(graph);
   const inT = graph.tensors[graph.inputs[0]];
-  const outT = graph.tensors[graph.outputs[0]];
+  const lastOp = graph.ops[graph.ops.length - 1];
+  const scored = lastOp.type === 'SOFTMAX' && lastOp.outputs[0] === graph.outputs[0] ? lastOp.inputs[0] : graph.outputs[0];
+  const outT = graph.tensors[scored];
   const classes = outT.shape[outT.shape.length - 1];
   const { scale, zeroPoint } = { scale: inT.quant!.scale[0], zeroPoint: inT.quant!.zeroPoint[0] };
   const px = data.height * data.width * data.channels;
@@ -43,25 +47,29 @@ export function evaluateInt8(graph: QGraph, data: ImageSet, opts: { onProgress?:
   const xq = new Int8Array(px);
   let correct = 0;
   let done = 0;
+  const pause = yielder();
   for (const b of batches(data, 100)) {
     for (let k = 0; k < b.size; k++) {
       for (let i = 0; i < px; i++) xq[i] = quantizeFloat(b.x[k * px + i], scale, zeroPoint);
-      const y = interp.run([xq]).outputs[0] as Int8Array;
+      const run = interp.run([xq], { keepIntermediates: scored !== graph.outputs[0] });
+      const y = (scored === graph.outputs[0] ? run.outputs[0] : run.intermediates!.get(scored)) as Int8Array;
       const p = argmax(y, 0, classes);
       predictions[done] = p;
       if (p === b.labels[k]) correct++;
       done++;
     }
     opts.onProgress?.(done, data.count);
+    await pause();
   }
   return { accuracy: correct / data.count, correct, count: data.count, predictions };
 }
 
 /** Top-1 of the model's own forward pass (float, or fake-quant after prepare/calibrate). */
-export function evaluateModel(model: EdgeqModel, data: ImageSet, opts: { batchSize?: number; onProgress?: ProgressFn } = {}): EvalResult {
+export async function evaluateModel(model: EdgeqModel, data: ImageSet, opts: { batchSize?: number; onProgress?: ProgressFn } = {}): Promise<EvalResult> {
   const predictions = new Int32Array(data.count);
   let correct = 0;
   let done = 0;
+  const pause = yielder();
   for (const b of batches(data, opts.batchSize ?? 250)) {
     const logits = tf.tidy(() => model.predictLogits(tf.tensor4d(b.x, [b.size, data.height, data.width, data.channels])));
     const v = logits.dataSync();
@@ -74,6 +82,7 @@ export function evaluateModel(model: EdgeqModel, data: ImageSet, opts: { batchSi
       done++;
     }
     opts.onProgress?.(done, data.count);
+    await pause();
   }
   return { accuracy: correct / data.count, correct, count: data.count, predictions };
 }

@@ -19,6 +19,7 @@ import { fakeQuant } from './fake-quant.js';
 import { activationQuant, weightScales, ACT_QMAX, ACT_QMIN, W_QMAX, type ActQuant } from './quant-params.js';
 import { convertModel, disposeNet, hasOwnQuantizer, type ConvNode, type Net, type NetNode } from './net.js';
 import { QatError } from './errors.js';
+import { addSim, meanSim, requantSim } from './requant-sim.js';
 
 /** When QAT starts quantising and freezes things (in optimizer steps, counted from prepare()). */
 export interface QatSchedule {
@@ -181,12 +182,22 @@ export class EdgeqModel {
     return { training: false, quantize: this.phase === 'quant' && !observe, observe, bnFrozen: true, bnUpdates: [], observed: new Map() };
   }
 
-  /** Per-channel (last axis) fake-quant of a folded weight tensor laid out [..., channels]. */
-  private quantWeights(w: tf.Tensor): tf.Tensor {
+  /** Per-channel (last axis) weight scales of a folded weight tensor laid out [..., channels]. */
+  private weightScalesOf(w: tf.Tensor): number[] {
     const c = w.shape[w.shape.length - 1];
     const maxAbs = tf.tidy(() => (this.config.perChannel ? tf.max(tf.abs(tf.reshape(w, [-1, c])), 0) : tf.max(tf.abs(w)))).dataSync();
-    const scales = weightScales(maxAbs, this.config.scales);
+    return weightScales(maxAbs, this.config.scales);
+  }
+
+  /** Fake-quantise folded weights on the symmetric int8 grid. */
+  private quantWeights(w: tf.Tensor, scales = this.weightScalesOf(w)): tf.Tensor {
     return fakeQuant(w, { scale: scales, zeroPoint: scales.map(() => 0), qmin: -W_QMAX, qmax: W_QMAX });
+  }
+
+  /** Fake-quantise a bias on the int32 grid s_in·s_w[c] the integer graph stores it on. */
+  private quantBias(b: tf.Tensor, inScale: number, wScales: number[], channels: number): tf.Tensor {
+    const s = Array.from({ length: channels }, (_, c) => Math.fround(inScale) * Math.fround(wScales[wScales.length === 1 ? 0 : c]));
+    return fakeQuant(b, { scale: s, zeroPoint: s.map(() => 0), qmin: -(2 ** 31), qmax: 2 ** 31 - 1 });
   }
 
   private actFq(x: tf.Tensor, i: number): tf.Tensor {
@@ -245,9 +256,22 @@ export class EdgeqModel {
         w = tf.mul(k, f);
         b = tf.add(n.bn.beta, tf.mul(tf.sub(n.bias ?? tf.zeros([n.channels]), n.bn.mean), f));
       }
-      if (p.quantize) w = this.quantWeights(w);
+      let ws: number[] | undefined;
+      if (p.quantize) {
+        ws = this.weightScalesOf(w);
+        w = this.quantWeights(w, ws);
+        b = this.quantBias(b ?? tf.zeros([n.channels]), this.actQuant(n.inputs[0]).scale, ws, n.channels);
+      }
       y = this.convOp(n, x, w);
       if (b) y = tf.add(y, b);
+      if (ws && !p.training && this.config.scales === 'fixed') {
+        // Inference: requantise exactly as the integer kernel does (see requant-sim.ts).
+        const out = this.actQuant(this.net.nodes.indexOf(n));
+        y = requantSim(y, {
+          inScale: this.actQuant(n.inputs[0]).scale, weightScales: ws, outScale: out.scale, outZeroPoint: out.zeroPoint,
+          activation: n.act, rounding: this.config.rounding,
+        });
+      }
     }
     if (n.act === 'RELU') y = tf.relu(y);
     else if (n.act === 'RELU6') y = tf.relu6(y);
@@ -286,6 +310,11 @@ export class EdgeqModel {
           y = this.convForward(n, a[0], p);
           break;
         case 'add':
+          if (p.quantize && !p.training && this.config.scales === 'fixed') {
+            const q = this.actQuant(i);
+            y = addSim(a[0], a[1], this.actQuant(n.inputs[0]).scale, this.actQuant(n.inputs[1]).scale, q.scale, q.zeroPoint, n.act, this.config.rounding);
+            break;
+          }
           y = tf.add(a[0], a[1]);
           if (n.act === 'RELU') y = tf.relu(y);
           else if (n.act === 'RELU6') y = tf.relu6(y);
@@ -303,6 +332,11 @@ export class EdgeqModel {
           if (p.quantize) y = this.actFq(y, i);
           break;
         case 'gap':
+          if (p.quantize && !p.training && this.config.scales === 'fixed') {
+            const q = this.actQuant(i);
+            y = meanSim(tf.sum(a[0], [1, 2]), q.scale, q.scale, q.zeroPoint, a[0].shape[1]! * a[0].shape[2]!, this.config.rounding);
+            break;
+          }
           y = tf.mean(a[0], [1, 2]);
           if (p.quantize) y = this.actFq(y, i);
           break;
@@ -391,9 +425,14 @@ export class EdgeqModel {
     return res;
   }
 
-  /** Float inference-mode activations of the given nodes (for histogram calibration). */
-  activations(x: tf.Tensor, nodeIdx: number[]): Map<number, Float32Array> {
+  /**
+   * Inference-mode activations of the given nodes before their output quantiser: float
+   * (histogram calibration) or, with `quantized`, computed from fake-quantised inputs
+   * and weights (layer-by-layer comparison with the integer graph).
+   */
+  activations(x: tf.Tensor, nodeIdx: number[], quantized = false): Map<number, Float32Array> {
     const p = this.evalPass(true);
+    p.quantize = quantized && this.phase === 'quant';
     p.collect = new Map();
     p.collectIdx = new Set(nodeIdx);
     const res = new Map<number, Float32Array>();

@@ -36,6 +36,17 @@ export interface TrainResult {
   segmentRates: number[];
 }
 
+/** Let the event loop run (progress redraws, test-runner RPC) at most every `ms` milliseconds. */
+export function yielder(ms = 200): () => Promise<void> {
+  let last = performance.now();
+  return async () => {
+    const now = performance.now();
+    if (now - last < ms) return;
+    last = now;
+    await new Promise<void>((r) => setImmediate(r));
+  };
+}
+
 /** Inputs of a batch as an NHWC tensor and its one-hot labels. */
 export function batchTensors(x: Float32Array, labels: Uint8Array, set: ImageSet): { xs: tf.Tensor4D; ys: tf.Tensor2D } {
   return tf.tidy(() => ({
@@ -48,7 +59,7 @@ export function batchTensors(x: Float32Array, labels: Uint8Array, set: ImageSet)
  * Train `model` in its current phase (float, or QAT after prepare()) with Adam.
  * Deterministic for a given seed on a given backend.
  */
-export function train(model: EdgeqModel, data: ImageSet, opts: TrainOptions): TrainResult {
+export async function train(model: EdgeqModel, data: ImageSet, opts: TrainOptions): Promise<TrainResult> {
   const batchSize = opts.batchSize ?? 64;
   const seed = opts.seed ?? 1;
   const perEpoch = batchCount(data.count, batchSize, true);
@@ -57,6 +68,7 @@ export function train(model: EdgeqModel, data: ImageSet, opts: TrainOptions): Tr
   const optimizer = tf.train.adam(opts.learningRate);
   const vars = model.trainableVariables();
   const res: TrainResult = { steps: 0, images: 0, seconds: 0, epochLoss: [], segmentRates: [] };
+  const pause = yielder();
   const t0 = performance.now();
   let segStart = t0;
   let segImages = 0;
@@ -84,6 +96,7 @@ export function train(model: EdgeqModel, data: ImageSet, opts: TrainOptions): Tr
           segImages = 0;
         }
         opts.onProgress?.(res.steps, total);
+        await pause();
       }
       res.epochLoss.push(n ? lossSum / n : NaN);
     }
