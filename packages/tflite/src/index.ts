@@ -9,3 +9,4 @@ export { readTfliteModel } from './read-model.js';
 export { writeTfliteModel } from './write-model.js';
 export { exportTflite, type EdgeqTfliteMetadata } from './export.js';
 export { LiteRtModel, LiteRtError, liteRt, type OracleTensor } from './litert.js';
+export { importTflite, type ImportOptions } from './import.js';
