@@ -12,6 +12,7 @@ import type { TflModel, TflOperator, TflOperatorCode, TflOptions, TflQuantizatio
 import { ACTIVATION_TO_CODE, EDGEQ_METADATA_NAME, OP_MAP, PADDING_TO_CODE } from './op-map.js';
 import { TensorType, TFLITE_SCHEMA_VERSION } from './schema.js';
 import { writeTfliteModel } from './write-model.js';
+import { TfliteError } from './errors.js';
 
 const TYPE_CODE = { int8: TensorType.INT8, int32: TensorType.INT32, float32: TensorType.FLOAT32 } as const;
 
@@ -96,12 +97,36 @@ function opOptions(op: OpDef): TflOptions {
 }
 
 /**
+ * Refuse QGraph features that TFLite's int8 kernels do not implement, rather than write a
+ * file TFLite would reject or compute differently: TFLite's CONCATENATION neither
+ * requantises its inputs (XNNPACK and the int8 spec need one shared scale/zero point) nor
+ * applies a fused activation (LiteRT ignores it).
+ */
+function checkExpressible(g: QGraph, op: OpDef, k: number): void {
+  if (op.type !== 'CONCATENATION') return;
+  const where = `ops[${k}] ${JSON.stringify(op.name)} (CONCATENATION)`;
+  if (op.options.activation !== 'NONE') {
+    throw new TfliteError(g.name, where, `fused activation ${op.options.activation} has no TFLite int8 equivalent (TFLite ignores it on CONCATENATION)`);
+  }
+  const out = g.tensors[op.outputs[0]].quant!;
+  op.inputs.forEach((t, i) => {
+    const qi = g.tensors[t].quant!;
+    if (Math.fround(qi.scale[0]) !== Math.fround(out.scale[0]) || qi.zeroPoint[0] !== out.zeroPoint[0]) {
+      throw new TfliteError(g.name, `${where} inputs[${i}] ${JSON.stringify(g.tensors[t].name)}`,
+        `scale/zero point ${qi.scale[0]}/${qi.zeroPoint[0]} differ from the output's ${out.scale[0]}/${out.zeroPoint[0]}: TFLite's int8 CONCATENATION does not requantise`);
+    }
+  });
+}
+
+/**
  * Export a QGraph as an int8 .tflite flatbuffer.
  * @param g a valid QGraph (validated again here)
  * @returns the .tflite file contents
+ * @throws TfliteError for a QGraph feature TFLite's int8 kernels lack (see checkExpressible)
  */
 export function exportTflite(g: QGraph): Uint8Array {
   validateQGraph(g);
+  g.ops.forEach((op, k) => checkExpressible(g, op, k));
   const buffers: Uint8Array[] = [new Uint8Array(0)];
   const biasOf = new Map<number, OpDef>();
   for (const op of g.ops) {

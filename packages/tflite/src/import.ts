@@ -203,6 +203,9 @@ function planOp(im: Importer, k: number): OpPlan {
     }
     case 'CONCATENATION':
       nIn(1, 16);
+      if (o.fused_activation_function) {
+        im.fail(`${where}.builtin_options.fused_activation_function`, `${activationName(o.fused_activation_function as number)} on CONCATENATION is ignored by TFLite's kernels; edgeq refuses the ambiguity`);
+      }
       return { type, inputs: op.inputs.map((_, i) => i), folded: [], options: { axis: o.axis as number, activation: act() } };
     case 'SOFTMAX':
       nIn(1);

@@ -10,3 +10,4 @@ export { writeTfliteModel } from './write-model.js';
 export { exportTflite, type EdgeqTfliteMetadata } from './export.js';
 export { LiteRtModel, LiteRtError, liteRt, type OracleTensor } from './litert.js';
 export { importTflite, type ImportOptions } from './import.js';
+export { singleOpGraph, compareWholeModel, compareOpByOp, formatOpDiffs, LiteRtGraph, type DiffStats, type OpDiff } from './oracle.js';

@@ -68,7 +68,16 @@ async function loadRuntime(): Promise<Runtime> {
   };
   const core: any = await import('@litertjs/core');
   const dir = pathToFileURL(wasmDir() + path.sep).href;
-  await core.loadLiteRt(dir);
+  // Node has no WebGPU; LiteRT's default environment warns about it once. Only the CPU path is used.
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (!String(args[0]).startsWith('Failed to create default WebGPU device')) warn(...args);
+  };
+  try {
+    await core.loadLiteRt(dir);
+  } finally {
+    console.warn = warn;
+  }
   const lrt = core.getGlobalLiteRt();
   return { wasm: lrt.liteRtWasm, environment: lrt.getDefaultEnvironment(), log };
 }
@@ -82,12 +91,18 @@ export function liteRt(): Promise<Runtime> {
   return runtime;
 }
 
-/** Throw if LiteRT logged an ERROR since `mark`. */
-function checkLog(rt: Runtime, mark: number, what: string): void {
+/**
+ * Throw if LiteRT logged an ERROR since `mark`. XNNPACK's "failed to delegate" lines are
+ * logged at ERROR level too but are not failures (the op then runs in TFLite's builtin
+ * kernel): they are returned as notes instead.
+ */
+function checkLog(rt: Runtime, mark: number, what: string): string[] {
   const lines = rt.log.slice(mark);
   rt.log.length = mark;
-  const errors = lines.filter((l) => /\bERROR\b/.test(l));
+  const notes = lines.filter((l) => /failed to delegate/i.test(l));
+  const errors = lines.filter((l) => /\bERROR\b/.test(l) && !/failed to delegate/i.test(l));
   if (errors.length) throw new LiteRtError(`LiteRT ${what} failed: ${errors.join(' | ')}`);
+  return notes;
 }
 
 export type OracleTensor = Int8Array | Float32Array;
@@ -103,6 +118,8 @@ export class LiteRtModel {
     /** Input tensor names in signature order. */
     readonly inputNames: string[],
     readonly outputNames: string[],
+    /** XNNPACK's "failed to delegate ..." lines: these ops run in TFLite's builtin kernels. */
+    readonly delegationNotes: string[],
   ) {}
 
   /**
@@ -118,9 +135,10 @@ export class LiteRtModel {
     w.HEAPU8.set(bytes, ptr);
     let model: Wasm;
     let compiled: Wasm;
+    const notes: string[] = [];
     try {
       model = w.loadModel(rt.environment.liteRtEnvironment, ptr, bytes.byteLength);
-      checkLog(rt, mark, `loading ${source}`);
+      notes.push(...checkLog(rt, mark, `loading ${source}`));
       compiled = await w.compileModel(rt.environment.liteRtEnvironment, model, {
         environment: rt.environment,
         accelerator: 'wasm',
@@ -128,7 +146,7 @@ export class LiteRtModel {
         gpuOptions: {},
         webNNOptions: {},
       });
-      checkLog(rt, mark, `compiling ${source}`);
+      notes.push(...checkLog(rt, mark, `compiling ${source}`));
     } catch (e) {
       model?.delete?.();
       w._free(ptr);
@@ -145,7 +163,7 @@ export class LiteRtModel {
     const inputNames = names(sig.inputNames());
     const outputNames = names(sig.outputNames());
     sig.delete();
-    return new LiteRtModel(rt, ptr, model, compiled, inputNames, outputNames);
+    return new LiteRtModel(rt, ptr, model, compiled, inputNames, outputNames, notes);
   }
 
   /**

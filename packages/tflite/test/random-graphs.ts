@@ -149,13 +149,15 @@ export function randomGraph(seed: number, opts: RandomGraphOptions = {}): QGraph
         x = b.pad(name('pad'), x, [[0, 0], [int(0, 2), int(0, 2)], [int(0, 2), int(0, 2)], rand() < 0.2 ? [0, int(0, 2)] : [0, 0]]);
         break;
       case 'CONCATENATION': {
-        const other = conv(x, false, 1, int(1, 4));
-        // Spatial sizes must agree: a strided branch cannot be concatenated.
-        if (b.shapeOf(other)[1] !== shape[1] || b.shapeOf(other)[2] !== shape[2]) {
-          x = other;
-          break;
-        }
-        x = b.concat(name('concat'), rand() < 0.5 ? [x, other] : [other, x], actQ(Math.max(sIn(x), sIn(other))), act());
+        // TFLite's int8 CONCATENATION needs one shared scale/zero point and no activation.
+        const cin = shape[3];
+        const cout = int(1, 4);
+        const ws = wScales(cout);
+        const other = b.conv2d(x, {
+          name: name('branch'), weights: weights(cout * cin), weightShape: [cout, 1, 1, cin], weightScales: ws,
+          bias: bias(cout), out: b.quantOf(x), stride: 1, padding: 'SAME',
+        });
+        x = b.concat(name('concat'), rand() < 0.5 ? [x, other] : [other, x], b.quantOf(x));
         break;
       }
       case 'SOFTMAX':
