@@ -16,7 +16,7 @@ import type {
   SoftmaxParams,
 } from './op-params.js';
 import { requantize } from './op-params.js';
-import { mbqmDouble, mbqmSingle, pow2Shift, roundDivAway, saturateInt32 } from './quant-math.js';
+import { fp32Requant, mbqmDouble, mbqmSingle, pow2Shift, roundDivAway, saturateInt32 } from './quant-math.js';
 
 /** NHWC dims of a batch-1 tensor. */
 export interface Hwc {
@@ -28,6 +28,7 @@ export interface Hwc {
 type RequantFn = (x: number, m: number, s: number) => number;
 function requantFn(scheme: QuantScheme): RequantFn {
   if (scheme.scales === 'pow2') return (x, _m, s) => pow2Shift(x, s);
+  if (scheme.rounding === 'fp32') return (x, m) => fp32Requant(x, m);
   return scheme.rounding === 'single' ? mbqmSingle : mbqmDouble;
 }
 
@@ -144,14 +145,29 @@ export function fullyConnected(
   }
 }
 
-/** ADD: TFLite Micro's method (fixed) or aligned shifts (pow2). */
+/** ADD: TFLite Micro's method (fixed), aligned shifts (pow2) or XNNPACK's (fp32). */
 export function add(a: Int8Array, b: Int8Array, y: Int8Array, p: AddParams, scheme: QuantScheme): void {
+  if (scheme.rounding === 'fp32' && scheme.scales === 'fixed') return addXnnpack(a, b, y, p);
   const rq = requantFn(scheme);
   const lsh = 2 ** p.leftShift;
   for (let i = 0; i < y.length; i++) {
     const va = rq((a[i] - p.in1Zp) * lsh, p.in1.multiplier[0], p.in1.shift[0]);
     const vb = rq((b[i] - p.in2Zp) * lsh, p.in2.multiplier[0], p.in2.shift[0]);
     let v = rq(saturateInt32(va + vb), p.out.multiplier[0], p.out.shift[0]) + p.outZp;
+    v = v < p.actMin ? p.actMin : v > p.actMax ? p.actMax : v;
+    y[i] = v;
+  }
+}
+
+/** fp32-mode ADD (XNNPACK's rule, op-params xnnpackAddParams): one rounding shift of a weighted sum. */
+function addXnnpack(a: Int8Array, b: Int8Array, y: Int8Array, p: AddParams): void {
+  const m1 = p.in1.multiplier[0];
+  const m2 = p.in2.multiplier[0];
+  const shift = p.out.shift[0];
+  const pow = 2 ** shift;
+  const half = pow / 2;
+  for (let i = 0; i < y.length; i++) {
+    let v = Math.floor((m1 * (a[i] - p.in1Zp) + m2 * (b[i] - p.in2Zp) + half) / pow) + p.outZp;
     v = v < p.actMin ? p.actMin : v > p.actMax ? p.actMax : v;
     y[i] = v;
   }

@@ -14,10 +14,17 @@ import {
   mbqmDouble,
   mbqmSingle,
   pow2Shift,
+  float32ToBits,
+  fp32Requant,
+  roundHalfEven,
+  frexp,
 } from './quant-math.js';
 import { numElements, spatialGeometry } from './shapes.js';
 
-/** Per-channel (or per-tensor, length 1) requantisation: multiplier unused (0) in pow2 mode. */
+/**
+ * Per-channel (or per-tensor, length 1) requantisation: multiplier unused (0) in pow2
+ * mode; in fp32 mode `multiplier` holds the float32 multiplier's bit pattern and shift is 0.
+ */
 export interface Requant {
   multiplier: Int32Array;
   shift: Int32Array;
@@ -103,6 +110,7 @@ export type OpParams =
 /** Apply one requantisation (channel c) to an int32 value, in the graph's scheme. */
 export function requantize(x: number, rq: Requant, c: number, scheme: QuantScheme): number {
   if (scheme.scales === 'pow2') return pow2Shift(x, rq.shift[c]);
+  if (scheme.rounding === 'fp32') return fp32Requant(x, rq.multiplier[c]);
   return scheme.rounding === 'single'
     ? mbqmSingle(x, rq.multiplier[c], rq.shift[c])
     : mbqmDouble(x, rq.multiplier[c], rq.shift[c]);
@@ -124,6 +132,11 @@ export function makeRequant(reals: number[], scheme: QuantScheme, where: string)
       }
       if (k < -31 || k > 31) throw new QGraphError(where, `power-of-two shift ${k} out of [-31, 31] (channel ${c})`);
       rq.shift[c] = k;
+    } else if (scheme.rounding === 'fp32') {
+      // The caller computed m in float32 arithmetic, in XNNPACK's order.
+      const f = Math.fround(m);
+      if (!(f > 0) || !(f < 256)) throw new QGraphError(where, `fp32 multiplier ${f} out of (0, 256) (channel ${c})`);
+      rq.multiplier[c] = float32ToBits(f);
     } else {
       const q = quantizeMultiplier(m, scheme.rounding === 'single');
       rq.multiplier[c] = q.multiplier;
@@ -151,7 +164,9 @@ function convParams(
   const sIn = scaleOf(inT);
   const sOut = scaleOf(outT);
   const reals: number[] = [];
-  for (let c = 0; c < channels; c++) reals.push((sIn * scaleOf(wT, c)) / sOut);
+  const fp32 = g.quantization.rounding === 'fp32';
+  // fp32: XNNPACK forms input_scale * kernel_scale / output_scale in float32, left to right.
+  for (let c = 0; c < channels; c++) reals.push(fp32 ? f32(f32(sIn * scaleOf(wT, c)) / sOut) : (sIn * scaleOf(wT, c)) / sOut);
   const [actMin, actMax] = activationRange(op.options.activation, sOut, zpOf(outT));
   let padTop = 0;
   let padLeft = 0;
@@ -194,6 +209,7 @@ function addParams(g: QGraph, op: OpDefOf<'ADD'>): AddParams {
       out: makeRequant([sMin / so], g.quantization, `${where} output`),
     };
   }
+  if (g.quantization.rounding === 'fp32') return { ...base, ...xnnpackAddParams(s1, s2, so, where) };
   const twiceMax = 2 * Math.max(s1, s2);
   return {
     ...base,
@@ -201,6 +217,29 @@ function addParams(g: QGraph, op: OpDefOf<'ADD'>): AddParams {
     in1: makeRequant([s1 / twiceMax], g.quantization, `${where} input 1`),
     in2: makeRequant([s2 / twiceMax], g.quantization, `${where} input 2`),
     out: makeRequant([twiceMax / (2 ** ADD_LEFT_SHIFT * so)], g.quantization, `${where} output`),
+  };
+}
+
+/**
+ * XNNPACK's int8 ADD (fp32 mode): a = f32(s1/s_out), b = f32(s2/s_out); shift = 20 − exponent
+ * of max(a, b); integer multipliers round-half-even(a·2^shift), (b·2^shift) below 2^21;
+ * out = (m1·(x1−zp1) + m2·(x2−zp2) + 2^(shift−1)) >> shift, + zp_out, clamp.
+ * Stored as in1/in2.multiplier and out.shift; leftShift 0.
+ */
+function xnnpackAddParams(s1: number, s2: number, so: number, where: string): Pick<AddParams, 'leftShift' | 'in1' | 'in2' | 'out'> {
+  const a = f32(s1 / so);
+  const b = f32(s2 / so);
+  for (const r of [a, b]) {
+    if (!(r >= 2 ** -10 && r < 2 ** 8)) throw new QGraphError(where, `fp32 ADD needs input/output scale ratios in [2^-10, 2^8), got ${r}`);
+  }
+  // The float32 exponent of max(a, b): max = q · 2^(e+1) with q in [0.5, 1).
+  const shift = 20 - (frexp(Math.max(a, b))[1] - 1);
+  const one = (m: number): Requant => ({ multiplier: Int32Array.of(m), shift: Int32Array.of(0) });
+  return {
+    leftShift: 0,
+    in1: one(roundHalfEven(a * 2 ** shift)),
+    in2: one(roundHalfEven(b * 2 ** shift)),
+    out: { multiplier: Int32Array.of(0), shift: Int32Array.of(shift) },
   };
 }
 
@@ -232,14 +271,21 @@ function meanParams(g: QGraph, op: OpDefOf<'MEAN'>): MeanParams {
     }
     return { kind: 'mean', inZp: zpOf(inT), outZp: zpOf(outT), count, requant: makeRequant([], g.quantization, where), pow2Exp: k };
   }
+  // fp32: the multiplier is formed in float32 as s_in / (s_out · count).
+  const real = g.quantization.rounding === 'fp32' ? f32(sIn / f32(sOut * count)) : sIn / (sOut * count);
   return {
     kind: 'mean',
     inZp: zpOf(inT),
     outZp: zpOf(outT),
     count,
-    requant: makeRequant([sIn / (sOut * count)], g.quantization, where),
+    requant: makeRequant([real], g.quantization, where),
     pow2Exp: 0,
   };
+}
+
+/** A ratio of two float32 scales: rounded to float32 in fp32 mode (float division), exact otherwise. */
+function f32OrDouble(g: QGraph, ratio: number): number {
+  return g.quantization.rounding === 'fp32' ? f32(ratio) : ratio;
 }
 
 function concatParams(g: QGraph, op: OpDefOf<'CONCATENATION'>): ConcatParams {
@@ -251,7 +297,7 @@ function concatParams(g: QGraph, op: OpDefOf<'CONCATENATION'>): ConcatParams {
     kind: 'concat',
     inZps: op.inputs.map((i) => zpOf(g.tensors[i])),
     outZp: zpOf(outT),
-    requants: op.inputs.map((i, k) => makeRequant([scaleOf(g.tensors[i]) / so], g.quantization, `${where} input ${k}`)),
+    requants: op.inputs.map((i, k) => makeRequant([f32OrDouble(g, scaleOf(g.tensors[i]) / so)], g.quantization, `${where} input ${k}`)),
     actMin,
     actMax,
   };
