@@ -16,7 +16,7 @@ import type {
   SoftmaxParams,
 } from './op-params.js';
 import { requantize } from './op-params.js';
-import { fp32Requant, mbqmDouble, mbqmSingle, pow2Shift, roundDivAway, saturateInt32 } from './quant-math.js';
+import { bitsToFloat32, fp32Requant, roundHalfAway, mbqmDouble, mbqmSingle, pow2Shift, roundDivAway, saturateInt32 } from './quant-math.js';
 
 /** NHWC dims of a batch-1 tensor. */
 export interface Hwc {
@@ -257,6 +257,7 @@ export function pad(x: Int8Array, xd: Hwc, y: Int8Array, yd: Hwc, paddings: [num
 
 /** SOFTMAX over the last axis: exponent table lookup, exact integer normalisation. */
 export function softmax(x: Int8Array, classes: number, y: Int8Array, p: SoftmaxParams): void {
+  if (p.float) return softmaxFloat(x, classes, y, p);
   for (let row = 0; row < x.length / classes; row++) {
     const base = row * classes;
     let max = -128;
@@ -267,6 +268,27 @@ export function softmax(x: Int8Array, classes: number, y: Int8Array, p: SoftmaxP
     for (let i = 0; i < classes; i++) {
       const q = Math.floor((p.expTable[max - x[base + i]] * 256 + half) / sum) - 128;
       y[base + i] = q > 127 ? 127 : q;
+    }
+  }
+}
+
+/**
+ * fp32-mode SOFTMAX, TFLite's float lookup-table kernel: sum the table entries in float32
+ * in order, inv = 1 / (sum · 1/256), out = round_half_away(entry · inv) − 128, clamped.
+ */
+function softmaxFloat(x: Int8Array, classes: number, y: Int8Array, p: SoftmaxParams): void {
+  const f = Math.fround;
+  const table = Float32Array.from(p.expTable, (b) => bitsToFloat32(b | 0));
+  for (let row = 0; row < x.length / classes; row++) {
+    const base = row * classes;
+    let max = -128;
+    for (let i = 0; i < classes; i++) max = Math.max(max, x[base + i]);
+    let sum = 0;
+    for (let i = 0; i < classes; i++) sum = f(sum + table[max - x[base + i]]);
+    const inv = f(1 / f(sum * (1 / 256)));
+    for (let i = 0; i < classes; i++) {
+      const q = roundHalfAway(f(table[max - x[base + i]] * inv)) - 128;
+      y[base + i] = q > 127 ? 127 : q < -128 ? -128 : q;
     }
   }
 }

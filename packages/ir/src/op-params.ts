@@ -81,8 +81,13 @@ export interface ConcatParams {
 }
 export interface SoftmaxParams {
   kind: 'softmax';
-  /** table[d] = round(exp(−d · s_in · beta) · 2^16) for d = max − x in 0..255. */
+  /**
+   * table[d] = round(exp(−d · s_in · beta) · 2^16) for d = max − x in 0..255; in fp32 mode
+   * the float32 bit patterns of f32(exp(f32(−s_in · beta) · d)) (TFLite's float table).
+   */
   expTable: Uint32Array;
+  /** fp32 mode: TFLite's float lookup-table softmax (kernels.ts softmaxFloat). */
+  float: boolean;
 }
 export interface PadParams {
   kind: 'pad';
@@ -312,10 +317,16 @@ function softmaxParams(g: QGraph, op: OpDefOf<'SOFTMAX'>): SoftmaxParams {
   const sIn = scaleOf(g.tensors[op.inputs[0]]);
   const beta = op.options.beta;
   const expTable = new Uint32Array(SOFTMAX_TABLE_SIZE);
+  if (g.quantization.rounding === 'fp32') {
+    // TFLite's PopulateSoftmaxLookupTable: scale = −s_in · beta in float32, table = expf(scale · d).
+    const scale = f32(-sIn * f32(beta));
+    for (let d = 0; d < SOFTMAX_TABLE_SIZE; d++) expTable[d] = float32ToBits(f32(Math.exp(f32(scale * d)))) >>> 0;
+    return { kind: 'softmax', expTable, float: true };
+  }
   for (let d = 0; d < SOFTMAX_TABLE_SIZE; d++) {
     expTable[d] = Math.round(Math.exp(-d * sIn * beta) * 2 ** SOFTMAX_TABLE_BITS);
   }
-  return { kind: 'softmax', expTable };
+  return { kind: 'softmax', expTable, float: false };
 }
 
 /** Derive the integer parameters of one op (the graph must already be validated). */

@@ -133,11 +133,13 @@ typedef struct {
   int32_t pad_value;
 } edgeq_pad_params;
 
-/* SOFTMAX over the last axis with a 256-entry exponent table (Q16). */
+/* SOFTMAX over the last axis with a 256-entry exponent table (Q16; in EDGEQ_RQ_FP32 mode
+ * the float32 bit patterns of TFLite's float table, used as TFLite's float kernel does). */
 typedef struct {
   int32_t rows;
   int32_t classes;
   const uint32_t *exp_table;
+  edgeq_rq_mode mode; /* EDGEQ_RQ_FP32 selects the float kernel; any other value the Q16 one */
 } edgeq_softmax_params;
 
 /* ---- requantisation primitives (exposed for tests and custom kernels) ---- */
