@@ -4,11 +4,11 @@
 import { describe, expect, it } from 'vitest';
 import { buildReferenceModel, REFERENCE_MODELS, type QuantScheme } from '@edgeq/ir';
 import { compareWholeModel } from '../src/index.js';
-import { randomGraph, type RandomOp } from './random-graphs.js';
+import { randomGraph } from './random-graphs.js';
 import { randomInputs } from './inputs.js';
+import { FP32_OPS } from './fp32-ops.js';
 
 const FP32: QuantScheme = { scales: 'fixed', rounding: 'fp32' };
-export const FP32_OPS: RandomOp[] = ['CONV_2D', 'DEPTHWISE_CONV_2D', 'FULLY_CONNECTED', 'ADD', 'AVERAGE_POOL_2D', 'MEAN', 'RESHAPE', 'PAD'];
 
 describe('fp32 mode: LiteRT.js = interpreter, bit for bit', () => {
   for (const name of REFERENCE_MODELS) {
