@@ -64,7 +64,7 @@ async function buildHostBinary(model: GeneratedModel, dir: string, out: string, 
 
 async function runBinary(bin: string, stdin: Uint8Array, sanitize: boolean): Promise<Uint8Array> {
   const env = sanitize ? { ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=0:exitcode=86', UBSAN_OPTIONS: 'halt_on_error=1:print_stacktrace=1:exitcode=87' } : {};
-  const r = await execa(bin, [], { input: Buffer.from(stdin), encoding: 'buffer', reject: false, env, timeout: 600_000, maxBuffer: 1 << 30 });
+  const r = await execa(bin, [], { input: Buffer.from(stdin), encoding: 'buffer', reject: false, env, timeout: 600_000, maxBuffer: 1 << 30, stripFinalNewline: false });
   const stderr = Buffer.from(r.stderr as Uint8Array).toString('utf8');
   if (r.timedOut) throw new HarnessError('timeout', `${bin} timed out`);
   if (r.exitCode !== 0 || /runtime error|AddressSanitizer|LeakSanitizer/.test(stderr)) {

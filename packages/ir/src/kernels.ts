@@ -16,7 +16,7 @@ import type {
   SoftmaxParams,
 } from './op-params.js';
 import { requantize } from './op-params.js';
-import { bitsToFloat32, fp32Requant, roundHalfAway, mbqmDouble, mbqmSingle, pow2Shift, roundDivAway, saturateInt32 } from './quant-math.js';
+import { bitsToFloat32, fp32Requant, roundHalfAway, roundHalfEven, mbqmDouble, mbqmSingle, pow2Shift, roundDivAway, saturateInt32 } from './quant-math.js';
 
 /** NHWC dims of a batch-1 tensor. */
 export interface Hwc {
@@ -205,6 +205,7 @@ export function pool2d(
 
 /** MEAN over H and W (global average pool), with requantisation to the output scale. */
 export function meanHw(x: Int8Array, xd: Hwc, y: Int8Array, p: MeanParams, scheme: QuantScheme): void {
+  if (scheme.rounding === 'fp32' && scheme.scales === 'fixed') return meanHwXnnpack(x, xd, y, p);
   const n = xd.h * xd.w;
   for (let ch = 0; ch < xd.c; ch++) {
     let acc = 0;
@@ -218,6 +219,26 @@ export function meanHw(x: Int8Array, xd: Hwc, y: Int8Array, p: MeanParams, schem
     }
     v += p.outZp;
     y[ch] = v < -128 ? -128 : v > 127 ? 127 : v;
+  }
+}
+
+/**
+ * fp32-mode MEAN, XNNPACK's rule (measured against LiteRT.js): the raw int8 sum times
+ * s = f32(s_in / (s_out · n)), plus a float bias f32(zp_out − f32(n · zp_in) · s), all in
+ * float32, rounded half to even, clamped.
+ */
+function meanHwXnnpack(x: Int8Array, xd: Hwc, y: Int8Array, p: MeanParams): void {
+  const f = Math.fround;
+  const n = xd.h * xd.w;
+  const s = bitsToFloat32(p.requant.multiplier[0]);
+  const bias = f(p.outZp - f(n * p.inZp * s));
+  for (let ch = 0; ch < xd.c; ch++) {
+    let raw = 0;
+    for (let i = 0; i < n; i++) raw += x[i * xd.c + ch];
+    let v = f(f(raw * s) + bias);
+    v = v < -32768 ? -32768 : v > 32767 ? 32767 : v;
+    const q = roundHalfEven(v);
+    y[ch] = q < -128 ? -128 : q > 127 ? 127 : q;
   }
 }
 

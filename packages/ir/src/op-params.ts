@@ -276,7 +276,7 @@ function meanParams(g: QGraph, op: OpDefOf<'MEAN'>): MeanParams {
     }
     return { kind: 'mean', inZp: zpOf(inT), outZp: zpOf(outT), count, requant: makeRequant([], g.quantization, where), pow2Exp: k };
   }
-  // fp32: the multiplier is formed in float32 as s_in / (s_out · count).
+  // fp32: the multiplier is formed in float32 as s_in / (s_out · count) (kernels.ts meanHwXnnpack).
   const real = g.quantization.rounding === 'fp32' ? f32(sIn / f32(sOut * count)) : sIn / (sOut * count);
   return {
     kind: 'mean',

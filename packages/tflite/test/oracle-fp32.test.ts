@@ -2,7 +2,7 @@
 // whole model, ≥ 1,000 inputs each, on the reference models and 100 random graphs of
 // CONV/DW/FC/ADD/AVG_POOL/MEAN/RESHAPE/PAD.
 import { describe, expect, it } from 'vitest';
-import { buildReferenceModel, REFERENCE_MODELS, type QuantScheme } from '@edgeq/ir';
+import { buildReferenceModel, GraphBuilder, mulberry32, q, REFERENCE_MODELS, type QuantScheme } from '@edgeq/ir';
 import { compareWholeModel } from '../src/index.js';
 import { randomGraph } from './random-graphs.js';
 import { randomInputs } from './inputs.js';
@@ -33,5 +33,21 @@ describe('fp32 mode: LiteRT.js = interpreter, bit for bit', () => {
     }
     console.log(`100 random fp32 graphs vs LiteRT: 0/${elements} elements differ; ops ${JSON.stringify(Object.fromEntries(opCounts))}`);
     for (const op of FP32_OPS) expect(opCounts.get(op) ?? 0, op).toBeGreaterThanOrEqual(10);
+  });
+
+  it('MEAN with large zero points (XNNPACK folds them into a float bias): 40 shapes × 200 inputs', async () => {
+    const rand = mulberry32(77);
+    let elements = 0;
+    for (let k = 0; k < 40; k++) {
+      const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
+      const b = new GraphBuilder(`mean_${k}`, FP32);
+      const x = b.input('x', [1, int(1, 9), int(1, 9), int(1, 8)], q(Math.fround(0.01 + rand() * 0.1), int(-120, 120)));
+      b.output(b.mean('mean', x, q(Math.fround(0.01 + rand() * 0.1), int(-100, 100)), rand() < 0.5));
+      const g = b.build();
+      const stats = await compareWholeModel(g, randomInputs(g, 200, k).map((v) => [v]));
+      expect(stats.differing, g.name).toBe(0);
+      elements += stats.elements;
+    }
+    expect(elements).toBeGreaterThan(10_000);
   });
 });
