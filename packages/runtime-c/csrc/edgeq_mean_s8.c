@@ -1,0 +1,23 @@
+/*
+ * edgeq_mean_s8.c - MEAN over H and W (global average pool): sum of (x - zp_in), then
+ * requantisation by s_in / (s_out * count) (fixed) or a rounded division (pow2).
+ */
+#include "edgeq_internal.h"
+
+void edgeq_mean_hw_s8(const edgeq_mean_params *p, const int8_t *input, int8_t *output) {
+  const int32_t n = p->in.h * p->in.w;
+  int32_t ch, i;
+  for (ch = 0; ch < p->in.c; ch++) {
+    int32_t acc = 0;
+    int32_t v;
+    for (i = 0; i < n; i++) acc += (int32_t)input[(size_t)i * p->in.c + ch] - p->in_zp;
+    if (p->mode == EDGEQ_RQ_POW2) {
+      const int32_t k = p->pow2_exp;
+      v = (int32_t)(k >= 0 ? edgeq_div_away((int64_t)acc * ((int64_t)1 << k), n)
+                           : edgeq_div_away(acc, (int64_t)n << -k));
+    } else {
+      v = edgeq_rq(acc, p->multiplier, p->shift, p->mode);
+    }
+    output[ch] = (int8_t)edgeq_clamp(v + p->out_zp, -128, 127);
+  }
+}
