@@ -22,7 +22,7 @@ import {
   runFirmware,
   runModelOnTarget,
   type RunModelOptions,
-} from '../src/targets/index.ts';
+} from '../src/targets/index.js';
 
 const INPUT_SIZE = 16;
 const OUTPUT_SIZE = 8;

@@ -5,13 +5,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { execa } from 'execa';
-import { CompileError, RamFitError, ToolchainMissingError } from './errors.ts';
-import { FIRMWARE_SUPPORT_SOURCES, FIRMWARE_TEMPLATE_DIR, renderLinkerScript } from './firmware-templates.ts';
-import { assertRamFit, ramFit, describeRamFit } from './ram-fit.ts';
-import { bytesByGroup, readLinkerMap, sectionTotals, symbolSizes, type GroupBytes, type SectionTotals } from './sizes.ts';
-import type { CortexMTarget } from './table.ts';
-import { DEBIAN_PACKAGES, checkTool, crossToolchain, isNotFound, looksLikeMissingNewlib, type CrossToolchain, type ToolchainOptions } from './toolchain.ts';
-import type { RamFitReport } from './errors.ts';
+import { CompileError, RamFitError, ToolchainMissingError } from './errors.js';
+import { FIRMWARE_SUPPORT_SOURCES, FIRMWARE_TEMPLATE_DIR, renderLinkerScript } from './firmware-templates.js';
+import { assertRamFit, ramFit, describeRamFit } from './ram-fit.js';
+import { bytesByGroup, readLinkerMap, sectionTotals, symbolSizes, type GroupBytes, type SectionTotals } from './sizes.js';
+import type { CortexMTarget } from './table.js';
+import { DEBIAN_PACKAGES, checkTool, crossToolchain, isNotFound, looksLikeMissingNewlib, type CrossToolchain, type ToolchainOptions } from './toolchain.js';
+import type { RamFitReport } from './errors.js';
 
 /** A C source and the group its bytes are reported under (default "app"). */
 export interface FirmwareSource {

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
-import type { CortexMTarget } from './table.ts';
+import type { CortexMTarget } from './table.js';
 
 /** Absolute path of templates/firmware. */
 export const FIRMWARE_TEMPLATE_DIR = fileURLToPath(new URL('../../../../templates/firmware/', import.meta.url));

@@ -1,7 +1,7 @@
 // Reads the firmware harness's JSON summary and turns SysTick ticks into executed
 // instruction counts (per inference and per op) with the target's exact ratio.
 // The figures are QEMU instruction counts, not cycles.
-import type { InstructionCounter } from './table.ts';
+import type { InstructionCounter } from './table.js';
 
 /** The summary written by templates/firmware/harness_main.c.hbs. */
 export interface FirmwareSummary {

@@ -4,10 +4,10 @@
 // of the run: success, HardFault, other non-zero exit, or hang (timeout: QEMU is
 // killed).
 import { execa } from 'execa';
-import { FirmwareRunError } from './errors.ts';
-import type { CortexMTarget } from './table.ts';
-import { DEBIAN_PACKAGES, checkTool, isNotFound } from './toolchain.ts';
-import { ToolchainMissingError } from './errors.ts';
+import { FirmwareRunError } from './errors.js';
+import type { CortexMTarget } from './table.js';
+import { DEBIAN_PACKAGES, checkTool, isNotFound } from './toolchain.js';
+import { ToolchainMissingError } from './errors.js';
 
 /** Exit codes set by the firmware (mirror of templates/firmware/edgeq_semihost.h). */
 export const FIRMWARE_EXIT = {

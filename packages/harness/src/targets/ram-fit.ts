@@ -1,8 +1,8 @@
 // The RAM-fit rule: static data + bss + arena + stack must fit the target's RAM.
 // Checked before a firmware runs, so an oversize model is refused with its sizes
 // and the shortfall instead of crashing (or silently corrupting) on the device.
-import { RamFitError, type RamFitReport } from './errors.ts';
-import type { CortexMTarget } from './table.ts';
+import { RamFitError, type RamFitReport } from './errors.js';
+import type { CortexMTarget } from './table.js';
 
 /** What a firmware needs in RAM, in bytes. */
 export interface RamNeeds {

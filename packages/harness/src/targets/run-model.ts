@@ -3,12 +3,12 @@
 // builds, refuses what does not fit, runs under QEMU, and reads the results.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { buildFirmware, type FirmwareBuild, type FirmwareSource } from './build.ts';
-import { renderHarnessMain, type HarnessMainOptions } from './firmware-templates.ts';
-import { instructionProfile, parseFirmwareSummary, type InstructionProfile } from './profile.ts';
-import { runFirmwareOrThrow, type FirmwareRun } from './qemu.ts';
-import type { CortexMTarget } from './table.ts';
-import type { ToolchainOptions } from './toolchain.ts';
+import { buildFirmware, type FirmwareBuild, type FirmwareSource } from './build.js';
+import { renderHarnessMain, type HarnessMainOptions } from './firmware-templates.js';
+import { instructionProfile, parseFirmwareSummary, type InstructionProfile } from './profile.js';
+import { runFirmwareOrThrow, type FirmwareRun } from './qemu.js';
+import type { CortexMTarget } from './table.js';
+import type { ToolchainOptions } from './toolchain.js';
 
 /** Inputs of {@link runModelOnTarget}. */
 export interface RunModelOptions extends HarnessMainOptions, ToolchainOptions {

@@ -1,7 +1,7 @@
 // Finds the cross toolchain and emulator, and turns "command not found" into an
 // error that names the Debian package to install.
 import { execa } from 'execa';
-import { ToolchainMissingError } from './errors.ts';
+import { ToolchainMissingError } from './errors.js';
 
 /** Commands used to build and run Cortex-M firmware. */
 export interface CrossToolchain {

@@ -1,0 +1,61 @@
+// Generated firmware on every emulated Cortex-M core: the reference models'
+// generated C (codegen + runtime-c) built with the firmware harness, run under
+// QEMU, and compared bit for bit with the integer interpreter. Kept to a few
+// dozen vectors per core so the file stays fast; bench/mcu.ts runs >= 1,000.
+import { describe, expect, it } from 'vitest';
+import { buildReferenceModel, mulberry32, type QuantScheme } from '@edgeq/ir';
+import { CORTEX_M_TARGET_IDS, RamFitError, deviceParity, getCortexMTarget } from '../src/targets/index.js';
+
+const FIXED_TFLM: QuantScheme = { scales: 'fixed', rounding: 'tflm' };
+
+/** Random int8 images plus all-black and all-white ones (saturation corners). */
+function images(count: number, seed: number): Int8Array[] {
+  const rand = mulberry32(seed);
+  const out = [new Int8Array(784).fill(-128), new Int8Array(784).fill(127)];
+  while (out.length < count) out.push(Int8Array.from({ length: 784 }, () => Math.floor(rand() * 256) - 128));
+  return out;
+}
+
+describe.each(CORTEX_M_TARGET_IDS)('generated dscnn on %s', (id) => {
+  it('is bit-exact with the interpreter and fits', async () => {
+    const r = await deviceParity(buildReferenceModel('dscnn', FIXED_TFLM, 1), images(24, 11), { target: getCortexMTarget(id) });
+    console.log(`${id} dscnn: ${r.line}; ${r.profile.instructionsPerInference} instructions/inference; ` +
+      `stack ${r.profile.stackPeak} B; arena ${r.build.arena} B; flash ${r.build.sections.flash} B`);
+    expect(r.stats.mismatchedElements).toBe(0);
+    expect(r.stats.exactVectors).toBe(24);
+    expect(r.build.arena).toBe(r.model.plan.arenaBytes);
+    expect(r.profile.perOp).toHaveLength(10);
+    expect(r.build.groups.model.rodata).toBeGreaterThanOrEqual(r.model.constBytes);
+  });
+});
+
+describe('generated models in every requantisation mode (Cortex-M3)', () => {
+  it.each([
+    ['fixed', 'single'],
+    ['pow2', 'tflm'],
+  ] as const)('dscnn scales=%s rounding=%s is bit-exact', async (scales, rounding) => {
+    const g = buildReferenceModel('dscnn', { scales, rounding }, 2);
+    const r = await deviceParity(g, images(16, 12), { target: getCortexMTarget('cortex-m3') });
+    expect(r.stats.exactVectors).toBe(16);
+  });
+});
+
+describe('mbv2mini', () => {
+  it.each(['cortex-m4', 'cortex-m33'])('is bit-exact on %s', async (id) => {
+    const r = await deviceParity(buildReferenceModel('mbv2mini', FIXED_TFLM, 3), images(12, 13), { target: getCortexMTarget(id) });
+    console.log(`${id} mbv2mini: ${r.line}; arena ${r.build.arena} B`);
+    expect(r.stats.exactVectors).toBe(12);
+  });
+
+  it('is refused on the micro:bit before running, with sizes and shortfall', async () => {
+    const err = await deviceParity(buildReferenceModel('mbv2mini', FIXED_TFLM, 3), images(2, 14), {
+      target: getCortexMTarget('cortex-m0'),
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RamFitError);
+    const r = (err as RamFitError).report;
+    expect(r.arena).toBeGreaterThan(16 * 1024 - r.stack);
+    expect(r.shortfall).toBe(r.data + r.bss + r.stack - 16 * 1024);
+    console.log((err as Error).message);
+    expect((err as Error).message).toMatch(/does not fit Cortex-M0 .*short by [\d,]+ B/);
+  });
+});
