@@ -256,6 +256,7 @@ describe('failure reports', () => {
   it.each(['cortex-m0', 'cortex-m4'])('reports a HardFault on %s with the faulting pc', async (id) => {
     const err = await runModelOnTarget(options(id, `fault-${id}`, { defines: { TM_FAULT: true } })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(FirmwareRunError);
+    expect((err as FirmwareRunError).failure).toBe('hardfault');
     expect((err as FirmwareRunError).kind).toBe('hardfault');
     expect((err as FirmwareRunError).exitCode).toBe(5);
     expect((err as Error).message).toMatch(/HardFault on Cortex-M\d.*pc=0x[0-9a-f]{8}/);
@@ -264,7 +265,8 @@ describe('failure reports', () => {
   it('reports a non-zero exit when invoke fails', async () => {
     const err = await runModelOnTarget(options('cortex-m33', 'fail', { defines: { TM_FAIL: true } })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(FirmwareRunError);
-    expect((err as FirmwareRunError).kind).toBe('exit');
+    expect((err as FirmwareRunError).failure).toBe('exit');
+    expect((err as FirmwareRunError).kind).toBe('run-error');
     expect((err as FirmwareRunError).exitCode).toBe(2);
     expect((err as Error).message).toMatch(/model invoke returned an error.*tm_invoke returned 3 on vector 0/);
   });
@@ -274,6 +276,7 @@ describe('failure reports', () => {
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(FirmwareRunError);
+    expect((err as FirmwareRunError).failure).toBe('timeout');
     expect((err as FirmwareRunError).kind).toBe('timeout');
     expect((err as Error).message).toMatch(/hang on Cortex-M7.*no exit within 2000 ms/);
   });
@@ -284,6 +287,7 @@ describe('failure reports', () => {
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(RamFitError);
+    expect((err as RamFitError).kind).toBe('ram-overflow');
     const r = (err as RamFitError).report;
     expect(r.available).toBe(16 * 1024);
     expect(r.arena).toBe(arena);

@@ -1,11 +1,13 @@
 // Errors the firmware build/run path reports, one class per kind of failure so
 // callers (and users) can tell a missing toolchain from a compile error, a RAM
-// overflow, a crash, a wrong exit status or a hang.
+// overflow, a crash, a wrong exit status or a hang. They extend the harness's
+// HarnessError so one `catch` (and its `kind`) covers host and device runs.
+import { HarnessError } from '../toolchain.js';
 
 /** Base class of every target build/run failure. */
-export class TargetError extends Error {
-  constructor(message: string) {
-    super(message);
+export class TargetError extends HarnessError {
+  constructor(kind: HarnessError['kind'], message: string) {
+    super(kind, message);
     this.name = new.target.name;
   }
 }
@@ -20,6 +22,7 @@ export class ToolchainMissingError extends TargetError {
     detail = '',
   ) {
     super(
+      'toolchain-missing',
       `${tool} not found${detail ? ` (${detail})` : ''}: install the Debian package ` +
         `${debianPackage} (sudo apt-get install ${debianPackage})`,
     );
@@ -34,7 +37,7 @@ export class CompileError extends TargetError {
     readonly command: string,
     readonly output: string,
   ) {
-    super(`${stage} failed for ${file}:\n${output.trim()}\ncommand: ${command}`);
+    super('compile-error', `${stage} failed for ${file}:\n${output.trim()}\ncommand: ${command}`);
   }
 }
 
@@ -57,7 +60,7 @@ export interface RamFitReport {
 /** The firmware's static RAM + arena + stack do not fit the target's RAM. */
 export class RamFitError extends TargetError {
   constructor(readonly report: RamFitReport, message: string) {
-    super(message);
+    super('ram-overflow', message);
   }
 }
 
@@ -67,12 +70,13 @@ export type RunFailureKind = 'hardfault' | 'exit' | 'timeout';
 /** The firmware crashed, exited non-zero, or hung. */
 export class FirmwareRunError extends TargetError {
   constructor(
-    readonly kind: RunFailureKind,
+    /** How the run ended ('exit' = non-zero exit status). */
+    readonly failure: RunFailureKind,
     message: string,
     readonly exitCode: number | undefined,
     readonly stdout: string,
     readonly stderr: string,
   ) {
-    super(message);
+    super(failure === 'exit' ? 'run-error' : failure, message);
   }
 }
