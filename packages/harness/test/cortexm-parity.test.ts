@@ -2,9 +2,21 @@
 // generated C (codegen + runtime-c) built with the firmware harness, run under
 // QEMU, and compared bit for bit with the integer interpreter. Kept to a few
 // dozen vectors per core so the file stays fast; bench/mcu.ts runs >= 1,000.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { buildReferenceModel, mulberry32, type QuantScheme } from '@edgeq/ir';
-import { CORTEX_M_TARGET_IDS, RamFitError, deviceParity, getCortexMTarget } from '../src/targets/index.js';
+import { Interpreter, buildReferenceModel, mulberry32, type QuantScheme } from '@edgeq/ir';
+import {
+  CORTEX_M_TARGET_IDS,
+  RamFitError,
+  deviceParity,
+  getCortexMTarget,
+  parseFirmwareSummary,
+  runFirmware,
+  writeDeviceFirmwareDir,
+} from '../src/targets/index.js';
 
 const FIXED_TFLM: QuantScheme = { scales: 'fixed', rounding: 'tflm' };
 
@@ -57,5 +69,40 @@ describe('mbv2mini', () => {
     expect(r.shortfall).toBe(r.data + r.bss + r.stack - 16 * 1024);
     console.log((err as Error).message);
     expect((err as Error).message).toMatch(/does not fit Cortex-M0 .*short by [\d,]+ B/);
+  });
+});
+
+describe('standalone firmware directory', () => {
+  it('builds with make (Cortex-M0) and cmake (Cortex-M33) and runs bit-exact under QEMU', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'edgeq-fwdir-'));
+    try {
+      const g = buildReferenceModel('dscnn', FIXED_TFLM, 4);
+      await writeDeviceFirmwareDir(g, dir);
+      const inputs = images(6, 15);
+      const packed = new Uint8Array(inputs.length * 784);
+      inputs.forEach((x, i) => packed.set(new Uint8Array(x.buffer), i * 784));
+      await writeFile(join(dir, 'input.bin'), packed);
+      const interp = new Interpreter(g);
+      const expected = inputs.flatMap((x) => Array.from(interp.run([x]).outputs[0] as Int8Array));
+
+      await execa('make', ['CORE=cortex-m0', 'OPT=-Os'], { cwd: dir });
+      await execa('cmake', ['-S', '.', '-B', 'build-cmake-m33', '-DEDGEQ_CORE=cortex-m33'], { cwd: dir });
+      await execa('cmake', ['--build', 'build-cmake-m33'], { cwd: dir });
+      for (const [core, elf] of [
+        ['cortex-m0', 'build/cortex-m0/firmware.elf'],
+        ['cortex-m33', 'build-cmake-m33/firmware.elf'],
+      ] as const) {
+        const run = await runFirmware({ target: getCortexMTarget(core), elf: join(dir, elf), cwd: dir });
+        expect(run.status, run.stdout + run.stderr).toBe('ok');
+        expect(Array.from(new Int8Array(await readFile(join(dir, 'output.bin'))))).toEqual(expected);
+        const summary = parseFirmwareSummary(await readFile(join(dir, 'summary.json'), 'utf8'));
+        expect(summary.vectors).toBe(6);
+        expect(summary.op_ticks_total).toHaveLength(g.ops.length);
+      }
+      const unknown = await execa('make', ['CORE=cortex-m99'], { cwd: dir, reject: false });
+      expect(unknown.stderr).toMatch(/unknown CORE 'cortex-m99'; use one of: cortex-m0 cortex-m3/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -11,3 +11,4 @@ export * from './qemu.js';
 export * from './profile.js';
 export * from './run-model.js';
 export * from './device-parity.js';
+export * from './firmware-dir.js';
