@@ -6,7 +6,9 @@
 // and stack peak in bench/results/mcu.json.
 //
 // Usage: npx tsx bench/mcu.ts [--models dscnn,mbv2mini] [--cores cortex-m0,...]
-//        [--vectors 1000] [--optimize O2] [--rounding tflm]
+//        [--vectors 1000] [--optimize O2] [--rounding tflm] [--paths portable,dsp]
+// The dsp path is measured only on cores with the DSP extension; portable
+// builds define EDGEQ_NO_DSP.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
@@ -90,16 +92,16 @@ const gitCommit = (() => {
 
 const flashOf = (b: { code: number; rodata: number; data: number } | undefined) => (b ? b.code + b.rodata + b.data : 0);
 
-async function runOne(model: ReferenceModelName, core: string, rounding: RoundingMode, vectors: number, optimize: 'O2' | 'Os'): Promise<McuRecord> {
+async function runOne(model: ReferenceModelName, core: string, kpath: 'portable' | 'dsp', rounding: RoundingMode, vectors: number, optimize: 'O2' | 'Os'): Promise<McuRecord> {
   const g = buildReferenceModel(model, { scales: 'fixed', rounding }, 1);
   const target = getCortexMTarget(core);
   const macs = g.ops.reduce((s, op) => s + opMacs(g, op), 0);
-  const base = { model, core, qemu_machine: target.qemuMachine, path: 'portable' as const, rounding, optimize, macs,
+  const base = { model, core, qemu_machine: target.qemuMachine, path: kpath, rounding, optimize, macs,
     unit: 'executed instructions under QEMU -icount shift=0 (not cycles)', commit: gitCommit };
   const inputs = fashionImages(vectors).map((p) => quantiseImage(g, p));
   let r: DeviceParityReport;
   try {
-    r = await deviceParity(g, inputs, { target, optimize });
+    r = await deviceParity(g, inputs, { target, optimize, defines: kpath === 'portable' ? { EDGEQ_NO_DSP: true } : {} });
   } catch (e) {
     if (e instanceof RamFitError) return { ...base, status: 'refused', refused: e.message };
     throw e;
@@ -122,7 +124,7 @@ async function runOne(model: ReferenceModelName, core: string, rounding: Roundin
         ...readdirSync(rt).filter((f) => f.endsWith('.c')).map((f) => ({ path: path.join(rt, f), group: 'runtime' })),
         { path: path.join(ROOT, 'bench', 'mcu-size-main.c'), group: 'harness' },
       ],
-      defines: { EDGEQ_SIZE_MAIN_PREFIX: m.prefix, EDGEQ_SIZE_MAIN_HEADER: `"${m.fileBase}.h"` },
+      defines: { EDGEQ_SIZE_MAIN_PREFIX: m.prefix, EDGEQ_SIZE_MAIN_HEADER: `"${m.fileBase}.h"`, ...(kpath === 'portable' ? { EDGEQ_NO_DSP: true } : {}) },
     });
     flashRuntimeOs = flashOf(b.groups.runtime);
   }
@@ -152,13 +154,15 @@ async function main(): Promise<void> {
   const vectors = Number(arg('vectors', '1000'));
   const optimize = arg('optimize', 'O2') as 'O2' | 'Os';
   const rounding = arg('rounding', 'tflm') as RoundingMode;
+  const paths = arg('paths', 'portable,dsp').split(',') as Array<'portable' | 'dsp'>;
   const records: McuRecord[] = [];
   console.log(`edgeq MCU bench: ${vectors} Fashion-MNIST test images, -${optimize}, rounding ${rounding}; ` +
     'figures are QEMU -icount executed instructions, not cycles');
   for (const model of models) {
-    for (const core of cores) {
+    for (const core of cores) for (const kpath of paths) {
+      if (kpath === 'dsp' && !getCortexMTarget(core).dsp) continue;
       const t0 = Date.now();
-      const rec = await runOne(model, core, rounding, vectors, optimize);
+      const rec = await runOne(model, core, kpath, rounding, vectors, optimize);
       records.push(rec);
       if (rec.status === 'refused') {
         console.log(`${model.padEnd(9)} ${core.padEnd(11)} refused: ${rec.refused}`);

@@ -41,6 +41,19 @@ describe.each(CORTEX_M_TARGET_IDS)('generated dscnn on %s', (id) => {
   });
 });
 
+describe('kernel paths on a DSP core (Cortex-M4)', () => {
+  it('portable path (EDGEQ_NO_DSP) is bit-exact too, and the DSP path executes fewer instructions', async () => {
+    const g = buildReferenceModel('dscnn', FIXED_TFLM, 5);
+    const target = getCortexMTarget('cortex-m4');
+    const portable = await deviceParity(g, images(8, 16), { target, defines: { EDGEQ_NO_DSP: true } });
+    const dsp = await deviceParity(g, images(8, 16), { target });
+    expect(portable.stats.exactVectors).toBe(8);
+    expect(dsp.stats.exactVectors).toBe(8);
+    console.log(`cortex-m4 dscnn: portable ${portable.profile.instructionsPerInference}, dsp ${dsp.profile.instructionsPerInference} instructions`);
+    expect(dsp.profile.instructionsPerInference).toBeLessThan(portable.profile.instructionsPerInference);
+  });
+});
+
 describe('generated models in every requantisation mode (Cortex-M3)', () => {
   it.each([
     ['fixed', 'single'],
