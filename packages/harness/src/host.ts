@@ -13,6 +13,7 @@ import { Interpreter, numElements, type QGraph, type TensorData } from '@edgeq/i
 import { writeFirmwareDir, type GeneratedModel } from '@edgeq/codegen';
 import { compareOutputs, parityLine, type ParityStats } from './compare.js';
 import { compile, HarnessError, SANITIZE_FLAGS } from './toolchain.js';
+import { cachedRuntimeArchive } from './runtime-cache.js';
 
 export interface HostParityOptions {
   /** Directory for generated sources and binaries (default: a fresh temp dir, removed after). */
@@ -49,14 +50,16 @@ function bytesOf(t: TensorData): Uint8Array {
 
 async function buildHostBinary(model: GeneratedModel, dir: string, out: string, opts: HostParityOptions, defines: string[] = []): Promise<string> {
   const runtimeDir = path.join(dir, 'runtime');
-  const runtimeC = (await fs.readdir(runtimeDir)).filter((f) => f.endsWith('.c')).map((f) => path.join(runtimeDir, f));
+  const flags = [opts.optimize ?? '-O2', ...(opts.sanitize ? SANITIZE_FLAGS : [])];
+  const compiler = opts.compiler ?? 'gcc';
+  const runtimeLib = await cachedRuntimeArchive(compiler, flags);
   const bin = path.join(dir, out);
   await compile({
-    compiler: opts.compiler ?? 'gcc',
-    sources: [path.join(dir, `${model.fileBase}.c`), path.join(dir, 'harness_main.c'), ...runtimeC],
+    compiler,
+    sources: [path.join(dir, `${model.fileBase}.c`), path.join(dir, 'harness_main.c'), runtimeLib],
     includeDirs: [dir, runtimeDir],
     output: bin,
-    flags: [opts.optimize ?? '-O2', ...(opts.sanitize ? SANITIZE_FLAGS : [])],
+    flags,
     defines,
   });
   return bin;
@@ -64,7 +67,7 @@ async function buildHostBinary(model: GeneratedModel, dir: string, out: string, 
 
 async function runBinary(bin: string, stdin: Uint8Array, sanitize: boolean): Promise<Uint8Array> {
   const env = sanitize ? { ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=0:exitcode=86', UBSAN_OPTIONS: 'halt_on_error=1:print_stacktrace=1:exitcode=87' } : {};
-  const r = await execa(bin, [], { input: Buffer.from(stdin), encoding: 'buffer', reject: false, env, timeout: 600_000, maxBuffer: 1 << 30 });
+  const r = await execa(bin, [], { input: Buffer.from(stdin), encoding: 'buffer', stripFinalNewline: false, reject: false, env, timeout: 600_000, maxBuffer: 1 << 30 });
   const stderr = Buffer.from(r.stderr as Uint8Array).toString('utf8');
   if (r.timedOut) throw new HarnessError('timeout', `${bin} timed out`);
   if (r.exitCode !== 0 || /runtime error|AddressSanitizer|LeakSanitizer/.test(stderr)) {
