@@ -32,8 +32,8 @@ function requantFn(scheme: QuantScheme): RequantFn {
   return scheme.rounding === 'single' ? mbqmSingle : mbqmDouble;
 }
 
-function offsetInput(x: Int8Array, zp: number): Int32Array {
-  const out = new Int32Array(x.length);
+function offsetInput(x: Int8Array, zp: number): Int16Array {
+  const out = new Int16Array(x.length);
   for (let i = 0; i < x.length; i++) out[i] = x[i] - zp;
   return out;
 }
@@ -42,7 +42,10 @@ function channelRq(rq: Requant, c: number): number {
   return rq.multiplier.length === 1 ? 0 : c;
 }
 
-/** CONV_2D, NHWC input, OHWI filter, per-channel requantisation. */
+/**
+ * CONV_2D, NHWC input, OHWI filter, per-channel requantisation. Accumulation is int32
+ * (`| 0` is exact: the validator bounds every accumulator below 2^31).
+ */
 export function conv2d(
   x: Int8Array, xd: Hwc, w: Int8Array, kh: number, kw: number, bias: Int32Array,
   y: Int8Array, yd: Hwc, strideH: number, strideW: number, dilH: number, dilW: number,
@@ -53,31 +56,75 @@ export function conv2d(
   const cin = xd.c;
   const cout = yd.c;
   const taps = kh * kw * cin;
-  const acc = new Float64Array(cout);
-  for (let oy = 0; oy < yd.h; oy++) {
-    for (let ox = 0; ox < yd.w; ox++) {
-      for (let co = 0; co < cout; co++) acc[co] = bias[co];
-      for (let ky = 0; ky < kh; ky++) {
-        const iy = oy * strideH - p.padTop + ky * dilH;
-        if (iy < 0 || iy >= xd.h) continue;
-        for (let kx = 0; kx < kw; kx++) {
-          const ix = ox * strideW - p.padLeft + kx * dilW;
-          if (ix < 0 || ix >= xd.w) continue;
-          const xBase = (iy * xd.w + ix) * cin;
-          const wTap = (ky * kw + kx) * cin;
-          for (let co = 0; co < cout; co++) {
-            const wBase = co * taps + wTap;
-            let s = 0;
-            for (let ci = 0; ci < cin; ci++) s += xo[xBase + ci] * w[wBase + ci];
-            acc[co] += s;
-          }
+  const perChannel = p.requant.multiplier.length > 1;
+  const mult = p.requant.multiplier;
+  const shift = p.requant.shift;
+  const { outZp, actMin, actMax } = p;
+  if (kh === 1 && kw === 1 && strideH === 1 && strideW === 1 && p.padTop === 0 && p.padLeft === 0) {
+    // Pointwise: a matrix product, pixels x cin by cin x cout, four output channels at a
+    // time so each input value is loaded once per four multiply-accumulates.
+    const pixels = yd.h * yd.w;
+    const store = (acc: number, co: number, yBase: number) => {
+      const c = perChannel ? co : 0;
+      const v = rq(acc, mult[c], shift[c]) + outZp;
+      y[yBase + co] = v < actMin ? actMin : v > actMax ? actMax : v;
+    };
+    for (let px = 0; px < pixels; px++) {
+      const xBase = px * cin;
+      const yBase = px * cout;
+      let co = 0;
+      for (; co + 3 < cout; co += 4) {
+        const w0 = co * cin;
+        const w1 = w0 + cin;
+        const w2 = w1 + cin;
+        const w3 = w2 + cin;
+        let a0 = bias[co] | 0;
+        let a1 = bias[co + 1] | 0;
+        let a2 = bias[co + 2] | 0;
+        let a3 = bias[co + 3] | 0;
+        for (let ci = 0; ci < cin; ci++) {
+          const xv = xo[xBase + ci];
+          a0 = (a0 + xv * w[w0 + ci]) | 0;
+          a1 = (a1 + xv * w[w1 + ci]) | 0;
+          a2 = (a2 + xv * w[w2 + ci]) | 0;
+          a3 = (a3 + xv * w[w3 + ci]) | 0;
         }
+        store(a0, co, yBase);
+        store(a1, co + 1, yBase);
+        store(a2, co + 2, yBase);
+        store(a3, co + 3, yBase);
       }
+      for (; co < cout; co++) {
+        const wBase = co * cin;
+        let acc = bias[co] | 0;
+        for (let ci = 0; ci < cin; ci++) acc = (acc + xo[xBase + ci] * w[wBase + ci]) | 0;
+        store(acc, co, yBase);
+      }
+    }
+    return;
+  }
+  for (let oy = 0; oy < yd.h; oy++) {
+    const iy0 = oy * strideH - p.padTop;
+    for (let ox = 0; ox < yd.w; ox++) {
+      const ix0 = ox * strideW - p.padLeft;
       const yBase = (oy * yd.w + ox) * cout;
       for (let co = 0; co < cout; co++) {
-        const c = channelRq(p.requant, co);
-        let v = rq(acc[co], p.requant.multiplier[c], p.requant.shift[c]) + p.outZp;
-        v = v < p.actMin ? p.actMin : v > p.actMax ? p.actMax : v;
+        let acc = bias[co] | 0;
+        const wCo = co * taps;
+        for (let ky = 0; ky < kh; ky++) {
+          const iy = iy0 + ky * dilH;
+          if (iy < 0 || iy >= xd.h) continue;
+          for (let kx = 0; kx < kw; kx++) {
+            const ix = ix0 + kx * dilW;
+            if (ix < 0 || ix >= xd.w) continue;
+            const xBase = (iy * xd.w + ix) * cin;
+            const wBase = wCo + (ky * kw + kx) * cin;
+            for (let ci = 0; ci < cin; ci++) acc = (acc + xo[xBase + ci] * w[wBase + ci]) | 0;
+          }
+        }
+        const c = perChannel ? co : 0;
+        let v = rq(acc, mult[c], shift[c]) + outZp;
+        v = v < actMin ? actMin : v > actMax ? actMax : v;
         y[yBase + co] = v;
       }
     }
@@ -94,7 +141,7 @@ export function depthwiseConv2d(
   const rq = requantFn(scheme);
   const cin = xd.c;
   const cout = yd.c;
-  const acc = new Float64Array(cout);
+  const acc = new Int32Array(cout);
   for (let oy = 0; oy < yd.h; oy++) {
     for (let ox = 0; ox < yd.w; ox++) {
       for (let co = 0; co < cout; co++) acc[co] = bias[co];
