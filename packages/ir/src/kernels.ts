@@ -194,7 +194,10 @@ export function fullyConnected(
 
 /** ADD: TFLite Micro's method (fixed), aligned shifts (pow2) or XNNPACK's (fp32). */
 export function add(a: Int8Array, b: Int8Array, y: Int8Array, p: AddParams, scheme: QuantScheme): void {
-  if (scheme.rounding === 'fp32' && scheme.scales === 'fixed') return addXnnpack(a, b, y, p);
+  if (scheme.rounding === 'fp32' && scheme.scales === 'fixed') {
+    if (p.leftShift === 0) return addXnnpack(a, b, y, p);
+    scheme = { scales: 'fixed', rounding: 'tflm' }; // outside XNNPACK's range: TFLite's builtin ADD
+  }
   const rq = requantFn(scheme);
   const lsh = 2 ** p.leftShift;
   for (let i = 0; i < y.length; i++) {

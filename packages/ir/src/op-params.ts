@@ -214,14 +214,21 @@ function addParams(g: QGraph, op: OpDefOf<'ADD'>): AddParams {
       out: makeRequant([sMin / so], g.quantization, `${where} output`),
     };
   }
-  if (g.quantization.rounding === 'fp32') return { ...base, ...xnnpackAddParams(s1, s2, so, where) };
+  if (g.quantization.rounding === 'fp32') {
+    const x = xnnpackAddParams(s1, s2, so);
+    if (x) return { ...base, ...x };
+    // Outside XNNPACK's range TFLite runs its builtin int8 ADD: TFLite Micro's method,
+    // double rounding (leftShift 20 tells the kernels which rule applies).
+  }
   const twiceMax = 2 * Math.max(s1, s2);
+  const tflm: QuantScheme = { scales: 'fixed', rounding: 'tflm' };
+  const rqScheme = g.quantization.rounding === 'fp32' ? tflm : g.quantization;
   return {
     ...base,
     leftShift: ADD_LEFT_SHIFT,
-    in1: makeRequant([s1 / twiceMax], g.quantization, `${where} input 1`),
-    in2: makeRequant([s2 / twiceMax], g.quantization, `${where} input 2`),
-    out: makeRequant([twiceMax / (2 ** ADD_LEFT_SHIFT * so)], g.quantization, `${where} output`),
+    in1: makeRequant([s1 / twiceMax], rqScheme, `${where} input 1`),
+    in2: makeRequant([s2 / twiceMax], rqScheme, `${where} input 2`),
+    out: makeRequant([twiceMax / (2 ** ADD_LEFT_SHIFT * so)], rqScheme, `${where} output`),
   };
 }
 
@@ -229,14 +236,13 @@ function addParams(g: QGraph, op: OpDefOf<'ADD'>): AddParams {
  * XNNPACK's int8 ADD (fp32 mode): a = f32(s1/s_out), b = f32(s2/s_out); shift = 20 − exponent
  * of max(a, b); integer multipliers round-half-even(a·2^shift), (b·2^shift) below 2^21;
  * out = (m1·(x1−zp1) + m2·(x2−zp2) + 2^(shift−1)) >> shift, + zp_out, clamp.
- * Stored as in1/in2.multiplier and out.shift; leftShift 0.
+ * Stored as in1/in2.multiplier and out.shift; leftShift 0. Undefined outside XNNPACK's range.
  */
-function xnnpackAddParams(s1: number, s2: number, so: number, where: string): Pick<AddParams, 'leftShift' | 'in1' | 'in2' | 'out'> {
+function xnnpackAddParams(s1: number, s2: number, so: number): Pick<AddParams, 'leftShift' | 'in1' | 'in2' | 'out'> | undefined {
   const a = f32(s1 / so);
   const b = f32(s2 / so);
-  for (const r of [a, b]) {
-    if (!(r >= 2 ** -10 && r < 2 ** 8)) throw new QGraphError(where, `fp32 ADD needs input/output scale ratios in [2^-10, 2^8), got ${r}`);
-  }
+  // XNNPACK only takes ratios in [2^-10, 2^8); TFLite then keeps the op in its builtin kernel.
+  if (![a, b].every((r) => r >= 2 ** -10 && r < 2 ** 8)) return undefined;
   // The float32 exponent of max(a, b): max = q · 2^(e+1) with q in [0.5, 1).
   const shift = 20 - (frexp(Math.max(a, b))[1] - 1);
   const one = (m: number): Requant => ({ multiplier: Int32Array.of(m), shift: Int32Array.of(0) });

@@ -10,6 +10,7 @@ const SCHEMES: QuantScheme[] = [
   { scales: 'fixed', rounding: 'tflm' },
   { scales: 'fixed', rounding: 'single' },
   { scales: 'pow2', rounding: 'tflm' },
+  { scales: 'fixed', rounding: 'fp32' },
 ];
 
 describe('QGraph → .tflite → QGraph', () => {
