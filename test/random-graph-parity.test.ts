@@ -35,6 +35,7 @@ const MODES: [string, QuantScheme, number][] = [
   ['fixed/tflm', { scales: 'fixed', rounding: 'tflm' }, GRAPHS_PER_MODE],
   ['pow2', { scales: 'pow2', rounding: 'tflm' }, GRAPHS_PER_MODE],
   ['fixed/single', { scales: 'fixed', rounding: 'single' }, 100],
+  ['fixed/fp32', { scales: 'fixed', rounding: 'fp32' }, 100],
 ];
 
 describe.each(MODES)('random graphs, %s: interpreter == gcc (ASan+UBSan)', (_label, scheme, count) => {
