@@ -131,7 +131,10 @@ export function conv2d(
   }
 }
 
-/** DEPTHWISE_CONV_2D, filter [1, kh, kw, cin·mult], output channel = ci·mult + m. */
+/**
+ * DEPTHWISE_CONV_2D, filter [1, kh, kw, cin·mult], output channel = ci·mult + m.
+ * Channels are the inner loop (contiguous in NHWC); accumulators live in an Int32Array.
+ */
 export function depthwiseConv2d(
   x: Int8Array, xd: Hwc, w: Int8Array, kh: number, kw: number, mult: number, bias: Int32Array,
   y: Int8Array, yd: Hwc, strideH: number, strideW: number, dilH: number, dilW: number,
@@ -139,36 +142,40 @@ export function depthwiseConv2d(
 ): void {
   const xo = offsetInput(x, p.inZp);
   const rq = requantFn(scheme);
+  const H = xd.h;
+  const W = xd.w;
   const cin = xd.c;
   const cout = yd.c;
+  const padTop = p.padTop;
+  const padLeft = p.padLeft;
+  const perChannel = p.requant.multiplier.length > 1;
+  const rqm = p.requant.multiplier;
+  const rqs = p.requant.shift;
+  const { outZp, actMin, actMax } = p;
   const acc = new Int32Array(cout);
   for (let oy = 0; oy < yd.h; oy++) {
     for (let ox = 0; ox < yd.w; ox++) {
-      for (let co = 0; co < cout; co++) acc[co] = bias[co];
+      for (let c = 0; c < cout; c++) acc[c] = bias[c];
       for (let ky = 0; ky < kh; ky++) {
-        const iy = oy * strideH - p.padTop + ky * dilH;
-        if (iy < 0 || iy >= xd.h) continue;
+        const iy = oy * strideH - padTop + ky * dilH;
+        if (iy < 0 || iy >= H) continue;
         for (let kx = 0; kx < kw; kx++) {
-          const ix = ox * strideW - p.padLeft + kx * dilW;
-          if (ix < 0 || ix >= xd.w) continue;
-          const xBase = (iy * xd.w + ix) * cin;
-          const wBase = (ky * kw + kx) * cout;
+          const ix = ox * strideW - padLeft + kx * dilW;
+          if (ix < 0 || ix >= W) continue;
+          const xb = (iy * W + ix) * cin;
+          const wb = (ky * kw + kx) * cout;
           if (mult === 1) {
-            for (let c = 0; c < cout; c++) acc[c] += xo[xBase + c] * w[wBase + c];
+            for (let c = 0; c < cout; c++) acc[c] += xo[xb + c] * w[wb + c];
           } else {
-            for (let ci = 0; ci < cin; ci++) {
-              const xv = xo[xBase + ci];
-              for (let m = 0; m < mult; m++) acc[ci * mult + m] += xv * w[wBase + ci * mult + m];
-            }
+            for (let c = 0; c < cout; c++) acc[c] += xo[xb + Math.floor(c / mult)] * w[wb + c];
           }
         }
       }
-      const yBase = (oy * yd.w + ox) * cout;
-      for (let co = 0; co < cout; co++) {
-        const c = channelRq(p.requant, co);
-        let v = rq(acc[co], p.requant.multiplier[c], p.requant.shift[c]) + p.outZp;
-        v = v < p.actMin ? p.actMin : v > p.actMax ? p.actMax : v;
-        y[yBase + co] = v;
+      const yb = (oy * yd.w + ox) * cout;
+      for (let c = 0; c < cout; c++) {
+        const k = perChannel ? c : 0;
+        const v = rq(acc[c], rqm[k], rqs[k]) + outZp;
+        y[yb + c] = v < actMin ? actMin : v > actMax ? actMax : v;
       }
     }
   }
