@@ -32,8 +32,8 @@ function requantFn(scheme: QuantScheme): RequantFn {
   return scheme.rounding === 'single' ? mbqmSingle : mbqmDouble;
 }
 
-function offsetInput(x: Int8Array, zp: number): Int16Array {
-  const out = new Int16Array(x.length);
+function offsetInput(x: Int8Array, zp: number): Int32Array {
+  const out = new Int32Array(x.length);
   for (let i = 0; i < x.length; i++) out[i] = x[i] - zp;
   return out;
 }
@@ -47,7 +47,7 @@ function channelRq(rq: Requant, c: number): number {
  * (`| 0` is exact: the validator bounds every accumulator below 2^31).
  */
 export function conv2d(
-  x: Int8Array, xd: Hwc, w: Int8Array, kh: number, kw: number, bias: Int32Array,
+  x: Int8Array, xd: Hwc, w: Int32Array, kh: number, kw: number, bias: Int32Array,
   y: Int8Array, yd: Hwc, strideH: number, strideW: number, dilH: number, dilW: number,
   p: ConvLikeParams, scheme: QuantScheme,
 ): void {
@@ -61,17 +61,20 @@ export function conv2d(
   const shift = p.requant.shift;
   const { outZp, actMin, actMax } = p;
   if (kh === 1 && kw === 1 && strideH === 1 && strideW === 1 && p.padTop === 0 && p.padLeft === 0) {
-    // Pointwise: a matrix product, pixels x cin by cin x cout, four output channels at a
-    // time so each input value is loaded once per four multiply-accumulates.
+    // Pointwise: a matrix product, pixels x cin by cin x cout, blocked 2 pixels x 4
+    // output channels so each loaded value feeds several multiply-accumulates.
     const pixels = yd.h * yd.w;
-    const store = (acc: number, co: number, yBase: number) => {
+    const store = (acc: number, co: number, at: number) => {
       const c = perChannel ? co : 0;
       const v = rq(acc, mult[c], shift[c]) + outZp;
-      y[yBase + co] = v < actMin ? actMin : v > actMax ? actMax : v;
+      y[at] = v < actMin ? actMin : v > actMax ? actMax : v;
     };
-    for (let px = 0; px < pixels; px++) {
-      const xBase = px * cin;
-      const yBase = px * cout;
+    let px = 0;
+    for (; px + 1 < pixels; px += 2) {
+      const xa = px * cin;
+      const xb = xa + cin;
+      const ya = px * cout;
+      const yb = ya + cout;
       let co = 0;
       for (; co + 3 < cout; co += 4) {
         const w0 = co * cin;
@@ -82,23 +85,55 @@ export function conv2d(
         let a1 = bias[co + 1] | 0;
         let a2 = bias[co + 2] | 0;
         let a3 = bias[co + 3] | 0;
+        let b0 = a0;
+        let b1 = a1;
+        let b2 = a2;
+        let b3 = a3;
         for (let ci = 0; ci < cin; ci++) {
-          const xv = xo[xBase + ci];
-          a0 = (a0 + xv * w[w0 + ci]) | 0;
-          a1 = (a1 + xv * w[w1 + ci]) | 0;
-          a2 = (a2 + xv * w[w2 + ci]) | 0;
-          a3 = (a3 + xv * w[w3 + ci]) | 0;
+          const u = xo[xa + ci];
+          const v = xo[xb + ci];
+          const q0 = w[w0 + ci];
+          const q1 = w[w1 + ci];
+          const q2 = w[w2 + ci];
+          const q3 = w[w3 + ci];
+          a0 = (a0 + u * q0) | 0;
+          a1 = (a1 + u * q1) | 0;
+          a2 = (a2 + u * q2) | 0;
+          a3 = (a3 + u * q3) | 0;
+          b0 = (b0 + v * q0) | 0;
+          b1 = (b1 + v * q1) | 0;
+          b2 = (b2 + v * q2) | 0;
+          b3 = (b3 + v * q3) | 0;
         }
-        store(a0, co, yBase);
-        store(a1, co + 1, yBase);
-        store(a2, co + 2, yBase);
-        store(a3, co + 3, yBase);
+        store(a0, co, ya + co);
+        store(a1, co + 1, ya + co + 1);
+        store(a2, co + 2, ya + co + 2);
+        store(a3, co + 3, ya + co + 3);
+        store(b0, co, yb + co);
+        store(b1, co + 1, yb + co + 1);
+        store(b2, co + 2, yb + co + 2);
+        store(b3, co + 3, yb + co + 3);
       }
       for (; co < cout; co++) {
         const wBase = co * cin;
-        let acc = bias[co] | 0;
-        for (let ci = 0; ci < cin; ci++) acc = (acc + xo[xBase + ci] * w[wBase + ci]) | 0;
-        store(acc, co, yBase);
+        let a = bias[co] | 0;
+        let b = a;
+        for (let ci = 0; ci < cin; ci++) {
+          const q0 = w[wBase + ci];
+          a = (a + xo[xa + ci] * q0) | 0;
+          b = (b + xo[xb + ci] * q0) | 0;
+        }
+        store(a, co, ya + co);
+        store(b, co, yb + co);
+      }
+    }
+    for (; px < pixels; px++) {
+      const xa = px * cin;
+      for (let co = 0; co < cout; co++) {
+        const wBase = co * cin;
+        let a = bias[co] | 0;
+        for (let ci = 0; ci < cin; ci++) a = (a + xo[xa + ci] * w[wBase + ci]) | 0;
+        store(a, co, px * cout + co);
       }
     }
     return;
@@ -136,7 +171,7 @@ export function conv2d(
  * Channels are the inner loop (contiguous in NHWC); accumulators live in an Int32Array.
  */
 export function depthwiseConv2d(
-  x: Int8Array, xd: Hwc, w: Int8Array, kh: number, kw: number, mult: number, bias: Int32Array,
+  x: Int8Array, xd: Hwc, w: Int32Array, kh: number, kw: number, mult: number, bias: Int32Array,
   y: Int8Array, yd: Hwc, strideH: number, strideW: number, dilH: number, dilW: number,
   p: ConvLikeParams, scheme: QuantScheme,
 ): void {
@@ -183,7 +218,7 @@ export function depthwiseConv2d(
 
 /** FULLY_CONNECTED: weights [out, in]. */
 export function fullyConnected(
-  x: Int8Array, w: Int8Array, bias: Int32Array, y: Int8Array, p: ConvLikeParams, scheme: QuantScheme,
+  x: Int8Array, w: Int32Array, bias: Int32Array, y: Int8Array, p: ConvLikeParams, scheme: QuantScheme,
 ): void {
   const rq = requantFn(scheme);
   const n = x.length;
