@@ -138,29 +138,37 @@ export function conv2d(
     }
     return;
   }
+  // General case: list each output pixel's valid taps once, then accumulate per channel.
+  const tapX = new Int32Array(kh * kw);
+  const tapW = new Int32Array(kh * kw);
   for (let oy = 0; oy < yd.h; oy++) {
     const iy0 = oy * strideH - p.padTop;
     for (let ox = 0; ox < yd.w; ox++) {
       const ix0 = ox * strideW - p.padLeft;
+      let nTaps = 0;
+      for (let ky = 0; ky < kh; ky++) {
+        const iy = iy0 + ky * dilH;
+        if (iy < 0 || iy >= xd.h) continue;
+        for (let kx = 0; kx < kw; kx++) {
+          const ix = ix0 + kx * dilW;
+          if (ix < 0 || ix >= xd.w) continue;
+          tapX[nTaps] = (iy * xd.w + ix) * cin;
+          tapW[nTaps] = (ky * kw + kx) * cin;
+          nTaps++;
+        }
+      }
       const yBase = (oy * yd.w + ox) * cout;
       for (let co = 0; co < cout; co++) {
         let acc = bias[co] | 0;
         const wCo = co * taps;
-        for (let ky = 0; ky < kh; ky++) {
-          const iy = iy0 + ky * dilH;
-          if (iy < 0 || iy >= xd.h) continue;
-          for (let kx = 0; kx < kw; kx++) {
-            const ix = ix0 + kx * dilW;
-            if (ix < 0 || ix >= xd.w) continue;
-            const xBase = (iy * xd.w + ix) * cin;
-            const wBase = wCo + (ky * kw + kx) * cin;
-            for (let ci = 0; ci < cin; ci++) acc = (acc + xo[xBase + ci] * w[wBase + ci]) | 0;
-          }
+        for (let t = 0; t < nTaps; t++) {
+          const xBase = tapX[t];
+          const wBase = wCo + tapW[t];
+          for (let ci = 0; ci < cin; ci++) acc = (acc + xo[xBase + ci] * w[wBase + ci]) | 0;
         }
         const c = perChannel ? co : 0;
-        let v = rq(acc, mult[c], shift[c]) + outZp;
-        v = v < actMin ? actMin : v > actMax ? actMax : v;
-        y[yBase + co] = v;
+        const v = rq(acc, mult[c], shift[c]) + outZp;
+        y[yBase + co] = v < actMin ? actMin : v > actMax ? actMax : v;
       }
     }
   }
