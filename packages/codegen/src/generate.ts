@@ -1,0 +1,126 @@
+/**
+ * QGraph → C sources: plans the arena, emits each op, renders templates/*.hbs into
+ * `<model>.h` / `<model>.c` (plus, on request, the host harness main), and writes a
+ * firmware directory with the runtime copied beside it, atomically.
+ */
+
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Handlebars from 'handlebars';
+import { numElements, validateQGraph, writeFileAtomic, type QGraph, type TensorDef } from '@edgeq/ir';
+import { runtimeFiles } from '@edgeq/runtime-c';
+import { planMemory, type MemoryPlan } from './memory-plan.js';
+import { IdentifierTable, commentText, floatLiteral, sanitizeIdentifier } from './c-syntax.js';
+import { emitOp, type EmittedOp } from './emit-ops.js';
+
+/** The repository's templates/ directory. */
+export const TEMPLATES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../templates');
+
+export interface GenerateOptions {
+  /** C identifier prefix of the API (default: sanitised lower-case model name). */
+  prefix?: string;
+  /** Base name of the generated files (default `model`). */
+  fileBase?: string;
+}
+
+export interface GeneratedModel {
+  prefix: string;
+  fileBase: string;
+  /** File name → contents of the generated model sources. */
+  files: Map<string, string>;
+  plan: MemoryPlan;
+  ops: EmittedOp[];
+  /** Bytes of const data (weights, biases, requantisation parameters, tables). */
+  constBytes: number;
+}
+
+const templateCache = new Map<string, Handlebars.TemplateDelegate>();
+/** Render a template from templates/ (no HTML escaping: this is C). */
+export async function renderTemplate(relPath: string, context: object): Promise<string> {
+  let t = templateCache.get(relPath);
+  if (!t) {
+    const text = await fs.readFile(path.join(TEMPLATES_DIR, relPath), 'utf8');
+    t = Handlebars.compile(text, { noEscape: true, strict: true });
+    templateCache.set(relPath, t);
+  }
+  return t(context);
+}
+
+function boundaryInfo(t: TensorDef, offset: number) {
+  const q = t.quant;
+  return {
+    dtype: t.dtype,
+    shapeText: t.shape.join(', '),
+    elements: numElements(t.shape),
+    bytes: numElements(t.shape) * (t.dtype === 'float32' ? 4 : 1),
+    scale: q ? floatLiteral(q.scale[0]) : '1.0f',
+    invScale: q ? floatLiteral(1 / Math.fround(q.scale[0])) : '1.0f',
+    zeroPoint: q ? q.zeroPoint[0] : 0,
+    isInt8: t.dtype === 'int8',
+    offset,
+  };
+}
+
+const RQ_ENUM = { tflm: 'EDGEQ_RQ_TFLM', single: 'EDGEQ_RQ_SINGLE', fp32: 'EDGEQ_RQ_FP32' } as const;
+
+/** Generate the model sources of a QGraph (in memory). */
+export async function generateModel(g: QGraph, opts: GenerateOptions = {}): Promise<GeneratedModel> {
+  validateQGraph(g);
+  const prefix = sanitizeIdentifier(opts.prefix ?? g.name.toLowerCase(), 32);
+  const fileBase = sanitizeIdentifier(opts.fileBase ?? 'model', 32);
+  const plan = planMemory(g);
+  const ids = new IdentifierTable(`${prefix}_`);
+  const modeEnum = g.quantization.scales === 'pow2' ? 'EDGEQ_RQ_POW2' : RQ_ENUM[g.quantization.rounding];
+  const ctx = { graph: g, ids, offsets: plan.offsets, modeEnum };
+  const ops = g.ops.map((op, i) => emitOp(ctx, op, i));
+  const constBytes = ops.reduce((s, o) => s + o.constBytes, 0);
+  const context = {
+    prefix,
+    PREFIX: prefix.toUpperCase(),
+    fileBase,
+    guard: `${prefix.toUpperCase()}_${fileBase.toUpperCase()}_H`,
+    modelComment: commentText(g.name),
+    scales: g.quantization.scales,
+    rounding: g.quantization.scales === 'pow2' ? 'shift' : g.quantization.rounding,
+    arenaBytes: Math.max(plan.arenaBytes, 8),
+    constBytes,
+    numOps: ops.length,
+    inputs: g.inputs.map((t) => boundaryInfo(g.tensors[t], plan.offsets.get(t)!)),
+    outputs: g.outputs.map((t) => boundaryInfo(g.tensors[t], plan.offsets.get(t)!)),
+    ops,
+  };
+  const files = new Map<string, string>();
+  files.set(`${fileBase}.h`, await renderTemplate('model.h.hbs', context));
+  files.set(`${fileBase}.c`, await renderTemplate('model.c.hbs', context));
+  files.set('harness_main.c', await renderTemplate('host/harness_main.c.hbs', context));
+  return { prefix, fileBase, files, plan, ops, constBytes };
+}
+
+export interface WriteOptions extends GenerateOptions {
+  /** Also copy the runtime (edgeq.h and kernels) into `<dir>/runtime` (default true). */
+  includeRuntime?: boolean;
+}
+
+/**
+ * Generate a firmware directory. Files are written into a temporary sibling directory
+ * that replaces `dir` only when complete, so a failure leaves no partial output.
+ */
+export async function writeFirmwareDir(g: QGraph, dir: string, opts: WriteOptions = {}): Promise<GeneratedModel> {
+  const model = await generateModel(g, opts);
+  const abs = path.resolve(dir);
+  const tmp = `${abs}.tmp-${process.pid}-${Date.now()}`;
+  try {
+    for (const [name, text] of model.files) await writeFileAtomic(path.join(tmp, name), text);
+    if (opts.includeRuntime !== false) {
+      await fs.mkdir(path.join(tmp, 'runtime'), { recursive: true });
+      for (const f of runtimeFiles()) await fs.copyFile(f, path.join(tmp, 'runtime', path.basename(f)));
+    }
+    await fs.rm(abs, { recursive: true, force: true });
+    await fs.rename(tmp, abs);
+  } catch (e) {
+    await fs.rm(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  return model;
+}

@@ -1,0 +1,9 @@
+/**
+ * @edgeq/harness — builds generated firmware (host gcc; Cortex-M under QEMU), feeds it
+ * input vectors, compares with the interpreter, and measures sizes and instructions.
+ */
+
+export * from './toolchain.js';
+export * from './compare.js';
+export * from './host.js';
+export * from './targets/index.js';

@@ -1,0 +1,44 @@
+/*
+ * edgeq_conv_s8.c - CONV_2D, int8 NHWC input, OHWI filter, int32 bias, per-channel
+ * requantisation. Portable reference path (spec: docs/quantization-spec.md, CONV_2D).
+ */
+#include "edgeq_internal.h"
+#include "edgeq_dot_s8.h"
+
+size_t edgeq_conv2d_s8_get_buffer_size(const edgeq_conv_params *p) {
+  (void)p;
+  return 0;
+}
+
+void edgeq_conv2d_s8(const edgeq_conv_params *p, const int8_t *input, const int8_t *filter,
+                     const int32_t *bias, int8_t *output) {
+  const int32_t cin = p->in.c;
+  const int32_t cout = p->out.c;
+  const int32_t taps = p->kernel_h * p->kernel_w * cin;
+  int32_t oy, ox, co, ky, kx;
+  for (oy = 0; oy < p->out.h; oy++) {
+    for (ox = 0; ox < p->out.w; ox++) {
+      int8_t *out = output + ((size_t)oy * p->out.w + ox) * cout;
+      for (co = 0; co < cout; co++) {
+        const int8_t *w = filter + (size_t)co * taps;
+        int32_t acc = bias ? bias[co] : 0;
+        const int32_t c = p->rq.per_channel ? co : 0;
+        for (ky = 0; ky < p->kernel_h; ky++) {
+          const int32_t iy = oy * p->stride_h - p->pad_top + ky * p->dilation_h;
+          if (iy < 0 || iy >= p->in.h) continue;
+          for (kx = 0; kx < p->kernel_w; kx++) {
+            const int32_t ix = ox * p->stride_w - p->pad_left + kx * p->dilation_w;
+            const int8_t *x;
+            const int8_t *wt;
+            if (ix < 0 || ix >= p->in.w) continue;
+            x = input + ((size_t)iy * p->in.w + ix) * cin;
+            wt = w + (ky * p->kernel_w + kx) * cin;
+            acc += edgeq_dot_s8(x, wt, cin, p->in_zp);
+          }
+        }
+        acc = edgeq_rq(acc, p->rq.multiplier[c], p->rq.shift[c], p->mode) + p->out_zp;
+        out[co] = (int8_t)edgeq_clamp(acc, p->act_min, p->act_max);
+      }
+    }
+  }
+}

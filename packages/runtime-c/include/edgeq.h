@@ -1,0 +1,190 @@
+/*
+ * edgeq.h - the one public header of the edgeq int8 runtime.
+ *
+ * Role in the data flow: the C twin of the TypeScript interpreter (packages/ir). The code
+ * generator emits one call per QGraph op into these kernels, with every parameter (clamp
+ * ranges, padding, per-channel multipliers and shifts, tables) precomputed on the host
+ * and stored as const data. The arithmetic is specified in docs/quantization-spec.md.
+ *
+ * C99, no dynamic allocation, no recursion. Tensors are NHWC int8, batch 1. Kernels that
+ * need scratch memory take a caller-owned buffer sized by the matching
+ * *_get_buffer_size() query; the portable kernels below need none.
+ */
+#ifndef EDGEQ_H
+#define EDGEQ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define EDGEQ_RUNTIME_VERSION 1
+
+/* Alignment of generated constant arrays (word loads on Cortex-M fast paths). */
+#if defined(__GNUC__)
+#define EDGEQ_ALIGN(n) __attribute__((aligned(n)))
+#else
+#define EDGEQ_ALIGN(n)
+#endif
+
+/* How an int32 accumulator becomes int8 (docs/quantization-spec.md). */
+typedef enum {
+  EDGEQ_RQ_TFLM = 0,   /* Q31 multiplier, double rounding (TFLite Micro / CMSIS-NN default) */
+  EDGEQ_RQ_SINGLE = 1, /* Q31 multiplier, one rounding shift of the 64-bit product */
+  EDGEQ_RQ_POW2 = 2,   /* power-of-two scales: one rounding shift, no multiply */
+  EDGEQ_RQ_FP32 = 3    /* XNNPACK's rule: float32 multiplier (its bit pattern stored in the
+                          int32 multiplier, shift 0), f32(x) * m, round half to even; ADD uses
+                          in1/in2_multiplier and out_shift as XNNPACK does */
+} edgeq_rq_mode;
+
+/* Height, width, channels of a batch-1 NHWC tensor. */
+typedef struct {
+  int32_t h;
+  int32_t w;
+  int32_t c;
+} edgeq_hwc;
+
+/* Requantisation: one (multiplier, shift) per channel, or one for the tensor. */
+typedef struct {
+  const int32_t *multiplier; /* Q31; unused in EDGEQ_RQ_POW2; float32 bits in EDGEQ_RQ_FP32 */
+  const int32_t *shift;      /* positive = left shift */
+  int32_t per_channel;       /* 1: index by output channel; 0: entry 0 for all */
+} edgeq_requant;
+
+/* CONV_2D and DEPTHWISE_CONV_2D. */
+typedef struct {
+  edgeq_hwc in;
+  edgeq_hwc out;
+  int32_t kernel_h, kernel_w;
+  int32_t stride_h, stride_w;
+  int32_t dilation_h, dilation_w;
+  int32_t pad_top, pad_left;
+  int32_t depth_multiplier; /* depthwise only */
+  int32_t in_zp, out_zp;
+  int32_t act_min, act_max;
+  edgeq_rq_mode mode;
+  edgeq_requant rq;
+} edgeq_conv_params;
+
+/* FULLY_CONNECTED: weights [out_features, in_features]. */
+typedef struct {
+  int32_t in_features, out_features;
+  int32_t in_zp, out_zp;
+  int32_t act_min, act_max;
+  edgeq_rq_mode mode;
+  edgeq_requant rq;
+} edgeq_fc_params;
+
+/* ADD with independent input scales (TFLite Micro's method in fixed mode). */
+typedef struct {
+  int32_t size;
+  int32_t in1_zp, in2_zp, out_zp;
+  int32_t left_shift;
+  int32_t in1_multiplier, in1_shift;
+  int32_t in2_multiplier, in2_shift;
+  int32_t out_multiplier, out_shift;
+  int32_t act_min, act_max;
+  edgeq_rq_mode mode;
+} edgeq_add_params;
+
+/* AVERAGE_POOL_2D and MAX_POOL_2D (input and output share scale and zero point). */
+typedef struct {
+  edgeq_hwc in;
+  edgeq_hwc out;
+  int32_t filter_h, filter_w;
+  int32_t stride_h, stride_w;
+  int32_t pad_top, pad_left;
+  int32_t act_min, act_max;
+} edgeq_pool_params;
+
+/* MEAN over H and W. */
+typedef struct {
+  edgeq_hwc in;
+  int32_t in_zp, out_zp;
+  int32_t multiplier, shift; /* fixed modes */
+  int32_t pow2_exp;          /* EDGEQ_RQ_POW2: out = sum * 2^pow2_exp / (h*w), rounded */
+  edgeq_rq_mode mode;
+} edgeq_mean_params;
+
+/* One input of CONCATENATION on the channel axis. */
+typedef struct {
+  const int8_t *data;
+  int32_t channels;
+  int32_t zp;
+  int32_t multiplier, shift;
+} edgeq_concat_input;
+
+typedef struct {
+  int32_t pixels; /* h * w, shared by all inputs */
+  int32_t out_channels;
+  int32_t num_inputs;
+  int32_t out_zp;
+  int32_t act_min, act_max;
+  edgeq_rq_mode mode;
+} edgeq_concat_params;
+
+/* PAD with the zero point; paddings for H, W, C (before, after). */
+typedef struct {
+  edgeq_hwc in;
+  edgeq_hwc out;
+  int32_t pad_top, pad_left, pad_channels_before;
+  int32_t pad_value;
+} edgeq_pad_params;
+
+/* SOFTMAX over the last axis with a 256-entry exponent table (Q16; in EDGEQ_RQ_FP32 mode
+ * the float32 bit patterns of TFLite's float table, used as TFLite's float kernel does). */
+typedef struct {
+  int32_t rows;
+  int32_t classes;
+  const uint32_t *exp_table;
+  edgeq_rq_mode mode; /* EDGEQ_RQ_FP32 selects the float kernel; any other value the Q16 one */
+} edgeq_softmax_params;
+
+/* ---- requantisation primitives (exposed for tests and custom kernels) ---- */
+int32_t edgeq_requantize(int32_t x, int32_t multiplier, int32_t shift, edgeq_rq_mode mode);
+int32_t edgeq_mbqm_tflm(int32_t x, int32_t multiplier, int32_t shift);
+int32_t edgeq_mbqm_single(int32_t x, int32_t multiplier, int32_t shift);
+int32_t edgeq_pow2_shift(int32_t x, int32_t shift);
+int64_t edgeq_round_div_away(int64_t num, int64_t den);
+
+/* ---- kernels ---- */
+void edgeq_conv2d_s8(const edgeq_conv_params *p, const int8_t *input, const int8_t *filter,
+                     const int32_t *bias, int8_t *output);
+size_t edgeq_conv2d_s8_get_buffer_size(const edgeq_conv_params *p);
+
+void edgeq_depthwise_conv2d_s8(const edgeq_conv_params *p, const int8_t *input,
+                               const int8_t *filter, const int32_t *bias, int8_t *output);
+size_t edgeq_depthwise_conv2d_s8_get_buffer_size(const edgeq_conv_params *p);
+
+void edgeq_fully_connected_s8(const edgeq_fc_params *p, const int8_t *input,
+                              const int8_t *weights, const int32_t *bias, int8_t *output);
+
+void edgeq_add_s8(const edgeq_add_params *p, const int8_t *in1, const int8_t *in2,
+                  int8_t *output);
+
+void edgeq_avg_pool_s8(const edgeq_pool_params *p, const int8_t *input, int8_t *output);
+void edgeq_max_pool_s8(const edgeq_pool_params *p, const int8_t *input, int8_t *output);
+
+void edgeq_mean_hw_s8(const edgeq_mean_params *p, const int8_t *input, int8_t *output);
+
+void edgeq_concat_channels_s8(const edgeq_concat_params *p, const edgeq_concat_input *inputs,
+                              int8_t *output);
+
+void edgeq_pad_s8(const edgeq_pad_params *p, const int8_t *input, int8_t *output);
+
+void edgeq_softmax_s8(const edgeq_softmax_params *p, const int8_t *input, int8_t *output);
+
+void edgeq_copy_s8(const int8_t *input, int8_t *output, int32_t size);
+
+void edgeq_quantize_f32_s8(const float *input, int8_t *output, int32_t size, float inv_scale,
+                           int32_t zero_point);
+void edgeq_dequantize_s8_f32(const int8_t *input, float *output, int32_t size, float scale,
+                             int32_t zero_point);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EDGEQ_H */
