@@ -17,6 +17,11 @@ export interface FakeQuantParams {
   zeroPoint: ArrayLike<number>;
   qmin: number;
   qmax: number;
+  /**
+   * When given (per-tensor only, JS kernels), the forward pass also records the input's
+   * min and max here, saving the range observer two reductions over the tensor.
+   */
+  stats?: { min: number; max: number };
 }
 
 const FQ = 'EdgeqFakeQuant';
@@ -27,6 +32,7 @@ interface FqAttrs {
   zeroPoint: Float64Array;
   qmin: number;
   qmax: number;
+  stats?: { min: number; max: number };
 }
 
 /** Reference loop: y[i] = fake-quant of x[i] with the channel of i (last axis). */
@@ -37,6 +43,23 @@ function fqLoop(x: Float32Array, y: Float32Array, a: FqAttrs): void {
     const s = a.scale[0];
     const inv = 1 / s;
     const zp = a.zeroPoint[0];
+    if (a.stats) {
+      let mn = Infinity;
+      let mx = -Infinity;
+      for (let i = 0; i < x.length; i++) {
+        const v = x[i];
+        if (v < mn) mn = v;
+        if (v > mx) mx = v;
+        let q = Math.round(v * inv) + zp;
+        q = q < qmin ? qmin : q > qmax ? qmax : q;
+        y[i] = (q - zp) * s;
+      }
+      // NaN fails every comparison: report it so the observer refuses the range.
+      a.stats.min = mn === Infinity && x.length ? NaN : mn;
+      a.stats.max = mx === -Infinity && x.length ? NaN : mx;
+      for (let i = 0; i < x.length; i++) if (x[i] !== x[i]) { a.stats.min = NaN; break; }
+      return;
+    }
     for (let i = 0; i < x.length; i++) {
       let q = Math.round(x[i] * inv) + zp;
       q = q < qmin ? qmin : q > qmax ? qmax : q;
@@ -118,7 +141,7 @@ export function registerFakeQuantKernels(): void {
 }
 
 function toAttrs(p: FakeQuantParams): FqAttrs {
-  return { scale: Float64Array.from(p.scale), zeroPoint: Float64Array.from(p.zeroPoint), qmin: p.qmin, qmax: p.qmax };
+  return { scale: Float64Array.from(p.scale), zeroPoint: Float64Array.from(p.zeroPoint), qmin: p.qmin, qmax: p.qmax, stats: p.stats };
 }
 
 function composedForward(x: tf.Tensor, a: FqAttrs): tf.Tensor {
@@ -156,9 +179,17 @@ export function fakeQuant<T extends tf.Tensor>(x: T, p: FakeQuantParams): T {
   const f = tf.customGrad((xi: tf.Tensor | tf.GradSaveFunc, save?: tf.Tensor | tf.GradSaveFunc) => {
     const xt = xi as tf.Tensor;
     (save as tf.GradSaveFunc)([xt]);
-    const value = hasJsKernel(FQ)
-      ? (tf.engine().runKernel(FQ, { x: xt }, a as unknown as tf.NamedAttrMap) as tf.Tensor)
-      : composedForward(xt, a);
+    let value: tf.Tensor;
+    if (hasJsKernel(FQ) && (!a.stats || c === 1)) {
+      value = tf.engine().runKernel(FQ, { x: xt }, a as unknown as tf.NamedAttrMap) as tf.Tensor;
+    } else {
+      value = composedForward(xt, a);
+      if (a.stats) {
+        const [mn, mx] = tf.tidy(() => tf.stack([tf.min(xt), tf.max(xt)]).dataSync());
+        a.stats.min = mn;
+        a.stats.max = mx;
+      }
+    }
     return {
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>

@@ -74,6 +74,8 @@ interface Pass {
   bnUpdates: { node: ConvNode; mean: tf.Tensor; variance: tf.Tensor }[];
   /** Batch ranges observed this pass, by node index. */
   observed: Map<number, tf.Tensor>;
+  /** Batch ranges recorded by the fake-quant kernels themselves, by node index. */
+  observedStats: Map<number, { min: number; max: number }>;
   /** Raw outputs collected by node index (calibration). */
   collect?: Map<number, tf.Tensor>;
   collectIdx?: Set<number>;
@@ -175,11 +177,12 @@ export class EdgeqModel {
       bnFrozen: quant && this.qatStep >= s.freezeBnStep,
       bnUpdates: [],
       observed: new Map(),
+      observedStats: new Map(),
     };
   }
 
   private evalPass(observe = false): Pass {
-    return { training: false, quantize: this.phase === 'quant' && !observe, observe, bnFrozen: true, bnUpdates: [], observed: new Map() };
+    return { training: false, quantize: this.phase === 'quant' && !observe, observe, bnFrozen: true, bnUpdates: [], observed: new Map(), observedStats: new Map() };
   }
 
   /** Per-channel (last axis) weight scales of a folded weight tensor laid out [..., channels]. */
@@ -200,9 +203,9 @@ export class EdgeqModel {
     return fakeQuant(b, { scale: s, zeroPoint: s.map(() => 0), qmin: -(2 ** 31), qmax: 2 ** 31 - 1 });
   }
 
-  private actFq(x: tf.Tensor, i: number): tf.Tensor {
+  private actFq(x: tf.Tensor, i: number, stats?: { min: number; max: number }): tf.Tensor {
     const q = this.actQuant(i);
-    return fakeQuant(x, { scale: [q.scale], zeroPoint: [q.zeroPoint], qmin: ACT_QMIN, qmax: ACT_QMAX });
+    return fakeQuant(x, { scale: [q.scale], zeroPoint: [q.zeroPoint], qmin: ACT_QMIN, qmax: ACT_QMAX, stats });
   }
 
   private convOp(n: ConvNode, x: tf.Tensor, w: tf.Tensor): tf.Tensor {
@@ -351,8 +354,15 @@ export class EdgeqModel {
           break;
       }
       if (hasOwnQuantizer(n) && n.kind !== 'input') {
-        this.observe(i, y, p);
-        if (p.quantize) y = this.actFq(y, i);
+        if (p.quantize && p.observe && this.ranges[i] && !p.collect) {
+          // Observe inside the fake-quant pass (one loop instead of two extra reductions).
+          const stats = { min: NaN, max: NaN };
+          y = this.actFq(y, i, stats);
+          p.observedStats.set(i, stats);
+        } else {
+          this.observe(i, y, p);
+          if (p.quantize) y = this.actFq(y, i);
+        }
       } else if (n.kind === 'input' && p.quantize) {
         y = this.actFq(y, i);
       }
@@ -374,9 +384,14 @@ export class EdgeqModel {
       u.variance.dispose();
     }
     const d = this.config.emaDecay;
+    const batchRanges: [number, number, number][] = [];
     for (const [i, t] of p.observed) {
       const [mn, mx] = t.dataSync();
       t.dispose();
+      batchRanges.push([i, mn, mx]);
+    }
+    for (const [i, st] of p.observedStats) batchRanges.push([i, st.min, st.max]);
+    for (const [i, mn, mx] of batchRanges) {
       if (!Number.isFinite(mn) || !Number.isFinite(mx)) {
         throw new QatError(`layer ${JSON.stringify(this.net.nodes[i].name)}`, `activation range became non-finite (${mn}, ${mx}): training diverged or the data holds NaN/Inf`);
       }

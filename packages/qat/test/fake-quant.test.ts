@@ -31,6 +31,10 @@ for (const backend of ['wasm', 'cpu'] as const) {
       const zp = -30;
       const y = tf.tidy(() => fakeQuant(tf.tensor1d(values), { scale: [s], zeroPoint: [zp], qmin: -128, qmax: 127 }).dataSync());
       values.forEach((v, i) => expect(y[i]).toBe(qdq(v, s, zp, -128, 127)));
+      // The range observer's statistics, recorded in the same pass.
+      const stats = { min: 0, max: 0 };
+      tf.tidy(() => fakeQuant(tf.tensor1d(values), { scale: [s], zeroPoint: [zp], qmin: -128, qmax: 127, stats }).dataSync());
+      expect(stats).toEqual({ min: Math.min(...values), max: Math.max(...values) });
       // Values span [−3.2, 4.8]; the grid [(−128+30)·0.03, (127+30)·0.03] = [−2.94, 4.71] clips both ends.
       expect(Math.min(...y)).toBeCloseTo(-2.94, 5);
       expect(Math.max(...y)).toBeCloseTo(4.71, 5);
