@@ -237,20 +237,31 @@ export class EdgeqModel {
     let y: tf.Tensor;
     if (n.bn && p.training && !p.bnFrozen) {
       const bn = n.bn;
-      let pre: tf.Tensor;
+      const axes = n.op === 'dense' ? [0] : [0, 1, 2];
       if (p.quantize) {
+        // Conv with fake-quantised W·f (f = γ/σ_moving), then batch normalisation of
+        // conv/f + b. The 1/f is folded into the per-channel BN scale rather than applied
+        // as a pass over the whole output: with pre = conv + b·f,
+        //   y = γ·(pre − mean(pre)) / (f·sqrt(var(pre)/f² + ε)) + β.
         const f = tf.div(bn.gamma, tf.sqrt(tf.add(bn.variance, bn.epsilon)));
-        pre = tf.div(this.convOp(n, x, this.quantWeights(tf.mul(k, f))), f);
+        let pre = this.convOp(n, x, this.quantWeights(tf.mul(k, f)));
+        if (n.bias) pre = tf.add(pre, tf.mul(n.bias, f));
+        const meanP = tf.mean(pre, axes);
+        const centered = tf.sub(pre, meanP);
+        const varP = tf.mean(tf.square(centered), axes);
+        const variance = tf.div(varP, tf.square(f));
+        p.bnUpdates.push({ node: n, mean: tf.keep(tf.div(meanP, f)), variance: tf.keep(variance) });
+        const scale = tf.div(tf.mul(bn.gamma, tf.rsqrt(tf.add(variance, bn.epsilon))), f);
+        y = tf.add(tf.mul(centered, scale), bn.beta);
       } else {
-        pre = this.convOp(n, x, k);
+        let pre = this.convOp(n, x, k);
+        if (n.bias) pre = tf.add(pre, n.bias);
+        const mean = tf.mean(pre, axes);
+        const centered = tf.sub(pre, mean);
+        const variance = tf.mean(tf.square(centered), axes);
+        p.bnUpdates.push({ node: n, mean: tf.keep(mean), variance: tf.keep(variance) });
+        y = tf.add(tf.mul(centered, tf.mul(bn.gamma, tf.rsqrt(tf.add(variance, bn.epsilon)))), bn.beta);
       }
-      if (n.bias) pre = tf.add(pre, n.bias);
-      const axes = pre.shape.map((_, i) => i).slice(0, -1);
-      const mean = tf.mean(pre, axes);
-      const centered = tf.sub(pre, mean);
-      const variance = tf.mean(tf.square(centered), axes);
-      p.bnUpdates.push({ node: n, mean: tf.keep(mean), variance: tf.keep(variance) });
-      y = tf.add(tf.mul(centered, tf.mul(bn.gamma, tf.rsqrt(tf.add(variance, bn.epsilon)))), bn.beta);
     } else {
       let w = k;
       let b: tf.Tensor | undefined = n.bias;

@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend.js';
 import { EdgeqModel } from '../src/model.js';
+import { prepare } from '../src/qat.js';
 import { mulberry32 } from '../src/random.js';
 
 function randomTensor(shape: number[], seed: number, lo: number, hi: number): tf.Tensor {
@@ -78,6 +79,35 @@ describe('BatchNormalization folding', () => {
     const bm = tf.mean(pre, [0, 1, 2]).dataSync();
     const after = conv.bn.mean.dataSync();
     for (let c = 0; c < before.length; c++) expect(after[c]).toBeCloseTo(0.99 * before[c] + 0.01 * bm[c], 5);
+    em.dispose();
+  });
+
+  it('QAT before the BN freeze: batch statistics of conv(x, fq(W·γ/σ))/γ·σ + b feed the moving averages', () => {
+    const m = model();
+    const em = prepare(m, { schedule: { recordSteps: 0, freezeBnStep: 100, freezeRangesStep: 100 } });
+    const conv = em.net.nodes.find((n) => n.kind === 'conv')!;
+    if (conv.kind !== 'conv' || !conv.bn) throw new Error('expected conv+bn');
+    const before = conv.bn.mean.dataSync().slice();
+    const x = randomTensor([4, 9, 9, 3], 5, 0, 1);
+    // Independent reference: fold, quantise per output channel (max|w|/127, round), unfold.
+    const expected = tf.tidy(() => {
+      const f = tf.div(conv.bn!.gamma, tf.sqrt(tf.add(conv.bn!.variance, conv.bn!.epsilon)));
+      const wf = tf.mul(conv.kernel, f);
+      const c = wf.shape[3]!;
+      const v = wf.dataSync();
+      const maxAbs = new Array(c).fill(0);
+      v.forEach((w, i) => (maxAbs[i % c] = Math.max(maxAbs[i % c], Math.abs(w))));
+      const q = Float32Array.from(v, (w, i) => {
+        const s = Math.fround(maxAbs[i % c] / 127);
+        return Math.max(-127, Math.min(127, Math.round(w / s))) * s;
+      });
+      const xq = tf.tensor(Float32Array.from(x.dataSync(), (p) => Math.max(-128, Math.min(127, Math.round(p * 255) - 128)) + 128).map((p) => p / 255), x.shape);
+      const y = tf.add(tf.div(tf.conv2d(xq as tf.Tensor4D, tf.tensor4d(q, wf.shape as [number, number, number, number]), 2, 'same'), f), conv.bias!);
+      return tf.mean(y, [0, 1, 2]).dataSync();
+    });
+    em.trainStep(tf.train.sgd(0), x, tf.oneHot(tf.tensor1d([0, 1, 2, 3], 'int32'), 5));
+    const after = conv.bn.mean.dataSync();
+    for (let c = 0; c < before.length; c++) expect(after[c]).toBeCloseTo(0.99 * before[c] + 0.01 * expected[c], 5);
     em.dispose();
   });
 });
