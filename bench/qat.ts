@@ -85,28 +85,41 @@ function median(v: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
+/**
+ * Throughput on a shared machine: float, QAT and QAT-pow2 segments are interleaved
+ * (float, QAT, pow2, float, …) so that load from other processes hits all three alike;
+ * figures are medians over segments after one warm-up round, and the QAT/float cost is
+ * the median of the per-round ratios.
+ */
 async function throughput(backend: string, train: q.ImageSet): Promise<void> {
   const out: Record<string, unknown> = {};
+  const rounds = 6;
+  const segmentSteps = 20;
+  const noFreeze = { recordSteps: 0, freezeBnStep: 1e9, freezeRangesStep: 1e9 };
   for (const name of models) {
-    const segments = 5;
-    const segmentSteps = 20;
-    const steps = (segments + 1) * segmentSteps; // first segment is warm-up
     const f = q.EdgeqModel.fromLayersModel(q.buildReferenceTfModel(name, 1));
-    const fr = await q.train(f, train, { epochs: 1, learningRate: 1e-3, maxSteps: steps, segmentSteps });
-    const qm = q.prepare(f, { schedule: { recordSteps: 0, freezeBnStep: 1e9, freezeRangesStep: 1e9 } });
-    const qr = await q.train(qm, train, { epochs: 1, learningRate: 1e-4, maxSteps: steps, segmentSteps });
-    const qp = q.prepare(f, { scales: 'pow2', schedule: { recordSteps: 0, freezeBnStep: 1e9, freezeRangesStep: 1e9 } });
-    const pr = await q.train(qp, train, { epochs: 1, learningRate: 1e-4, maxSteps: steps, segmentSteps });
-    const fl = median(fr.segmentRates.slice(1));
-    const qa = median(qr.segmentRates.slice(1));
-    const p2 = median(pr.segmentRates.slice(1));
+    const qm = q.prepare(f, { schedule: noFreeze });
+    const qp = q.prepare(f, { scales: 'pow2', schedule: noFreeze });
+    const rates: number[][] = [[], [], []];
+    for (let r = 0; r < rounds; r++) {
+      const opts = { epochs: 1, maxSteps: segmentSteps, segmentSteps, seed: 1, epochOffset: r };
+      const got = [
+        await q.train(f, train, { ...opts, learningRate: 1e-3 }),
+        await q.train(qm, train, { ...opts, learningRate: 1e-4 }),
+        await q.train(qp, train, { ...opts, learningRate: 1e-4 }),
+      ];
+      if (r > 0) got.forEach((g, k) => rates[k].push(g.images / g.seconds));
+    }
+    const [fl, qa, p2] = rates.map(median);
+    const ratio = median(rates[0].map((v, k) => v / rates[1][k]));
     out[name] = {
       floatImagesPerSecond: Math.round(fl), qatImagesPerSecond: Math.round(qa), qatPow2ImagesPerSecond: Math.round(p2),
-      qatStepCostVsFloat: Number((fl / qa).toFixed(2)), segments: segments, segmentSteps, batchSize,
-      floatSegments: fr.segmentRates.slice(1).map(Math.round), qatSegments: qr.segmentRates.slice(1).map(Math.round),
+      qatStepCostVsFloat: Number(ratio.toFixed(2)), rounds: rounds - 1, segmentSteps, batchSize,
+      floatSegments: rates[0].map(Math.round), qatSegments: rates[1].map(Math.round), qatPow2Segments: rates[2].map(Math.round),
+      loadAverage: (await import('node:os')).loadavg().map((v) => Number(v.toFixed(1))),
     };
     console.log(`throughput ${name}: float ${fl.toFixed(0)} img/s, QAT (BN folding, batch stats) ${qa.toFixed(0)} img/s, ` +
-      `QAT pow2 ${p2.toFixed(0)} img/s, QAT step = ${(fl / qa).toFixed(2)}x float step`);
+      `QAT pow2 ${p2.toFixed(0)} img/s, QAT step = ${ratio.toFixed(2)}x float step (median of ${rounds - 1} interleaved rounds)`);
     [f, qm, qp].forEach((m) => m.dispose());
   }
   const r = load();
