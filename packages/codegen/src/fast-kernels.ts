@@ -81,23 +81,45 @@ export function planFastOp(g: QGraph, op: OpDef, mode: FastMode): FastPlan | und
     const taps = kh * kw * cin;
     const sumAbs = (c: number) => { let s = 0; for (let i = 0; i < taps; i++) s += Math.abs(w[c * taps + i]); return s; };
     const pointwise = kh === 1 && kw === 1 && o.strideH === 1 && o.strideW === 1 && p.padTop === 0 && p.padLeft === 0 &&
-      inS[1] === outS[1] && inS[2] === outS[2];
+      inS[1] === outS[1] && inS[2] === outS[2] && cin % 4 === 0 && cout % 2 === 0;
     if (pointwise) {
       // bias' = bias - zp_in * sum(w): raw int8 inputs enter the products.
       const folded = Array.from({ length: cout }, (_, c) => { let s = 0; for (let i = 0; i < cin; i++) s += w[c * cin + i]; return bias[c] - p.inZp * s; });
       const bound = folded.map((b, c) => Math.abs(b) + 128 * sumAbs(c));
       const chq = channelConstants(mode, folded, bound, p, cout);
       if (typeof chq === 'string') return undefined;
-      return { kind: 'pw', fn: `edgeq_pw_s8_${variant}`, chq, weights: w, scratchBytes: 0,
+      // int16, per channel pair and input quad, in the lane order of SXTB16 (edgeq_fast_s8.c).
+      const quads = Math.ceil(cin / 4);
+      const pairs = Math.ceil(cout / 2);
+      const w16 = new Int16Array(pairs * quads * 8);
+      const at = (c: number, k: number) => (k < cin ? w[c * cin + k] : 0);
+      for (let j = 0; j < pairs; j++) {
+        const [c0, c1] = [2 * j, Math.min(2 * j + 1, cout - 1)];
+        for (let q = 0; q < quads; q++) {
+          const k = 4 * q;
+          w16.set([at(c0, k), at(c0, k + 2), at(c1, k), at(c1, k + 2), at(c0, k + 1), at(c0, k + 3), at(c1, k + 1), at(c1, k + 3)],
+            (j * quads + q) * 8);
+        }
+      }
+      return { kind: 'pw', fn: `edgeq_pw_s8_${variant}`, chq, weights: w16, scratchBytes: 0,
         fields: [`.pixels = ${outS[1] * outS[2]}`, `.cin = ${cin}`, `.cout = ${cout}`] };
     }
+    if (cout % 2 !== 0) return undefined;
     const even = taps + (taps & 1);
-    const bound = Array.from({ length: cout }, (_, c) => Math.abs(bias[c]) + maxDx * sumAbs(c));
-    const chq = channelConstants(mode, bias, bound, p, cout);
+    // Padding taps hold zp_in in the column: fold -zp_in * sum(w) into the bias.
+    const folded = Array.from({ length: cout }, (_, c) => { let s = 0; for (let i = 0; i < taps; i++) s += w[c * taps + i]; return bias[c] - p.inZp * s; });
+    const bound = folded.map((b, c) => Math.abs(b) + 128 * sumAbs(c));
+    const chq = channelConstants(mode, folded, bound, p, cout);
     if (typeof chq === 'string') return undefined;
+    // int16, per channel pair and tap pair: w[o][t], w[o][t+1], w[o+1][t], w[o+1][t+1].
     const w16 = new Int16Array(cout * even);
-    for (let c = 0; c < cout; c++) for (let i = 0; i < taps; i++) w16[c * even + i] = w[c * taps + i];
-    return { kind: 'convcol', fn: `edgeq_convcol_s8_${variant}`, chq, weights: w16, scratchBytes: even * 2,
+    const at = (c: number, t: number) => (t < taps ? w[c * taps + t] : 0);
+    for (let j = 0; j < cout / 2; j++) {
+      for (let t = 0; t < even; t += 2) {
+        w16.set([at(2 * j, t), at(2 * j, t + 1), at(2 * j + 1, t), at(2 * j + 1, t + 1)], j * even * 2 + t * 2);
+      }
+    }
+    return { kind: 'convcol', fn: `edgeq_convcol_s8_${variant}`, chq, weights: w16, scratchBytes: even * 4,
       fields: [
         `.in = { ${inS[1]}, ${inS[2]}, ${inS[3]} }`, `.out = { ${outS[1]}, ${outS[2]}, ${outS[3]} }`,
         `.kernel_h = ${kh}`, `.kernel_w = ${kw}`, `.stride_h = ${o.strideH}`, `.stride_w = ${o.strideW}`,

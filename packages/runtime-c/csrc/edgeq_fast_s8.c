@@ -9,130 +9,192 @@
 #include "edgeq_fast.h"
 
 size_t edgeq_convcol_s8_get_buffer_size(const edgeq_convcol_params *p) {
-  return (size_t)p->taps * sizeof(int16_t);
+  return (size_t)p->taps * 2 * sizeof(int16_t);
 }
 
 size_t edgeq_dw3x3_s8_get_buffer_size(const edgeq_dw3x3_params *p) {
   return (size_t)p->plane_h * (size_t)p->plane_w * sizeof(int16_t);
 }
 
-/* ---- 1x1 convolution: 2 pixels x 2 output channels per block ---- */
-EDGEQ_FAST_INLINE void pw_body(const edgeq_pw_params *p, const int8_t *input, const int8_t *w,
+/* ---- 1x1 convolution: 2 pixels x 2 output channels per block ----
+ * cin a multiple of 4, cout even. Weights int16, per channel pair (o, o+1) and input quad
+ * k..k+3: w[o][k], w[o][k+2], w[o+1][k], w[o+1][k+2], w[o][k+1], w[o][k+3], w[o+1][k+1],
+ * w[o+1][k+3] - the lane order SXTB16 gives the inputs. */
+#ifdef EDGEQ_FAST_DSP
+/* One input quad of two pixels against one channel pair: 16 instructions, 16 MACs. */
+#define EDGEQ_PW_QUAD                                    \
+  "ldr %[xa], [%[x0]], #4\n\t"                           \
+  "ldr %[xb], [%[x1]], #4\n\t"                           \
+  "ldrd %[p], %[q], [%[w]], #8\n\t"                      \
+  "sxtb16 %[xl], %[xa]\n\t"                              \
+  "smlad %[a00], %[xl], %[p], %[a00]\n\t"                \
+  "smlad %[a01], %[xl], %[q], %[a01]\n\t"                \
+  "sxtb16 %[xl], %[xb]\n\t"                              \
+  "smlad %[a10], %[xl], %[p], %[a10]\n\t"                \
+  "smlad %[a11], %[xl], %[q], %[a11]\n\t"                \
+  "ldrd %[p], %[q], [%[w]], #8\n\t"                      \
+  "sxtb16 %[xa], %[xa], ror #8\n\t"                      \
+  "smlad %[a00], %[xa], %[p], %[a00]\n\t"                \
+  "smlad %[a01], %[xa], %[q], %[a01]\n\t"                \
+  "sxtb16 %[xb], %[xb], ror #8\n\t"                      \
+  "smlad %[a10], %[xb], %[p], %[a10]\n\t"                \
+  "smlad %[a11], %[xb], %[q], %[a11]\n\t"
+#endif
+
+EDGEQ_FAST_INLINE void pw_body(const edgeq_pw_params *p, const int8_t *input, const int16_t *w,
                                int8_t *output, const int mode, const int clamp) {
   const int32_t cin = p->cin;
   const int32_t cout = p->cout;
+#ifdef EDGEQ_FAST_DSP
+  const int32_t quads = cin >> 2;
+#endif
   const int32_t lo = p->act_min, hi = p->act_max;
+  const edgeq_chq *const ch_end = p->ch + cout;
   int32_t px;
   for (px = 0; px < p->pixels; px += 2) {
-    /* An odd last pixel (or channel) is paired with itself: same value stored twice. */
+    /* An odd last pixel is paired with itself: the same values are stored twice. */
     const int32_t step = px + 1 < p->pixels ? 1 : 0;
-    const int8_t *x0 = input + (size_t)px * cin;
-    const int8_t *x1 = x0 + step * cin;
+    const int8_t *const x0 = input + (size_t)px * cin;
+    const int8_t *const x1 = x0 + step * cin;
     int8_t *y0 = output + (size_t)px * cout;
     int8_t *y1 = y0 + step * cout;
-    int32_t o;
-    for (o = 0; o < cout; o += 2) {
-      const int32_t o1 = o + 1 < cout ? o + 1 : o;
-      const edgeq_chq *q0 = p->ch + o;
-      const edgeq_chq *q1 = p->ch + o1;
-      const int8_t *w0 = w + (size_t)o * cin;
-      const int8_t *w1 = w + (size_t)o1 * cin;
-      int32_t a00 = q0->bias, a01 = q1->bias, a10 = q0->bias, a11 = q1->bias;
-      int32_t k = 0;
+    const int16_t *wq = w;
+    const edgeq_chq *q;
+    for (q = p->ch; q < ch_end; q += 2, y0 += 2, y1 += 2) {
+      int32_t a00 = q[0].bias, a01 = q[1].bias, a10 = q[0].bias, a11 = q[1].bias;
 #ifdef EDGEQ_FAST_DSP
-      for (; k + 4 <= cin; k += 4) {
-        const int32_t xv0 = edgeq_ld32(x0 + k), xv1 = edgeq_ld32(x1 + k);
-        const int32_t wv0 = edgeq_ld32(w0 + k), wv1 = edgeq_ld32(w1 + k);
-        const int16x2_t xa0 = __sxtb16(xv0), xb0 = __sxtb16(EDGEQ_FAST_ROR8(xv0));
-        const int16x2_t xa1 = __sxtb16(xv1), xb1 = __sxtb16(EDGEQ_FAST_ROR8(xv1));
-        const int16x2_t wa0 = __sxtb16(wv0), wb0 = __sxtb16(EDGEQ_FAST_ROR8(wv0));
-        const int16x2_t wa1 = __sxtb16(wv1), wb1 = __sxtb16(EDGEQ_FAST_ROR8(wv1));
-        a00 = __smlad(xa0, wa0, a00);
-        a00 = __smlad(xb0, wb0, a00);
-        a01 = __smlad(xa0, wa1, a01);
-        a01 = __smlad(xb0, wb1, a01);
-        a10 = __smlad(xa1, wa0, a10);
-        a10 = __smlad(xb1, wb0, a10);
-        a11 = __smlad(xa1, wa1, a11);
-        a11 = __smlad(xb1, wb1, a11);
+      const int8_t *xp0 = x0, *xp1 = x1;
+      int32_t xa, xb, xl, pp, qq;
+      if (quads & 1) {
+        __asm__(EDGEQ_PW_QUAD
+                : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11),
+                  [x0] "+r"(xp0), [x1] "+r"(xp1), [w] "+r"(wq), [xa] "=&r"(xa), [xb] "=&r"(xb),
+                  [xl] "=&r"(xl), [p] "=&r"(pp), [q] "=&r"(qq)
+                :
+                : "memory");
+      }
+      if (quads > 1) {
+        __asm__("1:\n\t" EDGEQ_PW_QUAD EDGEQ_PW_QUAD
+                "cmp %[x0], %[end]\n\t"
+                "bne 1b\n\t"
+                : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11),
+                  [x0] "+r"(xp0), [x1] "+r"(xp1), [w] "+r"(wq), [xa] "=&r"(xa), [xb] "=&r"(xb),
+                  [xl] "=&r"(xl), [p] "=&r"(pp), [q] "=&r"(qq)
+                : [end] "r"(x0 + cin)
+                : "memory", "cc");
       }
 #else
-      for (; k + 2 <= cin; k += 2) {
-        const int32_t xa0 = x0[k], xa1 = x1[k], wa0 = w0[k], wa1 = w1[k];
-        const int32_t xb0 = x0[k + 1], xb1 = x1[k + 1], wb0 = w0[k + 1], wb1 = w1[k + 1];
-        a00 += xa0 * wa0 + xb0 * wb0;
-        a01 += xa0 * wa1 + xb0 * wb1;
-        a10 += xa1 * wa0 + xb1 * wb0;
-        a11 += xa1 * wa1 + xb1 * wb1;
+      int32_t k;
+      for (k = 0; k < cin; k += 4, wq += 8) {
+        const int32_t xa0 = x0[k], xb0 = x0[k + 1], xc0 = x0[k + 2], xd0 = x0[k + 3];
+        const int32_t xa1 = x1[k], xb1 = x1[k + 1], xc1 = x1[k + 2], xd1 = x1[k + 3];
+        a00 += xa0 * wq[0] + xc0 * wq[1] + xb0 * wq[4] + xd0 * wq[5];
+        a01 += xa0 * wq[2] + xc0 * wq[3] + xb0 * wq[6] + xd0 * wq[7];
+        a10 += xa1 * wq[0] + xc1 * wq[1] + xb1 * wq[4] + xd1 * wq[5];
+        a11 += xa1 * wq[2] + xc1 * wq[3] + xb1 * wq[6] + xd1 * wq[7];
       }
 #endif
-      for (; k < cin; k++) {
-        a00 += x0[k] * w0[k];
-        a01 += x0[k] * w1[k];
-        a10 += x1[k] * w0[k];
-        a11 += x1[k] * w1[k];
-      }
-      y0[o] = edgeq_fast_clamp(edgeq_fast_rq(a00, q0, mode), clamp, lo, hi);
-      y0[o1] = edgeq_fast_clamp(edgeq_fast_rq(a01, q1, mode), clamp, lo, hi);
-      y1[o] = edgeq_fast_clamp(edgeq_fast_rq(a10, q0, mode), clamp, lo, hi);
-      y1[o1] = edgeq_fast_clamp(edgeq_fast_rq(a11, q1, mode), clamp, lo, hi);
+      y0[0] = edgeq_fast_clamp(edgeq_fast_rq(a00, q, mode), clamp, lo, hi);
+      y0[1] = edgeq_fast_clamp(edgeq_fast_rq(a01, q + 1, mode), clamp, lo, hi);
+      y1[0] = edgeq_fast_clamp(edgeq_fast_rq(a10, q, mode), clamp, lo, hi);
+      y1[1] = edgeq_fast_clamp(edgeq_fast_rq(a11, q + 1, mode), clamp, lo, hi);
     }
   }
 }
 
-/* ---- general convolution: int16 column of one pixel, 4 output channels per block ---- */
+/* ---- general convolution: 2 pixels x 2 output channels per block ----
+ * The column holds the two pixels' taps (raw int8 values as int16; padding taps hold
+ * in_zp, which the folded bias cancels), interleaved per tap pair: px0 (t, t+1), px1 (t,
+ * t+1). Weights int16 per output channel pair and tap pair: w[o][t], w[o][t+1], w[o+1][t],
+ * w[o+1][t+1]; taps rounded up to even with zero weights. cout even. */
+/* Tap t of a pixel goes to d[t + (t & ~1)]: pairs of taps, leaving room for the other pixel. */
+EDGEQ_FAST_INLINE void convcol_fill(const edgeq_convcol_params *p, const int8_t *input,
+                                    int16_t *d, int32_t pix) {
+  const int32_t cin = p->in.c, W = p->in.w, kh = p->kernel_h, kw = p->kernel_w;
+  const int32_t dh = p->dilation_h, dw = p->dilation_w;
+  const int32_t oy = pix / p->out.w, ox = pix - oy * p->out.w;
+  const int32_t ix0 = ox * p->stride_w - p->pad_left;
+  const int32_t iy0 = oy * p->stride_h - p->pad_top;
+  const int16_t zp = (int16_t)p->in_zp;
+  int32_t ky, kx, i, t = 0;
+  if (iy0 >= 0 && ix0 >= 0 && iy0 + (kh - 1) * dh < p->in.h && ix0 + (kw - 1) * dw < W) {
+    const int8_t *row = input + ((size_t)iy0 * W + ix0) * cin;
+    if (cin == 1) { /* first layers: one tap per kernel position */
+      for (ky = 0; ky < kh; ky++, row += (size_t)dh * W) {
+        for (kx = 0; kx < kw; kx++, t++) d[t + (t & ~1)] = row[kx * dw];
+      }
+      return;
+    }
+    for (ky = 0; ky < kh; ky++, row += (size_t)dh * W * cin) {
+      const int8_t *x = row;
+      for (kx = 0; kx < kw; kx++, x += dw * cin) {
+        for (i = 0; i < cin; i++, t++) d[t + (t & ~1)] = x[i];
+      }
+    }
+    return;
+  }
+  for (ky = 0; ky < kh; ky++) {
+    const int32_t iy = iy0 + ky * dh;
+    for (kx = 0; kx < kw; kx++) {
+      const int32_t ix = ix0 + kx * dw;
+      const int8_t *x = input + ((size_t)iy * W + ix) * cin;
+      const int ok = iy >= 0 && iy < p->in.h && ix >= 0 && ix < W;
+      for (i = 0; i < cin; i++, t++) d[t + (t & ~1)] = ok ? x[i] : zp;
+    }
+  }
+}
+
 EDGEQ_FAST_INLINE void convcol_body(const edgeq_convcol_params *p, const int8_t *input,
                                     const int16_t *w, int8_t *output, int16_t *col,
                                     const int mode, const int clamp) {
-  const int32_t cin = p->in.c, cout = p->out.c, taps = p->taps;
-  const int32_t lo = p->act_min, hi = p->act_max, zp = p->in_zp;
-  int32_t oy, ox;
-  for (ox = p->kernel_h * p->kernel_w * cin; ox < taps; ox++) col[ox] = 0;
-  for (oy = 0; oy < p->out.h; oy++) {
-    for (ox = 0; ox < p->out.w; ox++) {
-      int8_t *y = output + ((size_t)oy * p->out.w + ox) * cout;
-      int16_t *c = col;
-      int32_t ky, kx, i, o;
-      for (ky = 0; ky < p->kernel_h; ky++) {
-        const int32_t iy = oy * p->stride_h - p->pad_top + ky * p->dilation_h;
-        for (kx = 0; kx < p->kernel_w; kx++) {
-          const int32_t ix = ox * p->stride_w - p->pad_left + kx * p->dilation_w;
-          if (iy < 0 || iy >= p->in.h || ix < 0 || ix >= p->in.w) {
-            for (i = 0; i < cin; i++) *c++ = 0;
-          } else {
-            const int8_t *x = input + ((size_t)iy * p->in.w + ix) * cin;
-            for (i = 0; i < cin; i++) *c++ = (int16_t)(x[i] - zp);
-          }
-        }
-      }
-      for (o = 0; o < cout; o += 4) {
-        const int32_t o1 = o + 1 < cout ? o + 1 : o;
-        const int32_t o2 = o + 2 < cout ? o + 2 : o1;
-        const int32_t o3 = o + 3 < cout ? o + 3 : o2;
-        const int16_t *w0 = w + (size_t)o * taps, *w1 = w + (size_t)o1 * taps;
-        const int16_t *w2 = w + (size_t)o2 * taps, *w3 = w + (size_t)o3 * taps;
-        int32_t a0 = p->ch[o].bias, a1 = p->ch[o1].bias, a2 = p->ch[o2].bias, a3 = p->ch[o3].bias;
-        int32_t k;
-        for (k = 0; k < taps; k += 2) {
+  const int32_t cout = p->out.c, taps = p->taps;
+  const int32_t pixels = p->out.h * p->out.w;
+  const int32_t lo = p->act_min, hi = p->act_max;
+  const edgeq_chq *const ch_end = p->ch + cout;
+  int32_t px;
+  if (taps > p->kernel_h * p->kernel_w * p->in.c) { /* odd tap count: zero weight, any value */
+    col[(taps >> 1) * 4 - 3] = 0;
+    col[(taps >> 1) * 4 - 1] = 0;
+  }
+  for (px = 0; px < pixels; px += 2) {
+    const int32_t step = px + 1 < pixels ? 1 : 0;
+    int8_t *y0 = output + (size_t)px * cout;
+    int8_t *y1 = y0 + step * cout;
+    const int16_t *wq = w;
+    const edgeq_chq *q;
+    convcol_fill(p, input, col, px);
+    convcol_fill(p, input, col + 2, px + step);
+    for (q = p->ch; q < ch_end; q += 2, y0 += 2, y1 += 2) {
+      int32_t a00 = q[0].bias, a01 = q[1].bias, a10 = q[0].bias, a11 = q[1].bias;
+      const int16_t *c = col;
 #ifdef EDGEQ_FAST_DSP
-          const int16x2_t xv = edgeq_ld32(col + k);
-          a0 = __smlad(xv, edgeq_ld32(w0 + k), a0);
-          a1 = __smlad(xv, edgeq_ld32(w1 + k), a1);
-          a2 = __smlad(xv, edgeq_ld32(w2 + k), a2);
-          a3 = __smlad(xv, edgeq_ld32(w3 + k), a3);
+      int32_t xa, xb, pp, qq;
+      __asm__("1:\n\t"
+              "ldrd %[xa], %[xb], [%[c]], #8\n\t"
+              "ldrd %[p], %[q], [%[w]], #8\n\t"
+              "smlad %[a00], %[xa], %[p], %[a00]\n\t"
+              "smlad %[a01], %[xa], %[q], %[a01]\n\t"
+              "smlad %[a10], %[xb], %[p], %[a10]\n\t"
+              "smlad %[a11], %[xb], %[q], %[a11]\n\t"
+              "cmp %[c], %[end]\n\t"
+              "bne 1b\n\t"
+              : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [c] "+r"(c),
+                [w] "+r"(wq), [xa] "=&r"(xa), [xb] "=&r"(xb), [p] "=&r"(pp), [q] "=&r"(qq)
+              : [end] "r"(col + taps * 2)
+              : "memory", "cc");
 #else
-          const int32_t xa = col[k], xb = col[k + 1];
-          a0 += xa * w0[k] + xb * w0[k + 1];
-          a1 += xa * w1[k] + xb * w1[k + 1];
-          a2 += xa * w2[k] + xb * w2[k + 1];
-          a3 += xa * w3[k] + xb * w3[k + 1];
-#endif
-        }
-        y[o] = edgeq_fast_clamp(edgeq_fast_rq(a0, p->ch + o, mode), clamp, lo, hi);
-        y[o1] = edgeq_fast_clamp(edgeq_fast_rq(a1, p->ch + o1, mode), clamp, lo, hi);
-        y[o2] = edgeq_fast_clamp(edgeq_fast_rq(a2, p->ch + o2, mode), clamp, lo, hi);
-        y[o3] = edgeq_fast_clamp(edgeq_fast_rq(a3, p->ch + o3, mode), clamp, lo, hi);
+      int32_t k;
+      for (k = 0; k < taps; k += 2, c += 4, wq += 4) {
+        a00 += c[0] * wq[0] + c[1] * wq[1];
+        a01 += c[0] * wq[2] + c[1] * wq[3];
+        a10 += c[2] * wq[0] + c[3] * wq[1];
+        a11 += c[2] * wq[2] + c[3] * wq[3];
       }
+#endif
+      y0[0] = edgeq_fast_clamp(edgeq_fast_rq(a00, q, mode), clamp, lo, hi);
+      y0[1] = edgeq_fast_clamp(edgeq_fast_rq(a01, q + 1, mode), clamp, lo, hi);
+      y1[0] = edgeq_fast_clamp(edgeq_fast_rq(a10, q, mode), clamp, lo, hi);
+      y1[1] = edgeq_fast_clamp(edgeq_fast_rq(a11, q + 1, mode), clamp, lo, hi);
     }
   }
 }
@@ -226,7 +288,7 @@ EDGEQ_FAST_INLINE void dw3x3_body(const edgeq_dw3x3_params *p, const int8_t *inp
 }
 
 #define EDGEQ_FAST_DEFINE(v, mode, clamp)                                                     \
-  void edgeq_pw_s8_##v(const edgeq_pw_params *p, const int8_t *input, const int8_t *w,         \
+  void edgeq_pw_s8_##v(const edgeq_pw_params *p, const int8_t *input, const int16_t *w,        \
                        int8_t *output) {                                                       \
     pw_body(p, input, w, output, mode, clamp);                                                 \
   }                                                                                            \

@@ -177,17 +177,21 @@ typedef struct {
   int32_t shift;
 } edgeq_chq;
 
-/* 1x1 CONV_2D, stride 1, no padding, as a matrix product: weights [cout][cin] int8;
- * bias = bias - in_zp * sum(w) (raw int8 inputs enter the products). No scratch. */
+/* 1x1 CONV_2D, stride 1, no padding, cin % 4 == 0, cout even, as a matrix product of 2
+ * pixels x 2 output channels;
+ * bias = bias - in_zp * sum(w) (raw int8 inputs enter the products). Weights int16 in the
+ * lane order of SXTB16, channel pairs interleaved (layout: edgeq_fast_s8.c). No scratch. */
 typedef struct {
   int32_t pixels, cin, cout;
   int32_t act_min, act_max;
   const edgeq_chq *ch;
 } edgeq_pw_params;
 
-/* General CONV_2D through a per-pixel int16 column of (x - in_zp), zero for padding
- * taps; weights int16 [cout][taps], taps = kernel_h * kernel_w * in.c rounded up to
- * even (zero-filled). Scratch: edgeq_convcol_s8_get_buffer_size() bytes, 4-aligned. */
+/* General CONV_2D, cout even, 2 pixels x 2 output channels per block through an int16
+ * column of both pixels (raw inputs; padding taps hold in_zp, cancelled by the folded
+ * bias = bias - in_zp * sum(w)); weights int16 per channel pair and tap pair, taps =
+ * kernel_h * kernel_w * in.c rounded up to even (layout: edgeq_fast_s8.c). Scratch:
+ * edgeq_convcol_s8_get_buffer_size() = 4 * taps bytes, 4-aligned. */
 typedef struct {
   edgeq_hwc in;
   edgeq_hwc out;
@@ -220,7 +224,7 @@ size_t edgeq_convcol_s8_get_buffer_size(const edgeq_convcol_params *p);
 size_t edgeq_dw3x3_s8_get_buffer_size(const edgeq_dw3x3_params *p);
 
 #define EDGEQ_FAST_DECLARE(v)                                                                \
-  void edgeq_pw_s8_##v(const edgeq_pw_params *p, const int8_t *input, const int8_t *w,        \
+  void edgeq_pw_s8_##v(const edgeq_pw_params *p, const int8_t *input, const int16_t *w,       \
                        int8_t *output);                                                       \
   void edgeq_convcol_s8_##v(const edgeq_convcol_params *p, const int8_t *input,               \
                             const int16_t *w, int8_t *output, int16_t *scratch);              \
