@@ -132,12 +132,14 @@ export function planFastOp(g: QGraph, op: OpDef, mode: FastMode): FastPlan | und
   if (kh !== 3 || kw !== 3 || (op.options as { depthMultiplier: number }).depthMultiplier !== 1 || o.dilationH !== 1 || o.dilationW !== 1 ||
     o.strideW !== s || (s !== 1 && s !== 2) || p.padTop < 0 || p.padLeft < 0 || inS[3] !== cout) return undefined;
   const tap = (ky: number, kx: number, c: number) => w[(ky * 3 + kx) * cout + c];
-  const bound = Array.from({ length: cout }, (_, c) => {
+  // The plane's border holds zp_in: fold -zp_in * sum(w) into the bias (raw inputs in the products).
+  const folded = Array.from({ length: cout }, (_, c) => { let t = 0; for (let k = 0; k < 9; k++) t += w[k * cout + c]; return bias[c] - p.inZp * t; });
+  const bound = folded.map((b, c) => {
     let t = 0;
     for (let k = 0; k < 9; k++) t += Math.abs(w[k * cout + c]);
-    return Math.abs(bias[c]) + maxDx * t;
+    return Math.abs(b) + 128 * t;
   });
-  const chq = channelConstants(mode, bias, bound, p, cout);
+  const chq = channelConstants(mode, folded, bound, p, cout);
   if (typeof chq === 'string') return undefined;
   const w16 = new Int16Array(cout * 10);
   for (let c = 0; c < cout; c++) {
@@ -147,7 +149,7 @@ export function planFastOp(g: QGraph, op: OpDef, mode: FastMode): FastPlan | und
   const [ho, wo] = [outS[1], outS[2]];
   const planeH = (ho - 1) * s + 3;
   const planeW = ((wo - 1) * s + 4 + 1) & ~1;
-  return { kind: 'dw3x3', fn: `edgeq_dw3x3_s8_${variant}`, chq, weights: w16, scratchBytes: planeH * planeW * 2,
+  return { kind: 'dw3x3', fn: `edgeq_dw3x3_s8_${variant}`, chq, weights: w16, scratchBytes: planeH * planeW * 2 + ((wo + 1) & ~1) * 4,
     fields: [
       `.in = { ${inS[1]}, ${inS[2]}, ${inS[3]} }`, `.out = { ${outS[1]}, ${outS[2]}, ${outS[3]} }`,
       `.stride = ${s}`, `.pad_top = ${p.padTop}`, `.pad_left = ${p.padLeft}`, `.in_zp = ${p.inZp}`,

@@ -13,7 +13,9 @@ size_t edgeq_convcol_s8_get_buffer_size(const edgeq_convcol_params *p) {
 }
 
 size_t edgeq_dw3x3_s8_get_buffer_size(const edgeq_dw3x3_params *p) {
-  return (size_t)p->plane_h * (size_t)p->plane_w * sizeof(int16_t);
+  /* plane, then one row of int32 accumulators (an even count) */
+  return (size_t)p->plane_h * (size_t)p->plane_w * sizeof(int16_t) +
+         (size_t)((p->out.w + 1) & ~1) * sizeof(int32_t);
 }
 
 /* ---- 1x1 convolution: 2 pixels x 2 output channels per block ----
@@ -199,19 +201,26 @@ EDGEQ_FAST_INLINE void convcol_body(const edgeq_convcol_params *p, const int8_t 
   }
 }
 
-/* ---- 3x3 depthwise: one channel plane at a time ---- */
+/* ---- 3x3 depthwise: one channel plane at a time ----
+ * The plane holds the channel's raw inputs as int16 with a border of in_zp (the padding
+ * taps), which the folded bias = bias - in_zp * sum(w) cancels. On the DSP path a row of
+ * raw accumulators (without bias) goes to a small int32 buffer after the plane, then is
+ * requantised with the channel's constants held in registers. */
 EDGEQ_FAST_INLINE void dw3x3_body(const edgeq_dw3x3_params *p, const int8_t *input,
                                   const int16_t *w, int8_t *output, int16_t *plane,
                                   const int mode, const int clamp) {
   const int32_t C = p->in.c, W = p->in.w, H = p->in.h;
   const int32_t Wo = p->out.w, Ho = p->out.h, s = p->stride, pw = p->plane_w;
-  const int32_t lo = p->act_min, hi = p->act_max, zp = p->in_zp;
+  const int32_t lo = p->act_min, hi = p->act_max;
   /* Input rows/columns that land inside the plane (the rest is never read). */
   const int32_t y_end = H < p->plane_h - p->pad_top ? H : p->plane_h - p->pad_top;
   const int32_t x_end = W < pw - p->pad_left ? W : pw - p->pad_left;
   const size_t ostride = (size_t)C;
   int32_t c, i;
-  for (i = 0; i < p->plane_h * pw; i++) plane[i] = 0;
+#ifdef EDGEQ_FAST_DSP
+  int32_t *const rowbuf = (int32_t *)(void *)(plane + p->plane_h * pw);
+#endif
+  for (i = 0; i < p->plane_h * pw; i++) plane[i] = (int16_t)p->in_zp;
   for (c = 0; c < C; c++) {
     const edgeq_chq *q = p->ch + c;
     const int16_t *wc = w + (size_t)c * 10;
@@ -219,70 +228,104 @@ EDGEQ_FAST_INLINE void dw3x3_body(const edgeq_dw3x3_params *p, const int8_t *inp
     for (y = 0; y < y_end; y++) {
       const int8_t *src = input + (size_t)y * W * C + c;
       int16_t *dst = plane + (size_t)(y + p->pad_top) * pw + p->pad_left;
-      for (x = 0; x < x_end; x++) dst[x] = (int16_t)(src[(size_t)x * C] - zp);
+      x = 0;
+#ifdef EDGEQ_FAST_DSP
+      for (; x + 2 <= x_end; x += 2, src += 2 * ostride) {
+        const uint32_t v = (uint32_t)(uint16_t)src[0] | ((uint32_t)(int32_t)src[ostride] << 16);
+        memcpy(dst + x, &v, 4);
+      }
+#endif
+      for (; x < x_end; x++, src += ostride) dst[x] = src[0];
     }
     {
 #ifdef EDGEQ_FAST_DSP
-      const int32_t k0 = edgeq_ld32(wc), k1 = edgeq_ld32(wc + 2), k2 = edgeq_ld32(wc + 4);
-      const int32_t k3 = edgeq_ld32(wc + 6), k4 = edgeq_ld32(wc + 8);
+      const edgeq_chq qc = *q;
+      for (y = 0; y < Ho; y++) {
+        const int16_t *r0 = plane + (size_t)y * s * pw;
+        const int16_t *r1 = r0 + pw, *r2 = r1 + pw;
+        int32_t *acc = rowbuf;
+        int32_t a0, a1, A, B, K;
+        int8_t *out = output + (size_t)y * Wo * C + c;
+        const int32_t *ab;
+        if (s == 1) {
+          /* Output pairs (x, x+1); an odd last one computes a harmless extra entry.
+           * The weights are reloaded through kp: 11 registers, so gcc can always allocate. */
+          /* volatile: the results go to rowbuf through memory, not through outputs */
+          __asm__ __volatile__("1:\n\t"
+                  "ldrd %[A], %[B], [%[r0]], #4\n\t"
+                  "ldr %[K], [%[kp]]\n\t"
+                  "smuad %[a0], %[A], %[K]\n\t"
+                  "ldr %[A], [%[r0], #-2]\n\t"
+                  "smuad %[a1], %[A], %[K]\n\t"
+                  "ldr %[K], [%[kp], #12]\n\t"
+                  "smlabb %[a0], %[B], %[K], %[a0]\n\t"
+                  "smlatb %[a1], %[B], %[K], %[a1]\n\t"
+                  "ldrd %[A], %[B], [%[r1]], #4\n\t"
+                  "smlabt %[a0], %[B], %[K], %[a0]\n\t"
+                  "smlatt %[a1], %[B], %[K], %[a1]\n\t"
+                  "ldr %[K], [%[kp], #4]\n\t"
+                  "smlad %[a0], %[A], %[K], %[a0]\n\t"
+                  "ldr %[A], [%[r1], #-2]\n\t"
+                  "smlad %[a1], %[A], %[K], %[a1]\n\t"
+                  "ldrd %[A], %[B], [%[r2]], #4\n\t"
+                  "ldr %[K], [%[kp], #8]\n\t"
+                  "smlad %[a0], %[A], %[K], %[a0]\n\t"
+                  "ldr %[A], [%[r2], #-2]\n\t"
+                  "smlad %[a1], %[A], %[K], %[a1]\n\t"
+                  "ldr %[K], [%[kp], #16]\n\t"
+                  "smlabb %[a0], %[B], %[K], %[a0]\n\t"
+                  "smlatb %[a1], %[B], %[K], %[a1]\n\t"
+                  "strd %[a0], %[a1], [%[acc]], #8\n\t"
+                  "cmp %[r0], %[end]\n\t"
+                  "bne 1b\n\t"
+                  : [r0] "+r"(r0), [r1] "+r"(r1), [r2] "+r"(r2), [acc] "+r"(acc), [a0] "=&r"(a0),
+                    [a1] "=&r"(a1), [A] "=&r"(A), [B] "=&r"(B), [K] "=&r"(K)
+                  : [kp] "r"(wc), [end] "r"(r0 + ((Wo + 1) & ~1))
+                  : "memory", "cc");
+        } else {
+          /* volatile: the results go to rowbuf through memory, not through outputs */
+          __asm__ __volatile__("1:\n\t"
+                  "ldrd %[A], %[B], [%[r0]], #4\n\t"
+                  "ldr %[K], [%[kp]]\n\t"
+                  "smuad %[a0], %[A], %[K]\n\t"
+                  "ldr %[K], [%[kp], #12]\n\t"
+                  "smlabb %[a0], %[B], %[K], %[a0]\n\t"
+                  "ldrd %[A], %[B], [%[r1]], #4\n\t"
+                  "smlabt %[a0], %[B], %[K], %[a0]\n\t"
+                  "ldr %[K], [%[kp], #4]\n\t"
+                  "smlad %[a0], %[A], %[K], %[a0]\n\t"
+                  "ldrd %[A], %[B], [%[r2]], #4\n\t"
+                  "ldr %[K], [%[kp], #8]\n\t"
+                  "smlad %[a0], %[A], %[K], %[a0]\n\t"
+                  "ldr %[K], [%[kp], #16]\n\t"
+                  "smlabb %[a0], %[B], %[K], %[a0]\n\t"
+                  "str %[a0], [%[acc]], #4\n\t"
+                  "cmp %[r0], %[end]\n\t"
+                  "bne 1b\n\t"
+                  : [r0] "+r"(r0), [r1] "+r"(r1), [r2] "+r"(r2), [acc] "+r"(acc), [a0] "=&r"(a0),
+                    [A] "=&r"(A), [B] "=&r"(B), [K] "=&r"(K)
+                  : [kp] "r"(wc), [end] "r"(r0 + 2 * Wo)
+                  : "memory", "cc");
+          (void)a1;
+        }
+        for (ab = rowbuf; ab < rowbuf + Wo; ab++, out += ostride) {
+          *out = edgeq_fast_clamp(edgeq_fast_rq(*ab + qc.bias, &qc, mode), clamp, lo, hi);
+        }
+      }
 #else
       const int32_t w00 = wc[0], w01 = wc[1], w10 = wc[2], w11 = wc[3], w20 = wc[4];
       const int32_t w21 = wc[5], w02 = wc[6], w12 = wc[7], w22 = wc[8];
-#endif
       for (y = 0; y < Ho; y++) {
         const int16_t *r0 = plane + (size_t)y * s * pw;
         const int16_t *r1 = r0 + pw, *r2 = r1 + pw;
         int8_t *out = output + (size_t)y * Wo * C + c;
-        if (s == 1) {
-          for (x = 0; x < Wo; x += 2) {
-            int32_t a0 = q->bias, a1 = q->bias;
-#ifdef EDGEQ_FAST_DSP
-            int32_t A = edgeq_ld32(r0 + x), B = edgeq_ld32(r0 + x + 2), M = edgeq_ld32(r0 + x + 1);
-            a0 = __smlad(A, k0, a0);
-            a0 = __smlabb(B, k3, a0);
-            a1 = __smlad(M, k0, a1);
-            a1 = __smlatb(B, k3, a1);
-            A = edgeq_ld32(r1 + x), B = edgeq_ld32(r1 + x + 2), M = edgeq_ld32(r1 + x + 1);
-            a0 = __smlad(A, k1, a0);
-            a0 = __smlabt(B, k3, a0);
-            a1 = __smlad(M, k1, a1);
-            a1 = __smlatt(B, k3, a1);
-            A = edgeq_ld32(r2 + x), B = edgeq_ld32(r2 + x + 2), M = edgeq_ld32(r2 + x + 1);
-            a0 = __smlad(A, k2, a0);
-            a0 = __smlabb(B, k4, a0);
-            a1 = __smlad(M, k2, a1);
-            a1 = __smlatb(B, k4, a1);
-#else
-            a0 += r0[x] * w00 + r0[x + 1] * w01 + r0[x + 2] * w02 + r1[x] * w10 +
-                  r1[x + 1] * w11 + r1[x + 2] * w12 + r2[x] * w20 + r2[x + 1] * w21 +
-                  r2[x + 2] * w22;
-            a1 += r0[x + 1] * w00 + r0[x + 2] * w01 + r0[x + 3] * w02 + r1[x + 1] * w10 +
-                  r1[x + 2] * w11 + r1[x + 3] * w12 + r2[x + 1] * w20 + r2[x + 2] * w21 +
-                  r2[x + 3] * w22;
-#endif
-            out[x * ostride] = edgeq_fast_clamp(edgeq_fast_rq(a0, q, mode), clamp, lo, hi);
-            if (x + 1 < Wo) out[(x + 1) * ostride] = edgeq_fast_clamp(edgeq_fast_rq(a1, q, mode), clamp, lo, hi);
-          }
-        } else {
-          for (x = 0; x < Wo; x++) {
-            const int32_t ix = x * s;
-            int32_t a = q->bias;
-#ifdef EDGEQ_FAST_DSP
-            a = __smlad(edgeq_ld32(r0 + ix), k0, a);
-            a = __smlabb(edgeq_ld32(r0 + ix + 2), k3, a);
-            a = __smlad(edgeq_ld32(r1 + ix), k1, a);
-            a = __smlabt(edgeq_ld32(r1 + ix + 2), k3, a);
-            a = __smlad(edgeq_ld32(r2 + ix), k2, a);
-            a = __smlabb(edgeq_ld32(r2 + ix + 2), k4, a);
-#else
-            a += r0[ix] * w00 + r0[ix + 1] * w01 + r0[ix + 2] * w02 + r1[ix] * w10 +
-                 r1[ix + 1] * w11 + r1[ix + 2] * w12 + r2[ix] * w20 + r2[ix + 1] * w21 +
-                 r2[ix + 2] * w22;
-#endif
-            out[x * ostride] = edgeq_fast_clamp(edgeq_fast_rq(a, q, mode), clamp, lo, hi);
-          }
+        for (x = 0; x < Wo; x++, r0 += s, r1 += s, r2 += s, out += ostride) {
+          const int32_t a = q->bias + r0[0] * w00 + r0[1] * w01 + r0[2] * w02 + r1[0] * w10 +
+                            r1[1] * w11 + r1[2] * w12 + r2[0] * w20 + r2[1] * w21 + r2[2] * w22;
+          *out = edgeq_fast_clamp(edgeq_fast_rq(a, q, mode), clamp, lo, hi);
         }
       }
+#endif
     }
   }
 }

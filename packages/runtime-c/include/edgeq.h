@@ -206,9 +206,10 @@ typedef struct {
 } edgeq_convcol_params;
 
 /* 3x3 DEPTHWISE_CONV_2D, multiplier 1, dilation 1, stride 1 or 2, one channel at a
- * time through an int16 plane of (x - in_zp) with a zero border (the padding taps).
- * Weights int16, 10 per channel: (w00,w01) (w10,w11) (w20,w21) (w02,w12) (w22,0).
- * Scratch: plane_h * plane_w int16 (edgeq_dw3x3_s8_get_buffer_size()), 4-aligned. */
+ * time through an int16 plane of its raw inputs with a border of in_zp (the padding taps;
+ * bias = bias - in_zp * sum(w) cancels it). Weights int16, 10 per channel: (w00,w01)
+ * (w10,w11) (w20,w21) (w02,w12) (w22,0). Scratch (edgeq_dw3x3_s8_get_buffer_size(),
+ * 4-aligned): the plane, plane_h * plane_w int16, then one row of int32 accumulators. */
 typedef struct {
   edgeq_hwc in;
   edgeq_hwc out;
