@@ -61,8 +61,24 @@ function channelConstants(
   return out;
 }
 
+/**
+ * In tflm mode the kernels accumulate 2a (int16 weights and bias doubled; |a| < 2^30 is
+ * checked) so that SMMULR(2a, m) = SRDHM(a, m) needs no shift per output.
+ */
+function doubled(mode: FastMode, plan: FastPlan | undefined): FastPlan | undefined {
+  if (!plan || mode !== 'tflm') return plan;
+  const w = plan.weights as Int16Array;
+  for (let i = 0; i < w.length; i++) w[i] *= 2;
+  for (let i = 0; i < plan.chq.length; i += 4) plan.chq[i] *= 2;
+  return plan;
+}
+
 /** Plan the specialised kernel of a CONV_2D / DEPTHWISE_CONV_2D op, or undefined. */
 export function planFastOp(g: QGraph, op: OpDef, mode: FastMode): FastPlan | undefined {
+  return doubled(mode, planFastOpUndoubled(g, op, mode));
+}
+
+function planFastOpUndoubled(g: QGraph, op: OpDef, mode: FastMode): FastPlan | undefined {
   if (op.type !== 'CONV_2D' && op.type !== 'DEPTHWISE_CONV_2D') return undefined;
   const p = deriveOpParams(g, op) as ConvLikeParams;
   const o = op.options;
@@ -81,7 +97,7 @@ export function planFastOp(g: QGraph, op: OpDef, mode: FastMode): FastPlan | und
     const taps = kh * kw * cin;
     const sumAbs = (c: number) => { let s = 0; for (let i = 0; i < taps; i++) s += Math.abs(w[c * taps + i]); return s; };
     const pointwise = kh === 1 && kw === 1 && o.strideH === 1 && o.strideW === 1 && p.padTop === 0 && p.padLeft === 0 &&
-      inS[1] === outS[1] && inS[2] === outS[2] && cin % 4 === 0 && cout % 2 === 0;
+      inS[1] === outS[1] && inS[2] === outS[2] && cin % 8 === 0 && cout % 2 === 0;
     if (pointwise) {
       // bias' = bias - zp_in * sum(w): raw int8 inputs enter the products.
       const folded = Array.from({ length: cout }, (_, c) => { let s = 0; for (let i = 0; i < cin; i++) s += w[c * cin + i]; return bias[c] - p.inZp * s; });

@@ -6,7 +6,9 @@
  *
  *   tflm   out = (SRDHM(a, mult) + round + (a < 0 ? -1 : 0)) >> shift,
  *          round = 2^(e-1) + zp_out * 2^e, shift = e >= 1   (|a| < 2^30)
- *          SRDHM(a, m) = floor((2a*m + 2^31) / 2^32) = SMMULR(2a, m); the sign of a can
+ *          SRDHM(a, m) = floor((2a*m + 2^31) / 2^32) = SMMULR(2a, m). In tflm mode the
+ *          generator doubles the int16 weights and the bias, so the kernels accumulate
+ *          2a directly and edgeq_fast_rq receives 2a; the sign of a can
  *          stand for the sign of SRDHM(a, m): they differ only when SRDHM is 0, where
  *          (2^(e-1) - 1) >> e == 2^(e-1) >> e == 0.
  *   single out = (floor(a*m / 2^32) + round) >> shift,
@@ -47,10 +49,10 @@ EDGEQ_FAST_INLINE int32_t edgeq_fast_rq(int32_t a, const edgeq_chq *q, const int
   if (mode == EDGEQ_RQ_TFLM) {
 #ifdef EDGEQ_FAST_DSP
     int32_t t;
-    __asm__("smmlar %0, %1, %2, %3" : "=r"(t) : "r"(a * 2), "r"(q->mult), "r"(q->round));
+    __asm__("smmlar %0, %1, %2, %3" : "=r"(t) : "r"(a), "r"(q->mult), "r"(q->round));
     return (t + (a >> 31)) >> q->shift;
 #else
-    const int32_t t = (int32_t)(((int64_t)a * q->mult + ((int64_t)1 << 30)) >> 31);
+    const int32_t t = (int32_t)(((int64_t)a * q->mult + ((int64_t)1 << 31)) >> 32);
     return (t + q->round + (a >> 31)) >> q->shift;
 #endif
   }

@@ -19,7 +19,7 @@ size_t edgeq_dw3x3_s8_get_buffer_size(const edgeq_dw3x3_params *p) {
 }
 
 /* ---- 1x1 convolution: 2 pixels x 2 output channels per block ----
- * cin a multiple of 4, cout even. Weights int16, per channel pair (o, o+1) and input quad
+ * cin a multiple of 8, cout even. Weights int16, per channel pair (o, o+1) and input quad
  * k..k+3: w[o][k], w[o][k+2], w[o+1][k], w[o+1][k+2], w[o][k+1], w[o][k+3], w[o+1][k+1],
  * w[o+1][k+3] - the lane order SXTB16 gives the inputs. */
 #ifdef EDGEQ_FAST_DSP
@@ -47,9 +47,6 @@ EDGEQ_FAST_INLINE void pw_body(const edgeq_pw_params *p, const int8_t *input, co
                                int8_t *output, const int mode, const int clamp) {
   const int32_t cin = p->cin;
   const int32_t cout = p->cout;
-#ifdef EDGEQ_FAST_DSP
-  const int32_t quads = cin >> 2;
-#endif
   const int32_t lo = p->act_min, hi = p->act_max;
   const edgeq_chq *const ch_end = p->ch + cout;
   int32_t px;
@@ -67,24 +64,14 @@ EDGEQ_FAST_INLINE void pw_body(const edgeq_pw_params *p, const int8_t *input, co
 #ifdef EDGEQ_FAST_DSP
       const int8_t *xp0 = x0, *xp1 = x1;
       int32_t xa, xb, xl, pp, qq;
-      if (quads & 1) {
-        __asm__(EDGEQ_PW_QUAD
-                : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11),
-                  [x0] "+r"(xp0), [x1] "+r"(xp1), [w] "+r"(wq), [xa] "=&r"(xa), [xb] "=&r"(xb),
-                  [xl] "=&r"(xl), [p] "=&r"(pp), [q] "=&r"(qq)
-                :
-                : "memory");
-      }
-      if (quads > 1) {
-        __asm__("1:\n\t" EDGEQ_PW_QUAD EDGEQ_PW_QUAD
-                "cmp %[x0], %[end]\n\t"
-                "bne 1b\n\t"
-                : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11),
-                  [x0] "+r"(xp0), [x1] "+r"(xp1), [w] "+r"(wq), [xa] "=&r"(xa), [xb] "=&r"(xb),
-                  [xl] "=&r"(xl), [p] "=&r"(pp), [q] "=&r"(qq)
-                : [end] "r"(x0 + cin)
-                : "memory", "cc");
-      }
+      __asm__("1:\n\t" EDGEQ_PW_QUAD EDGEQ_PW_QUAD
+              "cmp %[x0], %[end]\n\t"
+              "bne 1b\n\t"
+              : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11),
+                [x0] "+r"(xp0), [x1] "+r"(xp1), [w] "+r"(wq), [xa] "=&r"(xa), [xb] "=&r"(xb),
+                [xl] "=&r"(xl), [p] "=&r"(pp), [q] "=&r"(qq)
+              : [end] "r"(x0 + cin)
+              : "memory", "cc");
 #else
       int32_t k;
       for (k = 0; k < cin; k += 4, wq += 8) {

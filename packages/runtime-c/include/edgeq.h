@@ -168,7 +168,8 @@ void edgeq_max_pool_s8(const edgeq_pool_params *p, const int8_t *input, int8_t *
  * rounding constant with the output zero point folded in, final right shift; see
  * csrc/edgeq_fast.h). Each kernel exists once per requantisation mode (_tflm, _single,
  * _pow2) and clamp kind (suffix _clamp when the activation range is narrower than int8),
- * so the mode is fixed at generation time. The portable C path runs on every core; the
+ * so the mode is fixed at generation time. In tflm mode int16 weights and biases are
+ * stored doubled (the kernels accumulate 2 * acc). The portable C path runs on every core; the
  * Cortex-M DSP path (__ARM_FEATURE_DSP, unless EDGEQ_NO_DSP) gives identical bits. */
 typedef struct {
   int32_t bias;
@@ -177,7 +178,7 @@ typedef struct {
   int32_t shift;
 } edgeq_chq;
 
-/* 1x1 CONV_2D, stride 1, no padding, cin % 4 == 0, cout even, as a matrix product of 2
+/* 1x1 CONV_2D, stride 1, no padding, cin % 8 == 0, cout even, as a matrix product of 2
  * pixels x 2 output channels;
  * bias = bias - in_zp * sum(w) (raw int8 inputs enter the products). Weights int16 in the
  * lane order of SXTB16, channel pairs interleaved (layout: edgeq_fast_s8.c). No scratch. */
