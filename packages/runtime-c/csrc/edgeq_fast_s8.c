@@ -83,10 +83,14 @@ EDGEQ_FAST_INLINE void pw_body(const edgeq_pw_params *p, const int8_t *input, co
         a11 += xa1 * wq[2] + xc1 * wq[3] + xb1 * wq[6] + xd1 * wq[7];
       }
 #endif
-      y0[0] = edgeq_fast_clamp(edgeq_fast_rq(a00, q, mode), clamp, lo, hi);
-      y0[1] = edgeq_fast_clamp(edgeq_fast_rq(a01, q + 1, mode), clamp, lo, hi);
-      y1[0] = edgeq_fast_clamp(edgeq_fast_rq(a10, q, mode), clamp, lo, hi);
-      y1[1] = edgeq_fast_clamp(edgeq_fast_rq(a11, q + 1, mode), clamp, lo, hi);
+      {
+        /* Each channel's constants are loaded once for both pixels. */
+        const edgeq_chq c0 = q[0], c1 = q[1];
+        y0[0] = edgeq_fast_clamp(edgeq_fast_rq(a00, &c0, mode), clamp, lo, hi);
+        y1[0] = edgeq_fast_clamp(edgeq_fast_rq(a10, &c0, mode), clamp, lo, hi);
+        y0[1] = edgeq_fast_clamp(edgeq_fast_rq(a01, &c1, mode), clamp, lo, hi);
+        y1[1] = edgeq_fast_clamp(edgeq_fast_rq(a11, &c1, mode), clamp, lo, hi);
+      }
     }
   }
 }
@@ -108,6 +112,13 @@ EDGEQ_FAST_INLINE void convcol_fill(const edgeq_convcol_params *p, const int8_t 
   int32_t ky, kx, i, t = 0;
   if (iy0 >= 0 && ix0 >= 0 && iy0 + (kh - 1) * dh < p->in.h && ix0 + (kw - 1) * dw < W) {
     const int8_t *row = input + ((size_t)iy0 * W + ix0) * cin;
+    if (cin == 1 && kh == 3 && kw == 3 && dh == 1 && dw == 1) { /* the usual first layer */
+      const int8_t *r1 = row + W, *r2 = r1 + W;
+      d[0] = row[0], d[1] = row[1], d[4] = row[2];
+      d[5] = r1[0], d[8] = r1[1], d[9] = r1[2];
+      d[12] = r2[0], d[13] = r2[1], d[16] = r2[2];
+      return;
+    }
     if (cin == 1) { /* first layers: one tap per kernel position */
       for (ky = 0; ky < kh; ky++, row += (size_t)dh * W) {
         for (kx = 0; kx < kw; kx++, t++) d[t + (t & ~1)] = row[kx * dw];
@@ -180,10 +191,14 @@ EDGEQ_FAST_INLINE void convcol_body(const edgeq_convcol_params *p, const int8_t 
         a11 += c[2] * wq[2] + c[3] * wq[3];
       }
 #endif
-      y0[0] = edgeq_fast_clamp(edgeq_fast_rq(a00, q, mode), clamp, lo, hi);
-      y0[1] = edgeq_fast_clamp(edgeq_fast_rq(a01, q + 1, mode), clamp, lo, hi);
-      y1[0] = edgeq_fast_clamp(edgeq_fast_rq(a10, q, mode), clamp, lo, hi);
-      y1[1] = edgeq_fast_clamp(edgeq_fast_rq(a11, q + 1, mode), clamp, lo, hi);
+      {
+        /* Each channel's constants are loaded once for both pixels. */
+        const edgeq_chq c0 = q[0], c1 = q[1];
+        y0[0] = edgeq_fast_clamp(edgeq_fast_rq(a00, &c0, mode), clamp, lo, hi);
+        y1[0] = edgeq_fast_clamp(edgeq_fast_rq(a10, &c0, mode), clamp, lo, hi);
+        y0[1] = edgeq_fast_clamp(edgeq_fast_rq(a01, &c1, mode), clamp, lo, hi);
+        y1[1] = edgeq_fast_clamp(edgeq_fast_rq(a11, &c1, mode), clamp, lo, hi);
+      }
     }
   }
 }
