@@ -206,7 +206,7 @@ EDGEQ_FAST_INLINE void convcol_body(const edgeq_convcol_params *p, const int8_t 
 /* ---- 3x3 depthwise: one channel plane at a time ----
  * The plane holds the channel's raw inputs as int16 with a border of in_zp (the padding
  * taps), which the folded bias = bias - in_zp * sum(w) cancels. On the DSP path a row of
- * raw accumulators (without bias) goes to a small int32 buffer after the plane, then is
+ * accumulators goes to a small int32 buffer after the plane, then is
  * requantised with the channel's constants held in registers. */
 EDGEQ_FAST_INLINE void dw3x3_body(const edgeq_dw3x3_params *p, const int8_t *input,
                                   const int16_t *w, int8_t *output, int16_t *plane,
@@ -256,9 +256,9 @@ EDGEQ_FAST_INLINE void dw3x3_body(const edgeq_dw3x3_params *p, const int8_t *inp
           __asm__ __volatile__("1:\n\t"
                   "ldrd %[A], %[B], [%[r0]], #4\n\t"
                   "ldr %[K], [%[kp]]\n\t"
-                  "smuad %[a0], %[A], %[K]\n\t"
+                  "smlad %[a0], %[A], %[K], %[bias]\n\t"
                   "ldr %[A], [%[r0], #-2]\n\t"
-                  "smuad %[a1], %[A], %[K]\n\t"
+                  "smlad %[a1], %[A], %[K], %[bias]\n\t"
                   "ldr %[K], [%[kp], #12]\n\t"
                   "smlabb %[a0], %[B], %[K], %[a0]\n\t"
                   "smlatb %[a1], %[B], %[K], %[a1]\n\t"
@@ -282,14 +282,14 @@ EDGEQ_FAST_INLINE void dw3x3_body(const edgeq_dw3x3_params *p, const int8_t *inp
                   "bne 1b\n\t"
                   : [r0] "+r"(r0), [r1] "+r"(r1), [r2] "+r"(r2), [acc] "+r"(acc), [a0] "=&r"(a0),
                     [a1] "=&r"(a1), [A] "=&r"(A), [B] "=&r"(B), [K] "=&r"(K)
-                  : [kp] "r"(wc), [end] "r"(r0 + ((Wo + 1) & ~1))
+                  : [kp] "r"(wc), [end] "r"(r0 + ((Wo + 1) & ~1)), [bias] "r"(qc.bias)
                   : "memory", "cc");
         } else {
           /* volatile: the results go to rowbuf through memory, not through outputs */
           __asm__ __volatile__("1:\n\t"
                   "ldrd %[A], %[B], [%[r0]], #4\n\t"
                   "ldr %[K], [%[kp]]\n\t"
-                  "smuad %[a0], %[A], %[K]\n\t"
+                  "smlad %[a0], %[A], %[K], %[bias]\n\t"
                   "ldr %[K], [%[kp], #12]\n\t"
                   "smlabb %[a0], %[B], %[K], %[a0]\n\t"
                   "ldrd %[A], %[B], [%[r1]], #4\n\t"
@@ -306,12 +306,12 @@ EDGEQ_FAST_INLINE void dw3x3_body(const edgeq_dw3x3_params *p, const int8_t *inp
                   "bne 1b\n\t"
                   : [r0] "+r"(r0), [r1] "+r"(r1), [r2] "+r"(r2), [acc] "+r"(acc), [a0] "=&r"(a0),
                     [A] "=&r"(A), [B] "=&r"(B), [K] "=&r"(K)
-                  : [kp] "r"(wc), [end] "r"(r0 + 2 * Wo)
+                  : [kp] "r"(wc), [end] "r"(r0 + 2 * Wo), [bias] "r"(qc.bias)
                   : "memory", "cc");
           (void)a1;
         }
         for (ab = rowbuf; ab < rowbuf + Wo; ab++, out += ostride) {
-          *out = edgeq_fast_clamp(edgeq_fast_rq(*ab + qc.bias, &qc, mode), clamp, lo, hi);
+          *out = edgeq_fast_clamp(edgeq_fast_rq(*ab, &qc, mode), clamp, lo, hi);
         }
       }
 #else
