@@ -58,10 +58,18 @@ describe('generated models in every requantisation mode (Cortex-M3)', () => {
   it.each([
     ['fixed', 'single'],
     ['pow2', 'tflm'],
+    ['fixed', 'fp32'],
   ] as const)('dscnn scales=%s rounding=%s is bit-exact', async (scales, rounding) => {
     const g = buildReferenceModel('dscnn', { scales, rounding }, 2);
     const r = await deviceParity(g, images(16, 12), { target: getCortexMTarget('cortex-m3') });
     expect(r.stats.exactVectors).toBe(16);
+  });
+});
+
+describe('fp32 mode on a hard-float core (Cortex-M4F: VFMA must not fuse the requantisation)', () => {
+  it('mbv2mini scales=fixed rounding=fp32 is bit-exact', async () => {
+    const r = await deviceParity(buildReferenceModel('mbv2mini', { scales: 'fixed', rounding: 'fp32' }, 3), images(8, 15), { target: getCortexMTarget('cortex-m4') });
+    expect(r.stats.exactVectors).toBe(8);
   });
 });
 

@@ -204,3 +204,37 @@ export function quantizeFloat(x: number, scale: number, zeroPoint: number): numb
 export function dequantizeInt(q: number, scale: number, zeroPoint: number): number {
   return Math.fround((q - zeroPoint) * Math.fround(scale));
 }
+
+const f32Bits = new DataView(new ArrayBuffer(4));
+
+/** The IEEE-754 bit pattern of float32(x), as an int32 (how fp32 multipliers are stored). */
+export function float32ToBits(x: number): number {
+  f32Bits.setFloat32(0, x);
+  return f32Bits.getInt32(0);
+}
+
+/** The float32 whose bit pattern is the int32 `bits`. */
+export function bitsToFloat32(bits: number): number {
+  f32Bits.setInt32(0, bits);
+  return f32Bits.getFloat32(0);
+}
+
+/** Round half to even (IEEE default rounding, C's lrintf/nearbyintf). */
+export function roundHalfEven(x: number): number {
+  const fl = Math.floor(x);
+  const d = x - fl;
+  if (d > 0.5) return fl + 1;
+  if (d < 0.5) return fl;
+  return fl % 2 === 0 ? fl : fl + 1;
+}
+
+/**
+ * fp32 requantisation (XNNPACK's rule): f32(x) · f32(scale) in float32, rounded half to
+ * even. `scaleBits` is the float32 multiplier's bit pattern. The product is clamped to
+ * ±2^15 first (the C twin does the same before its magic-number rounding); any value
+ * that far out saturates int8 anyway.
+ */
+export function fp32Requant(x: number, scaleBits: number): number {
+  const v = Math.fround(Math.fround(x) * bitsToFloat32(scaleBits));
+  return roundHalfEven(v < -32768 ? -32768 : v > 32767 ? 32767 : v);
+}
