@@ -75,9 +75,10 @@ export async function generateModel(g: QGraph, opts: GenerateOptions = {}): Prom
   validateQGraph(g);
   const prefix = sanitizeIdentifier(opts.prefix ?? g.name.toLowerCase(), 32);
   const fileBase = sanitizeIdentifier(opts.fileBase ?? 'model', 32);
-  const fastMode: FastMode = g.quantization.scales === 'pow2' ? 'pow2' : g.quantization.rounding;
+  // fp32 requantisation (XNNPACK's float multiplier) has no fast form: reference kernels.
+  const fastMode: FastMode | undefined = g.quantization.scales === 'pow2' ? 'pow2' : g.quantization.rounding === 'fp32' ? undefined : g.quantization.rounding;
   const fast = new Map<number, FastPlan>();
-  if (opts.fastKernels !== false) {
+  if (opts.fastKernels !== false && fastMode) {
     g.ops.forEach((op, i) => {
       const f = planFastOp(g, op, fastMode);
       if (f) fast.set(i, f);
