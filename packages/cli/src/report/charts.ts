@@ -167,6 +167,7 @@ function memory(r: EdgeqResults): ChartSpec | undefined {
       height: { step: 16 },
       data: { values },
       mark: 'bar',
+      resolve: { scale: { y: 'independent' } },
       encoding: {
         y: { field: 'what', type: 'nominal', title: null },
         row: { field: 'target', type: 'nominal', sort: null, title: null },
