@@ -13,6 +13,7 @@ import { Interpreter, numElements, type QGraph, type TensorData } from '@edgeq/i
 import { writeFirmwareDir, type GeneratedModel } from '@edgeq/codegen';
 import { compareOutputs, parityLine, type ParityStats } from './compare.js';
 import { compile, HarnessError, SANITIZE_FLAGS } from './toolchain.js';
+import { cachedRuntimeArchive } from './runtime-cache.js';
 
 export interface HostParityOptions {
   /** Directory for generated sources and binaries (default: a fresh temp dir, removed after). */
@@ -49,14 +50,16 @@ function bytesOf(t: TensorData): Uint8Array {
 
 async function buildHostBinary(model: GeneratedModel, dir: string, out: string, opts: HostParityOptions, defines: string[] = []): Promise<string> {
   const runtimeDir = path.join(dir, 'runtime');
-  const runtimeC = (await fs.readdir(runtimeDir)).filter((f) => f.endsWith('.c')).map((f) => path.join(runtimeDir, f));
+  const flags = [opts.optimize ?? '-O2', ...(opts.sanitize ? SANITIZE_FLAGS : [])];
+  const compiler = opts.compiler ?? 'gcc';
+  const runtimeLib = await cachedRuntimeArchive(compiler, flags);
   const bin = path.join(dir, out);
   await compile({
-    compiler: opts.compiler ?? 'gcc',
-    sources: [path.join(dir, `${model.fileBase}.c`), path.join(dir, 'harness_main.c'), ...runtimeC],
+    compiler,
+    sources: [path.join(dir, `${model.fileBase}.c`), path.join(dir, 'harness_main.c'), runtimeLib],
     includeDirs: [dir, runtimeDir],
     output: bin,
-    flags: [opts.optimize ?? '-O2', ...(opts.sanitize ? SANITIZE_FLAGS : [])],
+    flags,
     defines,
   });
   return bin;
@@ -64,7 +67,7 @@ async function buildHostBinary(model: GeneratedModel, dir: string, out: string, 
 
 async function runBinary(bin: string, stdin: Uint8Array, sanitize: boolean): Promise<Uint8Array> {
   const env = sanitize ? { ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=0:exitcode=86', UBSAN_OPTIONS: 'halt_on_error=1:print_stacktrace=1:exitcode=87' } : {};
-  const r = await execa(bin, [], { input: Buffer.from(stdin), encoding: 'buffer', reject: false, env, timeout: 600_000, maxBuffer: 1 << 30 });
+  const r = await execa(bin, [], { input: Buffer.from(stdin), encoding: 'buffer', stripFinalNewline: false, reject: false, env, timeout: 600_000, maxBuffer: 1 << 30 });
   const stderr = Buffer.from(r.stderr as Uint8Array).toString('utf8');
   if (r.timedOut) throw new HarnessError('timeout', `${bin} timed out`);
   if (r.exitCode !== 0 || /runtime error|AddressSanitizer|LeakSanitizer/.test(stderr)) {
@@ -73,39 +76,58 @@ async function runBinary(bin: string, stdin: Uint8Array, sanitize: boolean): Pro
   return new Uint8Array(r.stdout as Uint8Array);
 }
 
+/** Raw outputs of the generated C for each input vector (bytes of output 0). */
+export interface HostRun {
+  outputs: Uint8Array[];
+  model: GeneratedModel;
+  fwDir: string;
+}
+
+function concatBytes(inputs: TensorData[]): Uint8Array {
+  const all = new Uint8Array(inputs.reduce((s, x) => s + x.byteLength, 0));
+  let at = 0;
+  for (const x of inputs) {
+    all.set(bytesOf(x), at);
+    at += x.byteLength;
+  }
+  return all;
+}
+
+/** Generate, compile and run a graph's C on the host; `work` must be an existing directory. */
+export async function runGeneratedOnHost(g: QGraph, inputs: TensorData[], work: string, opts: HostParityOptions = {}): Promise<HostRun> {
+  if (g.inputs.length !== 1 || g.outputs.length !== 1) throw new Error(`${g.name}: the host harness supports graphs with one input and one output`);
+  const fwDir = path.join(work, 'fw');
+  const model = await writeFirmwareDir(g, fwDir);
+  const bin = await buildHostBinary(model, fwDir, 'parity', opts);
+  const outT = g.tensors[g.outputs[0]];
+  const outBytes = numElements(outT.shape) * (outT.dtype === 'float32' ? 4 : 1);
+  const raw = await runBinary(bin, concatBytes(inputs), !!opts.sanitize);
+  if (raw.length !== outBytes * inputs.length) {
+    throw new HarnessError('run-error', `${bin} wrote ${raw.length} bytes, expected ${outBytes * inputs.length}`);
+  }
+  return { outputs: inputs.map((_, v) => raw.slice(v * outBytes, (v + 1) * outBytes)), model, fwDir };
+}
+
 /** Run `inputs` through generated C on the host and compare with the interpreter. */
 export async function hostParity(g: QGraph, inputs: TensorData[], opts: HostParityOptions = {}): Promise<HostParityReport> {
-  if (g.inputs.length !== 1 || g.outputs.length !== 1) throw new Error(`${g.name}: host parity supports graphs with one input and one output`);
   const ownDir = !opts.workDir;
   const work = opts.workDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'edgeq-parity-')));
   try {
-    const fwDir = path.join(work, 'fw');
-    const model = await writeFirmwareDir(g, fwDir);
-    const bin = await buildHostBinary(model, fwDir, 'parity', opts);
+    await fs.mkdir(work, { recursive: true });
+    const run = await runGeneratedOnHost(g, inputs, work, opts);
     const interp = new Interpreter(g, { validate: false });
-    const outT = g.tensors[g.outputs[0]];
-    const outBytes = numElements(outT.shape) * (outT.dtype === 'float32' ? 4 : 1);
-    const stdin = new Uint8Array(inputs.reduce((s, x) => s + x.byteLength, 0));
-    let at = 0;
-    for (const x of inputs) {
-      stdin.set(bytesOf(x), at);
-      at += x.byteLength;
-    }
-    const raw = await runBinary(bin, stdin, !!opts.sanitize);
-    if (raw.length !== outBytes * inputs.length) {
-      throw new HarnessError('run-error', `${bin} wrote ${raw.length} bytes, expected ${outBytes * inputs.length}`);
-    }
     const expected = inputs.map((x) => new Int8Array(bytesOf(interp.run([x]).outputs[0]).slice()));
-    const actual = inputs.map((_, v) => new Int8Array(raw.buffer, raw.byteOffset + v * outBytes, outBytes));
+    const actual = run.outputs.map((o) => new Int8Array(o.buffer, o.byteOffset, o.length));
     const stats = compareOutputs(expected, actual);
     const report: HostParityReport = {
       stats,
       line: parityLine(stats, `host (gcc${opts.sanitize ? ', ASan+UBSan' : ''})`),
-      arenaBytes: model.plan.arenaBytes,
-      constBytes: model.constBytes,
+      arenaBytes: run.model.plan.arenaBytes,
+      constBytes: run.model.constBytes,
     };
     if (stats.firstMismatches.length > 0) {
-      report.firstDifferingOp = await findFirstDifferingOp(g, model, fwDir, inputs[stats.firstMismatches[0].vector], stats.firstMismatches[0].vector, opts);
+      const v = stats.firstMismatches[0].vector;
+      report.firstDifferingOp = await findFirstDifferingOp(g, run.model, run.fwDir, inputs[v], v, opts);
     }
     return report;
   } finally {

@@ -14,4 +14,5 @@ export * from './io.js';
 export * from './builder.js';
 export * from './interpreter.js';
 export * from './reference-models.js';
+export * from './random-graph.js';
 export * as kernels from './kernels.js';

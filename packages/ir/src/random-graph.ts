@@ -1,0 +1,169 @@
+/**
+ * Seeded random QGraphs for property tests and fuzzing (interpreter vs generated C,
+ * QGraph vs .tflite round trips): random shapes, strides, dilations, paddings, channel
+ * counts, depth multipliers, scales (including multipliers of exactly 1 and tiny ones),
+ * zero points (including −128 and 127), residual ADD and CONCATENATION branches, and
+ * float boundaries through QUANTIZE / DEQUANTIZE.
+ */
+
+import { GraphBuilder, q } from './builder.js';
+import type { FusedActivation, Padding, QGraph, QuantParams, QuantScheme } from './qgraph.js';
+import { mulberry32 } from './reference-models.js';
+import { spatialGeometry } from './shapes.js';
+
+/** Ops a random graph may contain (the default is all of them). */
+export type RandomOpKind = 'conv' | 'dw' | 'fc' | 'add' | 'concat' | 'avgpool' | 'maxpool' | 'mean' | 'reshape' | 'pad' | 'softmax' | 'boundary';
+export const ALL_RANDOM_OPS: readonly RandomOpKind[] = ['conv', 'dw', 'fc', 'add', 'concat', 'avgpool', 'maxpool', 'mean', 'reshape', 'pad', 'softmax', 'boundary'];
+
+export interface RandomGraphOptions {
+  scheme?: QuantScheme;
+  ops?: readonly RandomOpKind[];
+  /** Maximum number of body layers (default 6). */
+  maxLayers?: number;
+}
+
+class Rng {
+  private readonly next: () => number;
+  constructor(seed: number) {
+    this.next = mulberry32(seed);
+  }
+  float(): number {
+    return this.next();
+  }
+  int(lo: number, hi: number): number {
+    return lo + Math.floor(this.next() * (hi - lo + 1));
+  }
+  pick<T>(xs: readonly T[]): T {
+    return xs[Math.floor(this.next() * xs.length)];
+  }
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
+}
+
+/** Generate one random graph; the same seed always gives the same graph. */
+export function randomGraph(seed: number, opts: RandomGraphOptions = {}): QGraph {
+  const scheme = opts.scheme ?? { scales: 'fixed', rounding: 'tflm' };
+  const allowed = new Set(opts.ops ?? ALL_RANDOM_OPS);
+  const r = new Rng(seed);
+  const pow2 = scheme.scales === 'pow2';
+  const b = new GraphBuilder(`random_${seed}`, scheme);
+  const scale = (s: number) => (pow2 ? 2 ** Math.round(Math.log2(s)) : Math.fround(s));
+  const zp = () => (r.chance(0.15) ? r.pick([-128, 127]) : r.int(-128, 127));
+  const actQ = (approxRange: number): QuantParams => q(scale(approxRange / 255), zp());
+  const act = (): FusedActivation => r.pick(['NONE', 'NONE', 'RELU', 'RELU6']);
+  const weights = (n: number) => {
+    const w = new Int8Array(n);
+    const extreme = r.chance(0.1);
+    for (let i = 0; i < n; i++) w[i] = extreme ? r.pick([-127, 127]) : r.int(-127, 127);
+    return w;
+  };
+
+  const inShape = [1, r.int(1, 10), r.int(1, 10), r.int(1, 6)];
+  const inQ = actQ(r.float() * 8 + 0.5);
+  let x: number;
+  if (allowed.has('boundary') && r.chance(0.2)) {
+    const f = b.input('input_f32', inShape, undefined, 'float32');
+    x = b.quantize('quantize', f, inQ);
+  } else {
+    x = b.input('input', inShape, inQ);
+  }
+
+  const convLike = (kind: 'conv' | 'dw', src: number, keepShape: boolean): number => {
+    const s = b.shapeOf(src);
+    const k = keepShape ? r.pick([1, 3]) : r.int(1, Math.min(5, Math.max(s[1], s[2]) + 1));
+    const stride = keepShape ? 1 : r.int(1, 3);
+    const dil = keepShape || stride > 1 ? 1 : r.int(1, 2);
+    let padding: Padding = keepShape ? 'SAME' : r.pick(['SAME', 'VALID']);
+    if (padding === 'VALID' && (spatialGeometry(s[1], k, stride, dil, 'VALID').out < 1 || spatialGeometry(s[2], k, stride, dil, 'VALID').out < 1)) padding = 'SAME';
+    const mult = kind === 'dw' && !keepShape ? r.int(1, 3) : 1;
+    const cout = kind === 'dw' ? s[3] * mult : keepShape ? s[3] : r.int(1, 8);
+    const taps = kind === 'dw' ? k * k : k * k * s[3];
+    const perChannel = r.chance(0.7);
+    const sIn = b.quantOf(src).scale[0];
+    const baseW = r.float() * 0.05 + 0.002;
+    const ws = Array.from({ length: perChannel ? cout : 1 }, () => scale(baseW * (0.25 + r.float())));
+    const realScale = sIn * ws[0];
+    // Output scale: usually sized to the accumulator spread; sometimes multiplier exactly 1 or tiny.
+    const pickOut = r.float();
+    const outScale = pickOut < 0.08 ? scale(realScale) : pickOut < 0.14 ? scale(realScale * 2 ** 20) : scale(realScale * 60 * Math.sqrt(taps) * (0.3 + r.float()));
+    const bias = new Int32Array(cout);
+    const bigBias = r.chance(0.1);
+    for (let c = 0; c < cout; c++) bias[c] = bigBias ? r.int(-(2 ** 24), 2 ** 24) : r.int(-2000 * Math.sqrt(taps), 2000 * Math.sqrt(taps));
+    const spec = {
+      name: kind,
+      weights: weights(kind === 'dw' ? k * k * cout : cout * k * k * s[3]),
+      weightShape: kind === 'dw' ? [1, k, k, cout] : [cout, k, k, s[3]],
+      weightScales: ws,
+      bias,
+      out: q(outScale, zp()),
+      stride,
+      dilation: dil,
+      padding,
+      activation: act(),
+    };
+    return kind === 'dw' ? b.depthwiseConv2d(src, spec, mult) : b.conv2d(src, spec);
+  };
+
+  const layers = r.int(1, opts.maxLayers ?? 6);
+  const body: RandomOpKind[] = (['conv', 'dw', 'add', 'concat', 'avgpool', 'maxpool', 'reshape', 'pad'] as const).filter((k) => allowed.has(k));
+  for (let i = 0; i < layers && body.length > 0; i++) {
+    const kind = r.pick(body);
+    const s = b.shapeOf(x);
+    switch (kind) {
+      case 'conv':
+      case 'dw':
+        x = convLike(kind, x, false);
+        break;
+      case 'add': {
+        const branch = allowed.has('conv') || allowed.has('dw') ? convLike(allowed.has('dw') && r.chance(0.5) ? 'dw' : allowed.has('conv') ? 'conv' : 'dw', x, true) : x;
+        const sa = b.quantOf(x).scale[0];
+        const sb = b.quantOf(branch).scale[0];
+        x = b.add('add', x, branch, q(scale(Math.max(sa, sb) * (0.5 + 2 * r.float())), zp()), act());
+        break;
+      }
+      case 'concat': {
+        const branch = allowed.has('conv') ? convLike('conv', x, true) : x;
+        const parts = r.chance(0.5) ? [x, branch] : [branch, x, branch];
+        const sMax = Math.max(...parts.map((t) => b.quantOf(t).scale[0]));
+        x = b.concat('concat', parts, q(scale(sMax * (0.5 + r.float())), zp()), act());
+        break;
+      }
+      case 'avgpool':
+      case 'maxpool': {
+        const f: [number, number] = [r.int(1, Math.min(3, s[1])), r.int(1, Math.min(3, s[2]))];
+        const st: [number, number] = [r.int(1, 2), r.int(1, 2)];
+        x = b.pool(kind === 'avgpool' ? 'AVERAGE_POOL_2D' : 'MAX_POOL_2D', kind, x, f, st, r.pick(['SAME', 'VALID']), r.chance(0.3) ? 'RELU' : 'NONE');
+        break;
+      }
+      case 'reshape':
+        x = b.reshape('reshape', x, r.chance(0.5) ? [1, s[2], s[1], s[3]] : [1, s[1] * s[2], 1, s[3]]);
+        break;
+      case 'pad':
+        x = b.pad('pad', x, [[0, 0], [r.int(0, 2), r.int(0, 2)], [r.int(0, 2), r.int(0, 2)], r.chance(0.2) ? [r.int(0, 2), r.int(0, 2)] : [0, 0]]);
+        break;
+      default:
+        break;
+    }
+  }
+
+  if (allowed.has('mean') && r.chance(0.5)) {
+    const sIn = b.quantOf(x).scale[0];
+    x = b.mean('mean', x, q(scale(sIn * (0.25 + r.float())), zp()), r.chance(0.3));
+  }
+  if (allowed.has('fc') && r.chance(0.5)) {
+    const cin = b.shapeOf(x).reduce((a, d) => a * d, 1);
+    const cout = r.int(1, 12);
+    const sIn = b.quantOf(x).scale[0];
+    const ws = Array.from({ length: r.chance(0.7) ? cout : 1 }, () => scale(0.01 * (0.25 + r.float())));
+    const bias = new Int32Array(cout).map(() => r.int(-5000, 5000));
+    x = b.fullyConnected(x, {
+      name: 'fc', weights: weights(cout * cin), weightShape: [cout, cin], weightScales: ws, bias,
+      out: q(scale(sIn * ws[0] * 60 * Math.sqrt(cin) * (0.3 + r.float())), zp()), activation: act(),
+    });
+    if (allowed.has('softmax') && r.chance(0.5)) x = b.softmax('softmax', x, r.pick([1, 0.5, 2]));
+  }
+  if (allowed.has('boundary') && r.chance(0.2)) x = b.dequantize('dequantize', x);
+  b.output(x);
+  return b.build({ source: 'random-graph', seed });
+}

@@ -1,0 +1,269 @@
+/**
+ * Per-op tests with small vectors whose expected outputs are worked out by hand in the
+ * comments (not by the code under test). Each case runs through the TypeScript
+ * interpreter AND through generated C compiled with gcc; both must give exactly the
+ * hand-worked values, in every requantisation mode the case lists.
+ */
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { GraphBuilder, Interpreter, q, type FusedActivation, type QGraph, type QuantScheme, type TensorData } from '@edgeq/ir';
+import { runGeneratedOnHost } from '@edgeq/harness';
+
+const TFLM: QuantScheme = { scales: 'fixed', rounding: 'tflm' };
+const SINGLE: QuantScheme = { scales: 'fixed', rounding: 'single' };
+const POW2: QuantScheme = { scales: 'pow2', rounding: 'tflm' };
+
+interface Case {
+  name: string;
+  scheme: QuantScheme;
+  graph: () => QGraph;
+  input: TensorData;
+  expected: number[];
+}
+
+const cases: Case[] = [];
+const add = (c: Case) => cases.push(c);
+
+/** FC 1 -> 1: acc = bias + (x - zpIn) * w, real multiplier sIn * sW / sOut. */
+function fc1(scheme: QuantScheme, sW: number, bias: number, opts: { zpIn?: number; zpOut?: number; sOut?: number; act?: FusedActivation } = {}) {
+  return () => {
+    const b = new GraphBuilder('fc1', scheme);
+    const x = b.input('x', [1, 1], q(1, opts.zpIn ?? 0));
+    const y = b.fullyConnected(x, { name: 'fc', weights: new Int8Array([3]), weightShape: [1, 1], weightScales: [sW], bias: new Int32Array([bias]), out: q(opts.sOut ?? 1, opts.zpOut ?? 0), activation: opts.act ?? 'NONE' });
+    b.output(y);
+    return b.build();
+  };
+}
+
+// acc = -10 + 5*3 = 5; M = 0.25. tflm: SRDHM(5, 2^30) = 3, RDBPOT(3, 1) = 2 (1.5 away). single: 1.25 -> 1. pow2: (5+2)>>2 = 1.
+add({ name: 'FC double rounding 1.25 -> 2', scheme: TFLM, graph: fc1(TFLM, 0.25, -10), input: new Int8Array([5]), expected: [2] });
+add({ name: 'FC single rounding 1.25 -> 1', scheme: SINGLE, graph: fc1(SINGLE, 0.25, -10), input: new Int8Array([5]), expected: [1] });
+add({ name: 'FC pow2 1.25 -> 1', scheme: POW2, graph: fc1(POW2, 0.25, -10), input: new Int8Array([5]), expected: [1] });
+// acc = -21 + 5*3 = -6 -> -1.5. tflm: SRDHM = floor(-5/2) = -3, RDBPOT(-3,1) = -2. single/pow2: floor(-4/4) = -1.
+add({ name: 'FC double rounding -1.5 -> -2', scheme: TFLM, graph: fc1(TFLM, 0.25, -21), input: new Int8Array([5]), expected: [-2] });
+add({ name: 'FC single rounding -1.5 -> -1', scheme: SINGLE, graph: fc1(SINGLE, 0.25, -21), input: new Int8Array([5]), expected: [-1] });
+add({ name: 'FC pow2 -1.5 -> -1', scheme: POW2, graph: fc1(POW2, 0.25, -21), input: new Int8Array([5]), expected: [-1] });
+// Zero points at the extremes: x = -128 with zpIn = -128 -> acc = bias = 40; M = 0.5 -> 20; + zpOut 127 -> clamp 127.
+add({ name: 'FC zero points -128 / 127 saturate', scheme: TFLM, graph: fc1(TFLM, 0.5, 40, { zpIn: -128, zpOut: 127 }), input: new Int8Array([-128]), expected: [127] });
+// zpIn 127, x = -128: (x - zp) = -255, acc = -765 + 0; M = 2^-3: -95.6 -> -96; zpOut -128 -> clamp -128.
+add({ name: 'FC most negative input offset', scheme: TFLM, graph: fc1(TFLM, 0.125, 0, { zpIn: 127, zpOut: 0 }), input: new Int8Array([-128]), expected: [-96] });
+// Accumulator near int32 max: bias 2147000000 + 1*3; M = 2^-25 -> 2147000003 / 2^25 = 63.985 -> 64; zpOut -100 -> -36.
+add({ name: 'FC accumulator near INT32_MAX', scheme: TFLM, graph: fc1(TFLM, 2 ** -25, 2147000000, { zpOut: -100 }), input: new Int8Array([1]), expected: [-36] });
+add({ name: 'FC accumulator near INT32_MAX (single)', scheme: SINGLE, graph: fc1(SINGLE, 2 ** -25, 2147000000, { zpOut: -100 }), input: new Int8Array([1]), expected: [-36] });
+add({ name: 'FC accumulator near INT32_MAX (pow2)', scheme: POW2, graph: fc1(POW2, 2 ** -25, 2147000000, { zpOut: -100 }), input: new Int8Array([1]), expected: [-36] });
+// Accumulator near int32 min: bias -2147000000 + 1*3 -> -63.985 -> -64; zpOut 100 -> 36.
+add({ name: 'FC accumulator near INT32_MIN', scheme: TFLM, graph: fc1(TFLM, 2 ** -25, -2147000000, { zpOut: 100 }), input: new Int8Array([1]), expected: [36] });
+// Multiplier just below 1: M = 1 - 2^-24 (m = 2^31 - 2^7, shift 0); acc = 1 + 33*3 = 100 -> 99.999994 -> 100.
+add({ name: 'FC multiplier just below 1', scheme: TFLM, graph: fc1(TFLM, 1 - 2 ** -24, 1), input: new Int8Array([33]), expected: [100] });
+// Multiplier exactly 1 (m = 2^30, shift +1: a left shift): acc = 100 -> 100.
+add({ name: 'FC multiplier exactly 1', scheme: TFLM, graph: fc1(TFLM, 1, 1), input: new Int8Array([33]), expected: [100] });
+// Large left shift: M = 32 (shift +6): acc = 0 + 1*3 = 3 -> 96.
+add({ name: 'FC multiplier 32 (left shift 6)', scheme: TFLM, graph: fc1(TFLM, 32, 0), input: new Int8Array([1]), expected: [96] });
+add({ name: 'FC multiplier 32 (pow2 left shift)', scheme: POW2, graph: fc1(POW2, 32, 0), input: new Int8Array([1]), expected: [96] });
+// Tiny multiplier: M = 2^-34 has exponent below -31: TFLite flushes it to 0, so the output is the zero point.
+add({ name: 'FC tiny multiplier flushes to zero point', scheme: TFLM, graph: fc1(TFLM, 2 ** -34, 2000000000, { zpOut: 7 }), input: new Int8Array([100]), expected: [7] });
+// Fused RELU6 with sOut = 1/16, zpOut = -100: range [-100, -100 + 96 = -4].
+// acc = 0 + 100*3 = 300 -> M = 1/16 / (1/16) * ... use sW = 1/16, sOut = 1/16: M = 1 -> 300 -> clamp -4.
+add({ name: 'FC RELU6 clamps high', scheme: TFLM, graph: fc1(TFLM, 1 / 16, 0, { sOut: 1 / 16, zpOut: -100, act: 'RELU6' }), input: new Int8Array([100]), expected: [-4] });
+// acc = 0 + (-100)*3 = -300 -> -400 -> RELU clamps at zp -100.
+add({ name: 'FC RELU6 clamps low', scheme: TFLM, graph: fc1(TFLM, 1 / 16, 0, { sOut: 1 / 16, zpOut: -100, act: 'RELU6' }), input: new Int8Array([-100]), expected: [-100] });
+
+/** Conv 3x3, all-ones weights, M = 1: each output counts the valid taps of its window. */
+function convOnes(scheme: QuantScheme, inH: number, inW: number, stride: number, padding: 'SAME' | 'VALID', dilation = 1) {
+  return () => {
+    const b = new GraphBuilder('conv_ones', scheme);
+    const x = b.input('x', [1, inH, inW, 1], q(1, -1));
+    const y = b.conv2d(x, { name: 'conv', weights: new Int8Array(9).fill(1), weightShape: [1, 3, 3, 1], weightScales: [1], bias: new Int32Array([0]), out: q(1, 0), stride, padding, dilation });
+    b.output(y);
+    return b.build();
+  };
+}
+// 3x3 input of zeros with zp -1 => (x - zp) = 1 everywhere. SAME stride 1: corners 4 taps, edges 6, centre 9.
+add({ name: 'CONV SAME padding at every border', scheme: TFLM, graph: convOnes(TFLM, 3, 3, 1, 'SAME'), input: new Int8Array(9), expected: [4, 6, 4, 6, 9, 6, 4, 6, 4] });
+add({ name: 'CONV SAME padding at every border (pow2)', scheme: POW2, graph: convOnes(POW2, 3, 3, 1, 'SAME'), input: new Int8Array(9), expected: [4, 6, 4, 6, 9, 6, 4, 6, 4] });
+// 4x4, stride 2, SAME: out 2x2, total pad 1 goes bottom/right (TFLite). Windows: rows/cols {0..2} and {2..4}; index 4 is padding.
+// (0,0): 3x3 = 9; (0,1): 3 rows x 2 cols = 6; (1,0): 6; (1,1): 4. Padding at the top/left would give 4 at (0,0).
+add({ name: 'CONV SAME stride 2 pads bottom/right', scheme: TFLM, graph: convOnes(TFLM, 4, 4, 2, 'SAME'), input: new Int8Array(16), expected: [9, 6, 6, 4] });
+// 5x5, stride 2 SAME: out 3x3, total pad = 2*2 + 3 - 5 = 2 -> 1 top, 1 bottom. Corners 4, edges 6, centre 9.
+add({ name: 'CONV SAME stride 2 odd input pads both sides', scheme: TFLM, graph: convOnes(TFLM, 5, 5, 2, 'SAME'), input: new Int8Array(25), expected: [4, 6, 4, 6, 9, 6, 4, 6, 4] });
+// 4x4 VALID: out 2x2, all windows full: 9.
+add({ name: 'CONV VALID', scheme: TFLM, graph: convOnes(TFLM, 4, 4, 1, 'VALID'), input: new Int8Array(16), expected: [9, 9, 9, 9] });
+// 5x5 dilation 2 VALID: effective kernel 5 -> 1x1 output with 9 taps.
+add({ name: 'CONV dilation 2', scheme: TFLM, graph: convOnes(TFLM, 5, 5, 1, 'VALID', 2), input: new Int8Array(25), expected: [9] });
+
+// Depthwise, multiplier 2: input [2, 3], 1x1 filter weights [1, 2, 3, 4] for outputs (c0m0, c0m1, c1m0, c1m1): [2, 4, 9, 12].
+add({
+  name: 'DEPTHWISE depth multiplier 2', scheme: TFLM, input: new Int8Array([2, 3]), expected: [2, 4, 9, 12],
+  graph: () => {
+    const b = new GraphBuilder('dw', TFLM);
+    const x = b.input('x', [1, 1, 1, 2], q(1, 0));
+    b.output(b.depthwiseConv2d(x, { name: 'dw', weights: new Int8Array([1, 2, 3, 4]), weightShape: [1, 1, 1, 4], weightScales: [1, 1, 1, 1], bias: new Int32Array(4), out: q(1, 0) }, 2));
+    return b.build();
+  },
+});
+// Per-channel scales: same weights 4 on two channels, sW = [1, 0.25]; x = [5, 5]: acc 20 -> [20, 5].
+add({
+  name: 'DEPTHWISE per-channel scales', scheme: TFLM, input: new Int8Array([5, 5]), expected: [20, 5],
+  graph: () => {
+    const b = new GraphBuilder('dwpc', TFLM);
+    const x = b.input('x', [1, 1, 1, 2], q(1, 0));
+    b.output(b.depthwiseConv2d(x, { name: 'dw', weights: new Int8Array([4, 4]), weightShape: [1, 1, 1, 2], weightScales: [1, 0.25], bias: new Int32Array(2), out: q(1, 0) }));
+    return b.build();
+  },
+});
+
+/** ADD of x (scale sA) and y = x re-quantised to scale sB (a 1x1 depthwise copy, M = sA / sB). */
+function add2(scheme: QuantScheme, sA: number, sB: number, sOut: number, zpOut = 0) {
+  return () => {
+    const b = new GraphBuilder('add', scheme);
+    const x = b.input('x', [1, 1, 1, 2], q(sA, 0));
+    const y = b.depthwiseConv2d(x, { name: 'copy', weights: new Int8Array([1, 1]), weightShape: [1, 1, 1, 2], weightScales: [1, 1], bias: new Int32Array(2), out: q(sB, 0) });
+    const z = b.add('add', x, y, q(sOut, zpOut));
+    b.output(z);
+    return b.build();
+  };
+}
+// x = y = [3, 1] at scale 0.5 (real 1.5, 0.5); out scale 0.5: real sum 3.0, 1.0 -> [6, 2].
+// TFLM integer path: twice_max = 1; in mult 0.5 -> each (x << 20) * 0.5; sum * 2^-19.
+add({ name: 'ADD equal scales', scheme: TFLM, graph: add2(TFLM, 0.5, 0.5, 0.5), input: new Int8Array([3, 1]), expected: [6, 2] });
+add({ name: 'ADD equal scales (pow2)', scheme: POW2, graph: add2(POW2, 0.5, 0.5, 0.5), input: new Int8Array([3, 1]), expected: [6, 2] });
+// Out scale 4 (coarser): [1.5+1.5 = 3 -> 0.75 -> 1, 0.5+0.5 = 1 -> 0.25 -> 0].
+// TFLM: out mult = 1/(2^20*4) = 2^-22; scaled inputs 3*2^19 each -> sum 3*2^20 -> * 2^-22 = 0.75: SRDHM(3*2^20, 2^30) = 3*2^19, RDBPOT(., 21) = 0.75 -> 1.
+// Different input scales: y at 0.25 holds [6, 2] (same reals). TFLM: in1 mult 0.5 -> 3*2^19; in2 mult 0.25 -> (6<<20)/4 = 3*2^19;
+// sum 3*2^20 * 2^-19 = 6; second element 2^19 + 2^19 = 2^20 -> 2.
+add({ name: 'ADD different input scales', scheme: TFLM, graph: add2(TFLM, 0.5, 0.25, 0.5), input: new Int8Array([3, 1]), expected: [6, 2] });
+add({ name: 'ADD different input scales (single)', scheme: SINGLE, graph: add2(SINGLE, 0.5, 0.25, 0.5), input: new Int8Array([3, 1]), expected: [6, 2] });
+add({ name: 'ADD different input scales (pow2)', scheme: POW2, graph: add2(POW2, 0.5, 0.25, 0.5), input: new Int8Array([3, 1]), expected: [6, 2] });
+add({ name: 'ADD to a coarser output scale', scheme: TFLM, graph: add2(TFLM, 0.5, 0.5, 4), input: new Int8Array([3, 1]), expected: [1, 0] });
+add({ name: 'ADD to a coarser output scale (pow2)', scheme: POW2, graph: add2(POW2, 0.5, 0.5, 4), input: new Int8Array([3, 1]), expected: [1, 0] });
+// Saturation: x = 127 twice at 0.5 -> 127.0 at out scale 0.5 -> 254 -> clamp 127; zpOut -128 with -128 inputs -> -128 + (-128 - 0)...
+add({ name: 'ADD saturates', scheme: TFLM, graph: add2(TFLM, 0.5, 0.5, 0.5), input: new Int8Array([127, -128]), expected: [127, -128] });
+
+/** Pools on a 1x2x2x1 or given input, raw int8 values (shared scale). */
+function pool(scheme: QuantScheme, type: 'AVERAGE_POOL_2D' | 'MAX_POOL_2D', h: number, w: number, f: [number, number], s: [number, number], padding: 'SAME' | 'VALID') {
+  return () => {
+    const b = new GraphBuilder('pool', scheme);
+    const x = b.input('x', [1, h, w, 1], q(0.5, 3));
+    b.output(b.pool(type, 'pool', x, f, s, padding));
+    return b.build();
+  };
+}
+// Average rounds half away from zero: (1+2)/2 = 1.5 -> 2; (-1-2)/2 = -1.5 -> -2; (2+2+2+3)/4 = 2.25 -> 2.
+add({ name: 'AVG_POOL rounds half away', scheme: TFLM, graph: pool(TFLM, 'AVERAGE_POOL_2D', 1, 2, [1, 2], [1, 2], 'VALID'), input: new Int8Array([1, 2]), expected: [2] });
+add({ name: 'AVG_POOL rounds negative half away', scheme: TFLM, graph: pool(TFLM, 'AVERAGE_POOL_2D', 1, 2, [1, 2], [1, 2], 'VALID'), input: new Int8Array([-1, -2]), expected: [-2] });
+// 3x3 input 1..9, 2x2 stride 2 SAME: out 2x2, pad bottom/right; windows exclude padding:
+// (0,0): 1,2,4,5 -> 3; (0,1): 3,6 -> 4.5 -> 5; (1,0): 7,8 -> 7.5 -> 8; (1,1): 9.
+add({ name: 'AVG_POOL SAME excludes padding', scheme: TFLM, graph: pool(TFLM, 'AVERAGE_POOL_2D', 3, 3, [2, 2], [2, 2], 'SAME'), input: new Int8Array([1, 2, 3, 4, 5, 6, 7, 8, 9]), expected: [3, 5, 8, 9] });
+// Max over the valid part: padding never wins even when every value is -128.
+add({ name: 'MAX_POOL SAME with -128 inputs', scheme: TFLM, graph: pool(TFLM, 'MAX_POOL_2D', 3, 3, [2, 2], [2, 2], 'SAME'), input: new Int8Array([-128, -128, -120, -128, -128, -128, -128, -128, -128]), expected: [-128, -120, -128, -128] });
+
+/** MEAN over a 2x2x1 input with equal scales. */
+function mean(scheme: QuantScheme, zp: number) {
+  return () => {
+    const b = new GraphBuilder('mean', scheme);
+    const x = b.input('x', [1, 2, 2, 1], q(0.5, zp));
+    b.output(b.mean('gap', x, q(0.5, zp)));
+    return b.build();
+  };
+}
+// (x - zp) = 1,2,3,4: sum 10, /4 = 2.5. tflm: SRDHM(10, 2^30) = 5, RDBPOT(5,1) = 3. single: floor(12/4) = 3. pow2: (10 + 2)/4 = 3.
+add({ name: 'MEAN 2.5 -> 3 (tflm)', scheme: TFLM, graph: mean(TFLM, 0), input: new Int8Array([1, 2, 3, 4]), expected: [3] });
+add({ name: 'MEAN 2.5 -> 3 (single)', scheme: SINGLE, graph: mean(SINGLE, 0), input: new Int8Array([1, 2, 3, 4]), expected: [3] });
+add({ name: 'MEAN 2.5 -> 3 (pow2)', scheme: POW2, graph: mean(POW2, 0), input: new Int8Array([1, 2, 3, 4]), expected: [3] });
+// With zp 10: inputs 11..14 give the same offsets; output 3 + 10 = 13. -2.5 case: offsets -1..-4: tflm SRDHM(-10) = floor(-9/2) = -5, RDBPOT(-5,1) = -3 -> 7; pow2 away: -3 -> 7.
+add({ name: 'MEAN with zero point', scheme: TFLM, graph: mean(TFLM, 10), input: new Int8Array([11, 12, 13, 14]), expected: [13] });
+add({ name: 'MEAN negative half (tflm)', scheme: TFLM, graph: mean(TFLM, 10), input: new Int8Array([9, 8, 7, 6]), expected: [7] });
+add({ name: 'MEAN negative half (pow2)', scheme: POW2, graph: mean(POW2, 10), input: new Int8Array([9, 8, 7, 6]), expected: [7] });
+
+// CONCATENATION: a = x (scale 1, zp 0), b = depthwise copy of x with out scale 2 zp 10; output scale 1 zp -1.
+// x = [3]: a -> 3 - 1 = 2. b: x*1 at M = 1/2 -> 1.5 -> SRDHM(3, 2^30) = 2, + 10 = 12; re-scaled to out: (12 - 10) * 2 = 4 - 1 = 3.
+add({
+  name: 'CONCATENATION with different scales', scheme: TFLM, input: new Int8Array([3]), expected: [2, 3],
+  graph: () => {
+    const b = new GraphBuilder('concat', TFLM);
+    const x = b.input('x', [1, 1, 1, 1], q(1, 0));
+    const y = b.depthwiseConv2d(x, { name: 'half', weights: new Int8Array([1]), weightShape: [1, 1, 1, 1], weightScales: [1], bias: new Int32Array(1), out: q(2, 10) });
+    b.output(b.concat('cat', [x, y], q(1, -1)));
+    return b.build();
+  },
+});
+// PAD 1 on every spatial border with the zero point -3.
+add({
+  name: 'PAD with the zero point', scheme: TFLM, input: new Int8Array([5]), expected: [-3, -3, -3, -3, 5, -3, -3, -3, -3],
+  graph: () => {
+    const b = new GraphBuilder('pad', TFLM);
+    const x = b.input('x', [1, 1, 1, 1], q(1, -3));
+    b.output(b.pad('pad', x, [[0, 0], [1, 1], [1, 1], [0, 0]]));
+    return b.build();
+  },
+});
+// RESHAPE moves no values.
+add({
+  name: 'RESHAPE', scheme: TFLM, input: new Int8Array([1, -2, 3, -4]), expected: [1, -2, 3, -4],
+  graph: () => {
+    const b = new GraphBuilder('reshape', TFLM);
+    const x = b.input('x', [1, 2, 2, 1], q(1, 0));
+    b.output(b.reshape('r', x, [1, 4]));
+    return b.build();
+  },
+});
+/** SOFTMAX over n classes with input scale 1. */
+function softmax(n: number) {
+  return () => {
+    const b = new GraphBuilder('softmax', TFLM);
+    const x = b.input('x', [1, n], q(1, 0));
+    b.output(b.softmax('sm', x));
+    return b.build();
+  };
+}
+// Two equal logits: p = 0.5 -> 128 - 128 = 0. Three equal: 256/3 = 85.33 -> 85 - 128 = -43.
+add({ name: 'SOFTMAX two equal', scheme: TFLM, graph: softmax(2), input: new Int8Array([7, 7]), expected: [0, 0] });
+add({ name: 'SOFTMAX three equal', scheme: TFLM, graph: softmax(3), input: new Int8Array([-128, -128, -128]), expected: [-43, -43, -43] });
+// Extremes: exp(-255) is 0 in Q16: p = 1 -> 256 - 128 = 128 clamps to 127; the other 0 -> -128.
+add({ name: 'SOFTMAX extremes', scheme: TFLM, graph: softmax(2), input: new Int8Array([127, -128]), expected: [127, -128] });
+// exp(-1) * 65536 = 24109.9 -> 24110; p0 = 65536/89646 -> 187.15 -> 187 - 128 = 59; p1 = 24110*256/89646 = 68.85 -> 69 - 128 = -59.
+add({ name: 'SOFTMAX one apart', scheme: TFLM, graph: softmax(2), input: new Int8Array([1, 0]), expected: [59, -59] });
+
+// QUANTIZE at the boundary (scale 0.5, zp 1): 0.5 -> 2; -0.5 -> 0; 0.25 -> 0.5 -> 1 (away) -> 2; -0.25 -> 0; 1000 -> 127; -1000 -> -128.
+add({
+  name: 'QUANTIZE float input', scheme: TFLM, input: new Float32Array([0.5, -0.5, 0.25, -0.25, 1000, -1000]), expected: [2, 0, 2, 0, 127, -128],
+  graph: () => {
+    const b = new GraphBuilder('quantize', TFLM);
+    const f = b.input('f', [1, 1, 1, 6], undefined, 'float32');
+    b.output(b.quantize('q', f, q(0.5, 1)));
+    return b.build();
+  },
+});
+// DEQUANTIZE at the boundary: (q - 1) * 0.5: 2 -> 0.5; -128 -> -64.5; 1 -> 0.
+add({
+  name: 'DEQUANTIZE float output', scheme: TFLM, input: new Int8Array([2, -128, 1]), expected: [0.5, -64.5, 0],
+  graph: () => {
+    const b = new GraphBuilder('dequantize', TFLM);
+    const x = b.input('x', [1, 1, 1, 3], q(0.5, 1));
+    b.output(b.dequantize('dq', x));
+    return b.build();
+  },
+});
+
+const workRoot = await fs.mkdtemp(path.join(os.tmpdir(), 'edgeq-ops-'));
+afterAll(() => fs.rm(workRoot, { recursive: true, force: true }));
+
+describe.each(cases)('$name', (c) => {
+  it('interpreter gives the hand-worked output', () => {
+    const g = c.graph();
+    expect(g.quantization).toEqual(c.scheme);
+    const out = new Interpreter(g).run([c.input]).outputs[0];
+    expect(Array.from(out)).toEqual(c.expected);
+  });
+  it('generated C (gcc) gives the hand-worked output', async () => {
+    const g = c.graph();
+    const dir = await fs.mkdtemp(path.join(workRoot, 'case-'));
+    const run = await runGeneratedOnHost(g, [c.input], dir, { sanitize: true });
+    const raw = run.outputs[0];
+    const outT = g.tensors[g.outputs[0]];
+    const values = outT.dtype === 'float32' ? new Float32Array(raw.buffer, raw.byteOffset, raw.length / 4) : new Int8Array(raw.buffer, raw.byteOffset, raw.length);
+    expect(Array.from(values)).toEqual(c.expected);
+  });
+});
