@@ -19,3 +19,5 @@ export { specToRandomQGraph } from './inputs/spec-graph.js';
 export { runHostParity, randomInputs, type ParityResult } from './parity-run.js';
 export { weightRangesOf } from './stats.js';
 export { writeOutput, OutputTransaction } from './atomic.js';
+export { withProgress, type ProgressTask } from './progress.js';
+export { textTable } from './output.js';

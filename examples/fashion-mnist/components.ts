@@ -1,0 +1,97 @@
+/**
+ * The pieces of the pipeline that live in other edgeq packages — training, PTQ, QAT and
+ * freeze (@edgeq/qat) and Cortex-M builds under QEMU (@edgeq/harness targets) — loaded by
+ * name at run time, typed by the subset of their API this example calls. A package that
+ * is not in the build yet is reported as such by the stage that needs it; nothing is
+ * faked in its place.
+ */
+
+import type { QGraph, RoundingMode, ScaleMode, TensorData } from '@edgeq/ir';
+
+/** An image split as @edgeq/qat's Fashion-MNIST loader returns it. */
+export interface ImageSet {
+  images: Uint8Array | Float32Array;
+  labels: Uint8Array;
+  count: number;
+  height: number;
+  width: number;
+  channels: number;
+  classes: number;
+}
+
+/** A trainable model of @edgeq/qat (float or quantised phase). */
+export interface QatModel {
+  readonly name: string;
+  net: { nodes: { name: string }[] };
+  clone(): QatModel;
+  dispose(): void;
+  activations(x: unknown, nodeIdx: number[]): Map<number, Float32Array>;
+}
+
+type Progress = (done: number, total: number) => void;
+
+/** The part of @edgeq/qat this example uses. */
+export interface QatApi {
+  initBackend(prefer?: string): Promise<{ backend: string; skipped: string[] }>;
+  loadFashionMnist(split: 'train' | 'test', opts?: { limit?: number }): ImageSet;
+  subset(set: ImageSet, from: number, to: number): ImageSet;
+  FASHION_MNIST_CLASSES: readonly string[];
+  buildReferenceTfModel(name: string, seed?: number): unknown;
+  EdgeqModel: { fromLayersModel(m: unknown): QatModel };
+  train(model: QatModel, data: ImageSet, opts: { epochs: number; learningRate: number; batchSize?: number; seed?: number; epochOffset?: number; onProgress?: Progress }): { seconds: number; epochLoss: number[] };
+  evaluateModel(model: QatModel, data: ImageSet, opts?: { onProgress?: Progress }): { accuracy: number; correct: number; count: number; predictions: Int32Array };
+  calibrate(model: QatModel, data: ImageSet, opts: { scales?: ScaleMode; rounding?: RoundingMode; perChannel?: boolean; method?: 'minmax' | 'percentile' | 'mse'; onProgress?: Progress }): QatModel;
+  prepare(model: QatModel, config: { scales?: ScaleMode; rounding?: RoundingMode; perChannel?: boolean; schedule?: { recordSteps?: number; freezeBnStep?: number; freezeRangesStep?: number } }): QatModel;
+  freeze(model: QatModel, opts?: { name?: string; metadata?: Record<string, unknown> }): QGraph;
+  evaluateInt8(graph: QGraph, data: ImageSet, opts?: { onProgress?: Progress }): { accuracy: number; correct: number; count: number; predictions: Int32Array };
+  batchTensors(x: Float32Array, labels: Uint8Array, set: ImageSet): { xs: { dispose(): void }; ys: { dispose(): void } };
+}
+
+/** A Cortex-M target of @edgeq/harness. */
+export interface CortexMTarget {
+  id: string;
+  title: string;
+  qemuMachine: string;
+}
+
+/** What @edgeq/harness's deviceParity reports (the fields used here). */
+export interface DeviceParityReport {
+  stats: { vectors: number; exactVectors: number; maxAbsDiff: number; mismatchedElements: number };
+  line: string;
+  profile: { instructionsPerInference: number; stackPeak: number; stackSize: number };
+  build: { sections: { flash: number; ramStatic: number; stack: number }; arena?: number };
+  model: { plan: { arenaBytes: number }; constBytes: number };
+}
+
+/** The Cortex-M part of @edgeq/harness this example uses. */
+export interface DeviceApi {
+  getCortexMTarget(id: string): CortexMTarget;
+  deviceParity(g: QGraph, inputs: readonly TensorData[], o: { target: CortexMTarget; timeoutMs?: number }): Promise<DeviceParityReport>;
+  writeDeviceFirmwareDir(g: QGraph, dir: string, o?: { target?: CortexMTarget }): Promise<unknown>;
+}
+
+/** A component and, when it is missing, why. */
+export type Loaded<T> = { ok: true; api: T } | { ok: false; reason: string };
+
+const QAT_PACKAGE = '@edgeq/qat';
+const HARNESS_PACKAGE = '@edgeq/harness';
+
+/** Load @edgeq/qat (training, PTQ, QAT, freeze, Fashion-MNIST). */
+export async function loadQat(): Promise<Loaded<QatApi>> {
+  try {
+    return { ok: true, api: (await import(QAT_PACKAGE)) as QatApi };
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'ERR_MODULE_NOT_FOUND' && err.message.includes(QAT_PACKAGE)) return { ok: false, reason: `${QAT_PACKAGE} is not in this build yet` };
+    throw e;
+  }
+}
+
+/** Load the Cortex-M targets of @edgeq/harness (firmware build, QEMU runs, device parity). */
+export async function loadDevice(): Promise<Loaded<DeviceApi>> {
+  const h = (await import(HARNESS_PACKAGE)) as Partial<DeviceApi>;
+  if (typeof h.deviceParity !== 'function' || typeof h.getCortexMTarget !== 'function') {
+    return { ok: false, reason: `${HARNESS_PACKAGE} in this build has no Cortex-M targets yet (deviceParity)` };
+  }
+  return { ok: true, api: h as DeviceApi };
+}
