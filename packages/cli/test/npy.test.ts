@@ -20,6 +20,19 @@ describe('npy', () => {
     expect(Array.from(back.data)).toEqual(Array.from(data));
   });
 
+  it('decodes NumPy int64 (its default integer type) exactly', () => {
+    const header = "{'descr': '<i8', 'fortran_order': False, 'shape': (3,), }";
+    const pad = header + ' '.repeat(64 - ((10 + header.length + 1) % 64)) + '\n';
+    const bytes = new Uint8Array(10 + pad.length + 24);
+    bytes.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0], 0);
+    new DataView(bytes.buffer).setUint16(8, pad.length, true);
+    bytes.set(new TextEncoder().encode(pad), 10);
+    new BigInt64Array(bytes.buffer, 10 + pad.length, 3).set([9n, -2n, 1n << 40n]);
+    const a = parseNpy(bytes, 'labels.npy');
+    expect(a.descr).toBe('<i8');
+    expect(Array.from(a.data)).toEqual([9, -2, 2 ** 40]);
+  });
+
   it('1-D shapes keep the trailing comma numpy writes', () => {
     const header = new TextDecoder().decode(encodeNpy(Int32Array.from([1, 2, 3]), [3]).subarray(10, 80));
     expect(header).toContain("'shape': (3,)");

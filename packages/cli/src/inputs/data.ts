@@ -65,7 +65,7 @@ export function samplesToInputs(g: QGraph, arr: NpyArray, source: string, limit?
 /** Read labels (.npy of integers), checking they match the sample count. */
 export async function loadLabels(file: string, count: number): Promise<Int32Array> {
   const arr = await readNpy(file);
-  if (arr.descr === '<f4' || arr.descr === '<f8') throw inputError(`${file}: labels must be integers, got dtype '${arr.descr}'`);
+  if ((arr.descr === '<f4' || arr.descr === '<f8') && !Array.from(arr.data as Float64Array).every(Number.isInteger)) throw inputError(`${file}: labels must be integers, got dtype '${arr.descr}'`);
   if (arr.data.length < count) throw inputError(`${file}: ${arr.data.length} labels for ${count} samples`);
   return Int32Array.from(arr.data as ArrayLike<number>).subarray(0, count);
 }

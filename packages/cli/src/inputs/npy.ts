@@ -18,7 +18,9 @@ const DTYPES = {
   '<f4': Float32Array,
   '<f8': Float64Array,
 } as const;
-export type NpyDescr = keyof typeof DTYPES;
+/** 64-bit integers (NumPy's default int): decoded to exact doubles (|v| ≤ 2^53). */
+const INT64 = { '<i8': BigInt64Array, '<u8': BigUint64Array } as const;
+export type NpyDescr = keyof typeof DTYPES | keyof typeof INT64;
 export type NpyData = Uint8Array | Int8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | Float32Array | Float64Array;
 
 /** A decoded array. */
@@ -44,17 +46,26 @@ export function parseNpy(bytes: Uint8Array, file: string): NpyArray {
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
   if (!descr || !fortran || shapeText === undefined) throw inputError(`${file}: malformed .npy header ${JSON.stringify(header.trim())}`);
   const norm = descr === '<u1' || descr === '>u1' ? '|u1' : descr === '<i1' || descr === '>i1' ? '|i1' : descr;
-  if (!(norm in DTYPES)) throw inputError(`${file}: unsupported dtype '${descr}' (supported: ${Object.keys(DTYPES).join(', ')})`);
+  if (!(norm in DTYPES) && !(norm in INT64)) throw inputError(`${file}: unsupported dtype '${descr}' (supported: ${[...Object.keys(DTYPES), ...Object.keys(INT64)].join(', ')})`);
   if (fortran === 'True') throw inputError(`${file}: Fortran-ordered arrays are not supported (save with numpy.ascontiguousarray)`);
   const shape = shapeText.split(',').map((s) => s.trim()).filter((s) => s.length > 0).map(Number);
   if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw inputError(`${file}: malformed shape (${shapeText})`);
-  const Ctor = DTYPES[norm as NpyDescr];
   const count = shape.reduce((a, d) => a * d, 1);
   const start = headerStart + headerLen;
-  const need = count * Ctor.BYTES_PER_ELEMENT;
+  const Wide = INT64[norm as keyof typeof INT64];
+  const Narrow = DTYPES[norm as keyof typeof DTYPES];
+  const need = count * (Wide ?? Narrow).BYTES_PER_ELEMENT;
   if (bytes.length - start < need) throw inputError(`${file}: truncated: shape (${shape.join(', ')}) needs ${need} data bytes, file has ${bytes.length - start}`);
   const copy = bytes.slice(start, start + need); // aligned copy
-  return { descr: norm as NpyDescr, shape, data: new Ctor(copy.buffer, 0, count) };
+  if (!Wide) return { descr: norm as NpyDescr, shape, data: new Narrow(copy.buffer, 0, count) };
+  const wide = new Wide(copy.buffer, 0, count);
+  const data = new Float64Array(count);
+  for (let i = 0; i < count; i++) {
+    const v = Number(wide[i]);
+    if (!Number.isSafeInteger(v)) throw inputError(`${file}: element ${i} (${wide[i]}) does not fit a double exactly`);
+    data[i] = v;
+  }
+  return { descr: norm as NpyDescr, shape, data };
 }
 
 /** Read an .npy file. */
@@ -71,7 +82,7 @@ export async function readNpy(file: string): Promise<NpyArray> {
 
 /** Encode a typed array as .npy (version 1.0). */
 export function encodeNpy(data: NpyData, shape: number[]): Uint8Array {
-  const descr = (Object.entries(DTYPES).find(([, C]) => data instanceof C)?.[0] ?? '<f4') as NpyDescr;
+  const descr = (Object.entries(DTYPES).find(([, C]) => data instanceof C)?.[0] ?? '<f4') as keyof typeof DTYPES;
   const shapeText = shape.length === 1 ? `${shape[0]},` : shape.join(', ');
   let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shapeText}), }`;
   const total = 10 + header.length + 1;
