@@ -6,7 +6,8 @@
  * faked in its place.
  */
 
-import type { QGraph, RoundingMode, ScaleMode, TensorData } from '@edgeq/ir';
+import type { QGraph, RoundingMode, ScaleMode } from '@edgeq/ir';
+import { CliError, ExitCode, deviceApi, type DeviceApi } from '@edgeq/cli';
 
 /** An image split as @edgeq/qat's Fashion-MNIST loader returns it. */
 export interface ImageSet {
@@ -47,34 +48,10 @@ export interface QatApi {
   batchTensors(x: Float32Array, labels: Uint8Array, set: ImageSet): { xs: { dispose(): void }; ys: { dispose(): void } };
 }
 
-/** A Cortex-M target of @edgeq/harness. */
-export interface CortexMTarget {
-  id: string;
-  title: string;
-  qemuMachine: string;
-}
-
-/** What @edgeq/harness's deviceParity reports (the fields used here). */
-export interface DeviceParityReport {
-  stats: { vectors: number; exactVectors: number; maxAbsDiff: number; mismatchedElements: number };
-  line: string;
-  profile: { instructionsPerInference: number; stackPeak: number; stackSize: number };
-  build: { sections: { flash: number; ramStatic: number; stack: number }; arena?: number };
-  model: { plan: { arenaBytes: number }; constBytes: number };
-}
-
-/** The Cortex-M part of @edgeq/harness this example uses. */
-export interface DeviceApi {
-  getCortexMTarget(id: string): CortexMTarget;
-  deviceParity(g: QGraph, inputs: readonly TensorData[], o: { target: CortexMTarget; timeoutMs?: number }): Promise<DeviceParityReport>;
-  writeDeviceFirmwareDir(g: QGraph, dir: string, o?: { target?: CortexMTarget }): Promise<unknown>;
-}
-
 /** A component and, when it is missing, why. */
 export type Loaded<T> = { ok: true; api: T } | { ok: false; reason: string };
 
 const QAT_PACKAGE = '@edgeq/qat';
-const HARNESS_PACKAGE = '@edgeq/harness';
 
 /** Load @edgeq/qat (training, PTQ, QAT, freeze, Fashion-MNIST). */
 export async function loadQat(): Promise<Loaded<QatApi>> {
@@ -89,9 +66,10 @@ export async function loadQat(): Promise<Loaded<QatApi>> {
 
 /** Load the Cortex-M targets of @edgeq/harness (firmware build, QEMU runs, device parity). */
 export async function loadDevice(): Promise<Loaded<DeviceApi>> {
-  const h = (await import(HARNESS_PACKAGE)) as Partial<DeviceApi>;
-  if (typeof h.deviceParity !== 'function' || typeof h.getCortexMTarget !== 'function') {
-    return { ok: false, reason: `${HARNESS_PACKAGE} in this build has no Cortex-M targets yet (deviceParity)` };
+  try {
+    return { ok: true, api: await deviceApi('the QEMU stage') };
+  } catch (e) {
+    if (e instanceof CliError && e.exitCode === ExitCode.UNAVAILABLE) return { ok: false, reason: e.message };
+    throw e;
   }
-  return { ok: true, api: h as DeviceApi };
 }

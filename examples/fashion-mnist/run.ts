@@ -194,7 +194,7 @@ async function main(): Promise<number> {
   const device = await loadDevice();
   if (device.ok) {
     const target = device.api.getCortexMTarget(settings.target);
-    await device.api.writeDeviceFirmwareDir(deploy, path.join(outDir, `firmware-${settings.target}`), { target });
+    await device.api.writeDeviceFirmwareDir(deploy, path.join(outDir, `firmware-${settings.target}`), { defaultCore: target.id });
     log(`firmware for ${target.title} → ${path.relative(process.cwd(), path.join(outDir, `firmware-${settings.target}`))}/; running ${vectorsFrom} under QEMU…`);
     const dp = await device.api.deviceParity(deploy, inputs, { target, timeoutMs: 60_000 + 50 * inputs.length });
     parity.push({ target: settings.target, runner: `qemu ${target.qemuMachine}`, vectors: dp.stats.vectors, exactVectors: dp.stats.exactVectors, maxAbsDiff: dp.stats.maxAbsDiff, line: dp.line });

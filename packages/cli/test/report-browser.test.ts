@@ -2,16 +2,14 @@
 // from a real host run, opened in headless Chromium (Debian's, driven by playwright-core):
 // no console errors, every chart has rendered marks, the accuracy table holds the numbers
 // given, and every chart also exists as SVG and PNG.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { buildReferenceModel } from '@edgeq/ir';
 import { RESULTS_SCHEMA, graphCosts, observeActivationRanges, randomInputs, runHostParity, weightRangesOf, type EdgeqResults } from '../src/index.js';
 import { edgeq, scratch } from './helpers.js';
+import { viewReport } from './browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const LABELS = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
 
 /** Results with real graph statistics, host parity and costs; accuracy rows are given figures (training lands with @edgeq/qat). */
@@ -42,13 +40,11 @@ async function results(): Promise<EdgeqResults> {
 }
 
 describe('edgeq report in headless Chromium', () => {
-  let browser: Browser;
   let dir: string;
   let doc: EdgeqResults;
   let printed: string;
 
   beforeAll(async () => {
-    expect(existsSync(CHROMIUM), `${CHROMIUM} (Debian package chromium; scripts/bootstrap.sh installs it)`).toBe(true);
     dir = scratch('report');
     doc = await results();
     writeFileSync(path.join(dir, 'results.json'), JSON.stringify(doc));
@@ -56,45 +52,24 @@ describe('edgeq report in headless Chromium', () => {
     expect(r.stderr).toBe('');
     expect(r.exitCode).toBe(0);
     printed = r.stdout;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-    });
-  });
-  afterAll(async () => {
-    await browser?.close();
   });
 
   it('loads without console errors; every chart has marks; the table holds the printed numbers', async () => {
-    const page = await browser.newPage();
-    const problems: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-    page.on('requestfailed', (req) => problems.push(`requestfailed: ${req.url()}`));
-    await page.goto(pathToFileURL(path.join(dir, 'report', 'report.html')).href, { waitUntil: 'load' });
-
-    const charts = await page.$$eval('figure[data-chart]', (figs) =>
-      figs.map((f) => ({ id: f.getAttribute('data-chart'), marks: f.querySelectorAll('svg .role-mark > path, svg .role-mark > rect, svg .role-mark > line, svg .role-mark > text, svg .role-mark > g').length, width: f.querySelector('svg')?.getBoundingClientRect().width ?? 0 })),
-    );
-    expect(charts.map((c) => c.id)).toEqual(['accuracy', 'memory', 'instructions', 'weight-ranges', 'activation-ranges', 'layer-error', 'confusion']);
-    for (const c of charts) {
+    const view = await viewReport(path.join(dir, 'report', 'report.html'));
+    expect(view.charts.map((c) => c.id)).toEqual(['accuracy', 'memory', 'instructions', 'weight-ranges', 'activation-ranges', 'layer-error', 'confusion']);
+    for (const c of view.charts) {
       expect(c.marks, `${c.id} has rendered marks`).toBeGreaterThan(0);
       expect(c.width, `${c.id} is laid out`).toBeGreaterThan(100);
     }
     // Marks are data-driven: the confusion matrix draws one cell per (label, prediction).
-    const cells = await page.$$eval('figure[data-chart="confusion"] svg .mark-rect.role-mark path', (p) => p.length);
-    expect(cells).toBe(LABELS.length * LABELS.length);
-
-    const rows = await page.$$eval('#accuracy-table tbody tr', (trs) => trs.map((tr) => ({ label: tr.querySelector('th')!.textContent, top1: tr.querySelector('td.top1')!.textContent })));
+    expect(view.confusionCells).toBe(LABELS.length * LABELS.length);
     const expected = doc.accuracy!.map((a) => `${(100 * a.top1).toFixed(2)}%`);
-    expect(rows.map((r) => r.top1)).toEqual(expected);
-    expect(rows.map((r) => r.label)).toEqual(['Float', 'PTQ · fixed', 'PTQ · pow2', 'QAT · fixed', 'QAT · pow2']);
-    for (const [i, r] of rows.entries()) expect(printed).toContain(`${r.label!.padEnd(28)} ${expected[i]}`);
-
-    expect(await page.textContent('#parity')).toContain('parity: 40/40 bit-exact on host (gcc)');
-    expect(problems).toEqual([]);
+    expect(view.accuracy.map((r) => r.top1)).toEqual(expected);
+    expect(view.accuracy.map((r) => r.label)).toEqual(['Float', 'PTQ · fixed', 'PTQ · pow2', 'QAT · fixed', 'QAT · pow2']);
+    for (const [i, r] of view.accuracy.entries()) expect(printed).toContain(`${r.label.padEnd(28)} ${expected[i]}`);
+    expect(view.parity).toContain('parity: 40/40 bit-exact on host (gcc)');
+    expect(view.missing).toEqual([]);
+    expect(view.problems).toEqual([]);
   });
 
   it('writes every chart as SVG and PNG beside a self-contained page', () => {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { action } from '../command.js';
 import { writeOutput } from '../atomic.js';
-import { usageError } from '../errors.js';
+import { CliError, ExitCode, usageError } from '../errors.js';
 import { parseTarget } from '../targets.js';
 import { bytes, positiveInt, roundingOption, scalesOption, schemeText, targetOption, type SchemeOpts } from './common.js';
 
@@ -54,11 +54,21 @@ export function registerGenerate(program: Command): void {
         const { loadModelAsQGraph } = await import('../inputs/model.js');
         const { writeFirmwareDir } = await import('@edgeq/codegen');
         const { writeFileAtomic } = await import('@edgeq/ir');
+        const loadDevice = async () =>
+          (await import('../components.js')).deviceApi('--target').catch((e: unknown) => {
+            if (e instanceof CliError && e.exitCode === ExitCode.UNAVAILABLE) return undefined;
+            throw e;
+          });
         const m = await loadModelAsQGraph(modelArg, opts, opts.seed);
         if (m.untrained) out.warn(`${m.ref.file}: architecture spec without training: weights are random int8 (fine for sizing and parity, not for accuracy)`);
         const dir = path.resolve(opts.out);
         const manifest = await writeOutput(dir, 'dir', async (tmp) => {
-          const gen = await writeFirmwareDir(m.graph, path.join(tmp, 'fw'), { prefix: opts.prefix });
+          // A Cortex-M target gets the standalone firmware directory (startup, linker scripts,
+          // Makefile/CMake) when @edgeq/harness has its Cortex-M targets; else the portable sources.
+          const device = target === 'host' ? undefined : await loadDevice();
+          if (target !== 'host' && !device) out.warn(`${target}: the Cortex-M build files (startup, linker script, Makefile) need @edgeq/harness's Cortex-M targets, not in this build yet; writing the portable model and runtime sources`);
+          if (device && opts.prefix) throw usageError(`--prefix: Cortex-M firmware directories use the model name as the prefix ("${m.graph.name.toLowerCase()}")`);
+          const gen = device ? await device.writeDeviceFirmwareDir(m.graph, path.join(tmp, 'fw'), { defaultCore: target }) : await writeFirmwareDir(m.graph, path.join(tmp, 'fw'), { prefix: opts.prefix });
           const man: FirmwareManifest = {
             generator: 'edgeq',
             model: m.graph.name,
@@ -66,7 +76,7 @@ export function registerGenerate(program: Command): void {
             target,
             quantization: { ...m.graph.quantization },
             prefix: gen.prefix,
-            files: [...gen.files.keys(), 'runtime/'],
+            files: [...gen.files.keys(), 'runtime/', ...(device ? ['cortex-m/', 'Makefile', 'CMakeLists.txt'] : [])],
             arenaBytes: gen.plan.arenaBytes,
             constantBytes: gen.constBytes,
             ops: gen.ops.length,

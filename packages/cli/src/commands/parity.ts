@@ -6,7 +6,7 @@
 
 import type { Command } from 'commander';
 import { action } from '../command.js';
-import { ExitCode, unavailable, usageError } from '../errors.js';
+import { ExitCode, usageError } from '../errors.js';
 import { withProgress } from '../progress.js';
 import { parseTarget } from '../targets.js';
 import { positiveInt, roundingOption, scalesOption, targetOption, type SchemeOpts } from './common.js';
@@ -23,7 +23,7 @@ interface ParityOpts extends SchemeOpts {
 export function registerParity(program: Command): void {
   program
     .command('parity')
-    .description('check the generated C against the interpreter, bit for bit (host gcc or an emulated core)')
+    .description('check the generated C against the interpreter, bit for bit (host gcc, or a Cortex-M core under QEMU)')
     .argument('<model>', 'x.qgraph.json, an architecture spec .json, or a shipped spec name')
     .addOption(targetOption())
     .option('-d, --data <source>', 'input vectors: a .npy file or fashion-mnist[:test] (default: --random 100)')
@@ -38,16 +38,21 @@ export function registerParity(program: Command): void {
       action<ParityOpts>(program, async ([modelArg], { opts, out }) => {
         const target = parseTarget(opts.target);
         if (opts.data && opts.random) throw usageError('--data and --random: give one of them');
-        if (target !== 'host') {
-          throw unavailable(`--target ${target}: parity under QEMU needs @edgeq/harness's Cortex-M targets, which are not in this build yet (use --target host)`);
-        }
+        if (opts.sanitize && target !== 'host') throw usageError('--sanitize: only for --target host');
+        const device = target === 'host' ? undefined : await (await import('../components.js')).deviceApi(`--target ${target}`);
         const { loadModelAsQGraph } = await import('../inputs/model.js');
         const { loadInputSet } = await import('../inputs/data.js');
         const { randomInputs, runHostParity } = await import('../parity-run.js');
         const m = await loadModelAsQGraph(modelArg, opts, opts.seed);
         const inputs = opts.data ? (await loadInputSet(m.graph, { data: opts.data, limit: opts.limit })).inputs : randomInputs(m.graph, opts.random ?? 100, opts.seed);
         const silent = out.opts.json || out.opts.quiet;
-        const r = await withProgress('parity', inputs.length, { silent }, (task) => runHostParity(m.graph, inputs, !!opts.sanitize, task));
+        const r = device
+          ? await withProgress(`parity ${target}`, inputs.length, { silent }, async (task) => {
+              const d = await device.deviceParity(m.graph, inputs, { target: device.getCortexMTarget(target), timeoutMs: 120_000 + 50 * inputs.length });
+              task.tick(inputs.length);
+              return { target, runner: `qemu ${device.getCortexMTarget(target).qemuMachine}`, line: d.line, stats: d.stats, arenaBytes: d.model.plan.arenaBytes, constBytes: d.model.constBytes, instructionsPerInference: d.profile.instructionsPerInference, firstDifferingOp: undefined };
+            })
+          : await withProgress('parity', inputs.length, { silent }, (task) => runHostParity(m.graph, inputs, !!opts.sanitize, task));
         const exact = r.stats.exactVectors === r.stats.vectors;
         out.json({ ok: exact, model: m.graph.name, ...r });
         out.result(r.line);

@@ -5,7 +5,7 @@
  */
 
 import { numElements, quantizeFloat, type QGraph, type TensorData } from '@edgeq/ir';
-import { inputError, unavailable } from '../errors.js';
+import { inputError } from '../errors.js';
 import { readNpy, type NpyArray } from './npy.js';
 
 /** Inputs ready to feed a graph, with optional labels. */
@@ -73,8 +73,15 @@ export async function loadLabels(file: string, count: number): Promise<Int32Arra
 /** Load a data argument for a graph. */
 export async function loadInputSet(g: QGraph, req: DataRequest): Promise<InputSet> {
   if (req.limit !== undefined && (!Number.isInteger(req.limit) || req.limit <= 0)) throw inputError(`--limit: expected a positive integer, got ${req.limit}`);
-  if (/^fashion-mnist(:(test|train))?$/.test(req.data)) {
-    throw unavailable(`${req.data}: the Fashion-MNIST loader comes with @edgeq/qat, which is not in this build yet (pass images and labels as .npy instead)`);
+  const fm = /^fashion-mnist(?::(test|train))?$/.exec(req.data);
+  if (fm) {
+    const { datasetApi } = await import('../components.js');
+    const split = (fm[1] ?? 'test') as 'test' | 'train';
+    const set = (await datasetApi(req.data)).loadFashionMnist(split, { limit: req.limit });
+    if (req.labels) throw inputError(`--labels ${req.labels}: Fashion-MNIST brings its own labels`);
+    const arr: NpyArray = { descr: set.images instanceof Uint8Array ? '|u1' : '<f4', shape: [set.count, set.height, set.width, set.channels], data: set.images };
+    const inputs = samplesToInputs(g, arr, `${req.data} (${set.count} images)`, req.limit);
+    return { source: `Fashion-MNIST ${split} (${inputs.length} images)`, inputs, labels: Int32Array.from(set.labels.subarray(0, inputs.length)) };
   }
   if (!req.data.endsWith('.npy')) throw inputError(`${req.data}: unknown data source (expected a .npy file or fashion-mnist[:test|:train])`);
   const arr = await readNpy(req.data);
