@@ -44,7 +44,6 @@ export interface QatApi {
   calibrate(model: QatModel, data: ImageSet, opts: { scales?: ScaleMode; rounding?: RoundingMode; perChannel?: boolean; method?: 'minmax' | 'percentile' | 'mse'; onProgress?: Progress }): QatModel;
   prepare(model: QatModel, config: { scales?: ScaleMode; rounding?: RoundingMode; perChannel?: boolean; schedule?: { recordSteps?: number; freezeBnStep?: number; freezeRangesStep?: number } }): QatModel;
   freeze(model: QatModel, opts?: { name?: string; metadata?: Record<string, unknown> }): QGraph;
-  evaluateInt8(graph: QGraph, data: ImageSet, opts?: { onProgress?: Progress }): { accuracy: number; correct: number; count: number; predictions: Int32Array };
   batchTensors(x: Float32Array, labels: Uint8Array, set: ImageSet): { xs: { dispose(): void }; ys: { dispose(): void } };
 }
 

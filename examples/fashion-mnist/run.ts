@@ -36,6 +36,7 @@ import {
 } from '@edgeq/cli';
 import { loadDevice, loadQat, type ImageSet, type QatApi, type QatModel } from './components.js';
 import { layerError } from './layer-error.js';
+import { evaluateInWorkers } from './parallel-eval.js';
 import { DEFAULT_SETTINGS, FULL_SETTINGS, type DemoSettings } from './settings.js';
 
 const { values: args } = parseArgs({
@@ -86,7 +87,7 @@ async function stage<T>(label: string, total: number, run: (onProgress: (done: n
 }
 
 /** Train, quantise and evaluate; returns the graph to deploy and the test images. */
-async function trainedPipeline(q: QatApi): Promise<{ deploy: QGraph; test: ImageSet; labels: readonly string[] }> {
+async function trainedPipeline(q: QatApi): Promise<{ deploy: QGraph; test: ImageSet; evaluations: Promise<void> }> {
   const backend = await q.initBackend();
   log(`tfjs backend: ${backend.backend}`);
   const train = q.subset(q.loadFashionMnist('train'), 0, settings.trainImages);
@@ -107,46 +108,56 @@ async function trainedPipeline(q: QatApi): Promise<{ deploy: QGraph; test: Image
   acc.push({ variant: 'float', scales: null, granularity: null, top1: fe.accuracy, correct: fe.correct, total: fe.count, evaluatedBy: 'tfjs float32' });
   log(`float: ${pct(fe.accuracy)} (${elapsed()})`);
 
+  // PTQ graphs are evaluated in a worker thread while QAT trains on the main thread; the two
+  // QAT graphs then in two workers at once (int8 evaluation is the long pole on 2 cores).
   const calib = q.subset(train, 0, s.calibrationImages);
-  const graphs = new Map<string, QGraph>();
-  let ptqFixed: QGraph | undefined;
-  for (const scales of ['fixed', 'pow2'] as const) {
+  const ptq = (['fixed', 'pow2'] as const).map((scales) => {
     const c = q.calibrate(m, calib, { scales, rounding: 'tflm', perChannel: true, method: 'minmax' });
     const g = q.freeze(c, { name: `${s.model}_ptq_${scales}` });
     c.dispose();
-    const e = await stage(`PTQ ${scales} eval`, test.count, (p) => q.evaluateInt8(g, test, { onProgress: p }));
-    acc.push({ variant: 'ptq', scales, granularity: 'per-channel', top1: e.accuracy, correct: e.correct, total: e.count, evaluatedBy: 'int8 interpreter' });
-    log(`PTQ ${scales}: ${pct(e.accuracy)} (${elapsed()})`);
-    graphs.set(`ptq-${scales}`, g);
-    if (scales === 'fixed') ptqFixed = g;
-  }
+    return { scales, g };
+  });
+  const ptqEvals = evaluateInWorkers(ptq.map((p) => p.g), test, 1);
+  log(`PTQ: calibrated on ${calib.count} images; evaluating in the background (${elapsed()})`);
+
   const qatData = q.subset(train, 0, s.qatImages);
   const qatSteps = steps(qatData.count, s.qatEpochs);
   const schedule = { recordSteps: Math.min(50, Math.floor(qatSteps / 10)), freezeBnStep: Math.floor(qatSteps / 2), freezeRangesStep: Math.floor((qatSteps * 4) / 5) };
-  let confusionFrom: { g: QGraph; predictions: Int32Array } | undefined;
+  const qatGraphs: { scales: 'fixed' | 'pow2'; g: QGraph }[] = [];
   for (const scales of ['fixed', 'pow2'] as const) {
     const qm = q.prepare(base, { scales, rounding: 'tflm', perChannel: true, schedule });
     await stage(`QAT ${scales}`, qatSteps, (p) =>
       q.train(qm, qatData, { epochs: s.qatEpochs, learningRate: s.qatLr, batchSize: s.batchSize, seed: s.seed, epochOffset: s.floatEpochs, onProgress: p }));
-    const g = q.freeze(qm, { name: `${s.model}_qat_${scales}` });
+    qatGraphs.push({ scales, g: q.freeze(qm, { name: `${s.model}_qat_${scales}` }) });
     qm.dispose();
-    const e = await stage(`QAT ${scales} eval`, test.count, (p) => q.evaluateInt8(g, test, { onProgress: p }));
-    acc.push({ variant: 'qat', scales, granularity: 'per-channel', top1: e.accuracy, correct: e.correct, total: e.count, evaluatedBy: 'int8 interpreter' });
-    log(`QAT ${scales}: ${pct(e.accuracy)} (${elapsed()})`);
-    graphs.set(`qat-${scales}`, g);
-    if (scales === 'fixed') confusionFrom = { g, predictions: e.predictions };
+    log(`QAT ${scales}: trained (${elapsed()})`);
   }
-  results.accuracy = acc;
-  const labels = q.FASHION_MNIST_CLASSES;
-  const cm = labels.map(() => new Array<number>(labels.length).fill(0));
-  confusionFrom!.predictions.forEach((p, i) => cm[test.labels[i]][p]++);
-  results.confusion = { variant: 'QAT · fixed (int8 interpreter)', labels: [...labels], matrix: cm };
-  results.layerError = layerError(q, m, ptqFixed!, q.subset(test, 0, s.layerErrorImages));
-  if (!results.layerError.length) missing('layerError', 'no layer of the int8 graph matched a float layer by name');
-  for (const [k, g] of graphs) await saveQGraph(g, path.join(outDir, 'graphs', `${k}.qgraph.json`));
-  m.dispose();
-  base.dispose();
-  return { deploy: graphs.get('qat-fixed')!, test, labels };
+  // The QAT graphs are evaluated in two workers while the caller runs parity on the device.
+  const evaluations = (async () => {
+    const qatEvals = await evaluateInWorkers(qatGraphs.map((x) => x.g), test, 2);
+    const ptqDone = await ptqEvals;
+    const graphs = new Map<string, QGraph>();
+    for (const [variant, list, evals] of [['ptq', ptq, ptqDone], ['qat', qatGraphs, qatEvals]] as const) {
+      list.forEach(({ scales, g }, i) => {
+        const e = evals[i];
+        acc.push({ variant, scales, granularity: 'per-channel', top1: e.accuracy, correct: e.correct, total: e.count, evaluatedBy: 'int8 interpreter' });
+        log(`${variant.toUpperCase()} ${scales}: ${pct(e.accuracy)} (${elapsed()})`);
+        graphs.set(`${variant}-${scales}`, g);
+      });
+    }
+    results.accuracy = acc;
+    const labels = q.FASHION_MNIST_CLASSES;
+    const cm = labels.map(() => new Array<number>(labels.length).fill(0));
+    qatEvals[0].predictions.forEach((p, i) => cm[test.labels[i]][p]++);
+    results.confusion = { variant: 'QAT · fixed (int8 interpreter)', labels: [...labels], matrix: cm };
+    results.layerError = layerError(q, m, ptq[0].g, q.subset(test, 0, s.layerErrorImages));
+    if (!results.layerError.length) missing('layerError', 'no layer of the int8 graph matched a float layer by name');
+    for (const [k, g] of graphs) await saveQGraph(g, path.join(outDir, 'graphs', `${k}.qgraph.json`));
+    m.dispose();
+    base.dispose();
+  })();
+  log(`QAT: evaluating both graphs in the background (${elapsed()})`);
+  return { deploy: qatGraphs[0].g, test, evaluations };
 }
 
 /** Quantise test images with the graph's input parameters (pixels/255). */
@@ -164,8 +175,10 @@ async function main(): Promise<number> {
   let deploy: QGraph;
   let inputs: Int8Array[];
   let vectorsFrom: string;
+  let evaluations: Promise<void> = Promise.resolve();
   if (qat.ok) {
     const r = await trainedPipeline(qat.api);
+    evaluations = r.evaluations;
     deploy = r.deploy;
     inputs = testInputs(deploy, r.test);
     vectorsFrom = `${r.test.count} Fashion-MNIST test images`;
@@ -205,6 +218,7 @@ async function main(): Promise<number> {
     log(`QEMU stage skipped: ${device.reason}; portable firmware sources → ${path.relative(process.cwd(), path.join(outDir, 'firmware'))}/`);
     missing('costs', `no ${settings.target} build: ${device.reason}`);
   }
+  await evaluations;
   results.parity = parity;
   results.costs = costs;
   if (!Object.keys(results.missing!).length) delete results.missing;
