@@ -17,7 +17,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import { buildReferenceModel, quantizeFloat, saveQGraph, type QGraph } from '@edgeq/ir';
+import { buildReferenceModel, quantizeFloat, saveQGraph, writeFileAtomic, type QGraph } from '@edgeq/ir';
 import { writeFirmwareDir } from '@edgeq/codegen';
 import {
   RESULTS_SCHEMA,
@@ -223,7 +223,7 @@ async function main(): Promise<number> {
   results.costs = costs;
   if (!Object.keys(results.missing!).length) delete results.missing;
 
-  await fs.writeFile(path.join(outDir, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+  await writeFileAtomic(path.join(outDir, 'results.json'), JSON.stringify(results, null, 2) + '\n');
   const report = await writeReport(results, path.join(outDir, 'report'), { png: true });
   log('');
   if (results.accuracy) {

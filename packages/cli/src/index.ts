@@ -21,4 +21,4 @@ export { weightRangesOf } from './stats.js';
 export { writeOutput, OutputTransaction } from './atomic.js';
 export { withProgress, type ProgressTask } from './progress.js';
 export { textTable } from './output.js';
-export { deviceApi, datasetApi, type DeviceApi, type DeviceParityReport, type CortexMTarget } from './components.js';
+export { deviceApi, qatApi, type DeviceApi, type DeviceParityReport, type CortexMTarget, type QatApi, type QatModel, type ImageSet } from './components.js';
