@@ -14,6 +14,7 @@ import { runGeneratedOnHost } from '@edgeq/harness';
 const TFLM: QuantScheme = { scales: 'fixed', rounding: 'tflm' };
 const SINGLE: QuantScheme = { scales: 'fixed', rounding: 'single' };
 const POW2: QuantScheme = { scales: 'pow2', rounding: 'tflm' };
+const FP32: QuantScheme = { scales: 'fixed', rounding: 'fp32' };
 
 interface Case {
   name: string;
@@ -45,6 +46,12 @@ add({ name: 'FC pow2 1.25 -> 1', scheme: POW2, graph: fc1(POW2, 0.25, -10), inpu
 add({ name: 'FC double rounding -1.5 -> -2', scheme: TFLM, graph: fc1(TFLM, 0.25, -21), input: new Int8Array([5]), expected: [-2] });
 add({ name: 'FC single rounding -1.5 -> -1', scheme: SINGLE, graph: fc1(SINGLE, 0.25, -21), input: new Int8Array([5]), expected: [-1] });
 add({ name: 'FC pow2 -1.5 -> -1', scheme: POW2, graph: fc1(POW2, 0.25, -21), input: new Int8Array([5]), expected: [-1] });
+// fp32 (XNNPACK): f32(acc) * f32(M), round half to EVEN. 1.25 -> 1, -1.5 -> -2, and acc = -5 + 15 = 10 -> 2.5 -> 2 (tflm/single: 3).
+add({ name: 'FC fp32 1.25 -> 1', scheme: FP32, graph: fc1(FP32, 0.25, -10), input: new Int8Array([5]), expected: [1] });
+add({ name: 'FC fp32 -1.5 -> -2', scheme: FP32, graph: fc1(FP32, 0.25, -21), input: new Int8Array([5]), expected: [-2] });
+add({ name: 'FC fp32 2.5 -> 2 (half to even)', scheme: FP32, graph: fc1(FP32, 0.25, -5), input: new Int8Array([5]), expected: [2] });
+// fp32: acc 2147000003 becomes float32 2147000064 (spacing 128); * 2^-25 = 63.985 -> 64; zpOut -100 -> -36.
+add({ name: 'FC accumulator near INT32_MAX (fp32)', scheme: FP32, graph: fc1(FP32, 2 ** -25, 2147000000, { zpOut: -100 }), input: new Int8Array([1]), expected: [-36] });
 // Zero points at the extremes: x = -128 with zpIn = -128 -> acc = bias = 40; M = 0.5 -> 20; + zpOut 127 -> clamp 127.
 add({ name: 'FC zero points -128 / 127 saturate', scheme: TFLM, graph: fc1(TFLM, 0.5, 40, { zpIn: -128, zpOut: 127 }), input: new Int8Array([-128]), expected: [127] });
 // zpIn 127, x = -128: (x - zp) = -255, acc = -765 + 0; M = 2^-3: -95.6 -> -96; zpOut -128 -> clamp -128.
@@ -139,6 +146,11 @@ add({ name: 'ADD different input scales (pow2)', scheme: POW2, graph: add2(POW2,
 add({ name: 'ADD to a coarser output scale', scheme: TFLM, graph: add2(TFLM, 0.5, 0.5, 4), input: new Int8Array([3, 1]), expected: [1, 0] });
 add({ name: 'ADD to a coarser output scale (pow2)', scheme: POW2, graph: add2(POW2, 0.5, 0.5, 4), input: new Int8Array([3, 1]), expected: [1, 0] });
 // Saturation: x = 127 twice at 0.5 -> 127.0 at out scale 0.5 -> 254 -> clamp 127; zpOut -128 with -128 inputs -> -128 + (-128 - 0)...
+// fp32 (XNNPACK's ADD): a = s1/so, b = s2/so in float32, shift = 20 - exponent(max), m = a*2^shift, out = (m1*x + m2*y + 2^(shift-1)) >> shift.
+// 0.5/0.25/0.5: a = 1, b = 0.5, shift 20, m1 = 2^20, m2 = 2^19 (y = [6, 2]): (3*2^20 + 6*2^19 + 2^19) >> 20 = 6; (2^20 + 2^20 + 2^19) >> 20 = 2.
+add({ name: 'ADD different input scales (fp32)', scheme: FP32, graph: add2(FP32, 0.5, 0.25, 0.5), input: new Int8Array([3, 1]), expected: [6, 2] });
+// Out scale 2: a = b = 0.25, shift 22, m = 2^20. x = y = [1, -1]: (2^20 + 2^20 + 2^21) >> 22 = 1 (0.5 -> 1); (-2^21 + 2^21) >> 22 = 0 (-0.5 -> 0: half up).
+add({ name: 'ADD fp32 rounds half up: 0.5 -> 1, -0.5 -> 0', scheme: FP32, graph: add2(FP32, 0.5, 0.5, 2), input: new Int8Array([1, -1]), expected: [1, 0] });
 add({ name: 'ADD saturates', scheme: TFLM, graph: add2(TFLM, 0.5, 0.5, 0.5), input: new Int8Array([127, -128]), expected: [127, -128] });
 
 /** Pools on a 1x2x2x1 or given input, raw int8 values (shared scale). */
@@ -176,6 +188,11 @@ add({ name: 'MEAN 2.5 -> 3 (pow2)', scheme: POW2, graph: mean(POW2, 0), input: n
 add({ name: 'MEAN with zero point', scheme: TFLM, graph: mean(TFLM, 10), input: new Int8Array([11, 12, 13, 14]), expected: [13] });
 add({ name: 'MEAN negative half (tflm)', scheme: TFLM, graph: mean(TFLM, 10), input: new Int8Array([9, 8, 7, 6]), expected: [7] });
 add({ name: 'MEAN negative half (pow2)', scheme: POW2, graph: mean(POW2, 10), input: new Int8Array([9, 8, 7, 6]), expected: [7] });
+
+// fp32 (XNNPACK's MEAN): raw sum * s + bias, s = 0.5/(0.5*4) = 0.25, bias = zpOut - 4*zpIn*s.
+// zp 0: 10 * 0.25 = 2.5 -> 2 (half to even). zp 10, inputs 9..6: raw 30 * 0.25 = 7.5, bias 10 - 10 = 0 -> 8 (tflm: 7).
+add({ name: 'MEAN 2.5 -> 2 (fp32)', scheme: FP32, graph: mean(FP32, 0), input: new Int8Array([1, 2, 3, 4]), expected: [2] });
+add({ name: 'MEAN negative half (fp32)', scheme: FP32, graph: mean(FP32, 10), input: new Int8Array([9, 8, 7, 6]), expected: [8] });
 
 // CONCATENATION: a = x (scale 1, zp 0), b = depthwise copy of x with out scale 2 zp 10; output scale 1 zp -1.
 // x = [3]: a -> 3 - 1 = 2. b: x*1 at M = 1/2 -> 1.5 -> SRDHM(3, 2^30) = 2, + 10 = 12; re-scaled to out: (12 - 10) * 2 = 4 - 1 = 3.

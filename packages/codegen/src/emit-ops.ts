@@ -193,7 +193,7 @@ export function emitOp(ctx: EmitContext, op: OpDef, index: number): EmittedOp {
       const classes = inT.shape[inT.shape.length - 1];
       const table = e.array('uint32_t', 'exp_table', p.expTable);
       const s = e.struct('edgeq_softmax_params', [
-        `.rows = ${numElements(inT.shape) / classes}`, `.classes = ${classes}`, `.exp_table = ${table}`,
+        `.rows = ${numElements(inT.shape) / classes}`, `.classes = ${classes}`, `.exp_table = ${table}`, `.mode = ${mode}`,
       ]);
       call = `edgeq_softmax_s8(&${s}, ${x}, ${y});`;
       break;

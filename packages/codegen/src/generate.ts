@@ -62,7 +62,7 @@ function boundaryInfo(t: TensorDef, offset: number) {
   };
 }
 
-const RQ_ENUM = { tflm: 'EDGEQ_RQ_TFLM', single: 'EDGEQ_RQ_SINGLE' } as const;
+const RQ_ENUM = { tflm: 'EDGEQ_RQ_TFLM', single: 'EDGEQ_RQ_SINGLE', fp32: 'EDGEQ_RQ_FP32' } as const;
 
 /** Generate the model sources of a QGraph (in memory). */
 export async function generateModel(g: QGraph, opts: GenerateOptions = {}): Promise<GeneratedModel> {

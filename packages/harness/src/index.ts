@@ -6,3 +6,4 @@
 export * from './toolchain.js';
 export * from './compare.js';
 export * from './host.js';
+export * from './targets/index.js';

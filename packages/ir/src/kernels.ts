@@ -16,7 +16,7 @@ import type {
   SoftmaxParams,
 } from './op-params.js';
 import { requantize } from './op-params.js';
-import { mbqmDouble, mbqmSingle, pow2Shift, roundDivAway, saturateInt32 } from './quant-math.js';
+import { bitsToFloat32, fp32Requant, roundHalfAway, roundHalfEven, mbqmDouble, mbqmSingle, pow2Shift, roundDivAway, saturateInt32 } from './quant-math.js';
 
 /** NHWC dims of a batch-1 tensor. */
 export interface Hwc {
@@ -28,6 +28,7 @@ export interface Hwc {
 type RequantFn = (x: number, m: number, s: number) => number;
 function requantFn(scheme: QuantScheme): RequantFn {
   if (scheme.scales === 'pow2') return (x, _m, s) => pow2Shift(x, s);
+  if (scheme.rounding === 'fp32') return (x, m) => fp32Requant(x, m);
   return scheme.rounding === 'single' ? mbqmSingle : mbqmDouble;
 }
 
@@ -41,9 +42,12 @@ function channelRq(rq: Requant, c: number): number {
   return rq.multiplier.length === 1 ? 0 : c;
 }
 
-/** CONV_2D, NHWC input, OHWI filter, per-channel requantisation. */
+/**
+ * CONV_2D, NHWC input, OHWI filter, per-channel requantisation. Accumulation is int32
+ * (`| 0` is exact: the validator bounds every accumulator below 2^31).
+ */
 export function conv2d(
-  x: Int8Array, xd: Hwc, w: Int8Array, kh: number, kw: number, bias: Int32Array,
+  x: Int8Array, xd: Hwc, w: Int32Array, kh: number, kw: number, bias: Int32Array,
   y: Int8Array, yd: Hwc, strideH: number, strideW: number, dilH: number, dilW: number,
   p: ConvLikeParams, scheme: QuantScheme,
 ): void {
@@ -52,75 +56,169 @@ export function conv2d(
   const cin = xd.c;
   const cout = yd.c;
   const taps = kh * kw * cin;
-  const acc = new Float64Array(cout);
+  const perChannel = p.requant.multiplier.length > 1;
+  const mult = p.requant.multiplier;
+  const shift = p.requant.shift;
+  const { outZp, actMin, actMax } = p;
+  if (kh === 1 && kw === 1 && strideH === 1 && strideW === 1 && p.padTop === 0 && p.padLeft === 0) {
+    // Pointwise: a matrix product, pixels x cin by cin x cout, blocked 2 pixels x 4
+    // output channels so each loaded value feeds several multiply-accumulates.
+    const pixels = yd.h * yd.w;
+    const store = (acc: number, co: number, at: number) => {
+      const c = perChannel ? co : 0;
+      const v = rq(acc, mult[c], shift[c]) + outZp;
+      y[at] = v < actMin ? actMin : v > actMax ? actMax : v;
+    };
+    let px = 0;
+    for (; px + 1 < pixels; px += 2) {
+      const xa = px * cin;
+      const xb = xa + cin;
+      const ya = px * cout;
+      const yb = ya + cout;
+      let co = 0;
+      for (; co + 3 < cout; co += 4) {
+        const w0 = co * cin;
+        const w1 = w0 + cin;
+        const w2 = w1 + cin;
+        const w3 = w2 + cin;
+        let a0 = bias[co] | 0;
+        let a1 = bias[co + 1] | 0;
+        let a2 = bias[co + 2] | 0;
+        let a3 = bias[co + 3] | 0;
+        let b0 = a0;
+        let b1 = a1;
+        let b2 = a2;
+        let b3 = a3;
+        for (let ci = 0; ci < cin; ci++) {
+          const u = xo[xa + ci];
+          const v = xo[xb + ci];
+          const q0 = w[w0 + ci];
+          const q1 = w[w1 + ci];
+          const q2 = w[w2 + ci];
+          const q3 = w[w3 + ci];
+          a0 = (a0 + u * q0) | 0;
+          a1 = (a1 + u * q1) | 0;
+          a2 = (a2 + u * q2) | 0;
+          a3 = (a3 + u * q3) | 0;
+          b0 = (b0 + v * q0) | 0;
+          b1 = (b1 + v * q1) | 0;
+          b2 = (b2 + v * q2) | 0;
+          b3 = (b3 + v * q3) | 0;
+        }
+        store(a0, co, ya + co);
+        store(a1, co + 1, ya + co + 1);
+        store(a2, co + 2, ya + co + 2);
+        store(a3, co + 3, ya + co + 3);
+        store(b0, co, yb + co);
+        store(b1, co + 1, yb + co + 1);
+        store(b2, co + 2, yb + co + 2);
+        store(b3, co + 3, yb + co + 3);
+      }
+      for (; co < cout; co++) {
+        const wBase = co * cin;
+        let a = bias[co] | 0;
+        let b = a;
+        for (let ci = 0; ci < cin; ci++) {
+          const q0 = w[wBase + ci];
+          a = (a + xo[xa + ci] * q0) | 0;
+          b = (b + xo[xb + ci] * q0) | 0;
+        }
+        store(a, co, ya + co);
+        store(b, co, yb + co);
+      }
+    }
+    for (; px < pixels; px++) {
+      const xa = px * cin;
+      for (let co = 0; co < cout; co++) {
+        const wBase = co * cin;
+        let a = bias[co] | 0;
+        for (let ci = 0; ci < cin; ci++) a = (a + xo[xa + ci] * w[wBase + ci]) | 0;
+        store(a, co, px * cout + co);
+      }
+    }
+    return;
+  }
+  // General case: list each output pixel's valid taps once, then accumulate per channel.
+  const tapX = new Int32Array(kh * kw);
+  const tapW = new Int32Array(kh * kw);
   for (let oy = 0; oy < yd.h; oy++) {
+    const iy0 = oy * strideH - p.padTop;
     for (let ox = 0; ox < yd.w; ox++) {
-      for (let co = 0; co < cout; co++) acc[co] = bias[co];
+      const ix0 = ox * strideW - p.padLeft;
+      let nTaps = 0;
       for (let ky = 0; ky < kh; ky++) {
-        const iy = oy * strideH - p.padTop + ky * dilH;
+        const iy = iy0 + ky * dilH;
         if (iy < 0 || iy >= xd.h) continue;
         for (let kx = 0; kx < kw; kx++) {
-          const ix = ox * strideW - p.padLeft + kx * dilW;
+          const ix = ix0 + kx * dilW;
           if (ix < 0 || ix >= xd.w) continue;
-          const xBase = (iy * xd.w + ix) * cin;
-          const wTap = (ky * kw + kx) * cin;
-          for (let co = 0; co < cout; co++) {
-            const wBase = co * taps + wTap;
-            let s = 0;
-            for (let ci = 0; ci < cin; ci++) s += xo[xBase + ci] * w[wBase + ci];
-            acc[co] += s;
-          }
+          tapX[nTaps] = (iy * xd.w + ix) * cin;
+          tapW[nTaps] = (ky * kw + kx) * cin;
+          nTaps++;
         }
       }
       const yBase = (oy * yd.w + ox) * cout;
       for (let co = 0; co < cout; co++) {
-        const c = channelRq(p.requant, co);
-        let v = rq(acc[co], p.requant.multiplier[c], p.requant.shift[c]) + p.outZp;
-        v = v < p.actMin ? p.actMin : v > p.actMax ? p.actMax : v;
-        y[yBase + co] = v;
+        let acc = bias[co] | 0;
+        const wCo = co * taps;
+        for (let t = 0; t < nTaps; t++) {
+          const xBase = tapX[t];
+          const wBase = wCo + tapW[t];
+          for (let ci = 0; ci < cin; ci++) acc = (acc + xo[xBase + ci] * w[wBase + ci]) | 0;
+        }
+        const c = perChannel ? co : 0;
+        const v = rq(acc, mult[c], shift[c]) + outZp;
+        y[yBase + co] = v < actMin ? actMin : v > actMax ? actMax : v;
       }
     }
   }
 }
 
-/** DEPTHWISE_CONV_2D, filter [1, kh, kw, cin·mult], output channel = ci·mult + m. */
+/**
+ * DEPTHWISE_CONV_2D, filter [1, kh, kw, cin·mult], output channel = ci·mult + m.
+ * Channels are the inner loop (contiguous in NHWC); accumulators live in an Int32Array.
+ */
 export function depthwiseConv2d(
-  x: Int8Array, xd: Hwc, w: Int8Array, kh: number, kw: number, mult: number, bias: Int32Array,
+  x: Int8Array, xd: Hwc, w: Int32Array, kh: number, kw: number, mult: number, bias: Int32Array,
   y: Int8Array, yd: Hwc, strideH: number, strideW: number, dilH: number, dilW: number,
   p: ConvLikeParams, scheme: QuantScheme,
 ): void {
   const xo = offsetInput(x, p.inZp);
   const rq = requantFn(scheme);
+  const H = xd.h;
+  const W = xd.w;
   const cin = xd.c;
   const cout = yd.c;
-  const acc = new Float64Array(cout);
+  const padTop = p.padTop;
+  const padLeft = p.padLeft;
+  const perChannel = p.requant.multiplier.length > 1;
+  const rqm = p.requant.multiplier;
+  const rqs = p.requant.shift;
+  const { outZp, actMin, actMax } = p;
+  const acc = new Int32Array(cout);
   for (let oy = 0; oy < yd.h; oy++) {
     for (let ox = 0; ox < yd.w; ox++) {
-      for (let co = 0; co < cout; co++) acc[co] = bias[co];
+      for (let c = 0; c < cout; c++) acc[c] = bias[c];
       for (let ky = 0; ky < kh; ky++) {
-        const iy = oy * strideH - p.padTop + ky * dilH;
-        if (iy < 0 || iy >= xd.h) continue;
+        const iy = oy * strideH - padTop + ky * dilH;
+        if (iy < 0 || iy >= H) continue;
         for (let kx = 0; kx < kw; kx++) {
-          const ix = ox * strideW - p.padLeft + kx * dilW;
-          if (ix < 0 || ix >= xd.w) continue;
-          const xBase = (iy * xd.w + ix) * cin;
-          const wBase = (ky * kw + kx) * cout;
+          const ix = ox * strideW - padLeft + kx * dilW;
+          if (ix < 0 || ix >= W) continue;
+          const xb = (iy * W + ix) * cin;
+          const wb = (ky * kw + kx) * cout;
           if (mult === 1) {
-            for (let c = 0; c < cout; c++) acc[c] += xo[xBase + c] * w[wBase + c];
+            for (let c = 0; c < cout; c++) acc[c] += xo[xb + c] * w[wb + c];
           } else {
-            for (let ci = 0; ci < cin; ci++) {
-              const xv = xo[xBase + ci];
-              for (let m = 0; m < mult; m++) acc[ci * mult + m] += xv * w[wBase + ci * mult + m];
-            }
+            for (let c = 0; c < cout; c++) acc[c] += xo[xb + Math.floor(c / mult)] * w[wb + c];
           }
         }
       }
-      const yBase = (oy * yd.w + ox) * cout;
-      for (let co = 0; co < cout; co++) {
-        const c = channelRq(p.requant, co);
-        let v = rq(acc[co], p.requant.multiplier[c], p.requant.shift[c]) + p.outZp;
-        v = v < p.actMin ? p.actMin : v > p.actMax ? p.actMax : v;
-        y[yBase + co] = v;
+      const yb = (oy * yd.w + ox) * cout;
+      for (let c = 0; c < cout; c++) {
+        const k = perChannel ? c : 0;
+        const v = rq(acc[c], rqm[k], rqs[k]) + outZp;
+        y[yb + c] = v < actMin ? actMin : v > actMax ? actMax : v;
       }
     }
   }
@@ -128,7 +226,7 @@ export function depthwiseConv2d(
 
 /** FULLY_CONNECTED: weights [out, in]. */
 export function fullyConnected(
-  x: Int8Array, w: Int8Array, bias: Int32Array, y: Int8Array, p: ConvLikeParams, scheme: QuantScheme,
+  x: Int8Array, w: Int32Array, bias: Int32Array, y: Int8Array, p: ConvLikeParams, scheme: QuantScheme,
 ): void {
   const rq = requantFn(scheme);
   const n = x.length;
@@ -144,14 +242,32 @@ export function fullyConnected(
   }
 }
 
-/** ADD: TFLite Micro's method (fixed) or aligned shifts (pow2). */
+/** ADD: TFLite Micro's method (fixed), aligned shifts (pow2) or XNNPACK's (fp32). */
 export function add(a: Int8Array, b: Int8Array, y: Int8Array, p: AddParams, scheme: QuantScheme): void {
+  if (scheme.rounding === 'fp32' && scheme.scales === 'fixed') {
+    if (p.leftShift === 0) return addXnnpack(a, b, y, p);
+    scheme = { scales: 'fixed', rounding: 'tflm' }; // outside XNNPACK's range: TFLite's builtin ADD
+  }
   const rq = requantFn(scheme);
   const lsh = 2 ** p.leftShift;
   for (let i = 0; i < y.length; i++) {
     const va = rq((a[i] - p.in1Zp) * lsh, p.in1.multiplier[0], p.in1.shift[0]);
     const vb = rq((b[i] - p.in2Zp) * lsh, p.in2.multiplier[0], p.in2.shift[0]);
     let v = rq(saturateInt32(va + vb), p.out.multiplier[0], p.out.shift[0]) + p.outZp;
+    v = v < p.actMin ? p.actMin : v > p.actMax ? p.actMax : v;
+    y[i] = v;
+  }
+}
+
+/** fp32-mode ADD (XNNPACK's rule, op-params xnnpackAddParams): one rounding shift of a weighted sum. */
+function addXnnpack(a: Int8Array, b: Int8Array, y: Int8Array, p: AddParams): void {
+  const m1 = p.in1.multiplier[0];
+  const m2 = p.in2.multiplier[0];
+  const shift = p.out.shift[0];
+  const pow = 2 ** shift;
+  const half = pow / 2;
+  for (let i = 0; i < y.length; i++) {
+    let v = Math.floor((m1 * (a[i] - p.in1Zp) + m2 * (b[i] - p.in2Zp) + half) / pow) + p.outZp;
     v = v < p.actMin ? p.actMin : v > p.actMax ? p.actMax : v;
     y[i] = v;
   }
@@ -189,6 +305,7 @@ export function pool2d(
 
 /** MEAN over H and W (global average pool), with requantisation to the output scale. */
 export function meanHw(x: Int8Array, xd: Hwc, y: Int8Array, p: MeanParams, scheme: QuantScheme): void {
+  if (scheme.rounding === 'fp32' && scheme.scales === 'fixed') return meanHwXnnpack(x, xd, y, p);
   const n = xd.h * xd.w;
   for (let ch = 0; ch < xd.c; ch++) {
     let acc = 0;
@@ -202,6 +319,26 @@ export function meanHw(x: Int8Array, xd: Hwc, y: Int8Array, p: MeanParams, schem
     }
     v += p.outZp;
     y[ch] = v < -128 ? -128 : v > 127 ? 127 : v;
+  }
+}
+
+/**
+ * fp32-mode MEAN, XNNPACK's rule (measured against LiteRT.js): the raw int8 sum times
+ * s = f32(s_in / (s_out · n)), plus a float bias f32(zp_out − f32(n · zp_in) · s), all in
+ * float32, rounded half to even, clamped.
+ */
+function meanHwXnnpack(x: Int8Array, xd: Hwc, y: Int8Array, p: MeanParams): void {
+  const f = Math.fround;
+  const n = xd.h * xd.w;
+  const s = bitsToFloat32(p.requant.multiplier[0]);
+  const bias = f(p.outZp - f(n * p.inZp * s));
+  for (let ch = 0; ch < xd.c; ch++) {
+    let raw = 0;
+    for (let i = 0; i < n; i++) raw += x[i * xd.c + ch];
+    let v = f(f(raw * s) + bias);
+    v = v < -32768 ? -32768 : v > 32767 ? 32767 : v;
+    const q = roundHalfEven(v);
+    y[ch] = q < -128 ? -128 : q > 127 ? 127 : q;
   }
 }
 
@@ -241,6 +378,7 @@ export function pad(x: Int8Array, xd: Hwc, y: Int8Array, yd: Hwc, paddings: [num
 
 /** SOFTMAX over the last axis: exponent table lookup, exact integer normalisation. */
 export function softmax(x: Int8Array, classes: number, y: Int8Array, p: SoftmaxParams): void {
+  if (p.float) return softmaxFloat(x, classes, y, p);
   for (let row = 0; row < x.length / classes; row++) {
     const base = row * classes;
     let max = -128;
@@ -251,6 +389,27 @@ export function softmax(x: Int8Array, classes: number, y: Int8Array, p: SoftmaxP
     for (let i = 0; i < classes; i++) {
       const q = Math.floor((p.expTable[max - x[base + i]] * 256 + half) / sum) - 128;
       y[base + i] = q > 127 ? 127 : q;
+    }
+  }
+}
+
+/**
+ * fp32-mode SOFTMAX, TFLite's float lookup-table kernel: sum the table entries in float32
+ * in order, inv = 1 / (sum · 1/256), out = round_half_away(entry · inv) − 128, clamped.
+ */
+function softmaxFloat(x: Int8Array, classes: number, y: Int8Array, p: SoftmaxParams): void {
+  const f = Math.fround;
+  const table = Float32Array.from(p.expTable, (b) => bitsToFloat32(b | 0));
+  for (let row = 0; row < x.length / classes; row++) {
+    const base = row * classes;
+    let max = -128;
+    for (let i = 0; i < classes; i++) max = Math.max(max, x[base + i]);
+    let sum = 0;
+    for (let i = 0; i < classes; i++) sum = f(sum + table[max - x[base + i]]);
+    const inv = f(1 / f(sum * (1 / 256)));
+    for (let i = 0; i < classes; i++) {
+      const q = roundHalfAway(f(table[max - x[base + i]] * inv)) - 128;
+      y[base + i] = q > 127 ? 127 : q < -128 ? -128 : q;
     }
   }
 }

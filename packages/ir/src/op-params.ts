@@ -14,10 +14,17 @@ import {
   mbqmDouble,
   mbqmSingle,
   pow2Shift,
+  float32ToBits,
+  fp32Requant,
+  roundHalfEven,
+  frexp,
 } from './quant-math.js';
 import { numElements, spatialGeometry } from './shapes.js';
 
-/** Per-channel (or per-tensor, length 1) requantisation: multiplier unused (0) in pow2 mode. */
+/**
+ * Per-channel (or per-tensor, length 1) requantisation: multiplier unused (0) in pow2
+ * mode; in fp32 mode `multiplier` holds the float32 multiplier's bit pattern and shift is 0.
+ */
 export interface Requant {
   multiplier: Int32Array;
   shift: Int32Array;
@@ -74,8 +81,13 @@ export interface ConcatParams {
 }
 export interface SoftmaxParams {
   kind: 'softmax';
-  /** table[d] = round(exp(−d · s_in · beta) · 2^16) for d = max − x in 0..255. */
+  /**
+   * table[d] = round(exp(−d · s_in · beta) · 2^16) for d = max − x in 0..255; in fp32 mode
+   * the float32 bit patterns of f32(exp(f32(−s_in · beta) · d)) (TFLite's float table).
+   */
   expTable: Uint32Array;
+  /** fp32 mode: TFLite's float lookup-table softmax (kernels.ts softmaxFloat). */
+  float: boolean;
 }
 export interface PadParams {
   kind: 'pad';
@@ -103,6 +115,7 @@ export type OpParams =
 /** Apply one requantisation (channel c) to an int32 value, in the graph's scheme. */
 export function requantize(x: number, rq: Requant, c: number, scheme: QuantScheme): number {
   if (scheme.scales === 'pow2') return pow2Shift(x, rq.shift[c]);
+  if (scheme.rounding === 'fp32') return fp32Requant(x, rq.multiplier[c]);
   return scheme.rounding === 'single'
     ? mbqmSingle(x, rq.multiplier[c], rq.shift[c])
     : mbqmDouble(x, rq.multiplier[c], rq.shift[c]);
@@ -124,6 +137,11 @@ export function makeRequant(reals: number[], scheme: QuantScheme, where: string)
       }
       if (k < -31 || k > 31) throw new QGraphError(where, `power-of-two shift ${k} out of [-31, 31] (channel ${c})`);
       rq.shift[c] = k;
+    } else if (scheme.rounding === 'fp32') {
+      // The caller computed m in float32 arithmetic, in XNNPACK's order.
+      const f = Math.fround(m);
+      if (!(f > 0) || !(f < 256)) throw new QGraphError(where, `fp32 multiplier ${f} out of (0, 256) (channel ${c})`);
+      rq.multiplier[c] = float32ToBits(f);
     } else {
       const q = quantizeMultiplier(m, scheme.rounding === 'single');
       rq.multiplier[c] = q.multiplier;
@@ -151,7 +169,9 @@ function convParams(
   const sIn = scaleOf(inT);
   const sOut = scaleOf(outT);
   const reals: number[] = [];
-  for (let c = 0; c < channels; c++) reals.push((sIn * scaleOf(wT, c)) / sOut);
+  const fp32 = g.quantization.rounding === 'fp32';
+  // fp32: XNNPACK forms input_scale * kernel_scale / output_scale in float32, left to right.
+  for (let c = 0; c < channels; c++) reals.push(fp32 ? f32(f32(sIn * scaleOf(wT, c)) / sOut) : (sIn * scaleOf(wT, c)) / sOut);
   const [actMin, actMax] = activationRange(op.options.activation, sOut, zpOf(outT));
   let padTop = 0;
   let padLeft = 0;
@@ -194,13 +214,43 @@ function addParams(g: QGraph, op: OpDefOf<'ADD'>): AddParams {
       out: makeRequant([sMin / so], g.quantization, `${where} output`),
     };
   }
+  if (g.quantization.rounding === 'fp32') {
+    const x = xnnpackAddParams(s1, s2, so);
+    if (x) return { ...base, ...x };
+    // Outside XNNPACK's range TFLite runs its builtin int8 ADD: TFLite Micro's method,
+    // double rounding (leftShift 20 tells the kernels which rule applies).
+  }
   const twiceMax = 2 * Math.max(s1, s2);
+  const tflm: QuantScheme = { scales: 'fixed', rounding: 'tflm' };
+  const rqScheme = g.quantization.rounding === 'fp32' ? tflm : g.quantization;
   return {
     ...base,
     leftShift: ADD_LEFT_SHIFT,
-    in1: makeRequant([s1 / twiceMax], g.quantization, `${where} input 1`),
-    in2: makeRequant([s2 / twiceMax], g.quantization, `${where} input 2`),
-    out: makeRequant([twiceMax / (2 ** ADD_LEFT_SHIFT * so)], g.quantization, `${where} output`),
+    in1: makeRequant([s1 / twiceMax], rqScheme, `${where} input 1`),
+    in2: makeRequant([s2 / twiceMax], rqScheme, `${where} input 2`),
+    out: makeRequant([twiceMax / (2 ** ADD_LEFT_SHIFT * so)], rqScheme, `${where} output`),
+  };
+}
+
+/**
+ * XNNPACK's int8 ADD (fp32 mode): a = f32(s1/s_out), b = f32(s2/s_out); shift = 20 − exponent
+ * of max(a, b); integer multipliers round-half-even(a·2^shift), (b·2^shift) below 2^21;
+ * out = (m1·(x1−zp1) + m2·(x2−zp2) + 2^(shift−1)) >> shift, + zp_out, clamp.
+ * Stored as in1/in2.multiplier and out.shift; leftShift 0. Undefined outside XNNPACK's range.
+ */
+function xnnpackAddParams(s1: number, s2: number, so: number): Pick<AddParams, 'leftShift' | 'in1' | 'in2' | 'out'> | undefined {
+  const a = f32(s1 / so);
+  const b = f32(s2 / so);
+  // XNNPACK only takes ratios in [2^-10, 2^8); TFLite then keeps the op in its builtin kernel.
+  if (![a, b].every((r) => r >= 2 ** -10 && r < 2 ** 8)) return undefined;
+  // The float32 exponent of max(a, b): max = q · 2^(e+1) with q in [0.5, 1).
+  const shift = 20 - (frexp(Math.max(a, b))[1] - 1);
+  const one = (m: number): Requant => ({ multiplier: Int32Array.of(m), shift: Int32Array.of(0) });
+  return {
+    leftShift: 0,
+    in1: one(roundHalfEven(a * 2 ** shift)),
+    in2: one(roundHalfEven(b * 2 ** shift)),
+    out: { multiplier: Int32Array.of(0), shift: Int32Array.of(shift) },
   };
 }
 
@@ -232,14 +282,21 @@ function meanParams(g: QGraph, op: OpDefOf<'MEAN'>): MeanParams {
     }
     return { kind: 'mean', inZp: zpOf(inT), outZp: zpOf(outT), count, requant: makeRequant([], g.quantization, where), pow2Exp: k };
   }
+  // fp32: the multiplier is formed in float32 as s_in / (s_out · count) (kernels.ts meanHwXnnpack).
+  const real = g.quantization.rounding === 'fp32' ? f32(sIn / f32(sOut * count)) : sIn / (sOut * count);
   return {
     kind: 'mean',
     inZp: zpOf(inT),
     outZp: zpOf(outT),
     count,
-    requant: makeRequant([sIn / (sOut * count)], g.quantization, where),
+    requant: makeRequant([real], g.quantization, where),
     pow2Exp: 0,
   };
+}
+
+/** A ratio of two float32 scales: rounded to float32 in fp32 mode (float division), exact otherwise. */
+function f32OrDouble(g: QGraph, ratio: number): number {
+  return g.quantization.rounding === 'fp32' ? f32(ratio) : ratio;
 }
 
 function concatParams(g: QGraph, op: OpDefOf<'CONCATENATION'>): ConcatParams {
@@ -251,7 +308,7 @@ function concatParams(g: QGraph, op: OpDefOf<'CONCATENATION'>): ConcatParams {
     kind: 'concat',
     inZps: op.inputs.map((i) => zpOf(g.tensors[i])),
     outZp: zpOf(outT),
-    requants: op.inputs.map((i, k) => makeRequant([scaleOf(g.tensors[i]) / so], g.quantization, `${where} input ${k}`)),
+    requants: op.inputs.map((i, k) => makeRequant([f32OrDouble(g, scaleOf(g.tensors[i]) / so)], g.quantization, `${where} input ${k}`)),
     actMin,
     actMax,
   };
@@ -266,10 +323,16 @@ function softmaxParams(g: QGraph, op: OpDefOf<'SOFTMAX'>): SoftmaxParams {
   const sIn = scaleOf(g.tensors[op.inputs[0]]);
   const beta = op.options.beta;
   const expTable = new Uint32Array(SOFTMAX_TABLE_SIZE);
+  if (g.quantization.rounding === 'fp32') {
+    // TFLite's PopulateSoftmaxLookupTable: scale = −s_in · beta in float32, table = expf(scale · d).
+    const scale = f32(-sIn * f32(beta));
+    for (let d = 0; d < SOFTMAX_TABLE_SIZE; d++) expTable[d] = float32ToBits(f32(Math.exp(f32(scale * d)))) >>> 0;
+    return { kind: 'softmax', expTable, float: true };
+  }
   for (let d = 0; d < SOFTMAX_TABLE_SIZE; d++) {
     expTable[d] = Math.round(Math.exp(-d * sIn * beta) * 2 ** SOFTMAX_TABLE_BITS);
   }
-  return { kind: 'softmax', expTable };
+  return { kind: 'softmax', expTable, float: false };
 }
 
 /** Derive the integer parameters of one op (the graph must already be validated). */

@@ -141,11 +141,13 @@ export type OpDef = { [T in OpType]: OpDefOf<T> }[OpType];
 /**
  * How real multipliers become integer arithmetic (docs/quantization-spec.md):
  * - `fixed`: Q31 multiplier + shift, rounding `tflm` (double rounding, TFLite Micro /
- *   CMSIS-NN default) or `single` (TFLite's single-rounding variant);
+ *   CMSIS-NN default) or `single` (TFLite's single-rounding variant); or rounding `fp32`:
+ *   XNNPACK's float requantisation f32(acc) · f32(multiplier), round half to even (what
+ *   LiteRT/TFLite on CPUs compute, and fast on FPU Cortex-M4F/M7);
  * - `pow2`: every scale is 2^-n, requantisation is one rounding shift.
  */
 export type ScaleMode = 'fixed' | 'pow2';
-export type RoundingMode = 'tflm' | 'single';
+export type RoundingMode = 'tflm' | 'single' | 'fp32';
 
 export interface QuantScheme {
   scales: ScaleMode;

@@ -90,6 +90,8 @@ export function quantizeMultiplier(real: number, single = false): QuantizedMulti
  * The result may exceed int32 for small r; callers saturate.
  */
 export function mulRoundShift(a: number, b: number, r: number): number {
+  // Fast path: |a·b| < 2^52 and the rounding term ≤ 2^51, so the sum is an exact double.
+  if (r <= 52 && a < 2097152 && a > -2097152) return Math.floor((a * b + 2 ** (r - 1)) / 2 ** r);
   const bh = Math.floor(b / TWO_16);
   const bl = b - bh * TWO_16;
   const p1 = a * bh; // |p1| < 2^46, exact
@@ -114,14 +116,13 @@ export function srdhm(a: number, b: number): number {
   return mulRoundShift(a, b, 31);
 }
 
-/** gemmlowp's RoundingDivideByPOT: x / 2^e rounded half away from zero, 0 ≤ e ≤ 31. */
+/** gemmlowp's RoundingDivideByPOT: int32 x / 2^e rounded half away from zero, 0 ≤ e ≤ 31. */
 export function roundingDivideByPOT(x: number, e: number): number {
   if (e === 0) return x;
-  const p = 2 ** e;
-  const q = Math.floor(x / p);
-  const rem = x - q * p; // in [0, p)
-  const threshold = Math.floor((p - 1) / 2) + (x < 0 ? 1 : 0);
-  return q + (rem > threshold ? 1 : 0);
+  // x is an int32, so 32-bit bitwise operators are exact here.
+  const mask = e === 31 ? 0x7fffffff : (1 << e) - 1;
+  const threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+  return (x >> e) + ((x & mask) > threshold ? 1 : 0);
 }
 
 /**
@@ -149,8 +150,9 @@ export function mbqmSingle(x: number, multiplier: number, shift: number): number
  */
 export function pow2Shift(x: number, shift: number): number {
   if (shift >= 0) return saturateInt32(x * 2 ** shift);
-  const p = 2 ** -shift;
-  return Math.floor((x + p / 2) / p);
+  // x is an int32: floor(x / 2^n) plus the bit just below the cut (round half up).
+  const n = -shift;
+  return (x >> n) + ((x >> (n - 1)) & 1);
 }
 
 /** Exponent n with 2^n === x, or undefined when x is not an exact power of two. */
@@ -201,4 +203,38 @@ export function quantizeFloat(x: number, scale: number, zeroPoint: number): numb
 /** int8 → float as DEQUANTIZE computes it, in float32: f32((q − zp) · scale). */
 export function dequantizeInt(q: number, scale: number, zeroPoint: number): number {
   return Math.fround((q - zeroPoint) * Math.fround(scale));
+}
+
+const f32Bits = new DataView(new ArrayBuffer(4));
+
+/** The IEEE-754 bit pattern of float32(x), as an int32 (how fp32 multipliers are stored). */
+export function float32ToBits(x: number): number {
+  f32Bits.setFloat32(0, x);
+  return f32Bits.getInt32(0);
+}
+
+/** The float32 whose bit pattern is the int32 `bits`. */
+export function bitsToFloat32(bits: number): number {
+  f32Bits.setInt32(0, bits);
+  return f32Bits.getFloat32(0);
+}
+
+/** Round half to even (IEEE default rounding, C's lrintf/nearbyintf). */
+export function roundHalfEven(x: number): number {
+  const fl = Math.floor(x);
+  const d = x - fl;
+  if (d > 0.5) return fl + 1;
+  if (d < 0.5) return fl;
+  return fl % 2 === 0 ? fl : fl + 1;
+}
+
+/**
+ * fp32 requantisation (XNNPACK's rule): f32(x) · f32(scale) in float32, rounded half to
+ * even. `scaleBits` is the float32 multiplier's bit pattern. The product is clamped to
+ * ±2^15 first (the C twin does the same before its magic-number rounding); any value
+ * that far out saturates int8 anyway.
+ */
+export function fp32Requant(x: number, scaleBits: number): number {
+  const v = Math.fround(Math.fround(x) * bitsToFloat32(scaleBits));
+  return roundHalfEven(v < -32768 ? -32768 : v > 32767 ? 32767 : v);
 }

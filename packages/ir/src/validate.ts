@@ -86,7 +86,8 @@ export function validateQGraph(g: QGraph): void {
   if (typeof g.name !== 'string' || !g.name) throw new QGraphError('name', 'must be a non-empty string');
   const q = g.quantization;
   if (!q || !['fixed', 'pow2'].includes(q.scales)) throw new QGraphError('quantization.scales', `must be "fixed" or "pow2", got ${JSON.stringify(q?.scales)}`);
-  if (!['tflm', 'single'].includes(q.rounding)) throw new QGraphError('quantization.rounding', `must be "tflm" or "single", got ${JSON.stringify(q.rounding)}`);
+  if (!['tflm', 'single', 'fp32'].includes(q.rounding)) throw new QGraphError('quantization.rounding', `must be "tflm", "single" or "fp32", got ${JSON.stringify(q.rounding)}`);
+  if (q.rounding === 'fp32' && q.scales !== 'fixed') throw new QGraphError('quantization.rounding', 'fp32 rounding needs scales "fixed"');
   if (!(g.blob instanceof Uint8Array)) throw new QGraphError('blob', 'missing binary blob');
   if (g.blob.length !== g.blobByteLength) {
     throw new QGraphError('blob', `truncated or wrong blob: document says ${g.blobByteLength} bytes, blob has ${g.blob.length}`);

@@ -52,7 +52,7 @@ describe('QGraph validation errors name the fault', () => {
     ['unknown dtype', (d) => { (d.tensors[0] as { dtype: string }).dtype = 'int4'; }, /tensors\[0\] "x"\.dtype: unknown dtype "int4"/],
     ['duplicate tensor name', (d) => { d.tensors[1].name = 'x'; }, /tensors\[1\] "x"\.name: duplicate tensor name/],
     ['pow2 graph with a non-power-of-two scale', (d) => { d.quantization.scales = 'pow2'; }, /tensors\[0\] "x"\.quant\.scale\[0\]: power-of-two mode needs scales 2\^-n, got 0\.05/],
-    ['unknown rounding', (d) => { (d.quantization as { rounding: string }).rounding = 'banker'; }, /quantization\.rounding: must be "tflm" or "single"/],
+    ['unknown rounding', (d) => { (d.quantization as { rounding: string }).rounding = 'banker'; }, /quantization\.rounding: must be "tflm", "single" or "fp32"/],
     ['accumulator overflow', (d, blob) => {
       const bi = tensorIndex(d, 'conv1/bias');
       new DataView(blob.buffer, blob.byteOffset).setInt32(d.tensors[bi].buffer!.offset, 2147483000, true);

@@ -3,6 +3,7 @@
  * requantisation. Portable reference path (spec: docs/quantization-spec.md, CONV_2D).
  */
 #include "edgeq_internal.h"
+#include "edgeq_dot_s8.h"
 
 size_t edgeq_conv2d_s8_get_buffer_size(const edgeq_conv_params *p) {
   (void)p;
@@ -14,7 +15,7 @@ void edgeq_conv2d_s8(const edgeq_conv_params *p, const int8_t *input, const int8
   const int32_t cin = p->in.c;
   const int32_t cout = p->out.c;
   const int32_t taps = p->kernel_h * p->kernel_w * cin;
-  int32_t oy, ox, co, ky, kx, ci;
+  int32_t oy, ox, co, ky, kx;
   for (oy = 0; oy < p->out.h; oy++) {
     for (ox = 0; ox < p->out.w; ox++) {
       int8_t *out = output + ((size_t)oy * p->out.w + ox) * cout;
@@ -32,7 +33,7 @@ void edgeq_conv2d_s8(const edgeq_conv_params *p, const int8_t *input, const int8
             if (ix < 0 || ix >= p->in.w) continue;
             x = input + ((size_t)iy * p->in.w + ix) * cin;
             wt = w + (ky * p->kernel_w + kx) * cin;
-            for (ci = 0; ci < cin; ci++) acc += ((int32_t)x[ci] - p->in_zp) * wt[ci];
+            acc += edgeq_dot_s8(x, wt, cin, p->in_zp);
           }
         }
         acc = edgeq_rq(acc, p->rq.multiplier[c], p->rq.shift[c], p->mode) + p->out_zp;

@@ -7,6 +7,8 @@
 #ifndef EDGEQ_INTERNAL_H
 #define EDGEQ_INTERNAL_H
 
+#include <string.h>
+
 #include "edgeq.h"
 
 static inline int32_t edgeq_sat_i32(int64_t v) {
@@ -49,8 +51,30 @@ static inline int32_t edgeq_rq_pow2(int32_t x, int32_t s) {
   return (x >> -s) + ((x >> (-s - 1)) & 1);
 }
 
+/*
+ * fp32 requantisation (XNNPACK's rule): f32(x) * f32(m) rounded to float32, clamped to
+ * +-2^15 (beyond that int8 saturates anyway), rounded half to even with the 1.5 * 2^23
+ * magic number (exact for |v| < 2^22; no libm). The product goes through a volatile so
+ * no compiler can fuse it with the rounding add into an FMA (-ffp-contract), which would
+ * change the result on FPUs that have one (Cortex-M4F/M7).
+ */
+static inline int32_t edgeq_rq_fp32(int32_t x, int32_t m_bits) {
+  float scale;
+  volatile float product;
+  float v;
+  uint32_t bits;
+  memcpy(&scale, &m_bits, sizeof scale);
+  product = (float)x * scale;
+  v = product;
+  v = v < -32768.0f ? -32768.0f : (v > 32767.0f ? 32767.0f : v);
+  v += 12582912.0f;
+  memcpy(&bits, &v, sizeof bits);
+  return (int32_t)bits - 0x4B400000;
+}
+
 static inline int32_t edgeq_rq(int32_t x, int32_t m, int32_t s, edgeq_rq_mode mode) {
   switch (mode) {
+    case EDGEQ_RQ_FP32: return edgeq_rq_fp32(x, m);
     case EDGEQ_RQ_SINGLE: return edgeq_rq_single(x, m, s);
     case EDGEQ_RQ_POW2: return edgeq_rq_pow2(x, s);
     case EDGEQ_RQ_TFLM:

@@ -4,9 +4,40 @@
  */
 #include "edgeq_internal.h"
 
+/*
+ * fp32 mode (XNNPACK's rule, measured against LiteRT): raw int8 sum * s + bias in float32,
+ * s = the float32 multiplier, bias = zp_out - (float)(n * zp_in) * s; round half to even.
+ * Products go through volatiles so no compiler fuses them into FMAs.
+ */
+static void edgeq_mean_hw_fp32_s8(const edgeq_mean_params *p, const int8_t *input, int8_t *output) {
+  const int32_t n = p->in.h * p->in.w;
+  float s, bias;
+  volatile float prod;
+  int32_t ch, i;
+  memcpy(&s, &p->multiplier, sizeof s);
+  prod = (float)(n * p->in_zp) * s;
+  bias = (float)p->out_zp - prod;
+  for (ch = 0; ch < p->in.c; ch++) {
+    int32_t raw = 0;
+    float v;
+    uint32_t bits;
+    for (i = 0; i < n; i++) raw += input[(size_t)i * p->in.c + ch];
+    prod = (float)raw * s;
+    v = prod + bias;
+    v = v < -32768.0f ? -32768.0f : (v > 32767.0f ? 32767.0f : v);
+    v += 12582912.0f;
+    memcpy(&bits, &v, sizeof bits);
+    output[ch] = (int8_t)edgeq_clamp((int32_t)bits - 0x4B400000, -128, 127);
+  }
+}
+
 void edgeq_mean_hw_s8(const edgeq_mean_params *p, const int8_t *input, int8_t *output) {
   const int32_t n = p->in.h * p->in.w;
   int32_t ch, i;
+  if (p->mode == EDGEQ_RQ_FP32) {
+    edgeq_mean_hw_fp32_s8(p, input, output);
+    return;
+  }
   for (ch = 0; ch < p->in.c; ch++) {
     int32_t acc = 0;
     int32_t v;

@@ -33,7 +33,10 @@ extern "C" {
 typedef enum {
   EDGEQ_RQ_TFLM = 0,   /* Q31 multiplier, double rounding (TFLite Micro / CMSIS-NN default) */
   EDGEQ_RQ_SINGLE = 1, /* Q31 multiplier, one rounding shift of the 64-bit product */
-  EDGEQ_RQ_POW2 = 2    /* power-of-two scales: one rounding shift, no multiply */
+  EDGEQ_RQ_POW2 = 2,   /* power-of-two scales: one rounding shift, no multiply */
+  EDGEQ_RQ_FP32 = 3    /* XNNPACK's rule: float32 multiplier (its bit pattern stored in the
+                          int32 multiplier, shift 0), f32(x) * m, round half to even; ADD uses
+                          in1/in2_multiplier and out_shift as XNNPACK does */
 } edgeq_rq_mode;
 
 /* Height, width, channels of a batch-1 NHWC tensor. */
@@ -45,7 +48,7 @@ typedef struct {
 
 /* Requantisation: one (multiplier, shift) per channel, or one for the tensor. */
 typedef struct {
-  const int32_t *multiplier; /* Q31; unused in EDGEQ_RQ_POW2 */
+  const int32_t *multiplier; /* Q31; unused in EDGEQ_RQ_POW2; float32 bits in EDGEQ_RQ_FP32 */
   const int32_t *shift;      /* positive = left shift */
   int32_t per_channel;       /* 1: index by output channel; 0: entry 0 for all */
 } edgeq_requant;
@@ -130,11 +133,13 @@ typedef struct {
   int32_t pad_value;
 } edgeq_pad_params;
 
-/* SOFTMAX over the last axis with a 256-entry exponent table (Q16). */
+/* SOFTMAX over the last axis with a 256-entry exponent table (Q16; in EDGEQ_RQ_FP32 mode
+ * the float32 bit patterns of TFLite's float table, used as TFLite's float kernel does). */
 typedef struct {
   int32_t rows;
   int32_t classes;
   const uint32_t *exp_table;
+  edgeq_rq_mode mode; /* EDGEQ_RQ_FP32 selects the float kernel; any other value the Q16 one */
 } edgeq_softmax_params;
 
 /* ---- requantisation primitives (exposed for tests and custom kernels) ---- */

@@ -1,0 +1,176 @@
+// Builds a Cortex-M ELF with arm-none-eabi-gcc: compiles each C source to its own
+// object (so the map file can attribute bytes to model, runtime or harness),
+// links with the project's linker script and startup, newlib-nano and
+// --gc-sections, then reads the sizes and applies the RAM-fit rule.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { execa } from 'execa';
+import { CompileError, RamFitError, ToolchainMissingError } from './errors.js';
+import { FIRMWARE_SUPPORT_SOURCES, FIRMWARE_TEMPLATE_DIR, renderLinkerScript } from './firmware-templates.js';
+import { assertRamFit, ramFit, describeRamFit } from './ram-fit.js';
+import { bytesByGroup, readLinkerMap, sectionTotals, symbolSizes, type GroupBytes, type SectionTotals } from './sizes.js';
+import type { CortexMTarget } from './table.js';
+import { DEBIAN_PACKAGES, checkTool, crossToolchain, isNotFound, looksLikeMissingNewlib, type CrossToolchain, type ToolchainOptions } from './toolchain.js';
+import type { RamFitReport } from './errors.js';
+
+/** A C source and the group its bytes are reported under (default "app"). */
+export interface FirmwareSource {
+  readonly path: string;
+  readonly group?: string;
+}
+
+/** Inputs of {@link buildFirmware}. */
+export interface BuildFirmwareOptions extends ToolchainOptions {
+  readonly target: CortexMTarget;
+  /** C sources (paths, or paths with a size group such as "model" / "runtime"). */
+  readonly sources: ReadonlyArray<string | FirmwareSource>;
+  /** Directory for objects, linker script, map and ELF (created). */
+  readonly outDir: string;
+  readonly includeDirs?: readonly string[];
+  /** -D defines; `true` means defined without a value. */
+  readonly defines?: Readonly<Record<string, string | number | true>>;
+  /** Optimisation level (default "Os"). */
+  readonly optimize?: 'O0' | 'O1' | 'O2' | 'O3' | 'Os';
+  /** Stack reservation in bytes (default: the target's). */
+  readonly stackSize?: number;
+  /** Name of the ELF (default "firmware.elf"). */
+  readonly name?: string;
+  /** Extra compiler flags (after the standard ones). */
+  readonly extraCflags?: readonly string[];
+  /** Symbol of the static arena, to report its size (it is part of bss). */
+  readonly arenaSymbol?: string;
+  /** Link the edgeq startup/semihosting/counter sources (default true). */
+  readonly withSupport?: boolean;
+}
+
+/** What a successful build produced. */
+export interface FirmwareBuild {
+  readonly target: CortexMTarget;
+  readonly elf: string;
+  readonly map: string;
+  readonly linkerScript: string;
+  readonly sections: SectionTotals;
+  /** Bytes per source group (plus "toolchain-libs", "padding"). */
+  readonly groups: Record<string, GroupBytes>;
+  /** Arena size when `arenaSymbol` was given and found. */
+  readonly arena?: number;
+  readonly ramFit: RamFitReport;
+  readonly toolchain: CrossToolchain;
+}
+
+/** Standard C flags for every firmware source (language, warnings, sections). */
+export function firmwareCflags(target: CortexMTarget, optimize: string): string[] {
+  return [
+    ...target.cpuFlags,
+    '-std=c99',
+    '-Wall',
+    '-Wextra',
+    '-Werror',
+    '-pedantic',
+    `-${optimize}`,
+    '-ffunction-sections',
+    '-fdata-sections',
+  ];
+}
+
+/** Link flags: own startup, newlib-nano (libc for memcpy/memset only), nosys stubs, GC of unused sections. */
+export function firmwareLdflags(target: CortexMTarget): string[] {
+  return [...target.cpuFlags, '-nostartfiles', '--specs=nano.specs', '--specs=nosys.specs', '-Wl,--gc-sections'];
+}
+
+function defineFlags(defines: Readonly<Record<string, string | number | true>>): string[] {
+  return Object.entries(defines).map(([k, v]) => (v === true ? `-D${k}` : `-D${k}=${v}`));
+}
+
+async function runTool(cmd: string, args: string[], stage: 'compile' | 'link', file: string): Promise<void> {
+  const r = await execa(cmd, args, { reject: false, stdin: 'ignore', all: true });
+  if (r.failed && isNotFound(r)) throw new ToolchainMissingError(cmd, DEBIAN_PACKAGES.gcc);
+  if (r.exitCode !== 0) {
+    const output = r.all ?? `${r.stderr}\n${r.stdout}`;
+    if (looksLikeMissingNewlib(output)) {
+      throw new ToolchainMissingError('newlib for arm-none-eabi', DEBIAN_PACKAGES.newlib, output.split('\n')[0]);
+    }
+    throw new CompileError(stage, file, [cmd, ...args].join(' '), output);
+  }
+}
+
+/** Runs async jobs with at most `limit` in flight (the machine is shared). */
+async function limited<T>(items: readonly T[], limit: number, job: (item: T, i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      await job(items[i], i);
+    }
+  });
+  await Promise.all(workers);
+}
+
+/**
+ * Compiles and links firmware for a Cortex-M target, then checks that it fits.
+ * Throws {@link ToolchainMissingError}, {@link CompileError} (with the compiler's
+ * message) or {@link RamFitError} (with sizes and shortfall).
+ */
+export async function buildFirmware(o: BuildFirmwareOptions): Promise<FirmwareBuild> {
+  const tc = crossToolchain(o);
+  await checkTool(tc.gcc, DEBIAN_PACKAGES.gcc);
+  const { target } = o;
+  const outDir = resolve(o.outDir);
+  const objDir = join(outDir, 'obj');
+  await mkdir(objDir, { recursive: true });
+  const stackSize = o.stackSize ?? target.defaultStackSize;
+  const name = o.name ?? 'firmware.elf';
+
+  const sources: FirmwareSource[] = o.sources.map((s) => (typeof s === 'string' ? { path: s } : s));
+  if (o.withSupport ?? true) {
+    for (const p of FIRMWARE_SUPPORT_SOURCES) sources.push({ path: p, group: 'harness' });
+  }
+  const defines = {
+    EDGEQ_TICK_INSTR_NUM: target.counter.instrPerTickNum,
+    EDGEQ_TICK_INSTR_DEN: target.counter.instrPerTickDen,
+    ...(o.defines ?? {}),
+  };
+  const cflags = [
+    ...firmwareCflags(target, o.optimize ?? 'Os'),
+    ...defineFlags(defines),
+    ...[...(o.includeDirs ?? []), FIRMWARE_TEMPLATE_DIR].map((d) => `-I${resolve(d)}`),
+    ...(o.extraCflags ?? []),
+  ];
+
+  const groupOf = new Map<string, string>();
+  const objects = sources.map((s, i) => {
+    const obj = join(objDir, `${String(i).padStart(2, '0')}_${basename(s.path).replace(/\.c$/, '')}.o`);
+    groupOf.set(obj, s.group ?? 'app');
+    return obj;
+  });
+  await limited(sources, 2, (s, i) => runTool(tc.gcc, [...cflags, '-c', resolve(s.path), '-o', objects[i]], 'compile', s.path));
+
+  const elf = join(outDir, name);
+  const map = elf.replace(/\.elf$/, '') + '.map';
+  const linkerScript = join(outDir, 'link.ld');
+  await writeFile(linkerScript, renderLinkerScript(target, stackSize));
+  const link = (script: string, out: string, mapFile: string) =>
+    runTool(tc.gcc, [...firmwareLdflags(target), `-Wl,-Map=${mapFile}`, '-T', script, ...objects, '-o', out], 'link', out);
+
+  try {
+    await link(linkerScript, elf, map);
+  } catch (e) {
+    if (!(e instanceof CompileError) || !/region `RAM' overflowed|will not fit in region `RAM'/.test(e.output)) throw e;
+    // Relink against an oversized RAM only to measure, then refuse with the real figures.
+    const probeScript = join(outDir, 'link-measure.ld');
+    await writeFile(probeScript, renderLinkerScript(target, stackSize, 0x1000_0000));
+    const probeElf = join(outDir, 'oversize-measure.elf');
+    await link(probeScript, probeElf, join(outDir, 'oversize-measure.map'));
+    const s = await sectionTotals(tc.size, probeElf);
+    const arena = o.arenaSymbol ? (await symbolSizes(tc.nm, probeElf, [o.arenaSymbol])).get(o.arenaSymbol) : undefined;
+    assertRamFit(target, { data: s.data, bss: s.bss, stack: s.stack, arena, arenaInBss: true });
+    throw e; // unreachable unless ld and our arithmetic disagree
+  }
+
+  const sections = await sectionTotals(tc.size, elf);
+  const groups = bytesByGroup(await readLinkerMap(map), groupOf);
+  const arena = o.arenaSymbol ? (await symbolSizes(tc.nm, elf, [o.arenaSymbol])).get(o.arenaSymbol) : undefined;
+  const fit = ramFit(target, { data: sections.data, bss: sections.bss, stack: sections.stack, arena, arenaInBss: true });
+  if (!fit.fits) throw new RamFitError(fit, `firmware refused: ${describeRamFit(fit, target.title)}`);
+  return { target, elf, map, linkerScript, sections, groups, arena, ramFit: fit, toolchain: tc };
+}

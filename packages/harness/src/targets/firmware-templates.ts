@@ -1,0 +1,112 @@
+// Renders the project's own firmware templates (templates/firmware): the linker
+// script for a target's memory map and the firmware harness main, and lists the
+// support sources (startup, semihosting, counter) every firmware links.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import Handlebars from 'handlebars';
+import type { CortexMTarget } from './table.js';
+
+/** Absolute path of templates/firmware. */
+export const FIRMWARE_TEMPLATE_DIR = fileURLToPath(new URL('../../../../templates/firmware/', import.meta.url));
+
+/** C sources of the firmware support library, in templates/firmware. */
+export const FIRMWARE_SUPPORT_SOURCES: readonly string[] = ['edgeq_startup.c', 'edgeq_semihost.c', 'edgeq_counter.c'].map(
+  (f) => join(FIRMWARE_TEMPLATE_DIR, f),
+);
+
+/** Headers of the firmware support library (copied into standalone firmware directories). */
+export const FIRMWARE_SUPPORT_HEADERS: readonly string[] = [
+  'edgeq_firmware.h',
+  'edgeq_semihost.h',
+  'edgeq_counter.h',
+  'edgeq_profile.h',
+].map((f) => join(FIRMWARE_TEMPLATE_DIR, f));
+
+const compiled = new Map<string, Handlebars.TemplateDelegate>();
+
+function template(name: string): Handlebars.TemplateDelegate {
+  let t = compiled.get(name);
+  if (!t) {
+    t = Handlebars.compile(readFileSync(join(FIRMWARE_TEMPLATE_DIR, name), 'utf8'), { noEscape: true, strict: true });
+    compiled.set(name, t);
+  }
+  return t;
+}
+
+function hex(n: number): string {
+  return `0x${n.toString(16).padStart(8, '0').toUpperCase()}`;
+}
+
+/** Renders link.ld for a target; `ramSize` can be overridden (used to measure oversize images). */
+export function renderLinkerScript(target: CortexMTarget, stackSize: number, ramSize = target.ram.size): string {
+  if (!Number.isInteger(stackSize) || stackSize <= 0 || stackSize % 8 !== 0) {
+    throw new Error(`stack size must be a positive multiple of 8 bytes, got ${stackSize}`);
+  }
+  return template('link.ld.hbs')({
+    targetName: target.title,
+    machine: target.qemuMachine,
+    flashOrigin: hex(target.flash.origin),
+    flashSize: hex(target.flash.size),
+    ramOrigin: hex(target.ram.origin),
+    ramSize: hex(ramSize),
+    stackSize: hex(stackSize),
+  });
+}
+
+/** What the firmware harness main needs to know about the model. */
+export interface HarnessMainOptions {
+  /** Model symbol prefix: the model exposes `<prefix>_input`, `<prefix>_output`, `<prefix>_invoke`. */
+  readonly prefix: string;
+  /** Header declaring the model API (default "model.h"). */
+  readonly modelHeader?: string;
+  /** Bytes of one input vector (int8). */
+  readonly inputSize: number;
+  /** Bytes of one output vector (int8). */
+  readonly outputSize: number;
+  /** Op names in execution order; their count is the number of profiled ops. */
+  readonly opNames: readonly string[];
+  /** Optional `int fn(void)` to call once before the first inference (0 = success). */
+  readonly initFunction?: string;
+  /** Host file names opened through semihosting, relative to QEMU's working directory. */
+  readonly inputFile?: string;
+  readonly outputFile?: string;
+  readonly summaryFile?: string;
+}
+
+const C_IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const FILE_NAME = /^[A-Za-z0-9_./-]+$/;
+
+/** Renders harness_main.c for a model. */
+export function renderHarnessMain(o: HarnessMainOptions): string {
+  if (!C_IDENT.test(o.prefix)) throw new Error(`model prefix "${o.prefix}" is not a C identifier`);
+  if (o.initFunction !== undefined && !C_IDENT.test(o.initFunction)) {
+    throw new Error(`init function "${o.initFunction}" is not a C identifier`);
+  }
+  for (const [k, v] of [
+    ['inputSize', o.inputSize],
+    ['outputSize', o.outputSize],
+  ] as const) {
+    if (!Number.isInteger(v) || v <= 0) throw new Error(`${k} must be a positive integer, got ${v}`);
+  }
+  const files = {
+    inputFile: o.inputFile ?? 'input.bin',
+    outputFile: o.outputFile ?? 'output.bin',
+    summaryFile: o.summaryFile ?? 'summary.json',
+  };
+  for (const f of Object.values(files)) {
+    if (!FILE_NAME.test(f)) throw new Error(`file name "${f}" has characters the C string would need escaped`);
+  }
+  return template('harness_main.c.hbs')({
+    prefix: o.prefix,
+    modelHeader: o.modelHeader ?? 'model.h',
+    inputSize: o.inputSize,
+    outputSize: o.outputSize,
+    numOps: o.opNames.length,
+    numOpsOrOne: Math.max(1, o.opNames.length),
+    // Names only appear in a C comment: keep them to characters that cannot end it.
+    opNames: o.opNames.map((n) => n.replace(/[^A-Za-z0-9_.:\-[\] ]/g, '_')),
+    initFunction: o.initFunction ?? '',
+    ...files,
+  });
+}

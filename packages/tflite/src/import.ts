@@ -1,0 +1,445 @@
+/**
+ * .tflite (int8) → QGraph. Accepts the ops of edgeq's integer core with fused
+ * NONE/RELU/RELU6 activations and QUANTIZE/DEQUANTIZE at the graph boundary; refuses
+ * anything else with an error naming the file, the operator (index and builtin name),
+ * the tensor and the field. Constant operands that QGraph keeps as options (MEAN axes,
+ * RESHAPE shape, PAD paddings) are folded and their tensors dropped; every other tensor
+ * keeps its relative order, so a graph exported by edgeq comes back identical.
+ */
+
+import {
+  BlobBuilder,
+  OP_VERSIONS,
+  QGRAPH_FORMAT,
+  QGRAPH_VERSION,
+  QGraphError,
+  validateQGraph,
+  type DType,
+  type OpDef,
+  type OpType,
+  type QGraph,
+  type QuantParams,
+  type QuantScheme,
+  type TensorDef,
+} from '@edgeq/ir';
+import { TfliteError } from './errors.js';
+import type { TflModel, TflOperator, TflTensor } from './model.js';
+import { readTfliteModel } from './read-model.js';
+import { activationFromCode, activationName, EDGEQ_METADATA_NAME, OP_BY_CODE, OP_MAP, paddingFromCode } from './op-map.js';
+import { BuiltinOperator, builtinOperatorName, OPTIONS_TABLES, TensorType, tensorTypeName } from './schema.js';
+import type { EdgeqTfliteMetadata } from './export.js';
+
+export interface ImportOptions {
+  /** Requantisation scheme of the resulting graph (default: the file's edgeq metadata, else fixed/tflm). */
+  quantization?: QuantScheme;
+  /** Graph name (default: edgeq metadata, subgraph name, or the file name). */
+  name?: string;
+}
+
+const DTYPE_OF: Record<number, DType> = { [TensorType.INT8]: 'int8', [TensorType.INT32]: 'int32', [TensorType.FLOAT32]: 'float32' };
+const ELEMENT_BYTES: Record<DType, number> = { int8: 1, int32: 4, float32: 4 };
+/** Relative tolerance TFLite itself allows between a bias scale and s_in·s_w (kernel_util.cc). */
+const BIAS_SCALE_TOLERANCE = 1e-6;
+
+/** Import state: the parsed file and helpers that name places in it. */
+class Importer {
+  readonly sg: TflModel['subgraphs'][number];
+  constructor(readonly m: TflModel, readonly source: string) {
+    this.sg = m.subgraphs[0];
+  }
+  fail(where: string, message: string): never {
+    throw new TfliteError(this.source, where, message);
+  }
+  tWhere(i: number): string {
+    return `tensors[${i}] ${JSON.stringify(this.sg.tensors[i]?.name ?? '?')}`;
+  }
+  opWhere(k: number): string {
+    const op = this.sg.operators[k];
+    const code = this.m.operatorCodes[op.opcodeIndex];
+    return `operators[${k}] (${code ? builtinOperatorName(code.builtinCode) : '?'})`;
+  }
+  tensor(i: number, where: string): TflTensor {
+    if (!Number.isInteger(i) || i < 0 || i >= this.sg.tensors.length) {
+      this.fail(where, `tensor index ${i} out of range (subgraph has ${this.sg.tensors.length} tensors)`);
+    }
+    return this.sg.tensors[i];
+  }
+  /** The constant data of a tensor, checked against its shape and type; undefined if none. */
+  data(i: number, where: string): Uint8Array | undefined {
+    const t = this.tensor(i, where);
+    if (t.buffer >= this.m.buffers.length) {
+      this.fail(`${where} ${this.tWhere(i)}.buffer`, `buffer index ${t.buffer} out of range (model has ${this.m.buffers.length} buffers)`);
+    }
+    const d = this.m.buffers[t.buffer];
+    if (t.buffer === 0 || d.length === 0) return undefined;
+    const dtype = DTYPE_OF[t.type];
+    const per = dtype ? ELEMENT_BYTES[dtype] : t.type === TensorType.INT64 ? 8 : undefined;
+    if (per !== undefined) {
+      const need = t.shape.reduce((a, b) => a * b, 1) * per;
+      if (d.length !== need) {
+        this.fail(`${where} ${this.tWhere(i)}`, `buffer ${t.buffer} holds ${d.length} bytes but shape [${t.shape.join(', ')}] of ${tensorTypeName(t.type)} needs ${need}`);
+      }
+    }
+    return d;
+  }
+  /** An int32 or int64 constant operand (axes, shape, paddings) as numbers. */
+  intConstant(i: number, where: string): number[] {
+    const t = this.tensor(i, where);
+    const d = this.data(i, where);
+    if (!d) this.fail(`${where} ${this.tWhere(i)}`, 'must be a constant tensor');
+    const view = new DataView(d.buffer, d.byteOffset, d.byteLength);
+    if (t.type === TensorType.INT32) return Array.from({ length: d.length / 4 }, (_, k) => view.getInt32(4 * k, true));
+    if (t.type === TensorType.INT64) return Array.from({ length: d.length / 8 }, (_, k) => Number(view.getBigInt64(8 * k, true)));
+    this.fail(`${where} ${this.tWhere(i)}`, `must be INT32 or INT64, is ${tensorTypeName(t.type)}`);
+  }
+}
+
+/** Which inputs of an operator are QGraph operands, and which are folded constants. */
+interface OpPlan {
+  type: OpType;
+  /** TFLite input positions that become QGraph inputs (bias may be synthesised: −1). */
+  inputs: number[];
+  /** TFLite input positions folded into options (their tensors are dropped). */
+  folded: number[];
+  options: OpDef['options'];
+}
+
+function planOp(im: Importer, k: number): OpPlan {
+  const op = im.sg.operators[k];
+  const where = im.opWhere(k);
+  const code = im.m.operatorCodes[op.opcodeIndex];
+  if (!code) im.fail(`operators[${k}].opcode_index`, `opcode index ${op.opcodeIndex} out of range (model has ${im.m.operatorCodes.length} operator codes)`);
+  if (code.builtinCode === BuiltinOperator.CUSTOM) im.fail(where, `custom operator ${JSON.stringify(code.customCode ?? '')} is not supported`);
+  const type = OP_BY_CODE.get(code.builtinCode);
+  const supported = Object.keys(OP_MAP).join(', ');
+  if (!type) im.fail(where, `operator ${builtinOperatorName(code.builtinCode)} is not supported (edgeq imports ${supported})`);
+  const map = OP_MAP[type];
+  if (code.version < 1 || code.version > map.maxImportVersion) {
+    im.fail(where, `${type} version ${code.version} is not supported (edgeq imports versions 1 to ${map.maxImportVersion})`);
+  }
+  if (op.hasCustomOptions) im.fail(where, 'builtin operator with custom_options is not supported');
+  if (op.hasIntermediates) im.fail(where, 'operators with intermediate tensors are not supported');
+  if (op.optionsType !== 0 && op.optionsType !== map.optionsType) {
+    im.fail(`${where}.builtin_options_type`, `is ${op.optionsType}, expected ${map.optionsType} (${OPTIONS_TABLES[map.optionsType].name})`);
+  }
+  if (op.outputs.length !== 1) im.fail(`${where}.outputs`, `expected 1 output, got ${op.outputs.length}`);
+  const o = op.options ?? {};
+  const act = (field = 'fused_activation_function') => {
+    const code = (o[field] as number | undefined) ?? 0;
+    const a = activationFromCode(code);
+    if (!a) im.fail(`${where}.builtin_options.${field}`, `fused activation ${activationName(code)} is not supported (NONE, RELU, RELU6 are)`);
+    return a;
+  };
+  const pad = () => {
+    const p = paddingFromCode(o.padding as number);
+    if (!p) im.fail(`${where}.builtin_options.padding`, `unknown padding ${o.padding}`);
+    return p;
+  };
+  const nIn = (n: number, m = n) => {
+    if (op.inputs.length < n || op.inputs.length > m) im.fail(`${where}.inputs`, `expected ${n === m ? n : `${n} to ${m}`} inputs, got ${op.inputs.length}`);
+  };
+  switch (type) {
+    case 'CONV_2D':
+    case 'DEPTHWISE_CONV_2D': {
+      nIn(2, 3);
+      const common = {
+        strideH: o.stride_h as number,
+        strideW: o.stride_w as number,
+        dilationH: o.dilation_h_factor as number,
+        dilationW: o.dilation_w_factor as number,
+        padding: pad(),
+        activation: act(),
+      };
+      if (type === 'CONV_2D') return { type, inputs: [0, 1, 2], folded: [], options: common };
+      // depth_multiplier is redundant in TFLite (newer kernels derive it from the shapes): do the same.
+      const x = im.tensor(op.inputs[0], `${where}.inputs[0]`);
+      const w = im.tensor(op.inputs[1], `${where}.inputs[1]`);
+      const cin = x.shape[3];
+      const mult = cin > 0 && w.shape[3] % cin === 0 ? w.shape[3] / cin : (o.depth_multiplier as number);
+      return { type, inputs: [0, 1, 2], folded: [], options: { ...common, depthMultiplier: mult } };
+    }
+    case 'FULLY_CONNECTED':
+      nIn(2, 3);
+      if (o.keep_num_dims) im.fail(`${where}.builtin_options.keep_num_dims`, 'keep_num_dims = true is not supported');
+      if (o.weights_format) im.fail(`${where}.builtin_options.weights_format`, 'shuffled weights are not supported');
+      if (o.quantized_bias_type) im.fail(`${where}.builtin_options.quantized_bias_type`, 'a quantized_bias_type other than the default is not supported');
+      return { type, inputs: [0, 1, 2], folded: [], options: { activation: act() } };
+    case 'ADD':
+      nIn(2);
+      return { type, inputs: [0, 1], folded: [], options: { activation: act() } };
+    case 'AVERAGE_POOL_2D':
+    case 'MAX_POOL_2D':
+      nIn(1);
+      return {
+        type,
+        inputs: [0],
+        folded: [],
+        options: {
+          filterH: o.filter_height as number,
+          filterW: o.filter_width as number,
+          strideH: o.stride_h as number,
+          strideW: o.stride_w as number,
+          padding: pad(),
+          activation: act(),
+        },
+      };
+    case 'MEAN': {
+      nIn(2);
+      const x = im.tensor(op.inputs[0], `${where}.inputs[0]`);
+      const rank = x.shape.length;
+      const axes = [...new Set(im.intConstant(op.inputs[1], `${where}.inputs[1]`).map((a) => (a < 0 ? a + rank : a)))].sort();
+      return { type, inputs: [0], folded: [1], options: { axes, keepDims: o.keep_dims as boolean } };
+    }
+    case 'RESHAPE':
+      nIn(1, 2);
+      return { type, inputs: [0], folded: op.inputs.length > 1 && op.inputs[1] >= 0 ? [1] : [], options: {} };
+    case 'PAD': {
+      nIn(2);
+      const p = im.intConstant(op.inputs[1], `${where}.inputs[1]`);
+      const x = im.tensor(op.inputs[0], `${where}.inputs[0]`);
+      if (p.length !== 2 * x.shape.length) im.fail(`${where}.inputs[1]`, `paddings have ${p.length} values, expected ${2 * x.shape.length} (a [rank, 2] tensor)`);
+      const paddings = Array.from({ length: p.length / 2 }, (_, d) => [p[2 * d], p[2 * d + 1]] as [number, number]);
+      return { type, inputs: [0], folded: [1], options: { paddings } };
+    }
+    case 'CONCATENATION':
+      nIn(1, 16);
+      if (o.fused_activation_function) {
+        im.fail(`${where}.builtin_options.fused_activation_function`, `${activationName(o.fused_activation_function as number)} on CONCATENATION is ignored by TFLite's kernels; edgeq refuses the ambiguity`);
+      }
+      return { type, inputs: op.inputs.map((_, i) => i), folded: [], options: { axis: o.axis as number, activation: act() } };
+    case 'SOFTMAX':
+      nIn(1);
+      return { type, inputs: [0], folded: [], options: { beta: o.beta as number } };
+    case 'QUANTIZE':
+    case 'DEQUANTIZE':
+      nIn(1);
+      return { type, inputs: [0], folded: [], options: {} };
+  }
+}
+
+/** Types each operand must have (TFLite's int8 kernels), checked with TFLite's names. */
+function checkTypes(im: Importer, k: number, plan: OpPlan): void {
+  const op = im.sg.operators[k];
+  const where = im.opWhere(k);
+  const need = (pos: number, role: string, allowed: number[], isOutput = false) => {
+    const idx = isOutput ? op.outputs[pos] : op.inputs[pos];
+    if (idx === -1 || idx === undefined) return;
+    const t = im.tensor(idx, `${where}.${isOutput ? 'outputs' : 'inputs'}[${pos}]`);
+    if (!allowed.includes(t.type)) {
+      im.fail(`${where} ${role} ${im.tWhere(idx)}`, `is ${tensorTypeName(t.type)}, edgeq needs ${allowed.map(tensorTypeName).join(' or ')} here`);
+    }
+  };
+  const I8 = [TensorType.INT8];
+  switch (plan.type) {
+    case 'QUANTIZE':
+      need(0, 'input', [TensorType.FLOAT32]);
+      need(0, 'output', I8, true);
+      return;
+    case 'DEQUANTIZE':
+      need(0, 'input', I8);
+      need(0, 'output', [TensorType.FLOAT32], true);
+      return;
+    case 'CONV_2D':
+    case 'DEPTHWISE_CONV_2D':
+    case 'FULLY_CONNECTED':
+      need(0, 'input', I8);
+      need(1, 'weights', I8);
+      need(2, 'bias', [TensorType.INT32]);
+      need(0, 'output', I8, true);
+      return;
+    default:
+      plan.inputs.forEach((p) => need(p, `input ${p}`, I8));
+      need(0, 'output', I8, true);
+  }
+}
+
+function readEdgeqMetadata(im: Importer): EdgeqTfliteMetadata | undefined {
+  const entry = im.m.metadata.find((md) => md.name === EDGEQ_METADATA_NAME);
+  if (!entry) return undefined;
+  const bytes = im.m.buffers[entry.buffer];
+  if (!bytes) im.fail(`metadata ${EDGEQ_METADATA_NAME}`, `buffer index ${entry.buffer} out of range`);
+  try {
+    const meta = JSON.parse(new TextDecoder().decode(bytes)) as EdgeqTfliteMetadata;
+    if (meta?.format !== 'edgeq.qgraph/tflite' || !Array.isArray(meta.opNames)) throw new Error('unexpected format');
+    return meta;
+  } catch (e) {
+    im.fail(`metadata ${EDGEQ_METADATA_NAME}`, `unreadable: ${(e as Error).message}`);
+  }
+}
+
+function fileStem(source: string): string {
+  const base = source.split(/[\\/]/).pop() ?? source;
+  return base.replace(/\.tflite$/i, '') || 'model';
+}
+
+/**
+ * Import an int8 .tflite model as a QGraph.
+ * @param bytes file contents
+ * @param source file name used in error messages (and as the default graph name)
+ * @param options scheme and name overrides
+ * @throws TfliteError naming the op / tensor / field at fault
+ */
+export function importTflite(bytes: Uint8Array, source = 'model.tflite', options: ImportOptions = {}): QGraph {
+  const m = readTfliteModel(bytes, source);
+  if (m.subgraphs.length !== 1) throw new TfliteError(source, 'subgraphs', `expected exactly 1 subgraph, found ${m.subgraphs.length}`);
+  if (m.hasExternalBuffers) throw new TfliteError(source, 'buffers', 'buffers stored outside the flatbuffer (offset/size) are not supported');
+  const im = new Importer(m, source);
+  const sg = im.sg;
+  const meta = readEdgeqMetadata(im);
+  if (sg.operators.length === 0) im.fail('operators', 'the subgraph has no operators');
+
+  const plans = sg.operators.map((_, k) => planOp(im, k));
+  plans.forEach((p, k) => checkTypes(im, k, p));
+
+  // Tensors kept: graph inputs/outputs and op operands; folded constants are dropped.
+  const used = new Set<number>();
+  const use = (t: number, where: string) => {
+    im.tensor(t, where);
+    used.add(t);
+  };
+  sg.inputs.forEach((t, k) => use(t, `inputs[${k}]`));
+  sg.outputs.forEach((t, k) => use(t, `outputs[${k}]`));
+  plans.forEach((p, k) => {
+    const op = sg.operators[k];
+    p.inputs.forEach((pos) => {
+      const t = op.inputs[pos];
+      const optionalBias = pos === 2 && (p.type === 'CONV_2D' || p.type === 'DEPTHWISE_CONV_2D' || p.type === 'FULLY_CONNECTED');
+      if ((t === undefined || t === -1) && optionalBias) return;
+      use(t, `${im.opWhere(k)}.inputs[${pos}]`);
+    });
+    use(op.outputs[0], `${im.opWhere(k)}.outputs[0]`);
+  });
+  const order = [...used].sort((a, b) => a - b);
+  const newIndex = new Map(order.map((t, i) => [t, i]));
+
+  // Bias tensors (their scale must be s_in·s_w) and each weight's expected per-channel axis.
+  const biasFor = new Map<number, number>();
+  const weightAxis = new Map<number, number>();
+  plans.forEach((p, k) => {
+    const op = sg.operators[k];
+    if (p.type === 'CONV_2D' || p.type === 'FULLY_CONNECTED') weightAxis.set(op.inputs[1], 0);
+    if (p.type === 'DEPTHWISE_CONV_2D') weightAxis.set(op.inputs[1], 3);
+    if (p.type === 'CONV_2D' || p.type === 'DEPTHWISE_CONV_2D' || p.type === 'FULLY_CONNECTED') {
+      if (op.inputs.length > 2 && op.inputs[2] !== -1) biasFor.set(op.inputs[2], k);
+    }
+  });
+
+  const blob = new BlobBuilder();
+  const tensors: TensorDef[] = order.map((ti) => convertTensor(im, ti, blob, weightAxis.get(ti), biasFor.get(ti)));
+
+  // FULLY_CONNECTED / conv without bias: add an explicit zero bias (appended).
+  const ops: OpDef[] = plans.map((p, k) => {
+    const op = sg.operators[k];
+    const inputs = p.inputs.map((pos) => {
+      const t = op.inputs[pos];
+      if (t === undefined || t === -1) {
+        const outT = im.tensor(op.outputs[0], `${im.opWhere(k)}.outputs[0]`);
+        const w = im.tensor(op.inputs[1], `${im.opWhere(k)}.inputs[1]`);
+        const n = p.type === 'FULLY_CONNECTED' ? w.shape[0] : outT.shape[outT.shape.length - 1];
+        tensors.push({ name: `${outT.name}/zero_bias`, shape: [n], dtype: 'int32', buffer: blob.add(new Int32Array(n)) });
+        return tensors.length - 1;
+      }
+      return newIndex.get(t)!;
+    });
+    const name = meta && meta.opNames.length === sg.operators.length ? String(meta.opNames[k]) : im.tensor(op.outputs[0], '').name || `op${k}`;
+    return { type: p.type, version: OP_VERSIONS[p.type], name, inputs, outputs: [newIndex.get(op.outputs[0])!], options: p.options } as OpDef;
+  });
+
+  const blobBytes = blob.build();
+  const g: QGraph = {
+    format: QGRAPH_FORMAT,
+    version: QGRAPH_VERSION,
+    name: options.name ?? meta?.name ?? (sg.name || fileStem(source)),
+    quantization: options.quantization ?? meta?.quantization ?? { scales: 'fixed', rounding: 'tflm' },
+    tensors,
+    inputs: sg.inputs.map((t) => newIndex.get(t)!),
+    outputs: sg.outputs.map((t) => newIndex.get(t)!),
+    ops,
+    blobByteLength: blobBytes.length,
+    blob: blobBytes,
+    ...(meta?.metadata ? { metadata: meta.metadata } : {}),
+  };
+  try {
+    validateQGraph(g);
+  } catch (e) {
+    if (e instanceof QGraphError) throw new TfliteError(source, `imported graph ${e.where}`, e.message.slice(e.where.length + 2));
+    throw e;
+  }
+  return g;
+}
+
+function convertTensor(im: Importer, ti: number, blob: BlobBuilder, weightAxis: number | undefined, biasOp: number | undefined): TensorDef {
+  const t = im.sg.tensors[ti];
+  const where = im.tWhere(ti);
+  const dtype = DTYPE_OF[t.type];
+  if (!dtype) im.fail(where, `tensor type ${tensorTypeName(t.type)} is not supported (edgeq handles INT8, INT32 bias and FLOAT32 at QUANTIZE/DEQUANTIZE)`);
+  if (t.hasSparsity) im.fail(where, 'sparse tensors are not supported');
+  if (t.isVariable) im.fail(where, 'variable tensors are not supported');
+  if (t.shape.length < 1 || t.shape.length > 4 || t.shape.some((d) => !(d >= 1))) {
+    im.fail(`${where}.shape`, `shape [${t.shape.join(', ')}] is not supported (1 to 4 dimensions, each ≥ 1)`);
+  }
+  const def: TensorDef = { name: t.name || `tensor${ti}`, shape: [...t.shape], dtype };
+  const q = t.quantization;
+  if (q?.hasDetails) im.fail(`${where}.quantization.details`, 'custom quantisation is not supported');
+  if (biasOp !== undefined) {
+    if (q) checkBiasScale(im, ti, biasOp);
+  } else if (dtype === 'int8') {
+    if (!q || q.scale.length === 0) im.fail(`${where}.quantization`, 'int8 tensor without quantisation parameters (scale, zero point)');
+    def.quant = convertQuant(im, ti, weightAxis);
+  }
+  const data = im.data(ti, where);
+  if (data) {
+    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    const n = data.length / ELEMENT_BYTES[dtype];
+    const typed = dtype === 'int8' ? new Int8Array(data.slice().buffer)
+      : dtype === 'int32' ? Int32Array.from({ length: n }, (_, k) => view.getInt32(4 * k, true))
+      : Float32Array.from({ length: n }, (_, k) => view.getFloat32(4 * k, true));
+    def.buffer = blob.add(typed);
+  }
+  return def;
+}
+
+function convertQuant(im: Importer, ti: number, weightAxis: number | undefined): QuantParams {
+  const t = im.sg.tensors[ti];
+  const q = t.quantization!;
+  const where = `${im.tWhere(ti)}.quantization`;
+  q.scale.forEach((s, c) => {
+    if (!(s > 0) || !Number.isFinite(s)) im.fail(`${where}.scale[${c}]`, `scale must be finite and > 0, got ${s}`);
+  });
+  const n = q.scale.length;
+  if (q.zeroPoint.length !== n && q.zeroPoint.length !== 1) {
+    im.fail(`${where}.zero_point`, `has ${q.zeroPoint.length} entries, scale has ${n}`);
+  }
+  if (n === 1) return { scale: [q.scale[0]], zeroPoint: [q.zeroPoint[0] ?? 0] };
+  const axis = q.quantizedDimension;
+  if (!(axis >= 0 && axis < t.shape.length)) im.fail(`${where}.quantized_dimension`, `${axis} is not a dimension of shape [${t.shape.join(', ')}]`);
+  if (t.shape[axis] !== n) {
+    im.fail(`${where}.scale`, `per-channel array has ${n} entries but dimension ${axis} of shape [${t.shape.join(', ')}] has ${t.shape[axis]}`);
+  }
+  if (weightAxis === undefined) im.fail(where, `per-channel quantisation is only supported on weights, not on ${tensorTypeName(t.type)} activations`);
+  if (axis !== weightAxis) im.fail(`${where}.quantized_dimension`, `per-channel weights must be quantised along dimension ${weightAxis}, file says ${axis}`);
+  return { scale: [...q.scale], zeroPoint: q.zeroPoint.length === n ? [...q.zeroPoint] : new Array(n).fill(q.zeroPoint[0]), axis };
+}
+
+/** TFLite requires bias scale ≈ s_in·s_w[c]; edgeq derives it, so a different one would silently change the model. */
+function checkBiasScale(im: Importer, ti: number, k: number): void {
+  const op = im.sg.operators[k];
+  const bias = im.sg.tensors[ti];
+  const q = bias.quantization!;
+  const x = im.tensor(op.inputs[0], `${im.opWhere(k)}.inputs[0]`);
+  const w = im.tensor(op.inputs[1], `${im.opWhere(k)}.inputs[1]`);
+  const sIn = x.quantization?.scale[0];
+  const sw = w.quantization?.scale ?? [];
+  if (sIn === undefined || sw.length === 0) return; // reported when the activation/weights are converted
+  const n = bias.shape.reduce((a, b) => a * b, 1);
+  if (q.scale.length !== 1 && q.scale.length !== n) {
+    im.fail(`${im.opWhere(k)} bias ${im.tWhere(ti)}.quantization.scale`, `per-channel array has ${q.scale.length} entries, bias has ${n}`);
+  }
+  if (q.zeroPoint.some((z) => z !== 0)) im.fail(`${im.opWhere(k)} bias ${im.tWhere(ti)}.quantization.zero_point`, 'bias zero point must be 0');
+  q.scale.forEach((s, c) => {
+    const expected = sIn * sw[sw.length === 1 ? 0 : c];
+    if (!(Math.abs(expected - s) <= BIAS_SCALE_TOLERANCE * Math.min(expected, s))) {
+      im.fail(`${im.opWhere(k)} bias ${im.tWhere(ti)}.quantization.scale[${c}]`, `is ${s}, but TFLite requires input scale × weight scale = ${expected}`);
+    }
+  });
+}
