@@ -68,7 +68,7 @@ const results: EdgeqResults = {
   title: `edgeq on Fashion-MNIST — ${settings.model}`,
   createdAt: new Date().toISOString(),
   model: { name: settings.model, dataset: 'Fashion-MNIST (Debian dataset-fashion-mnist)' },
-  settings: { ...settings, mode: args.full ? 'full recipe' : 'default (shortened)' } as Record<string, string | number | boolean>,
+  settings: { ...settings, otherTargets: settings.otherTargets.join(', '), mode: args.full ? 'full recipe' : 'default (shortened)' },
   missing: {},
 };
 const missing = (section: keyof NonNullable<EdgeqResults['missing']>, why: string) => {
@@ -209,10 +209,23 @@ async function main(): Promise<number> {
     const target = device.api.getCortexMTarget(settings.target);
     await device.api.writeDeviceFirmwareDir(deploy, path.join(outDir, `firmware-${settings.target}`), { defaultCore: target.id });
     log(`firmware for ${target.title} → ${path.relative(process.cwd(), path.join(outDir, `firmware-${settings.target}`))}/; running ${vectorsFrom} under QEMU…`);
-    const dp = await device.api.deviceParity(deploy, inputs, { target, timeoutMs: 60_000 + 50 * inputs.length });
-    parity.push({ target: settings.target, runner: `qemu ${target.qemuMachine}`, vectors: dp.stats.vectors, exactVectors: dp.stats.exactVectors, maxAbsDiff: dp.stats.maxAbsDiff, line: dp.line });
-    costs.push({ target: settings.target, flashBytes: dp.build.sections.flash, ramBytes: dp.build.sections.ramStatic + dp.build.sections.stack, arenaBytes: dp.model.plan.arenaBytes, constBytes: dp.model.constBytes, instructions: Math.round(dp.profile.instructionsPerInference) });
-    log(dp.line);
+    const onDevice = async (id: string, vectors: Int8Array[]) => {
+      const t = device.api.getCortexMTarget(id);
+      const dp = await device.api.deviceParity(deploy, vectors, { target: t, timeoutMs: 60_000 + 50 * vectors.length });
+      parity.push({ target: id, runner: `qemu ${t.qemuMachine}`, vectors: dp.stats.vectors, exactVectors: dp.stats.exactVectors, maxAbsDiff: dp.stats.maxAbsDiff, line: dp.line });
+      costs.push({ target: id, flashBytes: dp.build.sections.flash, ramBytes: dp.build.sections.ramStatic + dp.build.sections.stack, arenaBytes: dp.model.plan.arenaBytes, constBytes: dp.model.constBytes, instructions: Math.round(dp.profile.instructionsPerInference) });
+      log(dp.line);
+    };
+    await onDevice(settings.target, inputs);
+    // The other cores: cost figures (flash, RAM, instructions) and a shorter parity run each.
+    for (const id of settings.otherTargets.filter((t) => t !== settings.target)) {
+      try {
+        await onDevice(id, inputs.slice(0, settings.otherTargetVectors));
+      } catch (e) {
+        // A core the model does not fit (RAM) is reported, not fatal: the others still count.
+        log(`${id}: not run: ${(e as Error).message.split('\n')[0]}`);
+      }
+    }
   } else {
     await writeFirmwareDir(deploy, path.join(outDir, 'firmware'));
     log(`QEMU stage skipped: ${device.reason}; portable firmware sources → ${path.relative(process.cwd(), path.join(outDir, 'firmware'))}/`);

@@ -25,6 +25,9 @@ export interface DemoSettings {
   /** Images for the per-layer float-vs-int8 error. */
   layerErrorImages: number;
   target: string;
+  /** Further cores measured (flash, RAM, instructions) with a shorter parity run. */
+  otherTargets: string[];
+  otherTargetVectors: number;
   seed: number;
 }
 
@@ -44,6 +47,8 @@ export const DEFAULT_SETTINGS: DemoSettings = {
   calibrationImages: 1_000,
   layerErrorImages: 200,
   target: 'cortex-m4',
+  otherTargets: ['cortex-m0', 'cortex-m3', 'cortex-m7', 'cortex-m33'],
+  otherTargetVectors: 100,
   seed: 1,
 };
 
