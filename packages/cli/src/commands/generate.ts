@@ -4,7 +4,6 @@
  * directory appears complete or not at all.
  */
 
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { action } from '../command.js';
@@ -68,7 +67,8 @@ export function registerGenerate(program: Command): void {
           const device = target === 'host' ? undefined : await loadDevice();
           if (target !== 'host' && !device) out.warn(`${target}: the Cortex-M build files (startup, linker script, Makefile) need @edgeq/harness's Cortex-M targets, not in this build yet; writing the portable model and runtime sources`);
           if (device && opts.prefix) throw usageError(`--prefix: Cortex-M firmware directories use the model name as the prefix ("${m.graph.name.toLowerCase()}")`);
-          const gen = device ? await device.writeDeviceFirmwareDir(m.graph, path.join(tmp, 'fw'), { defaultCore: target }) : await writeFirmwareDir(m.graph, path.join(tmp, 'fw'), { prefix: opts.prefix });
+          // The generators replace `tmp` with their own complete directory (it stays registered for Ctrl-C).
+          const gen = device ? await device.writeDeviceFirmwareDir(m.graph, tmp, { defaultCore: target }) : await writeFirmwareDir(m.graph, tmp, { prefix: opts.prefix });
           const man: FirmwareManifest = {
             generator: 'edgeq',
             model: m.graph.name,
@@ -82,10 +82,7 @@ export function registerGenerate(program: Command): void {
             ops: gen.ops.length,
             untrained: m.untrained,
           };
-          await writeFileAtomic(path.join(tmp, 'fw', 'edgeq-firmware.json'), JSON.stringify(man, null, 2) + '\n');
-          // Move the finished firmware up so the transaction's directory is the firmware directory.
-          for (const f of await fs.readdir(path.join(tmp, 'fw'))) await fs.rename(path.join(tmp, 'fw', f), path.join(tmp, f));
-          await fs.rmdir(path.join(tmp, 'fw'));
+          await writeFileAtomic(path.join(tmp, 'edgeq-firmware.json'), JSON.stringify(man, null, 2) + '\n');
           return man;
         });
         out.json({ ok: true, outDir: dir, ...manifest });
