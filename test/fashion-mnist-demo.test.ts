@@ -18,7 +18,7 @@ const hasQat = await import('@edgeq/qat' as string).then(() => true, () => false
 describe('examples/fashion-mnist/run.ts', () => {
   it('runs end to end and its report shows what it printed', async () => {
     const out = path.join(scratch('demo'), 'out');
-    const args = ['--import', 'tsx', 'examples/fashion-mnist/run.ts', '--out', out, '--train-images', '640', '--test-images', '300'];
+    const args = ['--import', 'tsx', 'examples/fashion-mnist/run.ts', '--out', out, '--train-images', '640', '--test-images', '200', '--other-targets', 'cortex-m0'];
     const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
       execFile(process.execPath, args, { cwd: ROOT, env: { ...process.env, EDGEQ_PROGRESS: '0' }, timeout: 170_000, maxBuffer: 1 << 26 }, (err, stdout, stderr) =>
         resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }));

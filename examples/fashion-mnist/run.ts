@@ -7,7 +7,7 @@
  *   npx tsx examples/fashion-mnist/run.ts            # default: under 15 minutes on 2 cores
  *   npx tsx examples/fashion-mnist/run.ts --full     # the design notes' recipe
  *   options: --out DIR (default out/fashion-mnist) --model dscnn|mbv2mini --target cortex-m4
- *            --train-images N --test-images N --seed N
+ *            --other-targets cortex-m0,...|none --train-images N --test-images N --seed N
  *
  * Stages whose package is not in the build yet (see components.ts) are skipped with the
  * reason written into the report; the run never substitutes made-up figures.
@@ -45,6 +45,7 @@ const { values: args } = parseArgs({
     out: { type: 'string', default: 'out/fashion-mnist' },
     model: { type: 'string' },
     target: { type: 'string' },
+    'other-targets': { type: 'string' },
     'train-images': { type: 'string' },
     'test-images': { type: 'string' },
     seed: { type: 'string' },
@@ -54,6 +55,7 @@ const { values: args } = parseArgs({
 const settings: DemoSettings = { ...(args.full ? FULL_SETTINGS : DEFAULT_SETTINGS) };
 if (args.model) settings.model = args.model as DemoSettings['model'];
 if (args.target) settings.target = args.target;
+if (args['other-targets'] !== undefined) settings.otherTargets = args['other-targets'] === 'none' ? [] : args['other-targets'].split(',');
 if (args['train-images']) settings.trainImages = Number(args['train-images']);
 if (args['test-images']) settings.testImages = Number(args['test-images']);
 if (args.seed) settings.seed = Number(args.seed);
