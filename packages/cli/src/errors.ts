@@ -59,6 +59,16 @@ export const inputError = (m: string) => new CliError(ExitCode.INPUT, m);
 export const modelError = (m: string) => new CliError(ExitCode.MODEL, m);
 export const unavailable = (m: string) => new CliError(ExitCode.UNAVAILABLE, m);
 
+/** Exit codes of the other packages' error types, by error name. */
+const NAMED_ERRORS: Readonly<Record<string, ExitCodeValue>> = {
+  QatError: ExitCode.INPUT, // @edgeq/qat: missing dataset files, bad training data or spec entries
+  TfliteError: ExitCode.MODEL, // @edgeq/tflite: a .tflite it cannot read or import
+  ToolchainMissingError: ExitCode.TOOLCHAIN, // @edgeq/harness targets: arm-none-eabi-gcc / QEMU missing
+  CompileError: ExitCode.TOOLCHAIN,
+  RamFitError: ExitCode.MODEL, // the model does not fit the target's RAM
+  FirmwareRunError: ExitCode.CHECK_FAILED, // HardFault, bad exit status or hang on the emulated core
+};
+
 /** Map any thrown value to an exit code and a message (first line is the summary). */
 export function classifyError(e: unknown): { exitCode: ExitCodeValue; message: string } {
   if (e instanceof CliError) return { exitCode: e.exitCode, message: e.message };
@@ -68,6 +78,8 @@ export function classifyError(e: unknown): { exitCode: ExitCodeValue; message: s
     const code = e.kind === 'toolchain-missing' || e.kind === 'compile-error' ? ExitCode.TOOLCHAIN : e.kind === 'parity-mismatch' ? ExitCode.CHECK_FAILED : ExitCode.INTERNAL;
     return { exitCode: code, message: e.message };
   }
+  // Errors of the optional packages, recognised by name (they are loaded lazily, if at all).
+  if (e instanceof Error && e.name in NAMED_ERRORS) return { exitCode: NAMED_ERRORS[e.name], message: e.message };
   const err = e as NodeJS.ErrnoException;
   if (err && typeof err === 'object' && typeof err.code === 'string' && typeof err.path === 'string') {
     return { exitCode: ExitCode.INPUT, message: `${err.path}: ${err.code === 'ENOENT' ? 'no such file or directory' : err.message}` };
