@@ -29,7 +29,8 @@ export function randomInputs(g: QGraph, count: number, seed: number): TensorData
   return Array.from({ length: count }, () => Int8Array.from({ length: n }, () => Math.floor(rand() * 256) - 128));
 }
 
-function mergeStats(parts: ParityStats[]): ParityStats {
+/** Merge the stats of consecutive slices of one run (vector indices shifted). */
+export function mergeStats(parts: ParityStats[]): ParityStats {
   const s: ParityStats = { vectors: 0, elements: 0, exactVectors: 0, mismatchedElements: 0, maxAbsDiff: 0, firstMismatches: [] };
   for (const p of parts) {
     for (const m of p.firstMismatches) if (s.firstMismatches.length < 10) s.firstMismatches.push({ ...m, vector: m.vector + s.vectors });

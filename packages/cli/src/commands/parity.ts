@@ -42,15 +42,27 @@ export function registerParity(program: Command): void {
         const device = target === 'host' ? undefined : await (await import('../components.js')).deviceApi(`--target ${target}`);
         const { loadModelAsQGraph } = await import('../inputs/model.js');
         const { loadInputSet } = await import('../inputs/data.js');
-        const { randomInputs, runHostParity } = await import('../parity-run.js');
+        const { mergeStats, randomInputs, runHostParity } = await import('../parity-run.js');
+        const { parityLine } = await import('@edgeq/harness');
         const m = await loadModelAsQGraph(modelArg, opts, opts.seed);
         const inputs = opts.data ? (await loadInputSet(m.graph, { data: opts.data, limit: opts.limit })).inputs : randomInputs(m.graph, opts.random ?? 100, opts.seed);
         const silent = out.opts.json || out.opts.quiet;
         const r = device
           ? await withProgress(`parity ${target}`, inputs.length, { silent }, async (task) => {
-              const d = await device.deviceParity(m.graph, inputs, { target: device.getCortexMTarget(target), timeoutMs: 120_000 + 50 * inputs.length });
-              task.tick(inputs.length);
-              return { target, runner: `qemu ${device.getCortexMTarget(target).qemuMachine}`, line: d.line, stats: d.stats, arenaBytes: d.model.plan.arenaBytes, constBytes: d.model.constBytes, instructionsPerInference: d.profile.instructionsPerInference, firstDifferingOp: undefined };
+              // Slices of at least 2,000 vectors (each is one firmware build and QEMU run) so the bar moves.
+              const t = device.getCortexMTarget(target);
+              const slice = Math.max(2000, Math.ceil(inputs.length / 5));
+              const parts = [];
+              let last;
+              for (let at = 0; at < inputs.length; at += slice) {
+                const chunk = inputs.slice(at, at + slice);
+                last = await device.deviceParity(m.graph, chunk, { target: t, timeoutMs: 120_000 + 50 * chunk.length });
+                parts.push(last.stats);
+                task.tick(chunk.length);
+              }
+              const stats = mergeStats(parts);
+              const line = parityLine(stats, `${t.title}`);
+              return { target, runner: `qemu ${t.qemuMachine}`, line, stats, arenaBytes: last!.model.plan.arenaBytes, constBytes: last!.model.constBytes, instructionsPerInference: last!.profile.instructionsPerInference, firstDifferingOp: undefined };
             })
           : await withProgress('parity', inputs.length, { silent }, (task) => runHostParity(m.graph, inputs, !!opts.sanitize, task));
         const exact = r.stats.exactVectors === r.stats.vectors;
