@@ -66,6 +66,17 @@ describe('bad inputs', () => {
     expect(entries(cwd)).toEqual(['rnn.json']);
   });
 
+  it('a results document with a wrong field: exit 3, the line names the field, no report dir', async () => {
+    const cwd = scratch('err-results');
+    const doc = { schema: 'edgeq.results/1', title: 't', model: { name: 'm', dataset: 'd' }, accuracy: [{ variant: 'qat', scales: 'fixed', top1: 1.5, correct: 1, total: 1, evaluatedBy: 'x' }] };
+    writeFileSync(path.join(cwd, 'results.json'), JSON.stringify(doc));
+    const r = await edgeq(['report', 'results.json', '--out', 'report'], cwd);
+    expect(r.exitCode).toBe(3);
+    expect(lines(r.stderr)).toHaveLength(1);
+    expect(r.stderr).toMatch(/^edgeq report: results\.json: accuracy\[0\]\.top1: /);
+    expect(entries(cwd)).toEqual(['results.json']);
+  });
+
   it('an invalid flag value: exit 2 with one line', async () => {
     const cwd = scratch('err-flag');
     const r = await edgeq(['generate', 'dscnn', '--scales', 'log'], cwd);
