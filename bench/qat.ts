@@ -1,0 +1,182 @@
+/**
+ * QAT benchmark (issue 6): trains the reference models on the full Fashion-MNIST with the
+ * design notes' recipe and records int8 top-1 (integer interpreter, all test images) for
+ * float / PTQ per-tensor / PTQ per-channel / PTQ pow2 / QAT fixed per-channel / QAT pow2,
+ * plus training throughput (median of segments, images/s, batch 64) of float and QAT steps.
+ *
+ *   npx tsx bench/qat.ts                       # everything: 3 seeds, both models, throughput
+ *   npx tsx bench/qat.ts --models dscnn --seeds 1 --skip-throughput
+ *   npx tsx bench/qat.ts --throughput-only
+ *   (--train-limit N / --test-limit N / --epochs N / --out FILE for quick trial runs)
+ *
+ * Results merge into bench/results/qat.json (rows keyed by model, variant, seed), each with
+ * the command, git commit and backend. Never run as a unit test.
+ */
+
+import { execSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as q from '@edgeq/qat';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+
+function arg(name: string, def?: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : def;
+}
+const flag = (name: string) => process.argv.includes(`--${name}`);
+const OUT = arg('out', join(here, 'results', 'qat.json')) as string;
+
+const models = (arg('models', 'dscnn,mbv2mini') as string).split(',');
+const seeds = (arg('seeds', '1,2,3') as string).split(',').map(Number);
+const floatEpochs = Number(arg('epochs', '5'));
+const trainLimit = arg('train-limit') ? Number(arg('train-limit')) : undefined;
+const testLimit = arg('test-limit') ? Number(arg('test-limit')) : undefined;
+const calibImages = 1000;
+const batchSize = 64;
+
+const commit = (() => {
+  try {
+    const sha = execSync('git rev-parse --short HEAD', { cwd: here }).toString().trim();
+    const dirty = execSync('git status --porcelain -- ../packages/qat bench/qat.ts', { cwd: here }).toString().trim();
+    return dirty ? `${sha}+dirty` : sha;
+  } catch {
+    return 'unknown';
+  }
+})();
+const command = `npx tsx bench/qat.ts ${process.argv.slice(2).join(' ')}`.trim();
+
+interface Row { model: string; variant: string; accuracy: number; epochs: string; seed: number; backend: string; commit: string; command: string; date: string }
+interface Results { rows: Row[]; throughput: Record<string, unknown>; recipe: string; machine: string }
+
+function load(): Results {
+  if (existsSync(OUT)) return JSON.parse(readFileSync(OUT, 'utf8')) as Results;
+  return { rows: [], throughput: {}, recipe: '', machine: '' };
+}
+function save(r: Results): void {
+  mkdirSync(dirname(OUT), { recursive: true });
+  writeFileSync(OUT, `${JSON.stringify(r, null, 2)}\n`);
+}
+function record(row: Omit<Row, 'backend' | 'commit' | 'command' | 'date'>, backend: string): void {
+  const r = load();
+  r.recipe = `float: ${floatEpochs} epochs Adam 1e-3 + 1 epoch Adam 1e-4, batch ${batchSize}; PTQ: float reference calibrated on ${calibImages} training images; ` +
+    `QAT: ${floatEpochs}-epoch float weights + 1 QAT epoch Adam 1e-4; accuracy: int8 top-1 of the QGraph in the integer interpreter`;
+  r.machine = '2 cores (shared), Node ' + process.version;
+  r.rows = r.rows.filter((x) => !(x.model === row.model && x.variant === row.variant && x.seed === row.seed));
+  r.rows.push({ ...row, backend, commit, command, date: new Date().toISOString() });
+  save(r);
+  console.log(`  ${row.model} ${row.variant} seed ${row.seed}: ${(row.accuracy * 100).toFixed(2)}%`);
+}
+
+let lastPct = -1;
+const progress = (label: string) => (done: number, total: number) => {
+  const pct = Math.floor((100 * done) / total);
+  if (pct !== lastPct && pct % 10 === 0) {
+    lastPct = pct;
+    process.stdout.write(`    ${label} ${pct}%\n`);
+  }
+  if (done === total) lastPct = -1;
+};
+
+function median(v: number[]): number {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+async function throughput(backend: string, train: q.ImageSet): Promise<void> {
+  const out: Record<string, unknown> = {};
+  for (const name of models) {
+    const segments = 5;
+    const segmentSteps = 20;
+    const steps = (segments + 1) * segmentSteps; // first segment is warm-up
+    const f = q.EdgeqModel.fromLayersModel(q.buildReferenceTfModel(name, 1));
+    const fr = q.train(f, train, { epochs: 1, learningRate: 1e-3, maxSteps: steps, segmentSteps });
+    const qm = q.prepare(f, { schedule: { recordSteps: 0, freezeBnStep: 1e9, freezeRangesStep: 1e9 } });
+    const qr = q.train(qm, train, { epochs: 1, learningRate: 1e-4, maxSteps: steps, segmentSteps });
+    const qp = q.prepare(f, { scales: 'pow2', schedule: { recordSteps: 0, freezeBnStep: 1e9, freezeRangesStep: 1e9 } });
+    const pr = q.train(qp, train, { epochs: 1, learningRate: 1e-4, maxSteps: steps, segmentSteps });
+    const fl = median(fr.segmentRates.slice(1));
+    const qa = median(qr.segmentRates.slice(1));
+    const p2 = median(pr.segmentRates.slice(1));
+    out[name] = {
+      floatImagesPerSecond: Math.round(fl), qatImagesPerSecond: Math.round(qa), qatPow2ImagesPerSecond: Math.round(p2),
+      qatStepCostVsFloat: Number((fl / qa).toFixed(2)), segments: segments, segmentSteps, batchSize,
+      floatSegments: fr.segmentRates.slice(1).map(Math.round), qatSegments: qr.segmentRates.slice(1).map(Math.round),
+    };
+    console.log(`throughput ${name}: float ${fl.toFixed(0)} img/s, QAT (BN folding, batch stats) ${qa.toFixed(0)} img/s, ` +
+      `QAT pow2 ${p2.toFixed(0)} img/s, QAT step = ${(fl / qa).toFixed(2)}x float step`);
+    [f, qm, qp].forEach((m) => m.dispose());
+  }
+  const r = load();
+  r.throughput = { ...r.throughput, ...out, backend, commit, command, date: new Date().toISOString() };
+  save(r);
+}
+
+async function accuracy(backend: string, train: q.ImageSet, test: q.ImageSet): Promise<void> {
+  const calib = q.subset(train, 0, calibImages);
+  const qatSchedule = { recordSteps: 50, freezeBnStep: 300, freezeRangesStep: 600 };
+  for (const seed of seeds) {
+    for (const name of models) {
+      console.log(`== ${name} seed ${seed}`);
+      const m = q.EdgeqModel.fromLayersModel(q.buildReferenceTfModel(name, seed));
+      q.train(m, train, { epochs: floatEpochs, learningRate: 1e-3, batchSize, seed, onProgress: progress(`float ${floatEpochs} epochs`) });
+      const base = m.clone(); // the 5-epoch float weights QAT starts from
+      q.train(m, train, { epochs: 1, learningRate: 1e-4, batchSize, seed, epochOffset: floatEpochs, onProgress: progress('float +1 epoch') });
+      const ep = `${floatEpochs}+1`;
+      record({ model: name, variant: 'float', accuracy: q.evaluateModel(m, test).accuracy, epochs: ep, seed }, backend);
+      const ptq: [string, q.CalibrateOptions][] = [
+        ['PTQ per-tensor', { perChannel: false, scales: 'fixed' }],
+        ['PTQ per-channel', { perChannel: true, scales: 'fixed' }],
+        ['PTQ power-of-two', { perChannel: true, scales: 'pow2' }],
+      ];
+      for (const [variant, o] of ptq) {
+        const c = q.calibrate(m, calib, { ...o, method: 'minmax' });
+        const acc = q.evaluateInt8(q.freeze(c), test, { onProgress: progress(`int8 eval ${variant}`) }).accuracy;
+        record({ model: name, variant, accuracy: acc, epochs: ep, seed }, backend);
+        c.dispose();
+      }
+      for (const [variant, scales] of [['QAT fixed per-channel', 'fixed'], ['QAT power-of-two', 'pow2']] as const) {
+        const qm = q.prepare(base, { scales, perChannel: true, schedule: qatSchedule });
+        q.train(qm, train, { epochs: 1, learningRate: 1e-4, batchSize, seed, epochOffset: floatEpochs, onProgress: progress(variant) });
+        const acc = q.evaluateInt8(q.freeze(qm), test, { onProgress: progress(`int8 eval ${variant}`) }).accuracy;
+        record({ model: name, variant, accuracy: acc, epochs: `${floatEpochs}+1 QAT`, seed }, backend);
+        qm.dispose();
+      }
+      m.dispose();
+      base.dispose();
+    }
+  }
+}
+
+function printTable(): void {
+  const r = load();
+  const variants = ['float', 'PTQ per-tensor', 'PTQ per-channel', 'PTQ power-of-two', 'QAT fixed per-channel', 'QAT power-of-two'];
+  console.log('\nint8 top-1 on the 10,000 Fashion-MNIST test images (mean over the seeds recorded):');
+  for (const model of [...new Set(r.rows.map((x) => x.model))]) {
+    for (const v of variants) {
+      const rows = r.rows.filter((x) => x.model === model && x.variant === v);
+      if (!rows.length) continue;
+      const mean = rows.reduce((a, x) => a + x.accuracy, 0) / rows.length;
+      console.log(`  ${model.padEnd(9)} ${v.padEnd(22)} ${(mean * 100).toFixed(2)}%  (seeds ${rows.map((x) => x.seed).join(',')}: ${rows.map((x) => (x.accuracy * 100).toFixed(2)).join(', ')})`);
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const rep = await q.initBackend((arg('backend') as q.BackendName | undefined) ?? 'wasm');
+  console.log(`backend: ${rep.backend}${rep.skipped.length ? ` (skipped: ${rep.skipped.join('; ')})` : ''}; commit ${commit}`);
+  let train = q.loadFashionMnist('train');
+  let test = q.loadFashionMnist('test');
+  if (trainLimit) train = q.subset(train, 0, trainLimit);
+  if (testLimit) test = q.subset(test, 0, testLimit);
+  if (!flag('skip-throughput')) await throughput(rep.backend, train);
+  if (!flag('throughput-only')) await accuracy(rep.backend, train, test);
+  printTable();
+}
+
+main().then(() => process.exit(0), (e: Error) => {
+  console.error(`bench/qat.ts failed: ${e.stack ?? e.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,70 @@
+/**
+ * Backend choice for training: @tensorflow/tfjs-node when it loads (optional, not a
+ * dependency: its installer downloads libtensorflow), else the wasm backend (XNNPACK)
+ * with the gradient kernels it lacks registered by edgeq, else the pure-JS cpu backend.
+ * The choice is made once, at start, and reported.
+ */
+
+import * as tf from '@tensorflow/tfjs';
+import { registerGradientKernels } from './grad-kernels.js';
+import { registerFakeQuantKernels } from './fake-quant.js';
+
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+
+/** What {@link initBackend} chose, and why the faster ones were skipped. */
+export interface BackendReport {
+  backend: BackendName;
+  /** Reasons the preferred backends were not used. */
+  skipped: string[];
+}
+
+let current: BackendReport | undefined;
+
+async function tryNode(): Promise<string | undefined> {
+  const name = '@tensorflow/tfjs-node';
+  try {
+    await import(/* @vite-ignore */ name);
+    return undefined;
+  } catch (e) {
+    return `${name}: ${(e as Error).message.split('\n')[0]}`;
+  }
+}
+
+/**
+ * Choose and initialise the training backend (idempotent).
+ * @param prefer force one backend ('wasm' in tests and benches for reproducible figures)
+ */
+export async function initBackend(prefer?: BackendName): Promise<BackendReport> {
+  if (current && (!prefer || prefer === current.backend)) return current;
+  const skipped: string[] = [];
+  const order: BackendName[] = prefer ? [prefer] : ['tensorflow', 'wasm', 'cpu'];
+  for (const b of order) {
+    if (b === 'tensorflow') {
+      const why = await tryNode();
+      if (why) {
+        skipped.push(why);
+        continue;
+      }
+    }
+    if (b === 'wasm') {
+      await import('@tensorflow/tfjs-backend-wasm');
+      registerGradientKernels('wasm');
+    }
+    registerFakeQuantKernels();
+    try {
+      if (!(await tf.setBackend(b))) throw new Error('setBackend returned false');
+      await tf.ready();
+    } catch (e) {
+      skipped.push(`${b}: ${(e as Error).message}`);
+      continue;
+    }
+    current = { backend: b, skipped };
+    return current;
+  }
+  throw new Error(`no TensorFlow.js backend could be initialised: ${skipped.join('; ')}`);
+}
+
+/** The backend chosen by {@link initBackend}, if any. */
+export function currentBackend(): BackendReport | undefined {
+  return current;
+}

@@ -1,0 +1,419 @@
+/**
+ * EdgeqModel: a converted network plus its quantisation state — the object that is
+ * trained in float, prepared for QAT, calibrated for PTQ and finally frozen. Its
+ * forward pass implements, per node:
+ *  - conv/depthwise/dense + BN folded as in Jacob et al. 2018 (the PyTorch ConvBn
+ *    variant): before the BN freeze the weights are scaled by γ/σ_moving, fake-quantised
+ *    per output channel, convolved, unscaled and batch-normalised with batch statistics;
+ *    after the freeze (and at inference) the folded weights and bias are used as such,
+ *    which is exactly the integer graph;
+ *  - activations fake-quantised after the fused ReLU/ReLU6, never between conv and
+ *    activation; residual ADD and CONCATENATION quantised at their output; average
+ *    pools re-quantised on their input's grid (the integer MEAN rounds to it);
+ *  - ranges observed as an EMA of batch min/max, then frozen, following a schedule.
+ */
+
+import * as tf from '@tensorflow/tfjs';
+import { referenceInputQuant, type ScaleMode, type RoundingMode } from '@edgeq/ir';
+import { fakeQuant } from './fake-quant.js';
+import { activationQuant, weightScales, ACT_QMAX, ACT_QMIN, W_QMAX, type ActQuant } from './quant-params.js';
+import { convertModel, disposeNet, hasOwnQuantizer, type ConvNode, type Net, type NetNode } from './net.js';
+import { QatError } from './errors.js';
+
+/** When QAT starts quantising and freezes things (in optimizer steps, counted from prepare()). */
+export interface QatSchedule {
+  /** Observe ranges without quantising for this many steps (NNabla's recording phase). */
+  recordSteps: number;
+  /** Switch BN from batch to moving statistics at this step (folded weights from then on). */
+  freezeBnStep: number;
+  /** Stop updating activation ranges at this step. */
+  freezeRangesStep: number;
+}
+
+/** How the model is quantised. */
+export interface QuantConfig {
+  /** 'fixed' (Q31 multipliers) or 'pow2' (every scale 2^−n, enforced inside fake-quant). */
+  scales: ScaleMode;
+  /** Requantisation rounding of the exported graph (fixed mode). */
+  rounding: RoundingMode;
+  /** Per-output-channel weight scales (default) or one scale per tensor. */
+  perChannel: boolean;
+  /** Real range of the model input; [0, 1] (pixels/255) uses the reference input quantisation of @edgeq/ir. */
+  inputRange: [number, number];
+  /** EMA decay of the activation range observers. */
+  emaDecay: number;
+  schedule: QatSchedule;
+}
+
+/** Defaults: fixed-point, per-channel, pixels/255 input, EMA 0.99, record 50 / freeze BN 300 / freeze ranges 600 steps. */
+export const DEFAULT_QUANT_CONFIG: QuantConfig = {
+  scales: 'fixed',
+  rounding: 'tflm',
+  perChannel: true,
+  inputRange: [0, 1],
+  emaDecay: 0.99,
+  schedule: { recordSteps: 50, freezeBnStep: 300, freezeRangesStep: 600 },
+};
+
+/** An observed activation range. */
+export interface Range {
+  min: number;
+  max: number;
+}
+
+/** Training phase of a model: plain float, or quantised (QAT / PTQ-calibrated). */
+export type ModelPhase = 'float' | 'quant';
+
+interface Pass {
+  training: boolean;
+  quantize: boolean;
+  observe: boolean;
+  bnFrozen: boolean;
+  /** Batch statistics to fold into BN moving averages after the step. */
+  bnUpdates: { node: ConvNode; mean: tf.Tensor; variance: tf.Tensor }[];
+  /** Batch ranges observed this pass, by node index. */
+  observed: Map<number, tf.Tensor>;
+  /** Raw outputs collected by node index (calibration). */
+  collect?: Map<number, tf.Tensor>;
+  collectIdx?: Set<number>;
+}
+
+/** A network under edgeq's control: float training, QAT, PTQ calibration and freeze operate on it. */
+export class EdgeqModel {
+  /** Quantised-phase configuration (meaningful when phase is 'quant'). */
+  config: QuantConfig = structuredClone(DEFAULT_QUANT_CONFIG);
+  phase: ModelPhase = 'float';
+  /** Observed range per node index (own-quantiser nodes only). */
+  ranges: (Range | undefined)[];
+  /** Optimizer steps taken since prepare() (drives the QAT schedule). */
+  qatStep = 0;
+  /** Provenance for the exported graph. */
+  history: string[] = [];
+
+  constructor(readonly net: Net) {
+    this.ranges = net.nodes.map(() => undefined);
+  }
+
+  /** Wrap a float tfjs layers model (weights are copied; the tfjs model is not modified). */
+  static fromLayersModel(model: tf.LayersModel): EdgeqModel {
+    return new EdgeqModel(convertModel(model));
+  }
+
+  get name(): string {
+    return this.net.name;
+  }
+
+  /** Deep copy (variables, ranges, config). */
+  clone(): EdgeqModel {
+    const nodes = this.net.nodes.map((n): NetNode => {
+      if (n.kind !== 'conv') return { ...n };
+      const c = (v: tf.Variable) => tf.variable(v.clone(), v.trainable);
+      return {
+        ...n,
+        kernel: c(n.kernel),
+        bias: n.bias && c(n.bias),
+        bn: n.bn && { ...n.bn, gamma: c(n.bn.gamma), beta: c(n.bn.beta), mean: c(n.bn.mean), variance: c(n.bn.variance) },
+      };
+    });
+    const m = new EdgeqModel({ name: this.net.name, nodes });
+    m.config = structuredClone(this.config);
+    m.phase = this.phase;
+    m.ranges = this.ranges.map((r) => r && { ...r });
+    m.qatStep = this.qatStep;
+    m.history = [...this.history];
+    return m;
+  }
+
+  /** Trainable variables (kernels, biases, BN γ/β). */
+  trainableVariables(): tf.Variable[] {
+    const vs: tf.Variable[] = [];
+    for (const n of this.net.nodes) {
+      if (n.kind !== 'conv') continue;
+      vs.push(n.kernel);
+      if (n.bias) vs.push(n.bias);
+      if (n.bn?.gamma.trainable) vs.push(n.bn.gamma);
+      if (n.bn?.beta.trainable) vs.push(n.bn.beta);
+    }
+    return vs;
+  }
+
+  dispose(): void {
+    disposeNet(this.net);
+  }
+
+  /** Input shape without batch. */
+  get inputShape(): number[] {
+    return this.net.nodes[0].shape;
+  }
+
+  /** Activation quantiser of node `i` (own range, the input's fixed one, or inherited). */
+  actQuant(i: number): ActQuant {
+    const n = this.net.nodes[i];
+    if (n.kind === 'input') {
+      const [lo, hi] = this.config.inputRange;
+      if (lo === 0 && hi === 1) {
+        const q = referenceInputQuant({ scales: this.config.scales, rounding: this.config.rounding });
+        return { scale: q.scale[0], zeroPoint: q.zeroPoint[0] };
+      }
+      return activationQuant(lo, hi, this.config.scales);
+    }
+    if (!hasOwnQuantizer(n)) return this.actQuant(n.inputs[0]);
+    const r = this.ranges[i];
+    if (!r) throw new QatError(`layer ${JSON.stringify(n.name)}`, 'has no activation range yet: run QAT training or calibrate() before quantising');
+    return activationQuant(r.min, r.max, this.config.scales);
+  }
+
+  /** Step-dependent switches of the QAT schedule for a training pass. */
+  private trainingPass(): Pass {
+    const s = this.config.schedule;
+    const quant = this.phase === 'quant';
+    return {
+      training: true,
+      quantize: quant && this.qatStep >= s.recordSteps,
+      observe: quant && this.qatStep < s.freezeRangesStep,
+      bnFrozen: quant && this.qatStep >= s.freezeBnStep,
+      bnUpdates: [],
+      observed: new Map(),
+    };
+  }
+
+  private evalPass(observe = false): Pass {
+    return { training: false, quantize: this.phase === 'quant' && !observe, observe, bnFrozen: true, bnUpdates: [], observed: new Map() };
+  }
+
+  /** Per-channel (last axis) fake-quant of a folded weight tensor laid out [..., channels]. */
+  private quantWeights(w: tf.Tensor): tf.Tensor {
+    const c = w.shape[w.shape.length - 1];
+    const maxAbs = tf.tidy(() => (this.config.perChannel ? tf.max(tf.abs(tf.reshape(w, [-1, c])), 0) : tf.max(tf.abs(w)))).dataSync();
+    const scales = weightScales(maxAbs, this.config.scales);
+    return fakeQuant(w, { scale: scales, zeroPoint: scales.map(() => 0), qmin: -W_QMAX, qmax: W_QMAX });
+  }
+
+  private actFq(x: tf.Tensor, i: number): tf.Tensor {
+    const q = this.actQuant(i);
+    return fakeQuant(x, { scale: [q.scale], zeroPoint: [q.zeroPoint], qmin: ACT_QMIN, qmax: ACT_QMAX });
+  }
+
+  private convOp(n: ConvNode, x: tf.Tensor, w: tf.Tensor): tf.Tensor {
+    if (n.op === 'dense') return tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D);
+    if (n.op === 'dw') return tf.depthwiseConv2d(x as tf.Tensor4D, tf.reshape(w, n.kernel.shape as [number, number, number, number]), n.stride, n.padding);
+    return tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, n.stride, n.padding);
+  }
+
+  /** The kernel laid out with output channels last (depthwise [kh, kw, 1, cin·mult]). */
+  private channelsLast(n: ConvNode): tf.Tensor {
+    if (n.op !== 'dw') return n.kernel;
+    const [kh, kw] = n.kernel.shape;
+    return tf.reshape(n.kernel, [kh, kw, 1, n.channels]);
+  }
+
+  /** Folded weights and bias with moving statistics: what freeze exports. */
+  foldedWeights(n: ConvNode): { w: tf.Tensor; b: tf.Tensor } {
+    return tf.tidy(() => {
+      const k = this.channelsLast(n);
+      const bias = n.bias ?? tf.zeros([n.channels]);
+      if (!n.bn) return { w: k.clone(), b: bias.clone() };
+      const f = tf.div(n.bn.gamma, tf.sqrt(tf.add(n.bn.variance, n.bn.epsilon)));
+      return { w: tf.mul(k, f), b: tf.add(n.bn.beta, tf.mul(tf.sub(bias, n.bn.mean), f)) };
+    });
+  }
+
+  private convForward(n: ConvNode, x: tf.Tensor, p: Pass): tf.Tensor {
+    const k = this.channelsLast(n);
+    let y: tf.Tensor;
+    if (n.bn && p.training && !p.bnFrozen) {
+      const bn = n.bn;
+      let pre: tf.Tensor;
+      if (p.quantize) {
+        const f = tf.div(bn.gamma, tf.sqrt(tf.add(bn.variance, bn.epsilon)));
+        pre = tf.div(this.convOp(n, x, this.quantWeights(tf.mul(k, f))), f);
+      } else {
+        pre = this.convOp(n, x, k);
+      }
+      if (n.bias) pre = tf.add(pre, n.bias);
+      const axes = pre.shape.map((_, i) => i).slice(0, -1);
+      const mean = tf.mean(pre, axes);
+      const centered = tf.sub(pre, mean);
+      const variance = tf.mean(tf.square(centered), axes);
+      p.bnUpdates.push({ node: n, mean: tf.keep(mean), variance: tf.keep(variance) });
+      y = tf.add(tf.mul(centered, tf.mul(bn.gamma, tf.rsqrt(tf.add(variance, bn.epsilon)))), bn.beta);
+    } else {
+      let w = k;
+      let b: tf.Tensor | undefined = n.bias;
+      if (n.bn) {
+        const f = tf.div(n.bn.gamma, tf.sqrt(tf.add(n.bn.variance, n.bn.epsilon)));
+        w = tf.mul(k, f);
+        b = tf.add(n.bn.beta, tf.mul(tf.sub(n.bias ?? tf.zeros([n.channels]), n.bn.mean), f));
+      }
+      if (p.quantize) w = this.quantWeights(w);
+      y = this.convOp(n, x, w);
+      if (b) y = tf.add(y, b);
+    }
+    if (n.act === 'RELU') y = tf.relu(y);
+    else if (n.act === 'RELU6') y = tf.relu6(y);
+    return y;
+  }
+
+  private observe(i: number, y: tf.Tensor, p: Pass): void {
+    if (!p.observe) return;
+    if (p.collect && p.collectIdx?.has(i)) p.collect.set(i, y);
+    const mm = tf.keep(tf.stack([tf.min(y), tf.max(y)]));
+    p.observed.set(i, mm);
+    if (p.quantize && !this.ranges[i]) {
+      // First quantised step without a recorded range: start from this batch's range.
+      const [lo, hi] = mm.dataSync();
+      this.ranges[i] = { min: lo, max: hi };
+    }
+  }
+
+  /**
+   * Forward pass to the logits (the softmax, if last, is left to the loss / caller).
+   * Must run inside tf.tidy (or optimizer.minimize); returns the batch statistics and
+   * ranges to apply with {@link commitPass}.
+   */
+  private forwardPass(x: tf.Tensor, p: Pass): tf.Tensor {
+    const nodes = this.net.nodes;
+    const out: tf.Tensor[] = [];
+    for (let i = 0; i < nodes.length; i++) {
+      const n = nodes[i];
+      const a = n.inputs.map((k) => out[k]);
+      let y: tf.Tensor;
+      switch (n.kind) {
+        case 'input':
+          y = x;
+          break;
+        case 'conv':
+          y = this.convForward(n, a[0], p);
+          break;
+        case 'add':
+          y = tf.add(a[0], a[1]);
+          if (n.act === 'RELU') y = tf.relu(y);
+          else if (n.act === 'RELU6') y = tf.relu6(y);
+          break;
+        case 'concat':
+          y = tf.concat(a, -1);
+          if (n.act === 'RELU') y = tf.relu(y);
+          else if (n.act === 'RELU6') y = tf.relu6(y);
+          break;
+        case 'maxpool':
+          y = tf.maxPool(a[0] as tf.Tensor4D, n.size, n.stride, n.padding);
+          break;
+        case 'avgpool':
+          y = tf.avgPool(a[0] as tf.Tensor4D, n.size, n.stride, n.padding);
+          if (p.quantize) y = this.actFq(y, i);
+          break;
+        case 'gap':
+          y = tf.mean(a[0], [1, 2]);
+          if (p.quantize) y = this.actFq(y, i);
+          break;
+        case 'reshape':
+          y = tf.reshape(a[0], [-1, ...n.shape]);
+          break;
+        case 'pad':
+          y = tf.pad(a[0], [[0, 0], n.pads[0], n.pads[1], [0, 0]]);
+          break;
+        case 'softmax':
+          y = a[0];
+          break;
+      }
+      if (hasOwnQuantizer(n) && n.kind !== 'input') {
+        this.observe(i, y, p);
+        if (p.quantize) y = this.actFq(y, i);
+      } else if (n.kind === 'input' && p.quantize) {
+        y = this.actFq(y, i);
+      }
+      out.push(y);
+    }
+    return out[nodes.length - 1];
+  }
+
+  /** Apply a pass's side effects: BN moving averages and EMA range updates. */
+  private commitPass(p: Pass, ema = true): void {
+    for (const u of p.bnUpdates) {
+      const bn = u.node.bn!;
+      const m = bn.momentum;
+      tf.tidy(() => {
+        bn.mean.assign(tf.add(tf.mul(bn.mean, m), tf.mul(u.mean, 1 - m)));
+        bn.variance.assign(tf.add(tf.mul(bn.variance, m), tf.mul(u.variance, 1 - m)));
+      });
+      u.mean.dispose();
+      u.variance.dispose();
+    }
+    const d = this.config.emaDecay;
+    for (const [i, t] of p.observed) {
+      const [mn, mx] = t.dataSync();
+      t.dispose();
+      if (!Number.isFinite(mn) || !Number.isFinite(mx)) {
+        throw new QatError(`layer ${JSON.stringify(this.net.nodes[i].name)}`, `activation range became non-finite (${mn}, ${mx}): training diverged or the data holds NaN/Inf`);
+      }
+      const r = this.ranges[i];
+      if (!r) this.ranges[i] = { min: mn, max: mx };
+      else if (ema) this.ranges[i] = { min: d * r.min + (1 - d) * mn, max: d * r.max + (1 - d) * mx };
+      else this.ranges[i] = { min: Math.min(r.min, mn), max: Math.max(r.max, mx) };
+    }
+  }
+
+  /**
+   * One optimizer step on a batch (softmax cross-entropy on the logits). Advances the
+   * QAT schedule in the quantised phase.
+   * @returns the batch loss
+   */
+  trainStep(optimizer: tf.Optimizer, x: tf.Tensor, labels: tf.Tensor, vars = this.trainableVariables()): number {
+    const p = this.trainingPass();
+    const loss = optimizer.minimize(() => {
+      const logits = this.forwardPass(x, p);
+      return tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar;
+    }, true, vars)!;
+    const v = loss.dataSync()[0];
+    loss.dispose();
+    this.commitPass(p);
+    if (this.phase === 'quant') this.qatStep++;
+    if (!Number.isFinite(v)) throw new QatError(`${this.name} training step`, `loss is ${v}: training diverged (lower the learning rate) or the data holds NaN/Inf`);
+    return v;
+  }
+
+  /** Inference-mode logits (folded BN; fake-quantised in the quantised phase). */
+  predictLogits(x: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => this.forwardPass(x, this.evalPass()));
+  }
+
+  /** Calibration pass: observe ranges in float inference mode (min/max accumulation). */
+  observeRanges(x: tf.Tensor): Map<number, Float32Array> {
+    const p = this.evalPass(true);
+    tf.tidy(() => {
+      this.forwardPass(x, p);
+    });
+    const res = new Map<number, Float32Array>();
+    for (const [i, t] of p.observed) {
+      res.set(i, t.dataSync() as Float32Array);
+      t.dispose();
+    }
+    return res;
+  }
+
+  /** Float inference-mode activations of the given nodes (for histogram calibration). */
+  activations(x: tf.Tensor, nodeIdx: number[]): Map<number, Float32Array> {
+    const p = this.evalPass(true);
+    p.collect = new Map();
+    p.collectIdx = new Set(nodeIdx);
+    const res = new Map<number, Float32Array>();
+    tf.tidy(() => {
+      this.forwardPass(x, p);
+      for (const [i, t] of p.collect!) res.set(i, t.dataSync() as Float32Array);
+    });
+    for (const t of p.observed.values()) t.dispose();
+    return res;
+  }
+
+  /** Switch to the quantised phase with `config` and reset the schedule. */
+  setQuantConfig(config: Partial<QuantConfig>): void {
+    this.config = { ...structuredClone(DEFAULT_QUANT_CONFIG), ...config, schedule: { ...DEFAULT_QUANT_CONFIG.schedule, ...config.schedule } };
+    this.phase = 'quant';
+    this.qatStep = 0;
+  }
+
+  /** Indices of the nodes with their own activation quantiser (excluding the input). */
+  quantizerNodes(): number[] {
+    return this.net.nodes.flatMap((n, i) => (hasOwnQuantizer(n) && n.kind !== 'input' ? [i] : []));
+  }
+}

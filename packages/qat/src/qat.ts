@@ -1,0 +1,24 @@
+/**
+ * prepare(): the entry point of quantisation-aware training — a float tfjs layers model
+ * (or a float-trained EdgeqModel) becomes a quantised-phase EdgeqModel whose training
+ * follows the QAT schedule (record ranges → quantise → freeze BN → freeze ranges).
+ */
+
+import * as tf from '@tensorflow/tfjs';
+import { EdgeqModel, type QuantConfig } from './model.js';
+
+/** Options of {@link prepare}: any subset of QuantConfig (schedule fields merge with the defaults). */
+export type PrepareConfig = Partial<Omit<QuantConfig, 'schedule'>> & { schedule?: Partial<QuantConfig['schedule']> };
+
+/**
+ * Prepare a model for QAT. A tfjs LayersModel is converted (weights copied); an
+ * EdgeqModel is cloned, so the float model stays usable (e.g. for PTQ).
+ * @throws QatError naming an unsupported layer (and listing the supported ones) or a non-finite weight
+ */
+export function prepare(model: tf.LayersModel | EdgeqModel, config: PrepareConfig = {}): EdgeqModel {
+  const m = model instanceof EdgeqModel ? model.clone() : EdgeqModel.fromLayersModel(model);
+  m.setQuantConfig(config as Partial<QuantConfig>);
+  m.ranges = m.ranges.map(() => undefined);
+  m.history.push(`prepare ${m.config.scales} ${m.config.perChannel ? 'per-channel' : 'per-tensor'} schedule ${JSON.stringify(m.config.schedule)}`);
+  return m;
+}

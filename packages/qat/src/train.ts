@@ -1,0 +1,96 @@
+/**
+ * Training loops: float training and QAT fine-tuning of an EdgeqModel on an ImageSet
+ * with Adam, seeded shuffling, per-step progress and throughput segments for the bench.
+ */
+
+import * as tf from '@tensorflow/tfjs';
+import { batchCount, batches, type ImageSet } from './dataset.js';
+import { subSeed } from './random.js';
+import type { EdgeqModel } from './model.js';
+
+/** Progress callback: `done` of `total` units (steps or images) finished. */
+export type ProgressFn = (done: number, total: number) => void;
+
+export interface TrainOptions {
+  epochs: number;
+  learningRate: number;
+  /** Default 64. */
+  batchSize?: number;
+  /** Shuffling seed of the run (default 1); epoch e uses sub-stream epochOffset + e. */
+  seed?: number;
+  epochOffset?: number;
+  /** Stop after this many steps (benchmarks, tests). */
+  maxSteps?: number;
+  /** Steps per throughput segment (default 50). */
+  segmentSteps?: number;
+  onProgress?: ProgressFn;
+}
+
+export interface TrainResult {
+  steps: number;
+  images: number;
+  seconds: number;
+  /** Mean loss of each epoch (or of the partial epoch run). */
+  epochLoss: number[];
+  /** images/s of each full segment of `segmentSteps` steps. */
+  segmentRates: number[];
+}
+
+/** Inputs of a batch as an NHWC tensor and its one-hot labels. */
+export function batchTensors(x: Float32Array, labels: Uint8Array, set: ImageSet): { xs: tf.Tensor4D; ys: tf.Tensor2D } {
+  return tf.tidy(() => ({
+    xs: tf.tensor4d(x, [labels.length, set.height, set.width, set.channels]),
+    ys: tf.oneHot(tf.tensor1d(labels, 'int32'), set.classes).toFloat() as tf.Tensor2D,
+  }));
+}
+
+/**
+ * Train `model` in its current phase (float, or QAT after prepare()) with Adam.
+ * Deterministic for a given seed on a given backend.
+ */
+export function train(model: EdgeqModel, data: ImageSet, opts: TrainOptions): TrainResult {
+  const batchSize = opts.batchSize ?? 64;
+  const seed = opts.seed ?? 1;
+  const perEpoch = batchCount(data.count, batchSize, true);
+  const total = Math.min(perEpoch * opts.epochs, opts.maxSteps ?? Infinity);
+  const segment = opts.segmentSteps ?? 50;
+  const optimizer = tf.train.adam(opts.learningRate);
+  const vars = model.trainableVariables();
+  const res: TrainResult = { steps: 0, images: 0, seconds: 0, epochLoss: [], segmentRates: [] };
+  const t0 = performance.now();
+  let segStart = t0;
+  let segImages = 0;
+  try {
+    for (let e = 0; e < opts.epochs && res.steps < total; e++) {
+      let lossSum = 0;
+      let n = 0;
+      for (const b of batches(data, batchSize, { shuffleSeed: subSeed(seed, (opts.epochOffset ?? 0) + e), dropRemainder: true })) {
+        if (res.steps >= total) break;
+        const { xs, ys } = batchTensors(b.x, b.labels, data);
+        try {
+          lossSum += model.trainStep(optimizer, xs, ys, vars);
+        } finally {
+          xs.dispose();
+          ys.dispose();
+        }
+        n++;
+        res.steps++;
+        res.images += b.size;
+        segImages += b.size;
+        if (res.steps % segment === 0) {
+          const now = performance.now();
+          res.segmentRates.push(segImages / ((now - segStart) / 1000));
+          segStart = now;
+          segImages = 0;
+        }
+        opts.onProgress?.(res.steps, total);
+      }
+      res.epochLoss.push(n ? lossSum / n : NaN);
+    }
+  } finally {
+    optimizer.dispose();
+  }
+  res.seconds = (performance.now() - t0) / 1000;
+  model.history.push(`${model.phase === 'quant' ? 'qat' : 'float'} ${opts.epochs} epoch(s) adam ${opts.learningRate} batch ${batchSize} seed ${seed}: ${res.steps} steps`);
+  return res;
+}

@@ -1,0 +1,95 @@
+// The wasm gradient kernels edgeq registers (Conv2DBackpropFilter/Input,
+// DepthwiseConv2dNativeBackpropFilter/Input) against the cpu backend's own kernels.
+import { describe, expect, it, beforeAll } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../src/backend.js';
+import { mulberry32 } from '../src/random.js';
+
+interface Case {
+  name: string;
+  depthwise: boolean;
+  x: [number, number, number, number];
+  k: number;
+  cin: number;
+  cout: number; // depthwise: multiplier
+  stride: number;
+  pad: 'same' | 'valid';
+}
+
+const cases: Case[] = [
+  { name: 'conv 3x3 s1 same', depthwise: false, x: [3, 8, 8, 4], k: 3, cin: 4, cout: 5, stride: 1, pad: 'same' },
+  { name: 'conv 3x3 s2 same even', depthwise: false, x: [2, 8, 8, 3], k: 3, cin: 3, cout: 4, stride: 2, pad: 'same' },
+  { name: 'conv 3x3 s2 same odd', depthwise: false, x: [2, 7, 9, 2], k: 3, cin: 2, cout: 3, stride: 2, pad: 'same' },
+  { name: 'conv 1x1 s1', depthwise: false, x: [4, 5, 5, 6], k: 1, cin: 6, cout: 7, stride: 1, pad: 'valid' },
+  { name: 'conv 5x5 s2 valid', depthwise: false, x: [2, 11, 11, 2], k: 5, cin: 2, cout: 3, stride: 2, pad: 'valid' },
+  { name: 'dw 3x3 s1 same', depthwise: true, x: [3, 8, 8, 5], k: 3, cin: 5, cout: 1, stride: 1, pad: 'same' },
+  { name: 'dw 3x3 s2 same even', depthwise: true, x: [2, 8, 8, 4], k: 3, cin: 4, cout: 1, stride: 2, pad: 'same' },
+  { name: 'dw 3x3 s2 same odd', depthwise: true, x: [2, 7, 7, 3], k: 3, cin: 3, cout: 1, stride: 2, pad: 'same' },
+  { name: 'dw 3x3 s1 valid mult 2', depthwise: true, x: [2, 6, 6, 3], k: 3, cin: 3, cout: 2, stride: 1, pad: 'valid' },
+];
+
+function randomArray(n: number, seed: number): Float32Array {
+  const r = mulberry32(seed);
+  return Float32Array.from({ length: n }, () => r() * 2 - 1);
+}
+
+/** Gradients of sum(conv(x, w) · r) w.r.t. x and w on the current backend. */
+function grads(c: Case, xv: Float32Array, wv: Float32Array, rv: Float32Array): { dx: Float32Array; dw: Float32Array } {
+  return tf.tidy(() => {
+    const x = tf.tensor4d(xv, c.x);
+    const w = tf.tensor4d(wv, [c.k, c.k, c.cin, c.cout]);
+    const f = (xx: tf.Tensor, ww: tf.Tensor) => {
+      const y = c.depthwise
+        ? tf.depthwiseConv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, c.stride, c.pad)
+        : tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, c.stride, c.pad);
+      return tf.sum(tf.mul(y, tf.tensor(rv, y.shape)));
+    };
+    const [dx, dw] = tf.grads(f)([x, w]);
+    return { dx: dx.dataSync() as Float32Array, dw: dw.dataSync() as Float32Array };
+  });
+}
+
+function relErr(a: Float32Array, b: Float32Array): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num = Math.max(num, Math.abs(a[i] - b[i]));
+    den = Math.max(den, Math.abs(b[i]));
+  }
+  return num / den;
+}
+
+function outSize(c: Case): number[] {
+  const o = (n: number) => (c.pad === 'same' ? Math.ceil(n / c.stride) : Math.floor((n - c.k) / c.stride) + 1);
+  return [c.x[0], o(c.x[1]), o(c.x[2]), c.depthwise ? c.cin * c.cout : c.cout];
+}
+
+describe('wasm gradient kernels match the cpu backend', () => {
+  beforeAll(async () => {
+    await initBackend('wasm');
+  });
+  for (const [i, c] of cases.entries()) {
+    it(c.name, async () => {
+      const xv = randomArray(c.x.reduce((a, d) => a * d, 1), 10 + i);
+      const wv = randomArray(c.k * c.k * c.cin * c.cout, 100 + i);
+      const rv = randomArray(outSize(c).reduce((a, d) => a * d, 1), 1000 + i);
+      await tf.setBackend('cpu');
+      const ref = grads(c, xv, wv, rv);
+      await tf.setBackend('wasm');
+      const got = grads(c, xv, wv, rv);
+      expect(relErr(got.dw, ref.dw)).toBeLessThanOrEqual(1e-4);
+      expect(relErr(got.dx, ref.dx)).toBeLessThanOrEqual(1e-4);
+    });
+  }
+
+  it('uses edgeq kernels on wasm and leaves no tensors behind', async () => {
+    await tf.setBackend('wasm');
+    for (const k of ['Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput']) {
+      expect(tf.getKernel(k, 'wasm')).toBeDefined();
+    }
+    const before = tf.memory().numTensors;
+    const c = cases[1];
+    grads(c, randomArray(2 * 8 * 8 * 3, 1), randomArray(3 * 3 * 3 * 4, 2), randomArray(2 * 4 * 4 * 4, 3));
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
