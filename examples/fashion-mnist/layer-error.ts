@@ -6,16 +6,16 @@
 
 import { Interpreter, dequantizeInt, quantizeFloat, type QGraph } from '@edgeq/ir';
 import type { LayerErrorEntry } from '@edgeq/cli';
-import type { ImageSet, QatApi, QatModel } from './components.js';
+import { batchTensors, type EdgeqModel, type ImageSet } from '@edgeq/qat';
 
 /** Layer-by-layer RMSE and SQNR of `graph` against `model` on `data`. */
-export function layerError(qat: QatApi, model: QatModel, graph: QGraph, data: ImageSet): LayerErrorEntry[] {
+export function layerError(model: EdgeqModel, graph: QGraph, data: ImageSet): LayerErrorEntry[] {
   const nodes = model.net.nodes;
   const byName = new Map(nodes.map((n, i) => [n.name, i] as const));
   const ops = graph.ops.filter((op) => byName.has(op.name) && graph.tensors[op.outputs[0]].quant);
   const px = data.height * data.width * data.channels;
   const x = Float32Array.from(data.images.subarray(0, data.count * px) as ArrayLike<number>, (v) => (data.images instanceof Uint8Array ? v / 255 : v));
-  const { xs, ys } = qat.batchTensors(x, data.labels.subarray(0, data.count), data);
+  const { xs, ys } = batchTensors(x, data.labels.subarray(0, data.count), data);
   const floatActs = model.activations(xs, ops.map((op) => byName.get(op.name)!));
   xs.dispose();
   ys.dispose();

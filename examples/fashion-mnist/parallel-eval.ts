@@ -6,7 +6,7 @@
 
 import { Worker } from 'node:worker_threads';
 import type { QGraph } from '@edgeq/ir';
-import type { ImageSet } from './components.js';
+import type { ImageSet } from '@edgeq/qat';
 import type { EvalJob, EvalMessage } from './eval-worker.js';
 
 /** Accuracy of one graph. */

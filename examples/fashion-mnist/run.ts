@@ -9,21 +9,20 @@
  *   options: --out DIR (default out/fashion-mnist) --model dscnn|mbv2mini --target cortex-m4
  *            --other-targets cortex-m0,...|none --train-images N --test-images N --seed N
  *
- * Stages whose package is not in the build yet (see components.ts) are skipped with the
- * reason written into the report; the run never substitutes made-up figures.
+ * When @edgeq/harness's Cortex-M targets are not in the build (components.ts), the QEMU
+ * stage is skipped and the report says why; the run never substitutes made-up figures.
  */
 
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import { buildReferenceModel, quantizeFloat, saveQGraph, writeFileAtomic, type QGraph } from '@edgeq/ir';
+import { quantizeFloat, saveQGraph, writeFileAtomic, type QGraph } from '@edgeq/ir';
 import { writeFirmwareDir } from '@edgeq/codegen';
 import {
   RESULTS_SCHEMA,
   graphCosts,
   observeActivationRanges,
-  randomInputs,
   runHostParity,
   textTable,
   weightRangesOf,
@@ -34,7 +33,8 @@ import {
   type EdgeqResults,
   type ParityEntry,
 } from '@edgeq/cli';
-import { loadDevice, loadQat, type ImageSet, type QatApi, type QatModel } from './components.js';
+import * as q from '@edgeq/qat';
+import { loadDevice } from './components.js';
 import { layerError } from './layer-error.js';
 import { evaluateInWorkers } from './parallel-eval.js';
 import { DEFAULT_SETTINGS, FULL_SETTINGS, type DemoSettings } from './settings.js';
@@ -89,14 +89,14 @@ async function stage<T>(label: string, total: number, run: (onProgress: (done: n
 }
 
 /** Train, quantise and evaluate; returns the graph to deploy and the test images. */
-async function trainedPipeline(q: QatApi): Promise<{ deploy: QGraph; test: ImageSet; evaluations: Promise<void> }> {
+async function trainedPipeline(): Promise<{ deploy: QGraph; test: q.ImageSet; evaluations: Promise<void> }> {
   const backend = await q.initBackend();
   log(`tfjs backend: ${backend.backend}`);
   const train = q.subset(q.loadFashionMnist('train'), 0, settings.trainImages);
   const test = q.subset(q.loadFashionMnist('test'), 0, settings.testImages);
   log(`data: ${train.count} training / ${test.count} test images`);
   const s = settings;
-  const m: QatModel = q.EdgeqModel.fromLayersModel(q.buildReferenceTfModel(s.model, s.seed));
+  const m = q.EdgeqModel.fromLayersModel(q.buildReferenceTfModel(s.model, s.seed));
   const steps = (n: number, e: number) => Math.floor(n / s.batchSize) * e;
   await stage('float train', steps(train.count, s.floatEpochs), (p) =>
     q.train(m, train, { epochs: s.floatEpochs, learningRate: s.floatLr, batchSize: s.batchSize, seed: s.seed, onProgress: p }));
@@ -152,7 +152,7 @@ async function trainedPipeline(q: QatApi): Promise<{ deploy: QGraph; test: Image
     const cm = labels.map(() => new Array<number>(labels.length).fill(0));
     qatEvals[0].predictions.forEach((p, i) => cm[test.labels[i]][p]++);
     results.confusion = { variant: 'QAT · fixed (int8 interpreter)', labels: [...labels], matrix: cm };
-    results.layerError = layerError(q, m, ptq[0].g, q.subset(test, 0, s.layerErrorImages));
+    results.layerError = layerError(m, ptq[0].g, q.subset(test, 0, s.layerErrorImages));
     if (!results.layerError.length) missing('layerError', 'no layer of the int8 graph matched a float layer by name');
     for (const [k, g] of graphs) await saveQGraph(g, path.join(outDir, 'graphs', `${k}.qgraph.json`));
     m.dispose();
@@ -163,7 +163,7 @@ async function trainedPipeline(q: QatApi): Promise<{ deploy: QGraph; test: Image
 }
 
 /** Quantise test images with the graph's input parameters (pixels/255). */
-function testInputs(g: QGraph, test: ImageSet): Int8Array[] {
+function testInputs(g: QGraph, test: q.ImageSet): Int8Array[] {
   const qp = g.tensors[g.inputs[0]].quant!;
   const px = test.height * test.width * test.channels;
   return Array.from({ length: test.count }, (_, i) =>
@@ -173,27 +173,11 @@ function testInputs(g: QGraph, test: ImageSet): Int8Array[] {
 async function main(): Promise<number> {
   log(`edgeq Fashion-MNIST demo — ${args.full ? 'full recipe' : 'default settings'}: ${settings.model}, target ${settings.target}`);
   await fs.mkdir(outDir, { recursive: true });
-  const qat = await loadQat();
-  let deploy: QGraph;
-  let inputs: Int8Array[];
-  let vectorsFrom: string;
-  let evaluations: Promise<void> = Promise.resolve();
-  if (qat.ok) {
-    const r = await trainedPipeline(qat.api);
-    evaluations = r.evaluations;
-    deploy = r.deploy;
-    inputs = testInputs(deploy, r.test);
-    vectorsFrom = `${r.test.count} Fashion-MNIST test images`;
-  } else {
-    // Without training the demo still exercises everything downstream of the QGraph, on the
-    // reference architecture with seeded random weights — and says so.
-    log(`training, PTQ and QAT skipped: ${qat.reason}; using ${settings.model} with random int8 weights`);
-    for (const s of ['accuracy', 'confusion', 'layerError'] as const) missing(s, `training stages skipped: ${qat.reason}`);
-    results.model.notes = `Training was not run (${qat.reason}): graph statistics, parity and costs are for ${settings.model} with seeded random int8 weights.`;
-    deploy = buildReferenceModel(settings.model, { scales: 'fixed', rounding: 'tflm' }, settings.seed);
-    inputs = randomInputs(deploy, Math.min(settings.testImages, 2000), settings.seed) as Int8Array[];
-    vectorsFrom = `${inputs.length} random int8 vectors`;
-  }
+  const r = await trainedPipeline();
+  const evaluations = r.evaluations;
+  const deploy = r.deploy;
+  const inputs = testInputs(deploy, r.test);
+  const vectorsFrom = `${r.test.count} Fashion-MNIST test images`;
   await saveQGraph(deploy, path.join(outDir, 'model.qgraph.json'));
   results.weightRanges = weightRangesOf(deploy);
   results.activationRanges = (await observeActivationRanges(deploy, inputs.slice(0, 200))).map(({ layer, min, max }) => ({ layer, min, max, source: 'observed' as const }));

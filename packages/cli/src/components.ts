@@ -1,11 +1,13 @@
 /**
- * Optional components, loaded by package name when a command needs them: the Cortex-M
- * targets of @edgeq/harness (firmware directories, builds, QEMU runs, device parity) and
- * @edgeq/qat (training, PTQ, QAT, freeze, the Fashion-MNIST loader). Each is typed by the part of its API edgeq's CLI
- * calls; when a package (or export) is not in the build the command says so and exits 7.
+ * Components loaded when a command needs them: @edgeq/qat (training, PTQ, QAT, freeze, the
+ * Fashion-MNIST loader; lazily, so other commands never start TensorFlow.js) and the Cortex-M
+ * targets of @edgeq/harness (firmware directories, builds, QEMU runs, device parity), found
+ * by name and typed by the part of their API the CLI calls: while they are not in the build,
+ * the command says so and exits 7.
  */
 
-import type { QGraph, RoundingMode, ScaleMode, TensorData } from '@edgeq/ir';
+import type { QGraph, TensorData } from '@edgeq/ir';
+import type * as Qat from '@edgeq/qat';
 import { unavailable } from './errors.js';
 
 /** A Cortex-M target of @edgeq/harness. */
@@ -33,48 +35,14 @@ export interface DeviceApi {
   writeDeviceFirmwareDir(g: QGraph, dir: string, o?: { defaultCore?: string }): Promise<{ prefix: string; files: Map<string, string>; plan: { arenaBytes: number }; constBytes: number; ops: unknown[] }>;
 }
 
-/** An image split as @edgeq/qat's loader returns it (NHWC; uint8 pixels are fed as pixels/255). */
-export interface ImageSet {
-  images: Uint8Array | Float32Array;
-  labels: Uint8Array;
-  count: number;
-  height: number;
-  width: number;
-  channels: number;
-  classes: number;
-}
-
+/** @edgeq/qat's API; loaded on first use so commands that do not train never start TensorFlow.js. */
+export type QatApi = typeof Qat;
 /** A trainable model of @edgeq/qat (float or quantised phase). */
-export interface QatModel {
-  readonly name: string;
-  net: { nodes: { name: string }[] };
-  clone(): QatModel;
-  dispose(): void;
-  activations(x: unknown, nodeIdx: number[]): Map<number, Float32Array>;
-}
-
-/** @edgeq/qat's progress callback. */
-export type QatProgress = (done: number, total: number) => void;
-
-/** The part of @edgeq/qat the CLI and the demo use. */
-export interface QatApi {
-  initBackend(prefer?: string): Promise<{ backend: string; skipped: string[] }>;
-  loadFashionMnist(split: 'train' | 'test', opts?: { limit?: number }): ImageSet;
-  subset(set: ImageSet, from: number, to: number): ImageSet;
-  FASHION_MNIST_CLASSES: readonly string[];
-  buildModel(spec: unknown, seed?: number): unknown;
-  buildReferenceTfModel(name: string, seed?: number): unknown;
-  EdgeqModel: { fromLayersModel(m: unknown): QatModel };
-  train(model: QatModel, data: ImageSet, opts: { epochs: number; learningRate: number; batchSize?: number; seed?: number; epochOffset?: number; onProgress?: QatProgress }): { seconds: number; epochLoss: number[] };
-  evaluateModel(model: QatModel, data: ImageSet, opts?: { onProgress?: QatProgress }): { accuracy: number; correct: number; count: number; predictions: Int32Array };
-  calibrate(model: QatModel, data: ImageSet, opts: { scales?: ScaleMode; rounding?: RoundingMode; perChannel?: boolean; method?: 'minmax' | 'percentile' | 'mse'; onProgress?: QatProgress }): QatModel;
-  prepare(model: QatModel, config: { scales?: ScaleMode; rounding?: RoundingMode; perChannel?: boolean; schedule?: { recordSteps?: number; freezeBnStep?: number; freezeRangesStep?: number } }): QatModel;
-  freeze(model: QatModel, opts?: { name?: string; metadata?: Record<string, unknown> }): QGraph;
-  batchTensors(x: Float32Array, labels: Uint8Array, set: ImageSet): { xs: { dispose(): void }; ys: { dispose(): void } };
-}
+export type QatModel = Qat.EdgeqModel;
+/** An image split as @edgeq/qat's loader returns it. */
+export type ImageSet = Qat.ImageSet;
 
 const HARNESS = '@edgeq/harness';
-const QAT = '@edgeq/qat';
 
 /** The Cortex-M targets, or an exit-7 error naming what is missing for `what`. */
 export async function deviceApi(what: string): Promise<DeviceApi> {
@@ -85,18 +53,7 @@ export async function deviceApi(what: string): Promise<DeviceApi> {
   return h as DeviceApi;
 }
 
-/** @edgeq/qat, or an exit-7 error naming what is missing for `what`. */
-export async function qatApi(what: string): Promise<QatApi> {
-  let m: Partial<QatApi>;
-  try {
-    m = (await import(QAT)) as Partial<QatApi>;
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ERR_MODULE_NOT_FOUND' && err.message.includes(QAT)) throw unavailable(`${what} needs ${QAT} (TensorFlow.js training, calibration, freeze and the Fashion-MNIST loader), which is not in this build yet`);
-    throw e;
-  }
-  const needed: (keyof QatApi)[] = ['loadFashionMnist', 'train', 'calibrate', 'prepare', 'freeze', 'initBackend'];
-  const lacking = needed.filter((k) => m[k] === undefined);
-  if (lacking.length) throw unavailable(`${what}: ${QAT} in this build lacks ${lacking.join(', ')}`);
-  return m as QatApi;
+/** @edgeq/qat (training, PTQ, QAT, freeze, the Fashion-MNIST loader), loaded lazily. */
+export function qatApi(): Promise<QatApi> {
+  return import('@edgeq/qat');
 }

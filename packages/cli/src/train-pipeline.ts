@@ -100,7 +100,7 @@ async function finish(q: QatApi, m: QatModel, name: string, o: QuantOpts, out: O
 
 /** `edgeq ptq`: float training, calibration on the first N training images, freeze. */
 export async function runPtq(specArg: string, o: FloatTrainOpts & QuantOpts & { calibration: number }, out: Output): Promise<void> {
-  const q = await qatApi('ptq');
+  const q = await qatApi();
   const { model, base, train } = await trainFloat(q, specArg, o, out);
   const calib = q.subset(train, 0, o.calibration);
   const c = await withProgress('calibrate', calib.count, { silent: out.opts.json || out.opts.quiet }, (task) => {
@@ -113,7 +113,7 @@ export async function runPtq(specArg: string, o: FloatTrainOpts & QuantOpts & { 
 
 /** `edgeq qat`: float training, then QAT from the pre-fine-tune weights, freeze. */
 export async function runQat(specArg: string, o: FloatTrainOpts & QuantOpts & { qatEpochs: number; qatLr: number }, out: Output): Promise<void> {
-  const q = await qatApi('qat');
+  const q = await qatApi();
   const { model, base, train } = await trainFloat(q, specArg, { ...o, fineTuneEpochs: 0 }, out);
   const steps = Math.floor(train.count / o.batch) * o.qatEpochs;
   const schedule = { recordSteps: Math.min(50, Math.floor(steps / 10)), freezeBnStep: Math.floor(steps / 2), freezeRangesStep: Math.floor((steps * 4) / 5) };

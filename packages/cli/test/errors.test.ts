@@ -86,7 +86,7 @@ describe('bad inputs', () => {
     expect(entries(cwd)).toEqual([]);
   });
 
-  it('a training command before @edgeq/qat is in the build: exit 7, says what is missing', async () => {
+  it('train, which needs @edgeq/qat to save models: exit 7, says what is missing', async () => {
     const cwd = scratch('err-qat');
     const r = await edgeq(['train', 'dscnn', '--epochs', '1'], cwd);
     expect(r.exitCode).toBe(7);

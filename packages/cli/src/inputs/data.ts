@@ -77,7 +77,7 @@ export async function loadInputSet(g: QGraph, req: DataRequest): Promise<InputSe
   if (fm) {
     const { qatApi } = await import('../components.js');
     const split = (fm[1] ?? 'test') as 'test' | 'train';
-    const set = (await qatApi(`--data ${req.data}`)).loadFashionMnist(split, { limit: req.limit });
+    const set = (await qatApi()).loadFashionMnist(split, { limit: req.limit });
     if (req.labels) throw inputError(`--labels ${req.labels}: Fashion-MNIST brings its own labels`);
     const arr: NpyArray = { descr: set.images instanceof Uint8Array ? '|u1' : '<f4', shape: [set.count, set.height, set.width, set.channels], data: set.images };
     const inputs = samplesToInputs(g, arr, `${req.data} (${set.count} images)`, req.limit);
