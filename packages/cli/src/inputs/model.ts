@@ -105,8 +105,12 @@ export async function loadModelAsQGraph(arg: string, req: SchemeRequest = {}, se
       return { ref, graph: specToRandomQGraph(spec, scheme, seed, ref.file), untrained: true, spec };
     }
     case 'tfjs':
-      throw unavailable(`${ref.file}: a float tfjs model must be quantised first (edgeq ptq / edgeq qat + freeze), which needs @edgeq/qat — not in this build yet`);
-    case 'tflite':
-      throw unavailable(`${ref.file}: .tflite import needs @edgeq/tflite's importer — not in this build yet`);
+      throw unavailable(`${ref.file}: loading a saved tfjs model needs model loading in @edgeq/qat, not in this build yet (edgeq ptq / edgeq qat train from a spec)`);
+    case 'tflite': {
+      const bytes = new Uint8Array(await fs.readFile(ref.file));
+      const { importTflite } = await import('@edgeq/tflite');
+      const g = importTflite(bytes, ref.file);
+      return { ref, graph: applyScheme(g, req, ref.file), untrained: false };
+    }
   }
 }
