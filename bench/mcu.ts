@@ -6,7 +6,8 @@
 // and stack peak in bench/results/mcu.json.
 //
 // Usage: npx tsx bench/mcu.ts [--models dscnn,mbv2mini] [--cores cortex-m0,...]
-//        [--vectors 1000] [--optimize O2] [--rounding tflm] [--paths portable,dsp]
+//        [--vectors 1000] [--optimize O2] [--rounding tflm,single,pow2,fp32] [--paths portable,dsp]
+// `--rounding` takes a list; `pow2` means power-of-two scales (one rounding shift).
 // The dsp path is measured only on cores with the DSP extension; portable
 // builds define EDGEQ_NO_DSP.
 import { execFileSync } from 'node:child_process';
@@ -92,8 +93,12 @@ const gitCommit = (() => {
 
 const flashOf = (b: { code: number; rodata: number; data: number } | undefined) => (b ? b.code + b.rodata + b.data : 0);
 
-async function runOne(model: ReferenceModelName, core: string, kpath: 'portable' | 'dsp', rounding: RoundingMode, vectors: number, optimize: 'O2' | 'Os'): Promise<McuRecord> {
-  const g = buildReferenceModel(model, { scales: 'fixed', rounding }, 1);
+/** A requantisation mode of the issue set: a fixed-point rounding, or power-of-two scales. */
+type ModeName = RoundingMode | 'pow2';
+
+async function runOne(model: ReferenceModelName, core: string, kpath: 'portable' | 'dsp', rounding: ModeName, vectors: number, optimize: 'O2' | 'Os'): Promise<McuRecord> {
+  const scheme = rounding === 'pow2' ? { scales: 'pow2' as const, rounding: 'tflm' as const } : { scales: 'fixed' as const, rounding };
+  const g = buildReferenceModel(model, scheme, 1);
   const target = getCortexMTarget(core);
   const macs = g.ops.reduce((s, op) => s + opMacs(g, op), 0);
   const base = { model, core, qemu_machine: target.qemuMachine, path: kpath, rounding, optimize, macs,
@@ -153,12 +158,12 @@ async function main(): Promise<void> {
   const cores = arg('cores', CORTEX_M_TARGET_IDS.join(',')).split(',');
   const vectors = Number(arg('vectors', '1000'));
   const optimize = arg('optimize', 'O2') as 'O2' | 'Os';
-  const rounding = arg('rounding', 'tflm') as RoundingMode;
+  const roundings = arg('rounding', 'tflm').split(',') as ModeName[];
   const paths = arg('paths', 'portable,dsp').split(',') as Array<'portable' | 'dsp'>;
   const records: McuRecord[] = [];
-  console.log(`edgeq MCU bench: ${vectors} Fashion-MNIST test images, -${optimize}, rounding ${rounding}; ` +
+  console.log(`edgeq MCU bench: ${vectors} Fashion-MNIST test images, -${optimize}, modes ${roundings.join(', ')}; ` +
     'figures are QEMU -icount executed instructions, not cycles');
-  for (const model of models) {
+  for (const rounding of roundings) for (const model of models) {
     for (const core of cores) for (const kpath of paths) {
       if (kpath === 'dsp' && !getCortexMTarget(core).dsp) continue;
       const t0 = Date.now();
@@ -169,7 +174,7 @@ async function main(): Promise<void> {
         continue;
       }
       console.log(
-        `${model.padEnd(9)} ${core.padEnd(11)} ${rec.path.padEnd(8)} ${String(rec.instructions).padStart(10)} instr ` +
+        `${model.padEnd(9)} ${rounding.padEnd(6)} ${core.padEnd(11)} ${rec.path.padEnd(8)} ${String(rec.instructions).padStart(10)} instr ` +
           `${rec.instructions_per_mac!.toFixed(2).padStart(6)} /MAC  flash model ${rec.flash_model} runtime ${rec.flash_runtime}` +
           ` (-Os ${rec.flash_runtime_os ?? '-'})  static RAM ${rec.ram_static}  arena ${rec.arena}  stack ${rec.stack_peak}` +
           `  ${rec.parity}  [${((Date.now() - t0) / 1000).toFixed(0)} s]`,

@@ -20,6 +20,7 @@ import {
   type Requant,
   type SoftmaxParams,
 } from '@edgeq/ir';
+import type { FastPlan } from './fast-kernels.js';
 import { commentText, floatLiteral, intArrayBody, intLiteral, type IdentifierTable } from './c-syntax.js';
 
 /** C for one op: declarations at file scope, statements inside invoke(). */
@@ -43,26 +44,41 @@ export interface EmitContext {
   ids: IdentifierTable;
   offsets: Map<number, number>;
   modeEnum: string;
+  /** Ops that run on a specialised kernel (by op index). */
+  fast?: ReadonlyMap<number, FastPlan>;
+  /** Arena offset of each op's scratch buffer (by op index). */
+  scratchOffsets?: ReadonlyMap<number, number>;
 }
 
 const hwc = (s: number[]) => `{ ${s[1]}, ${s[2]}, ${s[3]} }`;
 const arenaRef = (ctx: EmitContext, t: number) => `EDGEQ_ARENA(${ctx.offsets.get(t)})`;
+const arenaRef2 = (ctx: EmitContext, op: number) => `EDGEQ_ARENA(${ctx.scratchOffsets!.get(op)})`;
 
 class OpEmitter {
   readonly declarations: string[] = [];
   constBytes = 0;
   constructor(readonly ctx: EmitContext, readonly op: OpDef) {}
 
-  array(kind: 'int8_t' | 'int32_t' | 'uint32_t', role: string, values: ArrayLike<number>, align = 4): string {
+  array(kind: 'int8_t' | 'int16_t' | 'int32_t' | 'uint32_t', role: string, values: ArrayLike<number>, align = 4): string {
     const id = this.ctx.ids.make(`${role}_${this.op.name}`);
     const suffix = kind === 'uint32_t' ? 'u' : '';
     this.declarations.push(`static const ${kind} ${id}[${values.length}] EDGEQ_ALIGN(${align}) = {\n${intArrayBody(values, 16, suffix)}\n};`);
-    this.constBytes += values.length * (kind === 'int8_t' ? 1 : 4);
+    this.constBytes += values.length * (kind === 'int8_t' ? 1 : kind === 'int16_t' ? 2 : 4);
     return id;
   }
 
   requant(rq: Requant, role = 'rq'): { m: string; s: string } {
     return { m: this.array('int32_t', `${role}_mult`, rq.multiplier), s: this.array('int32_t', `${role}_shift`, rq.shift) };
+  }
+
+  /** Per-channel {bias, mult, round, shift} of a specialised kernel. */
+  chq(values: Int32Array): string {
+    const id = this.ctx.ids.make(`chq_${this.op.name}`);
+    const rows: string[] = [];
+    for (let i = 0; i < values.length; i += 4) rows.push(`  { ${Array.from(values.subarray(i, i + 4), (v) => intLiteral(v)).join(', ')} }`);
+    this.declarations.push(`static const edgeq_chq ${id}[${values.length / 4}] = {\n${rows.join(',\n')}\n};`);
+    this.constBytes += values.length * 4;
+    return id;
   }
 
   struct(type: string, fields: string[]): string {
@@ -83,8 +99,17 @@ export function emitOp(ctx: EmitContext, op: OpDef, index: number): EmittedOp {
   const x = arenaRef(ctx, op.inputs[0]);
   const y = arenaRef(ctx, op.outputs[0]);
   const mode = ctx.modeEnum;
-  let call: string;
-  switch (op.type) {
+  let call = '';
+  const fast = ctx.fast?.get(index);
+  if (fast) {
+    const p = params as ConvLikeParams;
+    const w = e.array(fast.weights instanceof Int16Array ? 'int16_t' : 'int8_t', 'weights', fast.weights);
+    const ch = e.chq(fast.chq);
+    const type = { pw: 'edgeq_pw_params', convcol: 'edgeq_convcol_params', dw3x3: 'edgeq_dw3x3_params' }[fast.kind];
+    const s = e.struct(type, [...fast.fields, `.act_min = ${p.actMin}`, `.act_max = ${p.actMax}`, `.ch = ${ch}`]);
+    const scratch = fast.scratchBytes > 0 ? `, (int16_t *)(void *)${arenaRef2(ctx, index)}` : '';
+    call = `${fast.fn}(&${s}, ${x}, ${w}, ${y}${scratch});`;
+  } else switch (op.type) {
     case 'CONV_2D':
     case 'DEPTHWISE_CONV_2D': {
       const p = params as ConvLikeParams;

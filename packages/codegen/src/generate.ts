@@ -13,6 +13,7 @@ import { runtimeFiles } from '@edgeq/runtime-c';
 import { planMemory, type MemoryPlan } from './memory-plan.js';
 import { IdentifierTable, commentText, floatLiteral, sanitizeIdentifier } from './c-syntax.js';
 import { emitOp, type EmittedOp } from './emit-ops.js';
+import { planFastOp, type FastMode, type FastPlan } from './fast-kernels.js';
 
 /** The repository's templates/ directory. */
 export const TEMPLATES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../templates');
@@ -22,6 +23,11 @@ export interface GenerateOptions {
   prefix?: string;
   /** Base name of the generated files (default `model`). */
   fileBase?: string;
+  /**
+   * Use runtime-c's specialised kernels (precomputed per-channel constants, re-laid-out
+   * weights, scratch in the arena) for every op whose build-time checks pass (default true).
+   */
+  fastKernels?: boolean;
 }
 
 export interface GeneratedModel {
@@ -69,10 +75,19 @@ export async function generateModel(g: QGraph, opts: GenerateOptions = {}): Prom
   validateQGraph(g);
   const prefix = sanitizeIdentifier(opts.prefix ?? g.name.toLowerCase(), 32);
   const fileBase = sanitizeIdentifier(opts.fileBase ?? 'model', 32);
-  const plan = planMemory(g);
+  // fp32 requantisation (XNNPACK's float multiplier) has no fast form: reference kernels.
+  const fastMode: FastMode | undefined = g.quantization.scales === 'pow2' ? 'pow2' : g.quantization.rounding === 'fp32' ? undefined : g.quantization.rounding;
+  const fast = new Map<number, FastPlan>();
+  if (opts.fastKernels !== false && fastMode) {
+    g.ops.forEach((op, i) => {
+      const f = planFastOp(g, op, fastMode);
+      if (f) fast.set(i, f);
+    });
+  }
+  const plan = planMemory(g, new Map([...fast].map(([i, f]) => [i, f.scratchBytes])));
   const ids = new IdentifierTable(`${prefix}_`);
   const modeEnum = g.quantization.scales === 'pow2' ? 'EDGEQ_RQ_POW2' : RQ_ENUM[g.quantization.rounding];
-  const ctx = { graph: g, ids, offsets: plan.offsets, modeEnum };
+  const ctx = { graph: g, ids, offsets: plan.offsets, modeEnum, fast, scratchOffsets: plan.scratchOffsets };
   const ops = g.ops.map((op, i) => emitOp(ctx, op, i));
   const constBytes = ops.reduce((s, o) => s + o.constBytes, 0);
   const context = {

@@ -7,3 +7,4 @@ export * from './memory-plan.js';
 export * from './c-syntax.js';
 export * from './emit-ops.js';
 export * from './generate.js';
+export * from './fast-kernels.js';

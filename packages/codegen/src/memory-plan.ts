@@ -8,6 +8,8 @@
  * 2. Lifetimes: from the producing op to the last consuming op; graph inputs live from
  *    before op 0, graph outputs to after the last op. An op's inputs and output are live
  *    at once, so they never share memory unless aliased in step 1.
+ * 2b. Scratch: a kernel's scratch buffer (its *_get_buffer_size()) is a buffer live only
+ *    during its op; it takes a gap of the plan when one exists, else the arena grows.
  * 3. Placement: greedy by size, largest first (as TFLite Micro's greedy planner), each at
  *    the lowest aligned offset that overlaps no placed buffer with an intersecting life.
  */
@@ -25,6 +27,8 @@ export interface PlannedBuffer {
   /** First and last op index during which the buffer is live (inclusive). */
   firstUse: number;
   lastUse: number;
+  /** Set on an op's scratch buffer (then `tensors` is empty). */
+  scratchOp?: number;
 }
 
 export interface MemoryPlan {
@@ -32,6 +36,8 @@ export interface MemoryPlan {
   buffers: PlannedBuffer[];
   /** Arena offset of every activation tensor (constants are absent). */
   offsets: Map<number, number>;
+  /** Arena offset of each op's scratch buffer, by op index. */
+  scratchOffsets: Map<number, number>;
   /** Sum of all activation tensor sizes (what a plan without reuse would need). */
   totalActivationBytes: number;
 }
@@ -39,7 +45,7 @@ export interface MemoryPlan {
 const alignUp = (n: number) => Math.ceil(n / ARENA_ALIGNMENT) * ARENA_ALIGNMENT;
 
 /** Plan the arena of a validated QGraph. */
-export function planMemory(g: QGraph): MemoryPlan {
+export function planMemory(g: QGraph, scratch: ReadonlyMap<number, number> = new Map()): MemoryPlan {
   const nOps = g.ops.length;
   const isActivation = (t: number) => !g.tensors[t].buffer;
   // Union-find over tensors for aliasing.
@@ -94,6 +100,9 @@ export function planMemory(g: QGraph): MemoryPlan {
     groups.set(r, b);
   }
   const buffers = [...groups.values()];
+  for (const [op, size] of scratch) {
+    if (size > 0) buffers.push({ tensors: [], offset: 0, size, firstUse: op, lastUse: op, scratchOp: op });
+  }
   const order = [...buffers].sort((a, b) => b.size - a.size || a.firstUse - b.firstUse);
   const placed: PlannedBuffer[] = [];
   for (const b of order) {
@@ -109,8 +118,12 @@ export function planMemory(g: QGraph): MemoryPlan {
     placed.push(b);
   }
   const offsets = new Map<number, number>();
-  for (const b of buffers) for (const t of b.tensors) offsets.set(t, b.offset);
+  const scratchOffsets = new Map<number, number>();
+  for (const b of buffers) {
+    for (const t of b.tensors) offsets.set(t, b.offset);
+    if (b.scratchOp !== undefined) scratchOffsets.set(b.scratchOp, b.offset);
+  }
   const arenaBytes = alignUp(Math.max(0, ...buffers.map((b) => b.offset + b.size)));
   const totalActivationBytes = [...first.keys()].reduce((s, t) => s + tensorBytes(g.tensors[t]), 0);
-  return { arenaBytes, buffers, offsets, totalActivationBytes };
+  return { arenaBytes, buffers, offsets, scratchOffsets, totalActivationBytes };
 }

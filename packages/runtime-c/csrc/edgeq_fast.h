@@ -1,0 +1,86 @@
+/*
+ * edgeq_fast.h - requantisation and output clamp of the specialised kernels
+ * (edgeq_fast_s8.c). The code generator precomputes, per output channel, an
+ * edgeq_chq {bias, mult, round, shift} so that one multiply-high, one add and one
+ * arithmetic shift reproduce docs/quantization-spec.md bit for bit:
+ *
+ *   tflm   out = (SRDHM(a, mult) + round + (a < 0 ? -1 : 0)) >> shift,
+ *          round = 2^(e-1) + zp_out * 2^e, shift = e >= 1   (|a| < 2^30)
+ *          SRDHM(a, m) = floor((2a*m + 2^31) / 2^32) = SMMULR(2a, m). In tflm mode the
+ *          generator doubles the int16 weights and the bias, so the kernels accumulate
+ *          2a directly and edgeq_fast_rq receives 2a; the sign of a can
+ *          stand for the sign of SRDHM(a, m): they differ only when SRDHM is 0, where
+ *          (2^(e-1) - 1) >> e == 2^(e-1) >> e == 0.
+ *   single out = (floor(a*m / 2^32) + round) >> shift,
+ *          round = 2^(e-2) + zp_out * 2^(e-1), shift = e - 1 >= 1 (e = 31 - total)
+ *   pow2   out = (a + round) >> shift, round = 2^(e-1) + zp_out * 2^e, shift = e >= 1
+ *
+ * where e is the right shift of the spec (-shift). The generator checks e and the
+ * accumulator bound for every channel and falls back to the reference kernels
+ * otherwise, so no expression here can overflow. The mode and the clamp kind are
+ * compile-time constants of each exported kernel variant: no mode switch at run time.
+ */
+#ifndef EDGEQ_FAST_H
+#define EDGEQ_FAST_H
+
+#include <string.h>
+#include "edgeq.h"
+
+#if defined(__ARM_FEATURE_DSP) && !defined(EDGEQ_NO_DSP)
+#include <arm_acle.h>
+#define EDGEQ_FAST_DSP 1
+#define EDGEQ_FAST_ROR8(v) ((int8x4_t)(((uint32_t)(v) >> 8) | ((uint32_t)(v) << 24)))
+#endif
+
+#if defined(__GNUC__)
+#define EDGEQ_FAST_INLINE static inline __attribute__((always_inline))
+#else
+#define EDGEQ_FAST_INLINE static inline
+#endif
+
+/* Unaligned-safe 32-bit load (one LDR on v7-M and later). */
+EDGEQ_FAST_INLINE int32_t edgeq_ld32(const void *p) {
+  int32_t v;
+  memcpy(&v, p, 4);
+  return v;
+}
+
+EDGEQ_FAST_INLINE int32_t edgeq_fast_rq(int32_t a, const edgeq_chq *q, const int mode) {
+  if (mode == EDGEQ_RQ_TFLM) {
+#ifdef EDGEQ_FAST_DSP
+    int32_t t;
+    __asm__("smmlar %0, %1, %2, %3" : "=r"(t) : "r"(a), "r"(q->mult), "r"(q->round));
+    return (t + (a >> 31)) >> q->shift;
+#else
+    const int32_t t = (int32_t)(((int64_t)a * q->mult + ((int64_t)1 << 31)) >> 32);
+    return (t + q->round + (a >> 31)) >> q->shift;
+#endif
+  }
+  if (mode == EDGEQ_RQ_SINGLE) {
+#ifdef EDGEQ_FAST_DSP
+    int32_t t;
+    __asm__("smmla %0, %1, %2, %3" : "=r"(t) : "r"(a), "r"(q->mult), "r"(q->round));
+    return t >> q->shift;
+#else
+    return ((int32_t)(((int64_t)a * q->mult) >> 32) + q->round) >> q->shift;
+#endif
+  }
+  return (a + q->round) >> q->shift;
+}
+
+/* clamp = 0: the activation range is the whole int8 range (one SSAT). */
+EDGEQ_FAST_INLINE int8_t edgeq_fast_clamp(int32_t v, const int clamp, int32_t lo, int32_t hi) {
+  if (clamp) {
+    v = v < lo ? lo : v;
+    v = v > hi ? hi : v;
+  } else {
+#if defined(__ARM_FEATURE_SAT)
+    v = __builtin_arm_ssat(v, 8);
+#else
+    v = v < -128 ? -128 : (v > 127 ? 127 : v);
+#endif
+  }
+  return (int8_t)v;
+}
+
+#endif /* EDGEQ_FAST_H */
