@@ -9,8 +9,6 @@
  *   options: --out DIR (default out/fashion-mnist) --model dscnn|mbv2mini --target cortex-m4
  *            --other-targets cortex-m0,...|none --train-images N --test-images N --seed N
  *
- * When @edgeq/harness's Cortex-M targets are not in the build (components.ts), the QEMU
- * stage is skipped and the report says why; the run never substitutes made-up figures.
  */
 
 import { promises as fs } from 'node:fs';
@@ -18,7 +16,6 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { quantizeFloat, saveQGraph, writeFileAtomic, type QGraph } from '@edgeq/ir';
-import { writeFirmwareDir } from '@edgeq/codegen';
 import {
   RESULTS_SCHEMA,
   graphCosts,
@@ -34,7 +31,7 @@ import {
   type ParityEntry,
 } from '@edgeq/cli';
 import * as q from '@edgeq/qat';
-import { loadDevice } from './components.js';
+import { deviceParity, getCortexMTarget, writeDeviceFirmwareDir } from '@edgeq/harness';
 import { layerError } from './layer-error.js';
 import { evaluateInWorkers } from './parallel-eval.js';
 import { DEFAULT_SETTINGS, FULL_SETTINGS, type DemoSettings } from './settings.js';
@@ -190,32 +187,26 @@ async function main(): Promise<number> {
   costs.push({ target: 'host', arenaBytes: host.arenaBytes, constBytes: host.constBytes });
   log(hp.line);
 
-  const device = await loadDevice();
-  if (device.ok) {
-    const target = device.api.getCortexMTarget(settings.target);
-    await device.api.writeDeviceFirmwareDir(deploy, path.join(outDir, `firmware-${settings.target}`), { defaultCore: target.id });
-    log(`firmware for ${target.title} → ${path.relative(process.cwd(), path.join(outDir, `firmware-${settings.target}`))}/; running ${vectorsFrom} under QEMU…`);
-    const onDevice = async (id: string, vectors: Int8Array[]) => {
-      const t = device.api.getCortexMTarget(id);
-      const dp = await device.api.deviceParity(deploy, vectors, { target: t, timeoutMs: 60_000 + 50 * vectors.length });
-      parity.push({ target: id, runner: `qemu ${t.qemuMachine}`, vectors: dp.stats.vectors, exactVectors: dp.stats.exactVectors, maxAbsDiff: dp.stats.maxAbsDiff, line: dp.line });
-      costs.push({ target: id, flashBytes: dp.build.sections.flash, ramBytes: dp.build.sections.ramStatic + dp.build.sections.stack, arenaBytes: dp.model.plan.arenaBytes, constBytes: dp.model.constBytes, instructions: Math.round(dp.profile.instructionsPerInference) });
-      log(dp.line);
-    };
-    await onDevice(settings.target, inputs);
-    // The other cores: cost figures (flash, RAM, instructions) and a shorter parity run each.
-    for (const id of settings.otherTargets.filter((t) => t !== settings.target)) {
-      try {
-        await onDevice(id, inputs.slice(0, settings.otherTargetVectors));
-      } catch (e) {
-        // A core the model does not fit (RAM) is reported, not fatal: the others still count.
-        log(`${id}: not run: ${(e as Error).message.split('\n')[0]}`);
-      }
+  const target = getCortexMTarget(settings.target);
+  const fwDir = path.join(outDir, `firmware-${settings.target}`);
+  await writeDeviceFirmwareDir(deploy, fwDir, { defaultCore: target.id });
+  log(`firmware for ${target.title} → ${path.relative(process.cwd(), fwDir)}/; running ${vectorsFrom} under QEMU…`);
+  const onDevice = async (id: string, vectors: Int8Array[]) => {
+    const t = getCortexMTarget(id);
+    const dp = await deviceParity(deploy, vectors, { target: t, timeoutMs: 60_000 + 50 * vectors.length });
+    parity.push({ target: id, runner: `qemu ${t.qemuMachine}`, vectors: dp.stats.vectors, exactVectors: dp.stats.exactVectors, maxAbsDiff: dp.stats.maxAbsDiff, line: dp.line });
+    costs.push({ target: id, flashBytes: dp.build.sections.flash, ramBytes: dp.build.sections.ramStatic + dp.build.sections.stack, arenaBytes: dp.model.plan.arenaBytes, constBytes: dp.model.constBytes, instructions: Math.round(dp.profile.instructionsPerInference) });
+    log(dp.line);
+  };
+  await onDevice(settings.target, inputs);
+  // The other cores: cost figures (flash, RAM, instructions) and a shorter parity run each.
+  for (const id of settings.otherTargets.filter((t) => t !== settings.target)) {
+    try {
+      await onDevice(id, inputs.slice(0, settings.otherTargetVectors));
+    } catch (e) {
+      // A core the model does not fit (RAM) is reported, not fatal: the others still count.
+      log(`${id}: not run: ${(e as Error).message.split('\n')[0]}`);
     }
-  } else {
-    await writeFirmwareDir(deploy, path.join(outDir, 'firmware'));
-    log(`QEMU stage skipped: ${device.reason}; portable firmware sources → ${path.relative(process.cwd(), path.join(outDir, 'firmware'))}/`);
-    missing('costs', `no ${settings.target} build: ${device.reason}`);
   }
   await evaluations;
   results.parity = parity;

@@ -6,6 +6,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildReferenceModel, saveQGraph } from '@edgeq/ir';
+import { TARGETS } from '@edgeq/harness';
+import { TARGET_IDS } from '../src/targets.js';
 import { edgeq, entries, scratch } from './helpers.js';
 
 const lines = (s: string) => s.split('\n').filter((l) => l.trim().length > 0);
@@ -43,6 +45,10 @@ describe('bad inputs', () => {
     expect(r.stderr).toContain('m.qgraph.json');
     expect(r.stderr).toContain('strideH');
     expect(entries(cwd)).toEqual(['m.qgraph.bin', 'm.qgraph.json']);
+  });
+
+  it('the CLI knows exactly the targets @edgeq/harness has', () => {
+    expect([...TARGET_IDS]).toEqual(Object.keys(TARGETS));
   });
 
   it('an unknown target: exit 2, one line naming the target, existing output untouched', async () => {

@@ -41,7 +41,7 @@ export function registerBench(program: Command): void {
       action<BenchOpts>(program, async ([modelArg], { opts, out }) => {
         const targets = parseTargets(opts.targets);
         const emulated = targets.filter((t) => t !== 'host');
-        const device = emulated.length ? await (await import('../components.js')).deviceApi(`--targets ${emulated.join(',')}`) : undefined;
+        const device = emulated.length ? await (await import('../components.js')).deviceApi() : undefined;
         const { loadModelAsQGraph } = await import('../inputs/model.js');
         const { graphCosts, timeHostC, timeInterpreter } = await import('../measure.js');
         const { randomInputs } = await import('../parity-run.js');

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { action } from '../command.js';
 import { writeOutput } from '../atomic.js';
-import { CliError, ExitCode, usageError } from '../errors.js';
+import { usageError } from '../errors.js';
 import { parseTarget } from '../targets.js';
 import { bytes, positiveInt, roundingOption, scalesOption, schemeText, targetOption, type SchemeOpts } from './common.js';
 
@@ -53,22 +53,15 @@ export function registerGenerate(program: Command): void {
         const { loadModelAsQGraph } = await import('../inputs/model.js');
         const { writeFirmwareDir } = await import('@edgeq/codegen');
         const { writeFileAtomic } = await import('@edgeq/ir');
-        const loadDevice = async () =>
-          (await import('../components.js')).deviceApi('--target').catch((e: unknown) => {
-            if (e instanceof CliError && e.exitCode === ExitCode.UNAVAILABLE) return undefined;
-            throw e;
-          });
         const m = await loadModelAsQGraph(modelArg, opts, opts.seed);
         if (m.untrained) out.warn(`${m.ref.file}: architecture spec without training: weights are random int8 (fine for sizing and parity, not for accuracy)`);
         const dir = path.resolve(opts.out);
         const manifest = await writeOutput(dir, 'dir', async (tmp) => {
-          // A Cortex-M target gets the standalone firmware directory (startup, linker scripts,
-          // Makefile/CMake) when @edgeq/harness has its Cortex-M targets; else the portable sources.
-          const device = target === 'host' ? undefined : await loadDevice();
-          if (target !== 'host' && !device) out.warn(`${target}: the Cortex-M build files (startup, linker script, Makefile) need @edgeq/harness's Cortex-M targets, not in this build yet; writing the portable model and runtime sources`);
+          // A Cortex-M target gets a standalone firmware project (startup, linker scripts, Makefile/CMake).
+          const device = target === 'host' ? undefined : await (await import('../components.js')).deviceApi();
           if (device && opts.prefix) throw usageError(`--prefix: Cortex-M firmware directories use the model name as the prefix ("${m.graph.name.toLowerCase()}")`);
           // The generators replace `tmp` with their own complete directory (it stays registered for Ctrl-C).
-          const gen = device ? await device.writeDeviceFirmwareDir(m.graph, tmp, { defaultCore: target }) : await writeFirmwareDir(m.graph, tmp, { prefix: opts.prefix });
+          const gen = device && target !== 'host' ? await device.writeDeviceFirmwareDir(m.graph, tmp, { defaultCore: target }) : await writeFirmwareDir(m.graph, tmp, { prefix: opts.prefix });
           const man: FirmwareManifest = {
             generator: 'edgeq',
             model: m.graph.name,

@@ -39,7 +39,7 @@ export function registerParity(program: Command): void {
         const target = parseTarget(opts.target);
         if (opts.data && opts.random) throw usageError('--data and --random: give one of them');
         if (opts.sanitize && target !== 'host') throw usageError('--sanitize: only for --target host');
-        const device = target === 'host' ? undefined : await (await import('../components.js')).deviceApi(`--target ${target}`);
+        const device = target === 'host' ? undefined : await (await import('../components.js')).deviceApi();
         const { loadModelAsQGraph } = await import('../inputs/model.js');
         const { loadInputSet } = await import('../inputs/data.js');
         const { mergeStats, randomInputs, runHostParity } = await import('../parity-run.js');
