@@ -19,7 +19,7 @@ describe('examples/fashion-mnist/run.ts', () => {
     const out = path.join(scratch('demo'), 'out');
     const args = ['--import', 'tsx', 'examples/fashion-mnist/run.ts', '--out', out, '--train-images', '640', '--test-images', '200', '--other-targets', 'cortex-m0'];
     const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(process.execPath, args, { cwd: ROOT, env: { ...process.env, EDGEQ_PROGRESS: '0' }, timeout: 170_000, maxBuffer: 1 << 26 }, (err, stdout, stderr) =>
+      execFile(process.execPath, args, { cwd: ROOT, env: { ...process.env, EDGEQ_PROGRESS: '0' }, timeout: 290_000, maxBuffer: 1 << 26 }, (err, stdout, stderr) =>
         resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }));
     });
     expect(r.code, r.stderr).toBe(0);
@@ -41,5 +41,5 @@ describe('examples/fashion-mnist/run.ts', () => {
     expect(view.accuracy.map((a) => a.top1)).toEqual(printed);
     expect(results.accuracy).toHaveLength(5);
     expect(view.charts.map((c) => c.id)).toEqual(expect.arrayContaining(['accuracy', 'weight-ranges', 'activation-ranges', 'layer-error', 'confusion']));
-  }, 180_000);
+  }, 300_000);
 });
