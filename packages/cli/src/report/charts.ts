@@ -153,24 +153,24 @@ function confusion(r: EdgeqResults): ChartSpec | undefined {
 
 function memory(r: EdgeqResults): ChartSpec | undefined {
   if (!r.costs?.length) return undefined;
-  const values = r.costs.flatMap((c) => [
-    ...(c.flashBytes !== undefined ? [{ target: c.target, what: 'flash', kib: c.flashBytes / 1024 }] : [{ target: c.target, what: 'constants', kib: c.constBytes / 1024 }]),
-    ...(c.ramBytes !== undefined ? [{ target: c.target, what: 'RAM', kib: c.ramBytes / 1024 }] : [{ target: c.target, what: 'arena', kib: c.arenaBytes / 1024 }]),
-  ]);
+  // Built targets show flash and RAM; without any, the generated model's constants and arena.
+  const built = r.costs.filter((c) => c.flashBytes !== undefined && c.ramBytes !== undefined);
+  const values = built.length
+    ? built.flatMap((c) => [{ target: c.target, what: 'flash', kib: c.flashBytes! / 1024 }, { target: c.target, what: 'RAM', kib: c.ramBytes! / 1024 }])
+    : r.costs.flatMap((c) => [{ target: c.target, what: 'constants', kib: c.constBytes / 1024 }, { target: c.target, what: 'arena', kib: c.arenaBytes / 1024 }]);
   return {
     id: 'memory',
-    title: 'Flash and RAM per target',
+    title: built.length ? 'Flash and RAM per target' : 'Constant and arena bytes',
     spec: {
       ...base,
-      title: 'Memory per target (KiB)',
+      title: built.length ? 'Flash and RAM per target (KiB)' : 'Constants and arena (KiB)',
       width: 420,
-      height: { step: 16 },
+      height: { step: 14 },
       data: { values },
       mark: 'bar',
-      resolve: { scale: { y: 'independent' } },
       encoding: {
-        y: { field: 'what', type: 'nominal', title: null },
-        row: { field: 'target', type: 'nominal', sort: null, title: null },
+        y: { field: 'target', type: 'nominal', sort: null, title: null },
+        yOffset: { field: 'what', type: 'nominal' },
         x: { field: 'kib', type: 'quantitative', title: 'KiB' },
         color: { field: 'what', type: 'nominal', legend: { title: null } },
       },
