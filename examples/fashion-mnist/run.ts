@@ -1,0 +1,229 @@
+/**
+ * The Fashion-MNIST demo, end to end: float training → PTQ (fixed and pow2) → QAT (fixed
+ * and pow2) → freeze → firmware for a Cortex-M core → parity under QEMU over the test
+ * images → one results document → the HTML report. Prints the accuracy table and the
+ * parity line as it goes.
+ *
+ *   npx tsx examples/fashion-mnist/run.ts            # default: under 15 minutes on 2 cores
+ *   npx tsx examples/fashion-mnist/run.ts --full     # the design notes' recipe
+ *   options: --out DIR (default out/fashion-mnist) --model dscnn|mbv2mini --target cortex-m4
+ *            --other-targets cortex-m0,...|none --train-images N --test-images N --seed N
+ *
+ */
+
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { performance } from 'node:perf_hooks';
+import { quantizeFloat, saveQGraph, writeFileAtomic, type QGraph } from '@edgeq/ir';
+import {
+  RESULTS_SCHEMA,
+  graphCosts,
+  observeActivationRanges,
+  runHostParity,
+  textTable,
+  weightRangesOf,
+  withProgress,
+  writeReport,
+  type AccuracyEntry,
+  type CostEntry,
+  type EdgeqResults,
+  type ParityEntry,
+} from '@edgeq/cli';
+import * as q from '@edgeq/qat';
+import { deviceParity, getCortexMTarget, writeDeviceFirmwareDir } from '@edgeq/harness';
+import { layerError } from './layer-error.js';
+import { evaluateInWorkers } from './parallel-eval.js';
+import { DEFAULT_SETTINGS, FULL_SETTINGS, type DemoSettings } from './settings.js';
+
+const { values: args } = parseArgs({
+  options: {
+    full: { type: 'boolean', default: false },
+    out: { type: 'string', default: 'out/fashion-mnist' },
+    model: { type: 'string' },
+    target: { type: 'string' },
+    'other-targets': { type: 'string' },
+    'train-images': { type: 'string' },
+    'test-images': { type: 'string' },
+    seed: { type: 'string' },
+  },
+});
+
+const settings: DemoSettings = { ...(args.full ? FULL_SETTINGS : DEFAULT_SETTINGS) };
+if (args.model) settings.model = args.model as DemoSettings['model'];
+if (args.target) settings.target = args.target;
+if (args['other-targets'] !== undefined) settings.otherTargets = args['other-targets'] === 'none' ? [] : args['other-targets'].split(',');
+if (args['train-images']) settings.trainImages = Number(args['train-images']);
+if (args['test-images']) settings.testImages = Number(args['test-images']);
+if (args.seed) settings.seed = Number(args.seed);
+const outDir = path.resolve(args.out!);
+const t0 = performance.now();
+const elapsed = () => `${((performance.now() - t0) / 1000).toFixed(0)} s`;
+const log = (s: string) => process.stdout.write(`${s}\n`);
+const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+
+const results: EdgeqResults = {
+  schema: RESULTS_SCHEMA,
+  title: `edgeq on Fashion-MNIST — ${settings.model}`,
+  createdAt: new Date().toISOString(),
+  model: { name: settings.model, dataset: 'Fashion-MNIST (Debian dataset-fashion-mnist)' },
+  settings: { ...settings, otherTargets: settings.otherTargets.join(', '), mode: args.full ? 'full recipe' : 'default (shortened)' },
+  missing: {},
+};
+const missing = (section: keyof NonNullable<EdgeqResults['missing']>, why: string) => {
+  results.missing![section] = why;
+};
+
+/** Bridge @edgeq/qat's (done, total) callbacks to a CLI progress bar. */
+async function stage<T>(label: string, total: number, run: (onProgress: (done: number) => void) => T): Promise<T> {
+  return withProgress(label, total, {}, (task) => {
+    let last = 0;
+    return run((done) => {
+      task.tick(done - last);
+      last = done;
+    });
+  });
+}
+
+/** Train, quantise and evaluate; returns the graph to deploy and the test images. */
+async function trainedPipeline(): Promise<{ deploy: QGraph; test: q.ImageSet; evaluations: Promise<void> }> {
+  const backend = await q.initBackend();
+  log(`tfjs backend: ${backend.backend}`);
+  const train = q.subset(q.loadFashionMnist('train'), 0, settings.trainImages);
+  const test = q.subset(q.loadFashionMnist('test'), 0, settings.testImages);
+  log(`data: ${train.count} training / ${test.count} test images`);
+  const s = settings;
+  const m = q.EdgeqModel.fromLayersModel(q.buildReferenceTfModel(s.model, s.seed));
+  const steps = (n: number, e: number) => Math.floor(n / s.batchSize) * e;
+  await stage('float train', steps(train.count, s.floatEpochs), (p) =>
+    q.train(m, train, { epochs: s.floatEpochs, learningRate: s.floatLr, batchSize: s.batchSize, seed: s.seed, onProgress: p }));
+  const base = m.clone(); // the weights QAT starts from (before the fine-tune epochs)
+  if (s.fineTuneEpochs > 0) {
+    await stage('float tune', steps(train.count, s.fineTuneEpochs), (p) =>
+      q.train(m, train, { epochs: s.fineTuneEpochs, learningRate: s.fineTuneLr, batchSize: s.batchSize, seed: s.seed, epochOffset: s.floatEpochs, onProgress: p }));
+  }
+  const acc: AccuracyEntry[] = [];
+  const fe = await stage('float eval', test.count, (p) => q.evaluateModel(m, test, { onProgress: p }));
+  acc.push({ variant: 'float', scales: null, granularity: null, top1: fe.accuracy, correct: fe.correct, total: fe.count, evaluatedBy: 'tfjs float32' });
+  log(`float: ${pct(fe.accuracy)} (${elapsed()})`);
+
+  // PTQ graphs are evaluated in a worker thread while QAT trains on the main thread; the two
+  // QAT graphs then in two workers at once (int8 evaluation is the long pole on 2 cores).
+  const calib = q.subset(train, 0, s.calibrationImages);
+  const ptq = (['fixed', 'pow2'] as const).map((scales) => {
+    const c = q.calibrate(m, calib, { scales, rounding: 'tflm', perChannel: true, method: 'minmax' });
+    const g = q.freeze(c, { name: `${s.model}_ptq_${scales}` });
+    c.dispose();
+    return { scales, g };
+  });
+  const ptqEvals = evaluateInWorkers(ptq.map((p) => p.g), test, 1);
+  log(`PTQ: calibrated on ${calib.count} images; evaluating in the background (${elapsed()})`);
+
+  const qatData = q.subset(train, 0, s.qatImages);
+  const qatSteps = steps(qatData.count, s.qatEpochs);
+  const schedule = { recordSteps: Math.min(50, Math.floor(qatSteps / 10)), freezeBnStep: Math.floor(qatSteps / 2), freezeRangesStep: Math.floor((qatSteps * 4) / 5) };
+  const qatGraphs: { scales: 'fixed' | 'pow2'; g: QGraph }[] = [];
+  for (const scales of ['fixed', 'pow2'] as const) {
+    const qm = q.prepare(base, { scales, rounding: 'tflm', perChannel: true, schedule });
+    await stage(`QAT ${scales}`, qatSteps, (p) =>
+      q.train(qm, qatData, { epochs: s.qatEpochs, learningRate: s.qatLr, batchSize: s.batchSize, seed: s.seed, epochOffset: s.floatEpochs, onProgress: p }));
+    qatGraphs.push({ scales, g: q.freeze(qm, { name: `${s.model}_qat_${scales}` }) });
+    qm.dispose();
+    log(`QAT ${scales}: trained (${elapsed()})`);
+  }
+  // The QAT graphs are evaluated in two workers while the caller runs parity on the device.
+  const evaluations = (async () => {
+    const qatEvals = await evaluateInWorkers(qatGraphs.map((x) => x.g), test, 2);
+    const ptqDone = await ptqEvals;
+    const graphs = new Map<string, QGraph>();
+    for (const [variant, list, evals] of [['ptq', ptq, ptqDone], ['qat', qatGraphs, qatEvals]] as const) {
+      list.forEach(({ scales, g }, i) => {
+        const e = evals[i];
+        acc.push({ variant, scales, granularity: 'per-channel', top1: e.accuracy, correct: e.correct, total: e.count, evaluatedBy: 'int8 interpreter' });
+        log(`${variant.toUpperCase()} ${scales}: ${pct(e.accuracy)} (${elapsed()})`);
+        graphs.set(`${variant}-${scales}`, g);
+      });
+    }
+    results.accuracy = acc;
+    const labels = q.FASHION_MNIST_CLASSES;
+    const cm = labels.map(() => new Array<number>(labels.length).fill(0));
+    qatEvals[0].predictions.forEach((p, i) => cm[test.labels[i]][p]++);
+    results.confusion = { variant: 'QAT · fixed (int8 interpreter)', labels: [...labels], matrix: cm };
+    results.layerError = layerError(m, ptq[0].g, q.subset(test, 0, s.layerErrorImages));
+    if (!results.layerError.length) missing('layerError', 'no layer of the int8 graph matched a float layer by name');
+    for (const [k, g] of graphs) await saveQGraph(g, path.join(outDir, 'graphs', `${k}.qgraph.json`));
+    m.dispose();
+    base.dispose();
+  })();
+  log(`QAT: evaluating both graphs in the background (${elapsed()})`);
+  return { deploy: qatGraphs[0].g, test, evaluations };
+}
+
+/** Quantise test images with the graph's input parameters (pixels/255). */
+function testInputs(g: QGraph, test: q.ImageSet): Int8Array[] {
+  const qp = g.tensors[g.inputs[0]].quant!;
+  const px = test.height * test.width * test.channels;
+  return Array.from({ length: test.count }, (_, i) =>
+    Int8Array.from(test.images.subarray(i * px, (i + 1) * px) as ArrayLike<number>, (v) => quantizeFloat(test.images instanceof Uint8Array ? v / 255 : v, qp.scale[0], qp.zeroPoint[0])));
+}
+
+async function main(): Promise<number> {
+  log(`edgeq Fashion-MNIST demo — ${args.full ? 'full recipe' : 'default settings'}: ${settings.model}, target ${settings.target}`);
+  await fs.mkdir(outDir, { recursive: true });
+  const r = await trainedPipeline();
+  const evaluations = r.evaluations;
+  const deploy = r.deploy;
+  const inputs = testInputs(deploy, r.test);
+  const vectorsFrom = `${r.test.count} Fashion-MNIST test images`;
+  await saveQGraph(deploy, path.join(outDir, 'model.qgraph.json'));
+  results.weightRanges = weightRangesOf(deploy);
+  results.activationRanges = (await observeActivationRanges(deploy, inputs.slice(0, 200))).map(({ layer, min, max }) => ({ layer, min, max, source: 'observed' as const }));
+
+  const parity: ParityEntry[] = [];
+  const costs: CostEntry[] = [];
+  const host = await graphCosts(deploy);
+  const hp = await withProgress('host parity', Math.min(inputs.length, 1000), {}, (task) => runHostParity(deploy, inputs.slice(0, 1000), false, task));
+  parity.push({ target: 'host', runner: hp.runner, vectors: hp.stats.vectors, exactVectors: hp.stats.exactVectors, maxAbsDiff: hp.stats.maxAbsDiff, line: hp.line });
+  costs.push({ target: 'host', arenaBytes: host.arenaBytes, constBytes: host.constBytes });
+  log(hp.line);
+
+  const target = getCortexMTarget(settings.target);
+  const fwDir = path.join(outDir, `firmware-${settings.target}`);
+  await writeDeviceFirmwareDir(deploy, fwDir, { defaultCore: target.id });
+  log(`firmware for ${target.title} → ${path.relative(process.cwd(), fwDir)}/; running ${vectorsFrom} under QEMU…`);
+  const onDevice = async (id: string, vectors: Int8Array[]) => {
+    const t = getCortexMTarget(id);
+    const dp = await deviceParity(deploy, vectors, { target: t, timeoutMs: 60_000 + 50 * vectors.length });
+    parity.push({ target: id, runner: `qemu ${t.qemuMachine}`, vectors: dp.stats.vectors, exactVectors: dp.stats.exactVectors, maxAbsDiff: dp.stats.maxAbsDiff, line: dp.line });
+    costs.push({ target: id, flashBytes: dp.build.sections.flash, ramBytes: dp.build.sections.ramStatic + dp.build.sections.stack, arenaBytes: dp.model.plan.arenaBytes, constBytes: dp.model.constBytes, instructions: Math.round(dp.profile.instructionsPerInference) });
+    log(dp.line);
+  };
+  await onDevice(settings.target, inputs);
+  // The other cores: cost figures (flash, RAM, instructions) and a shorter parity run each.
+  for (const id of settings.otherTargets.filter((t) => t !== settings.target)) {
+    try {
+      await onDevice(id, inputs.slice(0, settings.otherTargetVectors));
+    } catch (e) {
+      // A core the model does not fit (RAM) is reported, not fatal: the others still count.
+      log(`${id}: not run: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+  await evaluations;
+  results.parity = parity;
+  results.costs = costs;
+  if (!Object.keys(results.missing!).length) delete results.missing;
+
+  await writeFileAtomic(path.join(outDir, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+  const report = await writeReport(results, path.join(outDir, 'report'), { png: true });
+  log('');
+  if (results.accuracy) {
+    log(textTable(['model', 'top-1', 'correct'], results.accuracy.map((a) => [a.variant === 'float' ? 'float' : `${a.variant.toUpperCase()} ${a.scales}`, pct(a.top1), `${a.correct}/${a.total}`])));
+  } else {
+    log(`accuracy: not measured (${results.missing?.accuracy})`);
+  }
+  for (const p of parity) log(p.line);
+  log(`report: ${path.relative(process.cwd(), report.html)} · results: ${path.relative(process.cwd(), path.join(outDir, 'results.json'))} · ${elapsed()}`);
+  return parity.every((p) => p.exactVectors === p.vectors) ? 0 : 5;
+}
+
+process.exitCode = await main();

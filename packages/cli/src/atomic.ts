@@ -1,0 +1,94 @@
+/**
+ * Output transactions: every file or directory the CLI produces is first written under a
+ * temporary sibling name and renamed into place only when complete. Temporary paths are
+ * registered so that Ctrl-C (SIGINT) or SIGTERM removes them before exiting: an
+ * interrupted or failed command never leaves half-written output behind.
+ */
+
+import { rmSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { ExitCode } from './errors.js';
+
+const pending = new Set<string>();
+let handlerInstalled = false;
+let onInterrupt: (() => void) | undefined;
+
+/** Remove every registered temporary path (synchronously: safe inside a signal handler). */
+export function removePendingOutputs(): number {
+  let n = 0;
+  for (const p of pending) {
+    rmSync(p, { recursive: true, force: true });
+    n++;
+  }
+  pending.clear();
+  return n;
+}
+
+/**
+ * Install SIGINT/SIGTERM handlers that remove pending temporary outputs, stop progress
+ * bars (through `beforeExit`) and exit with {@link ExitCode.INTERRUPTED}.
+ */
+export function installInterruptHandler(beforeExit?: () => void): void {
+  onInterrupt = beforeExit;
+  if (handlerInstalled) return;
+  handlerInstalled = true;
+  const handle = (signal: NodeJS.Signals) => {
+    onInterrupt?.();
+    const removed = removePendingOutputs();
+    process.stderr.write(`\nedgeq: interrupted (${signal})${removed ? '; partial output removed' : ''}\n`);
+    process.exit(ExitCode.INTERRUPTED);
+  };
+  process.on('SIGINT', handle);
+  process.on('SIGTERM', handle);
+}
+
+/** A file or directory being produced; `commit()` moves it into place. */
+export class OutputTransaction {
+  private done = false;
+  private constructor(
+    /** Where the output ends up. */
+    readonly finalPath: string,
+    /** Where to write it meanwhile (a sibling, so the final rename stays on one filesystem). */
+    readonly tempPath: string,
+  ) {}
+
+  /** Start producing `finalPath`; for a directory, the temporary directory is created. */
+  static async begin(finalPath: string, kind: 'file' | 'dir'): Promise<OutputTransaction> {
+    const abs = path.resolve(finalPath);
+    await fs.mkdir(path.dirname(abs), { recursive: true });
+    const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.edgeq-tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+    pending.add(tmp);
+    if (kind === 'dir') await fs.mkdir(tmp, { recursive: true });
+    return new OutputTransaction(abs, tmp);
+  }
+
+  /** Replace `finalPath` with the completed temporary output. */
+  async commit(): Promise<void> {
+    if (this.done) return;
+    await fs.rm(this.finalPath, { recursive: true, force: true });
+    await fs.rename(this.tempPath, this.finalPath);
+    pending.delete(this.tempPath);
+    this.done = true;
+  }
+
+  /** Discard the temporary output (after a failure). */
+  async abort(): Promise<void> {
+    if (this.done) return;
+    await fs.rm(this.tempPath, { recursive: true, force: true });
+    pending.delete(this.tempPath);
+    this.done = true;
+  }
+}
+
+/** Run `produce(tempPath)` and commit its output, or remove it if `produce` throws. */
+export async function writeOutput<T>(finalPath: string, kind: 'file' | 'dir', produce: (tempPath: string) => Promise<T>): Promise<T> {
+  const tx = await OutputTransaction.begin(finalPath, kind);
+  try {
+    const r = await produce(tx.tempPath);
+    await tx.commit();
+    return r;
+  } catch (e) {
+    await tx.abort();
+    throw e;
+  }
+}

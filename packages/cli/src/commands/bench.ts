@@ -1,0 +1,70 @@
+/**
+ * `edgeq bench`: what a model costs — MACs, parameters, static arena, constant bytes,
+ * interpreter and host-C speed; flash, RAM and executed instructions per Cortex-M core
+ * under QEMU (@edgeq/harness's Cortex-M targets).
+ */
+
+import type { Command } from 'commander';
+import { action } from '../command.js';
+import { bytes, positiveInt, roundingOption, scalesOption, type SchemeOpts } from './common.js';
+import { textTable } from '../output.js';
+import { parseTargets } from '../targets.js';
+
+/** One measured target. */
+interface BenchRow {
+  target: string;
+  runner: string;
+  usPerInference?: number;
+  flashBytes?: number;
+  ramBytes?: number;
+  instructions?: number;
+}
+
+interface BenchOpts extends SchemeOpts {
+  targets: string;
+  runs: number;
+  seed: number;
+}
+
+export function registerBench(program: Command): void {
+  program
+    .command('bench')
+    .description('measure a model: MACs, parameters, arena/constant bytes, speed; flash/RAM/instructions per target')
+    .argument('<model>', 'x.qgraph.json, an architecture spec .json, or a shipped spec name')
+    .option('--targets <list>', 'comma-separated targets to measure', 'host')
+    .option('--runs <n>', 'inferences to time', positiveInt('--runs'), 200)
+    .addOption(scalesOption())
+    .addOption(roundingOption())
+    .option('--seed <n>', 'seed for spec weights and the timed random inputs', positiveInt('--seed'), 1)
+    .addHelpText('after', '\nExample:\n  edgeq bench mbv2mini --targets host --runs 500\n')
+    .action(
+      action<BenchOpts>(program, async ([modelArg], { opts, out }) => {
+        const targets = parseTargets(opts.targets);
+        const emulated = targets.filter((t) => t !== 'host');
+        const device = emulated.length ? await (await import('../components.js')).deviceApi() : undefined;
+        const { loadModelAsQGraph } = await import('../inputs/model.js');
+        const { graphCosts, timeHostC, timeInterpreter } = await import('../measure.js');
+        const { randomInputs } = await import('../parity-run.js');
+        const m = await loadModelAsQGraph(modelArg, opts, opts.seed);
+        const costs = await graphCosts(m.graph);
+        const inputs = randomInputs(m.graph, opts.runs, opts.seed);
+        const interpMs = timeInterpreter(m.graph, inputs.slice(0, Math.min(inputs.length, 50)));
+        const rows: BenchRow[] = [];
+        if (targets.includes('host')) rows.push({ target: 'host', runner: 'gcc -O2', usPerInference: await timeHostC(m.graph, inputs) });
+        for (const t of emulated) {
+          const target = device!.getCortexMTarget(t);
+          const d = await device!.deviceParity(m.graph, inputs.slice(0, Math.min(inputs.length, 20)), { target });
+          if (d.stats.exactVectors !== d.stats.vectors) out.warn(d.line);
+          const s = d.build.sections;
+          rows.push({ target: t, runner: `qemu ${target.qemuMachine}`, flashBytes: s.flash, ramBytes: s.ramStatic + s.stack, instructions: Math.round(d.profile.instructionsPerInference) });
+        }
+        out.json({ ok: true, model: m.graph.name, ...costs, interpreterMsPerInference: interpMs, targets: rows });
+        out.line(`${m.graph.name}: ${costs.ops} ops · ${costs.macs.toLocaleString('en-US')} MACs · ${costs.parameters.toLocaleString('en-US')} parameters`);
+        out.line(`arena ${bytes(costs.arenaBytes)} · constants ${bytes(costs.constBytes)} · interpreter ${interpMs.toFixed(2)} ms/inference`);
+        const cell = (n: number | undefined, f: (n: number) => string) => (n === undefined ? '—' : f(n));
+        const int = (n: number) => n.toLocaleString('en-US');
+        out.result(textTable(['target', 'runner', 'flash B', 'RAM B', 'instructions', 'µs/inference'], rows.map((r) => [r.target, r.runner, cell(r.flashBytes, int), cell(r.ramBytes, int), cell(r.instructions, int), cell(r.usPerInference, (n) => n.toFixed(1))])));
+        if (rows.some((r) => r.instructions !== undefined)) out.line('instructions: executed per inference under QEMU -icount (not cycles)');
+      }),
+    );
+}

@@ -1,0 +1,87 @@
+/**
+ * `edgeq generate`: QGraph (or spec) → firmware directory with model.c/model.h, the
+ * runtime and a manifest (edgeq-firmware.json) recording target, scheme and sizes. The
+ * directory appears complete or not at all.
+ */
+
+import path from 'node:path';
+import type { Command } from 'commander';
+import { action } from '../command.js';
+import { writeOutput } from '../atomic.js';
+import { usageError } from '../errors.js';
+import { parseTarget } from '../targets.js';
+import { bytes, positiveInt, roundingOption, scalesOption, schemeText, targetOption, type SchemeOpts } from './common.js';
+
+interface GenerateOpts extends SchemeOpts {
+  out: string;
+  target: string;
+  prefix?: string;
+  seed: number;
+}
+
+/** The manifest written beside the generated sources. */
+export interface FirmwareManifest {
+  generator: 'edgeq';
+  model: string;
+  source: string;
+  target: string;
+  quantization: { scales: string; rounding: string };
+  prefix: string;
+  files: string[];
+  arenaBytes: number;
+  constantBytes: number;
+  ops: number;
+  untrained: boolean;
+}
+
+export function registerGenerate(program: Command): void {
+  program
+    .command('generate')
+    .description('generate C firmware sources (model.c/.h + int8 runtime) from a QGraph or spec')
+    .argument('<model>', 'model: x.qgraph.json, an architecture spec .json, or a shipped spec name (dscnn, mbv2mini)')
+    .option('-o, --out <dir>', 'output directory (replaced atomically)', 'firmware')
+    .addOption(targetOption())
+    .addOption(scalesOption())
+    .addOption(roundingOption())
+    .option('--prefix <name>', 'C identifier prefix of the generated API (default: the model name)')
+    .option('--seed <n>', 'weight seed when the model is a spec (random int8 weights)', positiveInt('--seed'), 1)
+    .addHelpText('after', '\nExample:\n  edgeq generate model.qgraph.json --target cortex-m4 --out firmware/\n')
+    .action(
+      action<GenerateOpts>(program, async ([modelArg], { opts, out }) => {
+        const target = parseTarget(opts.target);
+        if (opts.prefix !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(opts.prefix)) throw usageError(`--prefix ${opts.prefix}: not a C identifier`);
+        const { loadModelAsQGraph } = await import('../inputs/model.js');
+        const { writeFirmwareDir } = await import('@edgeq/codegen');
+        const { writeFileAtomic } = await import('@edgeq/ir');
+        const m = await loadModelAsQGraph(modelArg, opts, opts.seed);
+        if (m.untrained) out.warn(`${m.ref.file}: architecture spec without training: weights are random int8 (fine for sizing and parity, not for accuracy)`);
+        const dir = path.resolve(opts.out);
+        const manifest = await writeOutput(dir, 'dir', async (tmp) => {
+          // A Cortex-M target gets a standalone firmware project (startup, linker scripts, Makefile/CMake).
+          const device = target === 'host' ? undefined : await (await import('../components.js')).deviceApi();
+          if (device && opts.prefix) throw usageError(`--prefix: Cortex-M firmware directories use the model name as the prefix ("${m.graph.name.toLowerCase()}")`);
+          // The generators replace `tmp` with their own complete directory (it stays registered for Ctrl-C).
+          const gen = device && target !== 'host' ? await device.writeDeviceFirmwareDir(m.graph, tmp, { defaultCore: target }) : await writeFirmwareDir(m.graph, tmp, { prefix: opts.prefix });
+          const man: FirmwareManifest = {
+            generator: 'edgeq',
+            model: m.graph.name,
+            source: m.ref.file,
+            target,
+            quantization: { ...m.graph.quantization },
+            prefix: gen.prefix,
+            files: [...gen.files.keys(), 'runtime/', ...(device ? ['cortex-m/', 'Makefile', 'CMakeLists.txt'] : [])],
+            arenaBytes: gen.plan.arenaBytes,
+            constantBytes: gen.constBytes,
+            ops: gen.ops.length,
+            untrained: m.untrained,
+          };
+          await writeFileAtomic(path.join(tmp, 'edgeq-firmware.json'), JSON.stringify(man, null, 2) + '\n');
+          return man;
+        });
+        out.json({ ok: true, outDir: dir, ...manifest });
+        out.line(`generated ${manifest.model} for ${target} → ${path.relative(process.cwd(), dir) || '.'}/ (${schemeText(m.graph.quantization)})`);
+        out.line(`  ${manifest.ops} ops · arena ${bytes(manifest.arenaBytes)} · constants ${bytes(manifest.constantBytes)} · API prefix ${manifest.prefix}_`);
+        out.line(`  files: ${manifest.files.join(' ')} edgeq-firmware.json`);
+      }),
+    );
+}

@@ -1,0 +1,78 @@
+/**
+ * `edgeq parity`: runs the generated C on a target and checks every output against the
+ * integer interpreter, bit for bit. Host (gcc, optionally ASan+UBSan) today; Cortex-M
+ * cores under QEMU come from @edgeq/harness's targets. Exit code 5 when not bit-exact.
+ */
+
+import type { Command } from 'commander';
+import { action } from '../command.js';
+import { ExitCode, usageError } from '../errors.js';
+import { withProgress } from '../progress.js';
+import { parseTarget } from '../targets.js';
+import { positiveInt, roundingOption, scalesOption, targetOption, type SchemeOpts } from './common.js';
+
+interface ParityOpts extends SchemeOpts {
+  target: string;
+  data?: string;
+  limit?: number;
+  random?: number;
+  sanitize?: boolean;
+  seed: number;
+}
+
+export function registerParity(program: Command): void {
+  program
+    .command('parity')
+    .description('check the generated C against the interpreter, bit for bit (host gcc, or a Cortex-M core under QEMU)')
+    .argument('<model>', 'x.qgraph.json, an architecture spec .json, or a shipped spec name')
+    .addOption(targetOption())
+    .option('-d, --data <source>', 'input vectors: a .npy file or fashion-mnist[:test] (default: --random 100)')
+    .option('-n, --limit <n>', 'use only the first N samples of --data', positiveInt('--limit'))
+    .option('--random <n>', 'use N seeded random int8 input vectors', positiveInt('--random'))
+    .option('--sanitize', 'host only: build with AddressSanitizer + UndefinedBehaviorSanitizer')
+    .addOption(scalesOption())
+    .addOption(roundingOption())
+    .option('--seed <n>', 'seed for spec weights and random inputs', positiveInt('--seed'), 1)
+    .addHelpText('after', '\nExit code 5 when any output differs.\n\nExample:\n  edgeq parity model.qgraph.json --data test-images.npy --target host\n')
+    .action(
+      action<ParityOpts>(program, async ([modelArg], { opts, out }) => {
+        const target = parseTarget(opts.target);
+        if (opts.data && opts.random) throw usageError('--data and --random: give one of them');
+        if (opts.sanitize && target !== 'host') throw usageError('--sanitize: only for --target host');
+        const device = target === 'host' ? undefined : await (await import('../components.js')).deviceApi();
+        const { loadModelAsQGraph } = await import('../inputs/model.js');
+        const { loadInputSet } = await import('../inputs/data.js');
+        const { mergeStats, randomInputs, runHostParity } = await import('../parity-run.js');
+        const { parityLine } = await import('@edgeq/harness');
+        const m = await loadModelAsQGraph(modelArg, opts, opts.seed);
+        const inputs = opts.data ? (await loadInputSet(m.graph, { data: opts.data, limit: opts.limit })).inputs : randomInputs(m.graph, opts.random ?? 100, opts.seed);
+        const silent = out.opts.json || out.opts.quiet;
+        const r = device
+          ? await withProgress(`parity ${target}`, inputs.length, { silent }, async (task) => {
+              // Slices of at least 2,000 vectors (each is one firmware build and QEMU run) so the bar moves.
+              const t = device.getCortexMTarget(target);
+              const slice = Math.max(2000, Math.ceil(inputs.length / 5));
+              const parts = [];
+              let last;
+              for (let at = 0; at < inputs.length; at += slice) {
+                const chunk = inputs.slice(at, at + slice);
+                last = await device.deviceParity(m.graph, chunk, { target: t, timeoutMs: 120_000 + 50 * chunk.length });
+                parts.push(last.stats);
+                task.tick(chunk.length);
+              }
+              const stats = mergeStats(parts);
+              const line = parityLine(stats, `${t.title}`);
+              return { target, runner: `qemu ${t.qemuMachine}`, line, stats, arenaBytes: last!.model.plan.arenaBytes, constBytes: last!.model.constBytes, instructionsPerInference: last!.profile.instructionsPerInference, firstDifferingOp: undefined };
+            })
+          : await withProgress('parity', inputs.length, { silent }, (task) => runHostParity(m.graph, inputs, !!opts.sanitize, task));
+        const exact = r.stats.exactVectors === r.stats.vectors;
+        out.json({ ok: exact, model: m.graph.name, ...r });
+        out.result(r.line);
+        if (r.firstDifferingOp) {
+          const f = r.firstDifferingOp;
+          out.result(`first differing op: #${f.opIndex} ${f.opName} (${f.opType}), vector ${f.vector}, element ${f.element}: expected ${f.expected}, got ${f.actual}`);
+        }
+        return exact ? ExitCode.OK : ExitCode.CHECK_FAILED;
+      }),
+    );
+}

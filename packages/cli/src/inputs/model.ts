@@ -1,0 +1,116 @@
+/**
+ * Model inputs: resolves a model argument (a QGraph, a JSON architecture spec or the name
+ * of a shipped one, a tfjs layers model directory, a .tflite file) to what it is, and
+ * loads it as a QGraph for the integer-side commands. Every refusal is one line naming the
+ * path and the fault.
+ */
+
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { QGRAPH_FORMAT, loadQGraph, type QGraph, type QuantScheme, type RoundingMode, type ScaleMode } from '@edgeq/ir';
+import { inputError, modelError, unavailable, usageError } from '../errors.js';
+import { SPECS_DIR, loadArchSpec, looksLikeSpec, type ArchSpec } from './arch-spec.js';
+import { specToRandomQGraph } from './spec-graph.js';
+
+/** The kinds of model edgeq reads. */
+export type ModelKind = 'qgraph' | 'spec' | 'tfjs' | 'tflite';
+
+/** A model argument after detection. */
+export interface ModelRef {
+  kind: ModelKind;
+  /** The file (for a tfjs model: its model.json). */
+  file: string;
+}
+
+/** A model ready for the integer side. */
+export interface LoadedModel {
+  ref: ModelRef;
+  graph: QGraph;
+  /** The weights are random (a spec without training): accuracy means nothing. */
+  untrained: boolean;
+  spec?: ArchSpec;
+}
+
+async function stat(p: string) {
+  try {
+    return await fs.stat(p);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Find out what a model argument is. Bare names (`dscnn`) resolve to the shipped specs. */
+export async function resolveModel(arg: string): Promise<ModelRef> {
+  const st = await stat(arg);
+  if (!st && !arg.includes('/') && !path.extname(arg)) {
+    const shipped = path.join(SPECS_DIR, `${arg}.json`);
+    if (await stat(shipped)) return { kind: 'spec', file: shipped };
+  }
+  if (!st) throw inputError(`${arg}: no such file or directory`);
+  if (st.isDirectory()) {
+    const mj = path.join(arg, 'model.json');
+    if (!(await stat(mj))) throw inputError(`${arg}: a directory, but no model.json in it (expected a tfjs layers model directory)`);
+    return { kind: 'tfjs', file: mj };
+  }
+  if (arg.endsWith('.tflite')) return { kind: 'tflite', file: arg };
+  if (arg.endsWith('.qgraph.json')) return { kind: 'qgraph', file: arg };
+  if (arg.endsWith('.json')) {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(await fs.readFile(arg, 'utf8'));
+    } catch (e) {
+      throw modelError(`${arg}: not valid JSON (${(e as Error).message})`);
+    }
+    const d = doc as Record<string, unknown>;
+    if (d && d.format === QGRAPH_FORMAT) return { kind: 'qgraph', file: arg };
+    if (looksLikeSpec(d)) return { kind: 'spec', file: arg };
+    if (d && typeof d === 'object' && 'modelTopology' in d) return { kind: 'tfjs', file: arg };
+    throw modelError(`${arg}: not a model edgeq knows (expected a QGraph, an architecture spec with "layers", or a tfjs model.json)`);
+  }
+  throw modelError(`${arg}: unknown model file type (expected .qgraph.json, .json spec, .tflite, or a tfjs model directory)`);
+}
+
+/** Scheme overrides from flags/config. */
+export interface SchemeRequest {
+  scales?: ScaleMode;
+  rounding?: RoundingMode;
+}
+
+/** Apply a requested scheme to a frozen graph: rounding may change, scale mode may not. */
+export function applyScheme(g: QGraph, req: SchemeRequest, source: string): QGraph {
+  const scheme: QuantScheme = { ...g.quantization };
+  if (req.scales && req.scales !== scheme.scales) {
+    throw usageError(`${source}: was frozen with ${scheme.scales} scales; --scales ${req.scales} needs a graph frozen that way (edgeq freeze --scales ${req.scales})`);
+  }
+  if (req.rounding) scheme.rounding = req.rounding;
+  return { ...g, quantization: scheme };
+}
+
+/**
+ * Load any model argument as a QGraph.
+ * @param arg path or shipped spec name
+ * @param req scheme requested on the command line (a spec is built with it)
+ * @param seed weight seed for specs
+ */
+export async function loadModelAsQGraph(arg: string, req: SchemeRequest = {}, seed = 1): Promise<LoadedModel> {
+  const ref = await resolveModel(arg);
+  switch (ref.kind) {
+    case 'qgraph': {
+      const g = await loadQGraph(ref.file);
+      return { ref, graph: applyScheme(g, req, ref.file), untrained: false };
+    }
+    case 'spec': {
+      const spec = await loadArchSpec(ref.file);
+      const scheme: QuantScheme = { scales: req.scales ?? 'fixed', rounding: req.rounding ?? 'tflm' };
+      return { ref, graph: specToRandomQGraph(spec, scheme, seed, ref.file), untrained: true, spec };
+    }
+    case 'tfjs':
+      throw unavailable(`${ref.file}: loading a saved tfjs model needs model loading in @edgeq/qat, not in this build yet (edgeq ptq / edgeq qat train from a spec)`);
+    case 'tflite': {
+      const bytes = new Uint8Array(await fs.readFile(ref.file));
+      const { importTflite } = await import('@edgeq/tflite');
+      const g = importTflite(bytes, ref.file);
+      return { ref, graph: applyScheme(g, req, ref.file), untrained: false };
+    }
+  }
+}

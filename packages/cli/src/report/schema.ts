@@ -1,0 +1,139 @@
+/**
+ * The results document (`edgeq.results/1`): everything a run measured, filled in by the
+ * demo pipeline (examples/fashion-mnist) or any script, and turned into the HTML report
+ * by `edgeq report`. Every section but `model` is optional: what a run did not measure
+ * is shown as "not measured" with the reason given in `missing`, never invented.
+ */
+
+import { z } from 'zod';
+
+/** Schema id written in every results document. */
+export const RESULTS_SCHEMA = 'edgeq.results/1';
+
+const count = z.number().int().nonnegative();
+const finite = z.number().refine(Number.isFinite, 'expected a finite number');
+
+/** One accuracy figure: a model variant evaluated on the test set. */
+export const AccuracyRow = z.strictObject({
+  /** float = the float reference; ptq = post-training quantised; qat = quantisation-aware trained. */
+  variant: z.enum(['float', 'ptq', 'qat']),
+  /** Scale mode of the int8 model (null for float). */
+  scales: z.enum(['fixed', 'pow2']).nullable(),
+  /** Weight granularity of the int8 model (null for float). */
+  granularity: z.enum(['per-channel', 'per-tensor']).nullable().optional(),
+  /** Top-1 accuracy in [0, 1]. */
+  top1: z.number().min(0).max(1),
+  correct: count,
+  total: count,
+  /** What computed it, e.g. "int8 interpreter" or "tfjs (float32)". */
+  evaluatedBy: z.string(),
+});
+
+/** Real-valued weight range of one output channel of one layer. */
+export const WeightRange = z.strictObject({ layer: z.string(), channel: count, min: finite, max: finite });
+
+/** Real-valued output range of one layer. */
+export const ActivationRange = z.strictObject({
+  layer: z.string(),
+  min: finite,
+  max: finite,
+  /** observed over data, or the range the int8 quantisation can represent. */
+  source: z.enum(['observed', 'quantization']),
+});
+
+/** Error of one layer's int8 output (dequantised) against the float model's. */
+export const LayerError = z.strictObject({
+  layer: z.string(),
+  /** Root-mean-square error in real units. */
+  rmse: z.number().nonnegative(),
+  /** Signal-to-quantisation-noise ratio in dB (higher is better). */
+  sqnrDb: finite.optional(),
+});
+
+/** A confusion matrix: matrix[true label][prediction]. */
+export const Confusion = z.strictObject({ variant: z.string(), labels: z.array(z.string()).min(1), matrix: z.array(z.array(count)) });
+
+/** A parity verdict on one target. */
+export const ParityRow = z.strictObject({
+  target: z.string(),
+  /** How it ran: "gcc", "qemu mps2-an386", … */
+  runner: z.string(),
+  vectors: count,
+  exactVectors: count,
+  maxAbsDiff: count,
+  /** The one-line verdict, e.g. "parity: 10000/10000 bit-exact on cortex-m4 (qemu)". */
+  line: z.string(),
+});
+
+/** What the firmware costs on one target. */
+export const CostRow = z.strictObject({
+  target: z.string(),
+  /** Flash: code + constants (bytes), when the target was built. */
+  flashBytes: count.optional(),
+  /** RAM: static data + bss (with the arena) + stack (bytes), when the target was built. */
+  ramBytes: count.optional(),
+  /** Static activation arena (bytes). */
+  arenaBytes: count,
+  /** Constant data: weights, biases, requantisation parameters (bytes). */
+  constBytes: count,
+  /** Executed instructions per inference (emulated cores), when measured. */
+  instructions: count.optional(),
+  /** Host time per inference in microseconds, when measured. */
+  microseconds: z.number().nonnegative().optional(),
+});
+
+/** Sections a results document may hold. */
+export const SECTIONS = ['accuracy', 'weightRanges', 'activationRanges', 'layerError', 'confusion', 'parity', 'costs'] as const;
+export type Section = (typeof SECTIONS)[number];
+
+/** The whole results document. */
+export const Results = z.strictObject({
+  schema: z.literal(RESULTS_SCHEMA),
+  title: z.string(),
+  /** ISO timestamp of the run. */
+  createdAt: z.string().optional(),
+  model: z.strictObject({
+    name: z.string(),
+    dataset: z.string(),
+    /** Free text about the run (settings, what was skipped). */
+    notes: z.string().optional(),
+  }),
+  /** Settings of the run (epochs, images, …), shown as a table. */
+  settings: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  accuracy: z.array(AccuracyRow).optional(),
+  weightRanges: z.array(WeightRange).optional(),
+  activationRanges: z.array(ActivationRange).optional(),
+  layerError: z.array(LayerError).optional(),
+  confusion: Confusion.optional(),
+  parity: z.array(ParityRow).optional(),
+  costs: z.array(CostRow).optional(),
+  /** Why a section is absent, by section name. */
+  missing: z.partialRecord(z.enum(SECTIONS), z.string()).optional(),
+});
+
+/** A results document (TypeScript type of {@link Results}). */
+export type EdgeqResults = z.infer<typeof Results>;
+export type AccuracyEntry = z.infer<typeof AccuracyRow>;
+export type WeightRangeEntry = z.infer<typeof WeightRange>;
+export type ActivationRangeEntry = z.infer<typeof ActivationRange>;
+export type LayerErrorEntry = z.infer<typeof LayerError>;
+export type ParityEntry = z.infer<typeof ParityRow>;
+export type CostEntry = z.infer<typeof CostRow>;
+
+/**
+ * Validate a parsed results document. Throws an Error whose message names the field at
+ * fault (e.g. `accuracy[2].top1: Too big: expected number to be <=1`).
+ */
+export function parseResults(doc: unknown, source = 'results'): EdgeqResults {
+  const r = Results.safeParse(doc);
+  if (r.success) {
+    const c = r.data.confusion;
+    if (c && (c.matrix.length !== c.labels.length || c.matrix.some((row) => row.length !== c.labels.length))) {
+      throw new Error(`${source}: confusion.matrix: expected ${c.labels.length}×${c.labels.length} (one row and column per label)`);
+    }
+    return r.data;
+  }
+  const issue = r.error.issues[0];
+  const where = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+  throw new Error(`${source}: ${where || '(document)'}: ${issue.message}`);
+}

@@ -1,0 +1,53 @@
+// Opens a report page in headless Chromium (Debian's /usr/bin/chromium, driven by
+// playwright-core) and reads back what a person would see: console problems, each chart's
+// rendered marks, the accuracy table and the parity verdicts.
+import { existsSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
+
+/** What the page shows. */
+export interface ReportView {
+  /** Console errors/warnings, page errors and failed requests. */
+  problems: string[];
+  charts: { id: string; marks: number; width: number }[];
+  /** Cells of the confusion matrix chart. */
+  confusionCells: number;
+  accuracy: { label: string; top1: string; correct: string }[];
+  parity: string;
+  missing: string[];
+}
+
+/** Load `htmlFile` and collect its {@link ReportView}. */
+export async function viewReport(htmlFile: string): Promise<ReportView> {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install the Debian package chromium (scripts/bootstrap.sh does)`);
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  try {
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    page.on('requestfailed', (r) => problems.push(`requestfailed: ${r.url()}`));
+    await page.goto(pathToFileURL(htmlFile).href, { waitUntil: 'load' });
+    const charts = await page.$$eval('figure[data-chart]', (figs) =>
+      figs.map((f) => ({
+        id: f.getAttribute('data-chart') ?? '',
+        marks: f.querySelectorAll('svg .role-mark > path, svg .role-mark > rect, svg .role-mark > line, svg .role-mark > text, svg .role-mark > g').length,
+        width: f.querySelector('svg')?.getBoundingClientRect().width ?? 0,
+      })),
+    );
+    const confusionCells = await page.$$eval('figure[data-chart="confusion"] svg .mark-rect.role-mark path', (p) => p.length);
+    const accuracy = await page.$$eval('#accuracy-table tbody tr', (trs) =>
+      trs.map((tr) => ({ label: tr.querySelector('th')?.textContent ?? '', top1: tr.querySelector('td.top1')?.textContent ?? '', correct: tr.querySelectorAll('td')[3]?.textContent ?? '' })),
+    );
+    const parity = (await page.textContent('#parity').catch(() => null)) ?? '';
+    const missing = await page.$$eval('.missing', (ps) => ps.map((p) => p.textContent ?? ''));
+    return { problems, charts, confusionCells, accuracy, parity, missing };
+  } finally {
+    await browser.close();
+  }
+}
