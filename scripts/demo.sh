@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/bootstrap.sh
-npx tsx examples/host-parity/run.ts "$@"
+npx tsx examples/fashion-mnist/run.ts "$@"

@@ -110,12 +110,12 @@ async function trainedPipeline(): Promise<{ deploy: QGraph; test: q.ImageSet; ev
   // PTQ graphs are evaluated in a worker thread while QAT trains on the main thread; the two
   // QAT graphs then in two workers at once (int8 evaluation is the long pole on 2 cores).
   const calib = q.subset(train, 0, s.calibrationImages);
-  const ptq = (['fixed', 'pow2'] as const).map((scales) => {
-    const c = q.calibrate(m, calib, { scales, rounding: 'tflm', perChannel: true, method: 'minmax' });
-    const g = q.freeze(c, { name: `${s.model}_ptq_${scales}` });
+  const ptq: { scales: 'fixed' | 'pow2'; g: QGraph }[] = [];
+  for (const scales of ['fixed', 'pow2'] as const) {
+    const c = await q.calibrate(m, calib, { scales, rounding: 'tflm', perChannel: true, method: 'minmax' });
+    ptq.push({ scales, g: q.freeze(c, { name: `${s.model}_ptq_${scales}` }) });
     c.dispose();
-    return { scales, g };
-  });
+  }
   const ptqEvals = evaluateInWorkers(ptq.map((p) => p.g), test, 1);
   log(`PTQ: calibrated on ${calib.count} images; evaluating in the background (${elapsed()})`);
 
