@@ -17,7 +17,16 @@ let onInterrupt: (() => void) | undefined;
 export function removePendingOutputs(): number {
   let n = 0;
   for (const p of pending) {
-    rmSync(p, { recursive: true, force: true });
+    // A write still in flight on libuv's thread pool can add a file while the directory is
+    // being removed (ENOTEMPTY): retry, and never let a failure here mask the interrupt.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        rmSync(p, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
+        break;
+      } catch {
+        // try again
+      }
+    }
     n++;
   }
   pending.clear();
