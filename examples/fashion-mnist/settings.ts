@@ -38,7 +38,11 @@ export const DEFAULT_SETTINGS: DemoSettings = {
   testImages: 10_000,
   floatEpochs: 2,
   floatLr: 1e-3,
-  fineTuneEpochs: 0,
+  // The design notes' low-learning-rate epoch: without it the float model is evaluated with
+  // batch-norm moving statistics that still lag the fast-moving weights (measured: 66.9% top-1
+  // after 2 epochs at 1e-3, 79.9% after one more epoch at 1e-4). QAT starts from the weights
+  // before this epoch, as in the recipe.
+  fineTuneEpochs: 1,
   fineTuneLr: 1e-4,
   qatEpochs: 1,
   qatLr: 1e-4,
