@@ -51,6 +51,17 @@ export function conv2d(
   y: Int8Array, yd: Hwc, strideH: number, strideW: number, dilH: number, dilW: number,
   p: ConvLikeParams, scheme: QuantScheme,
 ): void {
+  // Separate functions so V8 keeps separate type feedback and optimised code for each shape.
+  const pointwise = kh === 1 && kw === 1 && strideH === 1 && strideW === 1 && p.padTop === 0 && p.padLeft === 0;
+  (pointwise ? conv2dPointwise : conv2dGeneral)(x, xd, w, kh, kw, bias, y, yd, strideH, strideW, dilH, dilW, p, scheme);
+}
+
+/** CONV_2D 1x1, stride 1: a matrix product. */
+function conv2dPointwise(
+  x: Int8Array, xd: Hwc, w: Int32Array, kh: number, kw: number, bias: Int32Array,
+  y: Int8Array, yd: Hwc, strideH: number, strideW: number, dilH: number, dilW: number,
+  p: ConvLikeParams, scheme: QuantScheme,
+): void {
   const xo = offsetInput(x, p.inZp);
   const rq = requantFn(scheme);
   const cin = xd.c;
@@ -60,115 +71,154 @@ export function conv2d(
   const mult = p.requant.multiplier;
   const shift = p.requant.shift;
   const { outZp, actMin, actMax } = p;
-  if (kh === 1 && kw === 1 && strideH === 1 && strideW === 1 && p.padTop === 0 && p.padLeft === 0) {
-    // Pointwise: a matrix product, pixels x cin by cin x cout, blocked 2 pixels x 4
-    // output channels so each loaded value feeds several multiply-accumulates.
-    const pixels = yd.h * yd.w;
-    const store = (acc: number, co: number, at: number) => {
-      const c = perChannel ? co : 0;
-      const v = rq(acc, mult[c], shift[c]) + outZp;
-      y[at] = v < actMin ? actMin : v > actMax ? actMax : v;
-    };
-    let px = 0;
-    for (; px + 1 < pixels; px += 2) {
-      const xa = px * cin;
-      const xb = xa + cin;
-      const ya = px * cout;
-      const yb = ya + cout;
-      let co = 0;
-      for (; co + 3 < cout; co += 4) {
-        const w0 = co * cin;
-        const w1 = w0 + cin;
-        const w2 = w1 + cin;
-        const w3 = w2 + cin;
-        let a0 = bias[co] | 0;
-        let a1 = bias[co + 1] | 0;
-        let a2 = bias[co + 2] | 0;
-        let a3 = bias[co + 3] | 0;
-        let b0 = a0;
-        let b1 = a1;
-        let b2 = a2;
-        let b3 = a3;
-        for (let ci = 0; ci < cin; ci++) {
-          const u = xo[xa + ci];
-          const v = xo[xb + ci];
-          const q0 = w[w0 + ci];
-          const q1 = w[w1 + ci];
-          const q2 = w[w2 + ci];
-          const q3 = w[w3 + ci];
-          a0 = (a0 + u * q0) | 0;
-          a1 = (a1 + u * q1) | 0;
-          a2 = (a2 + u * q2) | 0;
-          a3 = (a3 + u * q3) | 0;
-          b0 = (b0 + v * q0) | 0;
-          b1 = (b1 + v * q1) | 0;
-          b2 = (b2 + v * q2) | 0;
-          b3 = (b3 + v * q3) | 0;
-        }
-        store(a0, co, ya + co);
-        store(a1, co + 1, ya + co + 1);
-        store(a2, co + 2, ya + co + 2);
-        store(a3, co + 3, ya + co + 3);
-        store(b0, co, yb + co);
-        store(b1, co + 1, yb + co + 1);
-        store(b2, co + 2, yb + co + 2);
-        store(b3, co + 3, yb + co + 3);
+  const requantStore = (acc: number, co: number, at: number) => {
+    const c = perChannel ? co : 0;
+    const v = rq(acc, mult[c], shift[c]) + outZp;
+    y[at] = v < actMin ? actMin : v > actMax ? actMax : v;
+  };
+  // Pointwise: a matrix product, pixels x cin by cin x cout, blocked 2 pixels x 4
+  // output channels so each loaded value feeds several multiply-accumulates.
+  const pixels = yd.h * yd.w;
+  const store = requantStore;
+  let px = 0;
+  for (; px + 1 < pixels; px += 2) {
+    const xa = px * cin;
+    const xb = xa + cin;
+    const ya = px * cout;
+    const yb = ya + cout;
+    let co = 0;
+    for (; co + 3 < cout; co += 4) {
+      const w0 = co * cin;
+      const w1 = w0 + cin;
+      const w2 = w1 + cin;
+      const w3 = w2 + cin;
+      let a0 = bias[co] | 0;
+      let a1 = bias[co + 1] | 0;
+      let a2 = bias[co + 2] | 0;
+      let a3 = bias[co + 3] | 0;
+      let b0 = a0;
+      let b1 = a1;
+      let b2 = a2;
+      let b3 = a3;
+      for (let ci = 0; ci < cin; ci++) {
+        const u = xo[xa + ci];
+        const v = xo[xb + ci];
+        const q0 = w[w0 + ci];
+        const q1 = w[w1 + ci];
+        const q2 = w[w2 + ci];
+        const q3 = w[w3 + ci];
+        a0 = (a0 + u * q0) | 0;
+        a1 = (a1 + u * q1) | 0;
+        a2 = (a2 + u * q2) | 0;
+        a3 = (a3 + u * q3) | 0;
+        b0 = (b0 + v * q0) | 0;
+        b1 = (b1 + v * q1) | 0;
+        b2 = (b2 + v * q2) | 0;
+        b3 = (b3 + v * q3) | 0;
       }
-      for (; co < cout; co++) {
-        const wBase = co * cin;
-        let a = bias[co] | 0;
-        let b = a;
-        for (let ci = 0; ci < cin; ci++) {
-          const q0 = w[wBase + ci];
-          a = (a + xo[xa + ci] * q0) | 0;
-          b = (b + xo[xb + ci] * q0) | 0;
-        }
-        store(a, co, ya + co);
-        store(b, co, yb + co);
-      }
+      store(a0, co, ya + co);
+      store(a1, co + 1, ya + co + 1);
+      store(a2, co + 2, ya + co + 2);
+      store(a3, co + 3, ya + co + 3);
+      store(b0, co, yb + co);
+      store(b1, co + 1, yb + co + 1);
+      store(b2, co + 2, yb + co + 2);
+      store(b3, co + 3, yb + co + 3);
     }
-    for (; px < pixels; px++) {
-      const xa = px * cin;
-      for (let co = 0; co < cout; co++) {
-        const wBase = co * cin;
-        let a = bias[co] | 0;
-        for (let ci = 0; ci < cin; ci++) a = (a + xo[xa + ci] * w[wBase + ci]) | 0;
-        store(a, co, px * cout + co);
+    for (; co < cout; co++) {
+      const wBase = co * cin;
+      let a = bias[co] | 0;
+      let b = a;
+      for (let ci = 0; ci < cin; ci++) {
+        const q0 = w[wBase + ci];
+        a = (a + xo[xa + ci] * q0) | 0;
+        b = (b + xo[xb + ci] * q0) | 0;
       }
+      store(a, co, ya + co);
+      store(b, co, yb + co);
     }
-    return;
   }
-  // General case: list each output pixel's valid taps once, then accumulate per channel.
-  const tapX = new Int32Array(kh * kw);
-  const tapW = new Int32Array(kh * kw);
+  for (; px < pixels; px++) {
+    const xa = px * cin;
+    for (let co = 0; co < cout; co++) {
+      const wBase = co * cin;
+      let a = bias[co] | 0;
+      for (let ci = 0; ci < cin; ci++) a = (a + xo[xa + ci] * w[wBase + ci]) | 0;
+      store(a, co, px * cout + co);
+    }
+  }
+}
+
+/** CONV_2D, any kernel, stride, dilation and padding. */
+function conv2dGeneral(
+  x: Int8Array, xd: Hwc, w: Int32Array, kh: number, kw: number, bias: Int32Array,
+  y: Int8Array, yd: Hwc, strideH: number, strideW: number, dilH: number, dilW: number,
+  p: ConvLikeParams, scheme: QuantScheme,
+): void {
+  const xo = offsetInput(x, p.inZp);
+  const rq = requantFn(scheme);
+  const cin = xd.c;
+  const cout = yd.c;
+  const taps = kh * kw * cin;
+  const perChannel = p.requant.multiplier.length > 1;
+  const mult = p.requant.multiplier;
+  const shift = p.requant.shift;
+  const { outZp, actMin, actMax } = p;
+  const requantStore = (acc: number, co: number, at: number) => {
+    const c = perChannel ? co : 0;
+    const v = rq(acc, mult[c], shift[c]) + outZp;
+    y[at] = v < actMin ? actMin : v > actMax ? actMax : v;
+  };
+  // General case: gather each output pixel's receptive field into a patch (padding taps
+  // hold 0, i.e. the zero point, after the offset), then one contiguous dot product per
+  // output channel against its OHWI filter row, four channels at a time.
+  const patch = new Int32Array(taps);
   for (let oy = 0; oy < yd.h; oy++) {
     const iy0 = oy * strideH - p.padTop;
     for (let ox = 0; ox < yd.w; ox++) {
       const ix0 = ox * strideW - p.padLeft;
-      let nTaps = 0;
+      let k = 0;
       for (let ky = 0; ky < kh; ky++) {
         const iy = iy0 + ky * dilH;
-        if (iy < 0 || iy >= xd.h) continue;
+        const rowOk = iy >= 0 && iy < xd.h;
         for (let kx = 0; kx < kw; kx++) {
           const ix = ix0 + kx * dilW;
-          if (ix < 0 || ix >= xd.w) continue;
-          tapX[nTaps] = (iy * xd.w + ix) * cin;
-          tapW[nTaps] = (ky * kw + kx) * cin;
-          nTaps++;
+          if (rowOk && ix >= 0 && ix < xd.w) {
+            const xBase = (iy * xd.w + ix) * cin;
+            for (let ci = 0; ci < cin; ci++) patch[k++] = xo[xBase + ci];
+          } else {
+            for (let ci = 0; ci < cin; ci++) patch[k++] = 0;
+          }
         }
       }
       const yBase = (oy * yd.w + ox) * cout;
-      for (let co = 0; co < cout; co++) {
-        let acc = bias[co] | 0;
-        const wCo = co * taps;
-        for (let t = 0; t < nTaps; t++) {
-          const xBase = tapX[t];
-          const wBase = wCo + tapW[t];
-          for (let ci = 0; ci < cin; ci++) acc = (acc + xo[xBase + ci] * w[wBase + ci]) | 0;
+      let co = 0;
+      for (; co + 3 < cout; co += 4) {
+        const w0 = co * taps;
+        const w1 = w0 + taps;
+        const w2 = w1 + taps;
+        const w3 = w2 + taps;
+        let a0 = bias[co] | 0;
+        let a1 = bias[co + 1] | 0;
+        let a2 = bias[co + 2] | 0;
+        let a3 = bias[co + 3] | 0;
+        for (let t = 0; t < taps; t++) {
+          const u = patch[t];
+          a0 = (a0 + u * w[w0 + t]) | 0;
+          a1 = (a1 + u * w[w1 + t]) | 0;
+          a2 = (a2 + u * w[w2 + t]) | 0;
+          a3 = (a3 + u * w[w3 + t]) | 0;
         }
-        const c = perChannel ? co : 0;
-        const v = rq(acc, mult[c], shift[c]) + outZp;
-        y[yBase + co] = v < actMin ? actMin : v > actMax ? actMax : v;
+        requantStore(a0, co, yBase + co);
+        requantStore(a1, co + 1, yBase + co + 1);
+        requantStore(a2, co + 2, yBase + co + 2);
+        requantStore(a3, co + 3, yBase + co + 3);
+      }
+      for (; co < cout; co++) {
+        const wBase = co * taps;
+        let acc = bias[co] | 0;
+        for (let t = 0; t < taps; t++) acc = (acc + patch[t] * w[wBase + t]) | 0;
+        requantStore(acc, co, yBase + co);
       }
     }
   }
