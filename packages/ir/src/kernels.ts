@@ -246,8 +246,29 @@ export function depthwiseConv2d(
   const rqs = p.requant.shift;
   const { outZp, actMin, actMax } = p;
   const acc = new Int32Array(cout);
+  const unrolled3x3 = kh === 3 && kw === 3 && mult === 1 && dilH === 1 && dilW === 1;
+  const rowStride = W * cin;
   for (let oy = 0; oy < yd.h; oy++) {
     for (let ox = 0; ox < yd.w; ox++) {
+      const iy0 = oy * strideH - padTop;
+      const ix0 = ox * strideW - padLeft;
+      if (unrolled3x3 && iy0 >= 0 && ix0 >= 0 && iy0 + 2 < H && ix0 + 2 < W) {
+        // Interior pixel of a 3x3 depthwise: all nine taps valid, fully unrolled per channel.
+        const r0 = (iy0 * W + ix0) * cin;
+        const r1 = r0 + rowStride;
+        const r2 = r1 + rowStride;
+        const yb = (oy * yd.w + ox) * cout;
+        for (let c = 0; c < cout; c++) {
+          const a = (bias[c]
+            + xo[r0 + c] * w[c] + xo[r0 + cin + c] * w[cout + c] + xo[r0 + 2 * cin + c] * w[2 * cout + c]
+            + xo[r1 + c] * w[3 * cout + c] + xo[r1 + cin + c] * w[4 * cout + c] + xo[r1 + 2 * cin + c] * w[5 * cout + c]
+            + xo[r2 + c] * w[6 * cout + c] + xo[r2 + cin + c] * w[7 * cout + c] + xo[r2 + 2 * cin + c] * w[8 * cout + c]) | 0;
+          const k = perChannel ? c : 0;
+          const v = rq(a, rqm[k], rqs[k]) + outZp;
+          y[yb + c] = v < actMin ? actMin : v > actMax ? actMax : v;
+        }
+        continue;
+      }
       for (let c = 0; c < cout; c++) acc[c] = bias[c];
       for (let ky = 0; ky < kh; ky++) {
         const iy = oy * strideH - padTop + ky * dilH;

@@ -130,6 +130,14 @@ export function roundingDivideByPOT(x: number, e: number): number {
  * saturate(x · 2^left) → SRDHM → RoundingDivideByPOT(right).
  */
 export function mbqmDouble(x: number, multiplier: number, shift: number): number {
+  if (shift <= 0 && x < 2097152 && x > -2097152) {
+    // Common case inlined: no left shift, |x·m| < 2^52 so the double product is exact.
+    const h = Math.floor((x * multiplier + 1073741824) / 2147483648);
+    if (shift === 0) return h;
+    const e = -shift;
+    const mask = e === 31 ? 0x7fffffff : (1 << e) - 1;
+    return (h >> e) + ((h & mask) > (mask >> 1) + (h < 0 ? 1 : 0) ? 1 : 0);
+  }
   const left = shift > 0 ? shift : 0;
   const right = shift > 0 ? 0 : -shift;
   const shifted = left > 0 ? saturateInt32(x * 2 ** left) : x;
