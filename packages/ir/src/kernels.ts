@@ -42,6 +42,20 @@ function channelRq(rq: Requant, c: number): number {
   return rq.multiplier.length === 1 ? 0 : c;
 }
 
+/** Requantise accumulator `acc` of output channel `co`, clamp, and store it at y[at]. */
+function requantStorer(p: ConvLikeParams, scheme: QuantScheme, y: Int8Array): (acc: number, co: number, at: number) => void {
+  const rq = requantFn(scheme);
+  const perChannel = p.requant.multiplier.length > 1;
+  const mult = p.requant.multiplier;
+  const shift = p.requant.shift;
+  const { outZp, actMin, actMax } = p;
+  return (acc, co, at) => {
+    const c = perChannel ? co : 0;
+    const v = rq(acc, mult[c], shift[c]) + outZp;
+    y[at] = v < actMin ? actMin : v > actMax ? actMax : v;
+  };
+}
+
 /**
  * CONV_2D, NHWC input, OHWI filter, per-channel requantisation. Accumulation is int32
  * (`| 0` is exact: the validator bounds every accumulator below 2^31).
@@ -63,23 +77,12 @@ function conv2dPointwise(
   p: ConvLikeParams, scheme: QuantScheme,
 ): void {
   const xo = offsetInput(x, p.inZp);
-  const rq = requantFn(scheme);
   const cin = xd.c;
   const cout = yd.c;
-  const taps = kh * kw * cin;
-  const perChannel = p.requant.multiplier.length > 1;
-  const mult = p.requant.multiplier;
-  const shift = p.requant.shift;
-  const { outZp, actMin, actMax } = p;
-  const requantStore = (acc: number, co: number, at: number) => {
-    const c = perChannel ? co : 0;
-    const v = rq(acc, mult[c], shift[c]) + outZp;
-    y[at] = v < actMin ? actMin : v > actMax ? actMax : v;
-  };
+  const store = requantStorer(p, scheme, y);
   // Pointwise: a matrix product, pixels x cin by cin x cout, blocked 2 pixels x 4
   // output channels so each loaded value feeds several multiply-accumulates.
   const pixels = yd.h * yd.w;
-  const store = requantStore;
   let px = 0;
   for (; px + 1 < pixels; px += 2) {
     const xa = px * cin;
@@ -176,19 +179,10 @@ function conv2dGeneral(
   p: ConvLikeParams, scheme: QuantScheme,
 ): void {
   const xo = offsetInput(x, p.inZp);
-  const rq = requantFn(scheme);
   const cin = xd.c;
   const cout = yd.c;
   const taps = kh * kw * cin;
-  const perChannel = p.requant.multiplier.length > 1;
-  const mult = p.requant.multiplier;
-  const shift = p.requant.shift;
-  const { outZp, actMin, actMax } = p;
-  const requantStore = (acc: number, co: number, at: number) => {
-    const c = perChannel ? co : 0;
-    const v = rq(acc, mult[c], shift[c]) + outZp;
-    y[at] = v < actMin ? actMin : v > actMax ? actMax : v;
-  };
+  const requantStore = requantStorer(p, scheme, y);
   // General case: gather each output pixel's receptive field into a patch (padding taps
   // hold 0, i.e. the zero point, after the offset), then one contiguous dot product per
   // output channel against its OHWI filter row, four channels at a time.
