@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { registerGradientKernels } from './grad-kernels.js';
 import { registerFakeQuantKernels } from './fake-quant.js';
+import { registerFusedOpKernels } from './fused-ops.js';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 
@@ -51,6 +52,7 @@ export async function initBackend(prefer?: BackendName): Promise<BackendReport> 
       registerGradientKernels('wasm');
     }
     registerFakeQuantKernels();
+    registerFusedOpKernels();
     try {
       if (!(await tf.setBackend(b))) throw new Error('setBackend returned false');
       await tf.ready();

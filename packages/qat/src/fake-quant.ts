@@ -10,6 +10,7 @@
  */
 
 import * as tf from '@tensorflow/tfjs';
+import { hasKernel, JS_KERNEL_BACKENDS, registerJsKernel } from './tensor-bridge.js';
 
 /** Quantiser parameters; `scale`/`zeroPoint` have 1 entry (per tensor) or one per last-axis channel. */
 export interface FakeQuantParams {
@@ -35,6 +36,17 @@ interface FqAttrs {
   stats?: { min: number; max: number };
 }
 
+/**
+ * Math.round (halves toward +∞) without calling Math.round, which V8 does not inline here
+ * (it costs ~5x a floor). floor(t + 0.5) equals Math.round(t) except where t + 0.5 is
+ * inexact (t = 0.5 − 2^−54, or |t| ≥ 2^52); the correction makes it exact for all t the
+ * fake-quant passes in (finite, clamped to a few hundred).
+ */
+function roundHalfUp(t: number): number {
+  const r = Math.floor(t + 0.5);
+  return r - 0.5 > t ? r - 1 : r;
+}
+
 /** Reference loop: y[i] = fake-quant of x[i] with the channel of i (last axis). */
 function fqLoop(x: Float32Array, y: Float32Array, a: FqAttrs): void {
   const c = a.scale.length;
@@ -50,7 +62,7 @@ function fqLoop(x: Float32Array, y: Float32Array, a: FqAttrs): void {
         const v = x[i];
         if (v < mn) mn = v;
         if (v > mx) mx = v;
-        let q = Math.round(v * inv) + zp;
+        let q = roundHalfUp(v * inv) + zp;
         q = q < qmin ? qmin : q > qmax ? qmax : q;
         y[i] = (q - zp) * s;
       }
@@ -61,7 +73,7 @@ function fqLoop(x: Float32Array, y: Float32Array, a: FqAttrs): void {
       return;
     }
     for (let i = 0; i < x.length; i++) {
-      let q = Math.round(x[i] * inv) + zp;
+      let q = roundHalfUp(x[i] * inv) + zp;
       q = q < qmin ? qmin : q > qmax ? qmax : q;
       y[i] = (q - zp) * s;
     }
@@ -71,7 +83,7 @@ function fqLoop(x: Float32Array, y: Float32Array, a: FqAttrs): void {
     for (let k = 0; k < c; k++) {
       const s = a.scale[k];
       const zp = a.zeroPoint[k];
-      let q = Math.round(x[i + k] / s) + zp;
+      let q = roundHalfUp(x[i + k] / s) + zp;
       q = q < qmin ? qmin : q > qmax ? qmax : q;
       y[i + k] = (q - zp) * s;
     }
@@ -98,46 +110,13 @@ function fqGradLoop(x: Float32Array, dy: Float32Array, dx: Float32Array, a: FqAt
   }
 }
 
-interface WasmLike {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): tf.TypedArray;
-}
-interface CpuLike {
-  data: { get(id: object): { values: tf.TypedArray } };
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values: tf.TypedArray): tf.TensorInfo;
-}
-
-function registerJsKernels(backendName: 'wasm' | 'cpu'): void {
-  for (const name of [FQ, FQ_GRAD]) if (tf.getKernel(name, backendName)) tf.unregisterKernel(name, backendName);
-  const run = (inputs: tf.TensorInfo[], backend: unknown, body: (ins: Float32Array[], out: Float32Array) => void): tf.TensorInfo => {
-    const shape = inputs[0].shape;
-    if (backendName === 'wasm') {
-      const b = backend as WasmLike;
-      const out = b.makeOutput(shape, 'float32'); // allocate first: heap growth would detach earlier views
-      body(inputs.map((t) => b.typedArrayFromHeap(t) as Float32Array), b.typedArrayFromHeap(out) as Float32Array);
-      return out;
-    }
-    const b = backend as CpuLike;
-    const out = new Float32Array(tf.util.sizeFromShape(shape));
-    body(inputs.map((t) => b.data.get(t.dataId).values as Float32Array), out);
-    return b.makeTensorInfo(shape, 'float32', out);
-  };
-  tf.registerKernel({
-    kernelName: FQ,
-    backendName,
-    kernelFunc: ({ inputs, attrs, backend }) => run([inputs.x!], backend, ([x], y) => fqLoop(x, y, attrs as unknown as FqAttrs)),
-  });
-  tf.registerKernel({
-    kernelName: FQ_GRAD,
-    backendName,
-    kernelFunc: ({ inputs, attrs, backend }) =>
-      run([inputs.x!, inputs.dy!], backend, ([x, dy], dx) => fqGradLoop(x, dy, dx, attrs as unknown as FqAttrs)),
-  });
-}
-
 /** Register the single-pass fake-quant kernels on the wasm and cpu backends. */
 export function registerFakeQuantKernels(): void {
-  for (const b of ['wasm', 'cpu'] as const) if (tf.findBackendFactory(b)) registerJsKernels(b);
+  for (const b of JS_KERNEL_BACKENDS) {
+    if (!tf.findBackendFactory(b)) continue;
+    registerJsKernel<FqAttrs>(FQ, b, ['x'], ([x], y, a) => fqLoop(x, y, a));
+    registerJsKernel<FqAttrs>(FQ_GRAD, b, ['x', 'dy'], ([x, dy], dx, a) => fqGradLoop(x, dy, dx, a));
+  }
 }
 
 function toAttrs(p: FakeQuantParams): FqAttrs {
@@ -162,10 +141,6 @@ function composedGrad(x: tf.Tensor, dy: tf.Tensor, a: FqAttrs): tf.Tensor {
   });
 }
 
-function hasJsKernel(name: string): boolean {
-  return tf.getKernel(name, tf.getBackend()) !== undefined;
-}
-
 /**
  * Fake-quantise `x` (float32) with a straight-through gradient.
  * @param x tensor whose last axis is the channel axis for per-channel parameters
@@ -180,7 +155,7 @@ export function fakeQuant<T extends tf.Tensor>(x: T, p: FakeQuantParams): T {
     const xt = xi as tf.Tensor;
     (save as tf.GradSaveFunc)([xt]);
     let value: tf.Tensor;
-    if (hasJsKernel(FQ) && (!a.stats || c === 1)) {
+    if (hasKernel(FQ) && (!a.stats || c === 1)) {
       value = tf.engine().runKernel(FQ, { x: xt }, a as unknown as tf.NamedAttrMap) as tf.Tensor;
     } else {
       value = composedForward(xt, a);
@@ -193,7 +168,7 @@ export function fakeQuant<T extends tf.Tensor>(x: T, p: FakeQuantParams): T {
     return {
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
-        hasJsKernel(FQ_GRAD)
+        hasKernel(FQ_GRAD)
           ? (tf.engine().runKernel(FQ_GRAD, { x: saved[0], dy }, a as unknown as tf.NamedAttrMap) as tf.Tensor)
           : composedGrad(saved[0], dy, a),
     };

@@ -5,7 +5,8 @@
  *
  * - Filter gradients are convolutions of the input with the output gradient used as the
  *   filter, with dilation = stride (the "transposition trick"); 1x1 stride-1 convs use one
- *   matmul. The depthwise filter gradient packs batch × channel into channels so one
+ *   matmul, on explicitly transposed operands (wasm's transposeA/transposeB matmul paths
+ *   are an order of magnitude slower than a transpose plus a plain matmul). The depthwise filter gradient packs batch × channel into channels so one
  *   depthwise convolution computes every channel at once.
  * - Input gradients insert stride−1 zeros between output-gradient pixels, pad, and
  *   correlate with the spatially flipped filter.
@@ -75,7 +76,8 @@ export function conv2dBackpropFilter(x: tf.Tensor4D, dy: tf.Tensor4D, filterShap
   const [kh, kw, cin, cout] = filterShape;
   const { top, bottom, left, right } = info.padInfo;
   if (kh === 1 && kw === 1 && info.strideHeight === 1 && info.strideWidth === 1 && top + bottom + left + right === 0) {
-    const g = tf.matMul(tf.reshape(x, [-1, cin]), tf.reshape(dy, [-1, cout]), true, false);
+    // Explicit transpose + plain matMul: wasm's BatchMatMul with transposeA is ~12x slower.
+    const g = tf.matMul(tf.transpose(tf.reshape(x, [-1, cin])), tf.reshape(dy, [-1, cout]));
     return tf.reshape(g, [1, 1, cin, cout]);
   }
   const xp = padOrCrop(x, top, bottom, left, right);
@@ -92,7 +94,8 @@ export function conv2dBackpropInput(dy: tf.Tensor4D, filter: tf.Tensor4D, inputS
   const [kh, kw, cin, cout] = filter.shape;
   const { top, left, bottom, right } = info.padInfo;
   if (kh === 1 && kw === 1 && info.strideHeight === 1 && info.strideWidth === 1 && top + bottom + left + right === 0) {
-    const g = tf.matMul(tf.reshape(dy, [-1, cout]), tf.reshape(filter, [cin, cout]), false, true);
+    // As above: transposing the (small) filter beats wasm's transposeB path.
+    const g = tf.matMul(tf.reshape(dy, [-1, cout]), tf.transpose(tf.reshape(filter, [cin, cout])));
     return tf.reshape(g, inputShape as [number, number, number, number]);
   }
   const d = inputGradGeometry(dy, inputShape[1], inputShape[2], kh, kw, info.strideHeight, info.strideWidth, top, left);

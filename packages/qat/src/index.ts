@@ -9,6 +9,7 @@ export * from './errors.js';
 export * from './backend.js';
 export * from './grad-kernels.js';
 export * from './fake-quant.js';
+export * from './fused-ops.js';
 export * from './quant-params.js';
 export * from './dataset.js';
 export * from './arch.js';

@@ -20,6 +20,7 @@ import { activationQuant, weightScales, ACT_QMAX, ACT_QMIN, W_QMAX, type ActQuan
 import { convertModel, disposeNet, hasOwnQuantizer, type ConvNode, type Net, type NetNode } from './net.js';
 import { QatError } from './errors.js';
 import { addSim, meanSim, requantSim } from './requant-sim.js';
+import { clampAct } from './fused-ops.js';
 
 /** When QAT starts quantising and freezes things (in optimizer steps, counted from prepare()). */
 export interface QatSchedule {
@@ -287,9 +288,7 @@ export class EdgeqModel {
         });
       }
     }
-    if (n.act === 'RELU') y = tf.relu(y);
-    else if (n.act === 'RELU6') y = tf.relu6(y);
-    return y;
+    return clampAct(y, n.act);
   }
 
   private observe(i: number, y: tf.Tensor, p: Pass): void {
@@ -329,14 +328,10 @@ export class EdgeqModel {
             y = addSim(a[0], a[1], this.actQuant(n.inputs[0]).scale, this.actQuant(n.inputs[1]).scale, q.scale, q.zeroPoint, n.act, this.config.rounding);
             break;
           }
-          y = tf.add(a[0], a[1]);
-          if (n.act === 'RELU') y = tf.relu(y);
-          else if (n.act === 'RELU6') y = tf.relu6(y);
+          y = clampAct(tf.add(a[0], a[1]), n.act);
           break;
         case 'concat':
-          y = tf.concat(a, -1);
-          if (n.act === 'RELU') y = tf.relu(y);
-          else if (n.act === 'RELU6') y = tf.relu6(y);
+          y = clampAct(tf.concat(a, -1), n.act);
           break;
         case 'maxpool':
           y = tf.maxPool(a[0] as tf.Tensor4D, n.size, n.stride, n.padding);

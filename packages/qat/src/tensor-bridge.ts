@@ -45,3 +45,62 @@ export function registerOpKernel(
     },
   });
 }
+
+interface WasmLike {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(t: tf.TensorInfo): tf.TypedArray;
+}
+interface CpuLike {
+  data: { get(id: object): { values: tf.TypedArray } };
+  makeTensorInfo(shape: number[], dtype: tf.DataType, values: tf.TypedArray): tf.TensorInfo;
+}
+
+/** Backends whose float32 tensor memory a JS loop can read and write directly. */
+export const JS_KERNEL_BACKENDS = ['wasm', 'cpu'] as const;
+export type JsKernelBackend = (typeof JS_KERNEL_BACKENDS)[number];
+
+/**
+ * Register (or replace) a single-pass JS kernel on the wasm or cpu backend: `body` gets
+ * the float32 data of the named inputs (in `inputNames` order) and fills the output,
+ * whose shape is `outShape(inputShapes)` (default: the first input's). On wasm the
+ * arrays are views of the module heap: the output is allocated before any view is
+ * taken, since heap growth would detach earlier views.
+ */
+export function registerJsKernel<A>(
+  kernelName: string,
+  backendName: JsKernelBackend,
+  inputNames: readonly string[],
+  body: (inputs: Float32Array[], out: Float32Array, attrs: A) => void,
+  outShape: (inputShapes: number[][]) => number[] = (s) => s[0],
+): void {
+  if (tf.getKernel(kernelName, backendName)) tf.unregisterKernel(kernelName, backendName);
+  tf.registerKernel({
+    kernelName,
+    backendName,
+    kernelFunc: ({ inputs, attrs, backend }) => {
+      const infos = inputNames.map((n) => {
+        const t = inputs[n];
+        if (!t) throw new Error(`${kernelName}: missing input ${n}`);
+        if (t.dtype !== 'float32') throw new Error(`${kernelName}: input ${n} is ${t.dtype}, expected float32`);
+        return t;
+      });
+      const shape = outShape(infos.map((t) => t.shape));
+      const a = attrs as unknown as A;
+      if (backendName === 'wasm') {
+        const b = backend as unknown as WasmLike;
+        const out = b.makeOutput(shape, 'float32');
+        body(infos.map((t) => b.typedArrayFromHeap(t) as Float32Array), b.typedArrayFromHeap(out) as Float32Array, a);
+        return out;
+      }
+      const b = backend as unknown as CpuLike;
+      const out = new Float32Array(tf.util.sizeFromShape(shape));
+      body(infos.map((t) => b.data.get(t.dataId).values as Float32Array), out, a);
+      return b.makeTensorInfo(shape, 'float32', out);
+    },
+  });
+}
+
+/** Whether the current backend has the named kernel (i.e. JS kernels are registered there). */
+export function hasKernel(kernelName: string): boolean {
+  return tf.getKernel(kernelName, tf.getBackend()) !== undefined;
+}
