@@ -11,6 +11,7 @@ EDGEQ_APT_PACKAGES=(
   dataset-fashion-mnist
   flatbuffers-compiler
   chromium
+  clang lld
 )
 
 missing=()
@@ -33,3 +34,6 @@ if [ -f pnpm-lock.yaml ]; then
 else
   "${PNPM[@]}" install --reporter=silent
 fi
+
+# edgeq's WebAssembly SIMD training kernels (packages/qat), rebuilt when the source changed.
+bash packages/qat/wasm/build.sh --if-stale

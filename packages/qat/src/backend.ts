@@ -1,7 +1,8 @@
 /**
  * Backend choice for training: @tensorflow/tfjs-node when it loads (optional, not a
  * dependency: its installer downloads libtensorflow), else the wasm backend (XNNPACK)
- * with the gradient kernels it lacks registered by edgeq, else the pure-JS cpu backend.
+ * with the gradient kernels it lacks registered by edgeq (and edgeq's WebAssembly SIMD
+ * training kernels when built), else the pure-JS cpu backend.
  * The choice is made once, at start, and reported.
  */
 
@@ -9,14 +10,17 @@ import * as tf from '@tensorflow/tfjs';
 import { registerGradientKernels } from './grad-kernels.js';
 import { registerFakeQuantKernels } from './fake-quant.js';
 import { registerFusedOpKernels } from './fused-ops.js';
+import { registerSimdKernels } from './simd-kernels.js';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 
 /** What {@link initBackend} chose, and why the faster ones were skipped. */
 export interface BackendReport {
   backend: BackendName;
-  /** Reasons the preferred backends were not used. */
+  /** Reasons the preferred backends (or, on wasm, the SIMD training kernels) were not used. */
   skipped: string[];
+  /** On wasm: whether edgeq's WebAssembly SIMD training kernels are loaded. */
+  simdKernels: boolean;
 }
 
 let current: BackendReport | undefined;
@@ -60,7 +64,13 @@ export async function initBackend(prefer?: BackendName): Promise<BackendReport> 
       skipped.push(`${b}: ${(e as Error).message}`);
       continue;
     }
-    current = { backend: b, skipped };
+    let simdKernels = false;
+    if (b === 'wasm') {
+      const why = registerSimdKernels();
+      if (why) skipped.push(why);
+      simdKernels = !why;
+    }
+    current = { backend: b, skipped, simdKernels };
     return current;
   }
   throw new Error(`no TensorFlow.js backend could be initialised: ${skipped.join('; ')}`);

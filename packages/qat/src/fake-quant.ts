@@ -25,10 +25,12 @@ export interface FakeQuantParams {
   stats?: { min: number; max: number };
 }
 
-const FQ = 'EdgeqFakeQuant';
-const FQ_GRAD = 'EdgeqFakeQuantGrad';
+/** Kernel names (JS loops here; WebAssembly SIMD in simd-kernels.ts). */
+export const FQ = 'EdgeqFakeQuant';
+export const FQ_GRAD = 'EdgeqFakeQuantGrad';
 
-interface FqAttrs {
+/** Kernel attributes of both fake-quant kernels. */
+export interface FqAttrs {
   scale: Float64Array;
   zeroPoint: Float64Array;
   qmin: number;
@@ -48,7 +50,7 @@ function roundHalfUp(t: number): number {
 }
 
 /** Reference loop: y[i] = fake-quant of x[i] with the channel of i (last axis). */
-function fqLoop(x: Float32Array, y: Float32Array, a: FqAttrs): void {
+export function fqLoop(x: Float32Array, y: Float32Array, a: FqAttrs): void {
   const c = a.scale.length;
   const { qmin, qmax } = a;
   if (c === 1) {
@@ -91,7 +93,7 @@ function fqLoop(x: Float32Array, y: Float32Array, a: FqAttrs): void {
 }
 
 /** dx[i] = dy[i] where x[i] is inside its channel's clip range, else 0. */
-function fqGradLoop(x: Float32Array, dy: Float32Array, dx: Float32Array, a: FqAttrs): void {
+export function fqGradLoop(x: Float32Array, dy: Float32Array, dx: Float32Array, a: FqAttrs): void {
   const c = a.scale.length;
   const lo = new Float64Array(c);
   const hi = new Float64Array(c);

@@ -1,23 +1,148 @@
 /**
- * Fused activation ops with hand-written gradients: {@link clampAct} is ReLU / ReLU6
- * whose gradient is one masking pass (JS kernel on the wasm and cpu backends) instead
- * of tfjs's composed LessEqual/Cast/Step/Multiply chain. Elsewhere it falls back to
- * tf.relu / tf.relu6. Checked against tfjs's own gradients in test/fused-ops.test.ts.
+ * Fused training ops with hand-written gradients, so that the autodiff of a
+ * conv → BatchNormalization (batch statistics) → ReLU/ReLU6 block is a few single-pass
+ * loops instead of a dozen small reductions and element-wise kernels:
+ *
+ *  - {@link batchNormAct}: y = act(γ·(x − μ)/√(σ² + ε) + β) over the last (channel)
+ *    axis with batch statistics μ, σ² (biased), reporting μ and σ² for the moving
+ *    averages. ε is a per-channel tensor so that QAT's folded form (ε·f²) gets its
+ *    gradient too.
+ *  - {@link clampAct}: ReLU / ReLU6 with a one-pass gradient mask.
+ *
+ * Kernels: on the wasm backend the WebAssembly SIMD ones of simd-kernels.ts (when
+ * built), on the cpu backend the JS loops below; without kernels the ops are composed
+ * from tf ops and differentiated by tfjs (JS loops lose to tfjs's own wasm kernels, so
+ * they are not used on wasm). test/fused-ops.test.ts checks all paths against tf ops.
  */
 
 import * as tf from '@tensorflow/tfjs';
 import type { FusedActivation } from '@edgeq/ir';
 import { hasKernel, JS_KERNEL_BACKENDS, registerJsKernel } from './tensor-bridge.js';
 
-const CLAMP_GRAD = 'EdgeqClampActGrad';
+/** Kernel names of the fused ops (implemented here in JS and in simd-kernels.ts). */
+export const BN_FWD = 'EdgeqBatchNormAct';
+export const BN_GRAD = 'EdgeqBatchNormActGrad';
+export const CLAMP_GRAD = 'EdgeqClampActGrad';
 
 /** Upper clamp of a fused activation (Infinity for RELU and NONE). */
-function actHigh(act: FusedActivation): number {
+export function actHigh(act: FusedActivation): number {
   return act === 'RELU6' ? 6 : Infinity;
 }
 /** Lower clamp of a fused activation (−Infinity for NONE). */
-function actLow(act: FusedActivation): number {
+export function actLow(act: FusedActivation): number {
   return act === 'NONE' ? -Infinity : 0;
+}
+
+/** Batch statistics a {@link batchNormAct} forward pass reports, per channel. */
+export interface BatchStats {
+  mean: Float64Array;
+  /** Biased (divide by the element count) variance. */
+  variance: Float64Array;
+}
+
+/** Attributes of the forward kernel; `stats` and `inv` are outputs. */
+export interface BnFwdAttrs {
+  lo: number;
+  hi: number;
+  /** Filled by the forward kernel. */
+  stats: BatchStats;
+  /** 1/√(σ² + ε) per channel, filled by the forward kernel for the gradient. */
+  inv: Float64Array;
+}
+
+/** Attributes of the gradient kernel; `sumG` and `sumGX` are outputs. */
+export interface BnGradAttrs {
+  lo: number;
+  hi: number;
+  mean: Float64Array;
+  inv: Float64Array;
+  /** Filled by the gradient kernel: Σ g, Σ g·x̂ per channel (g = dy masked by the activation). */
+  sumG: Float64Array;
+  sumGX: Float64Array;
+}
+
+/** Per-channel inv = 1/√(σ² + ε) (into a.inv) and the affine scale γ·inv. */
+export function bnScale(variance: ArrayLike<number>, eps: ArrayLike<number>, gamma: ArrayLike<number>, a: BnFwdAttrs): Float64Array {
+  const c = gamma.length;
+  const scale = new Float64Array(c);
+  for (let k = 0; k < c; k++) {
+    a.inv[k] = 1 / Math.sqrt(variance[k] + eps[k]);
+    scale[k] = gamma[k] * a.inv[k];
+  }
+  return scale;
+}
+
+/**
+ * Coefficients of dx = k1·(g − k2 − (x − μ)·k3) from the per-channel sums Σg, Σg·(x − μ)
+ * over m elements; turns a.sumGX into Σg·x̂ (what dγ is).
+ */
+export function bnGradCoefficients(gamma: ArrayLike<number>, m: number, a: BnGradAttrs): { k1: Float64Array; k2: Float64Array; k3: Float64Array } {
+  const c = gamma.length;
+  const k1 = new Float64Array(c);
+  const k2 = new Float64Array(c);
+  const k3 = new Float64Array(c);
+  for (let k = 0; k < c; k++) {
+    a.sumGX[k] *= a.inv[k];
+    k1[k] = gamma[k] * a.inv[k];
+    k2[k] = a.sumG[k] / m;
+    k3[k] = (a.sumGX[k] / m) * a.inv[k];
+  }
+  return { k1, k2, k3 };
+}
+
+function bnForwardLoop([x, gamma, beta, eps]: Float32Array[], y: Float32Array, a: BnFwdAttrs): void {
+  const c = gamma.length;
+  const m = x.length / c;
+  const sum = new Float64Array(c);
+  const sq = new Float64Array(c);
+  for (let i = 0; i < x.length; i += c) for (let k = 0; k < c; k++) sum[k] += x[i + k];
+  const mean = a.stats.mean;
+  for (let k = 0; k < c; k++) mean[k] = sum[k] / m;
+  // Second pass for the variance: the one-pass E[x²] − μ² loses digits when |μ| ≫ σ.
+  for (let i = 0; i < x.length; i += c) {
+    for (let k = 0; k < c; k++) {
+      const d = x[i + k] - mean[k];
+      sq[k] += d * d;
+    }
+  }
+  for (let k = 0; k < c; k++) a.stats.variance[k] = sq[k] / m;
+  const scale = bnScale(a.stats.variance, eps, gamma, a);
+  const { lo, hi } = a;
+  for (let i = 0; i < x.length; i += c) {
+    for (let k = 0; k < c; k++) {
+      const v = (x[i + k] - mean[k]) * scale[k] + beta[k];
+      y[i + k] = v < lo ? lo : v > hi ? hi : v;
+    }
+  }
+}
+
+/**
+ * dx of batchNormAct: with g = dy where lo < y < hi (else 0) and x̂ = (x − μ)·inv,
+ * dx = γ·inv·(g − Σg/M − x̂·Σ(g·x̂)/M). The per-channel sums go to the attrs for dγ, dβ, dε.
+ */
+function bnGradLoop([x, y, dy, gamma]: Float32Array[], dx: Float32Array, a: BnGradAttrs): void {
+  const c = gamma.length;
+  const m = x.length / c;
+  const { lo, hi, mean, sumG, sumGX } = a;
+  sumG.fill(0);
+  sumGX.fill(0);
+  for (let i = 0; i < x.length; i += c) {
+    for (let k = 0; k < c; k++) {
+      const yv = y[i + k];
+      if (yv <= lo || yv >= hi) continue;
+      const g = dy[i + k];
+      sumG[k] += g;
+      sumGX[k] += g * (x[i + k] - mean[k]);
+    }
+  }
+  const { k1, k2, k3 } = bnGradCoefficients(gamma, m, a);
+  for (let i = 0; i < x.length; i += c) {
+    for (let k = 0; k < c; k++) {
+      const yv = y[i + k];
+      const g = yv <= lo || yv >= hi ? 0 : dy[i + k];
+      dx[i + k] = k1[k] * (g - k2[k] - (x[i + k] - mean[k]) * k3[k]);
+    }
+  }
 }
 
 /** dx = dy where lo < y < hi, else 0 (y is the clamped output). */
@@ -29,11 +154,18 @@ function clampGradLoop([y, dy]: Float32Array[], dx: Float32Array, a: { lo: numbe
   }
 }
 
-/** Register the fused-op kernels on the wasm and cpu backends. */
+/**
+ * Register the JS kernels: the clamp gradient on wasm and cpu, batch norm on cpu only
+ * (on wasm it comes from simd-kernels.ts or is composed from tfjs's kernels).
+ */
 export function registerFusedOpKernels(): void {
   for (const b of JS_KERNEL_BACKENDS) {
     if (!tf.findBackendFactory(b)) continue;
     registerJsKernel<{ lo: number; hi: number }>(CLAMP_GRAD, b, ['y', 'dy'], clampGradLoop);
+  }
+  if (tf.findBackendFactory('cpu')) {
+    registerJsKernel<BnFwdAttrs>(BN_FWD, 'cpu', ['x', 'gamma', 'beta', 'eps'], bnForwardLoop);
+    registerJsKernel<BnGradAttrs>(BN_GRAD, 'cpu', ['x', 'y', 'dy', 'gamma'], bnGradLoop);
   }
 }
 
@@ -41,6 +173,52 @@ function applyAct(y: tf.Tensor, act: FusedActivation): tf.Tensor {
   if (act === 'RELU') return tf.relu(y);
   if (act === 'RELU6') return tf.relu6(y);
   return y;
+}
+
+/** The same op composed from tf ops (backends without the JS kernels); tfjs differentiates it. */
+function composedBatchNormAct(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: tf.Tensor, act: FusedActivation, stats: BatchStats): tf.Tensor {
+  const axes = x.shape.slice(0, -1).map((_, i) => i);
+  const mean = tf.mean(x, axes);
+  const centered = tf.sub(x, mean);
+  const variance = tf.mean(tf.square(centered), axes);
+  stats.mean.set(mean.dataSync());
+  stats.variance.set(variance.dataSync());
+  return applyAct(tf.add(tf.mul(centered, tf.mul(gamma, tf.rsqrt(tf.add(variance, eps)))), beta), act);
+}
+
+/**
+ * Batch normalisation with batch statistics followed by a fused activation, over the
+ * last axis of `x`: y = act(γ·(x − μ)/√(σ² + ε) + β). Differentiable in x, γ, β and ε.
+ * @param eps per-channel ε (a tensor so QAT's ε·f², which depends on γ, gets its gradient)
+ * @returns y, and the batch mean and biased variance of `x` per channel
+ */
+export function batchNormAct(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: tf.Tensor, act: FusedActivation): { y: tf.Tensor; stats: BatchStats } {
+  const c = x.shape[x.shape.length - 1];
+  const stats: BatchStats = { mean: new Float64Array(c), variance: new Float64Array(c) };
+  if (!hasKernel(BN_FWD)) return { y: composedBatchNormAct(x, gamma, beta, eps, act, stats), stats };
+  const lo = actLow(act);
+  const hi = actHigh(act);
+  const inv = new Float64Array(c);
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [xi, g, b, e] = args as tf.Tensor[];
+    const save = args[4] as tf.GradSaveFunc;
+    const y = tf.engine().runKernel(BN_FWD, { x: xi, gamma: g, beta: b, eps: e }, { lo, hi, stats, inv } as unknown as tf.NamedAttrMap) as tf.Tensor;
+    save([xi, y, g]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xs, ys, gs] = saved;
+        const sumG = new Float64Array(c);
+        const sumGX = new Float64Array(c);
+        const dx = tf.engine().runKernel(BN_GRAD, { x: xs, y: ys, dy, gamma: gs }, { lo, hi, mean: stats.mean, inv, sumG, sumGX } as unknown as tf.NamedAttrMap) as tf.Tensor;
+        const gv = gs.dataSync();
+        // dε = Σ g·γ·∂x̂/∂ε with ∂x̂/∂ε = −x̂·inv²/2.
+        const dEps = Float32Array.from(sumGX, (v, k) => -0.5 * gv[k] * inv[k] * inv[k] * v);
+        return [dx, tf.tensor1d(Float32Array.from(sumGX)), tf.tensor1d(Float32Array.from(sumG)), tf.tensor1d(dEps)];
+      },
+    };
+  });
+  return { y: f(x, gamma, beta, eps), stats };
 }
 
 /**

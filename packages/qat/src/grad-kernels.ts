@@ -62,7 +62,7 @@ function inputGradGeometry(dy: tf.Tensor4D, inH: number, inW: number, kh: number
   return padOrCrop(d, pt, pb, pl, pr);
 }
 
-function convInfo(xShape: number[], filterShape: number[], strides: unknown, pad: Pad, dimRoundingMode: unknown, depthwise: boolean) {
+export function convInfo(xShape: number[], filterShape: number[], strides: unknown, pad: Pad, dimRoundingMode: unknown, depthwise: boolean) {
   return tf.backend_util.computeConv2DInfo(
     xShape as [number, number, number, number],
     filterShape as [number, number, number, number],
@@ -134,6 +134,12 @@ export function depthwiseBackpropInput(dy: tf.Tensor4D, filter: tf.Tensor4D, inp
   return tf.sum(tf.reshape(g, [n, h, w, c, mult]), 4);
 }
 
+/** DepthwiseConv2dNativeBackpropFilter in tf ops, on a kernel's named inputs and attributes. */
+export function depthwiseBackpropFilterKernel(i: Record<string, tf.Tensor>, a: Record<string, unknown>): tf.Tensor {
+  checkDilation('DepthwiseConv2dNativeBackpropFilter', a.dilations);
+  return depthwiseBackpropFilter(i.x as tf.Tensor4D, i.dy as tf.Tensor4D, a.filterShape as number[], a.strides, a.pad as Pad, a.dimRoundingMode);
+}
+
 /** The kernels this module registers, by tfjs kernel name. */
 export const GRADIENT_KERNELS = [
   'Conv2DBackpropFilter',
@@ -148,10 +154,7 @@ export function registerGradientKernels(backendName = 'wasm'): void {
     conv2dBackpropFilter(i.x as tf.Tensor4D, i.dy as tf.Tensor4D, a.filterShape as number[], a.strides, a.pad as Pad, a.dimRoundingMode));
   registerOpKernel('Conv2DBackpropInput', backendName, (i, a) =>
     conv2dBackpropInput(i.dy as tf.Tensor4D, i.filter as tf.Tensor4D, a.inputShape as number[], a.strides, a.pad as Pad, a.dimRoundingMode));
-  registerOpKernel('DepthwiseConv2dNativeBackpropFilter', backendName, (i, a) => {
-    checkDilation('DepthwiseConv2dNativeBackpropFilter', a.dilations);
-    return depthwiseBackpropFilter(i.x as tf.Tensor4D, i.dy as tf.Tensor4D, a.filterShape as number[], a.strides, a.pad as Pad, a.dimRoundingMode);
-  });
+  registerOpKernel('DepthwiseConv2dNativeBackpropFilter', backendName, depthwiseBackpropFilterKernel);
   registerOpKernel('DepthwiseConv2dNativeBackpropInput', backendName, (i, a) => {
     checkDilation('DepthwiseConv2dNativeBackpropInput', a.dilations);
     return depthwiseBackpropInput(i.dy as tf.Tensor4D, i.filter as tf.Tensor4D, a.inputShape as number[], a.strides, a.pad as Pad, a.dimRoundingMode);

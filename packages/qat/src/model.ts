@@ -20,7 +20,7 @@ import { activationQuant, weightScales, ACT_QMAX, ACT_QMIN, W_QMAX, type ActQuan
 import { convertModel, disposeNet, hasOwnQuantizer, type ConvNode, type Net, type NetNode } from './net.js';
 import { QatError } from './errors.js';
 import { addSim, meanSim, requantSim } from './requant-sim.js';
-import { clampAct } from './fused-ops.js';
+import { batchNormAct, clampAct } from './fused-ops.js';
 
 /** When QAT starts quantising and freezes things (in optimizer steps, counted from prepare()). */
 export interface QatSchedule {
@@ -72,7 +72,7 @@ interface Pass {
   observe: boolean;
   bnFrozen: boolean;
   /** Batch statistics to fold into BN moving averages after the step. */
-  bnUpdates: { node: ConvNode; mean: tf.Tensor; variance: tf.Tensor }[];
+  bnUpdates: { node: ConvNode; mean: Float64Array; variance: Float64Array }[];
   /** Batch ranges observed this pass, by node index. */
   observed: Map<number, tf.Tensor>;
   /** Batch ranges recorded by the fake-quant kernels themselves, by node index. */
@@ -238,31 +238,28 @@ export class EdgeqModel {
     let y: tf.Tensor;
     if (n.bn && p.training && !p.bnFrozen) {
       const bn = n.bn;
-      const axes = n.op === 'dense' ? [0] : [0, 1, 2];
       if (p.quantize) {
         // Conv with fake-quantised W·f (f = γ/σ_moving), then batch normalisation of
-        // conv/f + b. The 1/f is folded into the per-channel BN scale rather than applied
-        // as a pass over the whole output: with pre = conv + b·f,
-        //   y = γ·(pre − mean(pre)) / (f·sqrt(var(pre)/f² + ε)) + β.
+        // pre = conv + b·f. With μ, σ² the batch statistics of pre, the BN of conv/f + b is
+        //   y = sign(f)·γ·(pre − μ)/√(σ² + ε·f²) + β,
+        // so the 1/f never needs a pass over the output: it moves into γ and ε.
         const f = tf.div(bn.gamma, tf.sqrt(tf.add(bn.variance, bn.epsilon)));
         let pre = this.convOp(n, x, this.quantWeights(tf.mul(k, f)));
         if (n.bias) pre = tf.add(pre, tf.mul(n.bias, f));
-        const meanP = tf.mean(pre, axes);
-        const centered = tf.sub(pre, meanP);
-        const varP = tf.mean(tf.square(centered), axes);
-        const variance = tf.div(varP, tf.square(f));
-        p.bnUpdates.push({ node: n, mean: tf.keep(tf.div(meanP, f)), variance: tf.keep(variance) });
-        const scale = tf.div(tf.mul(bn.gamma, tf.rsqrt(tf.add(variance, bn.epsilon))), f);
-        y = tf.add(tf.mul(centered, scale), bn.beta);
-      } else {
-        let pre = this.convOp(n, x, k);
-        if (n.bias) pre = tf.add(pre, n.bias);
-        const mean = tf.mean(pre, axes);
-        const centered = tf.sub(pre, mean);
-        const variance = tf.mean(tf.square(centered), axes);
-        p.bnUpdates.push({ node: n, mean: tf.keep(mean), variance: tf.keep(variance) });
-        y = tf.add(tf.mul(centered, tf.mul(bn.gamma, tf.rsqrt(tf.add(variance, bn.epsilon)))), bn.beta);
+        const r = batchNormAct(pre, tf.mul(bn.gamma, tf.sign(f)), bn.beta, tf.mul(tf.square(f), bn.epsilon), n.act);
+        const fv = f.dataSync();
+        p.bnUpdates.push({
+          node: n,
+          mean: Float64Array.from(r.stats.mean, (v, c) => v / fv[c]),
+          variance: Float64Array.from(r.stats.variance, (v, c) => v / (fv[c] * fv[c])),
+        });
+        return r.y;
       }
+      let pre = this.convOp(n, x, k);
+      if (n.bias) pre = tf.add(pre, n.bias);
+      const r = batchNormAct(pre, bn.gamma, bn.beta, tf.fill([n.channels], bn.epsilon), n.act);
+      p.bnUpdates.push({ node: n, mean: r.stats.mean, variance: r.stats.variance });
+      return r.y;
     } else {
       let w = k;
       let b: tf.Tensor | undefined = n.bias;
@@ -383,11 +380,9 @@ export class EdgeqModel {
       const bn = u.node.bn!;
       const m = bn.momentum;
       tf.tidy(() => {
-        bn.mean.assign(tf.add(tf.mul(bn.mean, m), tf.mul(u.mean, 1 - m)));
-        bn.variance.assign(tf.add(tf.mul(bn.variance, m), tf.mul(u.variance, 1 - m)));
+        bn.mean.assign(tf.add(tf.mul(bn.mean, m), tf.mul(tf.tensor1d(Float32Array.from(u.mean)), 1 - m)));
+        bn.variance.assign(tf.add(tf.mul(bn.variance, m), tf.mul(tf.tensor1d(Float32Array.from(u.variance)), 1 - m)));
       });
-      u.mean.dispose();
-      u.variance.dispose();
     }
     const d = this.config.emaDecay;
     const batchRanges: [number, number, number][] = [];

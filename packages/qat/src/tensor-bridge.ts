@@ -25,6 +25,18 @@ export function unwrap(t: tf.Tensor, backend: RefCounted): tf.TensorInfo {
   return info;
 }
 
+/** A kernel function implemented with tf ops on wrapped inputs. */
+export function composedKernel(fn: (inputs: Record<string, tf.Tensor>, attrs: Record<string, unknown>) => tf.Tensor): tf.KernelFunc {
+  return ({ inputs, attrs, backend }) => {
+    const b = backend as unknown as RefCounted;
+    const wrapped: Record<string, tf.Tensor> = {};
+    for (const [k, v] of Object.entries(inputs)) if (v) wrapped[k] = wrap(v, b);
+    const out = tf.tidy(() => fn(wrapped, (attrs ?? {}) as Record<string, unknown>));
+    for (const t of Object.values(wrapped)) t.dispose();
+    return unwrap(out, b);
+  };
+}
+
 /** Register (or replace) a kernel implemented with tf ops on wrapped inputs. */
 export function registerOpKernel(
   kernelName: string,
@@ -32,18 +44,7 @@ export function registerOpKernel(
   fn: (inputs: Record<string, tf.Tensor>, attrs: Record<string, unknown>) => tf.Tensor,
 ): void {
   if (tf.getKernel(kernelName, backendName)) tf.unregisterKernel(kernelName, backendName);
-  tf.registerKernel({
-    kernelName,
-    backendName,
-    kernelFunc: ({ inputs, attrs, backend }) => {
-      const b = backend as unknown as RefCounted;
-      const wrapped: Record<string, tf.Tensor> = {};
-      for (const [k, v] of Object.entries(inputs)) if (v) wrapped[k] = wrap(v, b);
-      const out = tf.tidy(() => fn(wrapped, (attrs ?? {}) as Record<string, unknown>));
-      for (const t of Object.values(wrapped)) t.dispose();
-      return unwrap(out, b);
-    },
-  });
+  tf.registerKernel({ kernelName, backendName, kernelFunc: composedKernel(fn) });
 }
 
 interface WasmLike {

@@ -25,6 +25,8 @@ const cases: Case[] = [
   { name: 'dw 3x3 s1 same', depthwise: true, x: [3, 8, 8, 5], k: 3, cin: 5, cout: 1, stride: 1, pad: 'same' },
   { name: 'dw 3x3 s2 same even', depthwise: true, x: [2, 8, 8, 4], k: 3, cin: 4, cout: 1, stride: 2, pad: 'same' },
   { name: 'dw 3x3 s2 same odd', depthwise: true, x: [2, 7, 7, 3], k: 3, cin: 3, cout: 1, stride: 2, pad: 'same' },
+  { name: 'dw 3x3 s2 same, 6 channels (SIMD tail)', depthwise: true, x: [2, 9, 9, 6], k: 3, cin: 6, cout: 1, stride: 2, pad: 'same' },
+  { name: 'dw 5x5 s2 valid', depthwise: true, x: [3, 11, 10, 8], k: 5, cin: 8, cout: 1, stride: 2, pad: 'valid' },
   { name: 'dw 3x3 s1 valid mult 2', depthwise: true, x: [2, 6, 6, 3], k: 3, cin: 3, cout: 2, stride: 1, pad: 'valid' },
 ];
 

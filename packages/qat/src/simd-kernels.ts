@@ -1,0 +1,284 @@
+/**
+ * WebAssembly SIMD training kernels on the tfjs wasm backend: loads
+ * wasm/build/edgeq_train_kernels.wasm (built from wasm/edgeq_train_kernels.c by
+ * wasm/build.sh, which scripts/bootstrap.sh runs) into the backend's own memory and
+ * registers, on 'wasm', the fused batch-norm forward/backward, the clamp and fake-quant
+ * gradient masks, the per-tensor fake-quant forward and the depth-multiplier-1 depthwise
+ * filter gradient. Cases the SIMD code does not cover (per-channel fake-quant, depth
+ * multipliers > 1, dilation) fall through to the JS or tf-op kernels.
+ *
+ * Without the built module training still works (slower) and initBackend reports why.
+ */
+
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import { BN_FWD, BN_GRAD, CLAMP_GRAD, bnGradCoefficients, bnScale, type BnFwdAttrs, type BnGradAttrs } from './fused-ops.js';
+import { FQ, FQ_GRAD, fqGradLoop, fqLoop, type FqAttrs } from './fake-quant.js';
+import { convInfo, depthwiseBackpropFilterKernel } from './grad-kernels.js';
+import { composedKernel } from './tensor-bridge.js';
+
+/** Where the built module is expected. */
+export const TRAIN_KERNELS_WASM = fileURLToPath(new URL('../wasm/build/edgeq_train_kernels.wasm', import.meta.url));
+
+type Ptr = number;
+
+/** The slice of the WebAssembly JS API used here (the repo's TS libs do not declare it). */
+interface WasmMemory { readonly buffer: ArrayBuffer }
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { exports: Record<string, unknown> };
+}
+const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+interface Exports {
+  bn_stats(x: Ptr, m: number, c: number, part: Ptr, sum64: Ptr, sq64: Ptr, mean: Ptr, variance: Ptr): void;
+  bn_act_forward(x: Ptr, y: Ptr, m: number, c: number, mean: Ptr, scale: Ptr, beta: Ptr, lo: number, hi: number): void;
+  bn_act_backward_sums(x: Ptr, y: Ptr, dy: Ptr, m: number, c: number, mean: Ptr, lo: number, hi: number, partG: Ptr, partGX: Ptr, sumG: Ptr, sumGX: Ptr): void;
+  bn_act_backward_dx(x: Ptr, y: Ptr, dy: Ptr, dx: Ptr, m: number, c: number, mean: Ptr, lo: number, hi: number, k1: Ptr, k2: Ptr, k3: Ptr): void;
+  clamp_grad(y: Ptr, dy: Ptr, dx: Ptr, n: number, lo: number, hi: number): void;
+  fq_grad(x: Ptr, dy: Ptr, dx: Ptr, n: number, lo: number, hi: number): void;
+  fq_forward(x: Ptr, y: Ptr, n: number, s: number, qlo: number, qhi: number, minmax: Ptr): void;
+  dw_filter_grad(x: Ptr, dy: Ptr, dw: Ptr, part: Ptr, n: number, h: number, w: number, c: number, oh: number, ow: number,
+    kh: number, kw: number, sh: number, sw: number, top: number, left: number): void;
+}
+
+/** The parts of the tfjs wasm backend these kernels use. */
+interface WasmBackend {
+  wasm: { asm: { memory: WasmMemory }; _malloc(n: number): Ptr; _free(p: Ptr): void };
+  dataIdMap: { get(id: object): { memoryOffset: number } };
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+}
+
+let kernels: Exports | undefined;
+
+/**
+ * Scratch memory in the backend's heap, carved into float32 and float64 arrays. Views
+ * are taken after every allocation of the kernel call (heap growth detaches them).
+ */
+class Scratch {
+  private readonly base: Ptr;
+  private offset = 0;
+  constructor(private readonly b: WasmBackend, bytes: number) {
+    this.base = b.wasm._malloc(bytes + 8);
+    this.offset = (8 - (this.base % 8)) % 8;
+  }
+  /** Reserve `n` elements of 4 or 8 bytes; returns the byte pointer. */
+  take(n: number, bytes: 4 | 8): Ptr {
+    this.offset = Math.ceil(this.offset / bytes) * bytes;
+    const p = this.base + this.offset;
+    this.offset += n * bytes;
+    return p;
+  }
+  f32(p: Ptr, n: number): Float32Array {
+    return new Float32Array(this.b.wasm.asm.memory.buffer, p, n);
+  }
+  f64(p: Ptr, n: number): Float64Array {
+    return new Float64Array(this.b.wasm.asm.memory.buffer, p, n);
+  }
+  free(): void {
+    this.b.wasm._free(this.base);
+  }
+}
+
+const ptr = (b: WasmBackend, t: tf.TensorInfo): Ptr => b.dataIdMap.get(t.dataId).memoryOffset;
+const count = (shape: number[]) => tf.util.sizeFromShape(shape);
+
+/** Smallest float32 ≥ v (so that `x ≥ result` ⇔ `x ≥ v` for every float32 x). */
+function f32AtLeast(v: number): number {
+  const f = Math.fround(v);
+  if (f >= v || !Number.isFinite(f)) return f;
+  return nextFloat32(f, 1);
+}
+/** Largest float32 ≤ v. */
+function f32AtMost(v: number): number {
+  const f = Math.fround(v);
+  if (f <= v || !Number.isFinite(f)) return f;
+  return nextFloat32(f, -1);
+}
+function nextFloat32(f: number, dir: 1 | -1): number {
+  const buf = new Float32Array([f]);
+  const bits = new Int32Array(buf.buffer);
+  if (f === 0) return dir * 1.401298464324817e-45;
+  bits[0] += (f > 0) === (dir > 0) ? 1 : -1;
+  return buf[0];
+}
+
+function bnForward({ inputs, attrs, backend }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
+  const b = backend as unknown as WasmBackend;
+  const { x, gamma, beta, eps } = inputs as Record<string, tf.TensorInfo>;
+  const a = attrs as unknown as BnFwdAttrs;
+  const c = gamma.shape[0];
+  const m = count(x.shape) / c;
+  const out = b.makeOutput(x.shape, 'float32');
+  const s = new Scratch(b, c * (4 * 4 + 2 * 8));
+  try {
+    const [part, mean, variance, scale] = [0, 1, 2, 3].map(() => s.take(c, 4));
+    const sum64 = s.take(c, 8);
+    const sq64 = s.take(c, 8);
+    s.f64(sum64, c).fill(0);
+    s.f64(sq64, c).fill(0);
+    kernels!.bn_stats(ptr(b, x), m, c, part, sum64, sq64, mean, variance);
+    a.stats.mean.set(s.f32(mean, c));
+    a.stats.variance.set(s.f32(variance, c));
+    const heap = b.wasm.asm.memory.buffer;
+    const g = new Float32Array(heap, ptr(b, gamma), c);
+    const e = new Float32Array(heap, ptr(b, eps), c);
+    s.f32(scale, c).set(bnScale(a.stats.variance, e, g, a));
+    kernels!.bn_act_forward(ptr(b, x), ptr(b, out), m, c, mean, scale, ptr(b, beta), a.lo, a.hi);
+  } finally {
+    s.free();
+  }
+  return out;
+}
+
+function bnGrad({ inputs, attrs, backend }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
+  const b = backend as unknown as WasmBackend;
+  const { x, y, dy, gamma } = inputs as Record<string, tf.TensorInfo>;
+  const a = attrs as unknown as BnGradAttrs;
+  const c = gamma.shape[0];
+  const m = count(x.shape) / c;
+  const out = b.makeOutput(x.shape, 'float32');
+  const s = new Scratch(b, c * (6 * 4 + 2 * 8));
+  try {
+    const [mean, partG, partGX, k1, k2, k3] = [0, 1, 2, 3, 4, 5].map(() => s.take(c, 4));
+    const sumG = s.take(c, 8);
+    const sumGX = s.take(c, 8);
+    s.f32(mean, c).set(a.mean);
+    s.f64(sumG, c).fill(0);
+    s.f64(sumGX, c).fill(0);
+    kernels!.bn_act_backward_sums(ptr(b, x), ptr(b, y), ptr(b, dy), m, c, mean, a.lo, a.hi, partG, partGX, sumG, sumGX);
+    a.sumG.set(s.f64(sumG, c));
+    a.sumGX.set(s.f64(sumGX, c));
+    const g = new Float32Array(b.wasm.asm.memory.buffer, ptr(b, gamma), c);
+    const k = bnGradCoefficients(g, m, a);
+    s.f32(k1, c).set(k.k1);
+    s.f32(k2, c).set(k.k2);
+    s.f32(k3, c).set(k.k3);
+    kernels!.bn_act_backward_dx(ptr(b, x), ptr(b, y), ptr(b, dy), ptr(b, out), m, c, mean, a.lo, a.hi, k1, k2, k3);
+  } finally {
+    s.free();
+  }
+  return out;
+}
+
+function clampGrad({ inputs, attrs, backend }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
+  const b = backend as unknown as WasmBackend;
+  const { y, dy } = inputs as Record<string, tf.TensorInfo>;
+  const { lo, hi } = attrs as unknown as { lo: number; hi: number };
+  const out = b.makeOutput(y.shape, 'float32');
+  kernels!.clamp_grad(ptr(b, y), ptr(b, dy), ptr(b, out), count(y.shape), lo, hi);
+  return out;
+}
+
+/** JS fallback on wasm heap views (per-channel parameters). */
+function heapJs(b: WasmBackend, ins: tf.TensorInfo[], out: tf.TensorInfo): [Float32Array[], Float32Array] {
+  const heap = b.wasm.asm.memory.buffer;
+  const view = (t: tf.TensorInfo) => new Float32Array(heap, ptr(b, t), count(t.shape));
+  return [ins.map(view), view(out)];
+}
+
+function fakeQuantForward({ inputs, attrs, backend }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
+  const b = backend as unknown as WasmBackend;
+  const x = inputs.x as tf.TensorInfo;
+  const a = attrs as unknown as FqAttrs;
+  const out = b.makeOutput(x.shape, 'float32');
+  if (a.scale.length !== 1) {
+    const [[xv], yv] = heapJs(b, [x], out);
+    fqLoop(xv, yv, a);
+    return out;
+  }
+  const s = new Scratch(b, 8);
+  try {
+    const mm = s.take(2, 4);
+    const zp = a.zeroPoint[0];
+    kernels!.fq_forward(ptr(b, x), ptr(b, out), count(x.shape), a.scale[0], a.qmin - zp, a.qmax - zp, mm);
+    if (a.stats) {
+      const v = s.f32(mm, 2);
+      a.stats.min = v[0];
+      a.stats.max = v[1];
+    }
+  } finally {
+    s.free();
+  }
+  return out;
+}
+
+function fakeQuantGrad({ inputs, attrs, backend }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
+  const b = backend as unknown as WasmBackend;
+  const { x, dy } = inputs as Record<string, tf.TensorInfo>;
+  const a = attrs as unknown as FqAttrs;
+  const out = b.makeOutput(x.shape, 'float32');
+  if (a.scale.length !== 1) {
+    const [[xv, dyv], dxv] = heapJs(b, [x, dy], out);
+    fqGradLoop(xv, dyv, dxv, a);
+    return out;
+  }
+  const lo = (a.qmin - a.zeroPoint[0]) * a.scale[0];
+  const hi = (a.qmax - a.zeroPoint[0]) * a.scale[0];
+  kernels!.fq_grad(ptr(b, x), ptr(b, dy), ptr(b, out), count(x.shape), f32AtLeast(lo), f32AtMost(hi));
+  return out;
+}
+
+const composedDwFilter = composedKernel(depthwiseBackpropFilterKernel);
+
+function dwFilterGrad(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
+  const { inputs, attrs, backend } = args;
+  const a = attrs as Record<string, unknown>;
+  const filterShape = a.filterShape as number[];
+  const dil = a.dilations as number | number[] | undefined;
+  const dilated = dil !== undefined && dil !== null && (typeof dil === 'number' ? dil !== 1 : dil.some((d) => d !== 1));
+  if (filterShape[3] !== 1 || dilated) return composedDwFilter(args) as tf.TensorInfo;
+  const b = backend as unknown as WasmBackend;
+  const { x, dy } = inputs as Record<string, tf.TensorInfo>;
+  const info = convInfo(x.shape, filterShape, a.strides, a.pad as 'same', a.dimRoundingMode, true);
+  const [kh, kw, c] = filterShape;
+  const out = b.makeOutput(filterShape, 'float32');
+  const s = new Scratch(b, kh * kw * c * 4);
+  try {
+    const part = s.take(kh * kw * c, 4);
+    new Float32Array(b.wasm.asm.memory.buffer, ptr(b, out), kh * kw * c).fill(0);
+    const [n, h, w] = x.shape;
+    kernels!.dw_filter_grad(ptr(b, x), ptr(b, dy), ptr(b, out), part, n, h, w, c, info.outHeight, info.outWidth, kh, kw,
+      info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left);
+  } finally {
+    s.free();
+  }
+  return out;
+}
+
+function register(kernelName: string, kernelFunc: tf.KernelFunc): void {
+  if (tf.getKernel(kernelName, 'wasm')) tf.unregisterKernel(kernelName, 'wasm');
+  tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
+}
+
+/**
+ * Load the SIMD module into the (initialised) tfjs wasm backend and register its
+ * kernels there. Idempotent.
+ * @returns undefined when loaded, else why not (the module is missing or will not load)
+ */
+export function registerSimdKernels(): string | undefined {
+  if (kernels) return undefined;
+  if (!existsSync(TRAIN_KERNELS_WASM)) {
+    return `SIMD training kernels not built (${TRAIN_KERNELS_WASM} missing; run packages/qat/wasm/build.sh, needs Debian clang and lld)`;
+  }
+  const b = tf.findBackend('wasm') as unknown as WasmBackend | null;
+  if (!b?.wasm?.asm?.memory) return 'SIMD training kernels: the tfjs wasm backend does not expose its memory';
+  try {
+    const module = new WA.Module(readFileSync(TRAIN_KERNELS_WASM));
+    kernels = new WA.Instance(module, { env: { memory: b.wasm.asm.memory } }).exports as unknown as Exports;
+  } catch (e) {
+    return `SIMD training kernels: ${TRAIN_KERNELS_WASM} did not load: ${(e as Error).message}`;
+  }
+  register(BN_FWD, bnForward);
+  register(BN_GRAD, bnGrad);
+  register(CLAMP_GRAD, clampGrad);
+  register(FQ, fakeQuantForward);
+  register(FQ_GRAD, fakeQuantGrad);
+  register('DepthwiseConv2dNativeBackpropFilter', dwFilterGrad);
+  return undefined;
+}
+
+/** Whether the SIMD kernels are loaded. */
+export function simdKernelsLoaded(): boolean {
+  return kernels !== undefined;
+}

@@ -1,0 +1,257 @@
+/*
+ * edgeq training kernels, WebAssembly SIMD128: the single-pass loops of QAT training
+ * (batch-norm statistics, forward and backward with a fused ReLU/ReLU6 clamp, fake-quant
+ * forward with range statistics, clamp and fake-quant gradient masks, depthwise filter
+ * gradient) that tfjs would otherwise compose from many small kernels.
+ *
+ * The module imports the tfjs wasm backend's memory and works on tensors in place; all
+ * pointers come from JS (tensor memory offsets, or scratch from the backend's malloc).
+ * It must not use linear memory of its own: no static data and no shadow stack (the
+ * build script checks), since that memory belongs to tfjs.
+ *
+ * Layouts are channels-last: x[p * c + k] for pixel p and channel k.
+ * The JS twins and the reference semantics are in packages/qat/src/fused-ops.ts and
+ * fake-quant.ts; test/simd-kernels.test.ts checks one against the other.
+ */
+#include <stdint.h>
+#include <wasm_simd128.h>
+
+#define EXPORT(name) __attribute__((export_name(#name)))
+
+/* Per-channel sums of x and of (x - mean)^2 for m pixels of c channels; the caller
+ * passes zeroed sum/sq (c floats each) and gets mean/var from them. Two passes keep the
+ * variance accurate when |mean| >> std. Partial sums over blocks of 256 pixels are
+ * added into float64 totals (sum64/sq64, c doubles each, zeroed by the caller). */
+EXPORT(bn_stats)
+void bn_stats(const float *x, int32_t m, int32_t c, float *part, double *sum64, double *sq64, float *mean_out, float *var_out) {
+  for (int32_t pass = 0; pass < 2; pass++) {
+    double *tot = pass == 0 ? sum64 : sq64;
+    for (int32_t p0 = 0; p0 < m; p0 += 256) {
+      int32_t p1 = p0 + 256 < m ? p0 + 256 : m;
+      for (int32_t k = 0; k < c; k++) part[k] = 0.0f;
+      for (int32_t p = p0; p < p1; p++) {
+        const float *row = x + (int64_t)p * c;
+        int32_t k = 0;
+        if (pass == 0) {
+          for (; k + 4 <= c; k += 4) wasm_v128_store(part + k, wasm_f32x4_add(wasm_v128_load(part + k), wasm_v128_load(row + k)));
+          for (; k < c; k++) part[k] += row[k];
+        } else {
+          for (; k + 4 <= c; k += 4) {
+            v128_t d = wasm_f32x4_sub(wasm_v128_load(row + k), wasm_v128_load(mean_out + k));
+            wasm_v128_store(part + k, wasm_f32x4_add(wasm_v128_load(part + k), wasm_f32x4_mul(d, d)));
+          }
+          for (; k < c; k++) {
+            float d = row[k] - mean_out[k];
+            part[k] += d * d;
+          }
+        }
+      }
+      for (int32_t k = 0; k < c; k++) tot[k] += part[k];
+    }
+    for (int32_t k = 0; k < c; k++) {
+      if (pass == 0) mean_out[k] = (float)(sum64[k] / m);
+      else var_out[k] = (float)(sq64[k] / m);
+    }
+  }
+}
+
+/* y = clamp((x - mean) * scale + beta, lo, hi) per channel. */
+EXPORT(bn_act_forward)
+void bn_act_forward(const float *x, float *y, int32_t m, int32_t c, const float *mean, const float *scale, const float *beta, float lo, float hi) {
+  v128_t vlo = wasm_f32x4_splat(lo), vhi = wasm_f32x4_splat(hi);
+  for (int32_t p = 0; p < m; p++) {
+    const float *xr = x + (int64_t)p * c;
+    float *yr = y + (int64_t)p * c;
+    int32_t k = 0;
+    for (; k + 4 <= c; k += 4) {
+      v128_t v = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(xr + k), wasm_v128_load(mean + k)), wasm_v128_load(scale + k)), wasm_v128_load(beta + k));
+      wasm_v128_store(yr + k, wasm_f32x4_pmin(vhi, wasm_f32x4_pmax(vlo, v)));
+    }
+    for (; k < c; k++) {
+      float v = (xr[k] - mean[k]) * scale[k] + beta[k];
+      yr[k] = v < lo ? lo : v > hi ? hi : v;
+    }
+  }
+}
+
+/* g = dy where lo < y < hi (else 0); per channel sum_g += g, sum_gx += g * (x - mean).
+ * Accumulates into the caller's zeroed float64 sums through float32 block partials. */
+EXPORT(bn_act_backward_sums)
+void bn_act_backward_sums(const float *x, const float *y, const float *dy, int32_t m, int32_t c, const float *mean, float lo, float hi,
+                          float *part_g, float *part_gx, double *sum_g, double *sum_gx) {
+  v128_t vlo = wasm_f32x4_splat(lo), vhi = wasm_f32x4_splat(hi);
+  for (int32_t p0 = 0; p0 < m; p0 += 256) {
+    int32_t p1 = p0 + 256 < m ? p0 + 256 : m;
+    for (int32_t k = 0; k < c; k++) part_g[k] = part_gx[k] = 0.0f;
+    for (int32_t p = p0; p < p1; p++) {
+      int64_t o = (int64_t)p * c;
+      int32_t k = 0;
+      for (; k + 4 <= c; k += 4) {
+        v128_t yv = wasm_v128_load(y + o + k);
+        v128_t inside = wasm_v128_and(wasm_f32x4_gt(yv, vlo), wasm_f32x4_lt(yv, vhi));
+        v128_t g = wasm_v128_and(inside, wasm_v128_load(dy + o + k));
+        v128_t d = wasm_f32x4_sub(wasm_v128_load(x + o + k), wasm_v128_load(mean + k));
+        wasm_v128_store(part_g + k, wasm_f32x4_add(wasm_v128_load(part_g + k), g));
+        wasm_v128_store(part_gx + k, wasm_f32x4_add(wasm_v128_load(part_gx + k), wasm_f32x4_mul(g, d)));
+      }
+      for (; k < c; k++) {
+        float yv = y[o + k];
+        float g = yv > lo && yv < hi ? dy[o + k] : 0.0f;
+        part_g[k] += g;
+        part_gx[k] += g * (x[o + k] - mean[k]);
+      }
+    }
+    for (int32_t k = 0; k < c; k++) {
+      sum_g[k] += part_g[k];
+      sum_gx[k] += part_gx[k];
+    }
+  }
+}
+
+/* dx = k1 * (g - k2 - (x - mean) * k3), g as in bn_act_backward_sums. */
+EXPORT(bn_act_backward_dx)
+void bn_act_backward_dx(const float *x, const float *y, const float *dy, float *dx, int32_t m, int32_t c, const float *mean, float lo, float hi,
+                        const float *k1, const float *k2, const float *k3) {
+  v128_t vlo = wasm_f32x4_splat(lo), vhi = wasm_f32x4_splat(hi);
+  for (int32_t p = 0; p < m; p++) {
+    int64_t o = (int64_t)p * c;
+    int32_t k = 0;
+    for (; k + 4 <= c; k += 4) {
+      v128_t yv = wasm_v128_load(y + o + k);
+      v128_t inside = wasm_v128_and(wasm_f32x4_gt(yv, vlo), wasm_f32x4_lt(yv, vhi));
+      v128_t g = wasm_v128_and(inside, wasm_v128_load(dy + o + k));
+      v128_t d = wasm_f32x4_sub(wasm_v128_load(x + o + k), wasm_v128_load(mean + k));
+      v128_t t = wasm_f32x4_sub(wasm_f32x4_sub(g, wasm_v128_load(k2 + k)), wasm_f32x4_mul(d, wasm_v128_load(k3 + k)));
+      wasm_v128_store(dx + o + k, wasm_f32x4_mul(wasm_v128_load(k1 + k), t));
+    }
+    for (; k < c; k++) {
+      float yv = y[o + k];
+      float g = yv > lo && yv < hi ? dy[o + k] : 0.0f;
+      dx[o + k] = k1[k] * (g - k2[k] - (x[o + k] - mean[k]) * k3[k]);
+    }
+  }
+}
+
+/* dx = dy where lo < y < hi, else 0 (gradient of a ReLU/ReLU6 clamp, from its output). */
+EXPORT(clamp_grad)
+void clamp_grad(const float *y, const float *dy, float *dx, int32_t n, float lo, float hi) {
+  v128_t vlo = wasm_f32x4_splat(lo), vhi = wasm_f32x4_splat(hi);
+  int32_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    v128_t yv = wasm_v128_load(y + i);
+    v128_t inside = wasm_v128_and(wasm_f32x4_gt(yv, vlo), wasm_f32x4_lt(yv, vhi));
+    wasm_v128_store(dx + i, wasm_v128_and(inside, wasm_v128_load(dy + i)));
+  }
+  for (; i < n; i++) dx[i] = y[i] > lo && y[i] < hi ? dy[i] : 0.0f;
+}
+
+/* dx = dy where lo <= x <= hi, else 0 (straight-through fake-quant gradient; lo/hi are
+ * the float32 bounds JS derived from the double clip range). */
+EXPORT(fq_grad)
+void fq_grad(const float *x, const float *dy, float *dx, int32_t n, float lo, float hi) {
+  v128_t vlo = wasm_f32x4_splat(lo), vhi = wasm_f32x4_splat(hi);
+  int32_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    v128_t xv = wasm_v128_load(x + i);
+    v128_t inside = wasm_v128_and(wasm_f32x4_ge(xv, vlo), wasm_f32x4_le(xv, vhi));
+    wasm_v128_store(dx + i, wasm_v128_and(inside, wasm_v128_load(dy + i)));
+  }
+  for (; i < n; i++) dx[i] = x[i] >= lo && x[i] <= hi ? dy[i] : 0.0f;
+}
+
+/* Round half toward +infinity of t (|t| < 2^51), exactly as JS Math.round. */
+static inline v128_t round_half_up_f64x2(v128_t t) {
+  v128_t half = wasm_f64x2_splat(0.5);
+  v128_t r = wasm_f64x2_floor(wasm_f64x2_add(t, half));
+  /* floor(t + 0.5) overshoots by one where t + 0.5 rounded up to an integer. */
+  v128_t over = wasm_f64x2_gt(wasm_f64x2_sub(r, half), t);
+  return wasm_f64x2_sub(r, wasm_v128_and(over, wasm_f64x2_splat(1.0)));
+}
+
+static inline v128_t fq_f64x2(v128_t x, v128_t inv, v128_t s, v128_t qlo, v128_t qhi) {
+  v128_t q = round_half_up_f64x2(wasm_f64x2_mul(x, inv));
+  q = wasm_f64x2_pmin(qhi, wasm_f64x2_pmax(qlo, q));
+  return wasm_f64x2_mul(q, s);
+}
+
+/* Per-tensor fake-quant y = clamp(round(x / s), qlo, qhi) * s (qlo = qmin - zp,
+ * qhi = qmax - zp), computed in float64 as the JS kernel does, and the min/max of x
+ * into minmax[0..1] (NaN if x holds a NaN). */
+EXPORT(fq_forward)
+void fq_forward(const float *x, float *y, int32_t n, double s, double qlo, double qhi, float *minmax) {
+  v128_t vinv = wasm_f64x2_splat(1.0 / s), vs = wasm_f64x2_splat(s);
+  v128_t vqlo = wasm_f64x2_splat(qlo), vqhi = wasm_f64x2_splat(qhi);
+  v128_t mn = wasm_f32x4_splat(__builtin_inff()), mx = wasm_f32x4_splat(-__builtin_inff());
+  v128_t nan = wasm_i32x4_splat(0);
+  int32_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    v128_t xv = wasm_v128_load(x + i);
+    mn = wasm_f32x4_pmin(xv, mn);
+    mx = wasm_f32x4_pmax(xv, mx);
+    nan = wasm_v128_or(nan, wasm_f32x4_ne(xv, xv));
+    v128_t lo = fq_f64x2(wasm_f64x2_promote_low_f32x4(xv), vinv, vs, vqlo, vqhi);
+    v128_t hi = fq_f64x2(wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(xv, xv, 2, 3, 0, 1)), vinv, vs, vqlo, vqhi);
+    wasm_v128_store(y + i, wasm_i32x4_shuffle(wasm_f32x4_demote_f64x2_zero(lo), wasm_f32x4_demote_f64x2_zero(hi), 0, 1, 4, 5));
+  }
+  float fmn, fmx;
+  int any_nan = wasm_v128_any_true(nan);
+  fmn = wasm_f32x4_extract_lane(mn, 0);
+  if (wasm_f32x4_extract_lane(mn, 1) < fmn) fmn = wasm_f32x4_extract_lane(mn, 1);
+  if (wasm_f32x4_extract_lane(mn, 2) < fmn) fmn = wasm_f32x4_extract_lane(mn, 2);
+  if (wasm_f32x4_extract_lane(mn, 3) < fmn) fmn = wasm_f32x4_extract_lane(mn, 3);
+  fmx = wasm_f32x4_extract_lane(mx, 0);
+  if (wasm_f32x4_extract_lane(mx, 1) > fmx) fmx = wasm_f32x4_extract_lane(mx, 1);
+  if (wasm_f32x4_extract_lane(mx, 2) > fmx) fmx = wasm_f32x4_extract_lane(mx, 2);
+  if (wasm_f32x4_extract_lane(mx, 3) > fmx) fmx = wasm_f32x4_extract_lane(mx, 3);
+  double inv = 1.0 / s;
+  for (; i < n; i++) {
+    float v = x[i];
+    if (v != v) any_nan = 1;
+    if (v < fmn) fmn = v;
+    if (v > fmx) fmx = v;
+    double t = (double)v * inv;
+    double r = __builtin_floor(t + 0.5);
+    if (r - 0.5 > t) r -= 1.0;
+    r = r < qlo ? qlo : r > qhi ? qhi : r;
+    y[i] = (float)(r * s);
+  }
+  minmax[0] = any_nan ? __builtin_nanf("") : fmn;
+  minmax[1] = any_nan ? __builtin_nanf("") : fmx;
+}
+
+/* Filter gradient of a depth-multiplier-1 depthwise convolution, NHWC:
+ * dw[(ky * kw + kx) * c + k] = sum over n, oy, ox of
+ *   x[n, oy * sh - top + ky, ox * sw - left + kx, k] * dy[n, oy, ox, k]
+ * (taps outside the input skipped). Per-image float32 partials (part, kh*kw*c floats)
+ * are added into dw (zeroed by the caller). */
+EXPORT(dw_filter_grad)
+void dw_filter_grad(const float *x, const float *dy, float *dw, float *part, int32_t n, int32_t h, int32_t w, int32_t c,
+                    int32_t oh, int32_t ow, int32_t kh, int32_t kw, int32_t sh, int32_t sw, int32_t top, int32_t left) {
+  int32_t taps = kh * kw * c;
+  for (int32_t b = 0; b < n; b++) {
+    for (int32_t t = 0; t < taps; t++) part[t] = 0.0f;
+    for (int32_t oy = 0; oy < oh; oy++) {
+      for (int32_t ox = 0; ox < ow; ox++) {
+        const float *g = dy + (((int64_t)b * oh + oy) * ow + ox) * c;
+        for (int32_t ky = 0; ky < kh; ky++) {
+          int32_t iy = oy * sh - top + ky;
+          if (iy < 0 || iy >= h) continue;
+          for (int32_t kx = 0; kx < kw; kx++) {
+            int32_t ix = ox * sw - left + kx;
+            if (ix < 0 || ix >= w) continue;
+            const float *xr = x + (((int64_t)b * h + iy) * w + ix) * c;
+            float *acc = part + (ky * kw + kx) * c;
+            int32_t k = 0;
+            for (; k + 4 <= c; k += 4) {
+              wasm_v128_store(acc + k, wasm_f32x4_add(wasm_v128_load(acc + k), wasm_f32x4_mul(wasm_v128_load(xr + k), wasm_v128_load(g + k))));
+            }
+            for (; k < c; k++) acc[k] += xr[k] * g[k];
+          }
+        }
+      }
+    }
+    int32_t t = 0;
+    for (; t + 4 <= taps; t += 4) wasm_v128_store(dw + t, wasm_f32x4_add(wasm_v128_load(dw + t), wasm_v128_load(part + t)));
+    for (; t < taps; t++) dw[t] += part[t];
+  }
+}
