@@ -123,7 +123,7 @@ export async function loadModelAsQGraph(arg: string, req: SchemeRequest = {}, se
       }
     }
     case 'tfjs':
-      throw unavailable(`${ref.file}: loading a saved tfjs model needs model loading in @edgeq/qat, not in this build yet (edgeq ptq / edgeq qat train from a spec)`);
+      throw unavailable(`${ref.file}: reading a tfjs layers model directory is not in this build yet (edgeq train, and ptq/qat --save-model, write model directories that work here)`);
     case 'tflite': {
       const bytes = new Uint8Array(await fs.readFile(ref.file));
       const { importTflite } = await import('@edgeq/tflite');
