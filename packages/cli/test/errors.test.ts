@@ -92,12 +92,4 @@ describe('bad inputs', () => {
     expect(entries(cwd)).toEqual([]);
   });
 
-  it('train, which needs @edgeq/qat to save models: exit 7, says what is missing', async () => {
-    const cwd = scratch('err-qat');
-    const r = await edgeq(['train', 'dscnn', '--epochs', '1'], cwd);
-    expect(r.exitCode).toBe(7);
-    expect(lines(r.stderr)).toHaveLength(1);
-    expect(r.stderr).toContain('@edgeq/qat');
-    expect(entries(cwd)).toEqual([]);
-  });
 });

@@ -1,7 +1,8 @@
 /**
  * QGraph (de)serialisation: `<name>.qgraph.json` (the document) beside
  * `<name>.qgraph.bin` (the constant blob). Loading validates everything; saving writes
- * each file to a temporary name first and renames, so nothing half-written is left.
+ * each file to a temporary name first and renames, so nothing half-written is left
+ * (`writeFileAtomic`; `writeDirAtomic` does the same for a whole directory).
  */
 
 import { promises as fs } from 'node:fs';
@@ -69,6 +70,41 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
     await fs.rename(tmp, file);
   } catch (e) {
     await fs.rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+/**
+ * Produce a directory atomically: `produce` fills a fresh temporary sibling directory, which
+ * is then renamed to `dir`. An existing `dir` is first moved aside and removed only once the
+ * new one is in place, so at every moment `dir` is either the old or the complete new
+ * directory. If `produce` (or a rename) fails, the temporary directory is removed and an
+ * existing `dir` is left as it was.
+ * @returns what `produce` returned
+ */
+export async function writeDirAtomic<T>(dir: string, produce: (tmpDir: string) => Promise<T>): Promise<T> {
+  const abs = path.resolve(dir);
+  const parent = path.dirname(abs);
+  await fs.mkdir(parent, { recursive: true });
+  const tag = `${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+  const tmp = path.join(parent, `.${path.basename(abs)}.tmp-${tag}`);
+  const old = path.join(parent, `.${path.basename(abs)}.old-${tag}`);
+  await fs.mkdir(tmp);
+  let movedAside = false;
+  try {
+    const r = await produce(tmp);
+    try {
+      await fs.rename(abs, old);
+      movedAside = true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+    await fs.rename(tmp, abs);
+    if (movedAside) await fs.rm(old, { recursive: true, force: true });
+    return r;
+  } catch (e) {
+    if (movedAside) await fs.rename(old, abs).catch(() => undefined);
+    await fs.rm(tmp, { recursive: true, force: true });
     throw e;
   }
 }

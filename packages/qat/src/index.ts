@@ -2,7 +2,7 @@
  * @edgeq/qat — quantization-aware training on TensorFlow.js and freeze to QGraph:
  * backend choice, wasm gradient kernels, fake-quant with STE, BN folding, range
  * observers and schedules, PTQ calibration, Fashion-MNIST loading, int8 evaluation
- * through the integer interpreter of @edgeq/ir.
+ * through the integer interpreter of @edgeq/ir, and saving/loading models as directories.
  */
 
 export * from './errors.js';
@@ -15,6 +15,7 @@ export * from './dataset.js';
 export * from './arch.js';
 export * from './net.js';
 export * from './model.js';
+export * from './model-io.js';
 export * from './train.js';
 export * from './qat.js';
 export * from './calibrate.js';

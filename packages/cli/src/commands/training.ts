@@ -1,17 +1,19 @@
 /**
- * The training-side commands on @edgeq/qat (TensorFlow.js). `ptq` and `qat` train the
- * float model of a spec and carry it to a QGraph in one process; `train` (a float model
- * directory out) and `freeze` (a saved QAT model in) need @edgeq/qat to save and load its
- * models, and say so with exit code 7 until it can.
+ * The training-side commands on @edgeq/qat (TensorFlow.js). `train` trains the float model
+ * of a spec and saves it as a model directory; `ptq` and `qat` start from a spec (trained
+ * in the same run) or a saved float model, write a QGraph and, with `--save-model`, the
+ * quantised model; `freeze` turns a saved quantised model into a QGraph.
  */
 
-import type { Command } from 'commander';
+import type { Command, Option } from 'commander';
 import { action } from '../command.js';
-import { unavailable } from '../errors.js';
 import { nonNegativeInt, positiveInt, positiveNumber, roundingOption, scalesOption } from './common.js';
 
-const needsModelIo = (what: string) =>
-  unavailable(`${what} passes a model between commands, which needs @edgeq/qat to save and load its models — not in this build yet; "edgeq ptq" and "edgeq qat" train from a spec and write the QGraph in one run`);
+/** An option with a note appended to its description. */
+function withDescription(o: Option, note: string): Option {
+  o.description = `${o.description} ${note}`;
+  return o;
+}
 
 /** Float training options shared by train, ptq and qat. */
 function floatOptions(c: Command, defaults: { epochs: number; fineTuneEpochs: number }): Command {
@@ -29,22 +31,28 @@ function floatOptions(c: Command, defaults: { epochs: number; fineTuneEpochs: nu
 
 export function registerTraining(program: Command): void {
   floatOptions(program.command('train'), { epochs: 5, fineTuneEpochs: 1 })
-    .description('train a float model from an architecture spec (tfjs layers model directory out)')
+    .description('train a float model from an architecture spec and save it as a model directory (for ptq / qat)')
     .argument('<spec>', 'architecture spec .json or a shipped spec name (dscnn, mbv2mini)')
-    .option('-o, --out <dir>', 'output tfjs model directory', 'model-float')
-    .addHelpText('after', '\nExample:\n  edgeq train dscnn --epochs 5 --out out/float\n')
-    .action(action(program, async () => { throw needsModelIo('train'); }));
+    .option('-o, --out <dir>', 'output model directory (edgeq-model.json + weights.bin)', 'model-float')
+    .addHelpText('after', '\nExample:\n  edgeq train dscnn --epochs 5 --out out/float\n  edgeq qat out/float --save-model out/qat --out out/qat.qgraph.json\n')
+    .action(
+      action(program, async ([spec], { opts, out }) => {
+        const { runTrain } = await import('../train-pipeline.js');
+        await runTrain(spec, opts as never, out);
+      }),
+    );
 
   floatOptions(program.command('ptq'), { epochs: 5, fineTuneEpochs: 1 })
-    .description('post-training quantisation: train the float model of a spec, calibrate on training images, freeze to a QGraph')
-    .argument('<spec>', 'architecture spec .json or a shipped spec name (dscnn, mbv2mini)')
+    .description('post-training quantisation: train the float model of a spec (or load a saved one), calibrate on training images, freeze to a QGraph')
+    .argument('<model>', 'architecture spec .json, a shipped spec name (dscnn, mbv2mini), or a float model directory from edgeq train (the float options are then unused)')
     .option('--calibration <n>', 'calibration images (the first N training images)', positiveInt('--calibration'), 1000)
     .option('--per-tensor', 'per-tensor weight scales (default per-channel)')
     .addOption(scalesOption().default('fixed'))
     .addOption(roundingOption().default('tflm'))
     .option('--evaluate', 'report int8 top-1 on the Fashion-MNIST test set (integer interpreter)')
     .option('-o, --out <file>', 'output QGraph (.qgraph.json + .qgraph.bin)', 'model-ptq.qgraph.json')
-    .addHelpText('after', '\nExample:\n  edgeq ptq dscnn --epochs 5 --calibration 1000 --evaluate --out out/ptq.qgraph.json\n')
+    .option('--save-model <dir>', 'also save the calibrated model as a model directory (edgeq freeze reads it)')
+    .addHelpText('after', '\nExample:\n  edgeq ptq dscnn --epochs 5 --calibration 1000 --evaluate --out out/ptq.qgraph.json\n  edgeq ptq out/float --calibration 1000 --out out/ptq.qgraph.json\n')
     .action(
       action(program, async ([spec], { opts, out }) => {
         const { runPtq } = await import('../train-pipeline.js');
@@ -53,8 +61,8 @@ export function registerTraining(program: Command): void {
     );
 
   floatOptions(program.command('qat'), { epochs: 5, fineTuneEpochs: 0 })
-    .description('quantisation-aware training: train the float model of a spec, fine-tune with fake-quant and folded BN, freeze to a QGraph')
-    .argument('<spec>', 'architecture spec .json or a shipped spec name (dscnn, mbv2mini)')
+    .description('quantisation-aware training: train the float model of a spec (or load a saved one), fine-tune with fake-quant and folded BN, freeze to a QGraph')
+    .argument('<model>', 'architecture spec .json, a shipped spec name (dscnn, mbv2mini), or a float model directory from edgeq train (then only --data, --limit, --batch and --seed of the float options apply; --epochs numbers the QAT shuffles)')
     .option('--qat-epochs <n>', 'QAT epochs', positiveInt('--qat-epochs'), 1)
     .option('--qat-lr <rate>', 'Adam learning rate of the QAT epochs', positiveNumber('--qat-lr'), 1e-4)
     .option('--per-tensor', 'per-tensor weight scales (default per-channel)')
@@ -62,7 +70,8 @@ export function registerTraining(program: Command): void {
     .addOption(roundingOption().default('tflm'))
     .option('--evaluate', 'report int8 top-1 on the Fashion-MNIST test set (integer interpreter)')
     .option('-o, --out <file>', 'output QGraph (.qgraph.json + .qgraph.bin)', 'model-qat.qgraph.json')
-    .addHelpText('after', '\nExample:\n  edgeq qat dscnn --epochs 5 --qat-epochs 1 --scales pow2 --out out/qat-pow2.qgraph.json\n')
+    .option('--save-model <dir>', 'also save the QAT model (weights, ranges, schedule state) as a model directory (edgeq freeze reads it)')
+    .addHelpText('after', '\nExample:\n  edgeq qat dscnn --epochs 5 --qat-epochs 1 --scales pow2 --out out/qat-pow2.qgraph.json\n  edgeq qat out/float --qat-epochs 1 --save-model out/qat --out out/qat.qgraph.json\n')
     .action(
       action(program, async ([spec], { opts, out }) => {
         const { runQat } = await import('../train-pipeline.js');
@@ -72,11 +81,17 @@ export function registerTraining(program: Command): void {
 
   program
     .command('freeze')
-    .description('freeze a saved QAT model (folded BN, learned ranges) into an integer-only QGraph')
-    .argument('<model>', 'QAT model directory')
-    .addOption(scalesOption().default('fixed'))
-    .addOption(roundingOption().default('tflm'))
+    .description('freeze a saved quantised model (QAT or PTQ: folded BN, learned ranges) into an integer-only QGraph')
+    .argument('<model>', 'model directory saved by edgeq qat or ptq --save-model')
+    .addOption(withDescription(scalesOption(), "(default: the model's; another mode is refused)"))
+    .addOption(withDescription(roundingOption(), "(default: the model's)"))
+    .option('--evaluate', 'report int8 top-1 on the Fashion-MNIST test set (integer interpreter)')
     .option('-o, --out <file>', 'output QGraph (.qgraph.json + .qgraph.bin)', 'model-qat.qgraph.json')
     .addHelpText('after', '\nExample:\n  edgeq freeze out/qat --out out/qat.qgraph.json\n')
-    .action(action(program, async () => { throw needsModelIo('freeze'); }));
+    .action(
+      action(program, async ([model], { opts, out }) => {
+        const { runFreeze } = await import('../train-pipeline.js');
+        await runFreeze(model, opts as never, out);
+      }),
+    );
 }

@@ -1,7 +1,8 @@
 /**
  * Model inputs: resolves a model argument (a QGraph, a JSON architecture spec or the name
- * of a shipped one, a tfjs layers model directory, a .tflite file) to what it is, and
- * loads it as a QGraph for the integer-side commands. Every refusal is one line naming the
+ * of a shipped one, a saved edgeq model directory, a tfjs layers model directory, a .tflite
+ * file) to what it is, and loads it as a QGraph for the integer-side commands (a saved
+ * quantised model is frozen on the fly). Every refusal is one line naming the
  * path and the fault.
  */
 
@@ -9,16 +10,17 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { QGRAPH_FORMAT, loadQGraph, type QGraph, type QuantScheme, type RoundingMode, type ScaleMode } from '@edgeq/ir';
 import { inputError, modelError, unavailable, usageError } from '../errors.js';
+import { SAVED_MODEL_DOC } from '../saved-model.js';
 import { SPECS_DIR, loadArchSpec, looksLikeSpec, type ArchSpec } from './arch-spec.js';
 import { specToRandomQGraph } from './spec-graph.js';
 
 /** The kinds of model edgeq reads. */
-export type ModelKind = 'qgraph' | 'spec' | 'tfjs' | 'tflite';
+export type ModelKind = 'qgraph' | 'spec' | 'edgeq' | 'tfjs' | 'tflite';
 
 /** A model argument after detection. */
 export interface ModelRef {
   kind: ModelKind;
-  /** The file (for a tfjs model: its model.json). */
+  /** The file (for a tfjs model: its model.json; for a saved edgeq model: its directory). */
   file: string;
 }
 
@@ -48,8 +50,11 @@ export async function resolveModel(arg: string): Promise<ModelRef> {
   }
   if (!st) throw inputError(`${arg}: no such file or directory`);
   if (st.isDirectory()) {
+    if (await stat(path.join(arg, SAVED_MODEL_DOC))) return { kind: 'edgeq', file: arg };
     const mj = path.join(arg, 'model.json');
-    if (!(await stat(mj))) throw inputError(`${arg}: a directory, but no model.json in it (expected a tfjs layers model directory)`);
+    if (!(await stat(mj))) {
+      throw inputError(`${arg}: a directory, but neither ${SAVED_MODEL_DOC} (a model saved by edgeq train, or ptq/qat --save-model) nor model.json (a tfjs layers model) is in it`);
+    }
     return { kind: 'tfjs', file: mj };
   }
   if (arg.endsWith('.tflite')) return { kind: 'tflite', file: arg };
@@ -63,11 +68,12 @@ export async function resolveModel(arg: string): Promise<ModelRef> {
     }
     const d = doc as Record<string, unknown>;
     if (d && d.format === QGRAPH_FORMAT) return { kind: 'qgraph', file: arg };
+    if (d && d.format === 'edgeq.model' && path.basename(arg) === SAVED_MODEL_DOC) return { kind: 'edgeq', file: path.dirname(arg) };
     if (looksLikeSpec(d)) return { kind: 'spec', file: arg };
     if (d && typeof d === 'object' && 'modelTopology' in d) return { kind: 'tfjs', file: arg };
     throw modelError(`${arg}: not a model edgeq knows (expected a QGraph, an architecture spec with "layers", or a tfjs model.json)`);
   }
-  throw modelError(`${arg}: unknown model file type (expected .qgraph.json, .json spec, .tflite, or a tfjs model directory)`);
+  throw modelError(`${arg}: unknown model file type (expected .qgraph.json, .json spec, .tflite, a saved edgeq model directory or a tfjs model directory)`);
 }
 
 /** Scheme overrides from flags/config. */
@@ -104,8 +110,20 @@ export async function loadModelAsQGraph(arg: string, req: SchemeRequest = {}, se
       const scheme: QuantScheme = { scales: req.scales ?? 'fixed', rounding: req.rounding ?? 'tflm' };
       return { ref, graph: specToRandomQGraph(spec, scheme, seed, ref.file), untrained: true, spec };
     }
+    case 'edgeq': {
+      const { qatApi } = await import('../components.js');
+      const { loadSavedModel, freezeSavedModel } = await import('../saved-model.js');
+      const q = await qatApi();
+      await q.initBackend();
+      const m = await loadSavedModel(q, ref.file);
+      try {
+        return { ref, graph: freezeSavedModel(q, m, ref.file, req), untrained: false };
+      } finally {
+        m.dispose();
+      }
+    }
     case 'tfjs':
-      throw unavailable(`${ref.file}: loading a saved tfjs model needs model loading in @edgeq/qat, not in this build yet (edgeq ptq / edgeq qat train from a spec)`);
+      throw unavailable(`${ref.file}: reading a tfjs layers model directory is not in this build yet (edgeq train, and ptq/qat --save-model, write model directories that work here)`);
     case 'tflite': {
       const bytes = new Uint8Array(await fs.readFile(ref.file));
       const { importTflite } = await import('@edgeq/tflite');
