@@ -112,8 +112,18 @@ export function fqGradLoop(x: Float32Array, dy: Float32Array, dx: Float32Array, 
   }
 }
 
-/** Register the single-pass fake-quant kernels on the wasm and cpu backends. */
+/**
+ * Register the single-pass fake-quant kernels on the wasm and cpu backends, and the
+ * straight-through gradient of EdgeqFakeQuant (for every backend that has the kernels).
+ */
 export function registerFakeQuantKernels(): void {
+  tf.registerGradient({
+    kernelName: FQ,
+    inputsToSave: ['x'],
+    gradFunc: (dy, saved, attrs) => ({
+      x: () => tf.engine().runKernel(FQ_GRAD, { x: saved[0], dy: dy as tf.Tensor }, attrs) as tf.Tensor,
+    }),
+  });
   for (const b of JS_KERNEL_BACKENDS) {
     if (!tf.findBackendFactory(b)) continue;
     registerJsKernel<FqAttrs>(FQ, b, ['x'], ([x], y, a) => fqLoop(x, y, a));
@@ -153,27 +163,20 @@ export function fakeQuant<T extends tf.Tensor>(x: T, p: FakeQuantParams): T {
   if (c !== 1 && x.shape[x.shape.length - 1] !== c) {
     throw new Error(`fakeQuant: ${c} per-channel parameters for a last axis of ${x.shape[x.shape.length - 1]}`);
   }
+  if (hasKernel(FQ) && hasKernel(FQ_GRAD) && (!a.stats || c === 1)) {
+    // A kernel with a registered gradient: no customGrad wrapper, so no copies of x.
+    return tf.engine().runKernel(FQ, { x }, a as unknown as tf.NamedAttrMap) as T;
+  }
   const f = tf.customGrad((xi: tf.Tensor | tf.GradSaveFunc, save?: tf.Tensor | tf.GradSaveFunc) => {
     const xt = xi as tf.Tensor;
     (save as tf.GradSaveFunc)([xt]);
-    let value: tf.Tensor;
-    if (hasKernel(FQ) && (!a.stats || c === 1)) {
-      value = tf.engine().runKernel(FQ, { x: xt }, a as unknown as tf.NamedAttrMap) as tf.Tensor;
-    } else {
-      value = composedForward(xt, a);
-      if (a.stats) {
-        const [mn, mx] = tf.tidy(() => tf.stack([tf.min(xt), tf.max(xt)]).dataSync());
-        a.stats.min = mn;
-        a.stats.max = mx;
-      }
+    const value = composedForward(xt, a);
+    if (a.stats) {
+      const [mn, mx] = tf.tidy(() => tf.stack([tf.min(xt), tf.max(xt)]).dataSync());
+      a.stats.min = mn;
+      a.stats.max = mx;
     }
-    return {
-      value,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
-        hasKernel(FQ_GRAD)
-          ? (tf.engine().runKernel(FQ_GRAD, { x: saved[0], dy }, a as unknown as tf.NamedAttrMap) as tf.Tensor)
-          : composedGrad(saved[0], dy, a),
-    };
+    return { value, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => composedGrad(saved[0], dy, a) };
   });
   return f(x) as T;
 }

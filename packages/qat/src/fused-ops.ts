@@ -17,11 +17,12 @@
 
 import * as tf from '@tensorflow/tfjs';
 import type { FusedActivation } from '@edgeq/ir';
-import { hasKernel, JS_KERNEL_BACKENDS, registerJsKernel } from './tensor-bridge.js';
+import { hasKernel, registerJsKernel } from './tensor-bridge.js';
 
 /** Kernel names of the fused ops (implemented here in JS and in simd-kernels.ts). */
 export const BN_FWD = 'EdgeqBatchNormAct';
 export const BN_GRAD = 'EdgeqBatchNormActGrad';
+export const CLAMP = 'EdgeqClampAct';
 export const CLAMP_GRAD = 'EdgeqClampActGrad';
 
 /** Upper clamp of a fused activation (Infinity for RELU and NONE). */
@@ -145,6 +146,15 @@ function bnGradLoop([x, y, dy, gamma]: Float32Array[], dx: Float32Array, a: BnGr
   }
 }
 
+/** y = clamp(x, lo, hi). */
+function clampLoop([x]: Float32Array[], y: Float32Array, a: { lo: number; hi: number }): void {
+  const { lo, hi } = a;
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i];
+    y[i] = v < lo ? lo : v > hi ? hi : v;
+  }
+}
+
 /** dx = dy where lo < y < hi, else 0 (y is the clamped output). */
 function clampGradLoop([y, dy]: Float32Array[], dx: Float32Array, a: { lo: number; hi: number }): void {
   const { lo, hi } = a;
@@ -155,18 +165,25 @@ function clampGradLoop([y, dy]: Float32Array[], dx: Float32Array, a: { lo: numbe
 }
 
 /**
- * Register the JS kernels: the clamp gradient on wasm and cpu, batch norm on cpu only
- * (on wasm it comes from simd-kernels.ts or is composed from tfjs's kernels).
+ * Register the JS kernels on the cpu backend (on wasm the SIMD kernels of
+ * simd-kernels.ts take their place, or the ops are composed from tfjs's kernels) and
+ * the gradients of the fused ops (for every backend that has their kernels).
  */
 export function registerFusedOpKernels(): void {
-  for (const b of JS_KERNEL_BACKENDS) {
-    if (!tf.findBackendFactory(b)) continue;
-    registerJsKernel<{ lo: number; hi: number }>(CLAMP_GRAD, b, ['y', 'dy'], clampGradLoop);
-  }
   if (tf.findBackendFactory('cpu')) {
     registerJsKernel<BnFwdAttrs>(BN_FWD, 'cpu', ['x', 'gamma', 'beta', 'eps'], bnForwardLoop);
     registerJsKernel<BnGradAttrs>(BN_GRAD, 'cpu', ['x', 'y', 'dy', 'gamma'], bnGradLoop);
+    registerJsKernel<{ lo: number; hi: number }>(CLAMP, 'cpu', ['x'], clampLoop);
+    registerJsKernel<{ lo: number; hi: number }>(CLAMP_GRAD, 'cpu', ['y', 'dy'], clampGradLoop);
   }
+  tf.registerGradient({ kernelName: BN_FWD, inputsToSave: ['x', 'gamma'], outputsToSave: [true], gradFunc: batchNormActGrad });
+  tf.registerGradient({
+    kernelName: CLAMP,
+    outputsToSave: [true],
+    gradFunc: (dy, saved, attrs) => ({
+      x: () => tf.engine().runKernel(CLAMP_GRAD, { y: saved[0], dy: dy as tf.Tensor }, attrs) as tf.Tensor,
+    }),
+  });
 }
 
 function applyAct(y: tf.Tensor, act: FusedActivation): tf.Tensor {
@@ -195,49 +212,38 @@ function composedBatchNormAct(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, e
 export function batchNormAct(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: tf.Tensor, act: FusedActivation): { y: tf.Tensor; stats: BatchStats } {
   const c = x.shape[x.shape.length - 1];
   const stats: BatchStats = { mean: new Float64Array(c), variance: new Float64Array(c) };
-  if (!hasKernel(BN_FWD)) return { y: composedBatchNormAct(x, gamma, beta, eps, act, stats), stats };
-  const lo = actLow(act);
-  const hi = actHigh(act);
-  const inv = new Float64Array(c);
-  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [xi, g, b, e] = args as tf.Tensor[];
-    const save = args[4] as tf.GradSaveFunc;
-    const y = tf.engine().runKernel(BN_FWD, { x: xi, gamma: g, beta: b, eps: e }, { lo, hi, stats, inv } as unknown as tf.NamedAttrMap) as tf.Tensor;
-    save([xi, y, g]);
-    return {
-      value: y,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [xs, ys, gs] = saved;
-        const sumG = new Float64Array(c);
-        const sumGX = new Float64Array(c);
-        const dx = tf.engine().runKernel(BN_GRAD, { x: xs, y: ys, dy, gamma: gs }, { lo, hi, mean: stats.mean, inv, sumG, sumGX } as unknown as tf.NamedAttrMap) as tf.Tensor;
-        const gv = gs.dataSync();
-        // dε = Σ g·γ·∂x̂/∂ε with ∂x̂/∂ε = −x̂·inv²/2.
-        const dEps = Float32Array.from(sumGX, (v, k) => -0.5 * gv[k] * inv[k] * inv[k] * v);
-        return [dx, tf.tensor1d(Float32Array.from(sumGX)), tf.tensor1d(Float32Array.from(sumG)), tf.tensor1d(dEps)];
-      },
-    };
-  });
-  return { y: f(x, gamma, beta, eps), stats };
+  if (!hasKernel(BN_FWD) || !hasKernel(BN_GRAD)) return { y: composedBatchNormAct(x, gamma, beta, eps, act, stats), stats };
+  const attrs: BnFwdAttrs = { lo: actLow(act), hi: actHigh(act), stats, inv: new Float64Array(c) };
+  const y = tf.engine().runKernel(BN_FWD, { x, gamma, beta, eps }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+  return { y, stats };
+}
+
+/** Gradient of EdgeqBatchNormAct: dx from the gradient kernel, dγ, dβ, dε from its per-channel sums. */
+function batchNormActGrad(dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap): Record<string, () => tf.Tensor> {
+  const [x, gamma, y] = saved;
+  const f = attrs as unknown as BnFwdAttrs;
+  const c = gamma.shape[0];
+  const a: BnGradAttrs = { lo: f.lo, hi: f.hi, mean: f.stats.mean, inv: f.inv, sumG: new Float64Array(c), sumGX: new Float64Array(c) };
+  const dx = tf.engine().runKernel(BN_GRAD, { x, y, dy: dy as tf.Tensor, gamma }, a as unknown as tf.NamedAttrMap) as tf.Tensor;
+  const gv = gamma.dataSync();
+  // dε = Σ g·γ·∂x̂/∂ε with ∂x̂/∂ε = −x̂·inv²/2 (a.sumGX is Σ g·x̂ after the kernel).
+  const dEps = Float32Array.from(a.sumGX, (v, k) => -0.5 * gv[k] * a.inv[k] * a.inv[k] * v);
+  return {
+    x: () => dx,
+    gamma: () => tf.tensor1d(Float32Array.from(a.sumGX)),
+    beta: () => tf.tensor1d(Float32Array.from(a.sumG)),
+    eps: () => tf.tensor1d(dEps),
+  };
 }
 
 /**
  * ReLU / ReLU6 (NONE passes through) with a single-pass gradient: dx = dy where the
  * output lies strictly inside the clamp range. At exactly 0 or 6 the gradient is 0,
  * as tfjs's own ReLU gradient at 0 (tfjs passes it at 6; a measure-zero difference).
+ * Without the kernels (wasm without the SIMD module, other backends) it is tf.relu/relu6.
  */
 export function clampAct(x: tf.Tensor, act: FusedActivation): tf.Tensor {
   if (act === 'NONE') return x;
-  if (!hasKernel(CLAMP_GRAD)) return applyAct(x, act);
-  const attrs = { lo: actLow(act), hi: actHigh(act) };
-  const f = tf.customGrad((xi: tf.Tensor | tf.GradSaveFunc, save?: tf.Tensor | tf.GradSaveFunc) => {
-    const y = applyAct(xi as tf.Tensor, act);
-    (save as tf.GradSaveFunc)([y]);
-    return {
-      value: y,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
-        tf.engine().runKernel(CLAMP_GRAD, { y: saved[0], dy }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor,
-    };
-  });
-  return f(x);
+  if (!hasKernel(CLAMP) || !hasKernel(CLAMP_GRAD)) return applyAct(x, act);
+  return tf.engine().runKernel(CLAMP, { x }, { lo: actLow(act), hi: actHigh(act) }) as tf.Tensor;
 }

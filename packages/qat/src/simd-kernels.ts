@@ -2,7 +2,7 @@
  * WebAssembly SIMD training kernels on the tfjs wasm backend: loads
  * wasm/build/edgeq_train_kernels.wasm (built from wasm/edgeq_train_kernels.c by
  * wasm/build.sh, which scripts/bootstrap.sh runs) into the backend's own memory and
- * registers, on 'wasm', the fused batch-norm forward/backward, the clamp and fake-quant
+ * registers, on 'wasm', the fused batch-norm forward/backward, the ReLU/ReLU6 clamp, the clamp and fake-quant
  * gradient masks, the per-tensor fake-quant forward and the depth-multiplier-1 depthwise
  * filter gradient. Cases the SIMD code does not cover (per-channel fake-quant, depth
  * multipliers > 1, dilation) fall through to the JS or tf-op kernels.
@@ -13,7 +13,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { BN_FWD, BN_GRAD, CLAMP_GRAD, bnGradCoefficients, bnScale, type BnFwdAttrs, type BnGradAttrs } from './fused-ops.js';
+import { BN_FWD, BN_GRAD, CLAMP, CLAMP_GRAD, bnGradCoefficients, bnScale, type BnFwdAttrs, type BnGradAttrs } from './fused-ops.js';
 import { FQ, FQ_GRAD, fqGradLoop, fqLoop, type FqAttrs } from './fake-quant.js';
 import { convInfo, depthwiseBackpropFilterKernel } from './grad-kernels.js';
 import { composedKernel } from './tensor-bridge.js';
@@ -35,6 +35,7 @@ interface Exports {
   bn_act_forward(x: Ptr, y: Ptr, m: number, c: number, mean: Ptr, scale: Ptr, beta: Ptr, lo: number, hi: number): void;
   bn_act_backward_sums(x: Ptr, y: Ptr, dy: Ptr, m: number, c: number, mean: Ptr, lo: number, hi: number, partG: Ptr, partGX: Ptr, sumG: Ptr, sumGX: Ptr): void;
   bn_act_backward_dx(x: Ptr, y: Ptr, dy: Ptr, dx: Ptr, m: number, c: number, mean: Ptr, lo: number, hi: number, k1: Ptr, k2: Ptr, k3: Ptr): void;
+  clamp_forward(x: Ptr, y: Ptr, n: number, lo: number, hi: number): void;
   clamp_grad(y: Ptr, dy: Ptr, dx: Ptr, n: number, lo: number, hi: number): void;
   fq_grad(x: Ptr, dy: Ptr, dx: Ptr, n: number, lo: number, hi: number): void;
   fq_forward(x: Ptr, y: Ptr, n: number, s: number, qlo: number, qhi: number, minmax: Ptr): void;
@@ -161,6 +162,15 @@ function bnGrad({ inputs, attrs, backend }: Parameters<tf.KernelFunc>[0]): tf.Te
   return out;
 }
 
+function clampForward({ inputs, attrs, backend }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
+  const b = backend as unknown as WasmBackend;
+  const x = inputs.x as tf.TensorInfo;
+  const { lo, hi } = attrs as unknown as { lo: number; hi: number };
+  const out = b.makeOutput(x.shape, 'float32');
+  kernels!.clamp_forward(ptr(b, x), ptr(b, out), count(x.shape), lo, hi);
+  return out;
+}
+
 function clampGrad({ inputs, attrs, backend }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
   const b = backend as unknown as WasmBackend;
   const { y, dy } = inputs as Record<string, tf.TensorInfo>;
@@ -271,6 +281,7 @@ export function registerSimdKernels(): string | undefined {
   }
   register(BN_FWD, bnForward);
   register(BN_GRAD, bnGrad);
+  register(CLAMP, clampForward);
   register(CLAMP_GRAD, clampGrad);
   register(FQ, fakeQuantForward);
   register(FQ_GRAD, fakeQuantGrad);

@@ -2,7 +2,7 @@
  * edgeq training kernels, WebAssembly SIMD128: the single-pass loops of QAT training
  * (batch-norm statistics, forward and backward with a fused ReLU/ReLU6 clamp, fake-quant
  * forward with range statistics, clamp and fake-quant gradient masks, depthwise filter
- * gradient) that tfjs would otherwise compose from many small kernels.
+ * gradient, ReLU/ReLU6 clamp) that tfjs would otherwise compose from many small kernels.
  *
  * The module imports the tfjs wasm backend's memory and works on tensors in place; all
  * pointers come from JS (tensor memory offsets, or scratch from the backend's malloc).
@@ -254,4 +254,13 @@ void dw_filter_grad(const float *x, const float *dy, float *dw, float *part, int
     for (; t + 4 <= taps; t += 4) wasm_v128_store(dw + t, wasm_f32x4_add(wasm_v128_load(dw + t), wasm_v128_load(part + t)));
     for (; t < taps; t++) dw[t] += part[t];
   }
+}
+
+/* y = clamp(x, lo, hi) (ReLU: lo 0, hi +inf; ReLU6: hi 6). */
+EXPORT(clamp_forward)
+void clamp_forward(const float *x, float *y, int32_t n, float lo, float hi) {
+  v128_t vlo = wasm_f32x4_splat(lo), vhi = wasm_f32x4_splat(hi);
+  int32_t i = 0;
+  for (; i + 4 <= n; i += 4) wasm_v128_store(y + i, wasm_f32x4_pmin(vhi, wasm_f32x4_pmax(vlo, wasm_v128_load(x + i))));
+  for (; i < n; i++) y[i] = x[i] < lo ? lo : x[i] > hi ? hi : x[i];
 }
