@@ -101,25 +101,34 @@ async function throughput(backend: string, train: q.ImageSet): Promise<void> {
     const qm = q.prepare(f, { schedule: noFreeze });
     const qp = q.prepare(f, { scales: 'pow2', schedule: noFreeze });
     const rates: number[][] = [[], [], []];
+    const cpuRates: number[][] = [[], [], []];
     for (let r = 0; r < rounds; r++) {
       const opts = { epochs: 1, maxSteps: segmentSteps, segmentSteps, seed: 1, epochOffset: r };
-      const got = [
-        await q.train(f, train, { ...opts, learningRate: 1e-3 }),
-        await q.train(qm, train, { ...opts, learningRate: 1e-4 }),
-        await q.train(qp, train, { ...opts, learningRate: 1e-4 }),
-      ];
-      if (r > 0) got.forEach((g, k) => rates[k].push(g.images / g.seconds));
+      const runs: [q.EdgeqModel, number][] = [[f, 1e-3], [qm, 1e-4], [qp, 1e-4]];
+      for (const [k, [model, learningRate]] of runs.entries()) {
+        const c0 = process.cpuUsage();
+        const g = await q.train(model, train, { ...opts, learningRate });
+        const c = process.cpuUsage(c0);
+        if (r === 0) continue; // warm-up round
+        rates[k].push(g.images / g.seconds);
+        cpuRates[k].push(g.images / ((c.user + c.system) / 1e6));
+      }
     }
     const [fl, qa, p2] = rates.map(median);
+    const [cfl, cqa, cp2] = cpuRates.map(median);
     const ratio = median(rates[0].map((v, k) => v / rates[1][k]));
     out[name] = {
       floatImagesPerSecond: Math.round(fl), qatImagesPerSecond: Math.round(qa), qatPow2ImagesPerSecond: Math.round(p2),
       qatStepCostVsFloat: Number(ratio.toFixed(2)), rounds: rounds - 1, segmentSteps, batchSize,
       floatSegments: rates[0].map(Math.round), qatSegments: rates[1].map(Math.round), qatPow2Segments: rates[2].map(Math.round),
+      // Images per second of CPU time of this process: what a segment runs at with a core to
+      // itself (training is single-threaded), less sensitive to other jobs on the machine.
+      cpuTime: { floatImagesPerSecond: Math.round(cfl), qatImagesPerSecond: Math.round(cqa), qatPow2ImagesPerSecond: Math.round(cp2) },
       loadAverage: (await import('node:os')).loadavg().map((v) => Number(v.toFixed(1))),
     };
     console.log(`throughput ${name}: float ${fl.toFixed(0)} img/s, QAT (BN folding, batch stats) ${qa.toFixed(0)} img/s, ` +
-      `QAT pow2 ${p2.toFixed(0)} img/s, QAT step = ${ratio.toFixed(2)}x float step (median of ${rounds - 1} interleaved rounds)`);
+      `QAT pow2 ${p2.toFixed(0)} img/s, QAT step = ${ratio.toFixed(2)}x float step (median of ${rounds - 1} interleaved rounds); ` +
+      `per CPU second: float ${cfl.toFixed(0)}, QAT ${cqa.toFixed(0)}, QAT pow2 ${cp2.toFixed(0)} img/s`);
     [f, qm, qp].forEach((m) => m.dispose());
   }
   const r = load();
@@ -179,13 +188,15 @@ function printTable(): void {
 
 async function main(): Promise<void> {
   const rep = await q.initBackend((arg('backend') as q.BackendName | undefined) ?? 'wasm');
-  console.log(`backend: ${rep.backend}${rep.skipped.length ? ` (skipped: ${rep.skipped.join('; ')})` : ''}; commit ${commit}`);
+  // Recorded with every figure: which kernels produced it.
+  const backend = rep.backend === 'wasm' && rep.simdKernels ? 'wasm+simd' : rep.backend;
+  console.log(`backend: ${backend}${rep.skipped.length ? ` (skipped: ${rep.skipped.join('; ')})` : ''}; commit ${commit}`);
   let train = q.loadFashionMnist('train');
   let test = q.loadFashionMnist('test');
   if (trainLimit) train = q.subset(train, 0, trainLimit);
   if (testLimit) test = q.subset(test, 0, testLimit);
-  if (!flag('skip-throughput')) await throughput(rep.backend, train);
-  if (!flag('throughput-only')) await accuracy(rep.backend, train, test);
+  if (!flag('skip-throughput')) await throughput(backend, train);
+  if (!flag('throughput-only')) await accuracy(backend, train, test);
   printTable();
 }
 
