@@ -88,7 +88,7 @@ async function stage<T>(label: string, total: number, run: (onProgress: (done: n
 /** Train, quantise and evaluate; returns the graph to deploy and the test images. */
 async function trainedPipeline(): Promise<{ deploy: QGraph; test: q.ImageSet; evaluations: Promise<void> }> {
   const backend = await q.initBackend();
-  log(`tfjs backend: ${backend.backend}`);
+  log(`tfjs backend: ${q.describeBackend(backend)}`);
   const train = q.subset(q.loadFashionMnist('train'), 0, settings.trainImages);
   const test = q.subset(q.loadFashionMnist('test'), 0, settings.testImages);
   log(`data: ${train.count} training / ${test.count} test images`);

@@ -59,7 +59,7 @@ export async function trainFloat(
   const ref = await resolveModel(specArg);
   if (ref.kind === 'edgeq' && allowSaved) {
     const backend = await q.initBackend();
-    out.line(`tfjs backend: ${backend.backend}`);
+    out.line(`tfjs backend: ${q.describeBackend(backend)}`);
     const model = await loadSavedModel(q, ref.file);
     try {
       requirePhase(model, ref.file, 'float', command);
@@ -78,7 +78,7 @@ export async function trainFloat(
   }
   const spec = await loadArchSpec(ref.file);
   const backend = await q.initBackend();
-  out.line(`tfjs backend: ${backend.backend}`);
+  out.line(`tfjs backend: ${q.describeBackend(backend)}`);
   const train = await loadTrainingSet(q, o);
   const model = q.EdgeqModel.fromLayersModel(q.buildModel(spec, o.seed));
   const silent = out.opts.json || out.opts.quiet;

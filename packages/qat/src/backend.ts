@@ -80,3 +80,9 @@ export async function initBackend(prefer?: BackendName): Promise<BackendReport> 
 export function currentBackend(): BackendReport | undefined {
   return current;
 }
+
+/** One line for users: the backend, and on wasm whether edgeq's SIMD training kernels run. */
+export function describeBackend(report: BackendReport): string {
+  if (report.backend !== 'wasm') return report.backend;
+  return report.simdKernels ? 'wasm + edgeq SIMD training kernels' : 'wasm (edgeq SIMD training kernels not loaded: slower)';
+}
