@@ -10,6 +10,11 @@ import { stopAllProgress } from './progress.js';
 import { reportError } from './command.js';
 
 installInterruptHandler(stopAllProgress);
+// `edgeq … | head` closes the pipe early: that is the reader's choice, not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
 try {
   process.exitCode = await runCli(process.argv.slice(2));
 } catch (e) {

@@ -1,10 +1,11 @@
 // Test helpers: run the real `edgeq` executable (bin/edgeq.js under node, as a user's shell
 // would through node_modules/.bin) in a scratch directory, and build small fixtures.
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
+import { afterAll } from 'vitest';
 
 /** The executable under test. */
 export const EDGEQ_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../bin/edgeq.js');
@@ -26,9 +27,17 @@ export function spawnEdgeq(args: string[], cwd: string): ResultPromise {
   return execa(process.execPath, [EDGEQ_BIN, ...args], { cwd, reject: false, env: { EDGEQ_PROGRESS: '0' } });
 }
 
-/** A fresh scratch directory. */
+const scratchDirs: string[] = [];
+// Registered while a test file imports this module, so it runs after that file's tests.
+afterAll(() => {
+  for (const d of scratchDirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+/** A fresh scratch directory, removed after the test file that made it. */
 export function scratch(tag: string): string {
-  return mkdtempSync(path.join(os.tmpdir(), `edgeq-cli-${tag}-`));
+  const d = mkdtempSync(path.join(os.tmpdir(), `edgeq-cli-${tag}-`));
+  scratchDirs.push(d);
+  return d;
 }
 
 /** Entries of a directory, sorted (to assert nothing partial was left). */
