@@ -8,6 +8,7 @@
  *   npx tsx bench/qat.ts --models dscnn --seeds 1 --skip-throughput
  *   npx tsx bench/qat.ts --throughput-only
  *   (--train-limit N / --test-limit N / --epochs N / --out FILE for quick trial runs)
+ *   npx tsx bench/qat.ts --merge a.json,b.json  # fold runs made in parallel (--out) into the results
  *
  * Results merge into bench/results/qat.json (rows keyed by model, variant, seed), each with
  * the command, git commit and backend. Never run as a unit test.
@@ -49,7 +50,7 @@ const commit = (() => {
 const command = `npx tsx bench/qat.ts ${process.argv.slice(2).join(' ')}`.trim();
 
 interface Row { model: string; variant: string; accuracy: number; epochs: string; seed: number; backend: string; commit: string; command: string; date: string }
-interface Results { rows: Row[]; throughput: Record<string, unknown>; recipe: string; machine: string }
+interface Results { rows: Row[]; throughput: Record<string, unknown>; recipe: string; machine: string; summary?: Record<string, unknown> }
 
 function load(): Results {
   if (existsSync(OUT)) return JSON.parse(readFileSync(OUT, 'utf8')) as Results;
@@ -172,21 +173,65 @@ async function accuracy(backend: string, train: q.ImageSet, test: q.ImageSet): P
   }
 }
 
+const VARIANTS = ['float', 'PTQ per-tensor', 'PTQ per-channel', 'PTQ power-of-two', 'QAT fixed per-channel', 'QAT power-of-two'];
+/** Issue 6's targets: QAT within this many points of the float reference (means over seeds). */
+const QAT_TARGETS: Record<string, number> = { 'QAT fixed per-channel': 0.3, 'QAT power-of-two': 0.8 };
+
+/** Means over the recorded seeds and the target verdicts, stored as `summary` and printed. */
 function printTable(): void {
   const r = load();
-  const variants = ['float', 'PTQ per-tensor', 'PTQ per-channel', 'PTQ power-of-two', 'QAT fixed per-channel', 'QAT power-of-two'];
+  const summary: Record<string, unknown> = {};
   console.log('\nint8 top-1 on the 10,000 Fashion-MNIST test images (mean over the seeds recorded):');
   for (const model of [...new Set(r.rows.map((x) => x.model))]) {
-    for (const v of variants) {
-      const rows = r.rows.filter((x) => x.model === model && x.variant === v);
+    const means: Record<string, { mean: number; seeds: number[]; accuracies: number[] }> = {};
+    for (const v of VARIANTS) {
+      const rows = r.rows.filter((x) => x.model === model && x.variant === v).sort((a, b) => a.seed - b.seed);
       if (!rows.length) continue;
       const mean = rows.reduce((a, x) => a + x.accuracy, 0) / rows.length;
+      means[v] = { mean: Number((mean * 100).toFixed(3)), seeds: rows.map((x) => x.seed), accuracies: rows.map((x) => Number((x.accuracy * 100).toFixed(2))) };
       console.log(`  ${model.padEnd(9)} ${v.padEnd(22)} ${(mean * 100).toFixed(2)}%  (seeds ${rows.map((x) => x.seed).join(',')}: ${rows.map((x) => (x.accuracy * 100).toFixed(2)).join(', ')})`);
     }
+    const verdicts: Record<string, unknown> = {};
+    for (const [v, maxDrop] of Object.entries(QAT_TARGETS)) {
+      if (!means[v] || !means.float) continue;
+      // Compare over the seeds both rows have, so a missing seed cannot skew the difference.
+      const seeds = means[v].seeds.filter((s) => means.float.seeds.includes(s));
+      const at = (name: string) => seeds.map((s) => means[name].accuracies[means[name].seeds.indexOf(s)]);
+      const avg = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
+      const drop = avg(at('float')) - avg(at(v));
+      verdicts[v] = { seeds, floatMinusQat: Number(drop.toFixed(3)), allowed: maxDrop, met: drop <= maxDrop };
+      console.log(`  ${model.padEnd(9)} ${v}: float − QAT = ${drop.toFixed(2)} points over seeds ${seeds.join(',')} (target ≤ ${maxDrop}): ${drop <= maxDrop ? 'met' : 'NOT met'}`);
+    }
+    summary[model] = { means, targets: verdicts };
   }
+  r.summary = summary;
+  save(r);
+}
+
+/** Fold result files written by parallel runs (--out) into OUT: rows replace same-key rows. */
+function merge(files: string[]): void {
+  const r = load();
+  for (const f of files) {
+    const o = JSON.parse(readFileSync(f, 'utf8')) as Results;
+    for (const row of o.rows ?? []) {
+      r.rows = r.rows.filter((x) => !(x.model === row.model && x.variant === row.variant && x.seed === row.seed));
+      r.rows.push(row);
+    }
+    if (o.throughput && Object.keys(o.throughput).length) r.throughput = { ...r.throughput, ...o.throughput };
+    r.recipe = o.recipe || r.recipe;
+    r.machine = o.machine || r.machine;
+    console.log(`merged ${f}: ${o.rows?.length ?? 0} rows${o.throughput && Object.keys(o.throughput).length ? ' + throughput' : ''}`);
+  }
+  r.rows.sort((a, b) => a.model.localeCompare(b.model) || a.seed - b.seed || VARIANTS.indexOf(a.variant) - VARIANTS.indexOf(b.variant));
+  save(r);
 }
 
 async function main(): Promise<void> {
+  if (arg('merge')) {
+    merge((arg('merge') as string).split(','));
+    printTable();
+    return;
+  }
   const rep = await q.initBackend((arg('backend') as q.BackendName | undefined) ?? 'wasm');
   // Recorded with every figure: which kernels produced it.
   const backend = rep.backend === 'wasm' && rep.simdKernels ? 'wasm+simd' : rep.backend;
