@@ -31,10 +31,14 @@ export interface DemoSettings {
   seed: number;
 }
 
-/** Default: a shortened recipe that finishes within 15 minutes here. */
+/**
+ * Default: a shortened recipe that finishes well within 15 minutes here — all 60,000
+ * training images, but 2 float epochs instead of 5 (training runs at ~1,000+ images/s on
+ * the SIMD kernels of @edgeq/qat).
+ */
 export const DEFAULT_SETTINGS: DemoSettings = {
   model: 'dscnn',
-  trainImages: 20_000,
+  trainImages: 60_000,
   testImages: 10_000,
   floatEpochs: 2,
   floatLr: 1e-3,
@@ -46,7 +50,7 @@ export const DEFAULT_SETTINGS: DemoSettings = {
   fineTuneLr: 1e-4,
   qatEpochs: 1,
   qatLr: 1e-4,
-  qatImages: 8_000,
+  qatImages: 60_000,
   batchSize: 64,
   calibrationImages: 1_000,
   layerErrorImages: 200,
