@@ -12,11 +12,11 @@ import type {
   ConvLikeParams,
   MeanParams,
   PoolParams,
-  Requant,
   SoftmaxParams,
 } from './op-params.js';
 import { requantize } from './op-params.js';
-import { bitsToFloat32, fp32Requant, roundHalfAway, roundHalfEven, mbqmDouble, mbqmSingle, pow2Shift, roundDivAway, saturateInt32 } from './quant-math.js';
+import { bitsToFloat32, roundHalfAway, roundHalfEven, roundDivAway, saturateInt32 } from './quant-math.js';
+import { requantFunction as requantFn } from './requant-rows.js';
 
 /** NHWC dims of a batch-1 tensor. */
 export interface Hwc {
@@ -25,217 +25,10 @@ export interface Hwc {
   c: number;
 }
 
-type RequantFn = (x: number, m: number, s: number) => number;
-function requantFn(scheme: QuantScheme): RequantFn {
-  if (scheme.scales === 'pow2') return (x, _m, s) => pow2Shift(x, s);
-  if (scheme.rounding === 'fp32') return (x, m) => fp32Requant(x, m);
-  return scheme.rounding === 'single' ? mbqmSingle : mbqmDouble;
-}
-
 function offsetInput(x: Int8Array, zp: number): Int32Array {
   const out = new Int32Array(x.length);
   for (let i = 0; i < x.length; i++) out[i] = x[i] - zp;
   return out;
-}
-
-function channelRq(rq: Requant, c: number): number {
-  return rq.multiplier.length === 1 ? 0 : c;
-}
-
-/** Requantise accumulator `acc` of output channel `co`, clamp, and store it at y[at]. */
-function requantStorer(p: ConvLikeParams, scheme: QuantScheme, y: Int8Array): (acc: number, co: number, at: number) => void {
-  const rq = requantFn(scheme);
-  const perChannel = p.requant.multiplier.length > 1;
-  const mult = p.requant.multiplier;
-  const shift = p.requant.shift;
-  const { outZp, actMin, actMax } = p;
-  return (acc, co, at) => {
-    const c = perChannel ? co : 0;
-    const v = rq(acc, mult[c], shift[c]) + outZp;
-    y[at] = v < actMin ? actMin : v > actMax ? actMax : v;
-  };
-}
-
-/**
- * CONV_2D, NHWC input, OHWI filter, per-channel requantisation. Accumulation is int32
- * (`| 0` is exact: the validator bounds every accumulator below 2^31).
- */
-export function conv2d(
-  x: Int8Array, xd: Hwc, w: Int32Array, kh: number, kw: number, bias: Int32Array,
-  y: Int8Array, yd: Hwc, strideH: number, strideW: number, dilH: number, dilW: number,
-  p: ConvLikeParams, scheme: QuantScheme,
-): void {
-  // Separate functions so V8 keeps separate type feedback and optimised code for each shape.
-  const pointwise = kh === 1 && kw === 1 && strideH === 1 && strideW === 1 && p.padTop === 0 && p.padLeft === 0;
-  (pointwise ? conv2dPointwise : conv2dGeneral)(x, xd, w, kh, kw, bias, y, yd, strideH, strideW, dilH, dilW, p, scheme);
-}
-
-/** CONV_2D 1x1, stride 1: a matrix product. */
-function conv2dPointwise(
-  x: Int8Array, xd: Hwc, w: Int32Array, kh: number, kw: number, bias: Int32Array,
-  y: Int8Array, yd: Hwc, strideH: number, strideW: number, dilH: number, dilW: number,
-  p: ConvLikeParams, scheme: QuantScheme,
-): void {
-  const xo = offsetInput(x, p.inZp);
-  const cin = xd.c;
-  const cout = yd.c;
-  const store = requantStorer(p, scheme, y);
-  // Pointwise: a matrix product, pixels x cin by cin x cout, blocked 2 pixels x 4
-  // output channels so each loaded value feeds several multiply-accumulates.
-  const pixels = yd.h * yd.w;
-  let px = 0;
-  for (; px + 1 < pixels; px += 2) {
-    const xa = px * cin;
-    const xb = xa + cin;
-    const ya = px * cout;
-    const yb = ya + cout;
-    let co = 0;
-    for (; co + 3 < cout; co += 4) {
-      const w0 = co * cin;
-      const w1 = w0 + cin;
-      const w2 = w1 + cin;
-      const w3 = w2 + cin;
-      let a0 = bias[co] | 0;
-      let a1 = bias[co + 1] | 0;
-      let a2 = bias[co + 2] | 0;
-      let a3 = bias[co + 3] | 0;
-      let b0 = a0;
-      let b1 = a1;
-      let b2 = a2;
-      let b3 = a3;
-      let ci = 0;
-      for (; ci + 1 < cin; ci += 2) {
-        // Two input channels per iteration: sums of two products stay far below 2^53.
-        const u = xo[xa + ci];
-        const v = xo[xb + ci];
-        const u1 = xo[xa + ci + 1];
-        const v1 = xo[xb + ci + 1];
-        const q0 = w[w0 + ci];
-        const q1 = w[w1 + ci];
-        const q2 = w[w2 + ci];
-        const q3 = w[w3 + ci];
-        const r0 = w[w0 + ci + 1];
-        const r1 = w[w1 + ci + 1];
-        const r2 = w[w2 + ci + 1];
-        const r3 = w[w3 + ci + 1];
-        a0 = (a0 + u * q0 + u1 * r0) | 0;
-        a1 = (a1 + u * q1 + u1 * r1) | 0;
-        a2 = (a2 + u * q2 + u1 * r2) | 0;
-        a3 = (a3 + u * q3 + u1 * r3) | 0;
-        b0 = (b0 + v * q0 + v1 * r0) | 0;
-        b1 = (b1 + v * q1 + v1 * r1) | 0;
-        b2 = (b2 + v * q2 + v1 * r2) | 0;
-        b3 = (b3 + v * q3 + v1 * r3) | 0;
-      }
-      for (; ci < cin; ci++) {
-        const u = xo[xa + ci];
-        const v = xo[xb + ci];
-        a0 = (a0 + u * w[w0 + ci]) | 0;
-        a1 = (a1 + u * w[w1 + ci]) | 0;
-        a2 = (a2 + u * w[w2 + ci]) | 0;
-        a3 = (a3 + u * w[w3 + ci]) | 0;
-        b0 = (b0 + v * w[w0 + ci]) | 0;
-        b1 = (b1 + v * w[w1 + ci]) | 0;
-        b2 = (b2 + v * w[w2 + ci]) | 0;
-        b3 = (b3 + v * w[w3 + ci]) | 0;
-      }
-      store(a0, co, ya + co);
-      store(a1, co + 1, ya + co + 1);
-      store(a2, co + 2, ya + co + 2);
-      store(a3, co + 3, ya + co + 3);
-      store(b0, co, yb + co);
-      store(b1, co + 1, yb + co + 1);
-      store(b2, co + 2, yb + co + 2);
-      store(b3, co + 3, yb + co + 3);
-    }
-    for (; co < cout; co++) {
-      const wBase = co * cin;
-      let a = bias[co] | 0;
-      let b = a;
-      for (let ci = 0; ci < cin; ci++) {
-        const q0 = w[wBase + ci];
-        a = (a + xo[xa + ci] * q0) | 0;
-        b = (b + xo[xb + ci] * q0) | 0;
-      }
-      store(a, co, ya + co);
-      store(b, co, yb + co);
-    }
-  }
-  for (; px < pixels; px++) {
-    const xa = px * cin;
-    for (let co = 0; co < cout; co++) {
-      const wBase = co * cin;
-      let a = bias[co] | 0;
-      for (let ci = 0; ci < cin; ci++) a = (a + xo[xa + ci] * w[wBase + ci]) | 0;
-      store(a, co, px * cout + co);
-    }
-  }
-}
-
-/** CONV_2D, any kernel, stride, dilation and padding. */
-function conv2dGeneral(
-  x: Int8Array, xd: Hwc, w: Int32Array, kh: number, kw: number, bias: Int32Array,
-  y: Int8Array, yd: Hwc, strideH: number, strideW: number, dilH: number, dilW: number,
-  p: ConvLikeParams, scheme: QuantScheme,
-): void {
-  const xo = offsetInput(x, p.inZp);
-  const cin = xd.c;
-  const cout = yd.c;
-  const taps = kh * kw * cin;
-  const requantStore = requantStorer(p, scheme, y);
-  // General case: gather each output pixel's receptive field into a patch (padding taps
-  // hold 0, i.e. the zero point, after the offset), then one contiguous dot product per
-  // output channel against its OHWI filter row, four channels at a time.
-  const patch = new Int32Array(taps);
-  for (let oy = 0; oy < yd.h; oy++) {
-    const iy0 = oy * strideH - p.padTop;
-    for (let ox = 0; ox < yd.w; ox++) {
-      const ix0 = ox * strideW - p.padLeft;
-      let k = 0;
-      for (let ky = 0; ky < kh; ky++) {
-        const iy = iy0 + ky * dilH;
-        const rowOk = iy >= 0 && iy < xd.h;
-        for (let kx = 0; kx < kw; kx++) {
-          const ix = ix0 + kx * dilW;
-          if (rowOk && ix >= 0 && ix < xd.w) {
-            const xBase = (iy * xd.w + ix) * cin;
-            for (let ci = 0; ci < cin; ci++) patch[k++] = xo[xBase + ci];
-          } else {
-            for (let ci = 0; ci < cin; ci++) patch[k++] = 0;
-          }
-        }
-      }
-      const yBase = (oy * yd.w + ox) * cout;
-      let co = 0;
-      for (; co + 3 < cout; co += 4) {
-        const w0 = co * taps;
-        const w1 = w0 + taps;
-        const w2 = w1 + taps;
-        const w3 = w2 + taps;
-        let a0 = bias[co] | 0;
-        let a1 = bias[co + 1] | 0;
-        let a2 = bias[co + 2] | 0;
-        let a3 = bias[co + 3] | 0;
-        for (let t = 0; t < taps; t++) {
-          const u = patch[t];
-          a0 = (a0 + u * w[w0 + t]) | 0;
-          a1 = (a1 + u * w[w1 + t]) | 0;
-          a2 = (a2 + u * w[w2 + t]) | 0;
-          a3 = (a3 + u * w[w3 + t]) | 0;
-        }
-        requantStore(a0, co, yBase + co);
-        requantStore(a1, co + 1, yBase + co + 1);
-        requantStore(a2, co + 2, yBase + co + 2);
-        requantStore(a3, co + 3, yBase + co + 3);
-      }
-      for (; co < cout; co++) {
-        const wBase = co * taps;
-        let acc = bias[co] | 0;
-        for (let t = 0; t < taps; t++) acc = (acc + patch[t] * w[wBase + t]) | 0;
-        requantStore(acc, co, yBase + co);
-      }
-    }
-  }
 }
 
 /**
@@ -306,24 +99,6 @@ export function depthwiseConv2d(
         y[yb + c] = v < actMin ? actMin : v > actMax ? actMax : v;
       }
     }
-  }
-}
-
-/** FULLY_CONNECTED: weights [out, in]. */
-export function fullyConnected(
-  x: Int8Array, w: Int32Array, bias: Int32Array, y: Int8Array, p: ConvLikeParams, scheme: QuantScheme,
-): void {
-  const rq = requantFn(scheme);
-  const n = x.length;
-  const xo = offsetInput(x, p.inZp);
-  for (let co = 0; co < y.length; co++) {
-    let s = bias[co];
-    const base = co * n;
-    for (let i = 0; i < n; i++) s += xo[i] * w[base + i];
-    const c = channelRq(p.requant, co);
-    let v = rq(s, p.requant.multiplier[c], p.requant.shift[c]) + p.outZp;
-    v = v < p.actMin ? p.actMin : v > p.actMax ? p.actMax : v;
-    y[co] = v;
   }
 }
 
