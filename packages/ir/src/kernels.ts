@@ -1,15 +1,14 @@
 /**
- * Reference integer kernels of the interpreter (the host "simulation"). Each function is
- * the TypeScript twin of one C kernel in packages/runtime-c and follows
- * docs/quantization-spec.md to the bit. Written for speed as well as clarity: inputs are
- * offset by their zero point once, inner loops run over contiguous channels.
+ * Reference integer kernels of the interpreter (the host "simulation") for the ops other
+ * than convolutions and FULLY_CONNECTED (those are prepared per op: conv-kernel.ts,
+ * depthwise-kernel.ts). Each function is the TypeScript twin of one C kernel in
+ * packages/runtime-c and follows docs/quantization-spec.md to the bit.
  */
 
 import type { QuantScheme } from './qgraph.js';
 import type {
   AddParams,
   ConcatParams,
-  ConvLikeParams,
   MeanParams,
   PoolParams,
   SoftmaxParams,
@@ -23,83 +22,6 @@ export interface Hwc {
   h: number;
   w: number;
   c: number;
-}
-
-function offsetInput(x: Int8Array, zp: number): Int32Array {
-  const out = new Int32Array(x.length);
-  for (let i = 0; i < x.length; i++) out[i] = x[i] - zp;
-  return out;
-}
-
-/**
- * DEPTHWISE_CONV_2D, filter [1, kh, kw, cin·mult], output channel = ci·mult + m.
- * Channels are the inner loop (contiguous in NHWC); accumulators live in an Int32Array.
- */
-export function depthwiseConv2d(
-  x: Int8Array, xd: Hwc, w: Int32Array, kh: number, kw: number, mult: number, bias: Int32Array,
-  y: Int8Array, yd: Hwc, strideH: number, strideW: number, dilH: number, dilW: number,
-  p: ConvLikeParams, scheme: QuantScheme,
-): void {
-  const xo = offsetInput(x, p.inZp);
-  const rq = requantFn(scheme);
-  const H = xd.h;
-  const W = xd.w;
-  const cin = xd.c;
-  const cout = yd.c;
-  const padTop = p.padTop;
-  const padLeft = p.padLeft;
-  const perChannel = p.requant.multiplier.length > 1;
-  const rqm = p.requant.multiplier;
-  const rqs = p.requant.shift;
-  const { outZp, actMin, actMax } = p;
-  const unrolled3x3 = kh === 3 && kw === 3 && mult === 1 && dilH === 1 && dilW === 1;
-  const acc = new Int32Array(cout);
-  const rowStride = W * cin;
-  for (let oy = 0; oy < yd.h; oy++) {
-    for (let ox = 0; ox < yd.w; ox++) {
-      const iy0 = oy * strideH - padTop;
-      const ix0 = ox * strideW - padLeft;
-      if (unrolled3x3 && iy0 >= 0 && ix0 >= 0 && iy0 + 2 < H && ix0 + 2 < W) {
-        // Interior pixel of a 3x3 depthwise: all nine taps valid, fully unrolled per channel.
-        const r0 = (iy0 * W + ix0) * cin;
-        const r1 = r0 + rowStride;
-        const r2 = r1 + rowStride;
-        const yb = (oy * yd.w + ox) * cout;
-        for (let c = 0; c < cout; c++) {
-          const a = (bias[c]
-            + xo[r0 + c] * w[c] + xo[r0 + cin + c] * w[cout + c] + xo[r0 + 2 * cin + c] * w[2 * cout + c]
-            + xo[r1 + c] * w[3 * cout + c] + xo[r1 + cin + c] * w[4 * cout + c] + xo[r1 + 2 * cin + c] * w[5 * cout + c]
-            + xo[r2 + c] * w[6 * cout + c] + xo[r2 + cin + c] * w[7 * cout + c] + xo[r2 + 2 * cin + c] * w[8 * cout + c]) | 0;
-          const k = perChannel ? c : 0;
-          const v = rq(a, rqm[k], rqs[k]) + outZp;
-          y[yb + c] = v < actMin ? actMin : v > actMax ? actMax : v;
-        }
-        continue;
-      }
-      for (let c = 0; c < cout; c++) acc[c] = bias[c];
-      for (let ky = 0; ky < kh; ky++) {
-        const iy = oy * strideH - padTop + ky * dilH;
-        if (iy < 0 || iy >= H) continue;
-        for (let kx = 0; kx < kw; kx++) {
-          const ix = ox * strideW - padLeft + kx * dilW;
-          if (ix < 0 || ix >= W) continue;
-          const xb = (iy * W + ix) * cin;
-          const wb = (ky * kw + kx) * cout;
-          if (mult === 1) {
-            for (let c = 0; c < cout; c++) acc[c] += xo[xb + c] * w[wb + c];
-          } else {
-            for (let c = 0; c < cout; c++) acc[c] += xo[xb + Math.floor(c / mult)] * w[wb + c];
-          }
-        }
-      }
-      const yb = (oy * yd.w + ox) * cout;
-      for (let c = 0; c < cout; c++) {
-        const k = perChannel ? c : 0;
-        const v = rq(acc[c], rqm[k], rqs[k]) + outZp;
-        y[yb + c] = v < actMin ? actMin : v > actMax ? actMax : v;
-      }
-    }
-  }
 }
 
 /** ADD: TFLite Micro's method (fixed), aligned shifts (pow2) or XNNPACK's (fp32). */
