@@ -32,6 +32,11 @@ export interface ChannelRequant {
   readonly outZp: number;
   readonly actMin: number;
   readonly actMax: number;
+  /**
+   * TFLite's double rounding with no left shift in any channel: per-channel constants of
+   * `requantizeRowsDouble`, the loop behind nearly every conv of a real model.
+   */
+  readonly double?: { multiplier: Float64Array; exponent: Int32Array; mask: Int32Array };
 }
 
 /** Build the per-channel requantisation of a conv-like op with `channels` outputs. */
@@ -43,7 +48,12 @@ export function channelRequant(p: ConvLikeParams, scheme: QuantScheme, channels:
     multiplier[c] = p.requant.multiplier[perTensor ? 0 : c];
     shift[c] = p.requant.shift[perTensor ? 0 : c];
   }
-  return { fn: requantFunction(scheme), multiplier, shift, channels, outZp: p.outZp, actMin: p.actMin, actMax: p.actMax };
+  const fn = requantFunction(scheme);
+  const rq = { fn, multiplier, shift, channels, outZp: p.outZp, actMin: p.actMin, actMax: p.actMax };
+  if (fn !== mbqmDouble || shift.some((s) => s > 0)) return rq;
+  const exponent = shift.map((s) => -s);
+  const mask = exponent.map((e) => (e === 31 ? 0x7fffffff : (1 << e) - 1));
+  return { ...rq, double: { multiplier: Float64Array.from(multiplier), exponent, mask } };
 }
 
 /**
@@ -51,6 +61,7 @@ export function channelRequant(p: ConvLikeParams, scheme: QuantScheme, channels:
  * into `y` (row r, channel c at `y[r * channels + c]`).
  */
 export function requantizeRows(acc: Int32Array, accStride: number, rows: number, rq: ChannelRequant, y: Int8Array): void {
+  if (rq.double) return requantizeRowsDouble(acc, accStride, rows, rq, y);
   const { fn, multiplier, shift, channels, outZp, actMin, actMax } = rq;
   for (let r = 0; r < rows; r++) {
     const a0 = r * accStride;
@@ -61,3 +72,37 @@ export function requantizeRows(acc: Int32Array, accStride: number, rows: number,
     }
   }
 }
+
+/**
+ * `requantizeRows` for double rounding when every shift is ≤ 0: mbqmDouble's fast path
+ * (quant-math.ts) with the channel's rounding mask precomputed. For |x| < 2^21 the
+ * product x·m (m < 2^31) is below 2^52, so SRDHM is one exact float64 expression and its
+ * result h fits int32; RoundingDivideByPOT is then h >> e plus one when the dropped bits
+ * exceed half (half plus one for negative h, i.e. rounding half away from zero).
+ * Larger |x| (never seen in real models) take mbqmDouble itself.
+ */
+function requantizeRowsDouble(acc: Int32Array, accStride: number, rows: number, rq: ChannelRequant, y: Int8Array): void {
+  const { multiplier: mq, shift: sq, channels, outZp, actMin, actMax } = rq;
+  const { multiplier, exponent, mask } = rq.double!;
+  // Channel by channel, so each channel's constants stay in registers.
+  for (let c = 0; c < channels; c++) {
+    const m = multiplier[c];
+    const e = exponent[c];
+    const k = mask[c];
+    const half = k >> 1;
+    for (let r = 0, a = c, o = c; r < rows; r++, a += accStride, o += channels) {
+      const x = acc[a];
+      let v: number;
+      if (x < 2097152 && x > -2097152) {
+        const h = Math.floor((x * m + 1073741824) * TWO_POW_MINUS_31) | 0;
+        v = (h >> e) + ((h & k) > half - (h >> 31) ? 1 : 0);
+      } else {
+        v = mbqmDouble(x, mq[c], sq[c]);
+      }
+      v += outZp;
+      y[o] = v < actMin ? actMin : v > actMax ? actMax : v;
+    }
+  }
+}
+
+const TWO_POW_MINUS_31 = 2 ** -31;
