@@ -9,8 +9,8 @@
 import type { QuantScheme } from './qgraph.js';
 import type { ConvLikeParams } from './op-params.js';
 import type { Hwc } from './kernels.js';
-import { gemm, prepareFilter, roundUp, ROW_BLOCK, type PreparedFilter } from './packed-gemm.js';
-import { channelRequant, requantizeRows, type ChannelRequant } from './requant-rows.js';
+import { channelAbsSums, gemm, prepareFilter, roundUp, ROW_BLOCK, type PreparedFilter } from './packed-gemm.js';
+import { accumulatorBound, channelRequant, requantizeRows, type ChannelRequant } from './requant-rows.js';
 
 /** Kernel size, stride and dilation of a convolution. */
 export interface ConvGeometry {
@@ -53,8 +53,10 @@ export class ConvKernel implements PreparedKernel {
     private readonly p: ConvLikeParams, scheme: QuantScheme,
   ) {
     const depth = g.kh * g.kw * xd.c;
-    this.filter = prepareFilter(w, bias, yd.c, depth, maxAbsOffsetInput(p.inZp));
-    this.rq = channelRequant(p, scheme, yd.c);
+    const maxAbsX = maxAbsOffsetInput(p.inZp);
+    const maxAbsAcc = accumulatorBound(bias, channelAbsSums(w, yd.c, depth), maxAbsX);
+    this.rq = channelRequant(p, scheme, yd.c, maxAbsAcc);
+    this.filter = prepareFilter(w, bias, yd.c, depth, maxAbsX);
     this.pixels = yd.h * yd.w;
     const paddedPixels = roundUp(this.pixels, ROW_BLOCK);
     this.rows = new Float64Array(paddedPixels * depth);

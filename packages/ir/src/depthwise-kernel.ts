@@ -14,8 +14,8 @@
 import type { QuantScheme } from './qgraph.js';
 import type { ConvLikeParams } from './op-params.js';
 import type { Hwc } from './kernels.js';
-import type { ConvGeometry, PreparedKernel } from './conv-kernel.js';
-import { channelRequant, requantizeRows, type ChannelRequant } from './requant-rows.js';
+import { maxAbsOffsetInput, type ConvGeometry, type PreparedKernel } from './conv-kernel.js';
+import { accumulatorBound, channelRequant, requantizeRows, type ChannelRequant } from './requant-rows.js';
 
 /** DEPTHWISE_CONV_2D, filter [1, kh, kw, cin·mult], output channel = ci·mult + m. */
 export class DepthwiseKernel implements PreparedKernel {
@@ -39,8 +39,10 @@ export class DepthwiseKernel implements PreparedKernel {
     private readonly xd: Hwc, private readonly yd: Hwc, private readonly g: ConvGeometry, private readonly mult: number,
     private readonly p: ConvLikeParams, scheme: QuantScheme,
   ) {
-    this.rq = channelRequant(p, scheme, yd.c);
     this.w = Float64Array.from(w);
+    const wAbsSum = new Float64Array(yd.c);
+    for (let i = 0; i < this.w.length; i++) wAbsSum[i % yd.c] += Math.abs(this.w[i]);
+    this.rq = channelRequant(p, scheme, yd.c, accumulatorBound(bias, wAbsSum, maxAbsOffsetInput(p.inZp)));
     this.bias = Int32Array.from(bias);
     // Rows and columns the taps reach, and those the input occupies after the leading padding.
     this.padH = Math.max((yd.h - 1) * g.strideH + (g.kh - 1) * g.dilH + 1, p.padTop + xd.h);

@@ -45,15 +45,18 @@ export interface PreparedFilter {
   readonly packed: boolean;
 }
 
+/** Σ_t |w[c][t]| for each channel c of `w` ([channel][depth]). */
+export function channelAbsSums(w: ArrayLike<number>, channels: number, depth: number): Float64Array {
+  const sums = new Float64Array(channels);
+  for (let c = 0; c < channels; c++) {
+    for (let t = 0; t < depth; t++) sums[c] += Math.abs(w[c * depth + t]);
+  }
+  return sums;
+}
+
 /** Whether packing `w` ([channel][depth]) is exact for inputs of magnitude ≤ maxAbsInput. */
 export function packedProductIsExact(w: ArrayLike<number>, channels: number, depth: number, maxAbsInput: number): boolean {
-  let worst = 0;
-  for (let c = 0; c < channels; c++) {
-    let s = 0;
-    for (let t = 0; t < depth; t++) s += Math.abs(w[c * depth + t]);
-    if (s > worst) worst = s;
-  }
-  return maxAbsInput * worst < PACK_LIMIT;
+  return maxAbsInput * Math.max(0, ...channelAbsSums(w, channels, depth)) < PACK_LIMIT;
 }
 
 /**

@@ -33,14 +33,32 @@ export interface ChannelRequant {
   readonly actMin: number;
   readonly actMax: number;
   /**
-   * TFLite's double rounding with no left shift in any channel: per-channel constants of
-   * `requantizeRowsDouble`, the loop behind nearly every conv of a real model.
+   * Per-channel constants of `requantizeRowsDouble`, the loop behind nearly every conv of
+   * a real model; present when its preconditions hold (see `channelRequant`).
    */
-  readonly double?: { multiplier: Float64Array; exponent: Int32Array; mask: Int32Array };
+  readonly double?: { multiplier: Float64Array; exponent: Int32Array; roundingBit: Int32Array };
 }
 
-/** Build the per-channel requantisation of a conv-like op with `channels` outputs. */
-export function channelRequant(p: ConvLikeParams, scheme: QuantScheme, channels: number): ChannelRequant {
+/**
+ * max over channels of |bias[c]| + maxAbsInput · wAbsSum[c]: a bound on every accumulator
+ * of a conv-like op whose channel c has weights of absolute sum wAbsSum[c].
+ */
+export function accumulatorBound(bias: ArrayLike<number>, wAbsSum: ArrayLike<number>, maxAbsInput: number): number {
+  let worst = 0;
+  for (let c = 0; c < wAbsSum.length; c++) worst = Math.max(worst, Math.abs(bias[c]) + maxAbsInput * wAbsSum[c]);
+  return worst;
+}
+
+/** The fast double-rounding loop's bound on |accumulator| (see requantizeRowsDouble). */
+const FAST_ACC_LIMIT = 2097152; // 2^21
+
+/**
+ * Build the per-channel requantisation of a conv-like op with `channels` outputs.
+ * @param maxAbsAcc a bound on every |accumulator| the op can produce (|bias| plus
+ *   max |input − zp| times Σ|w|, per channel); enables the fast double-rounding loop
+ *   when below 2^21 and every shift is in [−31, −1].
+ */
+export function channelRequant(p: ConvLikeParams, scheme: QuantScheme, channels: number, maxAbsAcc = Infinity): ChannelRequant {
   const perTensor = p.requant.multiplier.length === 1;
   const multiplier = new Int32Array(channels);
   const shift = new Int32Array(channels);
@@ -50,10 +68,10 @@ export function channelRequant(p: ConvLikeParams, scheme: QuantScheme, channels:
   }
   const fn = requantFunction(scheme);
   const rq = { fn, multiplier, shift, channels, outZp: p.outZp, actMin: p.actMin, actMax: p.actMax };
-  if (fn !== mbqmDouble || shift.some((s) => s > 0)) return rq;
+  if (fn !== mbqmDouble || maxAbsAcc >= FAST_ACC_LIMIT || shift.some((s) => s > -1 || s < -31)) return rq;
   const exponent = shift.map((s) => -s);
-  const mask = exponent.map((e) => (e === 31 ? 0x7fffffff : (1 << e) - 1));
-  return { ...rq, double: { multiplier: Float64Array.from(multiplier), exponent, mask } };
+  const roundingBit = exponent.map((e) => 1 << (e - 1));
+  return { ...rq, double: { multiplier: Float64Array.from(multiplier), exponent, roundingBit } };
 }
 
 /**
@@ -74,33 +92,24 @@ export function requantizeRows(acc: Int32Array, accStride: number, rows: number,
 }
 
 /**
- * `requantizeRows` for double rounding when every shift is ≤ 0: mbqmDouble's fast path
- * (quant-math.ts) with the channel's rounding mask precomputed. For |x| < 2^21 the
- * product x·m (m < 2^31) is below 2^52, so SRDHM is one exact float64 expression and its
- * result h fits int32; RoundingDivideByPOT is then h >> e plus one when the dropped bits
- * exceed half (half plus one for negative h, i.e. rounding half away from zero).
- * Larger |x| (never seen in real models) take mbqmDouble itself.
+ * `requantizeRows` for double rounding (mbqmDouble in quant-math.ts) when every shift is
+ * a right shift e in [1, 31] and every |x| < 2^21:
+ *  - SRDHM: x·m (m < 2^31) is below 2^52, so floor((x·m + 2^30) / 2^31) is one exact
+ *    float64 expression and its result h, |h| ≤ 2^21, fits int32;
+ *  - RoundingDivideByPOT: with h = q·2^e + r, 0 ≤ r < 2^e, gemmlowp adds 1 to q when
+ *    r > 2^(e−1) − 1 + [h < 0], i.e. exactly when r + 2^(e−1) − [h < 0] ≥ 2^e, so the
+ *    result is (h + 2^(e−1) − [h < 0]) >> e (no overflow: |h| + 2^30 < 2^31).
  */
 function requantizeRowsDouble(acc: Int32Array, accStride: number, rows: number, rq: ChannelRequant, y: Int8Array): void {
-  const { multiplier: mq, shift: sq, channels, outZp, actMin, actMax } = rq;
-  const { multiplier, exponent, mask } = rq.double!;
-  // Channel by channel, so each channel's constants stay in registers.
-  for (let c = 0; c < channels; c++) {
-    const m = multiplier[c];
-    const e = exponent[c];
-    const k = mask[c];
-    const half = k >> 1;
-    for (let r = 0, a = c, o = c; r < rows; r++, a += accStride, o += channels) {
-      const x = acc[a];
-      let v: number;
-      if (x < 2097152 && x > -2097152) {
-        const h = Math.floor((x * m + 1073741824) * TWO_POW_MINUS_31) | 0;
-        v = (h >> e) + ((h & k) > half - (h >> 31) ? 1 : 0);
-      } else {
-        v = mbqmDouble(x, mq[c], sq[c]);
-      }
-      v += outZp;
-      y[o] = v < actMin ? actMin : v > actMax ? actMax : v;
+  const { channels, outZp, actMin, actMax } = rq;
+  const { multiplier, exponent, roundingBit } = rq.double!;
+  for (let r = 0; r < rows; r++) {
+    const a0 = r * accStride;
+    const y0 = r * channels;
+    for (let c = 0; c < channels; c++) {
+      const h = Math.floor((acc[a0 + c] * multiplier[c] + 1073741824) * TWO_POW_MINUS_31) | 0;
+      const v = ((h + roundingBit[c] - (h >>> 31)) >> exponent[c]) + outZp;
+      y[y0 + c] = v < actMin ? actMin : v > actMax ? actMax : v;
     }
   }
 }

@@ -1,12 +1,13 @@
 /**
  * The interpreter's row requantisation (requant-rows.ts), including its specialised
  * double-rounding loop, against the scalar `requantize` of op-params.ts in every scheme:
- * random accumulators, the edges of the fast path's |x| < 2^21 range, int32 extremes,
- * shifts from −31 to positive, per-tensor and per-channel parameters.
+ * random accumulators, int32 extremes (generic loop) or the edges of the declared
+ * accumulator bound (fast loop), shifts from −31 to positive, per-tensor and per-channel
+ * parameters.
  */
 import { describe, expect, it } from 'vitest';
 import { mulberry32, requantize, type ConvLikeParams, type QuantScheme } from '../src/index.js';
-import { channelRequant, requantizeRows } from '../src/requant-rows.js';
+import { accumulatorBound, channelRequant, requantizeRows } from '../src/requant-rows.js';
 
 const SCHEMES: QuantScheme[] = [
   { scales: 'fixed', rounding: 'tflm' },
@@ -15,6 +16,8 @@ const SCHEMES: QuantScheme[] = [
   { scales: 'fixed', rounding: 'fp32' },
 ];
 const EDGES = [0, 1, -1, 2097151, -2097151, 2097152, -2097152, 2 ** 31 - 1, -(2 ** 31), 12345678, -12345678];
+const FAST_BOUND = 2 ** 21 - 1;
+const FAST_EDGES = [0, 1, -1, 2, -2, 63, -64, 64, -65, FAST_BOUND, -FAST_BOUND, FAST_BOUND - 1, -FAST_BOUND + 1];
 
 function params(seed: number, scheme: QuantScheme, channels: number, allowLeftShift: boolean): ConvLikeParams {
   const r = mulberry32(seed);
@@ -40,17 +43,22 @@ function params(seed: number, scheme: QuantScheme, channels: number, allowLeftSh
 }
 
 describe('requantizeRows', () => {
-  it.each(SCHEMES.map((s) => [`${s.scales}/${s.rounding}`, s] as const))('equals scalar requantize, %s', (_label, scheme) => {
+  const cases = SCHEMES.flatMap((s) => [false, true].map((bounded) => [`${s.scales}/${s.rounding}${bounded ? ', bounded accumulators' : ''}`, s, bounded] as const));
+  it.each(cases)('equals scalar requantize, %s', (_label, scheme, bounded) => {
     for (let seed = 1; seed <= 30; seed++) {
       const channels = 1 + (seed % 7);
       const rows = 40;
       const stride = channels + (seed % 3);
       const p = params(seed, scheme, channels, seed % 2 === 0);
       const r = mulberry32(seed + 1000);
+      const edges = bounded ? FAST_EDGES : EDGES;
       const acc = new Int32Array(rows * stride).map((_, i) =>
-        i % 5 === 0 ? EDGES[i % EDGES.length] : Math.floor((r() - 0.5) * 2 ** (4 + r() * 28)));
+        i % 5 === 0 ? edges[i % edges.length] : Math.floor((r() - 0.5) * 2 ** (4 + r() * (bounded ? 17 : 28))));
       const y = new Int8Array(rows * channels);
-      requantizeRows(acc, stride, rows, channelRequant(p, scheme, channels), y);
+      const rq = channelRequant(p, scheme, channels, bounded ? FAST_BOUND : undefined);
+      // Seeds without left shifts take the fast loop when bounded and double-rounded (shift 0 excepted).
+      if (bounded && scheme.rounding === 'tflm' && scheme.scales === 'fixed' && !p.requant.shift.some((s) => s > -1)) expect(rq.double).toBeDefined();
+      requantizeRows(acc, stride, rows, rq, y);
       for (let row = 0; row < rows; row++) {
         for (let c = 0; c < channels; c++) {
           const k = p.requant.multiplier.length === 1 ? 0 : c;
@@ -62,12 +70,22 @@ describe('requantizeRows', () => {
     }
   });
 
-  it('takes the specialised double-rounding loop only without left shifts', () => {
+  it('takes the fast double-rounding loop only for bounded accumulators and right shifts', () => {
     const scheme: QuantScheme = { scales: 'fixed', rounding: 'tflm' };
     const p = params(7, scheme, 4, false);
-    expect(channelRequant(p, scheme, 4).double).toBeDefined();
-    p.requant.shift[0] = 1;
+    p.requant.shift.set([-1, -31, -9, -5]);
+    expect(channelRequant(p, scheme, 4, FAST_BOUND).double).toBeDefined();
+    expect(channelRequant(p, scheme, 4, FAST_BOUND + 1).double).toBeUndefined();
     expect(channelRequant(p, scheme, 4).double).toBeUndefined();
-    expect(channelRequant(p, { scales: 'fixed', rounding: 'single' }, 4).double).toBeUndefined();
+    expect(channelRequant(p, { scales: 'fixed', rounding: 'single' }, 4, FAST_BOUND).double).toBeUndefined();
+    p.requant.shift[0] = 0;
+    expect(channelRequant(p, scheme, 4, FAST_BOUND).double).toBeUndefined();
+    p.requant.shift[0] = 1;
+    expect(channelRequant(p, scheme, 4, FAST_BOUND).double).toBeUndefined();
+  });
+
+  it('bounds accumulators by |bias| + max |input| · Σ|w| per channel', () => {
+    expect(accumulatorBound([5, -100], [10, 2], 255)).toBe(2555);
+    expect(accumulatorBound([-(2 ** 31), 0], [0, 1], 255)).toBe(2 ** 31);
   });
 });
