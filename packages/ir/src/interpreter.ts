@@ -6,11 +6,13 @@
 
 import type { OpDef, QGraph } from './qgraph.js';
 import { constantData, type TensorData } from './constants.js';
-import { deriveOpParams, type OpParams } from './op-params.js';
+import { deriveOpParams, type ConvLikeParams, type OpParams } from './op-params.js';
 import { validateQGraph } from './validate.js';
 import { numElements } from './shapes.js';
 import { dequantizeInt, quantizeFloat } from './quant-math.js';
 import * as k from './kernels.js';
+import { ConvKernel, type PreparedKernel } from './conv-kernel.js';
+import { DepthwiseKernel } from './depthwise-kernel.js';
 
 /** What a run returns: graph outputs in order, and (when asked) every tensor by index. */
 export interface RunResult {
@@ -27,6 +29,8 @@ interface PreparedOp {
   op: OpDef;
   params: OpParams;
   consts: TensorData[];
+  /** Convolutions and FULLY_CONNECTED: the kernel with its filter prepared and scratch allocated. */
+  kernel?: PreparedKernel;
 }
 
 const hwc = (shape: number[]): k.Hwc => ({ h: shape[1], w: shape[2], c: shape[3] });
@@ -39,16 +43,12 @@ export class Interpreter {
   constructor(graph: QGraph, opts: { validate?: boolean } = {}) {
     if (opts.validate !== false) validateQGraph(graph);
     this.graph = graph;
-    this.prepared = graph.ops.map((op) => ({
-      op,
-      params: deriveOpParams(graph, op),
-      // Constants decoded once; int8 weights widened to int32 (faster multiply-accumulate in V8).
-      consts: op.inputs.slice(1).map((i) => {
-        if (!graph.tensors[i].buffer) return new Int8Array(0);
-        const data = constantData(graph, i);
-        return data instanceof Int8Array ? Int32Array.from(data) : data;
-      }),
-    }));
+    this.prepared = graph.ops.map((op) => {
+      const params = deriveOpParams(graph, op);
+      // Constants decoded once (the kernels repack weights and bias for their own loops).
+      const consts = op.inputs.slice(1).map((i) => (graph.tensors[i].buffer ? constantData(graph, i) : new Int8Array(0)));
+      return { op, params, consts, kernel: prepareKernel(graph, op, params, consts) };
+    });
   }
 
   /** Run once. `inputs[k]` feeds `graph.inputs[k]`: Int8Array, or Float32Array for a float input. */
@@ -83,22 +83,10 @@ export class Interpreter {
     const xi = x as Int8Array;
     const yi = y as Int8Array;
     switch (op.type) {
-      case 'CONV_2D': {
-        const o = op.options;
-        const w = g.tensors[op.inputs[1]].shape;
-        k.conv2d(xi, hwc(inT.shape), p.consts[0] as Int32Array, w[1], w[2], p.consts[1] as Int32Array, yi, hwc(outT.shape),
-          o.strideH, o.strideW, o.dilationH, o.dilationW, params as never, scheme);
-        break;
-      }
-      case 'DEPTHWISE_CONV_2D': {
-        const o = op.options;
-        const w = g.tensors[op.inputs[1]].shape;
-        k.depthwiseConv2d(xi, hwc(inT.shape), p.consts[0] as Int32Array, w[1], w[2], o.depthMultiplier, p.consts[1] as Int32Array,
-          yi, hwc(outT.shape), o.strideH, o.strideW, o.dilationH, o.dilationW, params as never, scheme);
-        break;
-      }
+      case 'CONV_2D':
+      case 'DEPTHWISE_CONV_2D':
       case 'FULLY_CONNECTED':
-        k.fullyConnected(xi, p.consts[0] as Int32Array, p.consts[1] as Int32Array, yi, params as never, scheme);
+        p.kernel!.run(xi, yi);
         break;
       case 'ADD':
         k.add(xi, values.get(op.inputs[1]) as Int8Array, yi, params as never, scheme);
@@ -142,6 +130,28 @@ export class Interpreter {
     }
     return y;
   }
+}
+
+/** The prepared kernel of a CONV_2D, DEPTHWISE_CONV_2D or FULLY_CONNECTED op (undefined for other ops). */
+function prepareKernel(g: QGraph, op: OpDef, params: OpParams, consts: TensorData[]): PreparedKernel | undefined {
+  const [w, bias] = consts;
+  const p = params as ConvLikeParams;
+  if (op.type === 'CONV_2D' || op.type === 'DEPTHWISE_CONV_2D') {
+    const o = op.options;
+    const ws = g.tensors[op.inputs[1]].shape;
+    const geometry = { kh: ws[1], kw: ws[2], strideH: o.strideH, strideW: o.strideW, dilH: o.dilationH, dilW: o.dilationW };
+    const [xd, yd] = [hwc(g.tensors[op.inputs[0]].shape), hwc(g.tensors[op.outputs[0]].shape)];
+    return op.type === 'CONV_2D'
+      ? new ConvKernel(w, bias, xd, yd, geometry, p, g.quantization)
+      : new DepthwiseKernel(w, bias, xd, yd, geometry, op.options.depthMultiplier, p, g.quantization);
+  }
+  if (op.type === 'FULLY_CONNECTED') {
+    // A fully connected layer is a 1x1 convolution of a single pixel.
+    const [cout, cin] = g.tensors[op.inputs[1]].shape;
+    const geometry = { kh: 1, kw: 1, strideH: 1, strideW: 1, dilH: 1, dilW: 1 };
+    return new ConvKernel(w, bias, { h: 1, w: 1, c: cin }, { h: 1, w: 1, c: cout }, geometry, p, g.quantization);
+  }
+  return undefined;
 }
 
 /** Convenience: run a graph once. */
