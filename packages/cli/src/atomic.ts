@@ -7,7 +7,7 @@
 
 import { rmSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { ExitCode } from './errors.js';
+import { ExitCode, usageError } from './errors.js';
 
 const pending = new Set<string>();
 let handlerInstalled = false;
@@ -61,9 +61,14 @@ export class OutputTransaction {
     readonly tempPath: string,
   ) {}
 
-  /** Start producing `finalPath`; for a directory, the temporary directory is created. */
-  static async begin(finalPath: string, kind: 'file' | 'dir'): Promise<OutputTransaction> {
+  /**
+   * Start producing `finalPath`; for a directory, the temporary directory is created.
+   * @param signature for a directory: a file every earlier output of this kind holds. An
+   *   existing non-empty directory without it is not edgeq's to replace, and is refused.
+   */
+  static async begin(finalPath: string, kind: 'file' | 'dir', signature?: string): Promise<OutputTransaction> {
     const abs = path.resolve(finalPath);
+    if (kind === 'dir' && signature) await checkReplaceable(abs, signature);
     await fs.mkdir(path.dirname(abs), { recursive: true });
     const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.edgeq-tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
     pending.add(tmp);
@@ -89,9 +94,25 @@ export class OutputTransaction {
   }
 }
 
-/** Run `produce(tempPath)` and commit its output, or remove it if `produce` throws. */
-export async function writeOutput<T>(finalPath: string, kind: 'file' | 'dir', produce: (tempPath: string) => Promise<T>): Promise<T> {
-  const tx = await OutputTransaction.begin(finalPath, kind);
+/** Refuse to replace `dir` unless it is absent, empty, or holds `signature` (an earlier edgeq output). */
+async function checkReplaceable(dir: string, signature: string): Promise<void> {
+  const st = await fs.stat(dir).catch(() => undefined);
+  if (!st) return;
+  if (!st.isDirectory()) throw usageError(`${dir}: exists and is not a directory; refusing to replace it (choose another --out)`);
+  if ((await fs.readdir(dir)).length === 0) return;
+  const sig = await fs.stat(path.join(dir, signature)).catch(() => undefined);
+  if (!sig?.isFile()) {
+    throw usageError(`${dir}: exists and is not an earlier edgeq output (no ${signature}); refusing to replace it (choose another --out or remove it)`);
+  }
+}
+
+/**
+ * Run `produce(tempPath)` and commit its output, or remove it if `produce` throws.
+ * @param signature for a directory: the file that marks an earlier output of the same kind
+ *   (e.g. edgeq-firmware.json); a non-empty directory without it is never replaced.
+ */
+export async function writeOutput<T>(finalPath: string, kind: 'file' | 'dir', produce: (tempPath: string) => Promise<T>, signature?: string): Promise<T> {
+  const tx = await OutputTransaction.begin(finalPath, kind, signature);
   try {
     const r = await produce(tx.tempPath);
     await tx.commit();

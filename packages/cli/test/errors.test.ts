@@ -92,4 +92,21 @@ describe('bad inputs', () => {
     expect(entries(cwd)).toEqual([]);
   });
 
+  it('--out naming a directory that is not an earlier edgeq output: exit 2, the directory untouched', async () => {
+    const cwd = scratch('err-outdir');
+    const g = buildReferenceModel('dscnn');
+    await saveQGraph(g, path.join(cwd, 'm.qgraph.json'));
+    mkdirSync(path.join(cwd, 'src'));
+    writeFileSync(path.join(cwd, 'src', 'main.c'), 'int main(void) { return 0; }\n');
+    const r = await edgeq(['generate', 'm.qgraph.json', '--target', 'host', '--out', 'src'], cwd);
+    expect(r.exitCode).toBe(2);
+    expect(lines(r.stderr)).toHaveLength(1);
+    expect(r.stderr).toMatch(/src: exists and is not an earlier edgeq output \(no edgeq-firmware\.json\); refusing to replace it/);
+    expect(entries(path.join(cwd, 'src'))).toEqual(['main.c']);
+    // An earlier firmware directory is replaced as before.
+    expect((await edgeq(['generate', 'm.qgraph.json', '--target', 'host', '--out', 'fw'], cwd)).exitCode).toBe(0);
+    expect((await edgeq(['generate', 'm.qgraph.json', '--target', 'host', '--out', 'fw'], cwd)).exitCode).toBe(0);
+    expect(entries(path.join(cwd, 'fw'))).toContain('edgeq-firmware.json');
+  });
+
 });

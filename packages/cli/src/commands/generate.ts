@@ -77,7 +77,7 @@ export function registerGenerate(program: Command): void {
           };
           await writeFileAtomic(path.join(tmp, 'edgeq-firmware.json'), JSON.stringify(man, null, 2) + '\n');
           return man;
-        });
+        }, 'edgeq-firmware.json');
         out.json({ ok: true, outDir: dir, ...manifest });
         out.line(`generated ${manifest.model} for ${target} → ${path.relative(process.cwd(), dir) || '.'}/ (${schemeText(m.graph.quantization)})`);
         out.line(`  ${manifest.ops} ops · arena ${bytes(manifest.arenaBytes)} · constants ${bytes(manifest.constantBytes)} · API prefix ${manifest.prefix}_`);

@@ -86,6 +86,6 @@ async function dumpLayers(g: QGraph, inputs: TensorData[], dir: string): Promise
       }
     }
     await fs.writeFile(path.join(tmp, 'index.json'), JSON.stringify({ model: g.name, samples: inputs.length, layers: index }, null, 2) + '\n');
-  });
+  }, 'index.json');
   return abs;
 }

@@ -42,6 +42,6 @@ export async function writeReport(results: EdgeqResults, outDir: string, opts: {
       files.charts.push(entry);
     }
     await fs.writeFile(path.join(tmp, 'report.html'), reportHtml(results, rendered));
-  });
+  }, 'report.html');
   return files;
 }
