@@ -67,7 +67,10 @@ export function bnScale(variance: ArrayLike<number>, eps: ArrayLike<number>, gam
   const c = gamma.length;
   const scale = new Float64Array(c);
   for (let k = 0; k < c; k++) {
-    a.inv[k] = 1 / Math.sqrt(variance[k] + eps[k]);
+    // σ² + ε is 0 only for a constant channel with ε = 0 (QAT's ε·f² with γ = 0): its x̂ is
+    // 0/0; taking it as 0 gives y = β, what the unfolded BN gives with γ = 0.
+    const d = variance[k] + eps[k];
+    a.inv[k] = d > 0 ? 1 / Math.sqrt(d) : 0;
     scale[k] = gamma[k] * a.inv[k];
   }
   return scale;
@@ -200,7 +203,9 @@ function composedBatchNormAct(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, e
   const variance = tf.mean(tf.square(centered), axes);
   stats.mean.set(mean.dataSync());
   stats.variance.set(variance.dataSync());
-  return applyAct(tf.add(tf.mul(centered, tf.mul(gamma, tf.rsqrt(tf.add(variance, eps)))), beta), act);
+  const d = tf.add(variance, eps);
+  const inv = tf.where(tf.greater(d, 0), tf.rsqrt(d), tf.zerosLike(d)); // as bnScale: 0 where σ² + ε = 0
+  return applyAct(tf.add(tf.mul(centered, tf.mul(gamma, inv)), beta), act);
 }
 
 /**

@@ -247,11 +247,13 @@ export class EdgeqModel {
         let pre = this.convOp(n, x, this.quantWeights(tf.mul(k, f)));
         if (n.bias) pre = tf.add(pre, tf.mul(n.bias, f));
         const r = batchNormAct(pre, tf.mul(bn.gamma, tf.sign(f)), bn.beta, tf.mul(tf.square(f), bn.epsilon), n.act);
+        // Statistics of conv = pre/f; a channel with f = 0 (γ = 0) has pre ≡ 0 and says
+        // nothing about them: NaN marks it so commitPass leaves its moving statistics alone.
         const fv = f.dataSync();
         p.bnUpdates.push({
           node: n,
-          mean: Float64Array.from(r.stats.mean, (v, c) => v / fv[c]),
-          variance: Float64Array.from(r.stats.variance, (v, c) => v / (fv[c] * fv[c])),
+          mean: Float64Array.from(r.stats.mean, (v, c) => (fv[c] !== 0 ? v / fv[c] : NaN)),
+          variance: Float64Array.from(r.stats.variance, (v, c) => (fv[c] !== 0 ? v / (fv[c] * fv[c]) : NaN)),
         });
         return r.y;
       }
@@ -379,10 +381,14 @@ export class EdgeqModel {
     for (const u of p.bnUpdates) {
       const bn = u.node.bn!;
       const m = bn.momentum;
-      tf.tidy(() => {
-        bn.mean.assign(tf.add(tf.mul(bn.mean, m), tf.mul(tf.tensor1d(Float32Array.from(u.mean)), 1 - m)));
-        bn.variance.assign(tf.add(tf.mul(bn.variance, m), tf.mul(tf.tensor1d(Float32Array.from(u.variance)), 1 - m)));
-      });
+      // Moving averages in float32 as tfjs would compute them; NaN batch entries keep the old value.
+      const ema = (v: tf.Variable, batch: Float64Array) => {
+        const cur = v.dataSync();
+        const next = Float32Array.from(cur, (c, k) => (Number.isNaN(batch[k]) ? c : Math.fround(Math.fround(c * m) + Math.fround(Math.fround(batch[k]) * Math.fround(1 - m)))));
+        tf.tidy(() => v.assign(tf.tensor1d(next)));
+      };
+      ema(bn.mean, u.mean);
+      ema(bn.variance, u.variance);
     }
     const d = this.config.emaDecay;
     const batchRanges: [number, number, number][] = [];

@@ -107,4 +107,20 @@ describe('clear errors on bad input', () => {
       expect(w.quant!.scale[2]).toBe(Math.max(...w.quant!.scale));
     });
   }
+
+  it('QAT with batch statistics trains through a channel with γ = 0 (its BN statistics are kept, not divided by 0)', async () => {
+    const m = tinyModel();
+    const bn = m.getLayer('c1_bn').getWeights();
+    m.getLayer('c1_bn').setWeights([tf.tensor1d([1, 1, 0, 1]), bn[1], bn[2], tf.tensor1d([0.5, 0.5, 0.5, 0.5])]);
+    const q = prepare(EdgeqModel.fromLayersModel(m), { schedule: { recordSteps: 0, freezeBnStep: 1e9, freezeRangesStep: 1e9 } });
+    await train(q, images(64), { epochs: 1, learningRate: 1e-3, batchSize: 16 });
+    const node = q.net.nodes.find((n) => n.name === 'c1');
+    const mean = Array.from((node as { bn: { mean: tf.Variable } }).bn.mean.dataSync());
+    const variance = Array.from((node as { bn: { variance: tf.Variable } }).bn.variance.dataSync());
+    for (const v of [...mean, ...variance]) expect(Number.isFinite(v)).toBe(true);
+    expect(variance[2]).toBe(0.5); // the dead channel's statistics are left as they were
+    expect(variance[0]).not.toBe(0.5); // the live ones moved
+    const g = freeze(q);
+    for (const t of g.tensors) for (const sc of t.quant?.scale ?? []) expect(Number.isFinite(sc) && sc > 0).toBe(true);
+  });
 });
