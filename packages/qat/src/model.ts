@@ -381,10 +381,13 @@ export class EdgeqModel {
     for (const u of p.bnUpdates) {
       const bn = u.node.bn!;
       const m = bn.momentum;
-      // Moving averages in float32 as tfjs would compute them; NaN batch entries keep the old value.
+      // Moving averages in float32 as tfjs would compute them (float32 m and 1 − m); NaN batch
+      // entries keep the old value.
+      const fm = Math.fround(m);
+      const f1m = Math.fround(1 - m);
       const ema = (v: tf.Variable, batch: Float64Array) => {
         const cur = v.dataSync();
-        const next = Float32Array.from(cur, (c, k) => (Number.isNaN(batch[k]) ? c : Math.fround(Math.fround(c * m) + Math.fround(Math.fround(batch[k]) * Math.fround(1 - m)))));
+        const next = Float32Array.from(cur, (c, k) => (Number.isNaN(batch[k]) ? c : Math.fround(Math.fround(c * fm) + Math.fround(Math.fround(batch[k]) * f1m))));
         tf.tidy(() => v.assign(tf.tensor1d(next)));
       };
       ema(bn.mean, u.mean);
