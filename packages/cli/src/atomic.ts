@@ -76,11 +76,25 @@ export class OutputTransaction {
     return new OutputTransaction(abs, tmp);
   }
 
-  /** Replace `finalPath` with the completed temporary output. */
+  /**
+   * Replace `finalPath` with the completed temporary output: the old output is moved aside
+   * first and removed only once the new one is in place (and put back if that fails), so
+   * there is no moment where a failure leaves neither.
+   */
   async commit(): Promise<void> {
     if (this.done) return;
-    await fs.rm(this.finalPath, { recursive: true, force: true });
-    await fs.rename(this.tempPath, this.finalPath);
+    const aside = `${this.tempPath}-old`;
+    const hadOld = await fs.rename(this.finalPath, aside).then(() => true, (e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return false;
+      throw e;
+    });
+    try {
+      await fs.rename(this.tempPath, this.finalPath);
+    } catch (e) {
+      if (hadOld) await fs.rename(aside, this.finalPath);
+      throw e;
+    }
+    if (hadOld) await fs.rm(aside, { recursive: true, force: true });
     pending.delete(this.tempPath);
     this.done = true;
   }
