@@ -10,7 +10,7 @@ import path from 'node:path';
 import { saveQGraph, type QGraph, type RoundingMode, type ScaleMode } from '@edgeq/ir';
 import { writeOutput } from './atomic.js';
 import { qatApi, type ImageSet, type QatApi, type QatModel } from './components.js';
-import { inputError, unavailable, usageError } from './errors.js';
+import { inputError, modelError, usageError } from './errors.js';
 import { evaluate } from './evaluate.js';
 import { loadArchSpec } from './inputs/arch-spec.js';
 import { resolveModel } from './inputs/model.js';
@@ -71,9 +71,29 @@ export async function trainFloat(
     out.line(`float: ${model.name} loaded from ${ref.file}`);
     return { model, base: model.clone(), train, loaded: true };
   }
+  if (ref.kind === 'tfjs' && allowSaved) {
+    const backend = await q.initBackend();
+    out.line(`tfjs backend: ${q.describeBackend(backend)}`);
+    let model: QatModel;
+    try {
+      const layers = await q.loadLayersModelFile(ref.file);
+      try {
+        model = q.EdgeqModel.fromLayersModel(layers);
+      } finally {
+        layers.dispose();
+      }
+    } catch (e) {
+      if (e instanceof q.QatError) throw modelError(e.message);
+      throw e;
+    }
+    const train = await loadTrainingSet(q, o);
+    out.line(`float: ${model.name} loaded from ${ref.file} (tfjs layers model)`);
+    return { model, base: model.clone(), train, loaded: true };
+  }
   if (ref.kind !== 'spec') {
-    if (ref.kind === 'edgeq') throw usageError(`${ref.file}: ${command} starts from an architecture spec, not a saved model (quantise a saved float model with edgeq ptq or edgeq qat)`);
-    if (ref.kind === 'tfjs') throw unavailable(`${ref.file}: reading a tfjs layers model directory is not in this build yet; ${command} starts from an architecture spec${allowSaved ? ' or a float model saved by edgeq train' : ''}`);
+    if (ref.kind === 'edgeq' || ref.kind === 'tfjs') {
+      throw usageError(`${ref.file}: ${command} starts from an architecture spec, not a trained model (quantise a float model with edgeq ptq or edgeq qat)`);
+    }
     throw usageError(`${ref.file}: is an int8 ${ref.kind === 'qgraph' ? 'QGraph' : '.tflite model'} (nothing to train); ${command} starts from an architecture spec${allowSaved ? ' or a float model saved by edgeq train' : ''}`);
   }
   const spec = await loadArchSpec(ref.file);

@@ -16,6 +16,7 @@ export * from './arch.js';
 export * from './net.js';
 export * from './model.js';
 export * from './model-io.js';
+export * from './tfjs-model-dir.js';
 export * from './train.js';
 export * from './qat.js';
 export * from './calibrate.js';

@@ -9,7 +9,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { QGRAPH_FORMAT, loadQGraph, type QGraph, type QuantScheme, type RoundingMode, type ScaleMode } from '@edgeq/ir';
-import { inputError, modelError, unavailable, usageError } from '../errors.js';
+import { inputError, modelError, usageError } from '../errors.js';
 import { SAVED_MODEL_DOC } from '../saved-model.js';
 import { SPECS_DIR, loadArchSpec, looksLikeSpec, type ArchSpec } from './arch-spec.js';
 import { specToRandomQGraph } from './spec-graph.js';
@@ -123,7 +123,7 @@ export async function loadModelAsQGraph(arg: string, req: SchemeRequest = {}, se
       }
     }
     case 'tfjs':
-      throw unavailable(`${ref.file}: reading a tfjs layers model directory is not in this build yet (edgeq train, and ptq/qat --save-model, write model directories that work here)`);
+      throw usageError(`${ref.file}: a float tfjs layers model; quantise it first (edgeq ptq or edgeq qat ${ref.file} --out MODEL.qgraph.json)`);
     case 'tflite': {
       const bytes = new Uint8Array(await fs.readFile(ref.file));
       const { importTflite } = await import('@edgeq/tflite');

@@ -1,0 +1,53 @@
+// tfjs layers model directories: what saveLayersModelFiles writes, loadLayersModelFile reads
+// back into a model with the same outputs, in the layout tfjs itself uses; bad files are named.
+import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../src/backend.js';
+import { buildReferenceTfModel } from '../src/arch.js';
+import { loadLayersModelFile, saveLayersModelFiles } from '../src/tfjs-model-dir.js';
+import { QatError } from '../src/errors.js';
+
+beforeAll(async () => {
+  await initBackend('wasm');
+});
+
+describe('tfjs layers model directories', () => {
+  it('round trip: same outputs, and tfjs\'s own layout (model.json + one shard listed in its manifest)', async () => {
+    const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'edgeq-tfjs-')), 'm');
+    const lm = buildReferenceTfModel('mbv2mini', 2);
+    await saveLayersModelFiles(lm, dir);
+    const doc = JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8'));
+    expect(doc.format).toBe('layers-model');
+    expect(doc.weightsManifest[0].paths).toEqual(['group1-shard1of1.bin']);
+    const floats = lm.getWeights().reduce((a, w) => a + w.size, 0);
+    expect(readFileSync(path.join(dir, 'group1-shard1of1.bin')).byteLength).toBe(4 * floats);
+    const back = await loadLayersModelFile(dir);
+    const x = tf.randomUniform([3, 28, 28, 1], 0, 1, 'float32', 4);
+    expect(Array.from((back.predict(x) as tf.Tensor).dataSync())).toEqual(Array.from((lm.predict(x) as tf.Tensor).dataSync()));
+  });
+
+  it('names the file and field at fault', async () => {
+    const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'edgeq-tfjs-')), 'm');
+    await saveLayersModelFiles(buildReferenceTfModel('dscnn', 1), dir);
+    const mj = path.join(dir, 'model.json');
+    const doc = JSON.parse(readFileSync(mj, 'utf8'));
+    const expectError = async (re: RegExp) => {
+      const e = await loadLayersModelFile(dir).then(() => undefined, (err: unknown) => err);
+      expect(e).toBeInstanceOf(QatError);
+      expect((e as Error).message).toMatch(re);
+    };
+    writeFileSync(mj, JSON.stringify({ ...doc, weightsManifest: [{ ...doc.weightsManifest[0], weights: [{ ...doc.weightsManifest[0].weights[0], quantization: { dtype: 'uint8' } }] }] }));
+    await expectError(/weight "conv1\/kernel".*is stored quantised/);
+    writeFileSync(mj, JSON.stringify({ ...doc, weightsManifest: [{ ...doc.weightsManifest[0], paths: ['nope.bin'] }] }));
+    await expectError(/nope\.bin: weight shard listed in .*model\.json cannot be read/);
+    writeFileSync(mj, '{"modelTopology": ');
+    await expectError(/model\.json: not valid JSON/);
+    writeFileSync(mj, JSON.stringify(doc));
+    truncateSync(path.join(dir, 'group1-shard1of1.bin'), 8);
+    await expectError(/weightsManifest\[0\]: lists weights of \d+ bytes but its shards hold 8/);
+  });
+});
