@@ -2,19 +2,27 @@
  * QGraph (de)serialisation: `<name>.qgraph.json` (the document) beside
  * `<name>.qgraph.bin` (the constant blob). Loading validates everything; saving writes
  * each file to a temporary name first and renames, so nothing half-written is left
- * (`writeFileAtomic`; `writeDirAtomic` does the same for a whole directory).
+ * (`writeFileAtomic`; `writeDirAtomic` does the same for a whole directory). The two
+ * files are renamed one after the other, so the document records the blob's SHA-256 and
+ * loading refuses a pair that came from different saves.
  */
 
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { QGraph, QGraphDoc } from './qgraph.js';
 import { QGraphError } from './errors.js';
 import { validateQGraph } from './validate.js';
 
-/** The document part of a graph, as it is written to JSON. */
+/** SHA-256 of a blob, lower-case hex. */
+export function blobSha256(blob: Uint8Array): string {
+  return createHash('sha256').update(blob).digest('hex');
+}
+
+/** The document part of a graph, as it is written to JSON (with the blob's length and SHA-256). */
 export function qgraphDoc(g: QGraph): QGraphDoc {
   const { blob: _blob, ...doc } = g;
-  return { ...doc, blobByteLength: g.blob.length };
+  return { ...doc, blobByteLength: g.blob.length, blobSha256: blobSha256(g.blob) };
 }
 
 /** Build a QGraph from its parsed JSON document and blob, validating it. */
@@ -57,6 +65,15 @@ export async function loadQGraph(jsonPath: string): Promise<QGraph> {
     blob = new Uint8Array(await fs.readFile(binPath));
   } catch (e) {
     throw new QGraphError(binPath, `cannot read QGraph blob: ${(e as Error).message}`);
+  }
+  if (doc && typeof doc === 'object' && 'blobSha256' in doc) {
+    const { blobSha256: want, ...rest } = doc as QGraphDoc;
+    // A blob of the wrong length is reported as truncated by validation; one of the right
+    // length from another save is caught here.
+    if (rest.blobByteLength === blob.length && (typeof want !== 'string' || want !== blobSha256(blob))) {
+      throw new QGraphError(binPath, `does not belong to ${jsonPath} (its SHA-256 differs from the document's blobSha256: the two files come from different saves)`);
+    }
+    doc = rest;
   }
   return parseQGraph(doc, blob, jsonPath);
 }

@@ -166,6 +166,8 @@ export interface QGraphDoc {
   ops: OpDef[];
   /** Blob length in bytes, checked against the binary part on load. */
   blobByteLength: number;
+  /** SHA-256 (hex) of the blob: written by saveQGraph, checked and dropped by loadQGraph. */
+  blobSha256?: string;
   /** Free-form provenance (training run, source file); never interpreted. */
   metadata?: Record<string, unknown>;
 }

@@ -2,6 +2,7 @@
  * The loader's validation: one test per kind of bad input, each asserting that the error
  * names the op / tensor / field at fault. Graphs are mutated copies of a valid one.
  */
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -87,6 +88,15 @@ describe('QGraph files', () => {
       await fs.writeFile(path.join(dir, 'short.qgraph.json'), JSON.stringify(qgraphDoc(g)));
       await fs.writeFile(path.join(dir, 'short.qgraph.bin'), g.blob.subarray(0, 10));
       await expect(loadQGraph(path.join(dir, 'short.qgraph.json'))).rejects.toThrow(/short\.qgraph\.json: blob: truncated/);
+      // A blob of the right length from another save (one constant byte changed).
+      const other = Uint8Array.from(g.blob);
+      other[other.length - 1] ^= 1;
+      await fs.writeFile(path.join(dir, 'mixed.qgraph.json'), JSON.stringify(qgraphDoc(g)));
+      await fs.writeFile(path.join(dir, 'mixed.qgraph.bin'), other);
+      await expect(loadQGraph(path.join(dir, 'mixed.qgraph.json'))).rejects.toThrow(/mixed\.qgraph\.bin: does not belong to .*mixed\.qgraph\.json \(its SHA-256 differs/);
+      // The hash is the blob's: recomputed independently here.
+      const doc = JSON.parse(await fs.readFile(file, 'utf8'));
+      expect(doc.blobSha256).toBe(createHash('sha256').update(g.blob).digest('hex'));
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }
