@@ -29,7 +29,7 @@ export interface BuildFirmwareOptions extends ToolchainOptions {
   readonly includeDirs?: readonly string[];
   /** -D defines; `true` means defined without a value. */
   readonly defines?: Readonly<Record<string, string | number | true>>;
-  /** Optimisation level (default "Os"). */
+  /** Optimisation level (default "O2", as the generated firmware Makefile and bench/mcu.ts). */
   readonly optimize?: 'O0' | 'O1' | 'O2' | 'O3' | 'Os';
   /** Stack reservation in bytes (default: the target's). */
   readonly stackSize?: number;
@@ -131,7 +131,7 @@ export async function buildFirmware(o: BuildFirmwareOptions): Promise<FirmwareBu
     ...(o.defines ?? {}),
   };
   const cflags = [
-    ...firmwareCflags(target, o.optimize ?? 'Os'),
+    ...firmwareCflags(target, o.optimize ?? 'O2'),
     ...defineFlags(defines),
     ...[...(o.includeDirs ?? []), FIRMWARE_TEMPLATE_DIR].map((d) => `-I${resolve(d)}`),
     ...(o.extraCflags ?? []),
