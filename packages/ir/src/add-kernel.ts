@@ -11,6 +11,9 @@
  *     op (see `AddKernel.runSplit` for the argument), instead of per element as the
  *     general `mulRoundShift` of quant-math.ts must.
  * Cases outside the fast paths' preconditions (output left shifts) run the reference.
+ * Once an op has processed 65,536 elements, it evaluates those loops once on every int8
+ * pair and from then on looks results up in that 64 KiB table (a copy of their outputs,
+ * hence exact whenever they are).
  */
 
 import type { QuantScheme } from './qgraph.js';
@@ -101,8 +104,25 @@ export class AddKernel {
     }
   }
 
+  /** Every result, at index (a + 128)·256 + (b + 128), once enough elements have run. */
+  private table: Int8Array | undefined;
+  /** Elements processed before the table exists. */
+  private work = 0;
+
   /** y = ADD(a, b), elementwise over equal-length int8 tensors. */
   run(a: Int8Array, b: Int8Array, y: Int8Array): void {
+    if (!this.table) {
+      this.work += y.length;
+      if (this.work < TABLE_AFTER) return this.compute(a, b, y);
+      this.table = new Int8Array(65536);
+      this.compute(ALL_A, ALL_B, this.table);
+    }
+    const t = this.table;
+    for (let i = 0; i < y.length; i++) y[i] = t[((a[i] + 128) << 8) | (b[i] + 128)];
+  }
+
+  /** y = ADD(a, b) by the op's specialised loop. */
+  private compute(a: Int8Array, b: Int8Array, y: Int8Array): void {
     switch (this.mode) {
       case 'split':
         return this.runSplit(a, b, y);
@@ -167,3 +187,8 @@ export class AddKernel {
 }
 
 const TWO_POW_MINUS_16 = 2 ** -16;
+/** Elements an op processes by arithmetic before it builds its 65,536-entry table. */
+const TABLE_AFTER = 65536;
+/** Every int8 pair (a, b), a in the high byte: the table's inputs. */
+const ALL_A = new Int8Array(65536).map((_, i) => (i >> 8) - 128);
+const ALL_B = new Int8Array(65536).map((_, i) => (i & 255) - 128);

@@ -23,13 +23,28 @@ const label = (s: QuantScheme) => `${s.scales}/${s.rounding}`;
 const A = new Int8Array(65536).map((_, i) => (i >> 8) - 128);
 const B = new Int8Array(65536).map((_, i) => (i & 255) - 128);
 
-/** Run both implementations on every pair; return the kernel's mode. */
+/**
+ * Run both implementations on every pair; return the kernel's mode. The kernel's first
+ * call reaches its table threshold (65,536 elements), so its arithmetic loop fills the
+ * table from every pair and the call reads it; a second call with the operands swapped
+ * checks the table's indexing.
+ */
 function expectSameAsReference(p: AddParams, scheme: QuantScheme): OutputMode {
   const want = new Int8Array(65536);
-  const got = new Int8Array(65536);
   kernels.add(A, B, want, p, scheme);
   const kernel = new AddKernel(p, scheme);
-  kernel.run(A, B, got);
+  const first = new Int8Array(65536);
+  const second = new Int8Array(65536);
+  kernel.run(A, B, first);
+  kernel.run(B, A, second); // table path, arguments swapped so a table index mix-up shows
+  const reversed = new Int8Array(65536);
+  kernels.add(B, A, reversed, p, scheme);
+  for (let i = 0; i < 65536; i++) {
+    if (second[i] !== reversed[i]) {
+      expect.fail(`${label(scheme)} table a=${B[i]} b=${A[i]}: got ${second[i]}, reference ${reversed[i]} (mode ${kernel.mode})`);
+    }
+  }
+  const got = first;
   for (let i = 0; i < 65536; i++) {
     if (got[i] !== want[i]) {
       expect.fail(`${label(scheme)} a=${A[i]} b=${B[i]}: got ${got[i]}, reference ${want[i]} (mode ${kernel.mode})`);
