@@ -6,13 +6,14 @@
 
 import type { OpDef, QGraph } from './qgraph.js';
 import { constantData, type TensorData } from './constants.js';
-import { deriveOpParams, type ConvLikeParams, type OpParams } from './op-params.js';
+import { deriveOpParams, type AddParams, type ConvLikeParams, type OpParams } from './op-params.js';
 import { validateQGraph } from './validate.js';
 import { numElements } from './shapes.js';
 import { dequantizeInt, quantizeFloat } from './quant-math.js';
 import * as k from './kernels.js';
 import { ConvKernel, type PreparedKernel } from './conv-kernel.js';
 import { DepthwiseKernel } from './depthwise-kernel.js';
+import { AddKernel } from './add-kernel.js';
 
 /** What a run returns: graph outputs in order, and (when asked) every tensor by index. */
 export interface RunResult {
@@ -31,6 +32,8 @@ interface PreparedOp {
   consts: TensorData[];
   /** Convolutions and FULLY_CONNECTED: the kernel with its filter prepared and scratch allocated. */
   kernel?: PreparedKernel;
+  /** ADD: the prepared elementwise kernel. */
+  add?: AddKernel;
 }
 
 const hwc = (shape: number[]): k.Hwc => ({ h: shape[1], w: shape[2], c: shape[3] });
@@ -47,7 +50,8 @@ export class Interpreter {
       const params = deriveOpParams(graph, op);
       // Constants decoded once (the kernels repack weights and bias for their own loops).
       const consts = op.inputs.slice(1).map((i) => (graph.tensors[i].buffer ? constantData(graph, i) : new Int8Array(0)));
-      return { op, params, consts, kernel: prepareKernel(graph, op, params, consts) };
+      const add = op.type === 'ADD' ? new AddKernel(params as AddParams, graph.quantization) : undefined;
+      return { op, params, consts, kernel: prepareKernel(graph, op, params, consts), add };
     });
   }
 
@@ -89,7 +93,7 @@ export class Interpreter {
         p.kernel!.run(xi, yi);
         break;
       case 'ADD':
-        k.add(xi, values.get(op.inputs[1]) as Int8Array, yi, params as never, scheme);
+        p.add!.run(xi, values.get(op.inputs[1]) as Int8Array, yi);
         break;
       case 'AVERAGE_POOL_2D':
       case 'MAX_POOL_2D': {
