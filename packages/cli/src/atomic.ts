@@ -110,12 +110,10 @@ export class OutputTransaction {
 
 /** Refuse to replace `dir` unless it is absent, empty, or holds `signature` (an earlier edgeq output). */
 async function checkReplaceable(dir: string, signature: string): Promise<void> {
-  const st = await fs.stat(dir).catch(() => undefined);
-  if (!st) return;
-  if (!st.isDirectory()) throw usageError(`${dir}: exists and is not a directory; refusing to replace it (choose another --out)`);
-  if ((await fs.readdir(dir)).length === 0) return;
-  const sig = await fs.stat(path.join(dir, signature)).catch(() => undefined);
-  if (!sig?.isFile()) {
+  const { replaceableDir } = await import('@edgeq/ir'); // loaded only when an output directory is written
+  const state = await replaceableDir(dir, signature);
+  if (state === 'not-a-directory') throw usageError(`${dir}: exists and is not a directory; refusing to replace it (choose another --out)`);
+  if (state === 'foreign') {
     throw usageError(`${dir}: exists and is not an earlier edgeq output (no ${signature}); refusing to replace it (choose another --out or remove it)`);
   }
 }

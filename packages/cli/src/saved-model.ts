@@ -53,7 +53,7 @@ export async function checkModelTarget(q: QatApi, dir: string, flag: string): Pr
 /** Write `m` to `dir` through an output transaction. @returns the absolute directory */
 export async function writeSavedModel(q: QatApi, m: QatModel, dir: string): Promise<string> {
   const abs = path.resolve(dir);
-  await writeOutput(abs, 'dir', (tmp) => q.writeModelFiles(m, tmp));
+  await writeOutput(abs, 'dir', (tmp) => q.writeModelFiles(m, tmp), SAVED_MODEL_DOC);
   return abs;
 }
 

@@ -18,7 +18,7 @@ import { readNpy } from './inputs/npy.js';
 import { samplesToInputs } from './inputs/data.js';
 import type { Output } from './output.js';
 import { withProgress } from './progress.js';
-import { checkModelTarget, freezeSavedModel, loadSavedModel, parameterCount, requirePhase, writeSavedModel, type FreezeRequest } from './saved-model.js';
+import { SAVED_MODEL_DOC, checkModelTarget, freezeSavedModel, loadSavedModel, parameterCount, requirePhase, writeSavedModel, type FreezeRequest } from './saved-model.js';
 
 /** Float training options (the design notes' recipe by default). */
 export interface FloatTrainOpts {
@@ -48,8 +48,23 @@ export async function loadTrainingSet(q: QatApi, o: FloatTrainOpts): Promise<Ima
   return q.subset(set, 0, o.limit ?? count);
 }
 
+/** A float model from a tfjs layers model directory (bad files and layers are model errors, exit 4). */
+async function loadTfjsModel(q: QatApi, modelJson: string): Promise<QatModel> {
+  try {
+    const layers = await q.loadLayersModelFile(modelJson);
+    try {
+      return q.EdgeqModel.fromLayersModel(layers);
+    } finally {
+      layers.dispose();
+    }
+  } catch (e) {
+    if (e instanceof q.QatError) throw modelError(e.message);
+    throw e;
+  }
+}
+
 /**
- * The float model to quantise: a saved float model directory as it is, or the float model
+ * The float model to quantise: a saved edgeq or tfjs float model directory as it is, or the float model
  * of a spec, built and trained. `base` is the model before the fine-tune epochs (the same
  * weights as `model` for a loaded model).
  */
@@ -57,10 +72,10 @@ export async function trainFloat(
   q: QatApi, specArg: string, o: FloatTrainOpts, out: Output, command: string, allowSaved = true,
 ): Promise<{ model: QatModel; base: QatModel; train: ImageSet; loaded: boolean; result?: { steps: number; loss?: number } }> {
   const ref = await resolveModel(specArg);
-  if (ref.kind === 'edgeq' && allowSaved) {
+  if ((ref.kind === 'edgeq' || ref.kind === 'tfjs') && allowSaved) {
     const backend = await q.initBackend();
     out.line(`tfjs backend: ${q.describeBackend(backend)}`);
-    const model = await loadSavedModel(q, ref.file);
+    const model = ref.kind === 'edgeq' ? await loadSavedModel(q, ref.file) : await loadTfjsModel(q, ref.file);
     try {
       requirePhase(model, ref.file, 'float', command);
     } catch (e) {
@@ -68,26 +83,7 @@ export async function trainFloat(
       throw e;
     }
     const train = await loadTrainingSet(q, o);
-    out.line(`float: ${model.name} loaded from ${ref.file}`);
-    return { model, base: model.clone(), train, loaded: true };
-  }
-  if (ref.kind === 'tfjs' && allowSaved) {
-    const backend = await q.initBackend();
-    out.line(`tfjs backend: ${q.describeBackend(backend)}`);
-    let model: QatModel;
-    try {
-      const layers = await q.loadLayersModelFile(ref.file);
-      try {
-        model = q.EdgeqModel.fromLayersModel(layers);
-      } finally {
-        layers.dispose();
-      }
-    } catch (e) {
-      if (e instanceof q.QatError) throw modelError(e.message);
-      throw e;
-    }
-    const train = await loadTrainingSet(q, o);
-    out.line(`float: ${model.name} loaded from ${ref.file} (tfjs layers model)`);
+    out.line(`float: ${model.name} loaded from ${ref.file}${ref.kind === 'tfjs' ? ' (tfjs layers model)' : ''}`);
     return { model, base: model.clone(), train, loaded: true };
   }
   if (ref.kind !== 'spec') {
@@ -164,7 +160,7 @@ async function finish(q: QatApi, m: QatModel, name: string, o: QuantOpts, out: O
   const report = await writeOutput(dir, 'dir', async (tmp) => {
     await q.writeModelFiles(m, tmp);
     return writeGraph(q, g, o, out, { ...extra, savedModel: dir });
-  });
+  }, SAVED_MODEL_DOC);
   report();
   out.line(`saved the quantised model to ${path.relative(process.cwd(), dir) || '.'} (edgeq freeze reads it)`);
 }

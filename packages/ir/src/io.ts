@@ -92,6 +92,20 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
 }
 
 /**
+ * Whether an output directory may be replaced: 'free' when it is absent or empty,
+ * 'ours' when it holds `signature` (a file every earlier output of that kind has),
+ * 'not-a-directory' or 'foreign' otherwise. Callers refuse the last two in their own words.
+ */
+export async function replaceableDir(dir: string, signature: string): Promise<'free' | 'ours' | 'not-a-directory' | 'foreign'> {
+  const st = await fs.stat(dir).catch(() => undefined);
+  if (!st) return 'free';
+  if (!st.isDirectory()) return 'not-a-directory';
+  if ((await fs.readdir(dir)).length === 0) return 'free';
+  const sig = await fs.stat(path.join(dir, signature)).catch(() => undefined);
+  return sig?.isFile() ? 'ours' : 'foreign';
+}
+
+/**
  * Produce a directory atomically: `produce` fills a fresh temporary sibling directory, which
  * is then renamed to `dir`. An existing `dir` is first moved aside and removed only once the
  * new one is in place, so at every moment `dir` is either the old or the complete new

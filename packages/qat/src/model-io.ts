@@ -13,7 +13,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { writeDirAtomic } from '@edgeq/ir';
+import { replaceableDir, writeDirAtomic } from '@edgeq/ir';
 import { EdgeqModel, type ModelPhase, type QuantConfig, type Range } from './model.js';
 import type { BnParams, ConvNode, NetNode } from './net.js';
 import { QatError } from './errors.js';
@@ -152,17 +152,9 @@ export async function writeModelFiles(model: EdgeqModel, dir: string): Promise<v
  * @throws QatError naming `dir`
  */
 export async function checkModelOutputDir(dir: string): Promise<void> {
-  let st;
-  try {
-    st = await fs.stat(dir);
-  } catch {
-    return;
-  }
-  if (!st.isDirectory()) throw new QatError(dir, 'exists and is not a directory; refusing to replace it with a model directory');
-  const names = await fs.readdir(dir);
-  if (names.length > 0 && !names.includes(MODEL_DOC_FILE)) {
-    throw new QatError(dir, `exists and is not an edgeq model directory (no ${MODEL_DOC_FILE}); refusing to replace it`);
-  }
+  const state = await replaceableDir(dir, MODEL_DOC_FILE);
+  if (state === 'not-a-directory') throw new QatError(dir, 'exists and is not a directory; refusing to replace it with a model directory');
+  if (state === 'foreign') throw new QatError(dir, `exists and is not an edgeq model directory (no ${MODEL_DOC_FILE}); refusing to replace it`);
 }
 
 /**

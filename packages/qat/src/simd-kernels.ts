@@ -53,22 +53,26 @@ interface WasmBackend {
 let kernels: Exports | undefined;
 
 /**
- * Scratch memory in the backend's heap, carved into float32 and float64 arrays. Views
- * are taken after every allocation of the kernel call (heap growth detaches them).
+ * Scratch memory in the backend's heap: one allocation holding the requested arrays
+ * (float64 ones 8-byte aligned). Views are taken after every allocation of the kernel
+ * call (heap growth detaches them).
  */
 class Scratch {
   private readonly base: Ptr;
-  private offset = 0;
-  constructor(private readonly b: WasmBackend, bytes: number) {
-    this.base = b.wasm._malloc(bytes + 8);
-    this.offset = (8 - (this.base % 8)) % 8;
-  }
-  /** Reserve `n` elements of 4 or 8 bytes; returns the byte pointer. */
-  take(n: number, bytes: 4 | 8): Ptr {
-    this.offset = Math.ceil(this.offset / bytes) * bytes;
-    const p = this.base + this.offset;
-    this.offset += n * bytes;
-    return p;
+  /** Byte pointer of each requested array, in request order. */
+  readonly ptrs: Ptr[];
+  /** @param arrays element count and element size (4: float32, 8: float64) of each array */
+  constructor(private readonly b: WasmBackend, arrays: [count: number, bytes: 4 | 8][]) {
+    const offsets: number[] = [];
+    let end = 0;
+    for (const [n, bytes] of arrays) {
+      end = Math.ceil(end / bytes) * bytes;
+      offsets.push(end);
+      end += n * bytes;
+    }
+    this.base = b.wasm._malloc(end + 8);
+    const align = (8 - (this.base % 8)) % 8;
+    this.ptrs = offsets.map((o) => this.base + align + o);
   }
   f32(p: Ptr, n: number): Float32Array {
     return new Float32Array(this.b.wasm.asm.memory.buffer, p, n);
@@ -83,6 +87,8 @@ class Scratch {
 
 const ptr = (b: WasmBackend, t: tf.TensorInfo): Ptr => b.dataIdMap.get(t.dataId).memoryOffset;
 const count = (shape: number[]) => tf.util.sizeFromShape(shape);
+/** A float32 view of a tensor's data in the backend heap (take it after the last allocation). */
+const view = (b: WasmBackend, t: tf.TensorInfo) => new Float32Array(b.wasm.asm.memory.buffer, ptr(b, t), count(t.shape));
 
 /** Smallest float32 ≥ v (so that `x ≥ result` ⇔ `x ≥ v` for every float32 x). */
 function f32AtLeast(v: number): number {
@@ -111,20 +117,15 @@ function bnForward({ inputs, attrs, backend }: Parameters<tf.KernelFunc>[0]): tf
   const c = gamma.shape[0];
   const m = count(x.shape) / c;
   const out = b.makeOutput(x.shape, 'float32');
-  const s = new Scratch(b, c * (4 * 4 + 2 * 8));
+  const s = new Scratch(b, [[c, 4], [c, 4], [c, 4], [c, 4], [c, 8], [c, 8]]);
   try {
-    const [part, mean, variance, scale] = [0, 1, 2, 3].map(() => s.take(c, 4));
-    const sum64 = s.take(c, 8);
-    const sq64 = s.take(c, 8);
+    const [part, mean, variance, scale, sum64, sq64] = s.ptrs;
     s.f64(sum64, c).fill(0);
     s.f64(sq64, c).fill(0);
     kernels!.bn_stats(ptr(b, x), m, c, part, sum64, sq64, mean, variance);
     a.stats.mean.set(s.f32(mean, c));
     a.stats.variance.set(s.f32(variance, c));
-    const heap = b.wasm.asm.memory.buffer;
-    const g = new Float32Array(heap, ptr(b, gamma), c);
-    const e = new Float32Array(heap, ptr(b, eps), c);
-    s.f32(scale, c).set(bnScale(a.stats.variance, e, g, a));
+    s.f32(scale, c).set(bnScale(a.stats.variance, view(b, eps), view(b, gamma), a));
     kernels!.bn_act_forward(ptr(b, x), ptr(b, out), m, c, mean, scale, ptr(b, beta), a.lo, a.hi);
   } finally {
     s.free();
@@ -139,19 +140,16 @@ function bnGrad({ inputs, attrs, backend }: Parameters<tf.KernelFunc>[0]): tf.Te
   const c = gamma.shape[0];
   const m = count(x.shape) / c;
   const out = b.makeOutput(x.shape, 'float32');
-  const s = new Scratch(b, c * (6 * 4 + 2 * 8));
+  const s = new Scratch(b, [[c, 4], [c, 4], [c, 4], [c, 4], [c, 4], [c, 4], [c, 8], [c, 8]]);
   try {
-    const [mean, partG, partGX, k1, k2, k3] = [0, 1, 2, 3, 4, 5].map(() => s.take(c, 4));
-    const sumG = s.take(c, 8);
-    const sumGX = s.take(c, 8);
+    const [mean, partG, partGX, k1, k2, k3, sumG, sumGX] = s.ptrs;
     s.f32(mean, c).set(a.mean);
     s.f64(sumG, c).fill(0);
     s.f64(sumGX, c).fill(0);
     kernels!.bn_act_backward_sums(ptr(b, x), ptr(b, y), ptr(b, dy), m, c, mean, a.lo, a.hi, partG, partGX, sumG, sumGX);
     a.sumG.set(s.f64(sumG, c));
     a.sumGX.set(s.f64(sumGX, c));
-    const g = new Float32Array(b.wasm.asm.memory.buffer, ptr(b, gamma), c);
-    const k = bnGradCoefficients(g, m, a);
+    const k = bnGradCoefficients(view(b, gamma), m, a);
     s.f32(k1, c).set(k.k1);
     s.f32(k2, c).set(k.k2);
     s.f32(k3, c).set(k.k3);
@@ -180,26 +178,18 @@ function clampGrad({ inputs, attrs, backend }: Parameters<tf.KernelFunc>[0]): tf
   return out;
 }
 
-/** JS fallback on wasm heap views (per-channel parameters). */
-function heapJs(b: WasmBackend, ins: tf.TensorInfo[], out: tf.TensorInfo): [Float32Array[], Float32Array] {
-  const heap = b.wasm.asm.memory.buffer;
-  const view = (t: tf.TensorInfo) => new Float32Array(heap, ptr(b, t), count(t.shape));
-  return [ins.map(view), view(out)];
-}
-
 function fakeQuantForward({ inputs, attrs, backend }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
   const b = backend as unknown as WasmBackend;
   const x = inputs.x as tf.TensorInfo;
   const a = attrs as unknown as FqAttrs;
   const out = b.makeOutput(x.shape, 'float32');
   if (a.scale.length !== 1) {
-    const [[xv], yv] = heapJs(b, [x], out);
-    fqLoop(xv, yv, a);
+    fqLoop(view(b, x), view(b, out), a); // per-channel: the JS loop on heap views
     return out;
   }
-  const s = new Scratch(b, 8);
+  const s = new Scratch(b, [[2, 4]]);
   try {
-    const mm = s.take(2, 4);
+    const [mm] = s.ptrs;
     const zp = a.zeroPoint[0];
     kernels!.fq_forward(ptr(b, x), ptr(b, out), count(x.shape), a.scale[0], a.qmin - zp, a.qmax - zp, mm);
     if (a.stats) {
@@ -219,8 +209,7 @@ function fakeQuantGrad({ inputs, attrs, backend }: Parameters<tf.KernelFunc>[0])
   const a = attrs as unknown as FqAttrs;
   const out = b.makeOutput(x.shape, 'float32');
   if (a.scale.length !== 1) {
-    const [[xv, dyv], dxv] = heapJs(b, [x, dy], out);
-    fqGradLoop(xv, dyv, dxv, a);
+    fqGradLoop(view(b, x), view(b, dy), view(b, out), a); // per-channel: the JS loop
     return out;
   }
   const lo = (a.qmin - a.zeroPoint[0]) * a.scale[0];
@@ -243,10 +232,10 @@ function dwFilterGrad(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
   const info = convInfo(x.shape, filterShape, a.strides, a.pad as 'same', a.dimRoundingMode, true);
   const [kh, kw, c] = filterShape;
   const out = b.makeOutput(filterShape, 'float32');
-  const s = new Scratch(b, kh * kw * c * 4);
+  const s = new Scratch(b, [[kh * kw * c, 4]]);
   try {
-    const part = s.take(kh * kw * c, 4);
-    new Float32Array(b.wasm.asm.memory.buffer, ptr(b, out), kh * kw * c).fill(0);
+    const [part] = s.ptrs;
+    view(b, out).fill(0);
     const [n, h, w] = x.shape;
     kernels!.dw_filter_grad(ptr(b, x), ptr(b, dy), ptr(b, out), part, n, h, w, c, info.outHeight, info.outWidth, kh, kw,
       info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left);

@@ -4,6 +4,7 @@ import { describe, expect, it, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend.js';
 import { mulberry32 } from '../src/random.js';
+import { relErr } from './support/rel-err.js';
 
 interface Case {
   name: string;
@@ -49,16 +50,6 @@ function grads(c: Case, xv: Float32Array, wv: Float32Array, rv: Float32Array): {
     const [dx, dw] = tf.grads(f)([x, w]);
     return { dx: dx.dataSync() as Float32Array, dw: dw.dataSync() as Float32Array };
   });
-}
-
-function relErr(a: Float32Array, b: Float32Array): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num = Math.max(num, Math.abs(a[i] - b[i]));
-    den = Math.max(den, Math.abs(b[i]));
-  }
-  return num / den;
 }
 
 function outSize(c: Case): number[] {

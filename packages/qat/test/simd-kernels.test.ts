@@ -10,6 +10,7 @@ import { fakeQuant, fqGradLoop, fqLoop, type FqAttrs } from '../src/fake-quant.j
 import { batchNormAct } from '../src/fused-ops.js';
 import { simdKernelsLoaded } from '../src/simd-kernels.js';
 import { mulberry32 } from '../src/random.js';
+import { relErr } from './support/rel-err.js';
 
 beforeAll(async () => {
   await initBackend('wasm');
@@ -82,16 +83,6 @@ function reference(x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, e: tf.Tensor, act: 
   const { mean, variance } = tf.moments(x, axes);
   const y = tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, e))), g), b);
   return act === 'RELU' ? tf.relu(y) : act === 'RELU6' ? tf.relu6(y) : y;
-}
-
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num = Math.max(num, Math.abs(a[i] - b[i]));
-    den = Math.max(den, Math.abs(b[i]));
-  }
-  return num / den;
 }
 
 for (const backend of ['wasm', 'cpu'] as const) {
