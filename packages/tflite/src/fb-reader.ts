@@ -169,26 +169,22 @@ export class Table {
     return this.vector(slot, name, 1)?.n ?? 0;
   }
 
-  i32s(slot: number, name: string): number[] | undefined {
-    const v = this.vector(slot, name, 4);
+  /** A vector of numbers, element i read by `read` at its position. */
+  private numbers(slot: number, name: string, elementSize: number, read: (at: number, i: number) => number): number[] | undefined {
+    const v = this.vector(slot, name, elementSize);
     if (!v) return undefined;
     const out: number[] = new Array(v.n);
-    for (let i = 0; i < v.n; i++) out[i] = this.fb.view.getInt32(v.at + 4 * i, true);
+    for (let i = 0; i < v.n; i++) out[i] = read(v.at + elementSize * i, i);
     return out;
+  }
+  i32s(slot: number, name: string): number[] | undefined {
+    return this.numbers(slot, name, 4, (at) => this.fb.view.getInt32(at, true));
   }
   f32s(slot: number, name: string): number[] | undefined {
-    const v = this.vector(slot, name, 4);
-    if (!v) return undefined;
-    const out: number[] = new Array(v.n);
-    for (let i = 0; i < v.n; i++) out[i] = this.fb.view.getFloat32(v.at + 4 * i, true);
-    return out;
+    return this.numbers(slot, name, 4, (at) => this.fb.view.getFloat32(at, true));
   }
   i64s(slot: number, name: string): number[] | undefined {
-    const v = this.vector(slot, name, 8);
-    if (!v) return undefined;
-    const out: number[] = new Array(v.n);
-    for (let i = 0; i < v.n; i++) out[i] = this.fb.i64(v.at + 8 * i, `${this.path(name)}[${i}]`);
-    return out;
+    return this.numbers(slot, name, 8, (at, i) => this.fb.i64(at, `${this.path(name)}[${i}]`));
   }
   /** A [ubyte] vector as a view into the file (no copy). */
   bytes(slot: number, name: string): Uint8Array | undefined {
