@@ -244,13 +244,13 @@ export function importTflite(bytes: Uint8Array, source = 'model.tflite', options
   const newIndex = new Map(order.map((t, i) => [t, i]));
 
   // Bias tensors (their scale must be s_in·s_w) and each weight's expected per-channel axis.
-  const biasFor = new Map<number, number>();
+  const biasFor = new Map<number, BiasUse>();
   const weightAxis = new Map<number, number>();
   plans.forEach((p, k) => {
     const op = sg.operators[k];
     const { weights, bias } = p.mapping;
     if (weights) weightAxis.set(op.inputs[weights.input], weights.channelAxis);
-    if (bias && op.inputs.length > bias.input && op.inputs[bias.input] !== -1) biasFor.set(op.inputs[bias.input], k);
+    if (bias && op.inputs.length > bias.input && op.inputs[bias.input] !== -1) biasFor.set(op.inputs[bias.input], { op: k, weightsInput: weights!.input });
   });
 
   const blob = new BlobBuilder();
@@ -298,7 +298,13 @@ export function importTflite(bytes: Uint8Array, source = 'model.tflite', options
   return g;
 }
 
-function convertTensor(im: Importer, ti: number, blob: BlobBuilder, weightAxis: number | undefined, biasOp: number | undefined): TensorDef {
+/** The operator a bias tensor belongs to, and the TFLite position of that operator's weights. */
+interface BiasUse {
+  op: number;
+  weightsInput: number;
+}
+
+function convertTensor(im: Importer, ti: number, blob: BlobBuilder, weightAxis: number | undefined, biasUse: BiasUse | undefined): TensorDef {
   const t = im.sg.tensors[ti];
   const where = im.tWhere(ti);
   const dtype = DTYPE_OF[t.type];
@@ -311,8 +317,8 @@ function convertTensor(im: Importer, ti: number, blob: BlobBuilder, weightAxis: 
   const def: TensorDef = { name: t.name || `tensor${ti}`, shape: [...t.shape], dtype };
   const q = t.quantization;
   if (q?.hasDetails) im.fail(`${where}.quantization.details`, 'custom quantisation is not supported');
-  if (biasOp !== undefined) {
-    if (q) checkBiasScale(im, ti, biasOp);
+  if (biasUse !== undefined) {
+    if (q) checkBiasScale(im, ti, biasUse);
   } else if (dtype === 'int8') {
     if (!q || q.scale.length === 0) im.fail(`${where}.quantization`, 'int8 tensor without quantisation parameters (scale, zero point)');
     def.quant = convertQuant(im, ti, weightAxis);
@@ -352,12 +358,12 @@ function convertQuant(im: Importer, ti: number, weightAxis: number | undefined):
 }
 
 /** TFLite requires bias scale ≈ s_in·s_w[c]; edgeq derives it, so a different one would silently change the model. */
-function checkBiasScale(im: Importer, ti: number, k: number): void {
+function checkBiasScale(im: Importer, ti: number, { op: k, weightsInput }: BiasUse): void {
   const op = im.sg.operators[k];
   const bias = im.sg.tensors[ti];
   const q = bias.quantization!;
   const x = im.tensor(op.inputs[0], `${im.opWhere(k)}.inputs[0]`);
-  const w = im.tensor(op.inputs[1], `${im.opWhere(k)}.inputs[1]`);
+  const w = im.tensor(op.inputs[weightsInput], `${im.opWhere(k)}.inputs[${weightsInput}]`);
   const sIn = x.quantization?.scale[0];
   const sw = w.quantization?.scale ?? [];
   if (sIn === undefined || sw.length === 0) return; // reported when the activation/weights are converted

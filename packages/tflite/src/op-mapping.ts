@@ -77,8 +77,9 @@ export interface TfliteOpMapping<T extends OpType> {
   /** The constant weights input and the dimension TFLite quantises it along per channel. */
   weights?: { input: number; channelAxis: number };
   /**
-   * The int32 bias input: scale s_in·s_w[c], zero point 0. TFLite may omit it (−1); the
-   * importer then makes a zero bias of `zeroBiasLength` elements.
+   * The int32 bias input (an entry with a bias declares its weights too): scale s_in·s_w[c],
+   * zero point 0. TFLite may omit it (−1); the importer then makes a zero bias of
+   * `zeroBiasLength` elements.
    */
   bias?: { input: number; zeroBiasLength(weights: TflTensor, output: TflTensor): number };
   /** TensorType of each TFLite input by position (default: every kept input INT8, role `input <position>`). */
