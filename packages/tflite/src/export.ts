@@ -9,7 +9,7 @@
  * model metadata entry named "edgeq.qgraph" so that import(export(g)) gives g back.
  */
 
-import { validateQGraph, type OpDef, type OpType, type QGraph, type TensorDef } from '@edgeq/ir';
+import { DTYPE_BYTES, validateQGraph, type OpDef, type OpType, type QGraph, type TensorDef } from '@edgeq/ir';
 import type { TflModel, TflOperator, TflOperatorCode, TflQuantization, TflTensor } from './model.js';
 import { OP_MAP } from './op-map.js';
 import type { ExportOpContext, TfliteOpMapping } from './op-mapping.js';
@@ -33,9 +33,9 @@ export interface EdgeqTfliteMetadata {
 }
 
 function int32Bytes(values: number[]): Uint8Array {
-  const out = new Uint8Array(values.length * 4);
+  const out = new Uint8Array(values.length * DTYPE_BYTES.int32);
   const view = new DataView(out.buffer);
-  values.forEach((v, i) => view.setInt32(i * 4, v, true));
+  values.forEach((v, i) => view.setInt32(i * DTYPE_BYTES.int32, v, true));
   return out;
 }
 

@@ -93,8 +93,9 @@ class Importer {
     const d = this.data(i, where);
     if (!d) this.fail(`${where} ${this.tWhere(i)}`, 'must be a constant tensor');
     const view = new DataView(d.buffer, d.byteOffset, d.byteLength);
-    if (t.type === TensorType.INT32) return Array.from({ length: d.length / 4 }, (_, k) => view.getInt32(4 * k, true));
-    if (t.type === TensorType.INT64) return Array.from({ length: d.length / 8 }, (_, k) => Number(view.getBigInt64(8 * k, true)));
+    const int32Bytes = DTYPE_BYTES.int32;
+    if (t.type === TensorType.INT32) return Array.from({ length: d.length / int32Bytes }, (_, k) => view.getInt32(int32Bytes * k, true));
+    if (t.type === TensorType.INT64) return Array.from({ length: d.length / INT64_BYTES }, (_, k) => Number(view.getBigInt64(INT64_BYTES * k, true)));
     this.fail(`${where} ${this.tWhere(i)}`, `must be INT32 or INT64, is ${tensorTypeName(t.type)}`);
   }
 }
@@ -328,8 +329,8 @@ function convertTensor(im: Importer, ti: number, blob: BlobBuilder, weightAxis: 
     const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
     const n = data.length / DTYPE_BYTES[dtype];
     const typed = dtype === 'int8' ? new Int8Array(data.slice().buffer)
-      : dtype === 'int32' ? Int32Array.from({ length: n }, (_, k) => view.getInt32(4 * k, true))
-      : Float32Array.from({ length: n }, (_, k) => view.getFloat32(4 * k, true));
+      : dtype === 'int32' ? Int32Array.from({ length: n }, (_, k) => view.getInt32(DTYPE_BYTES.int32 * k, true))
+      : Float32Array.from({ length: n }, (_, k) => view.getFloat32(DTYPE_BYTES.float32 * k, true));
     def.buffer = blob.add(typed);
   }
   return def;
