@@ -20,6 +20,12 @@ export interface RandomGraphOptions {
   ops?: readonly RandomOpKind[];
   /** Maximum number of body layers (default 6). */
   maxLayers?: number;
+  /**
+   * CONCATENATION as TFLite's int8 kernel computes it: every input and the output share one
+   * scale and zero point, and no fused activation (default false: a requantising concat with
+   * a random activation).
+   */
+  sharedConcatQuant?: boolean;
 }
 
 class Rng {
@@ -69,7 +75,8 @@ export function randomGraph(seed: number, opts: RandomGraphOptions = {}): QGraph
     x = b.input('input', inShape, inQ);
   }
 
-  const convLike = (kind: 'conv' | 'dw', src: number, keepShape: boolean): number => {
+  /** A conv or depthwise layer; `out` fixes its output quantisation (otherwise drawn). */
+  const convLike = (kind: 'conv' | 'dw', src: number, keepShape: boolean, out?: QuantParams): number => {
     const s = b.shapeOf(src);
     const k = keepShape ? r.pick([1, 3]) : r.int(1, Math.min(5, Math.max(s[1], s[2]) + 1));
     const stride = keepShape ? 1 : r.int(1, 3);
@@ -96,7 +103,7 @@ export function randomGraph(seed: number, opts: RandomGraphOptions = {}): QGraph
       weightShape: kind === 'dw' ? [1, k, k, cout] : [cout, k, k, s[3]],
       weightScales: ws,
       bias,
-      out: q(outScale, zp()),
+      out: out ?? q(outScale, zp()),
       stride,
       dilation: dil,
       padding,
@@ -123,8 +130,13 @@ export function randomGraph(seed: number, opts: RandomGraphOptions = {}): QGraph
         break;
       }
       case 'concat': {
-        const branch = allowed.has('conv') ? convLike('conv', x, true) : x;
+        const shared = opts.sharedConcatQuant ? b.quantOf(x) : undefined;
+        const branch = allowed.has('conv') ? convLike('conv', x, true, shared) : x;
         const parts = r.chance(0.5) ? [x, branch] : [branch, x, branch];
+        if (shared) {
+          x = b.concat('concat', parts, shared, 'NONE');
+          break;
+        }
         const sMax = Math.max(...parts.map((t) => b.quantOf(t).scale[0]));
         x = b.concat('concat', parts, q(scale(sMax * (0.5 + r.float())), zp()), act());
         break;

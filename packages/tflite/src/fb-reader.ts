@@ -26,29 +26,28 @@ export class FlatBuffer {
       this.fail(where, `truncated or corrupt file: reading ${size} bytes at offset ${pos} of a ${this.length}-byte file`);
     }
   }
+  /** A little-endian scalar of `size` bytes at pos, bounds checked. */
+  private scalar(pos: number, size: number, where: string, read: (view: DataView) => number): number {
+    this.need(pos, size, where);
+    return read(this.view);
+  }
   u8(pos: number, where: string): number {
-    this.need(pos, 1, where);
-    return this.view.getUint8(pos);
+    return this.scalar(pos, 1, where, (view) => view.getUint8(pos));
   }
   i8(pos: number, where: string): number {
-    this.need(pos, 1, where);
-    return this.view.getInt8(pos);
+    return this.scalar(pos, 1, where, (view) => view.getInt8(pos));
   }
   u16(pos: number, where: string): number {
-    this.need(pos, 2, where);
-    return this.view.getUint16(pos, true);
+    return this.scalar(pos, 2, where, (view) => view.getUint16(pos, true));
   }
   i32(pos: number, where: string): number {
-    this.need(pos, 4, where);
-    return this.view.getInt32(pos, true);
+    return this.scalar(pos, 4, where, (view) => view.getInt32(pos, true));
   }
   u32(pos: number, where: string): number {
-    this.need(pos, 4, where);
-    return this.view.getUint32(pos, true);
+    return this.scalar(pos, 4, where, (view) => view.getUint32(pos, true));
   }
   f32(pos: number, where: string): number {
-    this.need(pos, 4, where);
-    return this.view.getFloat32(pos, true);
+    return this.scalar(pos, 4, where, (view) => view.getFloat32(pos, true));
   }
   /** int64 as a JS number; values beyond ±2^53 are rejected. */
   i64(pos: number, where: string): number {
@@ -109,29 +108,28 @@ export class Table {
     return this.field(slot, 1, name) !== 0;
   }
 
+  /** A scalar field of `size` bytes read by `read` at its position, or `dflt` when absent. */
+  private scalarField<T>(slot: number, name: string, size: number, dflt: T, read: (pos: number, where: string) => T): T {
+    const p = this.field(slot, size, name);
+    return p ? read(p, this.path(name)) : dflt;
+  }
   u8(slot: number, name: string, dflt = 0): number {
-    const p = this.field(slot, 1, name);
-    return p ? this.fb.u8(p, this.path(name)) : dflt;
+    return this.scalarField(slot, name, 1, dflt, (p, where) => this.fb.u8(p, where));
   }
   i8(slot: number, name: string, dflt = 0): number {
-    const p = this.field(slot, 1, name);
-    return p ? this.fb.i8(p, this.path(name)) : dflt;
+    return this.scalarField(slot, name, 1, dflt, (p, where) => this.fb.i8(p, where));
   }
   bool(slot: number, name: string, dflt = false): boolean {
-    const p = this.field(slot, 1, name);
-    return p ? this.fb.u8(p, this.path(name)) !== 0 : dflt;
+    return this.scalarField(slot, name, 1, dflt, (p, where) => this.fb.u8(p, where) !== 0);
   }
   i32(slot: number, name: string, dflt = 0): number {
-    const p = this.field(slot, 4, name);
-    return p ? this.fb.i32(p, this.path(name)) : dflt;
+    return this.scalarField(slot, name, 4, dflt, (p, where) => this.fb.i32(p, where));
   }
   u32(slot: number, name: string, dflt = 0): number {
-    const p = this.field(slot, 4, name);
-    return p ? this.fb.u32(p, this.path(name)) : dflt;
+    return this.scalarField(slot, name, 4, dflt, (p, where) => this.fb.u32(p, where));
   }
   f32(slot: number, name: string, dflt = 0): number {
-    const p = this.field(slot, 4, name);
-    return p ? this.fb.f32(p, this.path(name)) : dflt;
+    return this.scalarField(slot, name, 4, dflt, (p, where) => this.fb.f32(p, where));
   }
 
   /** Follow an offset field; undefined when absent. */
@@ -169,26 +167,22 @@ export class Table {
     return this.vector(slot, name, 1)?.n ?? 0;
   }
 
-  i32s(slot: number, name: string): number[] | undefined {
-    const v = this.vector(slot, name, 4);
+  /** A vector of numbers, element i read by `read` at its position. */
+  private numbers(slot: number, name: string, elementSize: number, read: (at: number, i: number) => number): number[] | undefined {
+    const v = this.vector(slot, name, elementSize);
     if (!v) return undefined;
     const out: number[] = new Array(v.n);
-    for (let i = 0; i < v.n; i++) out[i] = this.fb.view.getInt32(v.at + 4 * i, true);
+    for (let i = 0; i < v.n; i++) out[i] = read(v.at + elementSize * i, i);
     return out;
+  }
+  i32s(slot: number, name: string): number[] | undefined {
+    return this.numbers(slot, name, 4, (at) => this.fb.view.getInt32(at, true));
   }
   f32s(slot: number, name: string): number[] | undefined {
-    const v = this.vector(slot, name, 4);
-    if (!v) return undefined;
-    const out: number[] = new Array(v.n);
-    for (let i = 0; i < v.n; i++) out[i] = this.fb.view.getFloat32(v.at + 4 * i, true);
-    return out;
+    return this.numbers(slot, name, 4, (at) => this.fb.view.getFloat32(at, true));
   }
   i64s(slot: number, name: string): number[] | undefined {
-    const v = this.vector(slot, name, 8);
-    if (!v) return undefined;
-    const out: number[] = new Array(v.n);
-    for (let i = 0; i < v.n; i++) out[i] = this.fb.i64(v.at + 8 * i, `${this.path(name)}[${i}]`);
-    return out;
+    return this.numbers(slot, name, 8, (at, i) => this.fb.i64(at, `${this.path(name)}[${i}]`));
   }
   /** A [ubyte] vector as a view into the file (no copy). */
   bytes(slot: number, name: string): Uint8Array | undefined {

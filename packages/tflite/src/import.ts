@@ -1,5 +1,7 @@
 /**
- * .tflite (int8) → QGraph. Accepts the ops of edgeq's integer core with fused
+ * .tflite (int8) → QGraph, a generic driver over the op map (op-map.ts): each operator's
+ * entry reads and checks its options, names the inputs kept and folded, its operand types
+ * and its weights / bias roles. Accepts the ops of edgeq's integer core with fused
  * NONE/RELU/RELU6 activations and QUANTIZE/DEQUANTIZE at the graph boundary; refuses
  * anything else with an error naming the file, the operator (index and builtin name),
  * the tensor and the field. Constant operands that QGraph keeps as options (MEAN axes,
@@ -9,6 +11,7 @@
 
 import {
   BlobBuilder,
+  DTYPE_BYTES,
   OP_VERSIONS,
   QGRAPH_FORMAT,
   QGRAPH_VERSION,
@@ -23,11 +26,12 @@ import {
   type TensorDef,
 } from '@edgeq/ir';
 import { TfliteError } from './errors.js';
-import type { TflModel, TflOperator, TflTensor } from './model.js';
+import type { TflModel, TflTensor } from './model.js';
 import { readTfliteModel } from './read-model.js';
-import { activationFromCode, activationName, EDGEQ_METADATA_NAME, OP_BY_CODE, OP_MAP, paddingFromCode } from './op-map.js';
-import { BuiltinOperator, builtinOperatorName, OPTIONS_TABLES, TensorType, tensorTypeName } from './schema.js';
-import type { EdgeqTfliteMetadata } from './export.js';
+import { OP_BY_CODE, OP_MAP } from './op-map.js';
+import { activationFromCode, activationName, paddingFromCode, type ImportOpContext, type TfliteOpMapping } from './op-mapping.js';
+import { BuiltinOperator, builtinOperatorName, builtinOptionsName, TensorType, tensorTypeName } from './schema.js';
+import { EDGEQ_METADATA_NAME, type EdgeqTfliteMetadata } from './export.js';
 
 export interface ImportOptions {
   /** Requantisation scheme of the resulting graph (default: the file's edgeq metadata, else fixed/tflm). */
@@ -37,7 +41,8 @@ export interface ImportOptions {
 }
 
 const DTYPE_OF: Record<number, DType> = { [TensorType.INT8]: 'int8', [TensorType.INT32]: 'int32', [TensorType.FLOAT32]: 'float32' };
-const ELEMENT_BYTES: Record<DType, number> = { int8: 1, int32: 4, float32: 4 };
+/** Bytes per INT64 element (axes and paddings may come as INT64; QGraph has no int64 dtype). */
+const INT64_BYTES = 8;
 /** Relative tolerance TFLite itself allows between a bias scale and s_in·s_w (kernel_util.cc). */
 const BIAS_SCALE_TOLERANCE = 1e-6;
 
@@ -73,7 +78,7 @@ class Importer {
     const d = this.m.buffers[t.buffer];
     if (t.buffer === 0 || d.length === 0) return undefined;
     const dtype = DTYPE_OF[t.type];
-    const per = dtype ? ELEMENT_BYTES[dtype] : t.type === TensorType.INT64 ? 8 : undefined;
+    const per = dtype ? DTYPE_BYTES[dtype] : t.type === TensorType.INT64 ? INT64_BYTES : undefined;
     if (per !== undefined) {
       const need = t.shape.reduce((a, b) => a * b, 1) * per;
       if (d.length !== need) {
@@ -88,8 +93,9 @@ class Importer {
     const d = this.data(i, where);
     if (!d) this.fail(`${where} ${this.tWhere(i)}`, 'must be a constant tensor');
     const view = new DataView(d.buffer, d.byteOffset, d.byteLength);
-    if (t.type === TensorType.INT32) return Array.from({ length: d.length / 4 }, (_, k) => view.getInt32(4 * k, true));
-    if (t.type === TensorType.INT64) return Array.from({ length: d.length / 8 }, (_, k) => Number(view.getBigInt64(8 * k, true)));
+    const int32Bytes = DTYPE_BYTES.int32;
+    if (t.type === TensorType.INT32) return Array.from({ length: d.length / int32Bytes }, (_, k) => view.getInt32(int32Bytes * k, true));
+    if (t.type === TensorType.INT64) return Array.from({ length: d.length / INT64_BYTES }, (_, k) => Number(view.getBigInt64(INT64_BYTES * k, true)));
     this.fail(`${where} ${this.tWhere(i)}`, `must be INT32 or INT64, is ${tensorTypeName(t.type)}`);
   }
 }
@@ -97,11 +103,41 @@ class Importer {
 /** Which inputs of an operator are QGraph operands, and which are folded constants. */
 interface OpPlan {
   type: OpType;
-  /** TFLite input positions that become QGraph inputs (bias may be synthesised: −1). */
+  mapping: TfliteOpMapping<OpType>;
+  /** TFLite input positions that become QGraph inputs (an omitted bias is made: −1). */
   inputs: number[];
   /** TFLite input positions folded into options (their tensors are dropped). */
   folded: number[];
   options: OpDef['options'];
+}
+
+/** What an op-map entry sees of operator k. */
+function importContext(im: Importer, k: number): ImportOpContext {
+  const op = im.sg.operators[k];
+  const where = im.opWhere(k);
+  const options = op.options ?? {};
+  const inputWhere = (position: number) => `${where}.inputs[${position}]`;
+  return {
+    where,
+    options,
+    inputCount: op.inputs.length,
+    fail: (at, message) => im.fail(at, message),
+    failOption: (field, message) => im.fail(`${where}.builtin_options.${field}`, message),
+    activation: (field = 'fused_activation_function') => {
+      const code = (options[field] as number | undefined) ?? 0;
+      const activation = activationFromCode(code);
+      if (!activation) im.fail(`${where}.builtin_options.${field}`, `fused activation ${activationName(code)} is not supported (NONE, RELU, RELU6 are)`);
+      return activation;
+    },
+    padding: () => {
+      const padding = paddingFromCode(options.padding as number);
+      if (!padding) im.fail(`${where}.builtin_options.padding`, `unknown padding ${options.padding}`);
+      return padding;
+    },
+    tensor: (position) => im.tensor(op.inputs[position], inputWhere(position)),
+    hasInput: (position) => op.inputs.length > position && op.inputs[position] >= 0,
+    intConstant: (position) => im.intConstant(op.inputs[position], inputWhere(position)),
+  };
 }
 
 function planOp(im: Importer, k: number): OpPlan {
@@ -113,115 +149,30 @@ function planOp(im: Importer, k: number): OpPlan {
   const type = OP_BY_CODE.get(code.builtinCode);
   const supported = Object.keys(OP_MAP).join(', ');
   if (!type) im.fail(where, `operator ${builtinOperatorName(code.builtinCode)} is not supported (edgeq imports ${supported})`);
-  const map = OP_MAP[type];
-  if (code.version < 1 || code.version > map.maxImportVersion) {
-    im.fail(where, `${type} version ${code.version} is not supported (edgeq imports versions 1 to ${map.maxImportVersion})`);
+  const mapping: TfliteOpMapping<OpType> = OP_MAP[type];
+  if (code.version < 1 || code.version > mapping.maxImportVersion) {
+    im.fail(where, `${type} version ${code.version} is not supported (edgeq imports versions 1 to ${mapping.maxImportVersion})`);
   }
   if (op.hasCustomOptions) im.fail(where, 'builtin operator with custom_options is not supported');
   if (op.hasIntermediates) im.fail(where, 'operators with intermediate tensors are not supported');
-  if (op.optionsType !== 0 && op.optionsType !== map.optionsType) {
-    im.fail(`${where}.builtin_options_type`, `is ${op.optionsType}, expected ${map.optionsType} (${OPTIONS_TABLES[map.optionsType].name})`);
+  const optionsType = mapping.optionsTable.type;
+  if (op.optionsType !== 0 && op.optionsType !== optionsType) {
+    im.fail(`${where}.builtin_options_type`, `is ${op.optionsType}, expected ${optionsType} (${builtinOptionsName(optionsType)})`);
   }
   if (op.outputs.length !== 1) im.fail(`${where}.outputs`, `expected 1 output, got ${op.outputs.length}`);
-  const o = op.options ?? {};
-  const act = (field = 'fused_activation_function') => {
-    const code = (o[field] as number | undefined) ?? 0;
-    const a = activationFromCode(code);
-    if (!a) im.fail(`${where}.builtin_options.${field}`, `fused activation ${activationName(code)} is not supported (NONE, RELU, RELU6 are)`);
-    return a;
-  };
-  const pad = () => {
-    const p = paddingFromCode(o.padding as number);
-    if (!p) im.fail(`${where}.builtin_options.padding`, `unknown padding ${o.padding}`);
-    return p;
-  };
-  const nIn = (n: number, m = n) => {
-    if (op.inputs.length < n || op.inputs.length > m) im.fail(`${where}.inputs`, `expected ${n === m ? n : `${n} to ${m}`} inputs, got ${op.inputs.length}`);
-  };
-  switch (type) {
-    case 'CONV_2D':
-    case 'DEPTHWISE_CONV_2D': {
-      nIn(2, 3);
-      const common = {
-        strideH: o.stride_h as number,
-        strideW: o.stride_w as number,
-        dilationH: o.dilation_h_factor as number,
-        dilationW: o.dilation_w_factor as number,
-        padding: pad(),
-        activation: act(),
-      };
-      if (type === 'CONV_2D') return { type, inputs: [0, 1, 2], folded: [], options: common };
-      // depth_multiplier is redundant in TFLite (newer kernels derive it from the shapes): do the same.
-      const x = im.tensor(op.inputs[0], `${where}.inputs[0]`);
-      const w = im.tensor(op.inputs[1], `${where}.inputs[1]`);
-      const cin = x.shape[3];
-      const mult = cin > 0 && w.shape[3] % cin === 0 ? w.shape[3] / cin : (o.depth_multiplier as number);
-      return { type, inputs: [0, 1, 2], folded: [], options: { ...common, depthMultiplier: mult } };
-    }
-    case 'FULLY_CONNECTED':
-      nIn(2, 3);
-      if (o.keep_num_dims) im.fail(`${where}.builtin_options.keep_num_dims`, 'keep_num_dims = true is not supported');
-      if (o.weights_format) im.fail(`${where}.builtin_options.weights_format`, 'shuffled weights are not supported');
-      if (o.quantized_bias_type) im.fail(`${where}.builtin_options.quantized_bias_type`, 'a quantized_bias_type other than the default is not supported');
-      return { type, inputs: [0, 1, 2], folded: [], options: { activation: act() } };
-    case 'ADD':
-      nIn(2);
-      return { type, inputs: [0, 1], folded: [], options: { activation: act() } };
-    case 'AVERAGE_POOL_2D':
-    case 'MAX_POOL_2D':
-      nIn(1);
-      return {
-        type,
-        inputs: [0],
-        folded: [],
-        options: {
-          filterH: o.filter_height as number,
-          filterW: o.filter_width as number,
-          strideH: o.stride_h as number,
-          strideW: o.stride_w as number,
-          padding: pad(),
-          activation: act(),
-        },
-      };
-    case 'MEAN': {
-      nIn(2);
-      const x = im.tensor(op.inputs[0], `${where}.inputs[0]`);
-      const rank = x.shape.length;
-      const axes = [...new Set(im.intConstant(op.inputs[1], `${where}.inputs[1]`).map((a) => (a < 0 ? a + rank : a)))].sort();
-      return { type, inputs: [0], folded: [1], options: { axes, keepDims: o.keep_dims as boolean } };
-    }
-    case 'RESHAPE':
-      nIn(1, 2);
-      return { type, inputs: [0], folded: op.inputs.length > 1 && op.inputs[1] >= 0 ? [1] : [], options: {} };
-    case 'PAD': {
-      nIn(2);
-      const p = im.intConstant(op.inputs[1], `${where}.inputs[1]`);
-      const x = im.tensor(op.inputs[0], `${where}.inputs[0]`);
-      if (p.length !== 2 * x.shape.length) im.fail(`${where}.inputs[1]`, `paddings have ${p.length} values, expected ${2 * x.shape.length} (a [rank, 2] tensor)`);
-      const paddings = Array.from({ length: p.length / 2 }, (_, d) => [p[2 * d], p[2 * d + 1]] as [number, number]);
-      return { type, inputs: [0], folded: [1], options: { paddings } };
-    }
-    case 'CONCATENATION':
-      nIn(1, 16);
-      if (o.fused_activation_function) {
-        im.fail(`${where}.builtin_options.fused_activation_function`, `${activationName(o.fused_activation_function as number)} on CONCATENATION is ignored by TFLite's kernels; edgeq refuses the ambiguity`);
-      }
-      return { type, inputs: op.inputs.map((_, i) => i), folded: [], options: { axis: o.axis as number, activation: act() } };
-    case 'SOFTMAX':
-      nIn(1);
-      return { type, inputs: [0], folded: [], options: { beta: o.beta as number } };
-    case 'QUANTIZE':
-    case 'DEQUANTIZE':
-      nIn(1);
-      return { type, inputs: [0], folded: [], options: {} };
+  const [fewest, most] = mapping.inputCount;
+  if (op.inputs.length < fewest || op.inputs.length > most) {
+    im.fail(`${where}.inputs`, `expected ${fewest === most ? fewest : `${fewest} to ${most}`} inputs, got ${op.inputs.length}`);
   }
+  const imported = mapping.fromTflite(importContext(im, k));
+  return { type, mapping, inputs: imported.inputs, folded: imported.folded ?? [], options: imported.options };
 }
 
 /** Types each operand must have (TFLite's int8 kernels), checked with TFLite's names. */
 function checkTypes(im: Importer, k: number, plan: OpPlan): void {
   const op = im.sg.operators[k];
   const where = im.opWhere(k);
-  const need = (pos: number, role: string, allowed: number[], isOutput = false) => {
+  const need = (pos: number, role: string, allowed: readonly number[], isOutput = false) => {
     const idx = isOutput ? op.outputs[pos] : op.inputs[pos];
     if (idx === -1 || idx === undefined) return;
     const t = im.tensor(idx, `${where}.${isOutput ? 'outputs' : 'inputs'}[${pos}]`);
@@ -229,28 +180,10 @@ function checkTypes(im: Importer, k: number, plan: OpPlan): void {
       im.fail(`${where} ${role} ${im.tWhere(idx)}`, `is ${tensorTypeName(t.type)}, edgeq needs ${allowed.map(tensorTypeName).join(' or ')} here`);
     }
   };
-  const I8 = [TensorType.INT8];
-  switch (plan.type) {
-    case 'QUANTIZE':
-      need(0, 'input', [TensorType.FLOAT32]);
-      need(0, 'output', I8, true);
-      return;
-    case 'DEQUANTIZE':
-      need(0, 'input', I8);
-      need(0, 'output', [TensorType.FLOAT32], true);
-      return;
-    case 'CONV_2D':
-    case 'DEPTHWISE_CONV_2D':
-    case 'FULLY_CONNECTED':
-      need(0, 'input', I8);
-      need(1, 'weights', I8);
-      need(2, 'bias', [TensorType.INT32]);
-      need(0, 'output', I8, true);
-      return;
-    default:
-      plan.inputs.forEach((p) => need(p, `input ${p}`, I8));
-      need(0, 'output', I8, true);
-  }
+  const declared = plan.mapping.inputTypes;
+  if (declared) declared.forEach((operand, pos) => need(pos, operand.role, operand.types));
+  else plan.inputs.forEach((pos) => need(pos, `input ${pos}`, [TensorType.INT8]));
+  need(0, 'output', [plan.mapping.outputType ?? TensorType.INT8], true);
 }
 
 function readEdgeqMetadata(im: Importer): EdgeqTfliteMetadata | undefined {
@@ -303,8 +236,7 @@ export function importTflite(bytes: Uint8Array, source = 'model.tflite', options
     const op = sg.operators[k];
     p.inputs.forEach((pos) => {
       const t = op.inputs[pos];
-      const optionalBias = pos === 2 && (p.type === 'CONV_2D' || p.type === 'DEPTHWISE_CONV_2D' || p.type === 'FULLY_CONNECTED');
-      if ((t === undefined || t === -1) && optionalBias) return;
+      if ((t === undefined || t === -1) && pos === p.mapping.bias?.input) return;
       use(t, `${im.opWhere(k)}.inputs[${pos}]`);
     });
     use(op.outputs[0], `${im.opWhere(k)}.outputs[0]`);
@@ -313,29 +245,28 @@ export function importTflite(bytes: Uint8Array, source = 'model.tflite', options
   const newIndex = new Map(order.map((t, i) => [t, i]));
 
   // Bias tensors (their scale must be s_in·s_w) and each weight's expected per-channel axis.
-  const biasFor = new Map<number, number>();
+  const biasFor = new Map<number, BiasUse>();
   const weightAxis = new Map<number, number>();
   plans.forEach((p, k) => {
     const op = sg.operators[k];
-    if (p.type === 'CONV_2D' || p.type === 'FULLY_CONNECTED') weightAxis.set(op.inputs[1], 0);
-    if (p.type === 'DEPTHWISE_CONV_2D') weightAxis.set(op.inputs[1], 3);
-    if (p.type === 'CONV_2D' || p.type === 'DEPTHWISE_CONV_2D' || p.type === 'FULLY_CONNECTED') {
-      if (op.inputs.length > 2 && op.inputs[2] !== -1) biasFor.set(op.inputs[2], k);
-    }
+    const { weights, bias } = p.mapping;
+    if (weights) weightAxis.set(op.inputs[weights.input], weights.channelAxis);
+    if (bias && op.inputs.length > bias.input && op.inputs[bias.input] !== -1) biasFor.set(op.inputs[bias.input], { op: k, weightsInput: weights!.input });
   });
 
   const blob = new BlobBuilder();
   const tensors: TensorDef[] = order.map((ti) => convertTensor(im, ti, blob, weightAxis.get(ti), biasFor.get(ti)));
 
-  // FULLY_CONNECTED / conv without bias: add an explicit zero bias (appended).
+  // An omitted (optional) bias: add an explicit zero bias (appended).
   const ops: OpDef[] = plans.map((p, k) => {
     const op = sg.operators[k];
     const inputs = p.inputs.map((pos) => {
       const t = op.inputs[pos];
       if (t === undefined || t === -1) {
         const outT = im.tensor(op.outputs[0], `${im.opWhere(k)}.outputs[0]`);
-        const w = im.tensor(op.inputs[1], `${im.opWhere(k)}.inputs[1]`);
-        const n = p.type === 'FULLY_CONNECTED' ? w.shape[0] : outT.shape[outT.shape.length - 1];
+        const weightsInput = p.mapping.weights!.input;
+        const w = im.tensor(op.inputs[weightsInput], `${im.opWhere(k)}.inputs[${weightsInput}]`);
+        const n = p.mapping.bias!.zeroBiasLength(w, outT);
         tensors.push({ name: `${outT.name}/zero_bias`, shape: [n], dtype: 'int32', buffer: blob.add(new Int32Array(n)) });
         return tensors.length - 1;
       }
@@ -368,7 +299,13 @@ export function importTflite(bytes: Uint8Array, source = 'model.tflite', options
   return g;
 }
 
-function convertTensor(im: Importer, ti: number, blob: BlobBuilder, weightAxis: number | undefined, biasOp: number | undefined): TensorDef {
+/** The operator a bias tensor belongs to, and the TFLite position of that operator's weights. */
+interface BiasUse {
+  op: number;
+  weightsInput: number;
+}
+
+function convertTensor(im: Importer, ti: number, blob: BlobBuilder, weightAxis: number | undefined, biasUse: BiasUse | undefined): TensorDef {
   const t = im.sg.tensors[ti];
   const where = im.tWhere(ti);
   const dtype = DTYPE_OF[t.type];
@@ -381,8 +318,8 @@ function convertTensor(im: Importer, ti: number, blob: BlobBuilder, weightAxis: 
   const def: TensorDef = { name: t.name || `tensor${ti}`, shape: [...t.shape], dtype };
   const q = t.quantization;
   if (q?.hasDetails) im.fail(`${where}.quantization.details`, 'custom quantisation is not supported');
-  if (biasOp !== undefined) {
-    if (q) checkBiasScale(im, ti, biasOp);
+  if (biasUse !== undefined) {
+    if (q) checkBiasScale(im, ti, biasUse);
   } else if (dtype === 'int8') {
     if (!q || q.scale.length === 0) im.fail(`${where}.quantization`, 'int8 tensor without quantisation parameters (scale, zero point)');
     def.quant = convertQuant(im, ti, weightAxis);
@@ -390,10 +327,10 @@ function convertTensor(im: Importer, ti: number, blob: BlobBuilder, weightAxis: 
   const data = im.data(ti, where);
   if (data) {
     const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-    const n = data.length / ELEMENT_BYTES[dtype];
+    const n = data.length / DTYPE_BYTES[dtype];
     const typed = dtype === 'int8' ? new Int8Array(data.slice().buffer)
-      : dtype === 'int32' ? Int32Array.from({ length: n }, (_, k) => view.getInt32(4 * k, true))
-      : Float32Array.from({ length: n }, (_, k) => view.getFloat32(4 * k, true));
+      : dtype === 'int32' ? Int32Array.from({ length: n }, (_, k) => view.getInt32(DTYPE_BYTES.int32 * k, true))
+      : Float32Array.from({ length: n }, (_, k) => view.getFloat32(DTYPE_BYTES.float32 * k, true));
     def.buffer = blob.add(typed);
   }
   return def;
@@ -422,12 +359,12 @@ function convertQuant(im: Importer, ti: number, weightAxis: number | undefined):
 }
 
 /** TFLite requires bias scale ≈ s_in·s_w[c]; edgeq derives it, so a different one would silently change the model. */
-function checkBiasScale(im: Importer, ti: number, k: number): void {
+function checkBiasScale(im: Importer, ti: number, { op: k, weightsInput }: BiasUse): void {
   const op = im.sg.operators[k];
   const bias = im.sg.tensors[ti];
   const q = bias.quantization!;
   const x = im.tensor(op.inputs[0], `${im.opWhere(k)}.inputs[0]`);
-  const w = im.tensor(op.inputs[1], `${im.opWhere(k)}.inputs[1]`);
+  const w = im.tensor(op.inputs[weightsInput], `${im.opWhere(k)}.inputs[${weightsInput}]`);
   const sIn = x.quantization?.scale[0];
   const sw = w.quantization?.scale ?? [];
   if (sIn === undefined || sw.length === 0) return; // reported when the activation/weights are converted

@@ -1,60 +1,272 @@
 /**
- * The correspondence between QGraph ops and TFLite builtin operators: builtin code,
- * options table, the version the TFLite converter writes for the int8 form
- * (tensorflow/lite/tools/versioning/op_version.cc) and the versions the importer accepts,
- * plus the enum mappings for padding and fused activations.
+ * The op map: one entry per QGraph op with everything TFLite-specific about it (builtin
+ * code, options table and its field layout, the version the TFLite converter writes for the
+ * int8 form and the versions the importer accepts, operand types, weights and bias roles,
+ * and the option conversion both ways, constant inputs included). export.ts and import.ts
+ * are generic drivers over this table; adding an op to the TFLite interop is one entry here
+ * (schema.ts already lists every builtin code and options table of the TFLite schema).
  */
 
-import type { FusedActivation, OpType, Padding } from '@edgeq/ir';
-import { ActivationCode, BuiltinOperator, BuiltinOptions, PaddingCode } from './schema.js';
+import type { ConvOptions, EmptyOptions, OpDefOf, OpOptionsMap, OpType, PoolOptions } from '@edgeq/ir';
+import type { TflOptions, TflTensor } from './model.js';
+import {
+  ACTIVATION_TO_CODE,
+  activationName,
+  PADDING_TO_CODE,
+  type ExportOpContext,
+  type ImportOpContext,
+  type OperandType,
+  type TfliteOpMap,
+  type TfliteOpMapping,
+} from './op-mapping.js';
+import { BuiltinOperator, field, optionsTable, TensorType, type OptionsTableLayout } from './schema.js';
 
-export interface OpMapping {
-  code: number;
-  optionsType: number;
-  /** Version written on export (int8 inputs and outputs). */
-  exportVersion: number;
-  /** Highest version whose semantics the importer maps exactly. */
-  maxImportVersion: number;
+const INT8: readonly number[] = [TensorType.INT8];
+/** Activation input, int8 weights, int32 bias: the operands of TFLite's int8 conv and FC kernels. */
+const WEIGHTED_OPERANDS: readonly OperandType[] = [
+  { role: 'input', types: INT8 },
+  { role: 'weights', types: INT8 },
+  { role: 'bias', types: [TensorType.INT32] },
+];
+/** A conv's bias has one element per output channel. */
+const CONV_BIAS = { input: 2, zeroBiasLength: (_weights: TflTensor, output: TflTensor) => output.shape[output.shape.length - 1] };
+
+const POOL_OPTIONS = optionsTable('Pool2DOptions', {
+  padding: field(0, 'i8'), stride_w: field(1, 'i32'), stride_h: field(2, 'i32'), filter_width: field(3, 'i32'),
+  filter_height: field(4, 'i32'), fused_activation_function: field(5, 'i8'),
+});
+
+/** Stride, padding and fused activation: the window fields conv, depthwise conv and pooling share. */
+function windowToTflite(o: ConvOptions | PoolOptions): TflOptions {
+  return {
+    padding: PADDING_TO_CODE[o.padding],
+    stride_w: o.strideW,
+    stride_h: o.strideH,
+    fused_activation_function: ACTIVATION_TO_CODE[o.activation],
+  };
+}
+function convToTflite(o: ConvOptions): TflOptions {
+  return { ...windowToTflite(o), dilation_w_factor: o.dilationW, dilation_h_factor: o.dilationH };
+}
+/**
+ * The window fields read back: `sizes` (pool filter), stride, `spacing` (conv dilation),
+ * padding, then fused activation, the order of the QGraph option types and of the checks.
+ */
+function windowFromTflite<Sizes extends object, Spacing extends object>(ctx: ImportOpContext, sizes: Sizes, spacing: Spacing) {
+  const o = ctx.options;
+  return { ...sizes, strideH: o.stride_h as number, strideW: o.stride_w as number, ...spacing, padding: ctx.padding(), activation: ctx.activation() };
+}
+function convFromTflite(ctx: ImportOpContext): ConvOptions {
+  const o = ctx.options;
+  return windowFromTflite(ctx, {}, { dilationH: o.dilation_h_factor as number, dilationW: o.dilation_w_factor as number });
 }
 
-export const OP_MAP: Readonly<Record<OpType, OpMapping>> = {
-  CONV_2D: { code: BuiltinOperator.CONV_2D, optionsType: BuiltinOptions.Conv2DOptions, exportVersion: 3, maxImportVersion: 3 },
-  DEPTHWISE_CONV_2D: { code: BuiltinOperator.DEPTHWISE_CONV_2D, optionsType: BuiltinOptions.DepthwiseConv2DOptions, exportVersion: 3, maxImportVersion: 3 },
+/** AVERAGE_POOL_2D and MAX_POOL_2D: one input, the Pool2DOptions table. */
+function pool<T extends 'AVERAGE_POOL_2D' | 'MAX_POOL_2D'>(code: number): TfliteOpMapping<T> {
+  return {
+    code,
+    optionsTable: POOL_OPTIONS,
+    exportVersion: 2, maxImportVersion: 2, inputCount: [1, 1],
+    toTflite: (op) => ({ ...windowToTflite(op.options), filter_width: op.options.filterW, filter_height: op.options.filterH }),
+    fromTflite: (ctx) => {
+      const filter = { filterH: ctx.options.filter_height as number, filterW: ctx.options.filter_width as number };
+      const options: PoolOptions = windowFromTflite(ctx, filter, {});
+      return { inputs: [0], options };
+    },
+  };
+}
+
+/** The ops whose QGraph options are empty. */
+type OptionlessOp = { [T in OpType]: OpOptionsMap[T] extends EmptyOptions ? T : never }[OpType];
+
+/**
+ * An op with one operand, its input, and no options edgeq reads or writes (QUANTIZE,
+ * DEQUANTIZE; an elementwise activation such as LOGISTIC would be one too).
+ */
+function unary<T extends OptionlessOp>(
+  code: number,
+  table: OptionsTableLayout,
+  versions: { exportVersion: number; maxImportVersion: number },
+  types: { input: number; output: number } = { input: TensorType.INT8, output: TensorType.INT8 },
+): TfliteOpMapping<T> {
+  return {
+    code,
+    optionsTable: table,
+    ...versions,
+    inputCount: [1, 1],
+    inputTypes: [{ role: 'input', types: [types.input] }],
+    outputType: types.output,
+    toTflite: () => ({}),
+    fromTflite: () => ({ inputs: [0], options: {} as OpOptionsMap[T] }),
+  };
+}
+
+export const OP_MAP: TfliteOpMap = {
+  CONV_2D: {
+    code: BuiltinOperator.CONV_2D,
+    optionsTable: optionsTable('Conv2DOptions', {
+      padding: field(0, 'i8'), stride_w: field(1, 'i32'), stride_h: field(2, 'i32'), fused_activation_function: field(3, 'i8'),
+      dilation_w_factor: field(4, 'i32', 1), dilation_h_factor: field(5, 'i32', 1), quantized_bias_type: field(6, 'i8'),
+    }),
+    exportVersion: 3, maxImportVersion: 3, inputCount: [2, 3],
+    weights: { input: 1, channelAxis: 0 },
+    bias: CONV_BIAS,
+    inputTypes: WEIGHTED_OPERANDS,
+    toTflite: (op) => convToTflite(op.options),
+    fromTflite: (ctx) => ({ inputs: [0, 1, 2], options: convFromTflite(ctx) }),
+  },
+
+  DEPTHWISE_CONV_2D: {
+    code: BuiltinOperator.DEPTHWISE_CONV_2D,
+    optionsTable: optionsTable('DepthwiseConv2DOptions', {
+      padding: field(0, 'i8'), stride_w: field(1, 'i32'), stride_h: field(2, 'i32'), depth_multiplier: field(3, 'i32'),
+      fused_activation_function: field(4, 'i8'), dilation_w_factor: field(5, 'i32', 1), dilation_h_factor: field(6, 'i32', 1),
+    }),
+    exportVersion: 3, maxImportVersion: 3, inputCount: [2, 3],
+    weights: { input: 1, channelAxis: 3 },
+    bias: CONV_BIAS,
+    inputTypes: WEIGHTED_OPERANDS,
+    toTflite: (op) => ({ ...convToTflite(op.options), depth_multiplier: op.options.depthMultiplier }),
+    fromTflite: (ctx) => {
+      const common = convFromTflite(ctx);
+      // depth_multiplier is redundant in TFLite (newer kernels derive it from the shapes): do the same.
+      const cin = ctx.tensor(0).shape[3];
+      const weightChannels = ctx.tensor(1).shape[3];
+      const multiplier = cin > 0 && weightChannels % cin === 0 ? weightChannels / cin : (ctx.options.depth_multiplier as number);
+      return { inputs: [0, 1, 2], options: { ...common, depthMultiplier: multiplier } };
+    },
+  },
+
   // v5 adds keep_num_dims (checked to be false), v6 an omitted bias (a zero bias is made).
-  FULLY_CONNECTED: { code: BuiltinOperator.FULLY_CONNECTED, optionsType: BuiltinOptions.FullyConnectedOptions, exportVersion: 4, maxImportVersion: 6 },
-  ADD: { code: BuiltinOperator.ADD, optionsType: BuiltinOptions.AddOptions, exportVersion: 2, maxImportVersion: 2 },
-  AVERAGE_POOL_2D: { code: BuiltinOperator.AVERAGE_POOL_2D, optionsType: BuiltinOptions.Pool2DOptions, exportVersion: 2, maxImportVersion: 2 },
-  MAX_POOL_2D: { code: BuiltinOperator.MAX_POOL_2D, optionsType: BuiltinOptions.Pool2DOptions, exportVersion: 2, maxImportVersion: 2 },
-  MEAN: { code: BuiltinOperator.MEAN, optionsType: BuiltinOptions.ReducerOptions, exportVersion: 2, maxImportVersion: 2 },
-  RESHAPE: { code: BuiltinOperator.RESHAPE, optionsType: BuiltinOptions.ReshapeOptions, exportVersion: 1, maxImportVersion: 1 },
-  PAD: { code: BuiltinOperator.PAD, optionsType: BuiltinOptions.PadOptions, exportVersion: 2, maxImportVersion: 2 },
-  CONCATENATION: { code: BuiltinOperator.CONCATENATION, optionsType: BuiltinOptions.ConcatenationOptions, exportVersion: 2, maxImportVersion: 2 },
-  SOFTMAX: { code: BuiltinOperator.SOFTMAX, optionsType: BuiltinOptions.SoftmaxOptions, exportVersion: 2, maxImportVersion: 2 },
-  QUANTIZE: { code: BuiltinOperator.QUANTIZE, optionsType: BuiltinOptions.QuantizeOptions, exportVersion: 1, maxImportVersion: 1 },
-  DEQUANTIZE: { code: BuiltinOperator.DEQUANTIZE, optionsType: BuiltinOptions.DequantizeOptions, exportVersion: 2, maxImportVersion: 2 },
+  FULLY_CONNECTED: {
+    code: BuiltinOperator.FULLY_CONNECTED,
+    optionsTable: optionsTable('FullyConnectedOptions', {
+      fused_activation_function: field(0, 'i8'), weights_format: field(1, 'i8'), keep_num_dims: field(2, 'bool'),
+      asymmetric_quantize_inputs: field(3, 'bool'), quantized_bias_type: field(4, 'i8'),
+    }),
+    exportVersion: 4, maxImportVersion: 6, inputCount: [2, 3],
+    weights: { input: 1, channelAxis: 0 },
+    bias: { input: 2, zeroBiasLength: (weights) => weights.shape[0] },
+    inputTypes: WEIGHTED_OPERANDS,
+    toTflite: (op) => ({ fused_activation_function: ACTIVATION_TO_CODE[op.options.activation], weights_format: 0, keep_num_dims: false }),
+    fromTflite: (ctx) => {
+      const o = ctx.options;
+      if (o.keep_num_dims) ctx.failOption('keep_num_dims', 'keep_num_dims = true is not supported');
+      if (o.weights_format) ctx.failOption('weights_format', 'shuffled weights are not supported');
+      if (o.quantized_bias_type) ctx.failOption('quantized_bias_type', 'a quantized_bias_type other than the default is not supported');
+      return { inputs: [0, 1, 2], options: { activation: ctx.activation() } };
+    },
+  },
+
+  ADD: {
+    code: BuiltinOperator.ADD,
+    optionsTable: optionsTable('AddOptions', { fused_activation_function: field(0, 'i8'), pot_scale_int16: field(1, 'bool', true) }),
+    exportVersion: 2, maxImportVersion: 2, inputCount: [2, 2],
+    toTflite: (op) => ({ fused_activation_function: ACTIVATION_TO_CODE[op.options.activation] }),
+    fromTflite: (ctx) => ({ inputs: [0, 1], options: { activation: ctx.activation() } }),
+  },
+
+  AVERAGE_POOL_2D: pool(BuiltinOperator.AVERAGE_POOL_2D),
+  MAX_POOL_2D: pool(BuiltinOperator.MAX_POOL_2D),
+
+  // TFLite takes the reduced axes as a constant input tensor.
+  MEAN: {
+    code: BuiltinOperator.MEAN,
+    optionsTable: optionsTable('ReducerOptions', { keep_dims: field(0, 'bool') }),
+    exportVersion: 2, maxImportVersion: 2, inputCount: [2, 2],
+    toTflite: (op, ctx) => {
+      ctx.addInt32Input('axes', [op.options.axes.length], op.options.axes);
+      return { keep_dims: op.options.keepDims };
+    },
+    fromTflite: (ctx) => {
+      const rank = ctx.tensor(0).shape.length;
+      const axes = [...new Set(ctx.intConstant(1).map((a) => (a < 0 ? a + rank : a)))].sort();
+      return { inputs: [0], folded: [1], options: { axes, keepDims: ctx.options.keep_dims as boolean } };
+    },
+  },
+
+  // The output shape goes both into new_shape and into an optional constant shape input.
+  RESHAPE: {
+    code: BuiltinOperator.RESHAPE,
+    optionsTable: optionsTable('ReshapeOptions', { new_shape: field(0, 'i32s') }),
+    exportVersion: 1, maxImportVersion: 1, inputCount: [1, 2],
+    toTflite: (op, ctx) => {
+      const shape = ctx.graph.tensors[op.outputs[0]].shape;
+      ctx.addInt32Input('shape', [shape.length], shape);
+      return { new_shape: [...shape] };
+    },
+    fromTflite: (ctx) => ({ inputs: [0], folded: ctx.hasInput(1) ? [1] : [], options: {} }),
+  },
+
+  // TFLite takes the paddings as a constant [rank, 2] input tensor.
+  PAD: {
+    code: BuiltinOperator.PAD,
+    optionsTable: optionsTable('PadOptions'),
+    exportVersion: 2, maxImportVersion: 2, inputCount: [2, 2],
+    toTflite: (op, ctx) => {
+      ctx.addInt32Input('paddings', [4, 2], op.options.paddings.flat());
+      return {};
+    },
+    fromTflite: (ctx) => {
+      const flat = ctx.intConstant(1);
+      const rank = ctx.tensor(0).shape.length;
+      if (flat.length !== 2 * rank) ctx.fail(`${ctx.where}.inputs[1]`, `paddings have ${flat.length} values, expected ${2 * rank} (a [rank, 2] tensor)`);
+      const paddings = Array.from({ length: flat.length / 2 }, (_, d) => [flat[2 * d], flat[2 * d + 1]] as [number, number]);
+      return { inputs: [0], folded: [1], options: { paddings } };
+    },
+  },
+
+  // TFLite's int8 CONCATENATION neither requantises its inputs (XNNPACK and the int8 spec
+  // need one shared scale/zero point) nor applies a fused activation (LiteRT ignores it):
+  // refuse both rather than write a file TFLite would reject or compute differently.
+  CONCATENATION: {
+    code: BuiltinOperator.CONCATENATION,
+    optionsTable: optionsTable('ConcatenationOptions', { axis: field(0, 'i32'), fused_activation_function: field(1, 'i8') }),
+    exportVersion: 2, maxImportVersion: 2, inputCount: [1, 16],
+    toTflite: (op, ctx) => {
+      checkConcatExpressible(op, ctx);
+      return { axis: op.options.axis, fused_activation_function: ACTIVATION_TO_CODE[op.options.activation] };
+    },
+    fromTflite: (ctx) => {
+      const code = ctx.options.fused_activation_function as number;
+      if (code) ctx.failOption('fused_activation_function', `${activationName(code)} on CONCATENATION is ignored by TFLite's kernels; edgeq refuses the ambiguity`);
+      return { inputs: Array.from({ length: ctx.inputCount }, (_, i) => i), options: { axis: ctx.options.axis as number, activation: ctx.activation() } };
+    },
+  },
+
+  SOFTMAX: {
+    code: BuiltinOperator.SOFTMAX,
+    optionsTable: optionsTable('SoftmaxOptions', { beta: field(0, 'f32') }),
+    exportVersion: 2, maxImportVersion: 2, inputCount: [1, 1],
+    toTflite: (op) => ({ beta: op.options.beta }),
+    fromTflite: (ctx) => ({ inputs: [0], options: { beta: ctx.options.beta as number } }),
+  },
+
+  QUANTIZE: unary(BuiltinOperator.QUANTIZE, optionsTable('QuantizeOptions'), { exportVersion: 1, maxImportVersion: 1 }, { input: TensorType.FLOAT32, output: TensorType.INT8 }),
+  DEQUANTIZE: unary(BuiltinOperator.DEQUANTIZE, optionsTable('DequantizeOptions'), { exportVersion: 2, maxImportVersion: 2 }, { input: TensorType.INT8, output: TensorType.FLOAT32 }),
 };
+
+function checkConcatExpressible(op: OpDefOf<'CONCATENATION'>, ctx: ExportOpContext): void {
+  const g = ctx.graph;
+  if (op.options.activation !== 'NONE') {
+    ctx.fail(ctx.where, `fused activation ${op.options.activation} has no TFLite int8 equivalent (TFLite ignores it on CONCATENATION)`);
+  }
+  const out = g.tensors[op.outputs[0]].quant!;
+  op.inputs.forEach((t, i) => {
+    const qi = g.tensors[t].quant!;
+    if (Math.fround(qi.scale[0]) !== Math.fround(out.scale[0]) || qi.zeroPoint[0] !== out.zeroPoint[0]) {
+      ctx.fail(`${ctx.where} inputs[${i}] ${JSON.stringify(g.tensors[t].name)}`,
+        `scale/zero point ${qi.scale[0]}/${qi.zeroPoint[0]} differ from the output's ${out.scale[0]}/${out.zeroPoint[0]}: TFLite's int8 CONCATENATION does not requantise`);
+    }
+  });
+}
 
 /** Builtin code → QGraph op type. */
 export const OP_BY_CODE: ReadonlyMap<number, OpType> = new Map(
-  (Object.entries(OP_MAP) as [OpType, OpMapping][]).map(([t, m]) => [m.code, t]),
+  (Object.entries(OP_MAP) as [OpType, TfliteOpMapping<OpType>][]).map(([type, mapping]) => [mapping.code, type]),
 );
 
-export const PADDING_TO_CODE: Readonly<Record<Padding, number>> = { SAME: PaddingCode.SAME, VALID: PaddingCode.VALID };
-export const ACTIVATION_TO_CODE: Readonly<Record<FusedActivation, number>> = {
-  NONE: ActivationCode.NONE,
-  RELU: ActivationCode.RELU,
-  RELU6: ActivationCode.RELU6,
-};
-
-export function paddingFromCode(code: number): Padding | undefined {
-  return code === PaddingCode.SAME ? 'SAME' : code === PaddingCode.VALID ? 'VALID' : undefined;
-}
-export function activationFromCode(code: number): FusedActivation | undefined {
-  return (Object.keys(ACTIVATION_TO_CODE) as FusedActivation[]).find((a) => ACTIVATION_TO_CODE[a] === code);
-}
-export function activationName(code: number): string {
-  return Object.entries(ActivationCode).find(([, v]) => v === code)?.[0] ?? `activation ${code}`;
-}
-
-/** Name of the model metadata entry holding what TFLite has no field for (op names, scheme). */
-export const EDGEQ_METADATA_NAME = 'edgeq.qgraph';
+/** Every options table the op map uses, by BuiltinOptions union position (for the file reader and writer). */
+export const OPTIONS_TABLES: ReadonlyMap<number, OptionsTableLayout> = new Map(
+  Object.values(OP_MAP).map((mapping: TfliteOpMapping<OpType>) => [mapping.optionsTable.type, mapping.optionsTable]),
+);

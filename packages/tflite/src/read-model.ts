@@ -6,43 +6,32 @@
  */
 
 import { FlatBuffer, type Table } from './fb-reader.js';
+import { OPTIONS_TABLES } from './op-map.js';
 import {
-  OPTIONS_TABLES,
   Slot,
   TFLITE_FILE_IDENTIFIER,
   TFLITE_SCHEMA_VERSION,
+  type FieldKind,
   type FieldSpec,
+  type OptionsTableLayout,
 } from './schema.js';
 import type { TflModel, TflOperator, TflOptions, TflQuantization, TflSubgraph, TflTensor } from './model.js';
 
+/** How a field of each storage kind is read (absent fields read as the schema default). */
+const READ_FIELD: Readonly<Record<FieldKind, (t: Table, spec: FieldSpec, name: string) => TflOptions[string]>> = {
+  i8: (t, spec, name) => t.i8(spec.slot, name, spec.default as number),
+  u8: (t, spec, name) => t.u8(spec.slot, name, spec.default as number),
+  bool: (t, spec, name) => t.bool(spec.slot, name, spec.default as boolean),
+  i32: (t, spec, name) => t.i32(spec.slot, name, spec.default as number),
+  f32: (t, spec, name) => t.f32(spec.slot, name, spec.default as number),
+  i32s: (t, spec, name) => t.i32s(spec.slot, name) ?? [],
+};
+
 /** Read an options table field by field; an absent table reads as all schema defaults. */
-function readOptions(t: Table | undefined, fields: Record<string, FieldSpec>): TflOptions {
+function readOptions(t: Table | undefined, layout: OptionsTableLayout): TflOptions {
   const out: TflOptions = {};
-  for (const [name, spec] of Object.entries(fields)) {
-    if (!t) {
-      out[name] = spec.kind === 'i32s' ? [] : spec.dflt;
-      continue;
-    }
-    switch (spec.kind) {
-      case 'i8':
-        out[name] = t.i8(spec.slot, name, spec.dflt as number);
-        break;
-      case 'u8':
-        out[name] = t.u8(spec.slot, name, spec.dflt as number);
-        break;
-      case 'bool':
-        out[name] = t.bool(spec.slot, name, spec.dflt as boolean);
-        break;
-      case 'i32':
-        out[name] = t.i32(spec.slot, name, spec.dflt as number);
-        break;
-      case 'f32':
-        out[name] = t.f32(spec.slot, name, spec.dflt as number);
-        break;
-      case 'i32s':
-        out[name] = t.i32s(spec.slot, name) ?? [];
-        break;
-    }
+  for (const [name, spec] of Object.entries(layout.fields)) {
+    out[name] = t ? READ_FIELD[spec.kind](t, spec, name) : spec.kind === 'i32s' ? [] : spec.default;
   }
   return out;
 }
@@ -85,9 +74,9 @@ function readOperator(t: Table): TflOperator {
     outputs: t.i32s(S.outputs, 'outputs') ?? [],
     optionsType,
   };
-  const spec = OPTIONS_TABLES[optionsType];
+  const layout = OPTIONS_TABLES.get(optionsType);
   const table = t.table(S.builtin_options, 'builtin_options');
-  if (spec) op.options = readOptions(table, spec.fields);
+  if (layout) op.options = readOptions(table, layout);
   if (t.vecLength(S.custom_options, 'custom_options') > 0) op.hasCustomOptions = true;
   if (t.vecLength(S.intermediates, 'intermediates') > 0) op.hasIntermediates = true;
   return op;

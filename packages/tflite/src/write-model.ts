@@ -5,7 +5,8 @@
  */
 
 import { Builder } from 'flatbuffers';
-import { OPTIONS_TABLES, Slot, TFLITE_FILE_IDENTIFIER } from './schema.js';
+import { OPTIONS_TABLES } from './op-map.js';
+import { Slot, TFLITE_FILE_IDENTIFIER, type FieldKind, type FieldSpec } from './schema.js';
 import type { TflModel, TflOperator, TflOptions, TflQuantization, TflSubgraph, TflTensor } from './model.js';
 
 function i32Vector(b: Builder, values: readonly number[]): number {
@@ -35,36 +36,30 @@ function byteVector(b: Builder, data: Uint8Array): number {
   return b.endVector();
 }
 
+/** How a scalar field of each storage kind is added (a value equal to the default is omitted). */
+const ADD_SCALAR_FIELD: Readonly<Record<Exclude<FieldKind, 'i32s'>, (b: Builder, spec: FieldSpec, value: TflOptions[string]) => void>> = {
+  i8: (b, spec, value) => b.addFieldInt8(spec.slot, value as number, spec.default as number),
+  u8: (b, spec, value) => b.addFieldInt8(spec.slot, value as number, spec.default as number),
+  bool: (b, spec, value) => b.addFieldInt8(spec.slot, value ? 1 : 0, spec.default ? 1 : 0),
+  i32: (b, spec, value) => b.addFieldInt32(spec.slot, value as number, spec.default as number),
+  f32: (b, spec, value) => b.addFieldFloat32(spec.slot, value as number, spec.default as number),
+};
+
 function writeOptions(b: Builder, type: number, options: TflOptions | undefined): number {
-  const spec = OPTIONS_TABLES[type];
-  if (!spec) throw new Error(`write-model: no writer for builtin options type ${type}`);
+  const layout = OPTIONS_TABLES.get(type);
+  if (!layout) throw new Error(`write-model: no writer for builtin options type ${type}`);
+  const fields = Object.entries(layout.fields);
+  // Vectors first: a table's children are built before the table starts.
   const vectors = new Map<string, number>();
-  for (const [name, s] of Object.entries(spec.fields)) {
-    if (s.kind === 'i32s' && options?.[name] !== undefined) vectors.set(name, i32Vector(b, options[name] as number[]));
+  for (const [name, spec] of fields) {
+    if (spec.kind === 'i32s' && options?.[name] !== undefined) vectors.set(name, i32Vector(b, options[name] as number[]));
   }
-  const nSlots = Math.max(0, ...Object.values(spec.fields).map((s) => s.slot + 1));
-  b.startObject(nSlots);
-  for (const [name, s] of Object.entries(spec.fields)) {
-    const v = options?.[name];
-    if (v === undefined) continue;
-    switch (s.kind) {
-      case 'i8':
-      case 'u8':
-        b.addFieldInt8(s.slot, v as number, s.dflt as number);
-        break;
-      case 'bool':
-        b.addFieldInt8(s.slot, v ? 1 : 0, s.dflt ? 1 : 0);
-        break;
-      case 'i32':
-        b.addFieldInt32(s.slot, v as number, s.dflt as number);
-        break;
-      case 'f32':
-        b.addFieldFloat32(s.slot, v as number, s.dflt as number);
-        break;
-      case 'i32s':
-        b.addFieldOffset(s.slot, vectors.get(name)!, 0);
-        break;
-    }
+  b.startObject(Math.max(0, ...fields.map(([, spec]) => spec.slot + 1)));
+  for (const [name, spec] of fields) {
+    const value = options?.[name];
+    if (value === undefined) continue;
+    if (spec.kind === 'i32s') b.addFieldOffset(spec.slot, vectors.get(name)!, 0);
+    else ADD_SCALAR_FIELD[spec.kind](b, spec, value);
   }
   return b.endObject();
 }

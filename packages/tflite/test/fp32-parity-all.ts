@@ -4,18 +4,18 @@
  * the interpreter and the generated C (host gcc) must agree bit for bit, whole model.
  * Run: npx tsx packages/tflite/test/fp32-parity-all.ts [count]
  */
+import { randomGraph } from '@edgeq/ir';
 import { hostParity } from '@edgeq/harness';
 import { compareWholeModel } from '../src/index.js';
-import { randomGraph } from './random-graphs.js';
 import { randomInputs } from './inputs.js';
-import { FP32_OPS } from './fp32-ops.js';
+import { FP32_GRAPHS } from './random-graph-options.js';
 
 const count = Number(process.argv[2] ?? 100);
 let bad = 0;
 let elements = 0;
 const t0 = Date.now();
 for (let seed = 1000; seed < 1000 + count; seed++) {
-  const g = randomGraph(seed, { scheme: { scales: 'fixed', rounding: 'fp32' }, ops: FP32_OPS, minOps: 2, maxOps: 6 });
+  const g = randomGraph(seed, FP32_GRAPHS);
   const inputs = randomInputs(g, 1000, seed);
   const lite = await compareWholeModel(g, inputs.map((x) => [x]));
   const host = await hostParity(g, inputs);

@@ -2,11 +2,10 @@
 // reference models) equals the interpreter bit for bit, 1000 inputs each. The full 100-graph
 // run is test/fp32-parity-all.ts (≈3 min); this file keeps 12 random graphs to stay fast.
 import { describe, expect, it } from 'vitest';
-import { buildReferenceModel, REFERENCE_MODELS, type QuantScheme } from '@edgeq/ir';
+import { buildReferenceModel, randomGraph, REFERENCE_MODELS, type QuantScheme } from '@edgeq/ir';
 import { hostParity } from '@edgeq/harness';
-import { randomGraph } from './random-graphs.js';
 import { randomInputs } from './inputs.js';
-import { FP32_OPS } from './fp32-ops.js';
+import { FP32_GRAPHS } from './random-graph-options.js';
 
 const FP32: QuantScheme = { scales: 'fixed', rounding: 'fp32' };
 
@@ -21,7 +20,7 @@ describe('fp32 mode: generated C = interpreter', () => {
   }
   it('12 random graphs (same seeds as the LiteRT test): 1000 inputs each', async () => {
     for (let seed = 1000; seed < 1012; seed++) {
-      const g = randomGraph(seed, { scheme: FP32, ops: FP32_OPS, minOps: 2, maxOps: 6 });
+      const g = randomGraph(seed, FP32_GRAPHS);
       const r = await hostParity(g, randomInputs(g, 1000, seed));
       expect(r.stats.exactVectors, `${g.name}: ${r.line}`).toBe(1000);
     }

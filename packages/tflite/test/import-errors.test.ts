@@ -1,11 +1,11 @@
 // Done-when 5: bad input gives a TfliteError that names the op / tensor / field, and
 // fuzzing the importer with 10,000 mutated files never fails with anything else.
 import { describe, expect, it } from 'vitest';
-import { buildReferenceModel, mulberry32, validateQGraph } from '@edgeq/ir';
+import { buildReferenceModel, mulberry32, randomGraph, validateQGraph } from '@edgeq/ir';
 import { exportTflite, importTflite, TfliteError } from '../src/index.js';
 import { tfliteFromJson } from './json-tflite.js';
 import { externalModelJson } from './external-model.js';
-import { randomGraph } from './random-graphs.js';
+import { TFLITE_GRAPHS } from './random-graph-options.js';
 
 /** The error importTflite throws for these bytes (fails the test if it does not throw one). */
 function importError(bytes: Uint8Array, source = 'bad.tflite'): TfliteError {
@@ -33,7 +33,7 @@ describe('importTflite refuses bad input with errors that say where', () => {
   });
 
   it('truncated files (every cut of a small model)', () => {
-    const bytes = exportTflite(randomGraph(3));
+    const bytes = exportTflite(randomGraph(3, TFLITE_GRAPHS));
     for (let cut = 0; cut < bytes.length; cut += 7) {
       const e = importError(bytes.subarray(0, cut), 'cut.tflite');
       expect(e.message).toMatch(/^cut\.tflite: .*(not a TFLite file|truncated or corrupt|out of range|must|expected|unsupported)/);
@@ -91,7 +91,7 @@ describe('importTflite refuses bad input with errors that say where', () => {
   });
 
   it('exports refuse what TFLite cannot express (requantising CONCATENATION)', () => {
-    const g = randomGraph(5);
+    const g = randomGraph(1, TFLITE_GRAPHS); // a graph with a CONCATENATION
     const op = g.ops.find((o) => o.type === 'CONCATENATION')!;
     g.tensors[op.outputs[0]].quant = { scale: [0.5], zeroPoint: [0] };
     expect(() => exportTflite(g)).toThrow(/CONCATENATION\) inputs\[0\] .*TFLite's int8 CONCATENATION does not requantise/);
@@ -103,7 +103,7 @@ describe('fuzzing the importer', () => {
     const seeds = [
       exportTflite(buildReferenceModel('dscnn')),
       tfliteFromJson(externalModelJson()),
-      ...[1, 2, 3, 4, 6, 8].map((s) => exportTflite(randomGraph(s))),
+      ...[1, 2, 3, 4, 6, 8].map((s) => exportTflite(randomGraph(s, TFLITE_GRAPHS))),
     ];
     const rand = mulberry32(2024);
     const int = (n: number) => Math.floor(rand() * n);

@@ -12,7 +12,7 @@ type Json = Record<string, unknown>;
 type Kind = 'u8' | 'i8' | 'bool' | 'i32' | 'u32' | 'f32' | 'string' | '[i32]' | '[f32]' | '[i64]' | '[u8]' | 'union' | `table:${string}` | `[table:${string}]`;
 
 /** table → field → [slot, kind]; a union's `_type` field is the slot before its value. */
-const TABLES: Record<string, Record<string, [number, Kind]>> = {
+export const TABLES: Record<string, Record<string, [number, Kind]>> = {
   Model: { version: [0, 'u32'], operator_codes: [1, '[table:OperatorCode]'], subgraphs: [2, '[table:SubGraph]'], description: [3, 'string'], buffers: [4, '[table:Buffer]'] },
   OperatorCode: { deprecated_builtin_code: [0, 'i8'], custom_code: [1, 'string'], version: [2, 'i32'], builtin_code: [3, 'i32'] },
   SubGraph: { tensors: [0, '[table:Tensor]'], inputs: [1, '[i32]'], outputs: [2, '[i32]'], operators: [3, '[table:Operator]'], name: [4, 'string'] },
@@ -35,11 +35,11 @@ const TABLES: Record<string, Record<string, [number, Kind]>> = {
 };
 
 /** BuiltinOptions union member positions. */
-const UNION: Record<string, number> = {
+export const UNION: Record<string, number> = {
   Conv2DOptions: 1, DepthwiseConv2DOptions: 2, Pool2DOptions: 5, FullyConnectedOptions: 8, SoftmaxOptions: 9,
   AddOptions: 11, ReshapeOptions: 17, MulOptions: 21, PadOptions: 22, ReducerOptions: 27, DequantizeOptions: 38, QuantizeOptions: 89,
 };
-const ENUMS: Record<string, Record<string, number>> = {
+export const ENUMS: Record<string, Record<string, number>> = {
   type: { FLOAT32: 0, INT32: 2, UINT8: 3, INT64: 4, INT16: 7, INT8: 9 },
   builtin_code: {
     ADD: 0, AVERAGE_POOL_2D: 1, CONCATENATION: 2, CONV_2D: 3, DEPTHWISE_CONV_2D: 4, DEQUANTIZE: 6, FULLY_CONNECTED: 9,

@@ -2,11 +2,10 @@
 // whole model, ≥ 1,000 inputs each, on the reference models and 100 random graphs of
 // CONV/DW/FC/ADD/AVG_POOL/MEAN/RESHAPE/PAD.
 import { describe, expect, it } from 'vitest';
-import { buildReferenceModel, GraphBuilder, mulberry32, q, REFERENCE_MODELS, type QuantScheme } from '@edgeq/ir';
+import { buildReferenceModel, GraphBuilder, mulberry32, q, randomGraph, REFERENCE_MODELS, type QuantScheme } from '@edgeq/ir';
 import { compareWholeModel } from '../src/index.js';
-import { randomGraph } from './random-graphs.js';
 import { randomInputs } from './inputs.js';
-import { FP32_OPS } from './fp32-ops.js';
+import { FP32_GRAPHS, FP32_OPS } from './random-graph-options.js';
 
 const FP32: QuantScheme = { scales: 'fixed', rounding: 'fp32' };
 
@@ -25,7 +24,7 @@ describe('fp32 mode: LiteRT.js = interpreter, bit for bit', () => {
     let elements = 0;
     const opCounts = new Map<string, number>();
     for (let seed = 1000; seed < 1100; seed++) {
-      const g = randomGraph(seed, { scheme: FP32, ops: FP32_OPS, minOps: 2, maxOps: 6 });
+      const g = randomGraph(seed, FP32_GRAPHS);
       g.ops.forEach((op) => opCounts.set(op.type, (opCounts.get(op.type) ?? 0) + 1));
       const stats = await compareWholeModel(g, randomInputs(g, 1000, seed).map((x) => [x]));
       expect(stats.differing, `${g.name}: ${g.ops.map((o) => o.type).join(' → ')}`).toBe(0);

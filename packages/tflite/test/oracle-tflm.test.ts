@@ -2,9 +2,9 @@
 // on the interpreter's own inputs, is within 1 LSB of the interpreter everywhere; the
 // fraction of differing elements is printed per op.
 import { describe, expect, it } from 'vitest';
-import { buildReferenceModel, REFERENCE_MODELS } from '@edgeq/ir';
+import { buildReferenceModel, randomGraph, REFERENCE_MODELS } from '@edgeq/ir';
 import { compareOpByOp, formatOpDiffs, type OpDiff } from '../src/index.js';
-import { randomGraph } from './random-graphs.js';
+import { ORACLE_GRAPHS } from './random-graph-options.js';
 import { randomInputs } from './inputs.js';
 
 describe('tflm mode: per-op comparison with LiteRT.js', () => {
@@ -24,7 +24,7 @@ describe('tflm mode: per-op comparison with LiteRT.js', () => {
   it('40 random graphs of every core op: |diff| ≤ 1 LSB, fraction per op type', async () => {
     const byType = new Map<string, OpDiff>();
     for (let seed = 2000; seed < 2040; seed++) {
-      const g = randomGraph(seed);
+      const g = randomGraph(seed, ORACLE_GRAPHS);
       for (const r of await compareOpByOp(g, randomInputs(g, 20, seed).map((x) => [x]))) {
         expect(r.maxAbsDiff, `${g.name} op ${r.index} ${r.type}`).toBeLessThanOrEqual(1);
         const t = byType.get(r.type) ?? { ...r, name: `${r.type}`, index: byType.size, elements: 0, differing: 0, maxAbsDiff: 0 };

@@ -1,9 +1,9 @@
 // Done-when 1: QGraph → .tflite → QGraph is identical for the reference models and
 // ≥ 100 random graphs, in every requantisation scheme.
 import { describe, expect, it } from 'vitest';
-import { buildReferenceModel, REFERENCE_MODELS, type QuantScheme } from '@edgeq/ir';
+import { buildReferenceModel, randomGraph, REFERENCE_MODELS, type QuantScheme } from '@edgeq/ir';
 import { exportTflite, importTflite, readTfliteModel } from '../src/index.js';
-import { randomGraph } from './random-graphs.js';
+import { TFLITE_GRAPHS } from './random-graph-options.js';
 import { canonicalScales } from './canonical.js';
 
 const SCHEMES: QuantScheme[] = [
@@ -27,7 +27,7 @@ describe('QGraph → .tflite → QGraph', () => {
   it('120 random graphs come back identical (ops, tensors, blob bytes, scheme)', () => {
     const opCounts = new Map<string, number>();
     for (let seed = 1; seed <= 120; seed++) {
-      const g = randomGraph(seed, { scheme: SCHEMES[seed % SCHEMES.length] });
+      const g = randomGraph(seed, { ...TFLITE_GRAPHS, scheme: SCHEMES[seed % SCHEMES.length] });
       g.ops.forEach((op) => opCounts.set(op.type, (opCounts.get(op.type) ?? 0) + 1));
       const back = importTflite(exportTflite(g), `random_${seed}.tflite`);
       expect(back, `seed ${seed}`).toEqual(canonicalScales(g));
