@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
-import { DTYPE_BYTES, numElements, validateQGraph, writeFileAtomic, type QGraph, type TensorDef } from '@edgeq/ir';
+import { DTYPE_BYTES, numElements, validateQGraph, writeDirAtomic, type QGraph, type TensorDef } from '@edgeq/ir';
 import { runtimeFiles } from '@edgeq/runtime-c';
 import { planMemory, type MemoryPlan } from './memory-plan.js';
 import { IdentifierTable, commentText, floatLiteral, sanitizeIdentifier } from './c-syntax.js';
@@ -120,23 +120,17 @@ export interface WriteOptions extends GenerateOptions {
 
 /**
  * Generate a firmware directory. Files are written into a temporary sibling directory
- * that replaces `dir` only when complete, so a failure leaves no partial output.
+ * that replaces `dir` only when complete (@edgeq/ir's writeDirAtomic), so a failure
+ * leaves no partial output and an existing `dir` is kept until the new one is in place.
  */
 export async function writeFirmwareDir(g: QGraph, dir: string, opts: WriteOptions = {}): Promise<GeneratedModel> {
   const model = await generateModel(g, opts);
-  const abs = path.resolve(dir);
-  const tmp = `${abs}.tmp-${process.pid}-${Date.now()}`;
-  try {
-    for (const [name, text] of model.files) await writeFileAtomic(path.join(tmp, name), text);
+  await writeDirAtomic(dir, async (tmp) => {
+    for (const [name, text] of model.files) await fs.writeFile(path.join(tmp, name), text);
     if (opts.includeRuntime !== false) {
-      await fs.mkdir(path.join(tmp, 'runtime'), { recursive: true });
+      await fs.mkdir(path.join(tmp, 'runtime'));
       for (const f of runtimeFiles()) await fs.copyFile(f, path.join(tmp, 'runtime', path.basename(f)));
     }
-    await fs.rm(abs, { recursive: true, force: true });
-    await fs.rename(tmp, abs);
-  } catch (e) {
-    await fs.rm(tmp, { recursive: true, force: true });
-    throw e;
-  }
+  });
   return model;
 }
