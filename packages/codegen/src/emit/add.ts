@@ -2,7 +2,7 @@
 
 import { numElements, type AddParams } from '@edgeq/ir';
 import { enumField, int32Fields, type CStructDescription } from './c-struct.js';
-import { arenaRef, type OpEmitter } from './emitter-support.js';
+import { arenaRef, RQ_MODE_ENUM, type OpEmitter } from './emitter-support.js';
 
 /** `edgeq_add_params` (include/edgeq.h). */
 export const ADD_PARAMS_STRUCT: CStructDescription = {
@@ -11,7 +11,7 @@ export const ADD_PARAMS_STRUCT: CStructDescription = {
     ...int32Fields('size', 'in1_zp', 'in2_zp', 'out_zp', 'left_shift'),
     ...int32Fields('in1_multiplier', 'in1_shift', 'in2_multiplier', 'in2_shift', 'out_multiplier', 'out_shift'),
     ...int32Fields('act_min', 'act_max'),
-    enumField('mode', 'edgeq_rq_mode'),
+    enumField('mode', RQ_MODE_ENUM),
   ],
 };
 

@@ -15,11 +15,16 @@ export type CScalarType = 'int8_t' | 'int16_t' | 'int32_t' | 'uint32_t';
 /** Bytes of each C scalar type (the same on every supported ABI). */
 export const C_SCALAR_BYTES: Readonly<Record<CScalarType, number>> = { int8_t: 1, int16_t: 2, int32_t: 4, uint32_t: 4 };
 
+/** A C enum typedef: its name and its constants' values (they decide its size on arm32). */
+export interface CEnumDescription {
+  readonly typeName: string;
+  readonly values: Readonly<Record<string, number>>;
+}
+
 /** The C type of one struct field. */
 export type CFieldType =
   | { readonly kind: 'scalar'; readonly scalar: CScalarType }
-  /** A C enum (4 bytes on both ABIs: AAPCS and SysV give enums int size when values fit). */
-  | { readonly kind: 'enum'; readonly enumName: string }
+  | { readonly kind: 'enum'; readonly enumType: CEnumDescription }
   /** `const T *`. */
   | { readonly kind: 'const-pointer'; readonly pointee: string }
   /** A struct stored by value. */
@@ -53,25 +58,37 @@ export const scalarField = (name: string, scalar: CScalarType): CField => ({ nam
 /** Several `int32_t` fields. */
 export const int32Fields = (...names: string[]): CField[] => names.map((n) => scalarField(n, 'int32_t'));
 /** A field of a C enum type. */
-export const enumField = (name: string, enumName: string): CField => ({ name, type: { kind: 'enum', enumName } });
+export const enumField = (name: string, enumType: CEnumDescription): CField => ({ name, type: { kind: 'enum', enumType } });
 /** A `const pointee *` field. */
 export const constPointerField = (name: string, pointee: string): CField => ({ name, type: { kind: 'const-pointer', pointee } });
 /** A nested struct field. */
 export const structField = (name: string, struct: CStructDescription): CField => ({ name, type: { kind: 'struct', struct } });
 
-/** `arm32`: 32-bit Cortex-M AAPCS (the firmware); `host64`: x86-64 System V (host builds). */
+/**
+ * `arm32`: 32-bit Cortex-M AAPCS as arm-none-eabi-gcc builds the firmware (pointers 4 bytes;
+ * short enums, its default: an enum takes the smallest of 1, 2, 4 bytes that holds its
+ * values); `host64`: x86-64 System V (host builds; pointers 8 bytes, enums 4).
+ */
 export type CAbi = 'arm32' | 'host64';
 /** The ABI whose sizes codegen reports as constant bytes. */
 export const FIRMWARE_ABI: CAbi = 'arm32';
 
 const POINTER_BYTES: Readonly<Record<CAbi, number>> = { arm32: 4, host64: 8 };
-const ENUM_BYTES = 4;
 
-/** Size, alignment and field offsets of a struct on one ABI. */
+function enumBytes(desc: CEnumDescription, abi: CAbi): number {
+  if (abi === 'host64') return 4;
+  const values = Object.values(desc.values);
+  const [low, high] = [Math.min(...values), Math.max(...values)];
+  const fits = (bits: number) => (low >= 0 ? high < 2 ** bits : low >= -(2 ** (bits - 1)) && high < 2 ** (bits - 1));
+  return fits(8) ? 1 : fits(16) ? 2 : 4;
+}
+
+/** Size, alignment and field placement of a struct on one ABI. */
 export interface CStructLayout {
   size: number;
   align: number;
-  offsets: Readonly<Record<string, number>>;
+  /** Offset and size of each field, by name. */
+  fields: Readonly<Record<string, { offset: number; size: number }>>;
 }
 
 const roundUp = (n: number, to: number) => Math.ceil(n / to) * to;
@@ -80,8 +97,10 @@ function fieldLayout(type: CFieldType, abi: CAbi): { size: number; align: number
   switch (type.kind) {
     case 'scalar':
       return { size: C_SCALAR_BYTES[type.scalar], align: C_SCALAR_BYTES[type.scalar] };
-    case 'enum':
-      return { size: ENUM_BYTES, align: ENUM_BYTES };
+    case 'enum': {
+      const bytes = enumBytes(type.enumType, abi);
+      return { size: bytes, align: bytes };
+    }
     case 'const-pointer':
       return { size: POINTER_BYTES[abi], align: POINTER_BYTES[abi] };
     case 'struct':
@@ -96,15 +115,15 @@ function fieldLayout(type: CFieldType, abi: CAbi): { size: number; align: number
 export function structLayout(desc: CStructDescription, abi: CAbi): CStructLayout {
   let offset = 0;
   let align = 1;
-  const offsets: Record<string, number> = {};
+  const fields: Record<string, { offset: number; size: number }> = {};
   for (const f of desc.fields) {
     const l = fieldLayout(f.type, abi);
     offset = roundUp(offset, l.align);
-    offsets[f.name] = offset;
+    fields[f.name] = { offset, size: l.size };
     offset += l.size;
     align = Math.max(align, l.align);
   }
-  return { size: roundUp(offset, align), align, offsets };
+  return { size: roundUp(offset, align), align, fields };
 }
 
 /** Bytes of one struct on the firmware ABI (what a const of this type costs in flash). */

@@ -5,7 +5,7 @@
 
 import type { ConcatParams } from '@edgeq/ir';
 import { constPointerField, enumField, int32Fields, type CStructDescription } from './c-struct.js';
-import { arenaRef, type OpEmitter } from './emitter-support.js';
+import { arenaRef, RQ_MODE_ENUM, type OpEmitter } from './emitter-support.js';
 
 /** `edgeq_concat_input` (include/edgeq.h). */
 export const CONCAT_INPUT_STRUCT: CStructDescription = {
@@ -16,7 +16,7 @@ export const CONCAT_INPUT_STRUCT: CStructDescription = {
 /** `edgeq_concat_params` (include/edgeq.h). */
 export const CONCAT_PARAMS_STRUCT: CStructDescription = {
   typeName: 'edgeq_concat_params',
-  fields: [...int32Fields('pixels', 'out_channels', 'num_inputs', 'out_zp', 'act_min', 'act_max'), enumField('mode', 'edgeq_rq_mode')],
+  fields: [...int32Fields('pixels', 'out_channels', 'num_inputs', 'out_zp', 'act_min', 'act_max'), enumField('mode', RQ_MODE_ENUM)],
 };
 
 export const concatenationEmitter: OpEmitter<'CONCATENATION'> = {

@@ -6,7 +6,7 @@
 
 import { constantData, type ConvLikeParams } from '@edgeq/ir';
 import { enumField, int32Fields, structField, type CStructDescription } from './c-struct.js';
-import { HWC_STRUCT, REQUANT_STRUCT, heightWidthChannels, type OpEmitArgs, type OpEmitter } from './emitter-support.js';
+import { HWC_STRUCT, REQUANT_STRUCT, RQ_MODE_ENUM, heightWidthChannels, type OpEmitArgs, type OpEmitter } from './emitter-support.js';
 
 /** `edgeq_conv_params` (include/edgeq.h). */
 export const CONV_PARAMS_STRUCT: CStructDescription = {
@@ -16,7 +16,7 @@ export const CONV_PARAMS_STRUCT: CStructDescription = {
     structField('out', HWC_STRUCT),
     ...int32Fields('kernel_h', 'kernel_w', 'stride_h', 'stride_w', 'dilation_h', 'dilation_w', 'pad_top', 'pad_left'),
     ...int32Fields('depth_multiplier', 'in_zp', 'out_zp', 'act_min', 'act_max'),
-    enumField('mode', 'edgeq_rq_mode'),
+    enumField('mode', RQ_MODE_ENUM),
     structField('rq', REQUANT_STRUCT),
   ],
 };

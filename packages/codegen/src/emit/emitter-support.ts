@@ -16,6 +16,7 @@ import {
   scalarField,
   structArrayConstant,
   structConstant,
+  type CEnumDescription,
   type CScalarType,
   type CStructDescription,
   type CStructValues,
@@ -122,6 +123,12 @@ export interface OpEmitter<T extends OpType = OpType> {
   /** Adds the op's const declarations to `args.constants` and returns its kernel call. */
   emit(args: OpEmitArgs<T>): string;
 }
+
+/** `edgeq_rq_mode`: how an int32 accumulator becomes int8. */
+export const RQ_MODE_ENUM: CEnumDescription = {
+  typeName: 'edgeq_rq_mode',
+  values: { EDGEQ_RQ_TFLM: 0, EDGEQ_RQ_SINGLE: 1, EDGEQ_RQ_POW2: 2, EDGEQ_RQ_FP32: 3 },
+};
 
 /** `edgeq_hwc`: height, width, channels of an NHWC tensor. */
 export const HWC_STRUCT: CStructDescription = { typeName: 'edgeq_hwc', fields: int32Fields('h', 'w', 'c') };

@@ -2,14 +2,14 @@
 
 import { constantData, type ConvLikeParams } from '@edgeq/ir';
 import { enumField, int32Fields, structField, type CStructDescription } from './c-struct.js';
-import { REQUANT_STRUCT, type OpEmitter } from './emitter-support.js';
+import { REQUANT_STRUCT, RQ_MODE_ENUM, type OpEmitter } from './emitter-support.js';
 
 /** `edgeq_fc_params` (include/edgeq.h). */
 export const FC_PARAMS_STRUCT: CStructDescription = {
   typeName: 'edgeq_fc_params',
   fields: [
     ...int32Fields('in_features', 'out_features', 'in_zp', 'out_zp', 'act_min', 'act_max'),
-    enumField('mode', 'edgeq_rq_mode'),
+    enumField('mode', RQ_MODE_ENUM),
     structField('rq', REQUANT_STRUCT),
   ],
 };

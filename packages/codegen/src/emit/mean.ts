@@ -2,7 +2,7 @@
 
 import type { MeanParams } from '@edgeq/ir';
 import { enumField, int32Fields, structField, type CStructDescription } from './c-struct.js';
-import { HWC_STRUCT, heightWidthChannels, type OpEmitter } from './emitter-support.js';
+import { HWC_STRUCT, RQ_MODE_ENUM, heightWidthChannels, type OpEmitter } from './emitter-support.js';
 
 /** `edgeq_mean_params` (include/edgeq.h). */
 export const MEAN_PARAMS_STRUCT: CStructDescription = {
@@ -10,7 +10,7 @@ export const MEAN_PARAMS_STRUCT: CStructDescription = {
   fields: [
     structField('in', HWC_STRUCT),
     ...int32Fields('in_zp', 'out_zp', 'multiplier', 'shift', 'pow2_exp'),
-    enumField('mode', 'edgeq_rq_mode'),
+    enumField('mode', RQ_MODE_ENUM),
   ],
 };
 

@@ -2,12 +2,12 @@
 
 import { numElements, type SoftmaxParams } from '@edgeq/ir';
 import { constPointerField, enumField, int32Fields, type CStructDescription } from './c-struct.js';
-import type { OpEmitter } from './emitter-support.js';
+import { RQ_MODE_ENUM, type OpEmitter } from './emitter-support.js';
 
 /** `edgeq_softmax_params` (include/edgeq.h). */
 export const SOFTMAX_PARAMS_STRUCT: CStructDescription = {
   typeName: 'edgeq_softmax_params',
-  fields: [...int32Fields('rows', 'classes'), constPointerField('exp_table', 'uint32_t'), enumField('mode', 'edgeq_rq_mode')],
+  fields: [...int32Fields('rows', 'classes'), constPointerField('exp_table', 'uint32_t'), enumField('mode', RQ_MODE_ENUM)],
 };
 
 export const softmaxEmitter: OpEmitter<'SOFTMAX'> = {
