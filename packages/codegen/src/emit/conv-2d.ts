@@ -6,14 +6,13 @@
 
 import { constantData, type ConvLikeParams } from '@edgeq/ir';
 import { enumField, int32Fields, structField, type CStructDescription } from './c-struct.js';
-import { HWC_STRUCT, REQUANT_STRUCT, RQ_MODE_ENUM, heightWidthChannels, type OpEmitArgs, type OpEmitter } from './emitter-support.js';
+import { IN_OUT_SHAPE_FIELDS, REQUANT_STRUCT, RQ_MODE_ENUM, heightWidthChannels, kernelVariantEmitter, type OpEmitArgs } from './emitter-support.js';
 
 /** `edgeq_conv_params` (include/edgeq.h). */
 export const CONV_PARAMS_STRUCT: CStructDescription = {
   typeName: 'edgeq_conv_params',
   fields: [
-    structField('in', HWC_STRUCT),
-    structField('out', HWC_STRUCT),
+    ...IN_OUT_SHAPE_FIELDS,
     ...int32Fields('kernel_h', 'kernel_w', 'stride_h', 'stride_w', 'dilation_h', 'dilation_w', 'pad_top', 'pad_left'),
     ...int32Fields('depth_multiplier', 'in_zp', 'out_zp', 'act_min', 'act_max'),
     enumField('mode', RQ_MODE_ENUM),
@@ -44,12 +43,5 @@ function emitConvLike(kernel: string, { ctx, op, params, constants, input, outpu
   return `${kernel}(&${s}, ${input}, ${weights}, ${bias}, ${output});`;
 }
 
-export const conv2dEmitter: OpEmitter<'CONV_2D'> = {
-  structs: [CONV_PARAMS_STRUCT],
-  emit: (args) => emitConvLike('edgeq_conv2d_s8', args),
-};
-
-export const depthwiseConv2dEmitter: OpEmitter<'DEPTHWISE_CONV_2D'> = {
-  structs: [CONV_PARAMS_STRUCT],
-  emit: (args) => emitConvLike('edgeq_depthwise_conv2d_s8', args),
-};
+export const conv2dEmitter = kernelVariantEmitter<'CONV_2D'>([CONV_PARAMS_STRUCT], 'edgeq_conv2d_s8', emitConvLike);
+export const depthwiseConv2dEmitter = kernelVariantEmitter<'DEPTHWISE_CONV_2D'>([CONV_PARAMS_STRUCT], 'edgeq_depthwise_conv2d_s8', emitConvLike);

@@ -14,9 +14,11 @@ import {
   firmwareSizeof,
   int32Fields,
   scalarField,
+  structField,
   structArrayConstant,
   structConstant,
   type CEnumDescription,
+  type CField,
   type CScalarType,
   type CStructDescription,
   type CStructValues,
@@ -124,6 +126,18 @@ export interface OpEmitter<T extends OpType = OpType> {
   emit(args: OpEmitArgs<T>): string;
 }
 
+/**
+ * The emitter of one of several op types that share a parameter struct and an emission
+ * function, and differ only in the kernel they call (conv / depthwise, average / max pool).
+ */
+export function kernelVariantEmitter<T extends OpType>(
+  structs: readonly CStructDescription[],
+  kernel: string,
+  emitWith: (kernel: string, args: OpEmitArgs<T>) => string,
+): OpEmitter<T> {
+  return { structs, emit: (args) => emitWith(kernel, args) };
+}
+
 /** `edgeq_rq_mode`: how an int32 accumulator becomes int8. */
 export const RQ_MODE_ENUM: CEnumDescription = {
   typeName: 'edgeq_rq_mode',
@@ -137,6 +151,9 @@ export const REQUANT_STRUCT: CStructDescription = {
   typeName: 'edgeq_requant',
   fields: [constPointerField('multiplier', 'int32_t'), constPointerField('shift', 'int32_t'), scalarField('per_channel', 'int32_t')],
 };
+
+/** `edgeq_hwc in, out;`: the leading fields of the structs of ops that map one NHWC tensor to another. */
+export const IN_OUT_SHAPE_FIELDS: readonly CField[] = [structField('in', HWC_STRUCT), structField('out', HWC_STRUCT)];
 
 /** The edgeq_hwc values of an NHWC shape. */
 export const heightWidthChannels = (shape: readonly number[]): CStructValues => ({ h: shape[1], w: shape[2], c: shape[3] });

@@ -7,8 +7,8 @@
 
 import type { ConvLikeParams } from '@edgeq/ir';
 import type { FastPlan } from '../fast-kernels.js';
-import { constPointerField, int32Fields, structField, type CStructDescription, type CStructValues } from './c-struct.js';
-import { HWC_STRUCT, scratchBufferRef, type OpConstants, type EmitContext } from './emitter-support.js';
+import { constPointerField, int32Fields, type CStructDescription, type CStructValues } from './c-struct.js';
+import { IN_OUT_SHAPE_FIELDS, scratchBufferRef, type OpConstants, type EmitContext } from './emitter-support.js';
 
 /** `edgeq_chq`: one output channel's folded bias, multiplier, rounding constant and shift. */
 export const CHANNEL_REQUANT_STRUCT: CStructDescription = {
@@ -28,8 +28,7 @@ export const POINTWISE_PARAMS_STRUCT: CStructDescription = {
 export const COLUMN_CONV_PARAMS_STRUCT: CStructDescription = {
   typeName: 'edgeq_convcol_params',
   fields: [
-    structField('in', HWC_STRUCT),
-    structField('out', HWC_STRUCT),
+    ...IN_OUT_SHAPE_FIELDS,
     ...int32Fields('kernel_h', 'kernel_w', 'stride_h', 'stride_w', 'dilation_h', 'dilation_w', 'pad_top', 'pad_left', 'in_zp', 'taps'),
     ...ACTIVATION_AND_CHANNELS,
   ],
@@ -39,8 +38,7 @@ export const COLUMN_CONV_PARAMS_STRUCT: CStructDescription = {
 export const DEPTHWISE_3X3_PARAMS_STRUCT: CStructDescription = {
   typeName: 'edgeq_dw3x3_params',
   fields: [
-    structField('in', HWC_STRUCT),
-    structField('out', HWC_STRUCT),
+    ...IN_OUT_SHAPE_FIELDS,
     ...int32Fields('stride', 'pad_top', 'pad_left', 'in_zp', 'plane_h', 'plane_w'),
     ...ACTIVATION_AND_CHANNELS,
   ],

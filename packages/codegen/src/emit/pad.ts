@@ -1,15 +1,14 @@
 /** PAD with the input zero point: one edgeq_pad_params. */
 
 import type { PadParams } from '@edgeq/ir';
-import { int32Fields, structField, type CStructDescription } from './c-struct.js';
-import { HWC_STRUCT, heightWidthChannels, type OpEmitter } from './emitter-support.js';
+import { int32Fields, type CStructDescription } from './c-struct.js';
+import { IN_OUT_SHAPE_FIELDS, heightWidthChannels, type OpEmitter } from './emitter-support.js';
 
 /** `edgeq_pad_params` (include/edgeq.h). */
 export const PAD_PARAMS_STRUCT: CStructDescription = {
   typeName: 'edgeq_pad_params',
   fields: [
-    structField('in', HWC_STRUCT),
-    structField('out', HWC_STRUCT),
+    ...IN_OUT_SHAPE_FIELDS,
     ...int32Fields('pad_top', 'pad_left', 'pad_channels_before', 'pad_value'),
   ],
 };

@@ -1,15 +1,14 @@
 /** AVERAGE_POOL_2D and MAX_POOL_2D: one edgeq_pool_params (shared by both ops). */
 
 import type { PoolParams } from '@edgeq/ir';
-import { int32Fields, structField, type CStructDescription } from './c-struct.js';
-import { HWC_STRUCT, heightWidthChannels, type OpEmitArgs, type OpEmitter } from './emitter-support.js';
+import { int32Fields, type CStructDescription } from './c-struct.js';
+import { IN_OUT_SHAPE_FIELDS, heightWidthChannels, kernelVariantEmitter, type OpEmitArgs } from './emitter-support.js';
 
 /** `edgeq_pool_params` (include/edgeq.h). */
 export const POOL_PARAMS_STRUCT: CStructDescription = {
   typeName: 'edgeq_pool_params',
   fields: [
-    structField('in', HWC_STRUCT),
-    structField('out', HWC_STRUCT),
+    ...IN_OUT_SHAPE_FIELDS,
     ...int32Fields('filter_h', 'filter_w', 'stride_h', 'stride_w', 'pad_top', 'pad_left', 'act_min', 'act_max'),
   ],
 };
@@ -26,12 +25,5 @@ function emitPool(kernel: string, { ctx, op, params, constants, input, output }:
   return `${kernel}(&${s}, ${input}, ${output});`;
 }
 
-export const averagePool2dEmitter: OpEmitter<'AVERAGE_POOL_2D'> = {
-  structs: [POOL_PARAMS_STRUCT],
-  emit: (args) => emitPool('edgeq_avg_pool_s8', args),
-};
-
-export const maxPool2dEmitter: OpEmitter<'MAX_POOL_2D'> = {
-  structs: [POOL_PARAMS_STRUCT],
-  emit: (args) => emitPool('edgeq_max_pool_s8', args),
-};
+export const averagePool2dEmitter = kernelVariantEmitter<'AVERAGE_POOL_2D'>([POOL_PARAMS_STRUCT], 'edgeq_avg_pool_s8', emitPool);
+export const maxPool2dEmitter = kernelVariantEmitter<'MAX_POOL_2D'>([POOL_PARAMS_STRUCT], 'edgeq_max_pool_s8', emitPool);
