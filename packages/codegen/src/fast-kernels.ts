@@ -9,6 +9,8 @@
  */
 
 import { constantData, deriveOpParams, type ConvLikeParams, type OpDef, type QGraph } from '@edgeq/ir';
+import type { CStructValues } from './emit/c-struct.js';
+import { heightWidthChannels } from './emit/emitter-support.js';
 
 export type FastMode = 'tflm' | 'single' | 'pow2';
 
@@ -16,18 +18,21 @@ export interface FastPlan {
   kind: 'pw' | 'convcol' | 'dw3x3';
   /** Kernel function name, e.g. edgeq_dw3x3_s8_tflm_clamp. */
   fn: string;
-  /** Per-channel constants, 4 int32 each: bias, mult, round, shift. */
-  chq: Int32Array;
+  /** Per-channel requantisation constants (edgeq_chq rows), 4 int32 each: bias, mult, round, shift. */
+  channelConstants: Int32Array;
   weights: Int8Array | Int16Array;
-  /** Extra C struct fields (besides act range and ch). */
-  fields: string[];
+  /**
+   * Values of the kernel's parameter struct (emit/fast-kernel.ts describes it) except the
+   * activation range and the channel table, which the emitter adds.
+   */
+  structValues: CStructValues;
   scratchBytes: number;
 }
 
 const I32 = 2 ** 31;
 
 /** Per-channel requantisation constants, or a reason why the fast formula is not exact. */
-function channelConstants(
+function deriveChannelConstants(
   mode: FastMode,
   bias: ArrayLike<number>,
   accBound: ArrayLike<number>,
@@ -69,7 +74,7 @@ function doubled(mode: FastMode, plan: FastPlan | undefined): FastPlan | undefin
   if (!plan || mode !== 'tflm') return plan;
   const w = plan.weights as Int16Array;
   for (let i = 0; i < w.length; i++) w[i] *= 2;
-  for (let i = 0; i < plan.chq.length; i += 4) plan.chq[i] *= 2;
+  for (let i = 0; i < plan.channelConstants.length; i += 4) plan.channelConstants[i] *= 2;
   return plan;
 }
 
@@ -102,8 +107,8 @@ function planFastOpUndoubled(g: QGraph, op: OpDef, mode: FastMode): FastPlan | u
       // bias' = bias - zp_in * sum(w): raw int8 inputs enter the products.
       const folded = Array.from({ length: cout }, (_, c) => { let s = 0; for (let i = 0; i < cin; i++) s += w[c * cin + i]; return bias[c] - p.inZp * s; });
       const bound = folded.map((b, c) => Math.abs(b) + 128 * sumAbs(c));
-      const chq = channelConstants(mode, folded, bound, p, cout);
-      if (typeof chq === 'string') return undefined;
+      const channelConstants = deriveChannelConstants(mode, folded, bound, p, cout);
+      if (typeof channelConstants === 'string') return undefined;
       // int16, per channel pair and input quad, in the lane order of SXTB16 (edgeq_fast_s8.c).
       const quads = Math.ceil(cin / 4);
       const pairs = Math.ceil(cout / 2);
@@ -117,16 +122,16 @@ function planFastOpUndoubled(g: QGraph, op: OpDef, mode: FastMode): FastPlan | u
             (j * quads + q) * 8);
         }
       }
-      return { kind: 'pw', fn: `edgeq_pw_s8_${variant}`, chq, weights: w16, scratchBytes: 0,
-        fields: [`.pixels = ${outS[1] * outS[2]}`, `.cin = ${cin}`, `.cout = ${cout}`] };
+      return { kind: 'pw', fn: `edgeq_pw_s8_${variant}`, channelConstants, weights: w16, scratchBytes: 0,
+        structValues: { pixels: outS[1] * outS[2], cin, cout } };
     }
     if (cout % 2 !== 0) return undefined;
     const even = taps + (taps & 1);
     // Padding taps hold zp_in in the column: fold -zp_in * sum(w) into the bias.
     const folded = Array.from({ length: cout }, (_, c) => { let s = 0; for (let i = 0; i < taps; i++) s += w[c * taps + i]; return bias[c] - p.inZp * s; });
     const bound = folded.map((b, c) => Math.abs(b) + 128 * sumAbs(c));
-    const chq = channelConstants(mode, folded, bound, p, cout);
-    if (typeof chq === 'string') return undefined;
+    const channelConstants = deriveChannelConstants(mode, folded, bound, p, cout);
+    if (typeof channelConstants === 'string') return undefined;
     // int16, per channel pair and tap pair: w[o][t], w[o][t+1], w[o+1][t], w[o+1][t+1].
     const w16 = new Int16Array(cout * even);
     const at = (c: number, t: number) => (t < taps ? w[c * taps + t] : 0);
@@ -135,13 +140,13 @@ function planFastOpUndoubled(g: QGraph, op: OpDef, mode: FastMode): FastPlan | u
         w16.set([at(2 * j, t), at(2 * j, t + 1), at(2 * j + 1, t), at(2 * j + 1, t + 1)], j * even * 2 + t * 2);
       }
     }
-    return { kind: 'convcol', fn: `edgeq_convcol_s8_${variant}`, chq, weights: w16, scratchBytes: even * 4,
-      fields: [
-        `.in = { ${inS[1]}, ${inS[2]}, ${inS[3]} }`, `.out = { ${outS[1]}, ${outS[2]}, ${outS[3]} }`,
-        `.kernel_h = ${kh}`, `.kernel_w = ${kw}`, `.stride_h = ${o.strideH}`, `.stride_w = ${o.strideW}`,
-        `.dilation_h = ${o.dilationH}`, `.dilation_w = ${o.dilationW}`, `.pad_top = ${p.padTop}`, `.pad_left = ${p.padLeft}`,
-        `.in_zp = ${p.inZp}`, `.taps = ${even}`,
-      ] };
+    return { kind: 'convcol', fn: `edgeq_convcol_s8_${variant}`, channelConstants, weights: w16, scratchBytes: even * 4,
+      structValues: {
+        in: heightWidthChannels(inS), out: heightWidthChannels(outS),
+        kernel_h: kh, kernel_w: kw, stride_h: o.strideH, stride_w: o.strideW,
+        dilation_h: o.dilationH, dilation_w: o.dilationW, pad_top: p.padTop, pad_left: p.padLeft,
+        in_zp: p.inZp, taps: even,
+      } };
   }
   // DEPTHWISE_CONV_2D
   const s = o.strideH;
@@ -155,8 +160,8 @@ function planFastOpUndoubled(g: QGraph, op: OpDef, mode: FastMode): FastPlan | u
     for (let k = 0; k < 9; k++) t += Math.abs(w[k * cout + c]);
     return Math.abs(b) + 128 * t;
   });
-  const chq = channelConstants(mode, folded, bound, p, cout);
-  if (typeof chq === 'string') return undefined;
+  const channelConstants = deriveChannelConstants(mode, folded, bound, p, cout);
+  if (typeof channelConstants === 'string') return undefined;
   const w16 = new Int16Array(cout * 10);
   for (let c = 0; c < cout; c++) {
     w16.set([tap(0, 0, c), tap(0, 1, c), tap(1, 0, c), tap(1, 1, c), tap(2, 0, c), tap(2, 1, c),
@@ -165,10 +170,9 @@ function planFastOpUndoubled(g: QGraph, op: OpDef, mode: FastMode): FastPlan | u
   const [ho, wo] = [outS[1], outS[2]];
   const planeH = (ho - 1) * s + 3;
   const planeW = ((wo - 1) * s + 4 + 1) & ~1;
-  return { kind: 'dw3x3', fn: `edgeq_dw3x3_s8_${variant}`, chq, weights: w16, scratchBytes: planeH * planeW * 2 + ((wo + 1) & ~1) * 4,
-    fields: [
-      `.in = { ${inS[1]}, ${inS[2]}, ${inS[3]} }`, `.out = { ${outS[1]}, ${outS[2]}, ${outS[3]} }`,
-      `.stride = ${s}`, `.pad_top = ${p.padTop}`, `.pad_left = ${p.padLeft}`, `.in_zp = ${p.inZp}`,
-      `.plane_h = ${planeH}`, `.plane_w = ${planeW}`,
-    ] };
+  return { kind: 'dw3x3', fn: `edgeq_dw3x3_s8_${variant}`, channelConstants, weights: w16, scratchBytes: planeH * planeW * 2 + ((wo + 1) & ~1) * 4,
+    structValues: {
+      in: heightWidthChannels(inS), out: heightWidthChannels(outS),
+      stride: s, pad_top: p.padTop, pad_left: p.padLeft, in_zp: p.inZp, plane_h: planeH, plane_w: planeW,
+    } };
 }

@@ -8,11 +8,12 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
-import { numElements, validateQGraph, writeFileAtomic, type QGraph, type TensorDef } from '@edgeq/ir';
+import { DTYPE_BYTES, numElements, validateQGraph, writeDirAtomic, type QGraph, type TensorDef } from '@edgeq/ir';
 import { runtimeFiles } from '@edgeq/runtime-c';
 import { planMemory, type MemoryPlan } from './memory-plan.js';
 import { IdentifierTable, commentText, floatLiteral, sanitizeIdentifier } from './c-syntax.js';
-import { emitOp, type EmittedOp } from './emit-ops.js';
+import { emitOp } from './emit/index.js';
+import type { EmittedOp } from './emit/emitter-support.js';
 import { planFastOp, type FastMode, type FastPlan } from './fast-kernels.js';
 
 /** The repository's templates/ directory. */
@@ -37,7 +38,7 @@ export interface GeneratedModel {
   files: Map<string, string>;
   plan: MemoryPlan;
   ops: EmittedOp[];
-  /** Bytes of const data (weights, biases, requantisation parameters, tables). */
+  /** Bytes of const data (weights, biases, requantisation parameters, tables; structs at their Cortex-M sizeof). */
   constBytes: number;
 }
 
@@ -59,7 +60,7 @@ function boundaryInfo(t: TensorDef, offset: number) {
     dtype: t.dtype,
     shapeText: t.shape.join(', '),
     elements: numElements(t.shape),
-    bytes: numElements(t.shape) * (t.dtype === 'float32' ? 4 : 1),
+    bytes: numElements(t.shape) * DTYPE_BYTES[t.dtype],
     scale: q ? floatLiteral(q.scale[0]) : '1.0f',
     invScale: q ? floatLiteral(1 / Math.fround(q.scale[0])) : '1.0f',
     zeroPoint: q ? q.zeroPoint[0] : 0,
@@ -119,23 +120,17 @@ export interface WriteOptions extends GenerateOptions {
 
 /**
  * Generate a firmware directory. Files are written into a temporary sibling directory
- * that replaces `dir` only when complete, so a failure leaves no partial output.
+ * that replaces `dir` only when complete (@edgeq/ir's writeDirAtomic), so a failure
+ * leaves no partial output and an existing `dir` is kept until the new one is in place.
  */
 export async function writeFirmwareDir(g: QGraph, dir: string, opts: WriteOptions = {}): Promise<GeneratedModel> {
   const model = await generateModel(g, opts);
-  const abs = path.resolve(dir);
-  const tmp = `${abs}.tmp-${process.pid}-${Date.now()}`;
-  try {
-    for (const [name, text] of model.files) await writeFileAtomic(path.join(tmp, name), text);
+  await writeDirAtomic(dir, async (tmp) => {
+    for (const [name, text] of model.files) await fs.writeFile(path.join(tmp, name), text);
     if (opts.includeRuntime !== false) {
-      await fs.mkdir(path.join(tmp, 'runtime'), { recursive: true });
+      await fs.mkdir(path.join(tmp, 'runtime'));
       for (const f of runtimeFiles()) await fs.copyFile(f, path.join(tmp, 'runtime', path.basename(f)));
     }
-    await fs.rm(abs, { recursive: true, force: true });
-    await fs.rename(tmp, abs);
-  } catch (e) {
-    await fs.rm(tmp, { recursive: true, force: true });
-    throw e;
-  }
+  });
   return model;
 }

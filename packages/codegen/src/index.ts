@@ -5,6 +5,9 @@
 
 export * from './memory-plan.js';
 export * from './c-syntax.js';
-export * from './emit-ops.js';
+export * from './emit/c-struct.js';
+export * from './emit/emitter-support.js';
+export * from './emit/fast-kernel.js';
+export * from './emit/index.js';
 export * from './generate.js';
 export * from './fast-kernels.js';

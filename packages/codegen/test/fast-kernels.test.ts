@@ -42,6 +42,6 @@ describe('specialised kernels', () => {
     const tflm = planFastOp(g, op, 'tflm')!;
     const single = planFastOp(g, op, 'single')!;
     expect(Array.from(tflm.weights)).toEqual(Array.from(single.weights, (v) => 2 * v));
-    expect(tflm.chq[0]).toBe(2 * single.chq[0]);
+    expect(tflm.channelConstants[0]).toBe(2 * single.channelConstants[0]);
   });
 });

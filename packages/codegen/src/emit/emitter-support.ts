@@ -1,0 +1,159 @@
+/**
+ * What every op emitter (emit/<op>.ts) shares: the emission context, the emitted-op record
+ * generate.ts renders, the `OpEmitter` interface the registry (emit/index.ts) holds, and
+ * `OpConstants`, which collects one op's const declarations (arrays, requantisation
+ * arrays, parameter structs) and counts their bytes on the firmware ABI.
+ */
+
+import type { OpDefOf, OpParams, OpType, QGraph, Requant } from '@edgeq/ir';
+import { intArrayBody, type IdentifierTable } from '../c-syntax.js';
+import type { FastPlan } from '../fast-kernels.js';
+import {
+  C_SCALAR_BYTES,
+  constPointerField,
+  firmwareSizeof,
+  int32Fields,
+  scalarField,
+  structField,
+  structArrayConstant,
+  structConstant,
+  type CEnumDescription,
+  type CField,
+  type CScalarType,
+  type CStructDescription,
+  type CStructValues,
+} from './c-struct.js';
+
+/** C for one op: declarations at file scope, statements inside invoke(). */
+export interface EmittedOp {
+  index: number;
+  /** Identifier-safe op name (also used in profiles). */
+  label: string;
+  type: string;
+  comment: string;
+  declarations: string[];
+  call: string;
+  /** Output tensor arena offset and bytes (for tracing). */
+  outOffset: number;
+  outBytes: number;
+  /** Bytes of const data this op adds to flash (parameter structs at their Cortex-M sizeof). */
+  constBytes: number;
+}
+
+export interface EmitContext {
+  graph: QGraph;
+  ids: IdentifierTable;
+  offsets: Map<number, number>;
+  /** The edgeq_rq_mode constant of the graph, e.g. EDGEQ_RQ_TFLM. */
+  modeEnum: string;
+  /** Ops that run on a specialised kernel (by op index). */
+  fast?: ReadonlyMap<number, FastPlan>;
+  /** Arena offset of each op's scratch buffer (by op index). */
+  scratchOffsets?: ReadonlyMap<number, number>;
+}
+
+/** The C expression of a tensor's place in the arena. */
+export const arenaRef = (ctx: EmitContext, tensor: number): string => `EDGEQ_ARENA(${ctx.offsets.get(tensor)})`;
+/** The C expression of an op's scratch buffer in the arena. */
+export const scratchBufferRef = (ctx: EmitContext, opIndex: number): string => `EDGEQ_ARENA(${ctx.scratchOffsets!.get(opIndex)})`;
+
+/** Collects the const declarations of one op and the flash bytes they take. */
+export class OpConstants {
+  readonly declarations: string[] = [];
+  constBytes = 0;
+  constructor(
+    readonly ctx: EmitContext,
+    readonly opName: string,
+  ) {}
+
+  /** A unique identifier `<prefix><role>_<op name>`. */
+  identifier(role: string): string {
+    return this.ctx.ids.make(`${role}_${this.opName}`);
+  }
+
+  /** A const array of `scalar`, aligned to `align` bytes. */
+  array(scalar: CScalarType, role: string, values: ArrayLike<number>, align = 4): string {
+    const id = this.identifier(role);
+    const suffix = scalar === 'uint32_t' ? 'u' : '';
+    this.declarations.push(`static const ${scalar} ${id}[${values.length}] EDGEQ_ALIGN(${align}) = {\n${intArrayBody(values, 16, suffix)}\n};`);
+    this.constBytes += values.length * C_SCALAR_BYTES[scalar];
+    return id;
+  }
+
+  /** The multiplier and shift arrays of a requantisation, as the values of an edgeq_requant. */
+  requant(rq: Requant, role = 'rq'): CStructValues {
+    return {
+      multiplier: this.array('int32_t', `${role}_mult`, rq.multiplier),
+      shift: this.array('int32_t', `${role}_shift`, rq.shift),
+      per_channel: rq.multiplier.length > 1 ? 1 : 0,
+    };
+  }
+
+  /** A const parameter struct `params_<op name>`. */
+  struct(desc: CStructDescription, values: CStructValues): string {
+    const id = this.identifier('params');
+    this.declarations.push(structConstant(desc, id, values));
+    this.constBytes += firmwareSizeof(desc);
+    return id;
+  }
+
+  /** A const array of structs, one per row. */
+  structArray(desc: CStructDescription, role: string, rows: readonly CStructValues[]): string {
+    const id = this.identifier(role);
+    this.declarations.push(structArrayConstant(desc, id, rows));
+    this.constBytes += rows.length * firmwareSizeof(desc);
+    return id;
+  }
+}
+
+/** What an emitter gets for one op. */
+export interface OpEmitArgs<T extends OpType> {
+  ctx: EmitContext;
+  op: OpDefOf<T>;
+  /** The op's integer parameters (deriveOpParams), the same the interpreter uses. */
+  params: OpParams;
+  constants: OpConstants;
+  /** Arena expressions of the first input and the output. */
+  input: string;
+  output: string;
+}
+
+/** The code generator of one op type: its kernel call and the C structs it passes. */
+export interface OpEmitter<T extends OpType = OpType> {
+  /** Every parameter struct the emitted C declares for this op (for the sizeof check). */
+  readonly structs: readonly CStructDescription[];
+  /** Adds the op's const declarations to `args.constants` and returns its kernel call. */
+  emit(args: OpEmitArgs<T>): string;
+}
+
+/**
+ * The emitter of one of several op types that share a parameter struct and an emission
+ * function, and differ only in the kernel they call (conv / depthwise, average / max pool).
+ */
+export function kernelVariantEmitter<T extends OpType>(
+  structs: readonly CStructDescription[],
+  kernel: string,
+  emitWith: (kernel: string, args: OpEmitArgs<T>) => string,
+): OpEmitter<T> {
+  return { structs, emit: (args) => emitWith(kernel, args) };
+}
+
+/** `edgeq_rq_mode`: how an int32 accumulator becomes int8. */
+export const RQ_MODE_ENUM: CEnumDescription = {
+  typeName: 'edgeq_rq_mode',
+  values: { EDGEQ_RQ_TFLM: 0, EDGEQ_RQ_SINGLE: 1, EDGEQ_RQ_POW2: 2, EDGEQ_RQ_FP32: 3 },
+};
+
+/** `edgeq_hwc`: height, width, channels of an NHWC tensor. */
+export const HWC_STRUCT: CStructDescription = { typeName: 'edgeq_hwc', fields: int32Fields('h', 'w', 'c') };
+/** `edgeq_requant`: per-channel or per-tensor multiplier and shift arrays. */
+export const REQUANT_STRUCT: CStructDescription = {
+  typeName: 'edgeq_requant',
+  fields: [constPointerField('multiplier', 'int32_t'), constPointerField('shift', 'int32_t'), scalarField('per_channel', 'int32_t')],
+};
+
+/** `edgeq_hwc in, out;`: the leading fields of the structs of ops that map one NHWC tensor to another. */
+export const IN_OUT_SHAPE_FIELDS: readonly CField[] = [structField('in', HWC_STRUCT), structField('out', HWC_STRUCT)];
+
+/** The edgeq_hwc values of an NHWC shape. */
+export const heightWidthChannels = (shape: readonly number[]): CStructValues => ({ h: shape[1], w: shape[2], c: shape[3] });

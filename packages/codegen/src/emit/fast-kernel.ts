@@ -1,0 +1,82 @@
+/**
+ * Emission of the specialised CONV_2D / DEPTHWISE_CONV_2D kernels (runtime-c
+ * edgeq_fast_s8.c) that fast-kernels.ts planned: the re-laid-out weights, the per-channel
+ * requantisation table (edgeq_chq rows) and the kernel's parameter struct, whose
+ * geometry values the plan carries. The one place that emits a fast kernel call.
+ */
+
+import type { ConvLikeParams } from '@edgeq/ir';
+import type { FastPlan } from '../fast-kernels.js';
+import { constPointerField, int32Fields, type CStructDescription, type CStructValues } from './c-struct.js';
+import { IN_OUT_SHAPE_FIELDS, scratchBufferRef, type OpConstants, type EmitContext } from './emitter-support.js';
+
+/** `edgeq_chq`: one output channel's folded bias, multiplier, rounding constant and shift. */
+export const CHANNEL_REQUANT_STRUCT: CStructDescription = {
+  typeName: 'edgeq_chq',
+  fields: int32Fields('bias', 'mult', 'round', 'shift'),
+};
+
+const ACTIVATION_AND_CHANNELS = [...int32Fields('act_min', 'act_max'), constPointerField('ch', 'edgeq_chq')];
+
+/** `edgeq_pw_params`: 1x1 convolution. */
+export const POINTWISE_PARAMS_STRUCT: CStructDescription = {
+  typeName: 'edgeq_pw_params',
+  fields: [...int32Fields('pixels', 'cin', 'cout'), ...ACTIVATION_AND_CHANNELS],
+};
+
+/** `edgeq_convcol_params`: general convolution through an int16 column. */
+export const COLUMN_CONV_PARAMS_STRUCT: CStructDescription = {
+  typeName: 'edgeq_convcol_params',
+  fields: [
+    ...IN_OUT_SHAPE_FIELDS,
+    ...int32Fields('kernel_h', 'kernel_w', 'stride_h', 'stride_w', 'dilation_h', 'dilation_w', 'pad_top', 'pad_left', 'in_zp', 'taps'),
+    ...ACTIVATION_AND_CHANNELS,
+  ],
+};
+
+/** `edgeq_dw3x3_params`: 3x3 depthwise convolution through an int16 plane. */
+export const DEPTHWISE_3X3_PARAMS_STRUCT: CStructDescription = {
+  typeName: 'edgeq_dw3x3_params',
+  fields: [
+    ...IN_OUT_SHAPE_FIELDS,
+    ...int32Fields('stride', 'pad_top', 'pad_left', 'in_zp', 'plane_h', 'plane_w'),
+    ...ACTIVATION_AND_CHANNELS,
+  ],
+};
+
+/** The parameter struct of each fast kernel kind. */
+export const FAST_PARAMS_STRUCTS: Readonly<Record<FastPlan['kind'], CStructDescription>> = {
+  pw: POINTWISE_PARAMS_STRUCT,
+  convcol: COLUMN_CONV_PARAMS_STRUCT,
+  dw3x3: DEPTHWISE_3X3_PARAMS_STRUCT,
+};
+
+/** Every struct the fast kernels' emitted C declares. */
+export const FAST_KERNEL_STRUCTS: readonly CStructDescription[] = [CHANNEL_REQUANT_STRUCT, ...Object.values(FAST_PARAMS_STRUCTS)];
+
+/** Declares a planned fast kernel's constants and returns its call. */
+export function emitFastKernel(
+  ctx: EmitContext,
+  opIndex: number,
+  plan: FastPlan,
+  params: ConvLikeParams,
+  constants: OpConstants,
+  input: string,
+  output: string,
+): string {
+  const weights = constants.array(plan.weights instanceof Int16Array ? 'int16_t' : 'int8_t', 'weights', plan.weights);
+  const rows: CStructValues[] = [];
+  for (let i = 0; i < plan.channelConstants.length; i += 4) {
+    const [bias, mult, round, shift] = plan.channelConstants.subarray(i, i + 4);
+    rows.push({ bias, mult, round, shift });
+  }
+  const channelTable = constants.structArray(CHANNEL_REQUANT_STRUCT, 'chq', rows);
+  const s = constants.struct(FAST_PARAMS_STRUCTS[plan.kind], {
+    ...plan.structValues,
+    act_min: params.actMin,
+    act_max: params.actMax,
+    ch: channelTable,
+  });
+  const scratch = plan.scratchBytes > 0 ? `, (int16_t *)(void *)${scratchBufferRef(ctx, opIndex)}` : '';
+  return `${plan.fn}(&${s}, ${input}, ${weights}, ${output}${scratch});`;
+}

@@ -1,0 +1,80 @@
+/**
+ * The op emitter registry: one entry per @edgeq/ir op type, each from its own module
+ * emit/<op>.ts. `emitOp` (called by generate.ts for every op) looks the op up here, or
+ * hands it to fast-kernel.ts when the fast-kernel planner accepted it. Adding an op to
+ * codegen means a new emit/<op>.ts and one line below.
+ */
+
+import { DTYPE_BYTES, deriveOpParams, numElements, type ConvLikeParams, type OpDef, type OpType } from '@edgeq/ir';
+import { commentText } from '../c-syntax.js';
+import { nestedStructs, type CStructDescription } from './c-struct.js';
+import { arenaRef, OpConstants, type EmitContext, type EmittedOp, type OpEmitter } from './emitter-support.js';
+import { emitFastKernel, FAST_KERNEL_STRUCTS } from './fast-kernel.js';
+import { addEmitter } from './add.js';
+import { concatenationEmitter } from './concatenation.js';
+import { conv2dEmitter, depthwiseConv2dEmitter } from './conv-2d.js';
+import { dequantizeEmitter } from './dequantize.js';
+import { fullyConnectedEmitter } from './fully-connected.js';
+import { meanEmitter } from './mean.js';
+import { padEmitter } from './pad.js';
+import { averagePool2dEmitter, maxPool2dEmitter } from './pool-2d.js';
+import { quantizeEmitter } from './quantize.js';
+import { reshapeEmitter } from './reshape.js';
+import { softmaxEmitter } from './softmax.js';
+
+/** The emitter of every op type. */
+export const OP_EMITTERS: { readonly [T in OpType]: OpEmitter<T> } = {
+  CONV_2D: conv2dEmitter,
+  DEPTHWISE_CONV_2D: depthwiseConv2dEmitter,
+  FULLY_CONNECTED: fullyConnectedEmitter,
+  ADD: addEmitter,
+  AVERAGE_POOL_2D: averagePool2dEmitter,
+  MAX_POOL_2D: maxPool2dEmitter,
+  MEAN: meanEmitter,
+  RESHAPE: reshapeEmitter,
+  PAD: padEmitter,
+  CONCATENATION: concatenationEmitter,
+  SOFTMAX: softmaxEmitter,
+  QUANTIZE: quantizeEmitter,
+  DEQUANTIZE: dequantizeEmitter,
+};
+
+/**
+ * Every C struct that generated code declares (registered emitters, fast kernels, and the
+ * structs nested in them), each once, nested structs before the structs holding them.
+ */
+export function describedStructs(): CStructDescription[] {
+  const all = [...Object.values(OP_EMITTERS).flatMap((e) => e.structs), ...FAST_KERNEL_STRUCTS].flatMap(nestedStructs);
+  const byName = new Map<string, CStructDescription>();
+  for (const s of all) {
+    const seen = byName.get(s.typeName);
+    if (seen && seen !== s) throw new Error(`codegen: two different descriptions of ${s.typeName}`);
+    byName.set(s.typeName, s);
+  }
+  return [...byName.values()];
+}
+
+/** Emit one op: its const declarations and its kernel call. */
+export function emitOp(ctx: EmitContext, op: OpDef, index: number): EmittedOp {
+  const g = ctx.graph;
+  const constants = new OpConstants(ctx, op.name);
+  const params = deriveOpParams(g, op);
+  const input = arenaRef(ctx, op.inputs[0]);
+  const output = arenaRef(ctx, op.outputs[0]);
+  const fast = ctx.fast?.get(index);
+  const call = fast
+    ? emitFastKernel(ctx, index, fast, params as ConvLikeParams, constants, input, output)
+    : (OP_EMITTERS[op.type] as OpEmitter).emit({ ctx, op, params, constants, input, output });
+  const outTensor = g.tensors[op.outputs[0]];
+  return {
+    index,
+    label: ctx.ids.make(`op_${op.name}`),
+    type: op.type,
+    comment: commentText(`${index}: ${op.type} ${op.name}`),
+    declarations: constants.declarations,
+    call,
+    outOffset: ctx.offsets.get(op.outputs[0])!,
+    outBytes: numElements(outTensor.shape) * DTYPE_BYTES[outTensor.dtype],
+    constBytes: constants.constBytes,
+  };
+}
