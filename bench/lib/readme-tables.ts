@@ -147,10 +147,11 @@ function mcuSection(mcu: McuResults): string {
   const ran = mcu.records.filter((r) => r.status === 'ok');
   const exact = ran.filter((r) => r.bit_exact);
   const vectors = [...new Set(ran.map((r) => r.vectors ?? 0))];
+  const roundings = [...new Set(mcu.records.map((r) => r.rounding))];
   const commits = [...new Set(mcu.records.map((r) => shortCommit(r.commit)))];
   const refused = [...new Set(mcu.records.filter((r) => r.status === 'refused').map((r) => `${r.model} on ${r.core}`))];
   const lines = [
-    `From \`bench/results/mcu.json\` (\`npx tsx bench/mcu.ts --rounding tflm,single,pow2,fp32 --vectors ${vectors.join('/')}\`,`,
+    `From \`bench/results/mcu.json\` (\`npx tsx bench/mcu.ts --rounding ${roundings.join(',')} --vectors ${vectors.join('/')}\`,`,
     `commit ${list(commits)}): ${ran.length} runs of (model, core, path, rounding) on the first ${vectors.map(count).join('/')} Fashion-MNIST`,
     `test images under QEMU, ${exact.length === ran.length ? '**all bit-exact**' : `**${exact.length} of them bit-exact**`} against the interpreter.`,
   ];
