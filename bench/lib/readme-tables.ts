@@ -1,0 +1,261 @@
+/**
+ * Renders the README's bench figures from bench/results/{arena,mcu,qat}.json: each section
+ * is Markdown placed between `<!-- bench:NAME -->` and `<!-- /bench:NAME -->` markers, so the
+ * README quotes the files instead of pinning numbers in prose. Used by
+ * scripts/render-bench-tables.ts (rewrites the README) and test/readme-bench-tables.test.ts
+ * (checks the README equals the rendering of the current files).
+ */
+
+/** bench/results/arena.json, the fields the README quotes. */
+export interface ArenaResults {
+  commit: string;
+  target_interpreter_images_per_s: number;
+  machine: { cpus: number; loadavg: number[] };
+  results: {
+    model: string;
+    arena_bytes: number;
+    activation_bytes_total: number;
+    arena_ratio: number;
+    interpreter_images_per_s_wall_median: number;
+    interpreter_images_per_s_cpu_median: number;
+    segments: number;
+  }[];
+}
+
+/** One run of bench/results/mcu.json. */
+export interface McuRecord {
+  model: string;
+  core: string;
+  path: string;
+  rounding: string;
+  optimize: string;
+  commit: string;
+  status: string;
+  refused?: string;
+  vectors?: number;
+  bit_exact?: boolean;
+  instructions?: number;
+  instructions_per_mac?: number;
+  flash_model?: number;
+  flash_runtime?: number;
+  flash_runtime_os?: number;
+  arena?: number;
+  stack_peak?: number;
+}
+
+/** bench/results/mcu.json. */
+export interface McuResults {
+  records: McuRecord[];
+}
+
+interface QatMean {
+  mean: number;
+  seeds: number[];
+}
+
+interface QatTarget {
+  floatMinusQat: number;
+  allowed: number;
+  met: boolean;
+}
+
+interface QatThroughput {
+  floatImagesPerSecond: number;
+  qatImagesPerSecond: number;
+  qatPow2ImagesPerSecond: number;
+  qatStepCostVsFloat: number;
+  rounds: number;
+  segmentSteps: number;
+  batchSize: number;
+}
+
+/** bench/results/qat.json, the fields the README quotes. */
+export interface QatResults {
+  rows: { model: string; variant: string; commit: string; seed: number }[];
+  recipe: string;
+  summary: Record<string, { means: Record<string, QatMean>; targets: Record<string, QatTarget> }>;
+  throughput: Record<string, QatThroughput | unknown> & { commit: string };
+}
+
+/** The three results files. */
+export interface BenchResults {
+  arena: ArenaResults;
+  mcu: McuResults;
+  qat: QatResults;
+}
+
+/** The Cortex-M rows the README's table shows (model, core, path), `tflm` rounding at -O2. */
+export const MCU_TABLE_ROWS: readonly (readonly [string, string, string])[] = [
+  ['dscnn', 'cortex-m0', 'portable'],
+  ['dscnn', 'cortex-m3', 'portable'],
+  ['dscnn', 'cortex-m4', 'dsp'],
+  ['dscnn', 'cortex-m4', 'portable'],
+  ['dscnn', 'cortex-m7', 'dsp'],
+  ['dscnn', 'cortex-m33', 'dsp'],
+  ['mbv2mini', 'cortex-m4', 'dsp'],
+];
+
+/** The row printed in bold: the headline figure. */
+const MCU_HEADLINE: readonly [string, string, string] = ['dscnn', 'cortex-m4', 'dsp'];
+
+/** Training-throughput targets the README states (from the design notes). */
+export const QAT_THROUGHPUT_TARGETS = { model: 'dscnn', qatImagesPerSecond: 600, stepCostVsFloat: 1.5 } as const;
+
+const count = (n: number): string => n.toLocaleString('en-US');
+const bytes = (n: number): string => `${count(n)} B`;
+const shortCommit = (c: string): string => c.slice(0, 7);
+
+function list(items: string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+function arenaSection(arena: ArenaResults, mcu: McuResults): string {
+  const fastArena = arena.results.map((r) => {
+    const rec = mcu.records.find((m) => m.model === r.model && m.core === 'cortex-m4' && m.path === 'dsp' && m.rounding === 'tflm' && m.status === 'ok');
+    return rec?.arena === undefined ? undefined : `${r.model} ${bytes(rec.arena)}`;
+  });
+  return [
+    '| model | arena | all activations | arena / activations |',
+    '|---|---|---|---|',
+    ...arena.results.map((r) => `| ${r.model} | ${bytes(r.arena_bytes)} | ${bytes(r.activation_bytes_total)} | ${(r.arena_ratio * 100).toFixed(1)}% |`),
+    '',
+    `With the Cortex-M fast kernels, their scratch rows are placed in the plan's gaps; the firmware`,
+    `arenas (\`bench/results/mcu.json\`, Cortex-M4, \`tflm\`): ${list(fastArena.filter((x): x is string => x !== undefined))}.`,
+  ].join('\n');
+}
+
+function interpreterSection(arena: ArenaResults): string {
+  const target = arena.target_interpreter_images_per_s;
+  const first = arena.results[0];
+  const verdict = first.interpreter_images_per_s_wall_median >= target ? 'above' : 'below';
+  return [
+    `The TypeScript interpreter on a ${arena.machine.cpus}-core machine (commit ${shortCommit(arena.commit)}, medians of ${first.segments} timed`,
+    `segments, load average ${arena.machine.loadavg[0]} recorded):`,
+    '',
+    ...arena.results.map(
+      (r) => `- ${r.model}: ${count(r.interpreter_images_per_s_wall_median)} images/s wall clock (${count(r.interpreter_images_per_s_cpu_median)} per CPU second)`,
+    ),
+    '',
+    `${first.model} is ${verdict} the ${count(target)} images/s target. The machine is shared and noisy: rerun`,
+    '`npx tsx bench/arena.ts` for figures of your own.',
+  ].join('\n');
+}
+
+function mcuSection(mcu: McuResults): string {
+  const tflm = mcu.records.filter((r) => r.rounding === 'tflm' && r.optimize === 'O2');
+  const ran = mcu.records.filter((r) => r.status === 'ok');
+  const exact = ran.filter((r) => r.bit_exact);
+  const vectors = [...new Set(ran.map((r) => r.vectors ?? 0))];
+  const roundings = [...new Set(mcu.records.map((r) => r.rounding))];
+  const commits = [...new Set(mcu.records.map((r) => shortCommit(r.commit)))];
+  const refused = [...new Set(mcu.records.filter((r) => r.status === 'refused').map((r) => `${r.model} on ${r.core}`))];
+  const lines = [
+    `From \`bench/results/mcu.json\` (\`npx tsx bench/mcu.ts --rounding ${roundings.join(',')} --vectors ${vectors.join('/')}\`,`,
+    `commit ${list(commits)}): ${ran.length} runs of (model, core, path, rounding) on the first ${vectors.map(count).join('/')} Fashion-MNIST`,
+    `test images under QEMU, ${exact.length === ran.length ? '**all bit-exact**' : `**${exact.length} of them bit-exact**`} against the interpreter.`,
+  ];
+  if (refused.length > 0) lines.push(`Refused before running, with the sizes and the shortfall in the message (see the file): ${list(refused)}.`);
+  lines.push('Instruction counts are QEMU `-icount` executed instructions, **not cycles**. `tflm` rounding, -O2:', '');
+  lines.push(
+    '| model | core | path | instructions / inference | per MAC | flash: model | flash: runtime (-O2 / -Os) | arena | stack peak |',
+    '|---|---|---|---|---|---|---|---|---|',
+  );
+  for (const [model, core, path] of MCU_TABLE_ROWS) {
+    const r = tflm.find((x) => x.model === model && x.core === core && x.path === path);
+    if (!r || r.status !== 'ok') throw new Error(`bench/results/mcu.json: no tflm -O2 run of ${model} on ${core} (${path})`);
+    const bold = model === MCU_HEADLINE[0] && core === MCU_HEADLINE[1] && path === MCU_HEADLINE[2];
+    const b = (s: string): string => (bold ? `**${s}**` : s);
+    lines.push(
+      `| ${b(model)} | ${b(core)} | ${b(path)} | ${b(count(r.instructions!))} | ${b(r.instructions_per_mac!.toFixed(2))} | ` +
+        `${bytes(r.flash_model!)} | ${count(r.flash_runtime!)} / ${bytes(r.flash_runtime_os!)} | ${bytes(r.arena!)} | ${bytes(r.stack_peak!)} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+function qatAccuracySection(qat: QatResults): string {
+  const models = Object.keys(qat.summary);
+  const variants = Object.keys(qat.summary[models[0]].means);
+  const commits = [...new Set(qat.rows.map((r) => r.commit))];
+  const seeds = [...new Set(qat.rows.map((r) => r.seed))].sort((a, b) => a - b);
+  const cell = (model: string, variant: string): string => {
+    const mean = qat.summary[model].means[variant]?.mean;
+    if (mean === undefined) return '–';
+    const target = qat.summary[model].targets[variant];
+    return target ? `${mean.toFixed(2)} (float − ${target.floatMinusQat.toFixed(2)})` : mean.toFixed(2);
+  };
+  const targetText = Object.keys(qat.summary[models[0]].targets).map((variant) => {
+    const allowed = qat.summary[models[0]].targets[variant].allowed;
+    const met = models.every((m) => qat.summary[m].targets[variant]?.met);
+    return `${variant} ≥ float − ${allowed}: ${met ? 'met' : 'not met'}`;
+  });
+  return [
+    `From \`bench/results/qat.json\` (\`npx tsx bench/qat.ts\`, commit ${list(commits)}, seeds ${list(seeds.map(String))}; per-seed`,
+    `figures in the file): int8 top-1 on all 10,000 Fashion-MNIST test images, computed by the integer interpreter.`,
+    `Recipe (the file's \`recipe\`): ${qat.recipe}.`,
+    '',
+    `Mean of ${seeds.length} seeds:`,
+    '',
+    `| variant | ${models.join(' | ')} |`,
+    `|---|${models.map(() => '---|').join('')}`,
+    ...variants.map((v) => `| ${v} | ${models.map((m) => cell(m, v)).join(' | ')} |`),
+    '',
+    `Targets (both models; verdicts stored in the file's \`summary\`):`,
+    ...targetText.map((t) => `- ${t}`),
+  ].join('\n');
+}
+
+function qatThroughputSection(qat: QatResults): string {
+  const t = qat.throughput;
+  const models = Object.keys(t).filter((k) => typeof t[k] === 'object' && t[k] !== null && 'floatImagesPerSecond' in (t[k] as object));
+  const rows = models.map((m) => [m, t[m] as QatThroughput] as const);
+  const first = rows[0][1];
+  const target = t[QAT_THROUGHPUT_TARGETS.model] as QatThroughput;
+  const met =
+    target.qatImagesPerSecond >= QAT_THROUGHPUT_TARGETS.qatImagesPerSecond &&
+    rows.every(([, r]) => r.qatStepCostVsFloat <= QAT_THROUGHPUT_TARGETS.stepCostVsFloat);
+  return [
+    `Training throughput (\`npx tsx bench/qat.ts --throughput-only\`, commit ${shortCommit(t.commit)}, batch ${first.batchSize}, median`,
+    `of ${first.rounds} interleaved ${first.segmentSteps}-step segments):`,
+    '',
+    '| model | float | QAT (BN folding, batch statistics) | QAT power-of-two | QAT step / float step |',
+    '|---|---|---|---|---|',
+    ...rows.map(
+      ([m, r]) =>
+        `| ${m} | ${count(r.floatImagesPerSecond)} img/s | ${count(r.qatImagesPerSecond)} img/s | ${count(r.qatPow2ImagesPerSecond)} img/s | ${r.qatStepCostVsFloat.toFixed(2)}× |`,
+    ),
+    '',
+    `Targets (${QAT_THROUGHPUT_TARGETS.model} QAT ≥ ${QAT_THROUGHPUT_TARGETS.qatImagesPerSecond} images/s, QAT step ≤ ${QAT_THROUGHPUT_TARGETS.stepCostVsFloat}× a float step): ${met ? 'met' : 'not met'}.`,
+  ].join('\n');
+}
+
+/** Every section's Markdown, by marker name. */
+export function renderBenchSections(results: BenchResults): Record<string, string> {
+  return {
+    arena: arenaSection(results.arena, results.mcu),
+    interpreter: interpreterSection(results.arena),
+    mcu: mcuSection(results.mcu),
+    'qat-accuracy': qatAccuracySection(results.qat),
+    'qat-throughput': qatThroughputSection(results.qat),
+  };
+}
+
+/**
+ * The document with every `<!-- bench:NAME -->…<!-- /bench:NAME -->` section replaced by its
+ * rendering. A marker without a section of that name, or a section without its markers, is an error.
+ */
+export function renderIntoDocument(document: string, sections: Record<string, string>): string {
+  let text = document;
+  for (const [name, body] of Object.entries(sections)) {
+    const open = `<!-- bench:${name} -->`;
+    const close = `<!-- /bench:${name} -->`;
+    const start = text.indexOf(open);
+    const end = text.indexOf(close);
+    if (start < 0 || end < start) throw new Error(`the document has no ${open} … ${close} section`);
+    text = `${text.slice(0, start + open.length)}\n${body}\n${text.slice(end)}`;
+  }
+  const unknown = [...text.matchAll(/<!-- bench:([\w-]+) -->/g)].map((m) => m[1]).filter((n) => !(n in sections));
+  if (unknown.length > 0) throw new Error(`unknown bench sections: ${unknown.join(', ')}`);
+  return text;
+}
