@@ -76,7 +76,7 @@ class OpEmitter {
     const id = this.ctx.ids.make(`chq_${this.op.name}`);
     const rows: string[] = [];
     for (let i = 0; i < values.length; i += 4) rows.push(`  { ${Array.from(values.subarray(i, i + 4), (v) => intLiteral(v)).join(', ')} }`);
-    this.declarations.push(`static const edgeq_chq ${id}[${values.length / 4}] = {\n${rows.join(',\n')}\n};`);
+    this.declarations.push(`static const edgeq_channel_requant ${id}[${values.length / 4}] = {\n${rows.join(',\n')}\n};`);
     this.constBytes += values.length * 4;
     return id;
   }
@@ -105,8 +105,8 @@ export function emitOp(ctx: EmitContext, op: OpDef, index: number): EmittedOp {
     const p = params as ConvLikeParams;
     const w = e.array(fast.weights instanceof Int16Array ? 'int16_t' : 'int8_t', 'weights', fast.weights);
     const ch = e.chq(fast.chq);
-    const type = { pw: 'edgeq_pw_params', convcol: 'edgeq_convcol_params', dw3x3: 'edgeq_dw3x3_params' }[fast.kind];
-    const s = e.struct(type, [...fast.fields, `.act_min = ${p.actMin}`, `.act_max = ${p.actMax}`, `.ch = ${ch}`]);
+    const type = { pointwise: 'edgeq_pointwise_params', conv_im2col: 'edgeq_conv_im2col_params', depthwise_3x3: 'edgeq_depthwise_3x3_params' }[fast.kind];
+    const s = e.struct(type, [...fast.fields, `.act_min = ${p.actMin}`, `.act_max = ${p.actMax}`, `.requant = ${ch}`]);
     const scratch = fast.scratchBytes > 0 ? `, (int16_t *)(void *)${arenaRef2(ctx, index)}` : '';
     call = `${fast.fn}(&${s}, ${x}, ${w}, ${y}${scratch});`;
   } else switch (op.type) {

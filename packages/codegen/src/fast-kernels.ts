@@ -13,13 +13,13 @@ import { constantData, deriveOpParams, type ConvLikeParams, type OpDef, type QGr
 export type FastMode = 'tflm' | 'single' | 'pow2';
 
 export interface FastPlan {
-  kind: 'pw' | 'convcol' | 'dw3x3';
-  /** Kernel function name, e.g. edgeq_dw3x3_s8_tflm_clamp. */
+  kind: 'pointwise' | 'conv_im2col' | 'depthwise_3x3';
+  /** Kernel function name, e.g. edgeq_depthwise_conv_3x3_s8_tflm_clamp. */
   fn: string;
   /** Per-channel constants, 4 int32 each: bias, mult, round, shift. */
   chq: Int32Array;
   weights: Int8Array | Int16Array;
-  /** Extra C struct fields (besides act range and ch). */
+  /** Extra C struct fields (besides act range and requant). */
   fields: string[];
   scratchBytes: number;
 }
@@ -117,7 +117,7 @@ function planFastOpUndoubled(g: QGraph, op: OpDef, mode: FastMode): FastPlan | u
             (j * quads + q) * 8);
         }
       }
-      return { kind: 'pw', fn: `edgeq_pw_s8_${variant}`, chq, weights: w16, scratchBytes: 0,
+      return { kind: 'pointwise', fn: `edgeq_pointwise_conv_s8_${variant}`, chq, weights: w16, scratchBytes: 0,
         fields: [`.pixels = ${outS[1] * outS[2]}`, `.cin = ${cin}`, `.cout = ${cout}`] };
     }
     if (cout % 2 !== 0) return undefined;
@@ -135,7 +135,7 @@ function planFastOpUndoubled(g: QGraph, op: OpDef, mode: FastMode): FastPlan | u
         w16.set([at(2 * j, t), at(2 * j, t + 1), at(2 * j + 1, t), at(2 * j + 1, t + 1)], j * even * 2 + t * 2);
       }
     }
-    return { kind: 'convcol', fn: `edgeq_convcol_s8_${variant}`, chq, weights: w16, scratchBytes: even * 4,
+    return { kind: 'conv_im2col', fn: `edgeq_conv_im2col_s8_${variant}`, chq, weights: w16, scratchBytes: even * 4,
       fields: [
         `.in = { ${inS[1]}, ${inS[2]}, ${inS[3]} }`, `.out = { ${outS[1]}, ${outS[2]}, ${outS[3]} }`,
         `.kernel_h = ${kh}`, `.kernel_w = ${kw}`, `.stride_h = ${o.strideH}`, `.stride_w = ${o.strideW}`,
@@ -165,7 +165,7 @@ function planFastOpUndoubled(g: QGraph, op: OpDef, mode: FastMode): FastPlan | u
   const [ho, wo] = [outS[1], outS[2]];
   const planeH = (ho - 1) * s + 3;
   const planeW = ((wo - 1) * s + 4 + 1) & ~1;
-  return { kind: 'dw3x3', fn: `edgeq_dw3x3_s8_${variant}`, chq, weights: w16, scratchBytes: planeH * planeW * 2 + ((wo + 1) & ~1) * 4,
+  return { kind: 'depthwise_3x3', fn: `edgeq_depthwise_conv_3x3_s8_${variant}`, chq, weights: w16, scratchBytes: planeH * planeW * 2 + ((wo + 1) & ~1) * 4,
     fields: [
       `.in = { ${inS[1]}, ${inS[2]}, ${inS[3]} }`, `.out = { ${outS[1]}, ${outS[2]}, ${outS[3]} }`,
       `.stride = ${s}`, `.pad_top = ${p.padTop}`, `.pad_left = ${p.padLeft}`, `.in_zp = ${p.inZp}`,

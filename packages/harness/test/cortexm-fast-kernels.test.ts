@@ -30,7 +30,7 @@ function vectors(g: QGraph, count: number, seed: number): Int8Array[] {
 async function fastCalls(g: QGraph): Promise<string[]> {
   const m = await generateModel(g);
   const c = m.files.get(`${m.fileBase}.c`)!;
-  return [...new Set(c.match(/edgeq_(pw|convcol|dw3x3)_s8_[a-z0-9_]+(?=\()/g) ?? [])].sort();
+  return [...new Set(c.match(/edgeq_(pointwise_conv|conv_im2col|depthwise_conv_3x3)_s8_[a-z0-9_]+(?=\()/g) ?? [])].sort();
 }
 
 describe.each(SCHEMES)('fast kernels, %s rounding, on Cortex-M4', (mode, scheme) => {
@@ -38,7 +38,7 @@ describe.each(SCHEMES)('fast kernels, %s rounding, on Cortex-M4', (mode, scheme)
     const g = buildReferenceModel('dscnn', scheme, 7);
     const calls = await fastCalls(g);
     const suffix = mode === 'pow2' ? 'pow2_clamp' : mode;
-    expect(calls).toEqual([`edgeq_convcol_s8_${suffix}`, `edgeq_dw3x3_s8_${suffix}`, `edgeq_pw_s8_${suffix}`]);
+    expect(calls).toEqual([`edgeq_conv_im2col_s8_${suffix}`, `edgeq_depthwise_conv_3x3_s8_${suffix}`, `edgeq_pointwise_conv_s8_${suffix}`]);
     const r = await deviceParity(g, vectors(g, 12, 21), { target: getCortexMTarget('cortex-m4'), defines });
     expect(r.stats.mismatchedElements).toBe(0);
     expect(r.stats.exactVectors).toBe(12);

@@ -1,14 +1,14 @@
 /*
  * edgeq_fast.h - requantisation and output clamp of the specialised kernels
  * (edgeq_fast_s8.c). The code generator precomputes, per output channel, an
- * edgeq_chq {bias, mult, round, shift} so that one multiply-high, one add and one
+ * edgeq_channel_requant {bias, mult, round, shift} so that one multiply-high, one add and one
  * arithmetic shift reproduce docs/quantization-spec.md bit for bit:
  *
  *   tflm   out = (SRDHM(a, mult) + round + (a < 0 ? -1 : 0)) >> shift,
  *          round = 2^(e-1) + zp_out * 2^e, shift = e >= 1   (|a| < 2^30)
  *          SRDHM(a, m) = floor((2a*m + 2^31) / 2^32) = SMMULR(2a, m). In tflm mode the
  *          generator doubles the int16 weights and the bias, so the kernels accumulate
- *          2a directly and edgeq_fast_rq receives 2a; the sign of a can
+ *          2a directly and edgeq_fast_requantize receives 2a; the sign of a can
  *          stand for the sign of SRDHM(a, m): they differ only when SRDHM is 0, where
  *          (2^(e-1) - 1) >> e == 2^(e-1) >> e == 0.
  *   single out = (floor(a*m / 2^32) + round) >> shift,
@@ -45,7 +45,7 @@ EDGEQ_FAST_INLINE int32_t edgeq_ld32(const void *p) {
   return v;
 }
 
-EDGEQ_FAST_INLINE int32_t edgeq_fast_rq(int32_t a, const edgeq_chq *q, const int mode) {
+EDGEQ_FAST_INLINE int32_t edgeq_fast_requantize(int32_t a, const edgeq_channel_requant *q, const int mode) {
   if (mode == EDGEQ_RQ_TFLM) {
 #ifdef EDGEQ_FAST_DSP
     int32_t t;

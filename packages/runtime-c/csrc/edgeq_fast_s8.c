@@ -8,11 +8,11 @@
  */
 #include "edgeq_fast.h"
 
-size_t edgeq_convcol_s8_get_buffer_size(const edgeq_convcol_params *p) {
+size_t edgeq_conv_im2col_s8_get_buffer_size(const edgeq_conv_im2col_params *p) {
   return (size_t)p->taps * 2 * sizeof(int16_t);
 }
 
-size_t edgeq_dw3x3_s8_get_buffer_size(const edgeq_dw3x3_params *p) {
+size_t edgeq_depthwise_conv_3x3_s8_get_buffer_size(const edgeq_depthwise_3x3_params *p) {
   /* plane, then one row of int32 accumulators (an even count) */
   return (size_t)p->plane_h * (size_t)p->plane_w * sizeof(int16_t) +
          (size_t)((p->out.w + 1) & ~1) * sizeof(int32_t);
@@ -24,7 +24,7 @@ size_t edgeq_dw3x3_s8_get_buffer_size(const edgeq_dw3x3_params *p) {
  * w[o+1][k+3] - the lane order SXTB16 gives the inputs. */
 #ifdef EDGEQ_FAST_DSP
 /* One input quad of two pixels against one channel pair: 16 instructions, 16 MACs. */
-#define EDGEQ_PW_QUAD                                    \
+#define EDGEQ_POINTWISE_QUAD                                    \
   "ldr %[xa], [%[x0]], #4\n\t"                           \
   "ldr %[xb], [%[x1]], #4\n\t"                           \
   "ldrd %[p], %[q], [%[w]], #8\n\t"                      \
@@ -43,12 +43,12 @@ size_t edgeq_dw3x3_s8_get_buffer_size(const edgeq_dw3x3_params *p) {
   "smlad %[a11], %[xb], %[q], %[a11]\n\t"
 #endif
 
-EDGEQ_FAST_INLINE void pw_body(const edgeq_pw_params *p, const int8_t *input, const int16_t *w,
+EDGEQ_FAST_INLINE void pointwise_conv_body(const edgeq_pointwise_params *p, const int8_t *input, const int16_t *w,
                                int8_t *output, const int mode, const int clamp) {
   const int32_t cin = p->cin;
   const int32_t cout = p->cout;
   const int32_t lo = p->act_min, hi = p->act_max;
-  const edgeq_chq *const ch_end = p->ch + cout;
+  const edgeq_channel_requant *const requant_end = p->requant + cout;
   int32_t px;
   for (px = 0; px < p->pixels; px += 2) {
     /* An odd last pixel is paired with itself: the same values are stored twice. */
@@ -58,13 +58,13 @@ EDGEQ_FAST_INLINE void pw_body(const edgeq_pw_params *p, const int8_t *input, co
     int8_t *y0 = output + (size_t)px * cout;
     int8_t *y1 = y0 + step * cout;
     const int16_t *wq = w;
-    const edgeq_chq *q;
-    for (q = p->ch; q < ch_end; q += 2, y0 += 2, y1 += 2) {
+    const edgeq_channel_requant *q;
+    for (q = p->requant; q < requant_end; q += 2, y0 += 2, y1 += 2) {
       int32_t a00 = q[0].bias, a01 = q[1].bias, a10 = q[0].bias, a11 = q[1].bias;
 #ifdef EDGEQ_FAST_DSP
       const int8_t *xp0 = x0, *xp1 = x1;
       int32_t xa, xb, xl, pp, qq;
-      __asm__("1:\n\t" EDGEQ_PW_QUAD EDGEQ_PW_QUAD
+      __asm__("1:\n\t" EDGEQ_POINTWISE_QUAD EDGEQ_POINTWISE_QUAD
               "cmp %[x0], %[end]\n\t"
               "bne 1b\n\t"
               : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11),
@@ -85,11 +85,11 @@ EDGEQ_FAST_INLINE void pw_body(const edgeq_pw_params *p, const int8_t *input, co
 #endif
       {
         /* Each channel's constants are loaded once for both pixels. */
-        const edgeq_chq c0 = q[0], c1 = q[1];
-        y0[0] = edgeq_fast_clamp(edgeq_fast_rq(a00, &c0, mode), clamp, lo, hi);
-        y1[0] = edgeq_fast_clamp(edgeq_fast_rq(a10, &c0, mode), clamp, lo, hi);
-        y0[1] = edgeq_fast_clamp(edgeq_fast_rq(a01, &c1, mode), clamp, lo, hi);
-        y1[1] = edgeq_fast_clamp(edgeq_fast_rq(a11, &c1, mode), clamp, lo, hi);
+        const edgeq_channel_requant c0 = q[0], c1 = q[1];
+        y0[0] = edgeq_fast_clamp(edgeq_fast_requantize(a00, &c0, mode), clamp, lo, hi);
+        y1[0] = edgeq_fast_clamp(edgeq_fast_requantize(a10, &c0, mode), clamp, lo, hi);
+        y0[1] = edgeq_fast_clamp(edgeq_fast_requantize(a01, &c1, mode), clamp, lo, hi);
+        y1[1] = edgeq_fast_clamp(edgeq_fast_requantize(a11, &c1, mode), clamp, lo, hi);
       }
     }
   }
@@ -101,7 +101,7 @@ EDGEQ_FAST_INLINE void pw_body(const edgeq_pw_params *p, const int8_t *input, co
  * t+1). Weights int16 per output channel pair and tap pair: w[o][t], w[o][t+1], w[o+1][t],
  * w[o+1][t+1]; taps rounded up to even with zero weights. cout even. */
 /* Tap t of a pixel goes to d[t + (t & ~1)]: pairs of taps, leaving room for the other pixel. */
-EDGEQ_FAST_INLINE void convcol_fill(const edgeq_convcol_params *p, const int8_t *input,
+EDGEQ_FAST_INLINE void conv_im2col_fill_column(const edgeq_conv_im2col_params *p, const int8_t *input,
                                     int16_t *d, int32_t pix) {
   const int32_t cin = p->in.c, W = p->in.w, kh = p->kernel_h, kw = p->kernel_w;
   const int32_t dh = p->dilation_h, dw = p->dilation_w;
@@ -144,13 +144,13 @@ EDGEQ_FAST_INLINE void convcol_fill(const edgeq_convcol_params *p, const int8_t 
   }
 }
 
-EDGEQ_FAST_INLINE void convcol_body(const edgeq_convcol_params *p, const int8_t *input,
+EDGEQ_FAST_INLINE void conv_im2col_body(const edgeq_conv_im2col_params *p, const int8_t *input,
                                     const int16_t *w, int8_t *output, int16_t *col,
                                     const int mode, const int clamp) {
   const int32_t cout = p->out.c, taps = p->taps;
   const int32_t pixels = p->out.h * p->out.w;
   const int32_t lo = p->act_min, hi = p->act_max;
-  const edgeq_chq *const ch_end = p->ch + cout;
+  const edgeq_channel_requant *const requant_end = p->requant + cout;
   int32_t px;
   if (taps > p->kernel_h * p->kernel_w * p->in.c) { /* odd tap count: zero weight, any value */
     col[(taps >> 1) * 4 - 3] = 0;
@@ -161,10 +161,10 @@ EDGEQ_FAST_INLINE void convcol_body(const edgeq_convcol_params *p, const int8_t 
     int8_t *y0 = output + (size_t)px * cout;
     int8_t *y1 = y0 + step * cout;
     const int16_t *wq = w;
-    const edgeq_chq *q;
-    convcol_fill(p, input, col, px);
-    convcol_fill(p, input, col + 2, px + step);
-    for (q = p->ch; q < ch_end; q += 2, y0 += 2, y1 += 2) {
+    const edgeq_channel_requant *q;
+    conv_im2col_fill_column(p, input, col, px);
+    conv_im2col_fill_column(p, input, col + 2, px + step);
+    for (q = p->requant; q < requant_end; q += 2, y0 += 2, y1 += 2) {
       int32_t a00 = q[0].bias, a01 = q[1].bias, a10 = q[0].bias, a11 = q[1].bias;
       const int16_t *c = col;
 #ifdef EDGEQ_FAST_DSP
@@ -193,11 +193,11 @@ EDGEQ_FAST_INLINE void convcol_body(const edgeq_convcol_params *p, const int8_t 
 #endif
       {
         /* Each channel's constants are loaded once for both pixels. */
-        const edgeq_chq c0 = q[0], c1 = q[1];
-        y0[0] = edgeq_fast_clamp(edgeq_fast_rq(a00, &c0, mode), clamp, lo, hi);
-        y1[0] = edgeq_fast_clamp(edgeq_fast_rq(a10, &c0, mode), clamp, lo, hi);
-        y0[1] = edgeq_fast_clamp(edgeq_fast_rq(a01, &c1, mode), clamp, lo, hi);
-        y1[1] = edgeq_fast_clamp(edgeq_fast_rq(a11, &c1, mode), clamp, lo, hi);
+        const edgeq_channel_requant c0 = q[0], c1 = q[1];
+        y0[0] = edgeq_fast_clamp(edgeq_fast_requantize(a00, &c0, mode), clamp, lo, hi);
+        y1[0] = edgeq_fast_clamp(edgeq_fast_requantize(a10, &c0, mode), clamp, lo, hi);
+        y0[1] = edgeq_fast_clamp(edgeq_fast_requantize(a01, &c1, mode), clamp, lo, hi);
+        y1[1] = edgeq_fast_clamp(edgeq_fast_requantize(a11, &c1, mode), clamp, lo, hi);
       }
     }
   }
@@ -208,7 +208,7 @@ EDGEQ_FAST_INLINE void convcol_body(const edgeq_convcol_params *p, const int8_t 
  * taps), which the folded bias = bias - in_zp * sum(w) cancels. On the DSP path a row of
  * accumulators goes to a small int32 buffer after the plane, then is
  * requantised with the channel's constants held in registers. */
-EDGEQ_FAST_INLINE void dw3x3_body(const edgeq_dw3x3_params *p, const int8_t *input,
+EDGEQ_FAST_INLINE void depthwise_conv_3x3_body(const edgeq_depthwise_3x3_params *p, const int8_t *input,
                                   const int16_t *w, int8_t *output, int16_t *plane,
                                   const int mode, const int clamp) {
   const int32_t C = p->in.c, W = p->in.w, H = p->in.h;
@@ -224,7 +224,7 @@ EDGEQ_FAST_INLINE void dw3x3_body(const edgeq_dw3x3_params *p, const int8_t *inp
 #endif
   for (i = 0; i < p->plane_h * pw; i++) plane[i] = (int16_t)p->in_zp;
   for (c = 0; c < C; c++) {
-    const edgeq_chq *q = p->ch + c;
+    const edgeq_channel_requant *q = p->requant + c;
     const int16_t *wc = w + (size_t)c * 10;
     int32_t y, x;
     for (y = 0; y < y_end; y++) {
@@ -241,7 +241,7 @@ EDGEQ_FAST_INLINE void dw3x3_body(const edgeq_dw3x3_params *p, const int8_t *inp
     }
     {
 #ifdef EDGEQ_FAST_DSP
-      const edgeq_chq qc = *q;
+      const edgeq_channel_requant qc = *q;
       for (y = 0; y < Ho; y++) {
         const int16_t *r0 = plane + (size_t)y * s * pw;
         const int16_t *r1 = r0 + pw, *r2 = r1 + pw;
@@ -311,7 +311,7 @@ EDGEQ_FAST_INLINE void dw3x3_body(const edgeq_dw3x3_params *p, const int8_t *inp
           (void)a1;
         }
         for (ab = rowbuf; ab < rowbuf + Wo; ab++, out += ostride) {
-          *out = edgeq_fast_clamp(edgeq_fast_rq(*ab, &qc, mode), clamp, lo, hi);
+          *out = edgeq_fast_clamp(edgeq_fast_requantize(*ab, &qc, mode), clamp, lo, hi);
         }
       }
 #else
@@ -324,7 +324,7 @@ EDGEQ_FAST_INLINE void dw3x3_body(const edgeq_dw3x3_params *p, const int8_t *inp
         for (x = 0; x < Wo; x++, r0 += s, r1 += s, r2 += s, out += ostride) {
           const int32_t a = q->bias + r0[0] * w00 + r0[1] * w01 + r0[2] * w02 + r1[0] * w10 +
                             r1[1] * w11 + r1[2] * w12 + r2[0] * w20 + r2[1] * w21 + r2[2] * w22;
-          *out = edgeq_fast_clamp(edgeq_fast_rq(a, q, mode), clamp, lo, hi);
+          *out = edgeq_fast_clamp(edgeq_fast_requantize(a, q, mode), clamp, lo, hi);
         }
       }
 #endif
@@ -333,17 +333,17 @@ EDGEQ_FAST_INLINE void dw3x3_body(const edgeq_dw3x3_params *p, const int8_t *inp
 }
 
 #define EDGEQ_FAST_DEFINE(v, mode, clamp)                                                     \
-  void edgeq_pw_s8_##v(const edgeq_pw_params *p, const int8_t *input, const int16_t *w,        \
+  void edgeq_pointwise_conv_s8_##v(const edgeq_pointwise_params *p, const int8_t *input, const int16_t *w,        \
                        int8_t *output) {                                                       \
-    pw_body(p, input, w, output, mode, clamp);                                                 \
+    pointwise_conv_body(p, input, w, output, mode, clamp);                                                 \
   }                                                                                            \
-  void edgeq_convcol_s8_##v(const edgeq_convcol_params *p, const int8_t *input,                \
+  void edgeq_conv_im2col_s8_##v(const edgeq_conv_im2col_params *p, const int8_t *input,                \
                             const int16_t *w, int8_t *output, int16_t *scratch) {              \
-    convcol_body(p, input, w, output, scratch, mode, clamp);                                   \
+    conv_im2col_body(p, input, w, output, scratch, mode, clamp);                                   \
   }                                                                                            \
-  void edgeq_dw3x3_s8_##v(const edgeq_dw3x3_params *p, const int8_t *input, const int16_t *w,  \
+  void edgeq_depthwise_conv_3x3_s8_##v(const edgeq_depthwise_3x3_params *p, const int8_t *input, const int16_t *w,  \
                           int8_t *output, int16_t *scratch) {                                  \
-    dw3x3_body(p, input, w, output, scratch, mode, clamp);                                     \
+    depthwise_conv_3x3_body(p, input, w, output, scratch, mode, clamp);                                     \
   }
 
 EDGEQ_FAST_DEFINE(tflm, EDGEQ_RQ_TFLM, 0)

@@ -168,8 +168,8 @@ void edgeq_avg_pool_s8(const edgeq_pool_params *p, const int8_t *input, int8_t *
 void edgeq_max_pool_s8(const edgeq_pool_params *p, const int8_t *input, int8_t *output);
 
 /* ---- specialised kernels (code generator's fast path; edgeq_fast_s8.c) ----
- * Every derived constant is precomputed on the host: one edgeq_chq per output channel
- * (bias with the input zero point folded in where the kernel says so, Q31 multiplier,
+ * Every derived constant is precomputed on the host: one edgeq_channel_requant per output
+ * channel (bias with the input zero point folded in where the kernel says so, Q31 multiplier,
  * rounding constant with the output zero point folded in, final right shift; see
  * csrc/edgeq_fast.h). Each kernel exists once per requantisation mode (_tflm, _single,
  * _pow2) and clamp kind (suffix _clamp when the activation range is narrower than int8),
@@ -181,7 +181,7 @@ typedef struct {
   int32_t mult;
   int32_t round;
   int32_t shift;
-} edgeq_chq;
+} edgeq_channel_requant;
 
 /* 1x1 CONV_2D, stride 1, no padding, cin % 8 == 0, cout even, as a matrix product of 2
  * pixels x 2 output channels;
@@ -190,14 +190,14 @@ typedef struct {
 typedef struct {
   int32_t pixels, cin, cout;
   int32_t act_min, act_max;
-  const edgeq_chq *ch;
-} edgeq_pw_params;
+  const edgeq_channel_requant *requant;
+} edgeq_pointwise_params;
 
 /* General CONV_2D, cout even, 2 pixels x 2 output channels per block through an int16
  * column of both pixels (raw inputs; padding taps hold in_zp, cancelled by the folded
  * bias = bias - in_zp * sum(w)); weights int16 per channel pair and tap pair, taps =
  * kernel_h * kernel_w * in.c rounded up to even (layout: edgeq_fast_s8.c). Scratch:
- * edgeq_convcol_s8_get_buffer_size() = 4 * taps bytes, 4-aligned. */
+ * edgeq_conv_im2col_s8_get_buffer_size() = 4 * taps bytes, 4-aligned. */
 typedef struct {
   edgeq_hwc in;
   edgeq_hwc out;
@@ -208,14 +208,14 @@ typedef struct {
   int32_t in_zp;
   int32_t taps;
   int32_t act_min, act_max;
-  const edgeq_chq *ch;
-} edgeq_convcol_params;
+  const edgeq_channel_requant *requant;
+} edgeq_conv_im2col_params;
 
 /* 3x3 DEPTHWISE_CONV_2D, multiplier 1, dilation 1, stride 1 or 2, one channel at a
  * time through an int16 plane of its raw inputs with a border of in_zp (the padding taps;
  * bias = bias - in_zp * sum(w) cancels it). Weights int16, 10 per channel: (w00,w01)
- * (w10,w11) (w20,w21) (w02,w12) (w22,0). Scratch (edgeq_dw3x3_s8_get_buffer_size(),
- * 4-aligned): the plane, plane_h * plane_w int16, then one row of int32 accumulators. */
+ * (w10,w11) (w20,w21) (w02,w12) (w22,0). Scratch
+ * (edgeq_depthwise_conv_3x3_s8_get_buffer_size(), 4-aligned): the plane, plane_h * plane_w int16, then one row of int32 accumulators. */
 typedef struct {
   edgeq_hwc in;
   edgeq_hwc out;
@@ -224,19 +224,20 @@ typedef struct {
   int32_t in_zp;
   int32_t plane_h, plane_w; /* plane_w even */
   int32_t act_min, act_max;
-  const edgeq_chq *ch;
-} edgeq_dw3x3_params;
+  const edgeq_channel_requant *requant;
+} edgeq_depthwise_3x3_params;
 
-size_t edgeq_convcol_s8_get_buffer_size(const edgeq_convcol_params *p);
-size_t edgeq_dw3x3_s8_get_buffer_size(const edgeq_dw3x3_params *p);
+size_t edgeq_conv_im2col_s8_get_buffer_size(const edgeq_conv_im2col_params *p);
+size_t edgeq_depthwise_conv_3x3_s8_get_buffer_size(const edgeq_depthwise_3x3_params *p);
 
-#define EDGEQ_FAST_DECLARE(v)                                                                \
-  void edgeq_pw_s8_##v(const edgeq_pw_params *p, const int8_t *input, const int16_t *w,       \
-                       int8_t *output);                                                       \
-  void edgeq_convcol_s8_##v(const edgeq_convcol_params *p, const int8_t *input,               \
-                            const int16_t *w, int8_t *output, int16_t *scratch);              \
-  void edgeq_dw3x3_s8_##v(const edgeq_dw3x3_params *p, const int8_t *input, const int16_t *w, \
-                          int8_t *output, int16_t *scratch);
+#define EDGEQ_FAST_DECLARE(v)                                                               \
+  void edgeq_pointwise_conv_s8_##v(const edgeq_pointwise_params *p, const int8_t *input,     \
+                                   const int16_t *w, int8_t *output);                        \
+  void edgeq_conv_im2col_s8_##v(const edgeq_conv_im2col_params *p, const int8_t *input,      \
+                                const int16_t *w, int8_t *output, int16_t *scratch);         \
+  void edgeq_depthwise_conv_3x3_s8_##v(const edgeq_depthwise_3x3_params *p,                  \
+                                       const int8_t *input, const int16_t *w, int8_t *output, \
+                                       int16_t *scratch);
 EDGEQ_FAST_DECLARE(tflm)
 EDGEQ_FAST_DECLARE(tflm_clamp)
 EDGEQ_FAST_DECLARE(single)
