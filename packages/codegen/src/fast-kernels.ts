@@ -1,6 +1,6 @@
 /**
  * Build-time specialisation of CONV_2D and DEPTHWISE_CONV_2D: decides whether an op can
- * run on runtime-c's specialised kernels (edgeq_fast_s8.c), and if so precomputes
+ * run on runtime-c's specialised kernels (csrc/edgeq_*_s8.c), and if so precomputes
  * everything they need: per-channel {bias, mult, round, shift} (input zero point folded
  * into the bias for 1x1, output zero point and rounding folded into `round`), weights
  * re-laid out for the kernel, plane/column geometry and the scratch size. Every check
@@ -104,7 +104,7 @@ function planFastOpUndoubled(g: QGraph, op: OpDef, mode: FastMode): FastPlan | u
       const bound = folded.map((b, c) => Math.abs(b) + 128 * sumAbs(c));
       const chq = channelConstants(mode, folded, bound, p, cout);
       if (typeof chq === 'string') return undefined;
-      // int16, per channel pair and input quad, in the lane order of SXTB16 (edgeq_fast_s8.c).
+      // int16, per channel pair and input quad, in the lane order of SXTB16 (edgeq_pointwise_conv_s8.c).
       const quads = Math.ceil(cin / 4);
       const pairs = Math.ceil(cout / 2);
       const w16 = new Int16Array(pairs * quads * 8);

@@ -1,9 +1,10 @@
-// Device parity of runtime-c's specialised kernels (edgeq_fast_s8.c): the 1x1 matrix
-// product, the general conv column and the 3x3 depthwise plane, in every requantisation
-// mode (tflm, single, pow2 - pow2 also takes the narrower-clamp variants), on the
-// Cortex-M DSP path and on the portable path forced with EDGEQ_NO_DSP, under QEMU,
-// bit for bit against the interpreter. Each case first checks that the generated C
-// really calls the fast kernel it claims to test.
+// Device parity of runtime-c's specialised kernels (csrc/edgeq_pointwise_conv_s8.c,
+// edgeq_conv_im2col_s8.c, edgeq_depthwise_conv_3x3_s8.c): the 1x1 matrix product, the
+// general conv column and the 3x3 depthwise plane, in every requantisation mode (tflm,
+// single, pow2 - pow2 also takes the narrower-clamp variants), on the Cortex-M DSP path
+// and on the portable path forced with EDGEQ_NO_DSP, under QEMU, bit for bit against the
+// interpreter. Each case first checks that the generated C really calls the fast kernel it
+// claims to test.
 import { describe, expect, it } from 'vitest';
 import { buildReferenceModel, mulberry32, numElements, randomGraph, type QGraph, type QuantScheme } from '@edgeq/ir';
 import { generateModel } from '@edgeq/codegen';
