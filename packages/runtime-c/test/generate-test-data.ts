@@ -8,6 +8,12 @@
  * kernels, from codegen's planner (planFastOp), exactly what generated firmware uses.
  *
  *   npx tsx packages/runtime-c/test/generate-test-data.ts   # rewrites test/data/
+ *
+ * A new kernel gets tested in four places: its enumerator in c/edgeq_test_case.h, its call
+ * in run_kernel() of c/run_cases.c, a suite here (cases + the function that renders its
+ * parameter struct, listed in testSuites()), then this script to write its JSON.
+ * kernels.test.ts fails until all four agree (stale data, a kernel edgeq.h declares but the
+ * runner never calls, or a suite without cases).
  */
 
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -59,12 +65,13 @@ function scale(mode: Mode, pow2Exponent: number, other: number): number {
 /** One test case: a one-op graph, its input(s) and the kernel it exercises. */
 interface CaseSpec {
   name: string;
+  /** Requantisation mode of the graph (also in the name). */
   mode: Mode;
   graph: QGraph;
   inputs: TensorData[];
 }
 
-/** C text of one case: declarations and the initialiser of its edgeq_test_case entry. */
+/** One case as data: its C objects and the fields of its edgeq_test_case entry. */
 interface RenderedCase {
   declarations: Declaration[];
   entry: CaseEntry;
