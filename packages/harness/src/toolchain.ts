@@ -28,13 +28,14 @@ export const DEBIAN_PACKAGES = {
   qemu: 'qemu-system-arm',
 } as const;
 
-/** The Debian package that provides a command, from its name (prefixes and directories allowed). */
+/** The Debian package that provides a command, from its name (cross prefixes and directories allowed). */
 export function debianPackageOf(command: string): string {
   const name = path.basename(command);
   if (name.startsWith('qemu-system-')) return DEBIAN_PACKAGES.qemu;
   if (/arm-none-eabi-(size|nm|objdump|objcopy|ar|as|ld)$/.test(name)) return DEBIAN_PACKAGES.binutils;
-  if (/-gcc$/.test(name) && name !== 'gcc') return DEBIAN_PACKAGES.gcc;
-  return DEBIAN_PACKAGES.hostGcc;
+  if (/-gcc$/.test(name)) return DEBIAN_PACKAGES.gcc;
+  // Host compilers: Debian names the package after the command (gcc, gcc-12, clang).
+  return name === 'cc' ? DEBIAN_PACKAGES.hostGcc : name;
 }
 
 /** Strict C flags every edgeq build uses (host and Cortex-M). */
