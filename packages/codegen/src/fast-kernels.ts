@@ -1,6 +1,6 @@
 /**
  * Build-time specialisation of CONV_2D and DEPTHWISE_CONV_2D: decides whether an op can
- * run on runtime-c's specialised kernels (edgeq_fast_s8.c), and if so precomputes
+ * run on runtime-c's specialised kernels (csrc/edgeq_*_s8.c), and if so precomputes
  * everything they need: per-channel {bias, mult, round, shift} (input zero point folded
  * into the bias for 1x1, output zero point and rounding folded into `round`), weights
  * re-laid out for the kernel, plane/column geometry and the scratch size. Every check
@@ -15,10 +15,10 @@ import { heightWidthChannels } from './emit/emitter-support.js';
 export type FastMode = 'tflm' | 'single' | 'pow2';
 
 export interface FastPlan {
-  kind: 'pw' | 'convcol' | 'dw3x3';
-  /** Kernel function name, e.g. edgeq_dw3x3_s8_tflm_clamp. */
+  kind: 'pointwise' | 'conv_im2col' | 'depthwise_3x3';
+  /** Kernel function name, e.g. edgeq_depthwise_conv_3x3_s8_tflm_clamp. */
   fn: string;
-  /** Per-channel requantisation constants (edgeq_chq rows), 4 int32 each: bias, mult, round, shift. */
+  /** Per-channel requantisation constants (edgeq_channel_requant rows), 4 int32 each: bias, mult, round, shift. */
   channelConstants: Int32Array;
   weights: Int8Array | Int16Array;
   /**
@@ -109,7 +109,7 @@ function planFastOpUndoubled(g: QGraph, op: OpDef, mode: FastMode): FastPlan | u
       const bound = folded.map((b, c) => Math.abs(b) + 128 * sumAbs(c));
       const channelConstants = deriveChannelConstants(mode, folded, bound, p, cout);
       if (typeof channelConstants === 'string') return undefined;
-      // int16, per channel pair and input quad, in the lane order of SXTB16 (edgeq_fast_s8.c).
+      // int16, per channel pair and input quad, in the lane order of SXTB16 (edgeq_pointwise_conv_s8.c).
       const quads = Math.ceil(cin / 4);
       const pairs = Math.ceil(cout / 2);
       const w16 = new Int16Array(pairs * quads * 8);
@@ -122,7 +122,7 @@ function planFastOpUndoubled(g: QGraph, op: OpDef, mode: FastMode): FastPlan | u
             (j * quads + q) * 8);
         }
       }
-      return { kind: 'pw', fn: `edgeq_pw_s8_${variant}`, channelConstants, weights: w16, scratchBytes: 0,
+      return { kind: 'pointwise', fn: `edgeq_pointwise_conv_s8_${variant}`, channelConstants, weights: w16, scratchBytes: 0,
         structValues: { pixels: outS[1] * outS[2], cin, cout } };
     }
     if (cout % 2 !== 0) return undefined;
@@ -140,7 +140,7 @@ function planFastOpUndoubled(g: QGraph, op: OpDef, mode: FastMode): FastPlan | u
         w16.set([at(2 * j, t), at(2 * j, t + 1), at(2 * j + 1, t), at(2 * j + 1, t + 1)], j * even * 2 + t * 2);
       }
     }
-    return { kind: 'convcol', fn: `edgeq_convcol_s8_${variant}`, channelConstants, weights: w16, scratchBytes: even * 4,
+    return { kind: 'conv_im2col', fn: `edgeq_conv_im2col_s8_${variant}`, channelConstants, weights: w16, scratchBytes: even * 4,
       structValues: {
         in: heightWidthChannels(inS), out: heightWidthChannels(outS),
         kernel_h: kh, kernel_w: kw, stride_h: o.strideH, stride_w: o.strideW,
@@ -170,7 +170,7 @@ function planFastOpUndoubled(g: QGraph, op: OpDef, mode: FastMode): FastPlan | u
   const [ho, wo] = [outS[1], outS[2]];
   const planeH = (ho - 1) * s + 3;
   const planeW = ((wo - 1) * s + 4 + 1) & ~1;
-  return { kind: 'dw3x3', fn: `edgeq_dw3x3_s8_${variant}`, channelConstants, weights: w16, scratchBytes: planeH * planeW * 2 + ((wo + 1) & ~1) * 4,
+  return { kind: 'depthwise_3x3', fn: `edgeq_depthwise_conv_3x3_s8_${variant}`, channelConstants, weights: w16, scratchBytes: planeH * planeW * 2 + ((wo + 1) & ~1) * 4,
     structValues: {
       in: heightWidthChannels(inS), out: heightWidthChannels(outS),
       stride: s, pad_top: p.padTop, pad_left: p.padLeft, in_zp: p.inZp, plane_h: planeH, plane_w: planeW,

@@ -10,7 +10,7 @@ describe('specialised kernels', () => {
   it('dscnn: every conv and depthwise op is specialised and the arena stays at the largest input+output pair', async () => {
     const g = buildReferenceModel('dscnn', TFLM, 1);
     const kinds = g.ops.map((op) => planFastOp(g, op, 'tflm')?.kind ?? '-');
-    expect(kinds).toEqual(['convcol', 'dw3x3', 'pw', 'dw3x3', 'pw', 'dw3x3', 'pw', '-', '-', '-']);
+    expect(kinds).toEqual(['conv_im2col', 'depthwise_3x3', 'pointwise', 'depthwise_3x3', 'pointwise', 'depthwise_3x3', 'pointwise', '-', '-', '-']);
     const m = await generateModel(g);
     expect(m.plan.arenaBytes).toBe(9408);
     // Scratch buffers sit in gaps: none overlaps a tensor live during its op.
@@ -21,7 +21,7 @@ describe('specialised kernels', () => {
       }
     }
     // Requantisation constants are const data (flash), never in the arena.
-    expect(m.files.get('model.c')).toMatch(/static const edgeq_chq /);
+    expect(m.files.get('model.c')).toMatch(/static const edgeq_channel_requant /);
   });
 
   it('keeps the reference kernel when a fast formula would not be exact or the shape is unsupported', () => {
@@ -33,7 +33,7 @@ describe('specialised kernels', () => {
     t.quant!.scale = t.quant!.scale.map((s) => s / 4096);
     expect(planFastOp(shifted, shifted.ops[pw], 'tflm')).toBeUndefined();
     // single rounding needs a right shift of at least 2; pow2 and tflm at least 1.
-    expect(planFastOp(g, g.ops[pw], 'single')?.kind).toBe('pw');
+    expect(planFastOp(g, g.ops[pw], 'single')?.kind).toBe('pointwise');
   });
 
   it('tflm weights and biases are stored doubled (the kernels accumulate 2 * acc)', () => {

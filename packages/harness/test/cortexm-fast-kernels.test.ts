@@ -1,9 +1,10 @@
-// Device parity of runtime-c's specialised kernels (edgeq_fast_s8.c): the 1x1 matrix
-// product, the general conv column and the 3x3 depthwise plane, in every requantisation
-// mode (tflm, single, pow2 - pow2 also takes the narrower-clamp variants), on the
-// Cortex-M DSP path and on the portable path forced with EDGEQ_NO_DSP, under QEMU,
-// bit for bit against the interpreter. Each case first checks that the generated C
-// really calls the fast kernel it claims to test.
+// Device parity of runtime-c's specialised kernels (csrc/edgeq_pointwise_conv_s8.c,
+// edgeq_conv_im2col_s8.c, edgeq_depthwise_conv_3x3_s8.c): the 1x1 matrix product, the
+// general conv column and the 3x3 depthwise plane, in every requantisation mode (tflm,
+// single, pow2 - pow2 also takes the narrower-clamp variants), on the Cortex-M DSP path
+// and on the portable path forced with EDGEQ_NO_DSP, under QEMU, bit for bit against the
+// interpreter. Each case first checks that the generated C really calls the fast kernel it
+// claims to test.
 import { describe, expect, it } from 'vitest';
 import { buildReferenceModel, mulberry32, numElements, randomGraph, type QGraph, type QuantScheme } from '@edgeq/ir';
 import { generateModel } from '@edgeq/codegen';
@@ -30,7 +31,7 @@ function vectors(g: QGraph, count: number, seed: number): Int8Array[] {
 async function fastCalls(g: QGraph): Promise<string[]> {
   const m = await generateModel(g);
   const c = m.files.get(`${m.fileBase}.c`)!;
-  return [...new Set(c.match(/edgeq_(pw|convcol|dw3x3)_s8_[a-z0-9_]+(?=\()/g) ?? [])].sort();
+  return [...new Set(c.match(/edgeq_(pointwise_conv|conv_im2col|depthwise_conv_3x3)_s8_[a-z0-9_]+(?=\()/g) ?? [])].sort();
 }
 
 describe.each(SCHEMES)('fast kernels, %s rounding, on Cortex-M4', (mode, scheme) => {
@@ -38,7 +39,7 @@ describe.each(SCHEMES)('fast kernels, %s rounding, on Cortex-M4', (mode, scheme)
     const g = buildReferenceModel('dscnn', scheme, 7);
     const calls = await fastCalls(g);
     const suffix = mode === 'pow2' ? 'pow2_clamp' : mode;
-    expect(calls).toEqual([`edgeq_convcol_s8_${suffix}`, `edgeq_dw3x3_s8_${suffix}`, `edgeq_pw_s8_${suffix}`]);
+    expect(calls).toEqual([`edgeq_conv_im2col_s8_${suffix}`, `edgeq_depthwise_conv_3x3_s8_${suffix}`, `edgeq_pointwise_conv_s8_${suffix}`]);
     const r = await deviceParity(g, vectors(g, 12, 21), { target: getCortexMTarget('cortex-m4'), defines });
     expect(r.stats.mismatchedElements).toBe(0);
     expect(r.stats.exactVectors).toBe(12);

@@ -1,14 +1,14 @@
 /*
- * edgeq_fast.h - requantisation and output clamp of the specialised kernels
- * (edgeq_fast_s8.c). The code generator precomputes, per output channel, an
- * edgeq_chq {bias, mult, round, shift} so that one multiply-high, one add and one
+ * edgeq_fast.h - requantisation, output clamp and block store shared by the specialised
+ * kernels (edgeq_pointwise_conv_s8.c, edgeq_conv_im2col_s8.c, edgeq_depthwise_conv_3x3_s8.c). The code generator precomputes, per output channel, an
+ * edgeq_channel_requant {bias, mult, round, shift} so that one multiply-high, one add and one
  * arithmetic shift reproduce docs/quantization-spec.md bit for bit:
  *
  *   tflm   out = (SRDHM(a, mult) + round + (a < 0 ? -1 : 0)) >> shift,
  *          round = 2^(e-1) + zp_out * 2^e, shift = e >= 1   (|a| < 2^30)
  *          SRDHM(a, m) = floor((2a*m + 2^31) / 2^32) = SMMULR(2a, m). In tflm mode the
  *          generator doubles the int16 weights and the bias, so the kernels accumulate
- *          2a directly and edgeq_fast_rq receives 2a; the sign of a can
+ *          2a directly and edgeq_fast_requantize receives 2a; the sign of a can
  *          stand for the sign of SRDHM(a, m): they differ only when SRDHM is 0, where
  *          (2^(e-1) - 1) >> e == 2^(e-1) >> e == 0.
  *   single out = (floor(a*m / 2^32) + round) >> shift,
@@ -29,7 +29,6 @@
 #if defined(__ARM_FEATURE_DSP) && !defined(EDGEQ_NO_DSP)
 #include <arm_acle.h>
 #define EDGEQ_FAST_DSP 1
-#define EDGEQ_FAST_ROR8(v) ((int8x4_t)(((uint32_t)(v) >> 8) | ((uint32_t)(v) << 24)))
 #endif
 
 #if defined(__GNUC__)
@@ -38,14 +37,8 @@
 #define EDGEQ_FAST_INLINE static inline
 #endif
 
-/* Unaligned-safe 32-bit load (one LDR on v7-M and later). */
-EDGEQ_FAST_INLINE int32_t edgeq_ld32(const void *p) {
-  int32_t v;
-  memcpy(&v, p, 4);
-  return v;
-}
-
-EDGEQ_FAST_INLINE int32_t edgeq_fast_rq(int32_t a, const edgeq_chq *q, const int mode) {
+EDGEQ_FAST_INLINE int32_t edgeq_fast_requantize(int32_t a, const edgeq_channel_requant *q,
+                                               const int mode) {
   if (mode == EDGEQ_RQ_TFLM) {
 #ifdef EDGEQ_FAST_DSP
     int32_t t;
@@ -81,6 +74,20 @@ EDGEQ_FAST_INLINE int8_t edgeq_fast_clamp(int32_t v, const int clamp, int32_t lo
 #endif
   }
   return (int8_t)v;
+}
+
+/* Requantises, clamps and stores a block of 2 pixels x 2 output channels (accumulator aPC:
+ * pixel P, channel C of the pair q[0], q[1]); each channel's constants are loaded once for
+ * both pixels. */
+EDGEQ_FAST_INLINE void edgeq_fast_store_block(const edgeq_channel_requant *q, int32_t a00,
+                                              int32_t a01, int32_t a10, int32_t a11, int8_t *y0,
+                                              int8_t *y1, const int mode, const int clamp,
+                                              int32_t lo, int32_t hi) {
+  const edgeq_channel_requant c0 = q[0], c1 = q[1];
+  y0[0] = edgeq_fast_clamp(edgeq_fast_requantize(a00, &c0, mode), clamp, lo, hi);
+  y1[0] = edgeq_fast_clamp(edgeq_fast_requantize(a10, &c0, mode), clamp, lo, hi);
+  y0[1] = edgeq_fast_clamp(edgeq_fast_requantize(a01, &c1, mode), clamp, lo, hi);
+  y1[1] = edgeq_fast_clamp(edgeq_fast_requantize(a11, &c1, mode), clamp, lo, hi);
 }
 
 #endif /* EDGEQ_FAST_H */

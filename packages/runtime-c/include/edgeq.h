@@ -53,14 +53,21 @@ typedef struct {
   int32_t per_channel;       /* 1: index by output channel; 0: entry 0 for all */
 } edgeq_requant;
 
+/* Geometry of a convolution window, the leading fields of edgeq_conv_params and
+ * edgeq_conv_im2col_params (written once so the two cannot drift; the fields stay direct
+ * members, so initialisers name them as .in, .kernel_h, ...). Padding at the bottom and
+ * right follows from the output size. */
+#define EDGEQ_CONV_GEOMETRY_FIELDS \
+  edgeq_hwc in;                    \
+  edgeq_hwc out;                   \
+  int32_t kernel_h, kernel_w;      \
+  int32_t stride_h, stride_w;      \
+  int32_t dilation_h, dilation_w;  \
+  int32_t pad_top, pad_left;
+
 /* CONV_2D and DEPTHWISE_CONV_2D. */
 typedef struct {
-  edgeq_hwc in;
-  edgeq_hwc out;
-  int32_t kernel_h, kernel_w;
-  int32_t stride_h, stride_w;
-  int32_t dilation_h, dilation_w;
-  int32_t pad_top, pad_left;
+  EDGEQ_CONV_GEOMETRY_FIELDS
   int32_t depth_multiplier; /* depthwise only */
   int32_t in_zp, out_zp;
   int32_t act_min, act_max;
@@ -167,9 +174,10 @@ void edgeq_add_s8(const edgeq_add_params *p, const int8_t *in1, const int8_t *in
 void edgeq_avg_pool_s8(const edgeq_pool_params *p, const int8_t *input, int8_t *output);
 void edgeq_max_pool_s8(const edgeq_pool_params *p, const int8_t *input, int8_t *output);
 
-/* ---- specialised kernels (code generator's fast path; edgeq_fast_s8.c) ----
- * Every derived constant is precomputed on the host: one edgeq_chq per output channel
- * (bias with the input zero point folded in where the kernel says so, Q31 multiplier,
+/* ---- specialised kernels (code generator's fast path; csrc/edgeq_pointwise_conv_s8.c,
+ * edgeq_conv_im2col_s8.c, edgeq_depthwise_conv_3x3_s8.c) ----
+ * Every derived constant is precomputed on the host: one edgeq_channel_requant per output
+ * channel (bias with the input zero point folded in where the kernel says so, Q31 multiplier,
  * rounding constant with the output zero point folded in, final right shift; see
  * csrc/edgeq_fast.h). Each kernel exists once per requantisation mode (_tflm, _single,
  * _pow2) and clamp kind (suffix _clamp when the activation range is narrower than int8),
@@ -181,41 +189,36 @@ typedef struct {
   int32_t mult;
   int32_t round;
   int32_t shift;
-} edgeq_chq;
+} edgeq_channel_requant;
 
 /* 1x1 CONV_2D, stride 1, no padding, cin % 8 == 0, cout even, as a matrix product of 2
  * pixels x 2 output channels;
  * bias = bias - in_zp * sum(w) (raw int8 inputs enter the products). Weights int16 in the
- * lane order of SXTB16, channel pairs interleaved (layout: edgeq_fast_s8.c). No scratch. */
+ * lane order of SXTB16, channel pairs interleaved (layout: edgeq_pointwise_conv_s8.c). No scratch. */
 typedef struct {
   int32_t pixels, cin, cout;
   int32_t act_min, act_max;
-  const edgeq_chq *ch;
-} edgeq_pw_params;
+  const edgeq_channel_requant *requant;
+} edgeq_pointwise_params;
 
 /* General CONV_2D, cout even, 2 pixels x 2 output channels per block through an int16
  * column of both pixels (raw inputs; padding taps hold in_zp, cancelled by the folded
  * bias = bias - in_zp * sum(w)); weights int16 per channel pair and tap pair, taps =
- * kernel_h * kernel_w * in.c rounded up to even (layout: edgeq_fast_s8.c). Scratch:
- * edgeq_convcol_s8_get_buffer_size() = 4 * taps bytes, 4-aligned. */
+ * kernel_h * kernel_w * in.c rounded up to even (layout: edgeq_conv_im2col_s8.c). Scratch:
+ * edgeq_conv_im2col_s8_get_buffer_size() = 4 * taps bytes, 4-aligned. */
 typedef struct {
-  edgeq_hwc in;
-  edgeq_hwc out;
-  int32_t kernel_h, kernel_w;
-  int32_t stride_h, stride_w;
-  int32_t dilation_h, dilation_w;
-  int32_t pad_top, pad_left;
+  EDGEQ_CONV_GEOMETRY_FIELDS
   int32_t in_zp;
   int32_t taps;
   int32_t act_min, act_max;
-  const edgeq_chq *ch;
-} edgeq_convcol_params;
+  const edgeq_channel_requant *requant;
+} edgeq_conv_im2col_params;
 
 /* 3x3 DEPTHWISE_CONV_2D, multiplier 1, dilation 1, stride 1 or 2, one channel at a
  * time through an int16 plane of its raw inputs with a border of in_zp (the padding taps;
  * bias = bias - in_zp * sum(w) cancels it). Weights int16, 10 per channel: (w00,w01)
- * (w10,w11) (w20,w21) (w02,w12) (w22,0). Scratch (edgeq_dw3x3_s8_get_buffer_size(),
- * 4-aligned): the plane, plane_h * plane_w int16, then one row of int32 accumulators. */
+ * (w10,w11) (w20,w21) (w02,w12) (w22,0). Scratch
+ * (edgeq_depthwise_conv_3x3_s8_get_buffer_size(), 4-aligned): the plane, plane_h * plane_w int16, then one row of int32 accumulators. */
 typedef struct {
   edgeq_hwc in;
   edgeq_hwc out;
@@ -224,25 +227,34 @@ typedef struct {
   int32_t in_zp;
   int32_t plane_h, plane_w; /* plane_w even */
   int32_t act_min, act_max;
-  const edgeq_chq *ch;
-} edgeq_dw3x3_params;
+  const edgeq_channel_requant *requant;
+} edgeq_depthwise_3x3_params;
 
-size_t edgeq_convcol_s8_get_buffer_size(const edgeq_convcol_params *p);
-size_t edgeq_dw3x3_s8_get_buffer_size(const edgeq_dw3x3_params *p);
+size_t edgeq_conv_im2col_s8_get_buffer_size(const edgeq_conv_im2col_params *p);
+size_t edgeq_depthwise_conv_3x3_s8_get_buffer_size(const edgeq_depthwise_3x3_params *p);
 
-#define EDGEQ_FAST_DECLARE(v)                                                                \
-  void edgeq_pw_s8_##v(const edgeq_pw_params *p, const int8_t *input, const int16_t *w,       \
-                       int8_t *output);                                                       \
-  void edgeq_convcol_s8_##v(const edgeq_convcol_params *p, const int8_t *input,               \
-                            const int16_t *w, int8_t *output, int16_t *scratch);              \
-  void edgeq_dw3x3_s8_##v(const edgeq_dw3x3_params *p, const int8_t *input, const int16_t *w, \
-                          int8_t *output, int16_t *scratch);
-EDGEQ_FAST_DECLARE(tflm)
-EDGEQ_FAST_DECLARE(tflm_clamp)
-EDGEQ_FAST_DECLARE(single)
-EDGEQ_FAST_DECLARE(single_clamp)
-EDGEQ_FAST_DECLARE(pow2)
-EDGEQ_FAST_DECLARE(pow2_clamp)
+/* The variants of every specialised kernel: X(suffix, requantisation mode, clamp kind). The
+ * runtime defines each kernel once per entry; codegen names them edgeq_<kernel>_s8_<suffix>. */
+#define EDGEQ_FAST_VARIANTS(X)        \
+  X(tflm, EDGEQ_RQ_TFLM, 0)           \
+  X(tflm_clamp, EDGEQ_RQ_TFLM, 1)     \
+  X(single, EDGEQ_RQ_SINGLE, 0)       \
+  X(single_clamp, EDGEQ_RQ_SINGLE, 1) \
+  X(pow2, EDGEQ_RQ_POW2, 0)           \
+  X(pow2_clamp, EDGEQ_RQ_POW2, 1)
+
+#define EDGEQ_FAST_DECLARE(variant, mode, clamp)                                            \
+  void edgeq_pointwise_conv_s8_##variant(const edgeq_pointwise_params *p,                   \
+                                         const int8_t *input, const int16_t *w,             \
+                                         int8_t *output);                                   \
+  void edgeq_conv_im2col_s8_##variant(const edgeq_conv_im2col_params *p,                    \
+                                      const int8_t *input, const int16_t *w, int8_t *output, \
+                                      int16_t *scratch);                                    \
+  void edgeq_depthwise_conv_3x3_s8_##variant(const edgeq_depthwise_3x3_params *p,           \
+                                             const int8_t *input, const int16_t *w,         \
+                                             int8_t *output, int16_t *scratch);
+EDGEQ_FAST_VARIANTS(EDGEQ_FAST_DECLARE)
+#undef EDGEQ_FAST_DECLARE
 
 void edgeq_mean_hw_s8(const edgeq_mean_params *p, const int8_t *input, int8_t *output);
 

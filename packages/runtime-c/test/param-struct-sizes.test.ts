@@ -52,7 +52,7 @@ const structs = describedStructs();
 describe('parameter struct sizes: codegen descriptions vs include/edgeq.h', () => {
   it('covers every struct the emitters declare, the conv struct among them', () => {
     const names = structs.map((s) => s.typeName);
-    expect(names).toEqual(expect.arrayContaining(['edgeq_conv_params', 'edgeq_hwc', 'edgeq_requant', 'edgeq_concat_input', 'edgeq_chq']));
+    expect(names).toEqual(expect.arrayContaining(['edgeq_conv_params', 'edgeq_hwc', 'edgeq_requant', 'edgeq_concat_input', 'edgeq_channel_requant']));
     expect(new Set(names).size).toBe(names.length);
   });
 

@@ -1,7 +1,7 @@
 /**
  * Emission of the specialised CONV_2D / DEPTHWISE_CONV_2D kernels (runtime-c
- * edgeq_fast_s8.c) that fast-kernels.ts planned: the re-laid-out weights, the per-channel
- * requantisation table (edgeq_chq rows) and the kernel's parameter struct, whose
+ * csrc/edgeq_pointwise_conv_s8.c, edgeq_conv_im2col_s8.c, edgeq_depthwise_conv_3x3_s8.c) that fast-kernels.ts planned: the re-laid-out weights, the per-channel
+ * requantisation table (edgeq_channel_requant rows) and the kernel's parameter struct, whose
  * geometry values the plan carries. The one place that emits a fast kernel call.
  */
 
@@ -10,23 +10,23 @@ import type { FastPlan } from '../fast-kernels.js';
 import { constPointerField, int32Fields, type CStructDescription, type CStructValues } from './c-struct.js';
 import { IN_OUT_SHAPE_FIELDS, scratchBufferRef, type OpConstants, type EmitContext } from './emitter-support.js';
 
-/** `edgeq_chq`: one output channel's folded bias, multiplier, rounding constant and shift. */
+/** `edgeq_channel_requant`: one output channel's folded bias, multiplier, rounding constant and shift. */
 export const CHANNEL_REQUANT_STRUCT: CStructDescription = {
-  typeName: 'edgeq_chq',
+  typeName: 'edgeq_channel_requant',
   fields: int32Fields('bias', 'mult', 'round', 'shift'),
 };
 
-const ACTIVATION_AND_CHANNELS = [...int32Fields('act_min', 'act_max'), constPointerField('ch', 'edgeq_chq')];
+const ACTIVATION_AND_CHANNELS = [...int32Fields('act_min', 'act_max'), constPointerField('requant', 'edgeq_channel_requant')];
 
-/** `edgeq_pw_params`: 1x1 convolution. */
+/** `edgeq_pointwise_params`: 1x1 convolution. */
 export const POINTWISE_PARAMS_STRUCT: CStructDescription = {
-  typeName: 'edgeq_pw_params',
+  typeName: 'edgeq_pointwise_params',
   fields: [...int32Fields('pixels', 'cin', 'cout'), ...ACTIVATION_AND_CHANNELS],
 };
 
-/** `edgeq_convcol_params`: general convolution through an int16 column. */
+/** `edgeq_conv_im2col_params`: general convolution through an int16 column. */
 export const COLUMN_CONV_PARAMS_STRUCT: CStructDescription = {
-  typeName: 'edgeq_convcol_params',
+  typeName: 'edgeq_conv_im2col_params',
   fields: [
     ...IN_OUT_SHAPE_FIELDS,
     ...int32Fields('kernel_h', 'kernel_w', 'stride_h', 'stride_w', 'dilation_h', 'dilation_w', 'pad_top', 'pad_left', 'in_zp', 'taps'),
@@ -34,9 +34,9 @@ export const COLUMN_CONV_PARAMS_STRUCT: CStructDescription = {
   ],
 };
 
-/** `edgeq_dw3x3_params`: 3x3 depthwise convolution through an int16 plane. */
+/** `edgeq_depthwise_3x3_params`: 3x3 depthwise convolution through an int16 plane. */
 export const DEPTHWISE_3X3_PARAMS_STRUCT: CStructDescription = {
-  typeName: 'edgeq_dw3x3_params',
+  typeName: 'edgeq_depthwise_3x3_params',
   fields: [
     ...IN_OUT_SHAPE_FIELDS,
     ...int32Fields('stride', 'pad_top', 'pad_left', 'in_zp', 'plane_h', 'plane_w'),
@@ -46,9 +46,9 @@ export const DEPTHWISE_3X3_PARAMS_STRUCT: CStructDescription = {
 
 /** The parameter struct of each fast kernel kind. */
 export const FAST_PARAMS_STRUCTS: Readonly<Record<FastPlan['kind'], CStructDescription>> = {
-  pw: POINTWISE_PARAMS_STRUCT,
-  convcol: COLUMN_CONV_PARAMS_STRUCT,
-  dw3x3: DEPTHWISE_3X3_PARAMS_STRUCT,
+  pointwise: POINTWISE_PARAMS_STRUCT,
+  conv_im2col: COLUMN_CONV_PARAMS_STRUCT,
+  depthwise_3x3: DEPTHWISE_3X3_PARAMS_STRUCT,
 };
 
 /** Every struct the fast kernels' emitted C declares. */
@@ -70,12 +70,12 @@ export function emitFastKernel(
     const [bias, mult, round, shift] = plan.channelConstants.subarray(i, i + 4);
     rows.push({ bias, mult, round, shift });
   }
-  const channelTable = constants.structArray(CHANNEL_REQUANT_STRUCT, 'chq', rows);
+  const channelTable = constants.structArray(CHANNEL_REQUANT_STRUCT, 'channel_requant', rows);
   const s = constants.struct(FAST_PARAMS_STRUCTS[plan.kind], {
     ...plan.structValues,
     act_min: params.actMin,
     act_max: params.actMax,
-    ch: channelTable,
+    requant: channelTable,
   });
   const scratch = plan.scratchBytes > 0 ? `, (int16_t *)(void *)${scratchBufferRef(ctx, opIndex)}` : '';
   return `${plan.fn}(&${s}, ${input}, ${weights}, ${output}${scratch});`;

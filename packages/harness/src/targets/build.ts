@@ -4,13 +4,12 @@
 // --gc-sections, then reads the sizes and applies the RAM-fit rule.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { execa } from 'execa';
-import { CompileError, RamFitError, ToolchainMissingError } from './errors.js';
+import { CompileError, RamFitError } from './errors.js';
 import { FIRMWARE_SUPPORT_SOURCES, FIRMWARE_TEMPLATE_DIR, renderLinkerScript } from './firmware-templates.js';
 import { assertRamFit, ramFit, describeRamFit } from './ram-fit.js';
 import { bytesByGroup, readLinkerMap, sectionTotals, symbolSizes, type GroupBytes, type SectionTotals } from './sizes.js';
 import type { CortexMTarget } from './table.js';
-import { DEBIAN_PACKAGES, checkTool, crossToolchain, isNotFound, looksLikeMissingNewlib, type CrossToolchain, type ToolchainOptions } from './toolchain.js';
+import { STRICT_C_FLAGS, checkTool, crossToolchain, runCompiler, type CrossToolchain, type ToolchainOptions } from '../toolchain.js';
 import type { RamFitReport } from './errors.js';
 
 /** A C source and the group its bytes are reported under (default "app"). */
@@ -62,11 +61,7 @@ export interface FirmwareBuild {
 export function firmwareCflags(target: CortexMTarget, optimize: string): string[] {
   return [
     ...target.cpuFlags,
-    '-std=c99',
-    '-Wall',
-    '-Wextra',
-    '-Werror',
-    '-pedantic',
+    ...STRICT_C_FLAGS,
     `-${optimize}`,
     '-ffunction-sections',
     '-fdata-sections',
@@ -83,15 +78,8 @@ function defineFlags(defines: Readonly<Record<string, string | number | true>>):
 }
 
 async function runTool(cmd: string, args: string[], stage: 'compile' | 'link', file: string): Promise<void> {
-  const r = await execa(cmd, args, { reject: false, stdin: 'ignore', all: true });
-  if (r.failed && isNotFound(r)) throw new ToolchainMissingError(cmd, DEBIAN_PACKAGES.gcc);
-  if (r.exitCode !== 0) {
-    const output = r.all ?? `${r.stderr}\n${r.stdout}`;
-    if (looksLikeMissingNewlib(output)) {
-      throw new ToolchainMissingError('newlib for arm-none-eabi', DEBIAN_PACKAGES.newlib, output.split('\n')[0]);
-    }
-    throw new CompileError(stage, file, [cmd, ...args].join(' '), output);
-  }
+  const r = await runCompiler(cmd, args);
+  if (!r.ok) throw new CompileError(stage, file, [cmd, ...args].join(' '), r.output);
 }
 
 /** Runs async jobs with at most `limit` in flight (the machine is shared). */
@@ -113,7 +101,7 @@ async function limited<T>(items: readonly T[], limit: number, job: (item: T, i: 
  */
 export async function buildFirmware(o: BuildFirmwareOptions): Promise<FirmwareBuild> {
   const tc = crossToolchain(o);
-  await checkTool(tc.gcc, DEBIAN_PACKAGES.gcc);
+  await checkTool(tc.gcc);
   const { target } = o;
   const outDir = resolve(o.outDir);
   const objDir = join(outDir, 'obj');

@@ -12,7 +12,7 @@ import type { FirmwareBuild } from './build.js';
 import type { InstructionProfile } from './profile.js';
 import { runModelOnTarget } from './run-model.js';
 import type { CortexMTarget } from './table.js';
-import type { ToolchainOptions } from './toolchain.js';
+import type { ToolchainOptions } from '../toolchain.js';
 
 /** Options of {@link deviceParity}. */
 export interface DeviceParityOptions extends ToolchainOptions {

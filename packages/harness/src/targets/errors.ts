@@ -2,7 +2,7 @@
 // callers (and users) can tell a missing toolchain from a compile error, a RAM
 // overflow, a crash, a wrong exit status or a hang. They extend the harness's
 // HarnessError so one `catch` (and its `kind`) covers host and device runs.
-import { HarnessError } from '../toolchain.js';
+import { HarnessError } from '../harness-error.js';
 
 /** Base class of every target build/run failure. */
 export class TargetError extends HarnessError {

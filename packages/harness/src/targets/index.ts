@@ -2,7 +2,6 @@
 // QEMU run, sizes, RAM fit, instruction profile, and their typed errors.
 export * from './table.js';
 export * from './errors.js';
-export * from './toolchain.js';
 export * from './firmware-templates.js';
 export * from './sizes.js';
 export * from './ram-fit.js';

@@ -6,7 +6,7 @@
 import { execa } from 'execa';
 import { FirmwareRunError } from './errors.js';
 import type { CortexMTarget } from './table.js';
-import { DEBIAN_PACKAGES, checkTool, isNotFound } from './toolchain.js';
+import { DEBIAN_PACKAGES, checkTool, isNotFound } from '../toolchain.js';
 import { ToolchainMissingError } from './errors.js';
 
 /** Exit codes set by the firmware (mirror of templates/firmware/edgeq_semihost.h). */

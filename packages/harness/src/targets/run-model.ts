@@ -8,7 +8,7 @@ import { renderHarnessMain, type HarnessMainOptions } from './firmware-templates
 import { instructionProfile, parseFirmwareSummary, type InstructionProfile } from './profile.js';
 import { runFirmwareOrThrow, type FirmwareRun } from './qemu.js';
 import type { CortexMTarget } from './table.js';
-import type { ToolchainOptions } from './toolchain.js';
+import type { ToolchainOptions } from '../toolchain.js';
 
 /** Inputs of {@link runModelOnTarget}. */
 export interface RunModelOptions extends HarnessMainOptions, ToolchainOptions {

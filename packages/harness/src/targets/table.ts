@@ -75,6 +75,18 @@ function systick(clockHz: number, num: number, den: number): InstructionCounter 
   return { method: 'systick-icount', clockHz, instrPerTickNum: num, instrPerTickDen: den };
 }
 
+/**
+ * Memory map, stack and SysTick clock shared by the MPS2 FPGA images QEMU emulates for
+ * Cortex-M3/M4/M7 (AN385, AN386, AN500): 4 MiB code at 0, 4 MiB RAM at 0x2000_0000, SysTick
+ * at 25 MHz (measured for all three).
+ */
+const MPS2_BOARD = {
+  flash: { origin: 0x0000_0000, size: 4 * MiB },
+  ram: { origin: 0x2000_0000, size: 4 * MiB },
+  defaultStackSize: 8 * KiB,
+  counter: systick(25_000_000, 40, 1),
+} as const;
+
 /** Every target, keyed by id. */
 export const TARGETS: Readonly<Record<TargetId, Target>> = {
   host: { kind: 'host', id: 'host', title: 'host (gcc, native)', cc: 'gcc' },
@@ -101,10 +113,7 @@ export const TARGETS: Readonly<Record<TargetId, Target>> = {
     cpuFlags: ['-mcpu=cortex-m3', '-mthumb', '-mfloat-abi=soft'],
     dsp: false,
     fpu: 'none',
-    flash: { origin: 0x0000_0000, size: 4 * MiB },
-    ram: { origin: 0x2000_0000, size: 4 * MiB },
-    defaultStackSize: 8 * KiB,
-    counter: systick(25_000_000, 40, 1),
+    ...MPS2_BOARD,
     notes: 'ARMv7-M: no DSP extension.',
   },
   'cortex-m4': {
@@ -115,10 +124,7 @@ export const TARGETS: Readonly<Record<TargetId, Target>> = {
     cpuFlags: ['-mcpu=cortex-m4', '-mthumb', '-mfpu=fpv4-sp-d16', '-mfloat-abi=hard'],
     dsp: true,
     fpu: 'fpv4-sp-d16',
-    flash: { origin: 0x0000_0000, size: 4 * MiB },
-    ram: { origin: 0x2000_0000, size: 4 * MiB },
-    defaultStackSize: 8 * KiB,
-    counter: systick(25_000_000, 40, 1),
+    ...MPS2_BOARD,
     notes: 'ARMv7E-M with DSP and single-precision FPU.',
   },
   'cortex-m7': {
@@ -129,11 +135,7 @@ export const TARGETS: Readonly<Record<TargetId, Target>> = {
     cpuFlags: ['-mcpu=cortex-m7', '-mthumb', '-mfpu=fpv5-d16', '-mfloat-abi=hard'],
     dsp: true,
     fpu: 'fpv5-d16',
-    flash: { origin: 0x0000_0000, size: 4 * MiB },
-    ram: { origin: 0x2000_0000, size: 4 * MiB },
-    defaultStackSize: 8 * KiB,
-    // Measured: the AN500 image also clocks SysTick at 25 MHz under QEMU.
-    counter: systick(25_000_000, 40, 1),
+    ...MPS2_BOARD,
     notes: 'ARMv7E-M with DSP and double-precision FPU; QEMU does not model its caches or dual issue.',
   },
   'cortex-m33': {

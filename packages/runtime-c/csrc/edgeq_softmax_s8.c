@@ -1,29 +1,9 @@
 /*
- * edgeq_misc_s8.c - data-movement and boundary kernels: PAD, RESHAPE (copy), SOFTMAX
- * (exponent table + exact integer normalisation), QUANTIZE and DEQUANTIZE.
+ * edgeq_softmax_s8.c - SOFTMAX over the last axis of int8 rows: a 256-entry exponent table
+ * indexed by (row max - x), then an exact integer normalisation to the output scale 1/256
+ * and zero point -128 (a float kernel in fp32 mode, as TFLite's).
  */
 #include "edgeq_internal.h"
-
-void edgeq_pad_s8(const edgeq_pad_params *p, const int8_t *input, int8_t *output) {
-  const size_t total = (size_t)p->out.h * p->out.w * p->out.c;
-  size_t i;
-  int32_t y, x, c;
-  for (i = 0; i < total; i++) output[i] = (int8_t)p->pad_value;
-  for (y = 0; y < p->in.h; y++) {
-    for (x = 0; x < p->in.w; x++) {
-      const int8_t *src = input + ((size_t)y * p->in.w + x) * p->in.c;
-      int8_t *dst = output + ((size_t)(y + p->pad_top) * p->out.w + x + p->pad_left) * p->out.c +
-                    p->pad_channels_before;
-      for (c = 0; c < p->in.c; c++) dst[c] = src[c];
-    }
-  }
-}
-
-void edgeq_copy_s8(const int8_t *input, int8_t *output, int32_t size) {
-  int32_t i;
-  if (input == output) return;
-  for (i = 0; i < size; i++) output[i] = input[i];
-}
 
 /* fp32 mode: TFLite's float lookup-table softmax; sums in order, as the TS twin does. */
 static void edgeq_softmax_float_s8(const edgeq_softmax_params *p, const int8_t *input,
@@ -77,25 +57,4 @@ void edgeq_softmax_s8(const edgeq_softmax_params *p, const int8_t *input, int8_t
       y[i] = (int8_t)(q > 127 ? 127 : q);
     }
   }
-}
-
-void edgeq_quantize_f32_s8(const float *input, int8_t *output, int32_t size, float inv_scale,
-                           int32_t zero_point) {
-  int32_t i;
-  for (i = 0; i < size; i++) {
-    float v = input[i] * inv_scale;
-    double d;
-    int32_t r;
-    if (v != v) v = 0.0f; /* NaN -> zero point */
-    v = v > 1024.0f ? 1024.0f : (v < -1024.0f ? -1024.0f : v);
-    d = (double)v;
-    r = d >= 0 ? (int32_t)(d + 0.5) : -(int32_t)(-d + 0.5);
-    output[i] = (int8_t)edgeq_clamp(r + zero_point, -128, 127);
-  }
-}
-
-void edgeq_dequantize_s8_f32(const int8_t *input, float *output, int32_t size, float scale,
-                             int32_t zero_point) {
-  int32_t i;
-  for (i = 0; i < size; i++) output[i] = (float)((int32_t)input[i] - zero_point) * scale;
 }

@@ -1,0 +1,120 @@
+/*
+ * edgeq_conv_im2col_s8.c - general CONV_2D (cout even) through an int16 column of two
+ * output pixels' taps, 2 pixels x 2 output channels per block; called by generated code
+ * when the generator's checks pass (packages/codegen/src/fast-kernels.ts). Parameters in
+ * edgeq.h, requantisation constants in edgeq_fast.h. The portable C99 path and the
+ * Cortex-M DSP path (SMLAD on int16 pairs) compute the same int32 accumulators.
+ */
+#include "edgeq_fast.h"
+
+size_t edgeq_conv_im2col_s8_get_buffer_size(const edgeq_conv_im2col_params *p) {
+  return (size_t)p->taps * 2 * sizeof(int16_t);
+}
+
+/* The column holds the two pixels' taps (raw int8 values as int16; padding taps hold
+ * in_zp, which the folded bias cancels), interleaved per tap pair: px0 (t, t+1), px1 (t,
+ * t+1). Weights int16 per output channel pair and tap pair: w[o][t], w[o][t+1], w[o+1][t],
+ * w[o+1][t+1]; taps rounded up to even with zero weights. cout even. */
+/* Tap t of a pixel goes to d[t + (t & ~1)]: pairs of taps, leaving room for the other pixel. */
+EDGEQ_FAST_INLINE void conv_im2col_fill_column(const edgeq_conv_im2col_params *p,
+                                              const int8_t *input, int16_t *d, int32_t pix) {
+  const int32_t cin = p->in.c, W = p->in.w, kh = p->kernel_h, kw = p->kernel_w;
+  const int32_t dh = p->dilation_h, dw = p->dilation_w;
+  const int32_t oy = pix / p->out.w, ox = pix - oy * p->out.w;
+  const int32_t ix0 = ox * p->stride_w - p->pad_left;
+  const int32_t iy0 = oy * p->stride_h - p->pad_top;
+  const int16_t zp = (int16_t)p->in_zp;
+  int32_t ky, kx, i, t = 0;
+  if (iy0 >= 0 && ix0 >= 0 && iy0 + (kh - 1) * dh < p->in.h && ix0 + (kw - 1) * dw < W) {
+    const int8_t *row = input + ((size_t)iy0 * W + ix0) * cin;
+    if (cin == 1 && kh == 3 && kw == 3 && dh == 1 && dw == 1) { /* the usual first layer */
+      const int8_t *r1 = row + W, *r2 = r1 + W;
+      d[0] = row[0], d[1] = row[1], d[4] = row[2];
+      d[5] = r1[0], d[8] = r1[1], d[9] = r1[2];
+      d[12] = r2[0], d[13] = r2[1], d[16] = r2[2];
+      return;
+    }
+    if (cin == 1) { /* first layers: one tap per kernel position */
+      for (ky = 0; ky < kh; ky++, row += (size_t)dh * W) {
+        for (kx = 0; kx < kw; kx++, t++) d[t + (t & ~1)] = row[kx * dw];
+      }
+      return;
+    }
+    for (ky = 0; ky < kh; ky++, row += (size_t)dh * W * cin) {
+      const int8_t *x = row;
+      for (kx = 0; kx < kw; kx++, x += dw * cin) {
+        for (i = 0; i < cin; i++, t++) d[t + (t & ~1)] = x[i];
+      }
+    }
+    return;
+  }
+  for (ky = 0; ky < kh; ky++) {
+    const int32_t iy = iy0 + ky * dh;
+    for (kx = 0; kx < kw; kx++) {
+      const int32_t ix = ix0 + kx * dw;
+      const int8_t *x = input + ((size_t)iy * W + ix) * cin;
+      const int ok = iy >= 0 && iy < p->in.h && ix >= 0 && ix < W;
+      for (i = 0; i < cin; i++, t++) d[t + (t & ~1)] = ok ? x[i] : zp;
+    }
+  }
+}
+
+EDGEQ_FAST_INLINE void conv_im2col_body(const edgeq_conv_im2col_params *p, const int8_t *input,
+                                       const int16_t *w, int8_t *output, int16_t *col,
+                                       const int mode, const int clamp) {
+  const int32_t cout = p->out.c, taps = p->taps;
+  const int32_t pixels = p->out.h * p->out.w;
+  const int32_t lo = p->act_min, hi = p->act_max;
+  const edgeq_channel_requant *const requant_end = p->requant + cout;
+  int32_t px;
+  if (taps > p->kernel_h * p->kernel_w * p->in.c) { /* odd tap count: zero weight, any value */
+    col[(taps >> 1) * 4 - 3] = 0;
+    col[(taps >> 1) * 4 - 1] = 0;
+  }
+  for (px = 0; px < pixels; px += 2) {
+    const int32_t step = px + 1 < pixels ? 1 : 0;
+    int8_t *y0 = output + (size_t)px * cout;
+    int8_t *y1 = y0 + step * cout;
+    const int16_t *wq = w;
+    const edgeq_channel_requant *q;
+    conv_im2col_fill_column(p, input, col, px);
+    conv_im2col_fill_column(p, input, col + 2, px + step);
+    for (q = p->requant; q < requant_end; q += 2, y0 += 2, y1 += 2) {
+      int32_t a00 = q[0].bias, a01 = q[1].bias, a10 = q[0].bias, a11 = q[1].bias;
+      const int16_t *c = col;
+#ifdef EDGEQ_FAST_DSP
+      int32_t xa, xb, pp, qq;
+      __asm__("1:\n\t"
+              "ldrd %[xa], %[xb], [%[c]], #8\n\t"
+              "ldrd %[p], %[q], [%[w]], #8\n\t"
+              "smlad %[a00], %[xa], %[p], %[a00]\n\t"
+              "smlad %[a01], %[xa], %[q], %[a01]\n\t"
+              "smlad %[a10], %[xb], %[p], %[a10]\n\t"
+              "smlad %[a11], %[xb], %[q], %[a11]\n\t"
+              "cmp %[c], %[end]\n\t"
+              "bne 1b\n\t"
+              : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [c] "+r"(c),
+                [w] "+r"(wq), [xa] "=&r"(xa), [xb] "=&r"(xb), [p] "=&r"(pp), [q] "=&r"(qq)
+              : [end] "r"(col + taps * 2)
+              : "memory", "cc");
+#else
+      int32_t k;
+      for (k = 0; k < taps; k += 2, c += 4, wq += 4) {
+        a00 += c[0] * wq[0] + c[1] * wq[1];
+        a01 += c[0] * wq[2] + c[1] * wq[3];
+        a10 += c[2] * wq[0] + c[3] * wq[1];
+        a11 += c[2] * wq[2] + c[3] * wq[3];
+      }
+#endif
+      edgeq_fast_store_block(q, a00, a01, a10, a11, y0, y1, mode, clamp, lo, hi);
+    }
+  }
+}
+
+/* One exported kernel per requantisation mode and clamp kind (EDGEQ_FAST_VARIANTS, edgeq.h). */
+#define EDGEQ_CONV_IM2COL_DEFINE(variant, mode, clamp)                                        \
+  void edgeq_conv_im2col_s8_##variant(const edgeq_conv_im2col_params *p, const int8_t *input, \
+      const int16_t *w, int8_t *output, int16_t *scratch) {                                   \
+    conv_im2col_body(p, input, w, output, scratch, mode, clamp);                              \
+  }
+EDGEQ_FAST_VARIANTS(EDGEQ_CONV_IM2COL_DEFINE)

@@ -1,0 +1,151 @@
+/*
+ * edgeq_depthwise_conv_3x3_s8.c - 3x3 DEPTHWISE_CONV_2D (multiplier 1, dilation 1, stride 1
+ * or 2) one channel plane at a time; called by generated code when the generator's checks
+ * pass (packages/codegen/src/fast-kernels.ts). Parameters in edgeq.h, requantisation
+ * constants in edgeq_fast.h. The portable C99 path and the Cortex-M DSP path (SMLAD /
+ * SMLAxy on int16 pairs) compute the same int32 accumulators.
+ */
+#include "edgeq_fast.h"
+
+size_t edgeq_depthwise_conv_3x3_s8_get_buffer_size(const edgeq_depthwise_3x3_params *p) {
+  /* plane, then one row of int32 accumulators (an even count) */
+  return (size_t)p->plane_h * (size_t)p->plane_w * sizeof(int16_t) +
+         (size_t)((p->out.w + 1) & ~1) * sizeof(int32_t);
+}
+
+/* The plane holds the channel's raw inputs as int16 with a border of in_zp (the padding
+ * taps), which the folded bias = bias - in_zp * sum(w) cancels. On the DSP path a row of
+ * accumulators goes to a small int32 buffer after the plane, then is
+ * requantised with the channel's constants held in registers. */
+EDGEQ_FAST_INLINE void depthwise_conv_3x3_body(const edgeq_depthwise_3x3_params *p,
+                                              const int8_t *input, const int16_t *w,
+                                              int8_t *output, int16_t *plane, const int mode,
+                                              const int clamp) {
+  const int32_t C = p->in.c, W = p->in.w, H = p->in.h;
+  const int32_t Wo = p->out.w, Ho = p->out.h, s = p->stride, plane_w = p->plane_w;
+  const int32_t lo = p->act_min, hi = p->act_max;
+  /* Input rows/columns that land inside the plane (the rest is never read). */
+  const int32_t y_end = H < p->plane_h - p->pad_top ? H : p->plane_h - p->pad_top;
+  const int32_t x_end = W < plane_w - p->pad_left ? W : plane_w - p->pad_left;
+  const size_t ostride = (size_t)C;
+  int32_t c, i;
+#ifdef EDGEQ_FAST_DSP
+  int32_t *const row_accumulators = (int32_t *)(void *)(plane + p->plane_h * plane_w);
+#endif
+  for (i = 0; i < p->plane_h * plane_w; i++) plane[i] = (int16_t)p->in_zp;
+  for (c = 0; c < C; c++) {
+    const edgeq_channel_requant *q = p->requant + c;
+    const int16_t *wc = w + (size_t)c * 10;
+    int32_t y, x;
+    for (y = 0; y < y_end; y++) {
+      const int8_t *src = input + (size_t)y * W * C + c;
+      int16_t *dst = plane + (size_t)(y + p->pad_top) * plane_w + p->pad_left;
+      x = 0;
+#ifdef EDGEQ_FAST_DSP
+      for (; x + 2 <= x_end; x += 2, src += 2 * ostride) {
+        const uint32_t v = (uint32_t)(uint16_t)src[0] | ((uint32_t)(int32_t)src[ostride] << 16);
+        memcpy(dst + x, &v, 4);
+      }
+#endif
+      for (; x < x_end; x++, src += ostride) dst[x] = src[0];
+    }
+    {
+#ifdef EDGEQ_FAST_DSP
+      const edgeq_channel_requant qc = *q;
+      for (y = 0; y < Ho; y++) {
+        const int16_t *r0 = plane + (size_t)y * s * plane_w;
+        const int16_t *r1 = r0 + plane_w, *r2 = r1 + plane_w;
+        int32_t *acc = row_accumulators;
+        int32_t a0, a1, A, B, K;
+        int8_t *out = output + (size_t)y * Wo * C + c;
+        const int32_t *ab;
+        if (s == 1) {
+          /* Output pairs (x, x+1); an odd last one computes a harmless extra entry.
+           * The weights are reloaded through kp: 11 registers, so gcc can always allocate. */
+          /* volatile: the results go to row_accumulators through memory, not through outputs */
+          __asm__ __volatile__("1:\n\t"
+                  "ldrd %[A], %[B], [%[r0]], #4\n\t"
+                  "ldr %[K], [%[kp]]\n\t"
+                  "smlad %[a0], %[A], %[K], %[bias]\n\t"
+                  "ldr %[A], [%[r0], #-2]\n\t"
+                  "smlad %[a1], %[A], %[K], %[bias]\n\t"
+                  "ldr %[K], [%[kp], #12]\n\t"
+                  "smlabb %[a0], %[B], %[K], %[a0]\n\t"
+                  "smlatb %[a1], %[B], %[K], %[a1]\n\t"
+                  "ldrd %[A], %[B], [%[r1]], #4\n\t"
+                  "smlabt %[a0], %[B], %[K], %[a0]\n\t"
+                  "smlatt %[a1], %[B], %[K], %[a1]\n\t"
+                  "ldr %[K], [%[kp], #4]\n\t"
+                  "smlad %[a0], %[A], %[K], %[a0]\n\t"
+                  "ldr %[A], [%[r1], #-2]\n\t"
+                  "smlad %[a1], %[A], %[K], %[a1]\n\t"
+                  "ldrd %[A], %[B], [%[r2]], #4\n\t"
+                  "ldr %[K], [%[kp], #8]\n\t"
+                  "smlad %[a0], %[A], %[K], %[a0]\n\t"
+                  "ldr %[A], [%[r2], #-2]\n\t"
+                  "smlad %[a1], %[A], %[K], %[a1]\n\t"
+                  "ldr %[K], [%[kp], #16]\n\t"
+                  "smlabb %[a0], %[B], %[K], %[a0]\n\t"
+                  "smlatb %[a1], %[B], %[K], %[a1]\n\t"
+                  "strd %[a0], %[a1], [%[acc]], #8\n\t"
+                  "cmp %[r0], %[end]\n\t"
+                  "bne 1b\n\t"
+                  : [r0] "+r"(r0), [r1] "+r"(r1), [r2] "+r"(r2), [acc] "+r"(acc), [a0] "=&r"(a0),
+                    [a1] "=&r"(a1), [A] "=&r"(A), [B] "=&r"(B), [K] "=&r"(K)
+                  : [kp] "r"(wc), [end] "r"(r0 + ((Wo + 1) & ~1)), [bias] "r"(qc.bias)
+                  : "memory", "cc");
+        } else {
+          /* volatile: the results go to row_accumulators through memory, not through outputs */
+          __asm__ __volatile__("1:\n\t"
+                  "ldrd %[A], %[B], [%[r0]], #4\n\t"
+                  "ldr %[K], [%[kp]]\n\t"
+                  "smlad %[a0], %[A], %[K], %[bias]\n\t"
+                  "ldr %[K], [%[kp], #12]\n\t"
+                  "smlabb %[a0], %[B], %[K], %[a0]\n\t"
+                  "ldrd %[A], %[B], [%[r1]], #4\n\t"
+                  "smlabt %[a0], %[B], %[K], %[a0]\n\t"
+                  "ldr %[K], [%[kp], #4]\n\t"
+                  "smlad %[a0], %[A], %[K], %[a0]\n\t"
+                  "ldrd %[A], %[B], [%[r2]], #4\n\t"
+                  "ldr %[K], [%[kp], #8]\n\t"
+                  "smlad %[a0], %[A], %[K], %[a0]\n\t"
+                  "ldr %[K], [%[kp], #16]\n\t"
+                  "smlabb %[a0], %[B], %[K], %[a0]\n\t"
+                  "str %[a0], [%[acc]], #4\n\t"
+                  "cmp %[r0], %[end]\n\t"
+                  "bne 1b\n\t"
+                  : [r0] "+r"(r0), [r1] "+r"(r1), [r2] "+r"(r2), [acc] "+r"(acc), [a0] "=&r"(a0),
+                    [A] "=&r"(A), [B] "=&r"(B), [K] "=&r"(K)
+                  : [kp] "r"(wc), [end] "r"(r0 + 2 * Wo), [bias] "r"(qc.bias)
+                  : "memory", "cc");
+          (void)a1;
+        }
+        for (ab = row_accumulators; ab < row_accumulators + Wo; ab++, out += ostride) {
+          *out = edgeq_fast_clamp(edgeq_fast_requantize(*ab, &qc, mode), clamp, lo, hi);
+        }
+      }
+#else
+      const int32_t w00 = wc[0], w01 = wc[1], w10 = wc[2], w11 = wc[3], w20 = wc[4];
+      const int32_t w21 = wc[5], w02 = wc[6], w12 = wc[7], w22 = wc[8];
+      for (y = 0; y < Ho; y++) {
+        const int16_t *r0 = plane + (size_t)y * s * plane_w;
+        const int16_t *r1 = r0 + plane_w, *r2 = r1 + plane_w;
+        int8_t *out = output + (size_t)y * Wo * C + c;
+        for (x = 0; x < Wo; x++, r0 += s, r1 += s, r2 += s, out += ostride) {
+          const int32_t a = q->bias + r0[0] * w00 + r0[1] * w01 + r0[2] * w02 + r1[0] * w10 +
+                            r1[1] * w11 + r1[2] * w12 + r2[0] * w20 + r2[1] * w21 + r2[2] * w22;
+          *out = edgeq_fast_clamp(edgeq_fast_requantize(a, q, mode), clamp, lo, hi);
+        }
+      }
+#endif
+    }
+  }
+}
+
+/* One exported kernel per requantisation mode and clamp kind (EDGEQ_FAST_VARIANTS, edgeq.h). */
+#define EDGEQ_DEPTHWISE_CONV_3X3_DEFINE(variant, mode, clamp)                                          \
+  void edgeq_depthwise_conv_3x3_s8_##variant(const edgeq_depthwise_3x3_params *p, const int8_t *input, \
+      const int16_t *w, int8_t *output, int16_t *scratch) {                                            \
+    depthwise_conv_3x3_body(p, input, w, output, scratch, mode, clamp);                                \
+  }
+EDGEQ_FAST_VARIANTS(EDGEQ_DEPTHWISE_CONV_3X3_DEFINE)

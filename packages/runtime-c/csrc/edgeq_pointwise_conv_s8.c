@@ -1,0 +1,86 @@
+/*
+ * edgeq_pointwise_conv_s8.c - 1x1 CONV_2D (stride 1, no padding, cin % 8 == 0, cout even)
+ * as a matrix product of 2 pixels x 2 output channels; called by generated code when the
+ * generator's checks pass (packages/codegen/src/fast-kernels.ts). Parameters in edgeq.h,
+ * requantisation constants in edgeq_fast.h. The portable C99 path and the Cortex-M DSP
+ * path (SMLAD on SXTB16-extended pairs) compute the same int32 accumulators.
+ */
+#include "edgeq_fast.h"
+
+/* cin a multiple of 8, cout even. Weights int16, per channel pair (o, o+1) and input quad
+ * k..k+3: w[o][k], w[o][k+2], w[o+1][k], w[o+1][k+2], w[o][k+1], w[o][k+3], w[o+1][k+1],
+ * w[o+1][k+3] - the lane order SXTB16 gives the inputs. */
+#ifdef EDGEQ_FAST_DSP
+/* One input quad of two pixels against one channel pair: 16 instructions, 16 MACs. */
+#define EDGEQ_POINTWISE_QUAD                             \
+  "ldr %[xa], [%[x0]], #4\n\t"                           \
+  "ldr %[xb], [%[x1]], #4\n\t"                           \
+  "ldrd %[p], %[q], [%[w]], #8\n\t"                      \
+  "sxtb16 %[xl], %[xa]\n\t"                              \
+  "smlad %[a00], %[xl], %[p], %[a00]\n\t"                \
+  "smlad %[a01], %[xl], %[q], %[a01]\n\t"                \
+  "sxtb16 %[xl], %[xb]\n\t"                              \
+  "smlad %[a10], %[xl], %[p], %[a10]\n\t"                \
+  "smlad %[a11], %[xl], %[q], %[a11]\n\t"                \
+  "ldrd %[p], %[q], [%[w]], #8\n\t"                      \
+  "sxtb16 %[xa], %[xa], ror #8\n\t"                      \
+  "smlad %[a00], %[xa], %[p], %[a00]\n\t"                \
+  "smlad %[a01], %[xa], %[q], %[a01]\n\t"                \
+  "sxtb16 %[xb], %[xb], ror #8\n\t"                      \
+  "smlad %[a10], %[xb], %[p], %[a10]\n\t"                \
+  "smlad %[a11], %[xb], %[q], %[a11]\n\t"
+#endif
+
+EDGEQ_FAST_INLINE void pointwise_conv_body(const edgeq_pointwise_params *p, const int8_t *input,
+                                          const int16_t *w, int8_t *output, const int mode,
+                                          const int clamp) {
+  const int32_t cin = p->cin;
+  const int32_t cout = p->cout;
+  const int32_t lo = p->act_min, hi = p->act_max;
+  const edgeq_channel_requant *const requant_end = p->requant + cout;
+  int32_t px;
+  for (px = 0; px < p->pixels; px += 2) {
+    /* An odd last pixel is paired with itself: the same values are stored twice. */
+    const int32_t step = px + 1 < p->pixels ? 1 : 0;
+    const int8_t *const x0 = input + (size_t)px * cin;
+    const int8_t *const x1 = x0 + step * cin;
+    int8_t *y0 = output + (size_t)px * cout;
+    int8_t *y1 = y0 + step * cout;
+    const int16_t *wq = w;
+    const edgeq_channel_requant *q;
+    for (q = p->requant; q < requant_end; q += 2, y0 += 2, y1 += 2) {
+      int32_t a00 = q[0].bias, a01 = q[1].bias, a10 = q[0].bias, a11 = q[1].bias;
+#ifdef EDGEQ_FAST_DSP
+      const int8_t *xp0 = x0, *xp1 = x1;
+      int32_t xa, xb, xl, pp, qq;
+      __asm__("1:\n\t" EDGEQ_POINTWISE_QUAD EDGEQ_POINTWISE_QUAD
+              "cmp %[x0], %[end]\n\t"
+              "bne 1b\n\t"
+              : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11),
+                [x0] "+r"(xp0), [x1] "+r"(xp1), [w] "+r"(wq), [xa] "=&r"(xa), [xb] "=&r"(xb),
+                [xl] "=&r"(xl), [p] "=&r"(pp), [q] "=&r"(qq)
+              : [end] "r"(x0 + cin)
+              : "memory", "cc");
+#else
+      int32_t k;
+      for (k = 0; k < cin; k += 4, wq += 8) {
+        const int32_t xa0 = x0[k], xb0 = x0[k + 1], xc0 = x0[k + 2], xd0 = x0[k + 3];
+        const int32_t xa1 = x1[k], xb1 = x1[k + 1], xc1 = x1[k + 2], xd1 = x1[k + 3];
+        a00 += xa0 * wq[0] + xc0 * wq[1] + xb0 * wq[4] + xd0 * wq[5];
+        a01 += xa0 * wq[2] + xc0 * wq[3] + xb0 * wq[6] + xd0 * wq[7];
+        a10 += xa1 * wq[0] + xc1 * wq[1] + xb1 * wq[4] + xd1 * wq[5];
+        a11 += xa1 * wq[2] + xc1 * wq[3] + xb1 * wq[6] + xd1 * wq[7];
+      }
+#endif
+      edgeq_fast_store_block(q, a00, a01, a10, a11, y0, y1, mode, clamp, lo, hi);
+    }
+  }
+}
+
+/* One exported kernel per requantisation mode and clamp kind (EDGEQ_FAST_VARIANTS, edgeq.h). */
+#define EDGEQ_POINTWISE_CONV_DEFINE(variant, mode, clamp)                                      \
+  void edgeq_pointwise_conv_s8_##variant(const edgeq_pointwise_params *p, const int8_t *input, \
+      const int16_t *w, int8_t *output) {                                                      \
+    pointwise_conv_body(p, input, w, output, mode, clamp);                                     \
+  }
+EDGEQ_FAST_VARIANTS(EDGEQ_POINTWISE_CONV_DEFINE)

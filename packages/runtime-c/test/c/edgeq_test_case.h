@@ -1,0 +1,70 @@
+/*
+ * edgeq_test_case.h - one case of runtime-c's kernel tests (the data headers in test/data/ are
+ * generated from the @edgeq/ir interpreter by test/generate-test-data.ts): which kernel,
+ * its parameter struct, its inputs and the expected output. Fields a kernel does not use
+ * stay zero.
+ */
+#ifndef EDGEQ_TEST_CASE_H
+#define EDGEQ_TEST_CASE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "edgeq.h"
+
+/* The public kernel a case calls (one runner function each in run_cases.c). */
+typedef enum {
+  EDGEQ_TEST_CONV,
+  EDGEQ_TEST_DEPTHWISE_CONV,
+  EDGEQ_TEST_FULLY_CONNECTED,
+  EDGEQ_TEST_ADD,
+  EDGEQ_TEST_AVG_POOL,
+  EDGEQ_TEST_MAX_POOL,
+  EDGEQ_TEST_MEAN,
+  EDGEQ_TEST_PAD,
+  EDGEQ_TEST_COPY,
+  EDGEQ_TEST_CONCAT,
+  EDGEQ_TEST_SOFTMAX,
+  EDGEQ_TEST_QUANTIZE,
+  EDGEQ_TEST_DEQUANTIZE,
+  EDGEQ_TEST_POINTWISE_CONV,
+  EDGEQ_TEST_CONV_IM2COL,
+  EDGEQ_TEST_DEPTHWISE_CONV_3X3
+} edgeq_test_kernel;
+
+typedef void (*edgeq_test_pointwise_fn)(const edgeq_pointwise_params *p, const int8_t *input,
+                                        const int16_t *w, int8_t *output);
+typedef void (*edgeq_test_conv_im2col_fn)(const edgeq_conv_im2col_params *p,
+                                          const int8_t *input, const int16_t *w,
+                                          int8_t *output, int16_t *scratch);
+typedef void (*edgeq_test_depthwise_3x3_fn)(const edgeq_depthwise_3x3_params *p,
+                                            const int8_t *input, const int16_t *w,
+                                            int8_t *output, int16_t *scratch);
+
+typedef struct {
+  edgeq_test_kernel kernel;
+  const char *name;
+  const void *params;      /* the kernel's parameter struct */
+  const int8_t *input;
+  const int8_t *input2;    /* ADD: second input */
+  const void *weights;     /* int8 (reference kernels) or int16 (fast kernels) */
+  const int32_t *bias;
+  const edgeq_concat_input *concat_inputs;
+  const uint32_t *float_bits; /* float32 bit patterns: QUANTIZE input, DEQUANTIZE expected */
+  uint32_t scale_bits;     /* QUANTIZE: 1 / scale; DEQUANTIZE: scale (float32 bits) */
+  int32_t zero_point;
+  edgeq_test_pointwise_fn pointwise;
+  edgeq_test_conv_im2col_fn conv_im2col;
+  edgeq_test_depthwise_3x3_fn depthwise_3x3;
+  int32_t scratch_bytes;   /* what codegen plans for the fast kernel's scratch */
+  const int8_t *expected;  /* int8 outputs */
+  int32_t output_size;     /* output elements */
+} edgeq_test_case;
+
+typedef struct {
+  const char *name;
+  const edgeq_test_case *cases;
+  int32_t count;
+} edgeq_test_suite;
+
+#endif /* EDGEQ_TEST_CASE_H */

@@ -1,0 +1,543 @@
+/**
+ * Test-data generator of runtime-c's own tests (CMSIS-NN TestData style): for every public
+ * kernel of edgeq.h it builds a few small one-op QGraphs, runs the @edgeq/ir Interpreter to
+ * get the expected output, and renders each case as C data (inputs, weights, the kernel's
+ * parameter struct, expected output) as JSON in test/data/<kernel>.json (c-test-data.ts renders
+ * it to the C headers that test/c/run_cases.c, the C runner, compiles against).
+ * Integer parameters come from the IR's derivations (deriveOpParams) and, for the fast
+ * kernels, from codegen's planner (planFastOp), exactly what generated firmware uses.
+ *
+ *   npx tsx packages/runtime-c/test/generate-test-data.ts   # rewrites test/data/
+ *
+ * A new kernel gets tested in four places: its enumerator in c/edgeq_test_case.h, its call
+ * in run_kernel() of c/run_cases.c, a suite here (cases + the function that renders its
+ * parameter struct, listed in testSuites()), then this script to write its JSON.
+ * kernels.test.ts fails until all four agree (stale data, a kernel edgeq.h declares but the
+ * runner never calls, or a suite without cases).
+ */
+
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import {
+  GraphBuilder,
+  Interpreter,
+  constantData,
+  deriveOpParams,
+  mulberry32,
+  numElements,
+  q,
+  type AddParams,
+  type BoundaryParams,
+  type ConcatParams,
+  type ConvLikeParams,
+  type FusedActivation,
+  type MeanParams,
+  type OpDef,
+  type Padding,
+  type PadParams,
+  type PoolParams,
+  type QGraph,
+  type QuantScheme,
+  type SoftmaxParams,
+  type TensorData,
+} from '@edgeq/ir';
+import { planFastOp, type CStructValues, type CValue, type FastMode } from '@edgeq/codegen';
+import { renderHeaders, type BufferSizeData, type CaseEntry, type Declaration, type SuiteData } from './c-test-data.js';
+
+/** Directory the generator writes and the test reads. */
+export const TEST_DATA_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'data');
+
+const SCHEMES: Record<FastMode | 'fp32', QuantScheme> = {
+  tflm: { scales: 'fixed', rounding: 'tflm' },
+  single: { scales: 'fixed', rounding: 'single' },
+  pow2: { scales: 'pow2', rounding: 'tflm' },
+  fp32: { scales: 'fixed', rounding: 'fp32' },
+};
+type Mode = keyof typeof SCHEMES;
+const MODE_ENUM: Record<Mode, string> = { tflm: 'EDGEQ_RQ_TFLM', single: 'EDGEQ_RQ_SINGLE', pow2: 'EDGEQ_RQ_POW2', fp32: 'EDGEQ_RQ_FP32' };
+
+/** Scales that are powers of two in pow2 mode (the validator demands it) and not otherwise. */
+function scale(mode: Mode, pow2Exponent: number, other: number): number {
+  return mode === 'pow2' ? 2 ** pow2Exponent : other;
+}
+
+/** One test case: a one-op graph, its input(s) and the kernel it exercises. */
+interface CaseSpec {
+  name: string;
+  /** Requantisation mode of the graph (also in the name). */
+  mode: Mode;
+  graph: QGraph;
+  inputs: TensorData[];
+}
+
+/** One case as data: its C objects and the fields of its edgeq_test_case entry. */
+interface RenderedCase {
+  declarations: Declaration[];
+  entry: CaseEntry;
+}
+
+const SEED = 20261205;
+let random = mulberry32(SEED);
+const int8s = (n: number, lo = -128, hi = 127) => Int8Array.from({ length: n }, () => lo + Math.floor(random() * (hi - lo + 1)));
+const int32s = (n: number, span: number) => Int32Array.from({ length: n }, () => Math.floor((random() * 2 - 1) * span));
+const weights = (n: number) => int8s(n, -127, 127);
+
+const array = (type: string, id: string, values: ArrayLike<number>): Declaration => ({ array: type, id, values: Array.from(values) });
+const struct = (type: string, id: string, fields: Record<string, string | number>): Declaration => ({ struct: type, id, fields });
+
+const hwc = (shape: readonly number[]) => `{ ${shape[1]}, ${shape[2]}, ${shape[3]} }`;
+const float32Bits = (values: ArrayLike<number>) => new Uint32Array(Float32Array.from(values).buffer);
+
+/** Renders a case: inputs, expected output from the interpreter, and the kernel-specific part. */
+function renderCase(id: string, spec: CaseSpec, kernel: (g: QGraph, op: OpDef, id: string, out: RenderedCase) => void): RenderedCase {
+  const g = spec.graph;
+  const op = g.ops[0];
+  const expected = new Interpreter(g).run(spec.inputs).outputs[0];
+  const out: RenderedCase = { declarations: [], entry: {} };
+  spec.inputs.forEach((x, k) => {
+    if (x instanceof Float32Array) {
+      out.declarations.push(array('uint32_t', `${id}_input_bits`, float32Bits(x)));
+      out.entry.float_bits = `${id}_input_bits`;
+    } else {
+      out.declarations.push(array('int8_t', `${id}_input${k || ''}`, x));
+      out.entry[`input${k ? k + 1 : ''}`] = `${id}_input${k || ''}`;
+    }
+  });
+  if (expected instanceof Float32Array) {
+    out.declarations.push(array('uint32_t', `${id}_expected_bits`, float32Bits(expected)));
+    out.entry.float_bits = `${id}_expected_bits`;
+  } else {
+    out.declarations.push(array('int8_t', `${id}_expected`, expected));
+    out.entry.expected = `${id}_expected`;
+  }
+  out.entry.output_size = numElements(g.tensors[op.outputs[0]].shape);
+  kernel(g, op, id, out);
+  return out;
+}
+
+// ---- kernel renderers: the parameter struct each public kernel takes ----
+
+function requantFields(id: string, rq: ConvLikeParams['requant'], out: RenderedCase): string {
+  out.declarations.push(array('int32_t', `${id}_multiplier`, rq.multiplier), array('int32_t', `${id}_shift`, rq.shift));
+  return `{ ${id}_multiplier, ${id}_shift, ${rq.multiplier.length > 1 ? 1 : 0} }`;
+}
+
+function constants(g: QGraph, op: OpDef, id: string, out: RenderedCase): void {
+  out.declarations.push(array('int8_t', `${id}_weights`, constantData(g, op.inputs[1])), array('int32_t', `${id}_bias`, constantData(g, op.inputs[2])));
+  Object.assign(out.entry, { weights: `${id}_weights`, bias: `${id}_bias` });
+}
+
+function renderConv(g: QGraph, op: OpDef, id: string, out: RenderedCase): void {
+  const p = deriveOpParams(g, op) as ConvLikeParams;
+  const o = op.options as { strideH: number; strideW: number; dilationH: number; dilationW: number; depthMultiplier?: number };
+  const w = g.tensors[op.inputs[1]].shape;
+  constants(g, op, id, out);
+  out.declarations.push(struct('edgeq_conv_params', `${id}_params`, {
+    in: hwc(g.tensors[op.inputs[0]].shape), out: hwc(g.tensors[op.outputs[0]].shape), kernel_h: w[1], kernel_w: w[2],
+    stride_h: o.strideH, stride_w: o.strideW, dilation_h: o.dilationH, dilation_w: o.dilationW,
+    pad_top: p.padTop, pad_left: p.padLeft, depth_multiplier: o.depthMultiplier ?? 1,
+    in_zp: p.inZp, out_zp: p.outZp, act_min: p.actMin, act_max: p.actMax, mode: modeOf(g), rq: requantFields(id, p.requant, out),
+  }));
+  out.entry.params = `&${id}_params`;
+}
+
+function renderFullyConnected(g: QGraph, op: OpDef, id: string, out: RenderedCase): void {
+  const p = deriveOpParams(g, op) as ConvLikeParams;
+  const w = g.tensors[op.inputs[1]].shape;
+  constants(g, op, id, out);
+  out.declarations.push(struct('edgeq_fc_params', `${id}_params`, {
+    in_features: w[1], out_features: w[0], in_zp: p.inZp, out_zp: p.outZp, act_min: p.actMin, act_max: p.actMax,
+    mode: modeOf(g), rq: requantFields(id, p.requant, out),
+  }));
+  out.entry.params = `&${id}_params`;
+}
+
+function renderAdd(g: QGraph, op: OpDef, id: string, out: RenderedCase): void {
+  const p = deriveOpParams(g, op) as AddParams;
+  out.declarations.push(struct('edgeq_add_params', `${id}_params`, {
+    size: numElements(g.tensors[op.outputs[0]].shape), in1_zp: p.in1Zp, in2_zp: p.in2Zp, out_zp: p.outZp, left_shift: p.leftShift,
+    in1_multiplier: p.in1.multiplier[0], in1_shift: p.in1.shift[0], in2_multiplier: p.in2.multiplier[0], in2_shift: p.in2.shift[0],
+    out_multiplier: p.out.multiplier[0], out_shift: p.out.shift[0], act_min: p.actMin, act_max: p.actMax, mode: modeOf(g),
+  }));
+  out.entry.params = `&${id}_params`;
+}
+
+function renderPool(g: QGraph, op: OpDef, id: string, out: RenderedCase): void {
+  const p = deriveOpParams(g, op) as PoolParams;
+  const o = op.options as { filterH: number; filterW: number; strideH: number; strideW: number };
+  out.declarations.push(struct('edgeq_pool_params', `${id}_params`, {
+    in: hwc(g.tensors[op.inputs[0]].shape), out: hwc(g.tensors[op.outputs[0]].shape), filter_h: o.filterH, filter_w: o.filterW,
+    stride_h: o.strideH, stride_w: o.strideW, pad_top: p.padTop, pad_left: p.padLeft, act_min: p.actMin, act_max: p.actMax,
+  }));
+  out.entry.params = `&${id}_params`;
+}
+
+function renderMean(g: QGraph, op: OpDef, id: string, out: RenderedCase): void {
+  const p = deriveOpParams(g, op) as MeanParams;
+  const fixed = p.requant.multiplier.length > 0;
+  out.declarations.push(struct('edgeq_mean_params', `${id}_params`, {
+    in: hwc(g.tensors[op.inputs[0]].shape), in_zp: p.inZp, out_zp: p.outZp, multiplier: fixed ? p.requant.multiplier[0] : 0,
+    shift: fixed ? p.requant.shift[0] : 0, pow2_exp: p.pow2Exp, mode: modeOf(g),
+  }));
+  out.entry.params = `&${id}_params`;
+}
+
+function renderPad(g: QGraph, op: OpDef, id: string, out: RenderedCase): void {
+  const p = deriveOpParams(g, op) as PadParams;
+  const pads = (op.options as { paddings: [number, number][] }).paddings;
+  out.declarations.push(struct('edgeq_pad_params', `${id}_params`, {
+    in: hwc(g.tensors[op.inputs[0]].shape), out: hwc(g.tensors[op.outputs[0]].shape),
+    pad_top: pads[1][0], pad_left: pads[2][0], pad_channels_before: pads[3][0], pad_value: p.padValue,
+  }));
+  out.entry.params = `&${id}_params`;
+}
+
+/** RESHAPE: the copy takes only the element count (output_size). */
+function renderCopy(): void {}
+
+/** CONCATENATION: the test's inputs are one tensor split on channels (the runner's input). */
+function renderConcat(g: QGraph, op: OpDef, id: string, out: RenderedCase): void {
+  const p = deriveOpParams(g, op) as ConcatParams;
+  const outShape = g.tensors[op.outputs[0]].shape;
+  const entries = op.inputs.map((t, k) => [`${id}_input${k || ''}`, g.tensors[t].shape[3], p.inZps[k], p.requants[k].multiplier[0], p.requants[k].shift[0]]);
+  out.declarations.push({ table: 'edgeq_concat_input', id: `${id}_inputs`, rows: entries });
+  out.declarations.push(struct('edgeq_concat_params', `${id}_params`, {
+    pixels: outShape[1] * outShape[2], out_channels: outShape[3], num_inputs: op.inputs.length, out_zp: p.outZp,
+    act_min: p.actMin, act_max: p.actMax, mode: modeOf(g),
+  }));
+  Object.assign(out.entry, { params: `&${id}_params`, concat_inputs: `${id}_inputs` });
+}
+
+function renderSoftmax(g: QGraph, op: OpDef, id: string, out: RenderedCase): void {
+  const p = deriveOpParams(g, op) as SoftmaxParams;
+  const shape = g.tensors[op.inputs[0]].shape;
+  const classes = shape[shape.length - 1];
+  out.declarations.push(array('uint32_t', `${id}_exp_table`, p.expTable));
+  out.declarations.push(struct('edgeq_softmax_params', `${id}_params`, {
+    rows: numElements(shape) / classes, classes, exp_table: `${id}_exp_table`, mode: modeOf(g),
+  }));
+  out.entry.params = `&${id}_params`;
+}
+
+function renderBoundary(quantize: boolean) {
+  return (g: QGraph, op: OpDef, _id: string, out: RenderedCase): void => {
+    const p = deriveOpParams(g, op) as BoundaryParams;
+    // QUANTIZE takes 1 / scale in float32, as generated code passes it.
+    const value = quantize ? Math.fround(1 / Math.fround(p.scale)) : p.scale;
+    Object.assign(out.entry, { scale_bits: `${float32Bits([value])[0]}u`, zero_point: p.zeroPoint });
+  };
+}
+
+/** The fast kernels: parameters, weights, constants and scratch exactly as codegen plans them. */
+function renderFast(g: QGraph, op: OpDef, id: string, out: RenderedCase): void {
+  const mode = modeOf(g) === 'EDGEQ_RQ_POW2' ? 'pow2' : g.quantization.rounding as FastMode;
+  const plan = planFastOp(g, op, mode);
+  if (!plan) throw new Error(`${g.name}: codegen does not plan a fast kernel for this case`);
+  const p = deriveOpParams(g, op) as ConvLikeParams;
+  const rows: number[][] = [];
+  for (let i = 0; i < plan.channelConstants.length; i += 4) rows.push(Array.from(plan.channelConstants.subarray(i, i + 4)));
+  out.declarations.push({ table: 'edgeq_channel_requant', id: `${id}_requant`, rows });
+  out.declarations.push(array('int16_t', `${id}_weights`, plan.weights));
+  const type = { pointwise: 'edgeq_pointwise_params', conv_im2col: 'edgeq_conv_im2col_params', depthwise_3x3: 'edgeq_depthwise_3x3_params' }[plan.kind];
+  out.declarations.push(struct(type, `${id}_params`, { ...planFields(plan.structValues), act_min: p.actMin, act_max: p.actMax, requant: `${id}_requant` }));
+  Object.assign(out.entry, { params: `&${id}_params`, weights: `${id}_weights`, [plan.kind]: plan.fn, scratch_bytes: plan.scratchBytes });
+}
+
+function modeOf(g: QGraph): string {
+  return g.quantization.scales === 'pow2' ? MODE_ENUM.pow2 : MODE_ENUM[g.quantization.rounding as Mode];
+}
+
+// ---- the cases ----
+
+interface ConvCase { cin: number; size: [number, number]; cout: number; k: number; stride?: number; dilation?: number; padding?: Padding; act?: FusedActivation; zpIn?: number; zpOut?: number; perTensor?: boolean; mult?: number;
+  /** Requantisation right shift of 1 or 2 (multiplier 0.15 to 0.5): every output's rounding matters. */
+  fine?: boolean }
+
+function convGraph(type: 'conv' | 'depthwise', mode: Mode, c: ConvCase): CaseSpec['graph'] {
+  const b = new GraphBuilder(`${type}_${mode}`, SCHEMES[mode]);
+  const x = b.input('x', [1, c.size[0], c.size[1], c.cin], q(scale(mode, -4, 0.05), c.zpIn ?? 3));
+  const mult = c.mult ?? 1;
+  const cout = type === 'conv' ? c.cout : c.cin * mult;
+  const taps = type === 'conv' ? c.k * c.k * c.cin : c.k * c.k;
+  const scales = Array.from({ length: c.perTensor ? 1 : cout }, (_, i) => scale(mode, -6 - (i % 2), c.fine ? 0.01 * (1 + 0.05 * i) : 0.01 + 0.004 * i));
+  const outScale = !c.fine ? scale(mode, 0, 1) : mode === 'pow2' ? 2 ** -9 : (0.05 * 0.01) / (mode === 'single' ? 0.15 : 0.3);
+  const spec = {
+    name: type, weights: weights(type === 'conv' ? cout * taps : taps * cout),
+    weightShape: type === 'conv' ? [cout, c.k, c.k, c.cin] : [1, c.k, c.k, cout], weightScales: scales,
+    bias: int32s(cout, c.fine ? 60 : 3000), out: q(outScale, c.zpOut ?? -5), stride: c.stride, dilation: c.dilation,
+    padding: c.padding ?? 'SAME', activation: c.act,
+  };
+  const y = type === 'conv' ? b.conv2d(x, spec) : b.depthwiseConv2d(x, spec, mult);
+  b.output(y);
+  return b.build();
+}
+
+function oneInput(graph: QGraph, lo = -128, hi = 127): TensorData[] {
+  const t = graph.tensors[graph.inputs[0]];
+  return [t.dtype === 'float32' ? Float32Array.from({ length: numElements(t.shape) }, () => (random() * 2 - 1) * 6) : int8s(numElements(t.shape), lo, hi)];
+}
+
+/** Inputs of a conv case: the whole int8 range, or zero point +-2 for a fine case. */
+function nearZeroPoint(graph: QGraph, c: ConvCase): TensorData[] {
+  const zp = c.zpIn ?? 3;
+  return c.fine ? oneInput(graph, zp - 2, zp + 2) : oneInput(graph);
+}
+
+function convCases(type: 'conv' | 'depthwise'): CaseSpec[] {
+  const list: Array<[string, Mode, ConvCase]> = [
+    ['3x3 SAME stride 1, per-channel', 'tflm', { cin: 2, size: [5, 5], cout: 3, k: 3 }],
+    ['3x3 SAME stride 2 (bottom/right padding)', 'single', { cin: 2, size: [6, 6], cout: 2, k: 3, stride: 2, mult: 2 }],
+    ['3x3 VALID dilation 2, per-tensor weights', 'pow2', { cin: 1, size: [7, 6], cout: 2, k: 3, dilation: 2, padding: 'VALID', perTensor: true }],
+    ['extreme zero points -128 / 127', 'fp32', { cin: 3, size: [4, 4], cout: 2, k: 3, zpIn: -128, zpOut: 127 }],
+    ['input zero point 127, stride 2, RELU', 'tflm', { cin: 2, size: [5, 4], cout: 3, k: 2, stride: 2, zpIn: 127, zpOut: -20, act: 'RELU' }],
+    ...(['tflm', 'single', 'pow2', 'fp32'] as Mode[]).map((mode): [string, Mode, ConvCase] => ['right shift 1-2, rounding on every output', mode, { cin: 2, size: [4, 4], cout: 2, k: 3, fine: true }]),
+  ];
+  return list.map(([name, mode, c]) => {
+    const graph = convGraph(type, mode, c);
+    return { name: `${type} ${mode}: ${name}`, mode, graph, inputs: nearZeroPoint(graph, c) };
+  });
+}
+
+function fullyConnectedCases(): CaseSpec[] {
+  const list: Array<[Mode, number, number, boolean, number, number, FusedActivation]> = [
+    ['tflm', 7, 3, false, 2, -3, 'NONE'], ['single', 5, 4, false, -1, 4, 'NONE'], ['pow2', 8, 2, true, 0, 0, 'RELU'], ['fp32', 6, 3, false, -128, 127, 'NONE'], ['tflm', 4, 2, false, 127, -128, 'RELU6'],
+  ];
+  return list.map(([mode, inF, outF, perTensor, zpIn, zpOut, act]) => {
+    const b = new GraphBuilder(`fc_${mode}`, SCHEMES[mode]);
+    const x = b.input('x', [1, inF], q(scale(mode, -3, 0.1), zpIn));
+    const scales = Array.from({ length: perTensor ? 1 : outF }, (_, i) => scale(mode, -5 - i, 0.02 + 0.01 * i));
+    b.output(b.fullyConnected(x, { name: 'fc', weights: weights(inF * outF), weightShape: [outF, inF], weightScales: scales, bias: int32s(outF, 2000), out: q(scale(mode, -1, 0.3), zpOut), activation: act }));
+    const graph = b.build();
+    return { name: `fully connected ${mode}: ${inF} -> ${outF}${perTensor ? ', per-tensor' : ', per-channel'}, zero points ${zpIn} / ${zpOut}, ${act}`, mode, graph, inputs: oneInput(graph) };
+  });
+}
+
+function addCases(): CaseSpec[] {
+  const list: Array<[Mode, number, number, number, FusedActivation, [number, number, number]]> = [
+    ['tflm', 0.05, 0.08, 0.1, 'NONE', [3, -7, 1]], ['single', 0.1, 0.02, 0.2, 'RELU', [-128, 127, -30]],
+    ['pow2', 2 ** -3, 2 ** -5, 2 ** -2, 'NONE', [0, 5, -3]], ['fp32', 0.05, 0.06, 0.09, 'RELU6', [10, -20, -128]],
+    ['fp32', 0.001, 0.5, 0.4, 'NONE', [1, 2, 3]],
+  ];
+  return list.map(([mode, s1, s2, so, act, [z1, z2, zo]]) => {
+    const b = new GraphBuilder(`add_${mode}`, SCHEMES[mode]);
+    const x1 = b.input('a', [1, 3, 2, 3], q(s1, z1));
+    const x2 = b.input('b', [1, 3, 2, 3], q(s2, z2));
+    b.output(b.add('add', x1, x2, q(so, zo), act));
+    const graph = b.build();
+    return { name: `add ${mode}: scales ${s1} + ${s2} -> ${so}, zero points ${z1}, ${z2} -> ${zo}, ${act}`, mode, graph, inputs: [int8s(18), int8s(18)] };
+  });
+}
+
+function poolCases(type: 'AVERAGE_POOL_2D' | 'MAX_POOL_2D'): CaseSpec[] {
+  const list: Array<[string, [number, number, number], [number, number], [number, number], Padding, FusedActivation]> = [
+    ['2x2 stride 2 VALID', [4, 4, 2], [2, 2], [2, 2], 'VALID', 'NONE'],
+    ['3x3 stride 2 SAME (border windows)', [5, 6, 3], [3, 3], [2, 2], 'SAME', 'NONE'],
+    ['3x3 stride 1 SAME, RELU', [3, 3, 2], [3, 3], [1, 1], 'SAME', 'RELU'],
+  ];
+  return list.map(([name, shape, filter, stride, padding, act]) => {
+    const b = new GraphBuilder('pool', SCHEMES.tflm);
+    const x = b.input('x', [1, ...shape], q(0.1, -4));
+    b.output(b.pool(type, 'pool', x, filter, stride, padding, act));
+    const graph = b.build();
+    return { name: `${type === 'MAX_POOL_2D' ? 'max' : 'average'} pool: ${name}`, mode: 'tflm' as Mode, graph, inputs: oneInput(graph) };
+  });
+}
+
+function meanCases(): CaseSpec[] {
+  const list: Array<[Mode, [number, number, number], number, number, number, number]> = [
+    ['tflm', [3, 3, 4], 0.1, 5, 0.05, -2], ['single', [2, 5, 3], 0.2, -128, 0.1, -128], ['pow2', [3, 2, 2], 2 ** -3, 4, 2 ** -4, 0],
+    ['pow2', [3, 3, 2], 2 ** -2, 0, 2 ** -1, 1], ['fp32', [4, 4, 3], 0.07, 10, 0.03, -9],
+  ];
+  return list.map(([mode, shape, si, zi, so, zo]) => {
+    const b = new GraphBuilder(`mean_${mode}`, SCHEMES[mode]);
+    const x = b.input('x', [1, ...shape], q(si, zi));
+    b.output(b.mean('mean', x, q(so, zo)));
+    const graph = b.build();
+    return { name: `mean ${mode}: ${shape.join('x')}, scale ${si} -> ${so}, zero points ${zi} -> ${zo}`, mode, graph, inputs: oneInput(graph) };
+  });
+}
+
+function padCases(): CaseSpec[] {
+  const list: Array<[[number, number, number], [number, number][], number]> = [
+    [[2, 3, 2], [[0, 0], [1, 2], [0, 1], [0, 0]], -128],
+    [[2, 2, 3], [[0, 0], [0, 0], [2, 0], [1, 2]], 77],
+  ];
+  return list.map(([shape, pads, zp]) => {
+    const b = new GraphBuilder('pad', SCHEMES.tflm);
+    const x = b.input('x', [1, ...shape], q(0.1, zp));
+    b.output(b.pad('pad', x, pads));
+    const graph = b.build();
+    return { name: `pad ${shape.join('x')} by ${JSON.stringify(pads.slice(1))}, zero point ${zp}`, mode: 'tflm' as Mode, graph, inputs: oneInput(graph) };
+  });
+}
+
+function copyCases(): CaseSpec[] {
+  const b = new GraphBuilder('reshape', SCHEMES.tflm);
+  const x = b.input('x', [1, 3, 2, 5], q(0.1, 1));
+  b.output(b.reshape('reshape', x, [1, 30]));
+  const graph = b.build();
+  return [{ name: 'copy (RESHAPE 1x3x2x5 -> 1x30)', mode: 'tflm', graph, inputs: oneInput(graph) }];
+}
+
+function concatCases(): CaseSpec[] {
+  return (['tflm', 'single', 'pow2', 'fp32'] as Mode[]).map((mode) => {
+    const b = new GraphBuilder(`concat_${mode}`, SCHEMES[mode]);
+    const a = b.input('a', [1, 2, 3, 2], q(scale(mode, -3, 0.05), -10));
+    const c = b.input('b', [1, 2, 3, 3], q(scale(mode, -5, 0.2), 100));
+    b.output(b.concat('concat', [a, c], q(scale(mode, -4, 0.1), 3), mode === 'single' ? 'RELU' : 'NONE'));
+    const graph = b.build();
+    return { name: `concat ${mode}: channels 2 + 3, different scales and zero points`, mode, graph, inputs: [int8s(12), int8s(18)] };
+  });
+}
+
+function softmaxCases(): CaseSpec[] {
+  const list: Array<[Mode, [number, number], number, number, number]> = [
+    ['tflm', [3, 5], 0.1, 0, 1], ['tflm', [2, 4], 0.5, -128, 1], ['single', [1, 10], 0.25, 20, 0.5], ['fp32', [3, 6], 0.1, 3, 1], ['fp32', [2, 3], 0.02, 0, 2],
+  ];
+  return list.map(([mode, shape, si, zi, beta], k) => {
+    const b = new GraphBuilder(`softmax_${mode}`, SCHEMES[mode]);
+    const x = b.input('x', shape, q(si, zi));
+    b.output(b.softmax('softmax', x, beta));
+    const graph = b.build();
+    const inputs = k === 1 ? [new Int8Array(8).fill(127)] : oneInput(graph, -12, 12);
+    return { name: `softmax ${mode}: ${shape.join('x')}, input scale ${si}, beta ${beta}${k === 1 ? ', equal maxima' : ''}`, mode, graph, inputs };
+  });
+}
+
+function boundaryCases(quantize: boolean): CaseSpec[] {
+  const list: Array<[number, number]> = [[0.1, 0], [0.037, -128], [0.5, 127]];
+  return list.map(([s, zp]) => {
+    const b = new GraphBuilder(quantize ? 'quantize' : 'dequantize', SCHEMES.tflm);
+    if (quantize) {
+      const x = b.input('x', [1, 4, 5], undefined, 'float32');
+      b.output(b.quantize('quantize', x, q(s, zp)));
+    } else {
+      const x = b.input('x', [1, 4, 5], q(s, zp));
+      b.output(b.dequantize('dequantize', x));
+    }
+    const graph = b.build();
+    const inputs = oneInput(graph);
+    if (quantize) (inputs[0] as Float32Array).set([0, -0.05, 0.05, 1e6, -1e6, NaN, 0.15, -0.15], 0);
+    return { name: `${quantize ? 'quantize' : 'dequantize'}: scale ${s}, zero point ${zp}`, mode: 'tflm' as Mode, graph, inputs };
+  });
+}
+
+/** Fast kernel cases: every variant (mode x clamp) of each family, with odd sizes and borders. */
+function fastCases(family: 'pointwise' | 'conv_im2col' | 'depthwise_3x3'): CaseSpec[] {
+  const out: CaseSpec[] = [];
+  for (const mode of ['tflm', 'single', 'pow2'] as FastMode[]) {
+    for (const clamp of [false, true]) {
+      const act: FusedActivation = clamp ? 'RELU' : 'NONE';
+      const zpOut = clamp ? -3 : -5;
+      let c: ConvCase;
+      let type: 'conv' | 'depthwise' = 'conv';
+      if (family === 'pointwise') c = { cin: 8 * (clamp ? 2 : 1), size: clamp ? [3, 3] : [2, 2], cout: 4, k: 1, act, zpOut, zpIn: mode === 'single' ? -128 : 6 };
+      else if (family === 'conv_im2col') c = clamp ? { cin: 1, size: [6, 5], cout: 2, k: 3, act, zpOut, zpIn: 127 } : { cin: 3, size: [5, 5], cout: 4, k: 3, stride: 2, act, zpOut };
+      else { type = 'depthwise'; c = { cin: 3, size: clamp ? [5, 7] : [6, 6], cout: 3, k: 3, stride: clamp ? 1 : 2, act, zpOut, zpIn: -20 }; }
+      const graph = convGraph(type, mode, c);
+      out.push({ name: `${family} ${mode}${clamp ? '_clamp' : ''}: ${c.size.join('x')}x${c.cin}, k ${c.k}, stride ${c.stride ?? 1}, zero point in ${c.zpIn ?? 3}`, mode, graph, inputs: oneInput(graph) });
+    }
+    const c: ConvCase = family === 'pointwise' ? { cin: 8, size: [3, 3], cout: 2, k: 1, fine: true }
+      : family === 'conv_im2col' ? { cin: 2, size: [4, 3], cout: 2, k: 3, fine: true } : { cin: 2, size: [4, 5], cout: 2, k: 3, fine: true };
+    const graph = convGraph(family === 'depthwise_3x3' ? 'depthwise' : 'conv', mode, c);
+    out.push({ name: `${family} ${mode}: right shift 1-2, rounding on every output`, mode, graph, inputs: nearZeroPoint(graph, c) });
+  }
+  return out;
+}
+
+/** Every suite: name, kernel enum of the runner, cases and the renderer of their parameters. */
+export function testSuites(): Array<{ suite: string; kernel: string; cases: CaseSpec[]; render: (g: QGraph, op: OpDef, id: string, out: RenderedCase) => void }> {
+  return [
+    { suite: 'conv', kernel: 'EDGEQ_TEST_CONV', cases: convCases('conv'), render: renderConv },
+    { suite: 'depthwise_conv', kernel: 'EDGEQ_TEST_DEPTHWISE_CONV', cases: convCases('depthwise'), render: renderConv },
+    { suite: 'fully_connected', kernel: 'EDGEQ_TEST_FULLY_CONNECTED', cases: fullyConnectedCases(), render: renderFullyConnected },
+    { suite: 'add', kernel: 'EDGEQ_TEST_ADD', cases: addCases(), render: renderAdd },
+    { suite: 'avg_pool', kernel: 'EDGEQ_TEST_AVG_POOL', cases: poolCases('AVERAGE_POOL_2D'), render: renderPool },
+    { suite: 'max_pool', kernel: 'EDGEQ_TEST_MAX_POOL', cases: poolCases('MAX_POOL_2D'), render: renderPool },
+    { suite: 'mean', kernel: 'EDGEQ_TEST_MEAN', cases: meanCases(), render: renderMean },
+    { suite: 'pad', kernel: 'EDGEQ_TEST_PAD', cases: padCases(), render: renderPad },
+    { suite: 'copy', kernel: 'EDGEQ_TEST_COPY', cases: copyCases(), render: renderCopy },
+    { suite: 'concat', kernel: 'EDGEQ_TEST_CONCAT', cases: concatCases(), render: renderConcat },
+    { suite: 'softmax', kernel: 'EDGEQ_TEST_SOFTMAX', cases: softmaxCases(), render: renderSoftmax },
+    { suite: 'quantize', kernel: 'EDGEQ_TEST_QUANTIZE', cases: boundaryCases(true), render: renderBoundary(true) },
+    { suite: 'dequantize', kernel: 'EDGEQ_TEST_DEQUANTIZE', cases: boundaryCases(false), render: renderBoundary(false) },
+    { suite: 'pointwise_conv', kernel: 'EDGEQ_TEST_POINTWISE_CONV', cases: fastCases('pointwise'), render: renderFast },
+    { suite: 'conv_im2col', kernel: 'EDGEQ_TEST_CONV_IM2COL', cases: fastCases('conv_im2col'), render: renderFast },
+    { suite: 'depthwise_conv_3x3', kernel: 'EDGEQ_TEST_DEPTHWISE_CONV_3X3', cases: fastCases('depthwise_3x3'), render: renderFast },
+  ];
+}
+
+/**
+ * Shapes on which each *_get_buffer_size() must return codegen's planned scratch bytes: the
+ * conv im2col column (taps odd and even, 1 to 16 input channels, kernels 1x1 to 5x5) and the
+ * depthwise plane (stride 1 and 2, odd and even output widths, SAME and VALID).
+ */
+function bufferSizeCases(): BufferSizeData {
+  const shapes: BufferSizeData['shapes'] = [];
+  const add = (type: 'conv' | 'depthwise', c: ConvCase) => {
+    const g = convGraph(type, 'tflm', c);
+    const plan = planFastOp(g, g.ops[0], 'tflm');
+    if (!plan) throw new Error(`no fast plan for buffer-size shape ${JSON.stringify(c)}`);
+    const kernel = plan.kind === 'conv_im2col' ? 'conv_im2col' : 'depthwise_conv_3x3';
+    const params = struct(kernel === 'conv_im2col' ? 'edgeq_conv_im2col_params' : 'edgeq_depthwise_3x3_params', `buffer_size_${shapes.length}_params`, planFields(plan.structValues));
+    shapes.push({ kernel, params, plannedBytes: plan.scratchBytes });
+  };
+  for (const [cin, k, size, stride] of [[1, 3, 8, 1], [1, 5, 9, 2], [2, 3, 6, 1], [3, 3, 7, 2], [4, 1, 5, 2], [5, 2, 6, 1], [8, 3, 4, 1], [16, 3, 5, 2], [3, 5, 10, 1], [7, 3, 3, 1]]) {
+    add('conv', { cin, k, size: [size, size + 1], cout: 2, stride });
+  }
+  for (const [size, stride, padding] of [[[4, 4], 1, 'SAME'], [[5, 7], 1, 'SAME'], [[6, 6], 2, 'SAME'], [[7, 5], 2, 'SAME'], [[8, 9], 1, 'VALID'], [[9, 8], 2, 'VALID'], [[3, 3], 1, 'VALID'], [[16, 15], 2, 'SAME']] as Array<[[number, number], number, Padding]>) {
+    add('depthwise', { cin: 2, k: 3, size, cout: 2, stride, padding });
+  }
+  return { shapes };
+}
+
+/** codegen's planned struct values as C initialiser text per field (nested structs as `{ h, w, c }`). */
+function planFields(values: CStructValues): Record<string, string> {
+  const text = (v: CValue): string => (typeof v === 'object' ? `{ ${Object.values(v).map(text).join(', ')} }` : String(v));
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, text(v)]));
+}
+
+/** The JSON files of test/data/ (name -> text), as the generator produces them now. */
+export function generateTestData(): Map<string, string> {
+  random = mulberry32(SEED);
+  const files = new Map<string, string>();
+  for (const s of testSuites()) {
+    const data: SuiteData = {
+      suite: s.suite,
+      kernel: s.kernel,
+      cases: s.cases.map((c, i) => {
+        const { declarations, entry } = renderCase(`${s.suite}_${i}`, c, s.render);
+        return { name: c.name, declarations, entry };
+      }),
+    };
+    files.set(`${s.suite}.json`, `${JSON.stringify(data)}\n`);
+  }
+  files.set('buffer_sizes.json', `${JSON.stringify(bufferSizeCases())}\n`);
+  return files;
+}
+
+/** The checked-in data: every suite (sorted by name) and the buffer-size shapes. */
+export function readTestData(dir = TEST_DATA_DIR): { suites: SuiteData[]; bufferSizes: BufferSizeData } {
+  const read = (name: string) => JSON.parse(readFileSync(path.join(dir, name), 'utf8')) as unknown;
+  const names = readdirSync(dir).filter((f) => f.endsWith('.json') && f !== 'buffer_sizes.json').sort();
+  return { suites: names.map((f) => read(f) as SuiteData), bufferSizes: read('buffer_sizes.json') as BufferSizeData };
+}
+
+/** The C headers the runner includes, rendered from the checked-in data. */
+export function readTestHeaders(dir = TEST_DATA_DIR): Map<string, string> {
+  const { suites, bufferSizes } = readTestData(dir);
+  return renderHeaders(suites, bufferSizes);
+}
+
+/** Writes test/data/ from the generator's current output. */
+export function writeTestData(dir = TEST_DATA_DIR): void {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  for (const [name, text] of generateTestData()) writeFileSync(path.join(dir, name), text);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  writeTestData();
+  console.log(`wrote ${TEST_DATA_DIR}`);
+}
