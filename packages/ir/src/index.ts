@@ -8,6 +8,7 @@ export * from './errors.js';
 export * from './shapes.js';
 export * from './quant-math.js';
 export * from './constants.js';
+export * from './requant-derive.js';
 export * from './op-params.js';
 export * from './validate.js';
 export * from './io.js';
