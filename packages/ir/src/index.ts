@@ -14,6 +14,7 @@ export * from './validate.js';
 export * from './io.js';
 export * from './builder.js';
 export * from './interpreter.js';
+export * from './arch-spec.js';
 export * from './reference-models.js';
 export * from './random-graph.js';
 export * as kernels from './kernels.js';
