@@ -67,6 +67,14 @@ export function makeRequant(reals: number[], scheme: QuantScheme, where: string)
   return rq;
 }
 
+/** Every requantisation scheme a QGraph may use (fixed-point tflm / single / fp32, power-of-two). */
+export const QUANT_SCHEMES: readonly QuantScheme[] = [
+  { scales: 'fixed', rounding: 'tflm' },
+  { scales: 'fixed', rounding: 'single' },
+  { scales: 'fixed', rounding: 'fp32' },
+  { scales: 'pow2', rounding: 'tflm' },
+];
+
 const f32 = Math.fround;
 
 /**

@@ -4,16 +4,11 @@
 // weights, so the accumulator is the bias); likewise 1,000 random ADD and MEAN outputs.
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { addRequant, GraphBuilder, Interpreter, q, type FusedActivation, type QuantScheme } from '@edgeq/ir';
+import { addRequant, GraphBuilder, Interpreter, q, QUANT_SCHEMES, type FusedActivation, type QuantScheme } from '@edgeq/ir';
 import { addSim, meanSim, requantSim } from '../src/requant-sim.js';
 import { mulberry32 } from '../src/random.js';
 
-const SCHEMES: QuantScheme[] = [
-  { scales: 'fixed', rounding: 'tflm' },
-  { scales: 'fixed', rounding: 'single' },
-  { scales: 'fixed', rounding: 'fp32' },
-  { scales: 'pow2', rounding: 'tflm' },
-];
+const SCHEMES = QUANT_SCHEMES;
 const name = (s: QuantScheme) => `${s.scales}/${s.rounding}`;
 const ACTIVATIONS: FusedActivation[] = ['NONE', 'RELU', 'RELU6'];
 /** Graphs per mode and elements per graph: 10 × 100 = 1,000 cases per mode. */
@@ -38,6 +33,24 @@ function randoms(seed: number, scheme: QuantScheme) {
   };
 }
 
+/**
+ * Run `oneGraph` for each of the GRAPHS graphs; each returns the interpreter's int8 outputs
+ * and the simulation's. All must be equal, 1,000 in all, and spread over the int8 range
+ * (not a test of saturation only).
+ */
+function expectSimulationEqualsInterpreter(oneGraph: (g: number) => { want: Int8Array; got: number[] }): void {
+  let compared = 0;
+  const seen = new Set<number>();
+  for (let g = 0; g < GRAPHS; g++) {
+    const { want, got } = oneGraph(g);
+    expect(got).toEqual(Array.from(want));
+    compared += got.length;
+    for (const v of want) seen.add(v);
+  }
+  expect(compared).toBe(1000);
+  expect(seen.size).toBeGreaterThan(30);
+}
+
 /** Int8 values back from a simulation's dequantised output. */
 const quantised = (y: tf.Tensor, scale: number, zeroPoint: number) => Array.from(y.dataSync(), (v) => Math.round(v / Math.fround(scale)) + zeroPoint);
 
@@ -45,9 +58,7 @@ describe('requantSim equals the interpreter (FULLY_CONNECTED accumulators)', () 
   for (const [k, scheme] of SCHEMES.entries()) {
     it(`${name(scheme)}: 1,000 random accumulators`, () => {
       const R = randoms(100 + k, scheme);
-      let compared = 0;
-      const seen = new Set<number>();
-      for (let g = 0; g < GRAPHS; g++) {
+      expectSimulationEqualsInterpreter((g) => {
         const inScale = R.scale(-9, -5);
         const perTensor = g % 3 === 0;
         const weightScales = Array.from({ length: perTensor ? 1 : PER_GRAPH }, () => R.scale(-12, -6));
@@ -65,13 +76,8 @@ describe('requantSim equals the interpreter (FULLY_CONNECTED accumulators)', () 
         const unit = (c: number) => Math.fround(inScale) * Math.fround(weightScales[perTensor ? 0 : c]);
         const y = tf.tensor(Float32Array.from(acc, (a, c) => a * unit(c)), [1, PER_GRAPH]);
         const got = quantised(requantSim(y, { inScale, weightScales, outScale, outZeroPoint, activation, scheme }), outScale, outZeroPoint);
-        expect(got).toEqual(Array.from(want));
-        compared += got.length;
-        for (const v of want) seen.add(v);
-      }
-      expect(compared).toBe(1000);
-      // Not a test of saturation only: the outputs spread over the int8 range.
-      expect(seen.size).toBeGreaterThan(30);
+        return { want, got };
+      });
     });
   }
 });
@@ -81,9 +87,7 @@ describe('addSim equals the interpreter (ADD)', () => {
     it(`${name(scheme)}: 1,000 random element pairs`, () => {
       const R = randoms(200 + k, scheme);
       const paths = new Set<number>();
-      let compared = 0;
-      const seen = new Set<number>();
-      for (let g = 0; g < GRAPHS; g++) {
+      expectSimulationEqualsInterpreter((g) => {
         // Ratios s_i / s_out inside and (every other graph, mostly) outside XNNPACK's range [2^-10, 2^8).
         const [s1, s2, so] = [R.scale(-11, -2), R.scale(-11, -2), g % 2 === 0 ? R.scale(-11, -2) : R.scale(-15, -10)];
         const [zp1, zp2, zo] = [R.int(-128, 127), R.int(-128, 127), R.int(-128, 127)];
@@ -98,13 +102,8 @@ describe('addSim equals the interpreter (ADD)', () => {
         const dequantised = (a: Int8Array, s: number, zp: number) => tf.tensor(Float32Array.from(a, (v) => (v - zp) * Math.fround(s)), [1, PER_GRAPH]);
         const y = addSim(dequantised(a1, s1, zp1), dequantised(a2, s2, zp2), s1, s2, so, zo, activation, scheme);
         const got = quantised(y, so, zo);
-        expect(got).toEqual(Array.from(want));
-        compared += got.length;
-        for (const v of want) seen.add(v);
-      }
-      expect(compared).toBe(1000);
-      // Not a test of saturation only: the outputs spread over the int8 range.
-      expect(seen.size).toBeGreaterThan(30);
+        return { want, got };
+      });
       // fp32 mode: both XNNPACK's ADD (leftShift 0) and the fallback to TFLite Micro's (20) ran.
       if (scheme.rounding === 'fp32') expect([...paths].sort()).toEqual([0, 20]);
     });
@@ -115,9 +114,7 @@ describe('meanSim equals the interpreter (MEAN over H and W)', () => {
   for (const [k, scheme] of SCHEMES.entries()) {
     it(`${name(scheme)}: 1,000 random channel means`, () => {
       const R = randoms(300 + k, scheme);
-      let compared = 0;
-      const seen = new Set<number>();
-      for (let g = 0; g < GRAPHS; g++) {
+      expectSimulationEqualsInterpreter((g) => {
         const [h, w] = [R.int(1, 7), R.int(1, 7)];
         const inScale = R.scale(-9, -3);
         const outScale = R.scale(-9, -3);
@@ -130,13 +127,8 @@ describe('meanSim equals the interpreter (MEAN over H and W)', () => {
         const dequantised = tf.tensor(Float32Array.from(input, (v) => (v - zi) * Math.fround(inScale)), [1, h, w, PER_GRAPH]);
         const y = meanSim(tf.sum(dequantised, [1, 2]), inScale, zi, outScale, zo, h * w, scheme);
         const got = quantised(y, outScale, zo);
-        expect(got).toEqual(Array.from(want));
-        compared += got.length;
-        for (const v of want) seen.add(v);
-      }
-      expect(compared).toBe(1000);
-      // Not a test of saturation only: the outputs spread over the int8 range.
-      expect(seen.size).toBeGreaterThan(30);
+        return { want, got };
+      });
     });
   }
 });
