@@ -23,6 +23,7 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
+/** Seeded random weights and activation scales for the layers of one graph under construction. */
 class RandomLayers {
   readonly rand: () => number;
   constructor(readonly b: GraphBuilder, readonly scheme: QuantScheme, seed: number) {
