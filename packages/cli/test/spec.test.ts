@@ -1,10 +1,11 @@
 // Architecture specs without training: every supported layer type becomes int8 ops whose
 // generated C matches the interpreter bit for bit; layer-order mistakes are refused by name.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { buildReferenceModel, REFERENCE_MODELS, REFERENCE_SPECS } from '@edgeq/ir';
 import { specToRandomQGraph } from '../src/inputs/spec-graph.js';
-import { validateArchSpec } from '../src/inputs/arch-spec.js';
+import { SPECS_DIR, validateArchSpec } from '../src/inputs/arch-spec.js';
 import { edgeq, entries, scratch } from './helpers.js';
 
 const SPEC = {
@@ -59,5 +60,19 @@ describe('architecture specs', () => {
     const r = await edgeq(['generate', 'f.json'], cwd);
     expect(r.exitCode).toBe(4);
     expect(r.stderr).toMatch(/^edgeq generate: f\.json: layers\[0\] "c": filters: /);
+  });
+
+  it('the shipped spec files are the reference specs of @edgeq/ir, and build its reference models', () => {
+    for (const name of REFERENCE_MODELS) {
+      const file = path.join(SPECS_DIR, `${name}.json`);
+      const spec = validateArchSpec(JSON.parse(readFileSync(file, 'utf8')), file);
+      expect(spec).toEqual(REFERENCE_SPECS[name]);
+      for (const scheme of [{ scales: 'fixed', rounding: 'tflm' }, { scales: 'pow2', rounding: 'tflm' }] as const) {
+        const fromFile = specToRandomQGraph(spec, scheme, 2);
+        const reference = buildReferenceModel(name, scheme, 2);
+        expect(fromFile.tensors).toEqual(reference.tensors);
+        expect(Buffer.from(fromFile.blob).equals(Buffer.from(reference.blob))).toBe(true);
+      }
+    }
   });
 });

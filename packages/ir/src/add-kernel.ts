@@ -19,6 +19,7 @@
 import type { QuantScheme } from './qgraph.js';
 import type { AddParams } from './op-params.js';
 import { add as referenceAdd } from './kernels.js';
+import { addArithmetic } from './requant-derive.js';
 import { INT32_MAX, INT32_MIN, pow2Shift, saturateInt32 } from './quant-math.js';
 import { requantFunction } from './requant-rows.js';
 
@@ -53,11 +54,10 @@ export class AddKernel {
    * @param scheme the graph's requantisation scheme
    */
   constructor(private readonly p: AddParams, private readonly scheme: QuantScheme) {
-    const xnnpack = scheme.scales === 'fixed' && scheme.rounding === 'fp32' && p.leftShift === 0;
-    // The scheme the reference applies (fp32 outside XNNPACK's range falls back to tflm).
-    const eff: QuantScheme = scheme.scales === 'fixed' && scheme.rounding === 'fp32' && !xnnpack
-      ? { scales: 'fixed', rounding: 'tflm' }
-      : scheme;
+    // The arithmetic the reference applies (fp32 outside XNNPACK's range falls back to tflm).
+    const arithmetic = addArithmetic(p.leftShift, scheme);
+    const xnnpack = arithmetic === 'xnnpack';
+    const eff: QuantScheme = xnnpack ? scheme : arithmetic;
     const m = p.out.multiplier[0];
     const shift = p.out.shift[0];
     if (xnnpack) {

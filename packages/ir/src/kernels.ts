@@ -13,7 +13,7 @@ import type {
   PoolParams,
   SoftmaxParams,
 } from './op-params.js';
-import { requantize } from './op-params.js';
+import { addArithmetic, requantize } from './requant-derive.js';
 import { bitsToFloat32, roundHalfAway, roundHalfEven, roundDivAway, saturateInt32 } from './quant-math.js';
 import { requantFunction as requantFn } from './requant-rows.js';
 
@@ -26,33 +26,29 @@ export interface Hwc {
 
 /** ADD: TFLite Micro's method (fixed), aligned shifts (pow2) or XNNPACK's (fp32). */
 export function add(a: Int8Array, b: Int8Array, y: Int8Array, p: AddParams, scheme: QuantScheme): void {
-  if (scheme.rounding === 'fp32' && scheme.scales === 'fixed') {
-    if (p.leftShift === 0) return addXnnpack(a, b, y, p);
-    scheme = { scales: 'fixed', rounding: 'tflm' }; // outside XNNPACK's range: TFLite's builtin ADD
-  }
-  const rq = requantFn(scheme);
-  const lsh = 2 ** p.leftShift;
-  for (let i = 0; i < y.length; i++) {
-    const va = rq((a[i] - p.in1Zp) * lsh, p.in1.multiplier[0], p.in1.shift[0]);
-    const vb = rq((b[i] - p.in2Zp) * lsh, p.in2.multiplier[0], p.in2.shift[0]);
-    let v = rq(saturateInt32(va + vb), p.out.multiplier[0], p.out.shift[0]) + p.outZp;
-    v = v < p.actMin ? p.actMin : v > p.actMax ? p.actMax : v;
-    y[i] = v;
-  }
+  for (let i = 0; i < y.length; i++) y[i] = addElement(a[i], b[i], p, scheme);
 }
 
-/** fp32-mode ADD (XNNPACK's rule, op-params xnnpackAddParams): one rounding shift of a weighted sum. */
-function addXnnpack(a: Int8Array, b: Int8Array, y: Int8Array, p: AddParams): void {
-  const m1 = p.in1.multiplier[0];
-  const m2 = p.in2.multiplier[0];
-  const shift = p.out.shift[0];
-  const pow = 2 ** shift;
-  const half = pow / 2;
-  for (let i = 0; i < y.length; i++) {
-    let v = Math.floor((m1 * (a[i] - p.in1Zp) + m2 * (b[i] - p.in2Zp) + half) / pow) + p.outZp;
-    v = v < p.actMin ? p.actMin : v > p.actMax ? p.actMax : v;
-    y[i] = v;
+/**
+ * One output of the reference ADD for the int8 inputs a and b (the scalar the kernels and
+ * QAT's simulation share). The arithmetic follows {@link addArithmetic}: XNNPACK's rule
+ * (fp32 in its range: one rounding shift of m1·(a − zp1) + m2·(b − zp2)) or TFLite Micro's
+ * (each (x − zp)·2^leftShift requantised, the saturated sum requantised), then + zp_out, clamp.
+ */
+export function addElement(a: number, b: number, p: AddParams, scheme: QuantScheme): number {
+  const arithmetic = addArithmetic(p.leftShift, scheme);
+  let v: number;
+  if (arithmetic === 'xnnpack') {
+    const pow = 2 ** p.out.shift[0];
+    v = Math.floor((p.in1.multiplier[0] * (a - p.in1Zp) + p.in2.multiplier[0] * (b - p.in2Zp) + pow / 2) / pow) + p.outZp;
+  } else {
+    const rq = requantFn(arithmetic);
+    const lsh = 2 ** p.leftShift;
+    const va = rq((a - p.in1Zp) * lsh, p.in1.multiplier[0], p.in1.shift[0]);
+    const vb = rq((b - p.in2Zp) * lsh, p.in2.multiplier[0], p.in2.shift[0]);
+    v = rq(saturateInt32(va + vb), p.out.multiplier[0], p.out.shift[0]) + p.outZp;
   }
+  return v < p.actMin ? p.actMin : v > p.actMax ? p.actMax : v;
 }
 
 /** AVERAGE_POOL_2D / MAX_POOL_2D over the valid (unpadded) part of each window. */
@@ -87,41 +83,38 @@ export function pool2d(
 
 /** MEAN over H and W (global average pool), with requantisation to the output scale. */
 export function meanHw(x: Int8Array, xd: Hwc, y: Int8Array, p: MeanParams, scheme: QuantScheme): void {
-  if (scheme.rounding === 'fp32' && scheme.scales === 'fixed') return meanHwXnnpack(x, xd, y, p);
   const n = xd.h * xd.w;
   for (let ch = 0; ch < xd.c; ch++) {
     let acc = 0;
     for (let i = 0; i < n; i++) acc += x[i * xd.c + ch] - p.inZp;
-    let v: number;
-    if (scheme.scales === 'pow2') {
-      const k = p.pow2Exp;
-      v = k >= 0 ? roundDivAway(acc * 2 ** k, p.count) : roundDivAway(acc, p.count * 2 ** -k);
-    } else {
-      v = requantize(acc, p.requant, 0, scheme);
-    }
-    v += p.outZp;
-    y[ch] = v < -128 ? -128 : v > 127 ? 127 : v;
+    y[ch] = meanOfSum(acc, p, scheme);
   }
 }
 
 /**
- * fp32-mode MEAN, XNNPACK's rule (measured against LiteRT.js): the raw int8 sum times
+ * One MEAN output from the sum Σ(x − zp_in) of its `p.count` inputs (the scalar the kernel
+ * and QAT's simulation share): pow2 — a rounding division by count·2^−k; fixed — the sum
+ * requantised; fp32 — XNNPACK's rule (measured against LiteRT.js): the raw int8 sum times
  * s = f32(s_in / (s_out · n)), plus a float bias f32(zp_out − f32(n · zp_in) · s), all in
- * float32, rounded half to even, clamped.
+ * float32, rounded half to even. Clamped to int8.
  */
-function meanHwXnnpack(x: Int8Array, xd: Hwc, y: Int8Array, p: MeanParams): void {
-  const f = Math.fround;
-  const n = xd.h * xd.w;
-  const s = bitsToFloat32(p.requant.multiplier[0]);
-  const bias = f(p.outZp - f(n * p.inZp * s));
-  for (let ch = 0; ch < xd.c; ch++) {
-    let raw = 0;
-    for (let i = 0; i < n; i++) raw += x[i * xd.c + ch];
-    let v = f(f(raw * s) + bias);
-    v = v < -32768 ? -32768 : v > 32767 ? 32767 : v;
-    const q = roundHalfEven(v);
-    y[ch] = q < -128 ? -128 : q > 127 ? 127 : q;
+export function meanOfSum(sum: number, p: MeanParams, scheme: QuantScheme): number {
+  let v: number;
+  if (scheme.scales === 'pow2') {
+    const k = p.pow2Exp;
+    v = (k >= 0 ? roundDivAway(sum * 2 ** k, p.count) : roundDivAway(sum, p.count * 2 ** -k)) + p.outZp;
+  } else if (scheme.rounding === 'fp32') {
+    const f = Math.fround;
+    const n = p.count;
+    const s = bitsToFloat32(p.requant.multiplier[0]);
+    const bias = f(p.outZp - f(n * p.inZp * s));
+    const raw = sum + n * p.inZp;
+    const t = f(f(raw * s) + bias);
+    v = roundHalfEven(t < -32768 ? -32768 : t > 32767 ? 32767 : t);
+  } else {
+    v = requantize(sum, p.requant, 0, scheme) + p.outZp;
   }
+  return v < -128 ? -128 : v > 127 ? 127 : v;
 }
 
 /** CONCATENATION on the channel axis, each input requantised to the output scale. */

@@ -1,14 +1,17 @@
 /**
- * The design notes' reference models (dscnn, mbv2mini) as QGraphs with deterministic
- * pseudo-random weights, for parity tests and benchmarks before (or without) training.
- * Scales are chosen so activations use the int8 range rather than saturate, and in pow2
- * mode every scale is rounded to a power of two.
+ * Architecture spec → QGraph with deterministic pseudo-random int8 weights: the design
+ * notes' reference models (dscnn, mbv2mini) for parity tests and benchmarks before (or
+ * without) training, and any user spec for the CLI's no-training path. Layer semantics
+ * follow @edgeq/qat's buildModel (SAME convolutions, VALID pools, inverted residuals with
+ * an ADD when shapes match). Scales are chosen so activations use the int8 range rather
+ * than saturate, and in pow2 mode every scale is rounded to a power of two.
  */
 
 import { GraphBuilder, q, type ConvSpec } from './builder.js';
-import type { FusedActivation, QuantParams, QuantScheme } from './qgraph.js';
+import type { FusedActivation, QGraph, QuantParams, QuantScheme } from './qgraph.js';
+import { ArchSpecError, REFERENCE_SPECS, type ActName, type ArchSpec, type ReferenceModelName } from './arch-spec.js';
 
-/** Small deterministic PRNG (mulberry32). */
+/** Small deterministic PRNG (mulberry32): the one seeded generator of edgeq. */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
@@ -20,9 +23,7 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-export type ReferenceModelName = 'dscnn' | 'mbv2mini';
-export const REFERENCE_MODELS: readonly ReferenceModelName[] = ['dscnn', 'mbv2mini'];
-
+/** Seeded random weights and activation scales for the layers of one graph under construction. */
 class RandomLayers {
   readonly rand: () => number;
   constructor(readonly b: GraphBuilder, readonly scheme: QuantScheme, seed: number) {
@@ -31,9 +32,10 @@ class RandomLayers {
   scale(s: number): number {
     return this.scheme.scales === 'pow2' ? 2 ** Math.round(Math.log2(s)) : Math.fround(s);
   }
-  /** Output quantisation for a fused activation: ReLU6 → [0, 6], linear → symmetric-ish. */
+  /** Output quantisation for a fused activation: ReLU6 → [0, 6]; ReLU → [0, range]; linear → symmetric-ish. */
   actQuant(act: FusedActivation, range: number): QuantParams {
     if (act === 'RELU6') return q(this.scale(6 / 255), -128);
+    if (act === 'RELU') return q(this.scale(range / 255), -128);
     return q(this.scale((2 * range) / 255), Math.floor(this.rand() * 9) - 4);
   }
   weights(n: number): Int8Array {
@@ -41,7 +43,7 @@ class RandomLayers {
     for (let i = 0; i < n; i++) w[i] = Math.round((this.rand() * 2 - 1) * 127);
     return w;
   }
-  conv(type: 'conv' | 'dw', name: string, x: number, k: number, cout: number, stride: number, act: FusedActivation): number {
+  conv(type: 'conv' | 'dw', name: string, x: number, k: number, cout: number, stride: number, act: FusedActivation, multiplier = 1): number {
     const inShape = this.b.shapeOf(x);
     const cin = inShape[3];
     const sIn = this.b.quantOf(x).scale[0];
@@ -54,15 +56,15 @@ class RandomLayers {
     const bias = new Int32Array(cout);
     for (let c = 0; c < cout; c++) bias[c] = Math.round((this.rand() - 0.5) * 0.2 / (sIn * ws[c]));
     const spec: ConvSpec = { name, weights: this.weights(numel(weightShape)), weightShape, weightScales: ws, bias, out, stride, activation: act };
-    return type === 'dw' ? this.b.depthwiseConv2d(x, spec) : this.b.conv2d(x, spec);
+    return type === 'dw' ? this.b.depthwiseConv2d(x, spec, multiplier) : this.b.conv2d(x, spec);
   }
-  dense(name: string, x: number, cout: number): number {
+  dense(name: string, x: number, cout: number, act: FusedActivation): number {
     const cin = this.b.shapeOf(x).reduce((a, d) => a * d, 1);
     const sIn = this.b.quantOf(x).scale[0];
     const ws = Array.from({ length: cout }, () => this.scale((0.5 + this.rand()) / 127 / Math.sqrt(cin)));
     const range = 2.5 * 40 * sIn * 73 * Math.sqrt(cin) * ws[0];
     const bias = new Int32Array(cout).map(() => Math.round((this.rand() - 0.5) * 0.2 / (sIn * ws[0])));
-    return this.b.fullyConnected(x, { name, weights: this.weights(cout * cin), weightShape: [cout, cin], weightScales: ws, bias, out: this.actQuant('NONE', range) });
+    return this.b.fullyConnected(x, { name, weights: this.weights(cout * cin), weightShape: [cout, cin], weightScales: ws, bias, out: this.actQuant(act, range), activation: act });
   }
 }
 
@@ -73,8 +75,87 @@ export function referenceInputQuant(scheme: QuantScheme): QuantParams {
   return q(scheme.scales === 'pow2' ? 2 ** -8 : 1 / 255, -128);
 }
 
+const FUSED: Record<ActName, FusedActivation> = { relu: 'RELU', relu6: 'RELU6', linear: 'NONE' };
+const IMAGE_LAYERS: readonly string[] = ['conv', 'dw', 'ir', 'maxpool', 'avgpool', 'gap'];
+
+/** Options of {@link specToRandomQGraph}. */
+export interface RandomQGraphOptions {
+  /** Weight seed (same seed → same graph; default 1). */
+  seed?: number;
+  /** The file the spec came from, starting error messages (default: the spec's name). */
+  source?: string;
+  /** The graph's metadata (default: says the weights are random, names the spec and seed). */
+  metadata?: Record<string, unknown>;
+}
+
 /**
- * Build a reference model with deterministic random weights.
+ * Build the int8 QGraph of a spec with seeded random weights (untrained: for sizing,
+ * code generation, parity checks and benchmarks, not for accuracy).
+ * @param spec validated architecture spec
+ * @param scheme requantisation scheme of the graph
+ * @throws ArchSpecError when a layer cannot follow the previous one (e.g. dense on an image)
+ */
+export function specToRandomQGraph(spec: ArchSpec, scheme: QuantScheme, opts: RandomQGraphOptions = {}): QGraph {
+  const seed = opts.seed ?? 1;
+  const source = opts.source ?? spec.name;
+  const b = new GraphBuilder(spec.name, scheme);
+  const L = new RandomLayers(b, scheme, seed);
+  let h = b.input('input', [1, ...spec.input], referenceInputQuant(scheme));
+  spec.layers.forEach((l, i) => {
+    const name = l.name ?? `${l.type}${i}`;
+    const rank = b.shapeOf(h).length;
+    const where = `${source}: layers[${i}] "${name}"`;
+    if (IMAGE_LAYERS.includes(l.type) && rank !== 4) {
+      throw new ArchSpecError(`${where}: ${l.type} needs an image (NHWC) input, got shape [${b.shapeOf(h).join(', ')}]`);
+    }
+    switch (l.type) {
+      case 'conv':
+        h = L.conv('conv', name, h, l.kernel, l.filters, l.stride ?? 1, FUSED[l.act ?? 'linear']);
+        break;
+      case 'dw': {
+        const m = l.multiplier ?? 1;
+        h = L.conv('dw', name, h, l.kernel, b.shapeOf(h)[3] * m, l.stride ?? 1, FUSED[l.act ?? 'linear'], m);
+        break;
+      }
+      case 'ir': {
+        const cin = b.shapeOf(h)[3];
+        let t = L.conv('conv', `${name}_expand`, h, 1, cin * l.expand, 1, 'RELU6');
+        t = L.conv('dw', `${name}_dw`, t, 3, cin * l.expand, l.stride ?? 1, 'RELU6');
+        t = L.conv('conv', `${name}_project`, t, 1, l.out, 1, 'NONE');
+        if ((l.stride ?? 1) === 1 && cin === l.out) {
+          const s = Math.max(b.quantOf(h).scale[0], b.quantOf(t).scale[0]) * 1.5;
+          t = b.add(`${name}_add`, h, t, q(L.scale(s), 0));
+        }
+        h = t;
+        break;
+      }
+      case 'maxpool':
+      case 'avgpool': {
+        const s = l.stride ?? l.size;
+        h = b.pool(l.type === 'maxpool' ? 'MAX_POOL_2D' : 'AVERAGE_POOL_2D', name, h, [l.size, l.size], [s, s], 'VALID');
+        break;
+      }
+      case 'gap':
+        h = b.mean(name, h, b.quantOf(h));
+        break;
+      case 'flatten':
+        h = b.reshape(name, h, [1, b.shapeOf(h).slice(1).reduce((a, d) => a * d, 1)]);
+        break;
+      case 'dense':
+        if (rank !== 2) throw new ArchSpecError(`${where}: dense needs a flat input (add "flatten" or "gap" before it), got shape [${b.shapeOf(h).join(', ')}]`);
+        h = L.dense(name, h, l.units, FUSED[l.act ?? 'linear']);
+        break;
+      case 'softmax':
+        h = b.softmax(name, h);
+        break;
+    }
+  });
+  b.output(h);
+  return b.build(opts.metadata ?? { source: 'edgeq spec (random int8 weights, untrained)', spec: spec.name, seed });
+}
+
+/**
+ * Build a reference model (its spec, arch-spec.ts) with deterministic random weights.
  * @param name `dscnn` or `mbv2mini` (design notes)
  * @param scheme requantisation scheme
  * @param seed weight seed
@@ -83,40 +164,6 @@ export function buildReferenceModel(
   name: ReferenceModelName,
   scheme: QuantScheme = { scales: 'fixed', rounding: 'tflm' },
   seed = 1,
-): ReturnType<GraphBuilder['build']> {
-  const b = new GraphBuilder(name, scheme);
-  const L = new RandomLayers(b, scheme, seed);
-  const x = b.input('input', [1, 28, 28, 1], referenceInputQuant(scheme));
-  let h: number;
-  if (name === 'dscnn') {
-    h = L.conv('conv', 'conv1', x, 3, 16, 2, 'RELU6');
-    h = L.conv('dw', 'dw2', h, 3, 16, 1, 'RELU6');
-    h = L.conv('conv', 'pw2', h, 1, 32, 1, 'RELU6');
-    h = L.conv('dw', 'dw3', h, 3, 32, 2, 'RELU6');
-    h = L.conv('conv', 'pw3', h, 1, 64, 1, 'RELU6');
-    h = L.conv('dw', 'dw4', h, 3, 64, 1, 'RELU6');
-    h = L.conv('conv', 'pw4', h, 1, 64, 1, 'RELU6');
-  } else {
-    h = L.conv('conv', 'conv1', x, 3, 16, 2, 'RELU6');
-    const block = (tag: string, inp: number, cout: number, stride: number, residual: boolean): number => {
-      const cin = b.shapeOf(inp)[3];
-      let t = L.conv('conv', `${tag}_expand`, inp, 1, cin * 4, 1, 'RELU6');
-      t = L.conv('dw', `${tag}_dw`, t, 3, cin * 4, stride, 'RELU6');
-      t = L.conv('conv', `${tag}_project`, t, 1, cout, 1, 'NONE');
-      if (!residual) return t;
-      const qa = b.quantOf(inp).scale[0];
-      const qb = b.quantOf(t).scale[0];
-      return b.add(`${tag}_add`, inp, t, q(L.scale(Math.max(qa, qb) * 1.5), 0));
-    };
-    h = block('ir1', h, 16, 1, true);
-    h = block('ir2', h, 24, 2, false);
-    h = block('ir3', h, 24, 1, true);
-    h = L.conv('conv', 'pw_head', h, 1, 96, 1, 'RELU6');
-  }
-  const sIn = b.quantOf(h).scale[0];
-  h = b.mean('gap', h, q(sIn, b.quantOf(h).zeroPoint[0]));
-  h = L.dense('dense', h, 10);
-  h = b.softmax('softmax', h);
-  b.output(h);
-  return b.build({ source: 'reference-model', seed });
+): QGraph {
+  return specToRandomQGraph(REFERENCE_SPECS[name], scheme, { seed, metadata: { source: 'reference-model', seed } });
 }

@@ -1,73 +1,15 @@
 /**
- * Architecture specs: a small JSON description of a CNN (conv / depthwise / inverted
- * residual blocks / pooling / dense) and its construction as a tfjs layers model — the
- * float model the QAT flow starts from. The design notes' reference models (dscnn,
- * mbv2mini) are given here as specs.
+ * Architecture spec → float tfjs layers model: the float model the QAT flow starts from.
+ * The spec format, its validation and the reference specs (dscnn, mbv2mini) live in
+ * @edgeq/ir (arch-spec.ts); this module only constructs the tfjs layers.
  */
 
 import * as tf from '@tensorflow/tfjs';
+import { REFERENCE_SPECS, SUPPORTED_LAYER_TYPES, type ActName, type ArchSpec } from '@edgeq/ir';
 import { QatError } from './errors.js';
 import { subSeed } from './random.js';
 
-export type ActName = 'relu' | 'relu6' | 'linear';
-
-/** One entry of an architecture spec. */
-export type LayerSpec =
-  | { type: 'conv'; filters: number; kernel: number; stride?: number; bn?: boolean; act?: ActName; name?: string }
-  | { type: 'dw'; kernel: number; stride?: number; multiplier?: number; bn?: boolean; act?: ActName; name?: string }
-  /** MobileNet-v2 inverted residual: pw expand (ReLU6) → dw (ReLU6) → pw project (linear), + input when shapes match. */
-  | { type: 'ir'; expand: number; out: number; stride?: number; name?: string }
-  | { type: 'maxpool' | 'avgpool'; size: number; stride?: number; name?: string }
-  | { type: 'gap'; name?: string }
-  | { type: 'flatten'; name?: string }
-  | { type: 'dense'; units: number; act?: ActName; name?: string }
-  | { type: 'softmax'; name?: string };
-
-/** A whole model: input [h, w, c] and a layer list. */
-export interface ArchSpec {
-  name: string;
-  input: [number, number, number];
-  layers: LayerSpec[];
-}
-
-/** dscnn of the design notes (depthwise-separable CNN, ~0.5 M MACs). */
-export const DSCNN_SPEC: ArchSpec = {
-  name: 'dscnn',
-  input: [28, 28, 1],
-  layers: [
-    { type: 'conv', filters: 16, kernel: 3, stride: 2, bn: true, act: 'relu6', name: 'conv1' },
-    { type: 'dw', kernel: 3, stride: 1, bn: true, act: 'relu6', name: 'dw2' },
-    { type: 'conv', filters: 32, kernel: 1, bn: true, act: 'relu6', name: 'pw2' },
-    { type: 'dw', kernel: 3, stride: 2, bn: true, act: 'relu6', name: 'dw3' },
-    { type: 'conv', filters: 64, kernel: 1, bn: true, act: 'relu6', name: 'pw3' },
-    { type: 'dw', kernel: 3, stride: 1, bn: true, act: 'relu6', name: 'dw4' },
-    { type: 'conv', filters: 64, kernel: 1, bn: true, act: 'relu6', name: 'pw4' },
-    { type: 'gap', name: 'gap' },
-    { type: 'dense', units: 10, name: 'dense' },
-    { type: 'softmax', name: 'softmax' },
-  ],
-};
-
-/** mbv2mini of the design notes (MobileNet-v2 style inverted residuals). */
-export const MBV2MINI_SPEC: ArchSpec = {
-  name: 'mbv2mini',
-  input: [28, 28, 1],
-  layers: [
-    { type: 'conv', filters: 16, kernel: 3, stride: 2, bn: true, act: 'relu6', name: 'conv1' },
-    { type: 'ir', expand: 4, out: 16, stride: 1, name: 'ir1' },
-    { type: 'ir', expand: 4, out: 24, stride: 2, name: 'ir2' },
-    { type: 'ir', expand: 4, out: 24, stride: 1, name: 'ir3' },
-    { type: 'conv', filters: 96, kernel: 1, bn: true, act: 'relu6', name: 'pw_head' },
-    { type: 'gap', name: 'gap' },
-    { type: 'dense', units: 10, name: 'dense' },
-    { type: 'softmax', name: 'softmax' },
-  ],
-};
-
-/** Reference specs by name. */
-export const REFERENCE_SPECS: Readonly<Record<string, ArchSpec>> = { dscnn: DSCNN_SPEC, mbv2mini: MBV2MINI_SPEC };
-
-const LAYER_TYPES = ['conv', 'dw', 'ir', 'maxpool', 'avgpool', 'gap', 'flatten', 'dense', 'softmax'];
+export { DSCNN_SPEC, MBV2MINI_SPEC, REFERENCE_SPECS, type ActName, type ArchSpec, type LayerSpec } from '@edgeq/ir';
 
 function activation(x: tf.SymbolicTensor, act: ActName | undefined, name: string): tf.SymbolicTensor {
   if (!act || act === 'linear') return x;
@@ -140,7 +82,7 @@ export function buildModel(spec: ArchSpec, seed = 1, opts: BuildOptions = {}): t
         h = tf.layers.softmax({ name }).apply(h) as tf.SymbolicTensor;
         break;
       default:
-        throw new QatError(where, `unknown layer type ${JSON.stringify((l as { type: unknown }).type)} (supported: ${LAYER_TYPES.join(', ')})`);
+        throw new QatError(where, `unknown layer type ${JSON.stringify((l as { type: unknown }).type)} (supported: ${SUPPORTED_LAYER_TYPES.join(', ')})`);
     }
   });
   return tf.model({ inputs: input, outputs: h, name: spec.name });
@@ -148,7 +90,7 @@ export function buildModel(spec: ArchSpec, seed = 1, opts: BuildOptions = {}): t
 
 /** Build a reference model (dscnn | mbv2mini) as a float tfjs layers model. */
 export function buildReferenceTfModel(name: string, seed = 1, opts: BuildOptions = {}): tf.LayersModel {
-  const spec = REFERENCE_SPECS[name];
+  const spec = (REFERENCE_SPECS as Readonly<Record<string, ArchSpec | undefined>>)[name];
   if (!spec) throw new QatError('model', `unknown reference model ${JSON.stringify(name)} (available: ${Object.keys(REFERENCE_SPECS).join(', ')})`);
   return buildModel(spec, seed, opts);
 }

@@ -14,7 +14,7 @@
  */
 
 import * as tf from '@tensorflow/tfjs';
-import { referenceInputQuant, type ScaleMode, type RoundingMode } from '@edgeq/ir';
+import { referenceInputQuant, type QuantScheme, type ScaleMode, type RoundingMode } from '@edgeq/ir';
 import { fakeQuant } from './fake-quant.js';
 import { activationQuant, weightScales, ACT_QMAX, ACT_QMIN, W_QMAX, type ActQuant } from './quant-params.js';
 import { convertModel, disposeNet, hasOwnQuantizer, type ConvNode, type Net, type NetNode } from './net.js';
@@ -150,13 +150,18 @@ export class EdgeqModel {
     return this.net.nodes[0].shape;
   }
 
+  /** The integer graph's requantisation scheme (scales and rounding of the config). */
+  get scheme(): QuantScheme {
+    return { scales: this.config.scales, rounding: this.config.rounding };
+  }
+
   /** Activation quantiser of node `i` (own range, the input's fixed one, or inherited). */
   actQuant(i: number): ActQuant {
     const n = this.net.nodes[i];
     if (n.kind === 'input') {
       const [lo, hi] = this.config.inputRange;
       if (lo === 0 && hi === 1) {
-        const q = referenceInputQuant({ scales: this.config.scales, rounding: this.config.rounding });
+        const q = referenceInputQuant(this.scheme);
         return { scale: q.scale[0], zeroPoint: q.zeroPoint[0] };
       }
       return activationQuant(lo, hi, this.config.scales);
@@ -283,7 +288,7 @@ export class EdgeqModel {
         const out = this.actQuant(this.net.nodes.indexOf(n));
         y = requantSim(y, {
           inScale: this.actQuant(n.inputs[0]).scale, weightScales: ws, outScale: out.scale, outZeroPoint: out.zeroPoint,
-          activation: n.act, rounding: this.config.rounding,
+          activation: n.act, scheme: this.scheme,
         });
       }
     }
@@ -324,7 +329,7 @@ export class EdgeqModel {
         case 'add':
           if (p.quantize && !p.training && this.config.scales === 'fixed') {
             const q = this.actQuant(i);
-            y = addSim(a[0], a[1], this.actQuant(n.inputs[0]).scale, this.actQuant(n.inputs[1]).scale, q.scale, q.zeroPoint, n.act, this.config.rounding);
+            y = addSim(a[0], a[1], this.actQuant(n.inputs[0]).scale, this.actQuant(n.inputs[1]).scale, q.scale, q.zeroPoint, n.act, this.scheme);
             break;
           }
           y = clampAct(tf.add(a[0], a[1]), n.act);
@@ -342,7 +347,7 @@ export class EdgeqModel {
         case 'gap':
           if (p.quantize && !p.training && this.config.scales === 'fixed') {
             const q = this.actQuant(i);
-            y = meanSim(tf.sum(a[0], [1, 2]), q.scale, q.scale, q.zeroPoint, a[0].shape[1]! * a[0].shape[2]!, this.config.rounding);
+            y = meanSim(tf.sum(a[0], [1, 2]), q.scale, q.zeroPoint, q.scale, q.zeroPoint, a[0].shape[1]! * a[0].shape[2]!, this.scheme);
             break;
           }
           y = tf.mean(a[0], [1, 2]);

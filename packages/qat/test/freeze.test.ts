@@ -1,4 +1,4 @@
-// End to end on real data (small subsets): float training, QAT in fixed and pow2 mode,
+// End to end on real data (small subsets): float training, QAT in fixed, pow2 and fp32 mode,
 // freeze to a QGraph, int8 top-1 in the integer interpreter; the frozen graph must agree
 // with its QAT model's predictions; PTQ calibration; determinism per seed.
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -34,9 +34,10 @@ describe('QAT → freeze → integer interpreter (dscnn, Fashion-MNIST subsets)'
     await train(float, trainSet, { epochs: 2, learningRate: 2e-3, seed: 1 });
   });
 
-  for (const scales of ['fixed', 'pow2'] as const) {
-    it(`${scales}: the frozen QGraph agrees with its QAT model on ≥ 99.5% of 1,000 test images`, async () => {
-      const qm = prepare(float, { scales, schedule });
+  // fixed and pow2 (TFLite Micro rounding), then fp32 rounding (XNNPACK's float requantisation).
+  for (const [scales, rounding, label] of [['fixed', 'tflm', 'fixed'], ['pow2', 'tflm', 'pow2'], ['fixed', 'fp32', 'fixed/fp32']] as const) {
+    it(`${label}: the frozen QGraph agrees with its QAT model on ≥ 99.5% of 1,000 test images`, async () => {
+      const qm = prepare(float, { scales, rounding, schedule });
       const r = await train(qm, trainSet, { epochs: 1, learningRate: 1e-4, seed: 1, epochOffset: 2 });
       expect(r.steps).toBe(48);
       const fq = await evaluateModel(qm, testSet);
@@ -47,6 +48,7 @@ describe('QAT → freeze → integer interpreter (dscnn, Fashion-MNIST subsets)'
       expect(agreement(fq.predictions, i8.predictions)).toBeGreaterThanOrEqual(0.995);
       expect(Math.abs(fq.accuracy - i8.accuracy)).toBeLessThanOrEqual(0.005);
       expect(g.quantization.scales).toBe(scales);
+      expect(g.quantization.rounding).toBe(rounding);
       const softmax = g.ops[g.ops.length - 1];
       expect(softmax.type).toBe('SOFTMAX');
       expect(g.ops.map((o) => o.type)).toContain('MEAN');
