@@ -1,6 +1,6 @@
 /**
  * @edgeq/ir — the QGraph contract: types, validation, (de)serialisation, quantisation
- * math, derived op parameters and the integer reference interpreter.
+ * math, the op registry (ops/), derived op parameters and the integer reference interpreter.
  */
 
 export * from './qgraph.js';
@@ -15,4 +15,5 @@ export * from './builder.js';
 export * from './interpreter.js';
 export * from './reference-models.js';
 export * from './random-graph.js';
+export * from './ops/index.js';
 export * as kernels from './kernels.js';

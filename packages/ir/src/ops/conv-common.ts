@@ -1,0 +1,106 @@
+/**
+ * What CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED share (as TFLite Micro's
+ * conv_common): the per-channel requantisation of the int32 accumulator, the output
+ * clamp and the padding offsets; and the validation both convolutions share.
+ */
+
+import type { OpDefOf, QGraph } from '../qgraph.js';
+import type { ConvLikeParams } from '../op-params.js';
+import type { Hwc } from '../kernels.js';
+import type { ConvGeometry } from '../conv-kernel.js';
+import { QGraphError } from '../errors.js';
+import { makeRequant } from '../op-params.js';
+import { activationRange } from '../quant-math.js';
+import { shapeString, spatialGeometry } from '../shapes.js';
+import {
+  ACTIVATIONS,
+  PADDINGS,
+  checkAccumulator,
+  checkWeightsBias,
+  isInt,
+  need4d,
+  needActivation,
+  needEnum,
+  needInputs,
+  needInts,
+  needShape,
+  optionFields,
+  outputOf,
+} from './checks.js';
+import { f32, opWhere, scaleOf, zpOf } from './quant-of.js';
+
+/** NHWC dims of a batch-1 tensor shape. */
+export const hwc = (shape: number[]): Hwc => ({ h: shape[1], w: shape[2], c: shape[3] });
+
+/** Derived parameters of a conv-like op: zero points, clamp, padding, per-channel requantisation. */
+export function convParams(
+  g: QGraph,
+  op: OpDefOf<'CONV_2D'> | OpDefOf<'DEPTHWISE_CONV_2D'> | OpDefOf<'FULLY_CONNECTED'>,
+): ConvLikeParams {
+  const [inT, wT] = [g.tensors[op.inputs[0]], g.tensors[op.inputs[1]]];
+  const outT = g.tensors[op.outputs[0]];
+  const channels = op.type === 'FULLY_CONNECTED' ? wT.shape[0] : outT.shape[3];
+  const sIn = scaleOf(inT);
+  const sOut = scaleOf(outT);
+  const reals: number[] = [];
+  const fp32 = g.quantization.rounding === 'fp32';
+  // fp32: XNNPACK forms input_scale * kernel_scale / output_scale in float32, left to right.
+  for (let c = 0; c < channels; c++) reals.push(fp32 ? f32(f32(sIn * scaleOf(wT, c)) / sOut) : (sIn * scaleOf(wT, c)) / sOut);
+  const [actMin, actMax] = activationRange(op.options.activation, sOut, zpOf(outT));
+  let padTop = 0;
+  let padLeft = 0;
+  if (op.type !== 'FULLY_CONNECTED') {
+    const o = op.options;
+    padTop = spatialGeometry(inT.shape[1], wT.shape[1], o.strideH, o.dilationH, o.padding).padBefore;
+    padLeft = spatialGeometry(inT.shape[2], wT.shape[2], o.strideW, o.dilationW, o.padding).padBefore;
+  }
+  return {
+    kind: 'conv',
+    inZp: zpOf(inT),
+    outZp: zpOf(outT),
+    actMin,
+    actMax,
+    padTop,
+    padLeft,
+    requant: makeRequant(reals, g.quantization, opWhere(g, op)),
+  };
+}
+
+/** Validation of CONV_2D and DEPTHWISE_CONV_2D (options, input, filter, output, bias, accumulator bound). */
+export function checkConvolution(g: QGraph, op: OpDefOf<'CONV_2D'> | OpDefOf<'DEPTHWISE_CONV_2D'>, w: string): void {
+  const o = optionFields(op);
+  const out = outputOf(g, op);
+  needInputs(w, op, 3);
+  needInts(w, o, ['strideH', 'strideW', 'dilationH', 'dilationW']);
+  needEnum(w, o, 'padding', PADDINGS);
+  needEnum(w, o, 'activation', ACTIVATIONS);
+  const x = needActivation(g, `${w}.inputs[0]`, op.inputs[0], 'input');
+  needActivation(g, `${w}.outputs[0]`, op.outputs[0], 'output');
+  need4d(w, 'input', x);
+  const wt = g.tensors[op.inputs[1]];
+  if (wt.shape.length !== 4) throw new QGraphError(`${w}.inputs[1]`, `filter must be 4-D, got ${shapeString(wt.shape)}`);
+  const opts = op.options;
+  const gh = spatialGeometry(x.shape[1], wt.shape[1], opts.strideH, opts.dilationH, opts.padding);
+  const gw = spatialGeometry(x.shape[2], wt.shape[2], opts.strideW, opts.dilationW, opts.padding);
+  if (gh.out < 1 || gw.out < 1) throw new QGraphError(w, `filter ${wt.shape[1]}x${wt.shape[2]} does not fit input ${shapeString(x.shape)} with VALID padding`);
+  let cout: number;
+  if (op.type === 'CONV_2D') {
+    if (wt.shape[3] !== x.shape[3]) throw new QGraphError(`${w}.inputs[1]`, `filter ${shapeString(wt.shape)} (OHWI) expects ${wt.shape[3]} input channels, input has ${x.shape[3]}`);
+    cout = wt.shape[0];
+  } else {
+    const mult = op.options.depthMultiplier;
+    if (!isInt(mult) || mult < 1) throw new QGraphError(`${w}.options.depthMultiplier`, `must be an integer ≥ 1, got ${JSON.stringify(mult)}`);
+    if (wt.shape[0] !== 1 || wt.shape[3] !== x.shape[3] * mult) throw new QGraphError(`${w}.inputs[1]`, `depthwise filter ${shapeString(wt.shape)} must be [1, kh, kw, ${x.shape[3] * mult}]`);
+    cout = wt.shape[3];
+  }
+  needShape(`${w}.outputs[0]`, 'output', out, [1, gh.out, gw.out, cout]);
+  checkWeightsBias(g, w, op, cout, op.type === 'CONV_2D' ? 0 : 3);
+  checkAccumulator(g, w, op.inputs[2], wt.shape[1] * wt.shape[2] * (op.type === 'CONV_2D' ? wt.shape[3] : 1));
+}
+
+/** The interpreter kernels' view of a convolution: filter size, strides, dilations. */
+export function convGeometry(g: QGraph, op: OpDefOf<'CONV_2D'> | OpDefOf<'DEPTHWISE_CONV_2D'>): ConvGeometry {
+  const o = op.options;
+  const ws = g.tensors[op.inputs[1]].shape;
+  return { kh: ws[1], kw: ws[2], strideH: o.strideH, strideW: o.strideW, dilH: o.dilationH, dilW: o.dilationW };
+}
