@@ -9,6 +9,8 @@
  * FULLY_CONNECTED weights [out, in].
  */
 
+import type { OpOptionsMap, OpType } from './ops/index.js';
+
 /** Format tag written in every QGraph document. */
 export const QGRAPH_FORMAT = 'edgeq.qgraph';
 /** Current document version; the loader refuses others. */
@@ -49,7 +51,6 @@ export type FusedActivation = 'NONE' | 'RELU' | 'RELU6';
 export type Padding = 'SAME' | 'VALID';
 
 // Op types, their options and versions come from the op registry (ops/index.ts).
-import type { OpOptionsMap, OpType } from './ops/index.js';
 export type {
   AddOptions,
   ConcatOptions,

@@ -14,6 +14,7 @@ export const ACTIVATIONS = ['NONE', 'RELU', 'RELU6'];
 /** Accepted `padding` option values. */
 export const PADDINGS = ['SAME', 'VALID'];
 
+/** An integer number (not NaN, not fractional). */
 export const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
 
 /** An op's options as a plain record, for the option-field checks. */
@@ -26,6 +27,7 @@ export function outputOf(g: QGraph, op: { outputs: number[] }): TensorDef {
   return g.tensors[op.outputs[0]];
 }
 
+/** Tensor `idx` is int8 with per-tensor quantisation; returns it. */
 export function needQuantInt8(g: QGraph, w: string, idx: number, role: string): TensorDef {
   const t = g.tensors[idx];
   if (t.dtype !== 'int8') throw new QGraphError(w, `${role} ${tWhere(g, idx)} must be int8, is ${t.dtype}`);
@@ -33,25 +35,31 @@ export function needQuantInt8(g: QGraph, w: string, idx: number, role: string): 
   if (t.quant.scale.length !== 1) throw new QGraphError(w, `${role} ${tWhere(g, idx)} must be quantised per tensor`);
   return t;
 }
+/** Tensor `idx` is a per-tensor int8 activation (not a constant); returns it. */
 export function needActivation(g: QGraph, w: string, idx: number, role: string): TensorDef {
   const t = needQuantInt8(g, w, idx, role);
   if (t.buffer) throw new QGraphError(w, `${role} ${tWhere(g, idx)} must not be a constant`);
   return t;
 }
+/** Tensor `t` has exactly `shape`. */
 export function needShape(w: string, role: string, t: TensorDef, shape: number[]): void {
   if (!sameShape(t.shape, shape)) throw new QGraphError(w, `${role} ${JSON.stringify(t.name)} has shape ${shapeString(t.shape)}, expected ${shapeString(shape)}`);
 }
+/** Tensor `t` is NHWC with batch 1. */
 export function need4d(w: string, role: string, t: TensorDef): void {
   if (t.shape.length !== 4 || t.shape[0] !== 1) throw new QGraphError(w, `${role} ${JSON.stringify(t.name)} must be NHWC with batch 1, got ${shapeString(t.shape)}`);
 }
+/** Options `keys` are integers in [min, 64]. */
 export function needInts(w: string, o: Record<string, unknown>, keys: string[], min = 1): void {
   for (const k of keys) {
     if (!isInt(o[k]) || (o[k] as number) < min || (o[k] as number) > 64) throw new QGraphError(`${w}.options.${k}`, `must be an integer in [${min}, 64], got ${JSON.stringify(o[k])}`);
   }
 }
+/** Option `key` is one of `values`. */
 export function needEnum(w: string, o: Record<string, unknown>, key: string, values: string[]): void {
   if (!values.includes(o[key] as string)) throw new QGraphError(`${w}.options.${key}`, `must be one of ${values.join(', ')}, got ${JSON.stringify(o[key])}`);
 }
+/** The op has exactly `n` inputs. */
 export function needInputs(w: string, op: { inputs: number[] }, n: number): void {
   if (op.inputs.length !== n) throw new QGraphError(`${w}.inputs`, `expects ${n} inputs, got ${op.inputs.length}`);
 }
@@ -65,6 +73,7 @@ export function checkAccumulator(g: QGraph, w: string, biasIdx: number, taps: nu
   if (bound > 2 ** 31 - 1) throw new QGraphError(w, `worst-case accumulator ${bound} overflows int32 (${taps} taps per output)`);
 }
 
+/** Weights: symmetric int8 constant in [-127, 127], per tensor or per channel on `perChannelAxis`; bias: int32 constant of `outChannels`. */
 export function checkWeightsBias(g: QGraph, w: string, op: { inputs: number[] }, outChannels: number, perChannelAxis: number): void {
   const wt = g.tensors[op.inputs[1]];
   const bt = g.tensors[op.inputs[2]];
@@ -80,6 +89,7 @@ export function checkWeightsBias(g: QGraph, w: string, op: { inputs: number[] },
   if (numElements(bt.shape) !== outChannels) throw new QGraphError(`${w}.inputs[2]`, `bias ${JSON.stringify(bt.name)} has ${numElements(bt.shape)} elements, expected ${outChannels}`);
 }
 
+/** Tensors `a` and `b` share scale and zero point (ops that move values without requantising). */
 export function sameQuant(g: QGraph, w: string, a: number, b: number): void {
   const qa = g.tensors[a].quant!;
   const qb = g.tensors[b].quant!;
