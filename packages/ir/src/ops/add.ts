@@ -13,7 +13,7 @@ import { sameShape, shapeString } from '../shapes.js';
 import { AddKernel } from '../add-kernel.js';
 import type { OpDefinition } from './definition.js';
 import { NO_MACS } from './definition.js';
-import { ACTIVATIONS, needActivation, needEnum, needInputs, needShape, optionFields, outputOf } from './checks.js';
+import { needActivation, needInputsAndActivationOption, needShape, outputOf } from './checks.js';
 import { f32, opWhere, scaleOf, zpOf } from './quant-of.js';
 
 export interface AddOptions {
@@ -85,15 +85,12 @@ function xnnpackAddParams(s1: number, s2: number, so: number): Pick<AddParams, '
 export const add: OpDefinition<'ADD', AddOptions, AddParams> = {
   version: 1,
   validate(g, op, w) {
-    const o = optionFields(op);
-    const out = outputOf(g, op);
-    needInputs(w, op, 2);
-    needEnum(w, o, 'activation', ACTIVATIONS);
+    needInputsAndActivationOption(w, op, 2);
     const a = needActivation(g, `${w}.inputs[0]`, op.inputs[0], 'input');
     const b = needActivation(g, `${w}.inputs[1]`, op.inputs[1], 'input');
     needActivation(g, `${w}.outputs[0]`, op.outputs[0], 'output');
     if (!sameShape(a.shape, b.shape)) throw new QGraphError(w, `inputs have different shapes ${shapeString(a.shape)} and ${shapeString(b.shape)} (no broadcasting)`);
-    needShape(`${w}.outputs[0]`, 'output', out, a.shape);
+    needShape(`${w}.outputs[0]`, 'output', outputOf(g, op), a.shape);
   },
   deriveParams: addParams,
   prepare(g, _op, params) {

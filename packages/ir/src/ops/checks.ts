@@ -14,6 +14,41 @@ export const ACTIVATIONS = ['NONE', 'RELU', 'RELU6'];
 /** Accepted `padding` option values. */
 export const PADDINGS = ['SAME', 'VALID'];
 
+/** The `activation` option is a FusedActivation. */
+export function needActivationOption(w: string, op: { options: unknown }): void {
+  needEnum(w, optionFields(op), 'activation', ACTIVATIONS);
+}
+
+/** The op has exactly `n` inputs and a FusedActivation `activation` option (ADD, FULLY_CONNECTED). */
+export function needInputsAndActivationOption(w: string, op: { inputs: number[]; options: unknown }, n: number): void {
+  needInputs(w, op, n);
+  needActivationOption(w, op);
+}
+
+/** One int8 activation in, one out (RESHAPE, PAD, MEAN, SOFTMAX...): checks both, returns them. */
+export function needOneActivationInOut(g: QGraph, op: { inputs: number[]; outputs: number[] }, w: string): { x: TensorDef; y: TensorDef } {
+  needInputs(w, op, 1);
+  const x = needActivation(g, `${w}.inputs[0]`, op.inputs[0], 'input');
+  const y = needActivation(g, `${w}.outputs[0]`, op.outputs[0], 'output');
+  return { x, y };
+}
+
+/**
+ * What convolutions and pooling check first: `inputs` inputs, integer window options
+ * `windowOptions`, padding and activation, an NHWC int8 activation in and out. Returns the input.
+ */
+export function checkWindowedOp(g: QGraph, op: { inputs: number[]; outputs: number[]; options: unknown }, w: string, inputs: number, windowOptions: string[]): TensorDef {
+  const o = optionFields(op);
+  needInputs(w, op, inputs);
+  needInts(w, o, windowOptions);
+  needEnum(w, o, 'padding', PADDINGS);
+  needEnum(w, o, 'activation', ACTIVATIONS);
+  const x = needActivation(g, `${w}.inputs[0]`, op.inputs[0], 'input');
+  needActivation(g, `${w}.outputs[0]`, op.outputs[0], 'output');
+  need4d(w, 'input', x);
+  return x;
+}
+
 /** An integer number (not NaN, not fractional). */
 export const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
 

@@ -12,7 +12,7 @@ import { shapeString } from '../shapes.js';
 import * as kernels from '../kernels.js';
 import type { OpDefinition } from './definition.js';
 import { NO_MACS, SEPARATE_OUTPUT } from './definition.js';
-import { ACTIVATIONS, need4d, needActivation, needEnum, needShape, optionFields, outputOf } from './checks.js';
+import { need4d, needActivation, needActivationOption, needShape, outputOf } from './checks.js';
 import { opWhere, scaleOf, scaleRatio, zpOf } from './quant-of.js';
 
 export interface ConcatOptions {
@@ -39,10 +39,9 @@ function concatParams(g: QGraph, op: OpDefOf<'CONCATENATION'>): ConcatParams {
 export const concatenation: OpDefinition<'CONCATENATION', ConcatOptions, ConcatParams> = {
   version: 1,
   validate(g, op, w) {
-    const o = optionFields(op);
     const out = outputOf(g, op);
     if (op.inputs.length < 1 || op.inputs.length > 16) throw new QGraphError(`${w}.inputs`, `expects 1 to 16 inputs, got ${op.inputs.length}`);
-    needEnum(w, o, 'activation', ACTIVATIONS);
+    needActivationOption(w, op);
     if (op.options.axis !== 3 && op.options.axis !== -1) throw new QGraphError(`${w}.options.axis`, `only the channel axis (3 or -1) is supported, got ${JSON.stringify(op.options.axis)}`);
     const xs = op.inputs.map((t, k) => needActivation(g, `${w}.inputs[${k}]`, t, 'input'));
     needActivation(g, `${w}.outputs[0]`, op.outputs[0], 'output');

@@ -8,8 +8,8 @@ import type { ConvLikeParams } from '../op-params.js';
 import { ConvKernel } from '../conv-kernel.js';
 import { numElements } from '../shapes.js';
 import type { OpDefinition } from './definition.js';
-import { SEPARATE_OUTPUT } from './definition.js';
-import { checkConvolution, convGeometry, convParams, hwc } from './conv-common.js';
+import { CONVOLUTION_COMMON, convGeometry } from './conv-common.js';
+import { inputOutputDims, runPrepared } from './kernel-binding.js';
 
 export interface ConvOptions {
   strideH: number;
@@ -21,17 +21,9 @@ export interface ConvOptions {
 }
 
 export const conv2d: OpDefinition<'CONV_2D', ConvOptions, ConvLikeParams> = {
-  version: 1,
-  validate: checkConvolution,
-  deriveParams: convParams,
-  prepare(g, op, params, [, weights, bias]) {
-    const [xd, yd] = [hwc(g.tensors[op.inputs[0]].shape), hwc(g.tensors[op.outputs[0]].shape)];
-    const kernel = new ConvKernel(weights!, bias!, xd, yd, convGeometry(g, op), params, g.quantization);
-    return ([x], y) => kernel.run(x as Int8Array, y as Int8Array);
-  },
-  macs(g, op) {
-    const w = g.tensors[op.inputs[1]].shape;
-    return numElements(g.tensors[op.outputs[0]].shape) * w[1] * w[2] * w[3];
-  },
-  memory: SEPARATE_OUTPUT,
+  ...CONVOLUTION_COMMON,
+  prepare: (g, op, params, [, weights, bias]) =>
+    runPrepared(new ConvKernel(weights!, bias!, ...inputOutputDims(g, op), convGeometry(g, op), params, g.quantization)),
+  // Each output element: kh·kw·cin products.
+  macs: (g, op) => numElements(g.tensors[op.outputs[0]].shape) * numElements(g.tensors[op.inputs[1]].shape.slice(1)),
 };

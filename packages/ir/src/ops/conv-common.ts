@@ -6,31 +6,14 @@
 
 import type { OpDefOf, QGraph } from '../qgraph.js';
 import type { ConvLikeParams } from '../op-params.js';
-import type { Hwc } from '../kernels.js';
 import type { ConvGeometry } from '../conv-kernel.js';
 import { QGraphError } from '../errors.js';
 import { makeRequant } from '../op-params.js';
 import { activationRange } from '../quant-math.js';
 import { shapeString, spatialGeometry } from '../shapes.js';
-import {
-  ACTIVATIONS,
-  PADDINGS,
-  checkAccumulator,
-  checkWeightsBias,
-  isInt,
-  need4d,
-  needActivation,
-  needEnum,
-  needInputs,
-  needInts,
-  needShape,
-  optionFields,
-  outputOf,
-} from './checks.js';
+import { checkAccumulator, checkWeightsBias, checkWindowedOp, isInt, needShape, outputOf } from './checks.js';
 import { f32, opWhere, scaleOf, zpOf } from './quant-of.js';
-
-/** NHWC dims of a batch-1 tensor shape. */
-export const hwc = (shape: number[]): Hwc => ({ h: shape[1], w: shape[2], c: shape[3] });
+import { SEPARATE_OUTPUT } from './definition.js';
 
 /** Derived parameters of a conv-like op: zero points, clamp, padding, per-channel requantisation. */
 export function convParams(
@@ -66,17 +49,18 @@ export function convParams(
   };
 }
 
+/** The members CONV_2D and DEPTHWISE_CONV_2D define alike: version, validation, parameters, memory. */
+export const CONVOLUTION_COMMON = {
+  version: 1,
+  validate: checkConvolution,
+  deriveParams: convParams,
+  memory: SEPARATE_OUTPUT,
+};
+
 /** Validation of CONV_2D and DEPTHWISE_CONV_2D (options, input, filter, output, bias, accumulator bound). */
 export function checkConvolution(g: QGraph, op: OpDefOf<'CONV_2D'> | OpDefOf<'DEPTHWISE_CONV_2D'>, w: string): void {
-  const o = optionFields(op);
   const out = outputOf(g, op);
-  needInputs(w, op, 3);
-  needInts(w, o, ['strideH', 'strideW', 'dilationH', 'dilationW']);
-  needEnum(w, o, 'padding', PADDINGS);
-  needEnum(w, o, 'activation', ACTIVATIONS);
-  const x = needActivation(g, `${w}.inputs[0]`, op.inputs[0], 'input');
-  needActivation(g, `${w}.outputs[0]`, op.outputs[0], 'output');
-  need4d(w, 'input', x);
+  const x = checkWindowedOp(g, op, w, 3, ['strideH', 'strideW', 'dilationH', 'dilationW']);
   const wt = g.tensors[op.inputs[1]];
   if (wt.shape.length !== 4) throw new QGraphError(`${w}.inputs[1]`, `filter must be 4-D, got ${shapeString(wt.shape)}`);
   const opts = op.options;

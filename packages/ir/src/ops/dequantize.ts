@@ -7,7 +7,8 @@ import { dequantizeInt } from '../quant-math.js';
 import type { OpDefinition } from './definition.js';
 import { NO_MACS, SEPARATE_OUTPUT } from './definition.js';
 import { needActivation, needInputs, needShape, outputOf } from './checks.js';
-import { scaleOf, zpOf } from './quant-of.js';
+import { boundaryParams } from './quant-of.js';
+import { elementwise } from './kernel-binding.js';
 
 export const dequantize: OpDefinition<'DEQUANTIZE', EmptyOptions, BoundaryParams> = {
   version: 1,
@@ -19,17 +20,8 @@ export const dequantize: OpDefinition<'DEQUANTIZE', EmptyOptions, BoundaryParams
     if (!g.outputs.includes(op.outputs[0])) throw new QGraphError(w, 'DEQUANTIZE is only supported on a graph output');
     needShape(`${w}.outputs[0]`, 'output', out, x.shape);
   },
-  deriveParams(g, op) {
-    const t = g.tensors[op.inputs[0]];
-    return { kind: 'boundary', scale: scaleOf(t), zeroPoint: zpOf(t) };
-  },
-  prepare(_g, _op, { scale, zeroPoint }) {
-    return ([x], y) => {
-      const xi = x as Int8Array;
-      const yf = y as Float32Array;
-      for (let i = 0; i < xi.length; i++) yf[i] = dequantizeInt(xi[i], scale, zeroPoint);
-    };
-  },
+  deriveParams: (g, op) => boundaryParams(g.tensors[op.inputs[0]]),
+  prepare: (_g, _op, { scale, zeroPoint }) => elementwise((value) => dequantizeInt(value, scale, zeroPoint)),
   macs: NO_MACS,
   memory: SEPARATE_OUTPUT,
 };

@@ -10,8 +10,9 @@ import { ConvKernel } from '../conv-kernel.js';
 import { numElements, shapeString } from '../shapes.js';
 import type { OpDefinition } from './definition.js';
 import { SEPARATE_OUTPUT } from './definition.js';
-import { ACTIVATIONS, checkAccumulator, checkWeightsBias, needActivation, needEnum, needInputs, needShape, optionFields, outputOf } from './checks.js';
+import { checkAccumulator, checkWeightsBias, needActivation, needInputsAndActivationOption, needShape, outputOf } from './checks.js';
 import { convParams } from './conv-common.js';
+import { runPrepared } from './kernel-binding.js';
 
 export interface FullyConnectedOptions {
   activation: FusedActivation;
@@ -20,16 +21,13 @@ export interface FullyConnectedOptions {
 export const fullyConnected: OpDefinition<'FULLY_CONNECTED', FullyConnectedOptions, ConvLikeParams> = {
   version: 1,
   validate(g, op, w) {
-    const o = optionFields(op);
-    const out = outputOf(g, op);
-    needInputs(w, op, 3);
-    needEnum(w, o, 'activation', ACTIVATIONS);
+    needInputsAndActivationOption(w, op, 3);
     const x = needActivation(g, `${w}.inputs[0]`, op.inputs[0], 'input');
     needActivation(g, `${w}.outputs[0]`, op.outputs[0], 'output');
     const wt = g.tensors[op.inputs[1]];
     if (wt.shape.length !== 2) throw new QGraphError(`${w}.inputs[1]`, `weights must be [out, in], got ${shapeString(wt.shape)}`);
     if (numElements(x.shape) !== wt.shape[1]) throw new QGraphError(`${w}.inputs[0]`, `input has ${numElements(x.shape)} elements, weights expect ${wt.shape[1]}`);
-    needShape(`${w}.outputs[0]`, 'output', out, [1, wt.shape[0]]);
+    needShape(`${w}.outputs[0]`, 'output', outputOf(g, op), [1, wt.shape[0]]);
     checkWeightsBias(g, w, op, wt.shape[0], 0);
     checkAccumulator(g, w, op.inputs[2], wt.shape[1]);
   },
@@ -38,12 +36,8 @@ export const fullyConnected: OpDefinition<'FULLY_CONNECTED', FullyConnectedOptio
     // A fully connected layer is a 1x1 convolution of a single pixel.
     const [cout, cin] = g.tensors[op.inputs[1]].shape;
     const geometry = { kh: 1, kw: 1, strideH: 1, strideW: 1, dilH: 1, dilW: 1 };
-    const kernel = new ConvKernel(weights!, bias!, { h: 1, w: 1, c: cin }, { h: 1, w: 1, c: cout }, geometry, params, g.quantization);
-    return ([x], y) => kernel.run(x as Int8Array, y as Int8Array);
+    return runPrepared(new ConvKernel(weights!, bias!, { h: 1, w: 1, c: cin }, { h: 1, w: 1, c: cout }, geometry, params, g.quantization));
   },
-  macs(g, op) {
-    const w = g.tensors[op.inputs[1]].shape;
-    return w[0] * w[1];
-  },
+  macs: (g, op) => numElements(g.tensors[op.inputs[1]].shape), // [out, in]
   memory: SEPARATE_OUTPUT,
 };

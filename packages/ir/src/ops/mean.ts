@@ -11,8 +11,8 @@ import { exactLog2 } from '../quant-math.js';
 import * as kernels from '../kernels.js';
 import type { OpDefinition } from './definition.js';
 import { NO_MACS, SEPARATE_OUTPUT } from './definition.js';
-import { need4d, needActivation, needInputs, needShape, outputOf } from './checks.js';
-import { hwc } from './conv-common.js';
+import { need4d, needOneActivationInOut, needShape } from './checks.js';
+import { hwc } from './kernel-binding.js';
 import { f32, opWhere, scaleOf, zpOf } from './quant-of.js';
 
 export interface MeanOptions {
@@ -50,15 +50,12 @@ function meanParams(g: QGraph, op: OpDefOf<'MEAN'>): MeanParams {
 export const mean: OpDefinition<'MEAN', MeanOptions, MeanParams> = {
   version: 1,
   validate(g, op, w) {
-    const out = outputOf(g, op);
-    needInputs(w, op, 1);
-    const x = needActivation(g, `${w}.inputs[0]`, op.inputs[0], 'input');
-    needActivation(g, `${w}.outputs[0]`, op.outputs[0], 'output');
+    const { x, y: out } = needOneActivationInOut(g, op, w);
     need4d(w, 'input', x);
-    const axes = op.options.axes;
+    const { axes, keepDims } = op.options;
     if (!Array.isArray(axes) || axes.length !== 2 || axes[0] !== 1 || axes[1] !== 2) throw new QGraphError(`${w}.options.axes`, `only [1, 2] (H, W) is supported, got ${JSON.stringify(axes)}`);
-    if (typeof op.options.keepDims !== 'boolean') throw new QGraphError(`${w}.options.keepDims`, 'must be a boolean');
-    needShape(`${w}.outputs[0]`, 'output', out, op.options.keepDims ? [1, 1, 1, x.shape[3]] : [1, x.shape[3]]);
+    if (typeof keepDims !== 'boolean') throw new QGraphError(`${w}.options.keepDims`, 'must be a boolean');
+    needShape(`${w}.outputs[0]`, 'output', out, keepDims ? [1, 1, 1, x.shape[3]] : [1, x.shape[3]]);
   },
   deriveParams: meanParams,
   prepare(g, op, params) {

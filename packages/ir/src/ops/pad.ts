@@ -5,8 +5,8 @@ import { QGraphError } from '../errors.js';
 import * as kernels from '../kernels.js';
 import type { OpDefinition } from './definition.js';
 import { NO_MACS, SEPARATE_OUTPUT } from './definition.js';
-import { isInt, need4d, needActivation, needInputs, needShape, outputOf, sameQuant } from './checks.js';
-import { hwc } from './conv-common.js';
+import { isInt, need4d, needOneActivationInOut, needShape, sameQuant } from './checks.js';
+import { inputOutputDims } from './kernel-binding.js';
 import { zpOf } from './quant-of.js';
 
 export interface PadOptions {
@@ -17,10 +17,7 @@ export interface PadOptions {
 export const pad: OpDefinition<'PAD', PadOptions, PadParams> = {
   version: 1,
   validate(g, op, w) {
-    const out = outputOf(g, op);
-    needInputs(w, op, 1);
-    const x = needActivation(g, `${w}.inputs[0]`, op.inputs[0], 'input');
-    needActivation(g, `${w}.outputs[0]`, op.outputs[0], 'output');
+    const { x, y: out } = needOneActivationInOut(g, op, w);
     need4d(w, 'input', x);
     const p = op.options.paddings;
     if (!Array.isArray(p) || p.length !== 4 || !p.every((d) => Array.isArray(d) && d.length === 2 && d.every((v) => isInt(v) && v >= 0 && v <= 1024))) {
@@ -32,7 +29,7 @@ export const pad: OpDefinition<'PAD', PadOptions, PadParams> = {
   },
   deriveParams: (g, op) => ({ kind: 'pad', padValue: zpOf(g.tensors[op.inputs[0]]) }),
   prepare(g, op, params) {
-    const [xd, yd] = [hwc(g.tensors[op.inputs[0]].shape), hwc(g.tensors[op.outputs[0]].shape)];
+    const [xd, yd] = inputOutputDims(g, op);
     return ([x], y) => kernels.pad(x as Int8Array, xd, y as Int8Array, yd, op.options.paddings, params.padValue);
   },
   macs: NO_MACS,

@@ -11,8 +11,8 @@ import { shapeString, spatialGeometry } from '../shapes.js';
 import * as kernels from '../kernels.js';
 import type { OpDefinition } from './definition.js';
 import { NO_MACS, SEPARATE_OUTPUT } from './definition.js';
-import { ACTIVATIONS, PADDINGS, need4d, needActivation, needEnum, needInputs, needInts, needShape, optionFields, outputOf, sameQuant } from './checks.js';
-import { hwc } from './conv-common.js';
+import { checkWindowedOp, needShape, outputOf, sameQuant } from './checks.js';
+import { inputOutputDims } from './kernel-binding.js';
 import { scaleOf, zpOf } from './quant-of.js';
 
 export interface PoolOptions {
@@ -27,15 +27,8 @@ export interface PoolOptions {
 type PoolOp = OpDefOf<'AVERAGE_POOL_2D'> | OpDefOf<'MAX_POOL_2D'>;
 
 function checkPool(g: QGraph, op: PoolOp, w: string): void {
-  const o = optionFields(op);
   const out = outputOf(g, op);
-  needInputs(w, op, 1);
-  needInts(w, o, ['filterH', 'filterW', 'strideH', 'strideW']);
-  needEnum(w, o, 'padding', PADDINGS);
-  needEnum(w, o, 'activation', ACTIVATIONS);
-  const x = needActivation(g, `${w}.inputs[0]`, op.inputs[0], 'input');
-  needActivation(g, `${w}.outputs[0]`, op.outputs[0], 'output');
-  need4d(w, 'input', x);
+  const x = checkWindowedOp(g, op, w, 1, ['filterH', 'filterW', 'strideH', 'strideW']);
   const opts = op.options;
   const gh = spatialGeometry(x.shape[1], opts.filterH, opts.strideH, 1, opts.padding);
   const gw = spatialGeometry(x.shape[2], opts.filterW, opts.strideW, 1, opts.padding);
@@ -66,7 +59,7 @@ export function poolDefinition(isAverage: boolean): OpDefinition<PoolOp['type'],
     deriveParams: poolParams,
     prepare(g, op, params) {
       const o = op.options;
-      const [xd, yd] = [hwc(g.tensors[op.inputs[0]].shape), hwc(g.tensors[op.outputs[0]].shape)];
+      const [xd, yd] = inputOutputDims(g, op);
       return ([x], y) => kernels.pool2d(isAverage, x as Int8Array, xd, y as Int8Array, yd, o.filterH, o.filterW, o.strideH, o.strideW, params);
     },
     macs: NO_MACS,

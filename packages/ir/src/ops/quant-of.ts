@@ -5,6 +5,7 @@
  */
 
 import type { QGraph, TensorDef } from '../qgraph.js';
+import type { BoundaryParams } from '../op-params.js';
 
 export const f32 = Math.fround;
 
@@ -26,4 +27,9 @@ export function opWhere(g: QGraph, op: { name: string }): string {
 /** A ratio of two float32 scales: rounded to float32 in fp32 mode (float division), exact otherwise. */
 export function scaleRatio(g: QGraph, ratio: number): number {
   return g.quantization.rounding === 'fp32' ? f32(ratio) : ratio;
+}
+
+/** QUANTIZE / DEQUANTIZE parameters: the int8 side's scale and zero point. */
+export function boundaryParams(int8Side: TensorDef): BoundaryParams {
+  return { kind: 'boundary', scale: scaleOf(int8Side), zeroPoint: zpOf(int8Side) };
 }

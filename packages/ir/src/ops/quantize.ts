@@ -7,30 +7,21 @@ import { quantizeFloat } from '../quant-math.js';
 import type { OpDefinition } from './definition.js';
 import { NO_MACS, SEPARATE_OUTPUT } from './definition.js';
 import { needActivation, needInputs, needShape, outputOf } from './checks.js';
-import { scaleOf, zpOf } from './quant-of.js';
+import { boundaryParams } from './quant-of.js';
+import { elementwise } from './kernel-binding.js';
 
 export const quantize: OpDefinition<'QUANTIZE', EmptyOptions, BoundaryParams> = {
   version: 1,
   validate(g, op, w) {
-    const out = outputOf(g, op);
     needInputs(w, op, 1);
     const x = g.tensors[op.inputs[0]];
     if (x.dtype !== 'float32' || x.buffer) throw new QGraphError(`${w}.inputs[0]`, `QUANTIZE input ${JSON.stringify(x.name)} must be a float32 activation`);
     needActivation(g, `${w}.outputs[0]`, op.outputs[0], 'output');
     if (!g.inputs.includes(op.inputs[0])) throw new QGraphError(w, 'QUANTIZE is only supported on a graph input');
-    needShape(`${w}.outputs[0]`, 'output', out, x.shape);
+    needShape(`${w}.outputs[0]`, 'output', outputOf(g, op), x.shape);
   },
-  deriveParams(g, op) {
-    const t = g.tensors[op.outputs[0]];
-    return { kind: 'boundary', scale: scaleOf(t), zeroPoint: zpOf(t) };
-  },
-  prepare(_g, _op, { scale, zeroPoint }) {
-    return ([x], y) => {
-      const xf = x as Float32Array;
-      const yi = y as Int8Array;
-      for (let i = 0; i < xf.length; i++) yi[i] = quantizeFloat(xf[i], scale, zeroPoint);
-    };
-  },
+  deriveParams: (g, op) => boundaryParams(g.tensors[op.outputs[0]]),
+  prepare: (_g, _op, { scale, zeroPoint }) => elementwise((value) => quantizeFloat(value, scale, zeroPoint)),
   macs: NO_MACS,
   memory: SEPARATE_OUTPUT,
 };

@@ -9,15 +9,12 @@ import { QGraphError } from '../errors.js';
 import { numElements, shapeString } from '../shapes.js';
 import type { OpDefinition } from './definition.js';
 import { NO_MACS } from './definition.js';
-import { needActivation, needInputs, outputOf, sameQuant } from './checks.js';
+import { needOneActivationInOut, sameQuant } from './checks.js';
 
 export const reshape: OpDefinition<'RESHAPE', EmptyOptions, NoParams> = {
   version: 1,
   validate(g, op, w) {
-    const out = outputOf(g, op);
-    needInputs(w, op, 1);
-    const x = needActivation(g, `${w}.inputs[0]`, op.inputs[0], 'input');
-    needActivation(g, `${w}.outputs[0]`, op.outputs[0], 'output');
+    const { x, y: out } = needOneActivationInOut(g, op, w);
     if (numElements(x.shape) !== numElements(out.shape)) throw new QGraphError(w, `cannot reshape ${shapeString(x.shape)} to ${shapeString(out.shape)}`);
     sameQuant(g, w, op.inputs[0], op.outputs[0]);
   },

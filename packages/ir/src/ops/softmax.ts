@@ -11,7 +11,7 @@ import { sameShape, shapeString } from '../shapes.js';
 import * as kernels from '../kernels.js';
 import type { OpDefinition } from './definition.js';
 import { NO_MACS, SEPARATE_OUTPUT } from './definition.js';
-import { needActivation, needInputs } from './checks.js';
+import { needOneActivationInOut } from './checks.js';
 import { f32, scaleOf } from './quant-of.js';
 
 export interface SoftmaxOptions {
@@ -42,9 +42,7 @@ function softmaxParams(g: QGraph, op: OpDefOf<'SOFTMAX'>): SoftmaxParams {
 export const softmax: OpDefinition<'SOFTMAX', SoftmaxOptions, SoftmaxParams> = {
   version: 1,
   validate(g, op, w) {
-    needInputs(w, op, 1);
-    const x = needActivation(g, `${w}.inputs[0]`, op.inputs[0], 'input');
-    const y = needActivation(g, `${w}.outputs[0]`, op.outputs[0], 'output');
+    const { x, y } = needOneActivationInOut(g, op, w);
     if (typeof op.options.beta !== 'number' || !(op.options.beta > 0) || !Number.isFinite(op.options.beta)) throw new QGraphError(`${w}.options.beta`, `must be finite and > 0, got ${op.options.beta}`);
     if (!sameShape(x.shape, y.shape)) throw new QGraphError(w, `output shape ${shapeString(y.shape)} differs from input ${shapeString(x.shape)}`);
     if (x.shape[x.shape.length - 1] > 4096) throw new QGraphError(w, 'softmax over more than 4096 classes is not supported');
