@@ -10,7 +10,7 @@
 import type { OpDef, QGraph, QuantScheme } from './qgraph.js';
 import { QGraphError } from './errors.js';
 import { exactLog2, quantizeMultiplier, mbqmDouble, mbqmSingle, pow2Shift, float32ToBits, fp32Requant } from './quant-math.js';
-import { opDefinition } from './ops/index.js';
+import { opDefinition, type OP_REGISTRY, type OpDefinition, type OpType } from './ops/index.js';
 
 /**
  * Per-channel (or per-tensor, length 1) requantisation: multiplier unused (0) in pow2
@@ -92,16 +92,8 @@ export interface BoundaryParams {
 export interface NoParams {
   kind: 'none';
 }
-export type OpParams =
-  | ConvLikeParams
-  | AddParams
-  | PoolParams
-  | MeanParams
-  | ConcatParams
-  | SoftmaxParams
-  | PadParams
-  | BoundaryParams
-  | NoParams;
+/** The derived parameters of any registered op (the union of the registry's `Params`). */
+export type OpParams = { [T in OpType]: (typeof OP_REGISTRY)[T] extends OpDefinition<T, unknown, infer Params> ? Params : never }[OpType];
 
 /** Apply one requantisation (channel c) to an int32 value, in the graph's scheme. */
 export function requantize(x: number, rq: Requant, c: number, scheme: QuantScheme): number {
@@ -140,7 +132,7 @@ export function makeRequant(reals: number[], scheme: QuantScheme, where: string)
 
 /** Derive the integer parameters of one op (the graph must already be validated). */
 export function deriveOpParams(g: QGraph, op: OpDef): OpParams {
-  return opDefinition(op).deriveParams(g, op);
+  return opDefinition(op).deriveParams(g, op) as OpParams;
 }
 
 /** Multiply–accumulate count of one op (for per-MAC figures). */

@@ -7,7 +7,6 @@
 
 import type { QGraph } from '../qgraph.js';
 import type { TensorData } from '../constants.js';
-import type { OpParams } from '../op-params.js';
 
 /**
  * One op of a graph as its definition sees it: the op type `Type` with its options
@@ -52,9 +51,10 @@ export interface OpMemory {
  *
  * @typeParam Type the op type name as it appears in a QGraph (e.g. `'CONV_2D'`)
  * @typeParam Options the op's options record (declared in the op's module)
- * @typeParam Params the integer parameters `deriveParams` returns (op-params.ts types)
+ * @typeParam Params the integer parameters `deriveParams` returns: a record with a `kind`
+ *   tag (op-params.ts types, or the op module's own); `OpParams` is the union over the registry
  */
-export interface OpDefinition<Type extends string = string, Options = unknown, Params extends OpParams = OpParams> {
+export interface OpDefinition<Type extends string = string, Options = unknown, Params = unknown> {
   /** Op version this QGraph version defines; documents with another version are refused. */
   readonly version: number;
   /**
