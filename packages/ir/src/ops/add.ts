@@ -95,7 +95,7 @@ export const add: OpDefinition<'ADD', AddOptions, AddParams> = {
   deriveParams: addParams,
   prepare(g, _op, params) {
     const kernel = new AddKernel(params, g.quantization);
-    return ([a, b], y) => kernel.run(a as Int8Array, b as Int8Array, y as Int8Array);
+    return (inputs, y) => kernel.run(inputs[0] as Int8Array, inputs[1] as Int8Array, y as Int8Array);
   },
   macs: NO_MACS,
   memory: { outputAliasesInput: false, mayRunInPlace: true },

@@ -9,7 +9,7 @@ import { numElements } from '../shapes.js';
 import type { OpDefinition } from './definition.js';
 import type { ConvOptions } from './conv-2d.js';
 import { CONVOLUTION_COMMON, convGeometry } from './conv-common.js';
-import { inputOutputDims, runPrepared } from './kernel-binding.js';
+import { inputOutputDims } from './kernel-binding.js';
 
 export interface DepthwiseOptions extends ConvOptions {
   depthMultiplier: number;
@@ -17,8 +17,10 @@ export interface DepthwiseOptions extends ConvOptions {
 
 export const depthwiseConv2d: OpDefinition<'DEPTHWISE_CONV_2D', DepthwiseOptions, ConvLikeParams> = {
   ...CONVOLUTION_COMMON,
-  prepare: (g, op, params, [, weights, bias]) =>
-    runPrepared(new DepthwiseKernel(weights!, bias!, ...inputOutputDims(g, op), convGeometry(g, op), op.options.depthMultiplier, params, g.quantization)),
+  prepare(g, op, params, [, weights, bias]) {
+    const kernel = new DepthwiseKernel(weights!, bias!, ...inputOutputDims(g, op), convGeometry(g, op), op.options.depthMultiplier, params, g.quantization);
+    return (inputs, y) => kernel.run(inputs[0] as Int8Array, y as Int8Array);
+  },
   // Each output element: kh·kw products (one input channel).
   macs: (g, op) => numElements(g.tensors[op.outputs[0]].shape) * numElements(g.tensors[op.inputs[1]].shape.slice(1, 3)),
 };

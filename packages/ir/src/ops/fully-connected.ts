@@ -12,7 +12,6 @@ import type { OpDefinition } from './definition.js';
 import { SEPARATE_OUTPUT } from './definition.js';
 import { checkAccumulator, checkWeightsBias, needActivation, needInputsAndActivationOption, needShape, outputOf } from './checks.js';
 import { convParams } from './conv-common.js';
-import { runPrepared } from './kernel-binding.js';
 
 export interface FullyConnectedOptions {
   activation: FusedActivation;
@@ -36,7 +35,8 @@ export const fullyConnected: OpDefinition<'FULLY_CONNECTED', FullyConnectedOptio
     // A fully connected layer is a 1x1 convolution of a single pixel.
     const [cout, cin] = g.tensors[op.inputs[1]].shape;
     const geometry = { kh: 1, kw: 1, strideH: 1, strideW: 1, dilH: 1, dilW: 1 };
-    return runPrepared(new ConvKernel(weights!, bias!, { h: 1, w: 1, c: cin }, { h: 1, w: 1, c: cout }, geometry, params, g.quantization));
+    const kernel = new ConvKernel(weights!, bias!, { h: 1, w: 1, c: cin }, { h: 1, w: 1, c: cout }, geometry, params, g.quantization);
+    return (inputs, y) => kernel.run(inputs[0] as Int8Array, y as Int8Array);
   },
   macs: (g, op) => numElements(g.tensors[op.inputs[1]].shape), // [out, in]
   memory: SEPARATE_OUTPUT,

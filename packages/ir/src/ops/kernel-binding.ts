@@ -1,11 +1,10 @@
 /**
  * Small pieces the op modules' `prepare` share when binding an interpreter kernel:
- * NHWC dims of tensors, the run function of a prepared kernel or of an element-wise map.
+ * NHWC dims of tensors and the run function of an element-wise map.
  */
 
 import type { QGraph } from '../qgraph.js';
 import type { Hwc } from '../kernels.js';
-import type { PreparedKernel } from '../conv-kernel.js';
 import type { OpRun } from './definition.js';
 
 /** NHWC dims of a batch-1 tensor shape. */
@@ -18,12 +17,8 @@ export function inputOutputDims(g: QGraph, op: { inputs: number[]; outputs: numb
 
 /** The run function of an op whose output element i is `convert` of input element i. */
 export function elementwise(convert: (value: number) => number): OpRun {
-  return ([x], y) => {
+  return (inputs, y) => {
+    const x = inputs[0];
     for (let i = 0; i < x.length; i++) y[i] = convert(x[i]);
   };
-}
-
-/** The run function of a prepared int8 kernel with one activation input. */
-export function runPrepared(kernel: PreparedKernel): OpRun {
-  return ([x], y) => kernel.run(x as Int8Array, y as Int8Array);
 }

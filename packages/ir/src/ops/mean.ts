@@ -60,7 +60,7 @@ export const mean: OpDefinition<'MEAN', MeanOptions, MeanParams> = {
   deriveParams: meanParams,
   prepare(g, op, params) {
     const xd = hwc(g.tensors[op.inputs[0]].shape);
-    return ([x], y) => kernels.meanHw(x as Int8Array, xd, y as Int8Array, params, g.quantization);
+    return (inputs, y) => kernels.meanHw(inputs[0] as Int8Array, xd, y as Int8Array, params, g.quantization);
   },
   macs: NO_MACS,
   memory: SEPARATE_OUTPUT,

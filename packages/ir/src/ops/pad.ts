@@ -30,7 +30,7 @@ export const pad: OpDefinition<'PAD', PadOptions, PadParams> = {
   deriveParams: (g, op) => ({ kind: 'pad', padValue: zpOf(g.tensors[op.inputs[0]]) }),
   prepare(g, op, params) {
     const [xd, yd] = inputOutputDims(g, op);
-    return ([x], y) => kernels.pad(x as Int8Array, xd, y as Int8Array, yd, op.options.paddings, params.padValue);
+    return (inputs, y) => kernels.pad(inputs[0] as Int8Array, xd, y as Int8Array, yd, op.options.paddings, params.padValue);
   },
   macs: NO_MACS,
   memory: SEPARATE_OUTPUT,

@@ -60,7 +60,7 @@ export function poolDefinition(isAverage: boolean): OpDefinition<PoolOp['type'],
     prepare(g, op, params) {
       const o = op.options;
       const [xd, yd] = inputOutputDims(g, op);
-      return ([x], y) => kernels.pool2d(isAverage, x as Int8Array, xd, y as Int8Array, yd, o.filterH, o.filterW, o.strideH, o.strideW, params);
+      return (inputs, y) => kernels.pool2d(isAverage, inputs[0] as Int8Array, xd, y as Int8Array, yd, o.filterH, o.filterW, o.strideH, o.strideW, params);
     },
     macs: NO_MACS,
     memory: SEPARATE_OUTPUT,

@@ -19,7 +19,7 @@ export const reshape: OpDefinition<'RESHAPE', EmptyOptions, NoParams> = {
     sameQuant(g, w, op.inputs[0], op.outputs[0]);
   },
   deriveParams: () => ({ kind: 'none' }),
-  prepare: () => ([x], y) => (y as Int8Array).set(x as Int8Array),
+  prepare: () => (inputs, y) => (y as Int8Array).set(inputs[0] as Int8Array),
   macs: NO_MACS,
   memory: { outputAliasesInput: true, mayRunInPlace: false },
 };

@@ -54,7 +54,7 @@ export const softmax: OpDefinition<'SOFTMAX', SoftmaxOptions, SoftmaxParams> = {
   prepare(g, op, params) {
     const shape = g.tensors[op.inputs[0]].shape;
     const classes = shape[shape.length - 1];
-    return ([x], y) => kernels.softmax(x as Int8Array, classes, y as Int8Array, params);
+    return (inputs, y) => kernels.softmax(inputs[0] as Int8Array, classes, y as Int8Array, params);
   },
   macs: NO_MACS,
   memory: SEPARATE_OUTPUT,
