@@ -84,7 +84,6 @@ export interface OpDefinition<Type extends string = string, Options = unknown, P
   readonly memory: OpMemory;
 }
 
-
 /** Memory behaviour of an op that writes a fresh output buffer (most ops). */
 export const SEPARATE_OUTPUT: OpMemory = { outputAliasesInput: false, mayRunInPlace: false };
 
