@@ -2,9 +2,10 @@
  * Static arena planning: every activation tensor of a QGraph gets an offset in one
  * arena, sized exactly at build time (no "guess the arena" for users).
  *
- * 1. Buffers: RESHAPE outputs alias their input; an element-wise op (ADD) writes in place
- *    into an input whose last use it is (never a graph input). Aliased tensors form one
- *    buffer whose lifetime is the union of theirs.
+ * 1. Buffers: as each op's registry entry says (`memory` of @edgeq/ir's OpDefinition), an
+ *    output aliases its input (RESHAPE), or an element-wise op (ADD) writes in place into
+ *    an input whose last use it is (never a graph input). Aliased tensors form one buffer
+ *    whose lifetime is the union of theirs.
  * 2. Lifetimes: from the producing op to the last consuming op; graph inputs live from
  *    before op 0, graph outputs to after the last op. An op's inputs and output are live
  *    at once, so they never share memory unless aliased in step 1.
@@ -14,7 +15,7 @@
  *    the lowest aligned offset that overlaps no placed buffer with an intersecting life.
  */
 
-import { tensorBytes, type QGraph } from '@edgeq/ir';
+import { opDefinition, tensorBytes, type QGraph } from '@edgeq/ir';
 
 /** Alignment of every arena offset, in bytes. */
 export const ARENA_ALIGNMENT = 8;
@@ -73,9 +74,10 @@ export function planMemory(g: QGraph, scratch: ReadonlyMap<number, number> = new
 
   g.ops.forEach((op, i) => {
     const out = op.outputs[0];
-    if (op.type === 'RESHAPE') {
+    const memory = opDefinition(op).memory;
+    if (memory.outputAliasesInput) {
       union(op.inputs[0], out);
-    } else if (op.type === 'ADD') {
+    } else if (memory.mayRunInPlace) {
       const candidate = op.inputs.find(
         (t) => last.get(t) === i && !g.inputs.includes(t) && !g.outputs.includes(t) && tensorBytes(g.tensors[t]) === tensorBytes(g.tensors[out]),
       );

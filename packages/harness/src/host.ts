@@ -9,7 +9,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { Interpreter, numElements, type QGraph, type TensorData } from '@edgeq/ir';
+import { Interpreter, tensorBytes, type QGraph, type TensorData } from '@edgeq/ir';
 import { writeFirmwareDir, type GeneratedModel } from '@edgeq/codegen';
 import { compareOutputs, parityLine, type ParityStats } from './compare.js';
 import { compile, HarnessError, SANITIZE_FLAGS } from './toolchain.js';
@@ -100,7 +100,7 @@ export async function runGeneratedOnHost(g: QGraph, inputs: TensorData[], work: 
   const model = await writeFirmwareDir(g, fwDir);
   const bin = await buildHostBinary(model, fwDir, 'parity', opts);
   const outT = g.tensors[g.outputs[0]];
-  const outBytes = numElements(outT.shape) * (outT.dtype === 'float32' ? 4 : 1);
+  const outBytes = tensorBytes(outT);
   const raw = await runBinary(bin, concatBytes(inputs), !!opts.sanitize);
   if (raw.length !== outBytes * inputs.length) {
     throw new HarnessError('run-error', `${bin} wrote ${raw.length} bytes, expected ${outBytes * inputs.length}`);

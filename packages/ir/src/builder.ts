@@ -96,7 +96,10 @@ export class GraphBuilder {
     this.outputs.push(t);
   }
 
-  /** Add an op whose output tensor is created here. */
+  /**
+   * Add an op of any registered type (ops/index.ts) whose output tensor is created here;
+   * the typed helpers below (conv2d, add, pool...) are shorthands for it. Returns the output.
+   */
   op<T extends OpType>(type: T, name: string, inputs: number[], options: OpOptionsMap[T], outShape: number[], outQuant?: QuantParams, outDtype: DType = 'int8'): number {
     const out = this.tensor(name, outShape, outDtype, outQuant);
     this.ops.push({ type, version: OP_VERSIONS[type], name, inputs, outputs: [out], options } as OpDef);

@@ -5,15 +5,11 @@
 
 import type { DType, QGraph, TensorDef } from './qgraph.js';
 import { numElements } from './shapes.js';
-import { QGraphError } from './errors.js';
+import { QGraphError, tensorWhere } from './errors.js';
 
 export const DTYPE_BYTES: Readonly<Record<DType, number>> = { int8: 1, int32: 4, float32: 4 };
 
 export type TensorData = Int8Array | Int32Array | Float32Array;
-
-function tensorWhere(g: QGraph, index: number): string {
-  return `tensors[${index}] ${JSON.stringify(g.tensors[index]?.name ?? '?')}`;
-}
 
 /** Copy a constant tensor's data out of the blob as a typed array (little-endian decode). */
 export function constantData(g: QGraph, index: number): TensorData {

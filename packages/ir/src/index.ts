@@ -1,6 +1,6 @@
 /**
  * @edgeq/ir — the QGraph contract: types, validation, (de)serialisation, quantisation
- * math, derived op parameters and the integer reference interpreter.
+ * math, the op registry (ops/), derived op parameters and the integer reference interpreter.
  */
 
 export * from './qgraph.js';
@@ -17,4 +17,5 @@ export * from './interpreter.js';
 export * from './arch-spec.js';
 export * from './reference-models.js';
 export * from './random-graph.js';
+export * from './ops/index.js';
 export * as kernels from './kernels.js';

@@ -9,6 +9,8 @@
  * FULLY_CONNECTED weights [out, in].
  */
 
+import type { OpOptionsMap, OpType } from './ops/index.js';
+
 /** Format tag written in every QGraph document. */
 export const QGRAPH_FORMAT = 'edgeq.qgraph';
 /** Current document version; the loader refuses others. */
@@ -48,84 +50,24 @@ export type FusedActivation = 'NONE' | 'RELU' | 'RELU6';
 /** TFLite padding: SAME pads the extra row/column at the bottom/right. */
 export type Padding = 'SAME' | 'VALID';
 
-export interface ConvOptions {
-  strideH: number;
-  strideW: number;
-  dilationH: number;
-  dilationW: number;
-  padding: Padding;
-  activation: FusedActivation;
-}
-export interface DepthwiseOptions extends ConvOptions {
-  depthMultiplier: number;
-}
-export interface FullyConnectedOptions {
-  activation: FusedActivation;
-}
-export interface PoolOptions {
-  filterH: number;
-  filterW: number;
-  strideH: number;
-  strideW: number;
-  padding: Padding;
-  activation: FusedActivation;
-}
-export interface AddOptions {
-  activation: FusedActivation;
-}
-export interface MeanOptions {
-  /** Reduced axes; only [1, 2] (H and W of NHWC) is supported. */
-  axes: number[];
-  keepDims: boolean;
-}
-export interface PadOptions {
-  /** [before, after] for each of the 4 NHWC dimensions. */
-  paddings: [number, number][];
-}
-export interface ConcatOptions {
-  /** Concatenation axis; only the channel axis (3, or −1) is supported. */
-  axis: number;
-  activation: FusedActivation;
-}
-export interface SoftmaxOptions {
-  beta: number;
-}
+// Op types, their options and versions come from the op registry (ops/index.ts).
+export type {
+  AddOptions,
+  ConcatOptions,
+  ConvOptions,
+  DepthwiseOptions,
+  FullyConnectedOptions,
+  MeanOptions,
+  OpOptionsMap,
+  OpType,
+  PadOptions,
+  PoolOptions,
+  SoftmaxOptions,
+} from './ops/index.js';
+export { OP_VERSIONS } from './ops/index.js';
+
+/** Options of an op without options (RESHAPE, QUANTIZE, DEQUANTIZE). */
 export type EmptyOptions = Record<string, never>;
-
-/** Op type → its options record. */
-export interface OpOptionsMap {
-  CONV_2D: ConvOptions;
-  DEPTHWISE_CONV_2D: DepthwiseOptions;
-  FULLY_CONNECTED: FullyConnectedOptions;
-  ADD: AddOptions;
-  AVERAGE_POOL_2D: PoolOptions;
-  MAX_POOL_2D: PoolOptions;
-  MEAN: MeanOptions;
-  RESHAPE: EmptyOptions;
-  PAD: PadOptions;
-  CONCATENATION: ConcatOptions;
-  SOFTMAX: SoftmaxOptions;
-  QUANTIZE: EmptyOptions;
-  DEQUANTIZE: EmptyOptions;
-}
-export type OpType = keyof OpOptionsMap;
-
-/** Every op type the integer core implements, with the op version this QGraph version defines. */
-export const OP_VERSIONS: Readonly<Record<OpType, number>> = {
-  CONV_2D: 1,
-  DEPTHWISE_CONV_2D: 1,
-  FULLY_CONNECTED: 1,
-  ADD: 1,
-  AVERAGE_POOL_2D: 1,
-  MAX_POOL_2D: 1,
-  MEAN: 1,
-  RESHAPE: 1,
-  PAD: 1,
-  CONCATENATION: 1,
-  SOFTMAX: 1,
-  QUANTIZE: 1,
-  DEQUANTIZE: 1,
-};
 
 /** One op: inputs/outputs are tensor indices. */
 export interface OpDefOf<T extends OpType> {

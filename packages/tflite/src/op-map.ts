@@ -67,7 +67,7 @@ function pool<T extends 'AVERAGE_POOL_2D' | 'MAX_POOL_2D'>(code: number): Tflite
     code,
     optionsTable: POOL_OPTIONS,
     exportVersion: 2, maxImportVersion: 2, inputCount: [1, 1],
-    toTflite: (op) => ({ ...windowToTflite(op.options), filter_width: op.options.filterW, filter_height: op.options.filterH }),
+    toTflite: (op) => { const o = op.options as PoolOptions; return { ...windowToTflite(o), filter_width: o.filterW, filter_height: o.filterH }; },
     fromTflite: (ctx) => {
       const filter = { filterH: ctx.options.filter_height as number, filterW: ctx.options.filter_width as number };
       const options: PoolOptions = windowFromTflite(ctx, filter, {});

@@ -43,7 +43,8 @@ export function registerBench(program: Command): void {
         const emulated = targets.filter((t) => t !== 'host');
         const device = emulated.length ? await (await import('../components.js')).deviceApi() : undefined;
         const { loadModelAsQGraph } = await import('../inputs/model.js');
-        const { graphCosts, timeHostC, timeInterpreter } = await import('../measure.js');
+        const { graphCosts } = await import('../graph-costs.js');
+        const { timeHostC, timeInterpreter } = await import('../inference-timing.js');
         const { randomInputs } = await import('../parity-run.js');
         const m = await loadModelAsQGraph(modelArg, opts, opts.seed);
         const costs = await graphCosts(m.graph);

@@ -1,8 +1,6 @@
 /**
- * Model cost measurements that need no device: MACs and parameter counts from the graph,
- * arena and constant bytes from code generation, interpreter speed, and the speed of the
- * generated C compiled for the host. Cortex-M flash/RAM/instructions come from
- * @edgeq/harness's targets.
+ * Inference speed on the host: the TypeScript interpreter, and the generated C compiled
+ * with gcc -O2 and run by the harness binary. Static costs are in graph-costs.ts.
  */
 
 import { promises as fs } from 'node:fs';
@@ -10,48 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { execa } from 'execa';
-import { Interpreter, numElements, type QGraph, type TensorData } from '@edgeq/ir';
-import { generateModel, writeFirmwareDir } from '@edgeq/codegen';
+import { Interpreter, type QGraph, type TensorData } from '@edgeq/ir';
+import { writeFirmwareDir } from '@edgeq/codegen';
 import { compile } from '@edgeq/harness';
-
-/** Static costs of a graph. */
-export interface GraphCosts {
-  ops: number;
-  macs: number;
-  parameters: number;
-  arenaBytes: number;
-  constBytes: number;
-}
-
-/** Multiply-accumulates per inference, counted over conv, depthwise and dense ops. */
-export function countMacs(g: QGraph): number {
-  let macs = 0;
-  for (const op of g.ops) {
-    const out = g.tensors[op.outputs[0]].shape;
-    if (op.type === 'CONV_2D') {
-      const w = g.tensors[op.inputs[1]].shape; // [cout, kh, kw, cin]
-      macs += out[1] * out[2] * w[0] * w[1] * w[2] * w[3];
-    } else if (op.type === 'DEPTHWISE_CONV_2D') {
-      const w = g.tensors[op.inputs[1]].shape; // [1, kh, kw, c]
-      macs += out[1] * out[2] * w[3] * w[1] * w[2];
-    } else if (op.type === 'FULLY_CONNECTED') {
-      const w = g.tensors[op.inputs[1]].shape; // [out, in]
-      macs += w[0] * w[1];
-    }
-  }
-  return macs;
-}
-
-/** Number of weight and bias elements. */
-export function countParameters(g: QGraph): number {
-  return g.tensors.filter((t) => t.buffer).reduce((s, t) => s + numElements(t.shape), 0);
-}
-
-/** MACs, parameters, arena and constant bytes (generates the C in memory). */
-export async function graphCosts(g: QGraph): Promise<GraphCosts> {
-  const gen = await generateModel(g);
-  return { ops: g.ops.length, macs: countMacs(g), parameters: countParameters(g), arenaBytes: gen.plan.arenaBytes, constBytes: gen.constBytes };
-}
 
 /** Mean interpreter time per inference in milliseconds. */
 export function timeInterpreter(g: QGraph, inputs: TensorData[]): number {
