@@ -264,6 +264,38 @@ add({
   },
 });
 
+/** RESIZE_NEAREST_NEIGHBOR of an [1, h, w, c] input to [1, oh, ow, c]; scale 0.5, zero point 3. */
+function resize(scheme: QuantScheme, inShape: number[], outShape: number[], alignCorners: boolean, halfPixelCenters: boolean) {
+  return () => {
+    const b = new GraphBuilder('resize', scheme);
+    const x = b.input('x', inShape, q(0.5, 3));
+    b.output(b.op('RESIZE_NEAREST_NEIGHBOR', 'resize', [x], { alignCorners, halfPixelCenters }, outShape, q(0.5, 3)));
+    return b.build();
+  };
+}
+// 2x2x2 -> 4x4x2 (UpSampling2D 2x): scale 2/4 = 0.5, source index floor(i * 0.5) = 0, 0, 1, 1 on both axes.
+// Pixels (0,0) = [1, 2], (0,1) = [3, 4], (1,0) = [5, 6], (1,1) = [7, 8].
+add({
+  name: 'RESIZE_NEAREST 2x2 -> 4x4 repeats each pixel', scheme: TFLM, graph: resize(TFLM, [1, 2, 2, 2], [1, 4, 4, 2], false, false),
+  input: new Int8Array([1, 2, 3, 4, 5, 6, 7, 8]),
+  expected: [1, 2, 1, 2, 3, 4, 3, 4, 1, 2, 1, 2, 3, 4, 3, 4, 5, 6, 5, 6, 7, 8, 7, 8, 5, 6, 5, 6, 7, 8, 7, 8],
+});
+// Width 3 -> 5, align corners: scale (3-1)/(5-1) = 0.5, index round-half-away(i * 0.5) = 0, 1, 1, 2, 2.
+add({
+  name: 'RESIZE_NEAREST align corners 3 -> 5', scheme: TFLM, graph: resize(TFLM, [1, 1, 3, 1], [1, 1, 5, 1], true, false),
+  input: new Int8Array([10, 20, 30]), expected: [10, 20, 20, 30, 30],
+});
+// Width 3 -> 5, half-pixel centres: scale 3/5 = 0.6, index floor((i + 0.5) * 0.6) = floor(0.3, 0.9, 1.5, 2.1, 2.7) = 0, 0, 1, 2, 2.
+add({
+  name: 'RESIZE_NEAREST half-pixel centres 3 -> 5', scheme: POW2, graph: resize(POW2, [1, 1, 3, 1], [1, 1, 5, 1], false, true),
+  input: new Int8Array([10, 20, 30]), expected: [10, 10, 20, 30, 30],
+});
+// Height 3 -> 2 (down): scale 1.5, index floor(0, 1.5) = 0, 1.
+add({
+  name: 'RESIZE_NEAREST 3 -> 2 rows', scheme: FP32, graph: resize(FP32, [1, 3, 1, 1], [1, 2, 1, 1], false, false),
+  input: new Int8Array([-128, 0, 127]), expected: [-128, 0],
+});
+
 const workRoot = await fs.mkdtemp(path.join(os.tmpdir(), 'edgeq-ops-'));
 afterAll(() => fs.rm(workRoot, { recursive: true, force: true }));
 

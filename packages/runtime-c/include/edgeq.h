@@ -140,6 +140,15 @@ typedef struct {
   int32_t pad_value;
 } edgeq_pad_params;
 
+/* RESIZE_NEAREST_NEIGHBOR: output pixel (y, x) copies input pixel (source_rows[y],
+ * source_cols[x]); the code generator evaluates TFLite's index rule into the two tables. */
+typedef struct {
+  edgeq_hwc in;
+  edgeq_hwc out;
+  const int32_t *source_rows; /* out.h entries in [0, in.h) */
+  const int32_t *source_cols; /* out.w entries in [0, in.w) */
+} edgeq_resize_nearest_params;
+
 /* SOFTMAX over the last axis with a 256-entry exponent table (Q16; in EDGEQ_RQ_FP32 mode
  * the float32 bit patterns of TFLite's float table, used as TFLite's float kernel does). */
 typedef struct {
@@ -262,6 +271,9 @@ void edgeq_concat_channels_s8(const edgeq_concat_params *p, const edgeq_concat_i
                               int8_t *output);
 
 void edgeq_pad_s8(const edgeq_pad_params *p, const int8_t *input, int8_t *output);
+
+void edgeq_resize_nearest_s8(const edgeq_resize_nearest_params *p, const int8_t *input,
+                             int8_t *output);
 
 void edgeq_softmax_s8(const edgeq_softmax_params *p, const int8_t *input, int8_t *output);
 

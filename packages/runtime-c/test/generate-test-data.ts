@@ -39,6 +39,7 @@ import {
   type PoolParams,
   type QGraph,
   type QuantScheme,
+  type ResizeNearestNeighborParams,
   type SoftmaxParams,
   type TensorData,
 } from '@edgeq/ir';
@@ -189,6 +190,16 @@ function renderPad(g: QGraph, op: OpDef, id: string, out: RenderedCase): void {
   out.declarations.push(struct('edgeq_pad_params', `${id}_params`, {
     in: hwc(g.tensors[op.inputs[0]].shape), out: hwc(g.tensors[op.outputs[0]].shape),
     pad_top: pads[1][0], pad_left: pads[2][0], pad_channels_before: pads[3][0], pad_value: p.padValue,
+  }));
+  out.entry.params = `&${id}_params`;
+}
+
+function renderResizeNearest(g: QGraph, op: OpDef, id: string, out: RenderedCase): void {
+  const p = deriveOpParams(g, op) as ResizeNearestNeighborParams;
+  out.declarations.push(array('int32_t', `${id}_source_rows`, p.sourceRows), array('int32_t', `${id}_source_cols`, p.sourceCols));
+  out.declarations.push(struct('edgeq_resize_nearest_params', `${id}_params`, {
+    in: hwc(g.tensors[op.inputs[0]].shape), out: hwc(g.tensors[op.outputs[0]].shape),
+    source_rows: `${id}_source_rows`, source_cols: `${id}_source_cols`,
   }));
   out.entry.params = `&${id}_params`;
 }
@@ -372,6 +383,21 @@ function padCases(): CaseSpec[] {
   });
 }
 
+function resizeNearestCases(): CaseSpec[] {
+  const list: Array<[[number, number, number], [number, number], boolean, boolean]> = [
+    [[2, 3, 2], [4, 6], false, false],
+    [[3, 3, 1], [5, 7], true, false],
+    [[4, 3, 3], [3, 5], false, true],
+  ];
+  return list.map(([shape, [oh, ow], alignCorners, halfPixelCenters]) => {
+    const b = new GraphBuilder('resize_nearest', SCHEMES.tflm);
+    const x = b.input('x', [1, ...shape], q(0.1, -5));
+    b.output(b.op('RESIZE_NEAREST_NEIGHBOR', 'resize', [x], { alignCorners, halfPixelCenters }, [1, oh, ow, shape[2]], q(0.1, -5)));
+    const graph = b.build();
+    return { name: `resize nearest ${shape.join('x')} -> ${oh}x${ow}, align corners ${alignCorners}, half-pixel centres ${halfPixelCenters}`, mode: 'tflm' as Mode, graph, inputs: oneInput(graph) };
+  });
+}
+
 function copyCases(): CaseSpec[] {
   const b = new GraphBuilder('reshape', SCHEMES.tflm);
   const x = b.input('x', [1, 3, 2, 5], q(0.1, 1));
@@ -465,6 +491,7 @@ export function testSuites(): Array<{ suite: string; kernel: string; cases: Case
     { suite: 'pointwise_conv', kernel: 'EDGEQ_TEST_POINTWISE_CONV', cases: fastCases('pointwise'), render: renderFast },
     { suite: 'conv_im2col', kernel: 'EDGEQ_TEST_CONV_IM2COL', cases: fastCases('conv_im2col'), render: renderFast },
     { suite: 'depthwise_conv_3x3', kernel: 'EDGEQ_TEST_DEPTHWISE_CONV_3X3', cases: fastCases('depthwise_3x3'), render: renderFast },
+    { suite: 'resize_nearest', kernel: 'EDGEQ_TEST_RESIZE_NEAREST', cases: resizeNearestCases(), render: renderResizeNearest },
   ];
 }
 

@@ -244,6 +244,23 @@ export const OP_MAP: TfliteOpMap = {
 
   QUANTIZE: unary(BuiltinOperator.QUANTIZE, optionsTable('QuantizeOptions'), { exportVersion: 1, maxImportVersion: 1 }, { input: TensorType.FLOAT32, output: TensorType.INT8 }),
   DEQUANTIZE: unary(BuiltinOperator.DEQUANTIZE, optionsTable('DequantizeOptions'), { exportVersion: 2, maxImportVersion: 2 }, { input: TensorType.INT8, output: TensorType.FLOAT32 }),
+  RESIZE_NEAREST_NEIGHBOR: {
+    code: BuiltinOperator.RESIZE_NEAREST_NEIGHBOR,
+    optionsTable: optionsTable('ResizeNearestNeighborOptions', { align_corners: field(0, 'bool'), half_pixel_centers: field(1, 'bool') }),
+    // The converter writes 2 for int8 without flags and 3 with either flag; 3 covers both.
+    exportVersion: 3, maxImportVersion: 3, inputCount: [2, 2],
+    toTflite: (op, ctx) => {
+      const out = ctx.graph.tensors[op.outputs[0]].shape;
+      ctx.addInt32Input('size', [2], [out[1], out[2]]);
+      return { align_corners: op.options.alignCorners, half_pixel_centers: op.options.halfPixelCenters };
+    },
+    fromTflite: (ctx) => {
+      const size = ctx.intConstant(1);
+      if (size.length !== 2 || !size.every((d) => d >= 1)) ctx.fail(`${ctx.where}.inputs[1]`, `size must be 2 positive values [height, width], got ${JSON.stringify(size)}`);
+      const options = { alignCorners: ctx.options.align_corners as boolean, halfPixelCenters: ctx.options.half_pixel_centers as boolean };
+      return { inputs: [0], folded: [1], options };
+    },
+  },
 };
 
 function checkConcatExpressible(op: OpDefOf<'CONCATENATION'>, ctx: ExportOpContext): void {

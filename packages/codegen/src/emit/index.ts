@@ -20,6 +20,7 @@ import { padEmitter } from './pad.js';
 import { averagePool2dEmitter, maxPool2dEmitter } from './pool-2d.js';
 import { quantizeEmitter } from './quantize.js';
 import { reshapeEmitter } from './reshape.js';
+import { resizeNearestNeighborEmitter } from './resize-nearest-neighbor.js';
 import { softmaxEmitter } from './softmax.js';
 
 /** The emitter of every op type. */
@@ -37,6 +38,7 @@ export const OP_EMITTERS: { readonly [T in OpType]: OpEmitter<T> } = {
   SOFTMAX: softmaxEmitter,
   QUANTIZE: quantizeEmitter,
   DEQUANTIZE: dequantizeEmitter,
+  RESIZE_NEAREST_NEIGHBOR: resizeNearestNeighborEmitter,
 };
 
 /**

@@ -20,6 +20,7 @@ import { concatenation } from './concatenation.js';
 import { softmax } from './softmax.js';
 import { quantize } from './quantize.js';
 import { dequantize } from './dequantize.js';
+import { resizeNearestNeighbor } from './resize-nearest-neighbor.js';
 
 export type { OpDefinition, OpMemory, OpOf, OpRun } from './definition.js';
 export type { ConvOptions } from './conv-2d.js';
@@ -31,6 +32,7 @@ export type { MeanOptions } from './mean.js';
 export type { PadOptions } from './pad.js';
 export type { ConcatOptions } from './concatenation.js';
 export type { SoftmaxOptions } from './softmax.js';
+export { nearestSourceIndices, type ResizeNearestNeighborOptions, type ResizeNearestNeighborParams } from './resize-nearest-neighbor.js';
 export { SOFTMAX_TABLE_BITS, SOFTMAX_TABLE_SIZE } from './softmax.js';
 
 /** Every op type, its definition. */
@@ -48,6 +50,7 @@ export const OP_REGISTRY = {
   SOFTMAX: softmax,
   QUANTIZE: quantize,
   DEQUANTIZE: dequantize,
+  RESIZE_NEAREST_NEIGHBOR: resizeNearestNeighbor,
 };
 
 /** Op type names: the registry's keys. */

@@ -29,7 +29,8 @@ typedef enum {
   EDGEQ_TEST_DEQUANTIZE,
   EDGEQ_TEST_POINTWISE_CONV,
   EDGEQ_TEST_CONV_IM2COL,
-  EDGEQ_TEST_DEPTHWISE_CONV_3X3
+  EDGEQ_TEST_DEPTHWISE_CONV_3X3,
+  EDGEQ_TEST_RESIZE_NEAREST
 } edgeq_test_kernel;
 
 typedef void (*edgeq_test_pointwise_fn)(const edgeq_pointwise_params *p, const int8_t *input,

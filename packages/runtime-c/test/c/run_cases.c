@@ -81,6 +81,7 @@ static int32_t run_kernel(const edgeq_test_case *c, int8_t *out, int16_t *scratc
     case EDGEQ_TEST_MAX_POOL: edgeq_max_pool_s8(p, x, out); break;
     case EDGEQ_TEST_MEAN: edgeq_mean_hw_s8(p, x, out); break;
     case EDGEQ_TEST_PAD: edgeq_pad_s8(p, x, out); break;
+    case EDGEQ_TEST_RESIZE_NEAREST: edgeq_resize_nearest_s8(p, x, out); break;
     case EDGEQ_TEST_COPY: edgeq_copy_s8(x, out, n); break;
     case EDGEQ_TEST_CONCAT: edgeq_concat_channels_s8(p, c->concat_inputs, out); break;
     case EDGEQ_TEST_SOFTMAX: edgeq_softmax_s8(p, x, out); break;
