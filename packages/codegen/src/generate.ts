@@ -13,7 +13,7 @@ import { runtimeFiles } from '@edgeq/runtime-c';
 import { planMemory, type MemoryPlan } from './memory-plan.js';
 import { IdentifierTable, commentText, floatLiteral, sanitizeIdentifier } from './c-syntax.js';
 import { emitOp } from './emit/index.js';
-import type { EmittedOp } from './emit/emitter-support.js';
+import { rqModeEnumerator, type EmittedOp } from './emit/emitter-support.js';
 import { planFastOp, type FastMode, type FastPlan } from './fast-kernels.js';
 
 /** The repository's templates/ directory. */
@@ -69,7 +69,6 @@ function boundaryInfo(t: TensorDef, offset: number) {
   };
 }
 
-const RQ_ENUM = { tflm: 'EDGEQ_RQ_TFLM', single: 'EDGEQ_RQ_SINGLE', fp32: 'EDGEQ_RQ_FP32' } as const;
 
 /** Generate the model sources of a QGraph (in memory). */
 export async function generateModel(g: QGraph, opts: GenerateOptions = {}): Promise<GeneratedModel> {
@@ -87,7 +86,7 @@ export async function generateModel(g: QGraph, opts: GenerateOptions = {}): Prom
   }
   const plan = planMemory(g, new Map([...fast].map(([i, f]) => [i, f.scratchBytes])));
   const ids = new IdentifierTable(`${prefix}_`);
-  const modeEnum = g.quantization.scales === 'pow2' ? 'EDGEQ_RQ_POW2' : RQ_ENUM[g.quantization.rounding];
+  const modeEnum = rqModeEnumerator(g.quantization);
   const ctx = { graph: g, ids, offsets: plan.offsets, modeEnum, fast, scratchOffsets: plan.scratchOffsets };
   const ops = g.ops.map((op, i) => emitOp(ctx, op, i));
   const constBytes = ops.reduce((s, o) => s + o.constBytes, 0);

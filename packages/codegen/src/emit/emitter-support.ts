@@ -5,7 +5,7 @@
  * arrays, parameter structs) and counts their bytes on the firmware ABI.
  */
 
-import type { OpDefOf, OpParams, OpType, QGraph, Requant } from '@edgeq/ir';
+import type { OpDefOf, OpParams, OpType, QGraph, QuantScheme, Requant } from '@edgeq/ir';
 import { intArrayBody, type IdentifierTable } from '../c-syntax.js';
 import type { FastPlan } from '../fast-kernels.js';
 import {
@@ -143,6 +143,12 @@ export const RQ_MODE_ENUM: CEnumDescription = {
   typeName: 'edgeq_rq_mode',
   values: { EDGEQ_RQ_TFLM: 0, EDGEQ_RQ_SINGLE: 1, EDGEQ_RQ_POW2: 2, EDGEQ_RQ_FP32: 3 },
 };
+
+/** The `edgeq_rq_mode` enumerator of a graph's scheme (pow2 scales: one rounding shift). */
+export function rqModeEnumerator(scheme: QuantScheme): string {
+  if (scheme.scales === 'pow2') return 'EDGEQ_RQ_POW2';
+  return { tflm: 'EDGEQ_RQ_TFLM', single: 'EDGEQ_RQ_SINGLE', fp32: 'EDGEQ_RQ_FP32' }[scheme.rounding];
+}
 
 /** `edgeq_hwc`: height, width, channels of an NHWC tensor. */
 export const HWC_STRUCT: CStructDescription = { typeName: 'edgeq_hwc', fields: int32Fields('h', 'w', 'c') };
