@@ -10,6 +10,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { GraphBuilder, q } from '@edgeq/ir';
+import { STRICT_C_FLAGS } from '@edgeq/harness';
 import { RUNTIME_INCLUDE_DIR } from '@edgeq/runtime-c';
 import { sanitizeIdentifier, writeFirmwareDir } from '../src/index.js';
 
@@ -52,7 +53,7 @@ describe('generated C from hostile names', () => {
         for (const d of directives) expect(allowed, `${file}: unexpected directive ${d}`).toContain(d);
         expect(text.match(/^#include\s+\S+/gm)).toEqual(file === 'model.h' ? ['#include <stdint.h>'] : ['#include <stddef.h>', '#include "model.h"', '#include "edgeq.h"']);
       }
-      const strict = ['-std=c99', '-Wall', '-Wextra', '-Werror', '-pedantic', '-c'];
+      const strict = [...STRICT_C_FLAGS, '-c'];
       await execa('gcc', [...strict, `-I${RUNTIME_INCLUDE_DIR}`, 'model.c', '-o', 'model.o'], { cwd: dir });
       await execa('arm-none-eabi-gcc', [...strict, '-mcpu=cortex-m4', '-mthumb', `-I${RUNTIME_INCLUDE_DIR}`, 'model.c', '-o', 'model-arm.o'], { cwd: dir });
     } finally {
