@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * Process entry of `edgeq` (loaded by bin/edgeq.js): installs the Ctrl-C handler that
  * removes partial output, runs the program, and exits with its code.

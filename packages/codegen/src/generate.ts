@@ -16,8 +16,8 @@ import { emitOp } from './emit/index.js';
 import { rqModeEnumerator, type EmittedOp } from './emit/emitter-support.js';
 import { planFastOp, type FastMode, type FastPlan } from './fast-kernels.js';
 
-/** The repository's templates/ directory. */
-export const TEMPLATES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../templates');
+/** This package's templates/ directory (beside src/ and dist/). */
+export const TEMPLATES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../templates');
 
 export interface GenerateOptions {
   /** C identifier prefix of the API (default: sanitised lower-case model name). */

@@ -1,4 +1,4 @@
-// Renders the project's own firmware templates (templates/firmware): the linker
+// Renders the project's own firmware templates (packages/harness/templates/firmware): the linker
 // script for a target's memory map and the firmware harness main, and lists the
 // support sources (startup, semihosting, counter) every firmware links.
 import { readFileSync } from 'node:fs';
@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import Handlebars from 'handlebars';
 import type { CortexMTarget } from './table.js';
 
-/** Absolute path of templates/firmware. */
-export const FIRMWARE_TEMPLATE_DIR = fileURLToPath(new URL('../../../../templates/firmware/', import.meta.url));
+/** Absolute path of this package's templates/firmware (beside src/ and dist/). */
+export const FIRMWARE_TEMPLATE_DIR = fileURLToPath(new URL('../../templates/firmware/', import.meta.url));
 
 /** C sources of the firmware support library, in templates/firmware. */
 export const FIRMWARE_SUPPORT_SOURCES: readonly string[] = ['edgeq_startup.c', 'edgeq_semihost.c', 'edgeq_counter.c'].map(

@@ -1,0 +1,120 @@
+// edgeq from npm, as a user gets it: builds every package to JavaScript + declarations,
+// packs the tarballs (scripts/build-packages.sh --pack), installs them with npm into an
+// empty project outside the repository, and there runs the CLI, a TypeScript type check
+// against @edgeq/ir and @edgeq/codegen, and a plain ESM import of both. Nothing in the
+// installed tree may need tsx or the repository.
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execFile } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const PACKAGES = ['ir', 'runtime-c', 'codegen', 'harness', 'tflite', 'qat', 'cli'];
+
+let work: string;
+let project: string;
+
+interface Run {
+  exitCode: number;
+  stdout: string;
+  /** stdout then stderr. */
+  all: string;
+}
+
+/** Runs a command to completion (asynchronously: the test worker stays responsive). */
+function run(command: string, args: string[], cwd: string): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(command, args, { cwd, maxBuffer: 64 << 20, env: { ...process.env, NODE_PATH: '' } }, (error, stdout, stderr) => {
+      const exitCode = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+      resolve({ exitCode, stdout, all: stdout + stderr });
+    });
+  });
+}
+
+/** Runs a command in the installed project; the repository's node_modules are not on any path. */
+const inProject = (command: string, args: string[]) => run(command, args, project);
+
+async function mustRun(command: string, args: string[], cwd: string): Promise<void> {
+  const result = await run(command, args, cwd);
+  if (result.exitCode !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.exitCode}:\n${result.all}`);
+}
+
+describe('edgeq as npm packages', () => {
+  beforeAll(async () => {
+    work = await fs.mkdtemp(path.join(os.tmpdir(), 'edgeq-npm-'));
+    project = path.join(work, 'project');
+    const tarballs = path.join(work, 'tarballs');
+    await mustRun('bash', ['scripts/build-packages.sh', '--pack', tarballs], repoRoot);
+    await fs.mkdir(project);
+    await fs.writeFile(path.join(project, 'package.json'), JSON.stringify({ name: 'edgeq-user', private: true, type: 'module' }, null, 2));
+    const files = PACKAGES.map((p) => path.join(tarballs, `edgeq-${p}-0.1.0.tgz`));
+    await mustRun('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', ...files, 'typescript@5.9.3', '@types/node@20'], project);
+  }, 600_000);
+
+  afterAll(async () => {
+    if (work) await fs.rm(work, { recursive: true, force: true });
+  });
+
+  it('installs JavaScript and declarations only: no TypeScript sources, no tsx', async () => {
+    const installed = path.join(project, 'node_modules/@edgeq');
+    expect((await fs.readdir(installed)).sort()).toEqual([...PACKAGES].sort());
+    for (const p of PACKAGES) {
+      const manifest = JSON.parse(await fs.readFile(path.join(installed, p, 'package.json'), 'utf8'));
+      expect(manifest.exports['.']).toEqual({ types: './dist/index.d.ts', default: './dist/index.js' });
+      expect(manifest.license).toBe('Apache-2.0');
+      expect(JSON.stringify(manifest.dependencies ?? {})).not.toContain('workspace:');
+      await fs.access(path.join(installed, p, 'dist/index.d.ts'));
+      await expect(fs.access(path.join(installed, p, 'src'))).rejects.toThrow();
+    }
+    await expect(fs.access(path.join(project, 'node_modules/tsx'))).rejects.toThrow();
+  });
+
+  it('`npx edgeq generate dscnn --target cortex-m4` writes firmware sources from the packaged templates', async () => {
+    const run = await inProject('npx', ['edgeq', 'generate', 'dscnn', '--target', 'cortex-m4', '--out', 'fw']);
+    expect(run.exitCode, run.all).toBe(0);
+    expect(run.all).toContain('generated dscnn for cortex-m4');
+    const model = await fs.readFile(path.join(project, 'fw/model.c'), 'utf8');
+    expect(model).toContain('dscnn_invoke');
+    await fs.access(path.join(project, 'fw/runtime/edgeq.h'));
+  }, 300_000);
+
+  it('`npx edgeq parity dscnn --random 20` is bit-exact on the host with the packaged C runtime', async () => {
+    const run = await inProject('npx', ['edgeq', 'parity', 'dscnn', '--random', '20']);
+    expect(run.exitCode, run.all).toBe(0);
+    expect(run.all).toContain('parity: 20/20 bit-exact on host (gcc)');
+  }, 300_000);
+
+  it('a TypeScript file importing @edgeq/ir and @edgeq/codegen type-checks, and a wrong name does not', async () => {
+    const tsconfig = { compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, noEmit: true, types: ['node'] }, files: ['check.ts'] };
+    await fs.writeFile(path.join(project, 'tsconfig.json'), JSON.stringify(tsconfig));
+    const good = [
+      "import { buildReferenceModel, runQGraph, type QGraph } from '@edgeq/ir';",
+      "import { generateModel, type GeneratedModel } from '@edgeq/codegen';",
+      'const graph: QGraph = buildReferenceModel(\'dscnn\');',
+      'export const outputs = runQGraph(graph, [new Int8Array(49 * 10)]);',
+      'export const model: Promise<GeneratedModel> = generateModel(graph, { prefix: \'kws\' });',
+    ].join('\n');
+    await fs.writeFile(path.join(project, 'check.ts'), good + '\n');
+    const ok = await inProject('npx', ['tsc', '-p', 'tsconfig.json']);
+    expect(ok.exitCode, ok.all).toBe(0);
+    await fs.writeFile(path.join(project, 'check.ts'), good.replace('generateModel, type', 'generateModels, type') + '\n');
+    const bad = await inProject('npx', ['tsc', '-p', 'tsconfig.json']);
+    expect(bad.exitCode).not.toBe(0);
+    expect(bad.all).toMatch(/has no exported member (named )?'generateModels'/);
+  }, 300_000);
+
+  it('plain Node imports the built packages and generates C with the requested prefix', async () => {
+    const script = [
+      "import { buildReferenceModel } from '@edgeq/ir';",
+      "import { generateModel } from '@edgeq/codegen';",
+      "const model = await generateModel(buildReferenceModel('dscnn'), { prefix: 'kws' });",
+      'console.log([...model.files.keys()].join(","), model.prefix, model.constBytes);',
+    ].join('\n');
+    await fs.writeFile(path.join(project, 'use.mjs'), script + '\n');
+    const run = await inProject('node', ['use.mjs']);
+    expect(run.exitCode, run.all).toBe(0);
+    expect(run.stdout.trim()).toMatch(/^model\.h,model\.c,harness_main\.c kws \d+$/);
+  }, 120_000);
+});
