@@ -9,7 +9,7 @@ import { FIRMWARE_LAYOUT, writeDeviceFirmwareDir, type DeviceFirmwareDirOptions 
 
 /** A generated firmware directory inside a fresh temporary parent. */
 export interface FirmwareProject {
-  /** The temporary parent (remove it when done); the project is `<parent>/fw`. */
+  /** The temporary parent (remove it when done); the project is `<parent>/<name>`. */
   readonly parent: string;
   readonly dir: string;
   readonly graph: QGraph;
@@ -19,10 +19,10 @@ export interface FirmwareProject {
   readonly librarySources: string[];
 }
 
-/** Generates dscnn (seeded weights) with the C API prefix `model`. */
-export async function generateFirmwareProject(options: DeviceFirmwareDirOptions = {}): Promise<FirmwareProject> {
+/** Generates dscnn (seeded weights) with the C API prefix `model` into `<new temporary parent>/<name>`. */
+export async function generateFirmwareProject(options: DeviceFirmwareDirOptions = {}, name = 'fw'): Promise<FirmwareProject> {
   const parent = await mkdtemp(join(tmpdir(), 'edgeq-fwlayout-'));
-  const dir = join(parent, 'fw');
+  const dir = join(parent, name);
   const graph = buildReferenceModel('dscnn', { scales: 'fixed', rounding: 'tflm' }, 5);
   await writeDeviceFirmwareDir(graph, dir, { prefix: 'model', ...options });
   const libraryDir = join(dir, FIRMWARE_LAYOUT.library);
