@@ -17,7 +17,8 @@ interface GenerateOpts extends SchemeOpts {
   out: string;
   target: string;
   prefix?: string;
-  integrations?: string[];
+  /** Comma-separated on the command line; a string or an array of strings in edgeq.config.json. */
+  integrations?: string | string[];
   seed: number;
 }
 
@@ -46,9 +47,7 @@ export function registerGenerate(program: Command): void {
     .addOption(scalesOption())
     .addOption(roundingOption())
     .option('--prefix <name>', 'C identifier prefix of the generated API (default: the model name)')
-    .option('--integrations <list>', 'Cortex-M targets: also write arduino, platformio and/or zephyr files (comma-separated)', (v: string) =>
-      v.split(',').map((s) => s.trim()).filter((s) => s !== ''),
-    )
+    .option('--integrations <list>', 'Cortex-M targets: also write arduino, platformio and/or zephyr files (comma-separated)')
     .option('--seed <n>', 'weight seed when the model is a spec (random int8 weights)', positiveInt('--seed'), 1)
     .addHelpText('after', '\nExample:\n  edgeq generate model.qgraph.json --target cortex-m4 --out firmware/\n')
     .action(
@@ -64,7 +63,9 @@ export function registerGenerate(program: Command): void {
         const manifest = await writeOutput(dir, 'dir', async (tmp) => {
           // A Cortex-M target gets a standalone firmware project (library, harness, Makefile/CMake).
           const device = target === 'host' ? undefined : await (await import('../components.js')).deviceApi();
-          const integrations = opts.integrations ?? [];
+          const integrations = (typeof opts.integrations === 'string' ? opts.integrations.split(',') : (opts.integrations ?? []))
+            .map((i) => String(i).trim())
+            .filter((i) => i !== '');
           if (integrations.length > 0 && !device) throw usageError('--integrations: needs a Cortex-M --target (the host target writes plain sources)');
           const known: readonly string[] = device?.FIRMWARE_INTEGRATIONS ?? [];
           const unknown = integrations.find((i) => !known.includes(i));
