@@ -168,11 +168,23 @@ int main(void) {
 `,
     );
     const build = join(app, 'build');
-    await execa('cmake', ['-S', app, '-B', build, `-DCMAKE_TOOLCHAIN_FILE=${join(app, 'toolchain.cmake')}`, '-DCMAKE_BUILD_TYPE=MinSizeRel']);
+    // The library's own option places the arena in a named .bss.* section (the board's linker
+    // script collects .bss.* into RAM, zero-filled).
+    await execa('cmake', [
+      '-S',
+      app,
+      '-B',
+      build,
+      `-DCMAKE_TOOLCHAIN_FILE=${join(app, 'toolchain.cmake')}`,
+      '-DCMAKE_BUILD_TYPE=MinSizeRel',
+      '-DEDGEQ_MODEL_ARENA_SECTION=.bss.edgeq_arena',
+    ]);
     const cache = await readFile(join(build, 'CMakeCache.txt'), 'utf8');
     expect(cache).toMatch(/EDGEQ_MODEL_HARNESS:BOOL=OFF/);
     expect(cache).toContain(`CMAKE_TOOLCHAIN_FILE:FILEPATH=${join(app, 'toolchain.cmake')}`);
     await execa('cmake', ['--build', build, '-j', '2']);
+    const modelObject = join(build, 'edgeq_model', 'CMakeFiles', 'edgeq_model.dir', 'src', 'model.c.obj');
+    expect((await execa('arm-none-eabi-objdump', ['-t', modelObject])).stdout).toMatch(/ \.bss\.edgeq_arena\t[0-9a-f]+ model_arena$/m);
     const run = await runFirmware({ target: M4, elf: join(build, 'app.elf'), cwd: app });
     expect(run.status, run.stdout + run.stderr).toBe('ok');
     const printed = /OUT((?: \d+)+)/.exec(run.stdout);
@@ -241,6 +253,7 @@ int main(void) {
     const exe = join(work, 'app');
     const flags = [...STRICT_C_FLAGS, '-O1', '-DEDGEQ_EXTERNAL_ARENA', `-I${project.libraryDir}`];
     await execa('gcc', [...flags, '-c', join(project.libraryDir, 'model.c'), '-o', join(work, 'model.o')]);
+    await execa('arm-none-eabi-gcc', [...flags, ...M4.cpuFlags, '-c', join(project.libraryDir, 'model.c'), '-o', join(work, 'model-arm.o')]);
     const { stdout: sizes } = await execa('size', ['-A', join(work, 'model.o')]);
     const bss = Number(/^\.bss\s+(\d+)/m.exec(sizes)?.[1] ?? 0);
     const arenaBytes = Number(/#define MODEL_ARENA_BYTES (\d+)/.exec(await readFile(join(project.libraryDir, 'model.h'), 'utf8'))![1]);
