@@ -5,7 +5,7 @@
 // library target and runs bit-exact under QEMU; the arena and constants can be placed in named
 // sections, and the arena can come from the caller.
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,18 +29,34 @@ afterAll(async () => {
   await rm(project.parent, { recursive: true, force: true });
 });
 
-/** Compiles every library source to an object in `outDir` (in parallel) and archives them. */
-async function buildArchive(compiler: string, flags: readonly string[], outDir: string): Promise<string> {
-  await mkdir(outDir, { recursive: true });
-  const objects = await Promise.all(
-    project.librarySources.map(async (src, i) => {
-      const obj = join(outDir, `${i}.o`);
-      await execa(compiler, [...STRICT_C_FLAGS, ...flags, '-O1', `-I${project.libraryDir}`, '-c', src, '-o', obj]);
-      return obj;
-    }),
-  );
-  const archive = join(outDir, 'libedgeq_model.a');
-  await execa(compiler === 'gcc' ? 'ar' : 'arm-none-eabi-ar', ['rcs', archive, ...objects]);
+/** The library's objects per compiler, compiled once (in parallel) and shared by the tests below. */
+const objectBuilds = new Map<string, Promise<Map<string, string>>>();
+function libraryObjects(compiler: 'gcc' | 'arm-none-eabi-gcc'): Promise<Map<string, string>> {
+  let build = objectBuilds.get(compiler);
+  if (!build) {
+    build = (async () => {
+      const outDir = join(project.parent, `objects-${compiler}`);
+      await mkdir(outDir, { recursive: true });
+      const flags = compiler === 'gcc' ? [] : M4.cpuFlags;
+      const entries = await Promise.all(
+        project.librarySources.map(async (src) => {
+          const obj = join(outDir, `${basename(src, '.c')}.o`);
+          await execa(compiler, [...STRICT_C_FLAGS, ...flags, '-O1', `-I${project.libraryDir}`, '-c', src, '-o', obj]);
+          return [basename(src), obj] as const;
+        }),
+      );
+      return new Map(entries);
+    })();
+    objectBuilds.set(compiler, build);
+  }
+  return build;
+}
+
+/** Archives the library's objects. */
+async function buildArchive(compiler: 'gcc' | 'arm-none-eabi-gcc'): Promise<string> {
+  const objects = await libraryObjects(compiler);
+  const archive = join(project.parent, `libedgeq_model-${compiler}.a`);
+  await execa(compiler === 'gcc' ? 'ar' : 'arm-none-eabi-ar', ['rcs', archive, ...objects.values()]);
   return archive;
 }
 
@@ -67,12 +83,9 @@ describe('the generated library (src/)', () => {
     }
   });
 
-  for (const [compiler, flags] of [
-    ['gcc', []],
-    ['arm-none-eabi-gcc', M4.cpuFlags],
-  ] as const) {
+  for (const compiler of ['gcc', 'arm-none-eabi-gcc'] as const) {
     it(`builds alone into an archive with ${compiler} ${STRICT_C_FLAGS.join(' ')}: no main, vector table or harness code`, async () => {
-      const archive = await buildArchive(compiler, flags, join(project.parent, `lib-${compiler}`));
+      const archive = await buildArchive(compiler);
       const nm = compiler === 'gcc' ? 'nm' : 'arm-none-eabi-nm';
       const { defined, undefined: undefinedSymbols } = nmSymbols((await execa(nm, [archive])).stdout);
       expect(defined.has('model_invoke') && defined.has('edgeq_conv2d_s8')).toBe(true);
@@ -102,7 +115,7 @@ describe('the generated library (src/)', () => {
       '-O1',
       `-I${project.libraryDir}`,
       join(app, 'main.c'),
-      ...project.librarySources,
+      ...(await libraryObjects('arm-none-eabi-gcc')).values(),
       '--specs=nosys.specs',
       '-o',
       join(app, 'app.elf'),
@@ -258,7 +271,7 @@ int main(void) {
     const bss = Number(/^\.bss\s+(\d+)/m.exec(sizes)?.[1] ?? 0);
     const arenaBytes = Number(/#define MODEL_ARENA_BYTES (\d+)/.exec(await readFile(join(project.libraryDir, 'model.h'), 'utf8'))![1]);
     expect(bss).toBeLessThan(arenaBytes);
-    const runtime = project.librarySources.filter((f) => !f.endsWith('/model.c'));
+    const runtime = [...(await libraryObjects('gcc'))].filter(([source]) => source !== 'model.c').map(([, obj]) => obj);
     await execa('gcc', [...flags, join(work, 'main.c'), join(work, 'model.o'), ...runtime, '-o', exe]);
     const { stdout } = await execa(exe);
     expect(stdout.split('\n').slice(0, 8)).toEqual([
