@@ -75,9 +75,9 @@ describe('edgeq as npm packages', () => {
     const run = await inProject('npx', ['edgeq', 'generate', 'dscnn', '--target', 'cortex-m4', '--out', 'fw']);
     expect(run.exitCode, run.all).toBe(0);
     expect(run.all).toContain('generated dscnn for cortex-m4');
-    const model = await fs.readFile(path.join(project, 'fw/model.c'), 'utf8');
+    const model = await fs.readFile(path.join(project, 'fw/src/model.c'), 'utf8');
     expect(model).toContain('dscnn_invoke');
-    await fs.access(path.join(project, 'fw/runtime/edgeq.h'));
+    await fs.access(path.join(project, 'fw/src/edgeq.h'));
   }, 300_000);
 
   it('`npx edgeq parity dscnn --random 20` is bit-exact on the host with the packaged C runtime', async () => {

@@ -9,7 +9,7 @@ import type * as Harness from '@edgeq/harness';
 import type * as Qat from '@edgeq/qat';
 
 /** The Cortex-M part of @edgeq/harness the CLI uses (firmware directories, QEMU runs, device parity). */
-export type DeviceApi = Pick<typeof Harness, 'deviceParity' | 'getCortexMTarget' | 'writeDeviceFirmwareDir'>;
+export type DeviceApi = Pick<typeof Harness, 'deviceParity' | 'getCortexMTarget' | 'writeDeviceFirmwareDir' | 'FIRMWARE_INTEGRATIONS'>;
 export type { CortexMTarget, DeviceParityReport } from '@edgeq/harness';
 
 /** @edgeq/qat's API; loaded on first use so commands that do not train never start TensorFlow.js. */

@@ -16,9 +16,10 @@ describe('--json', () => {
     expect(doc).toMatchObject({ ok: true, model: 'mbv2mini', target: 'cortex-m4', quantization: { scales: 'pow2' }, untrained: true });
     expect(doc.arenaBytes).toBeGreaterThan(0);
     expect(doc.constantBytes).toBeGreaterThan(0);
-    expect(entries(path.join(cwd, 'fw'))).toEqual(expect.arrayContaining(['edgeq-firmware.json', 'model.c', 'model.h', 'runtime']));
+    expect(entries(path.join(cwd, 'fw'))).toEqual(expect.arrayContaining(['edgeq-firmware.json', 'src', 'harness', 'Makefile', 'CMakeLists.txt']));
+    expect(entries(path.join(cwd, 'fw', 'src'))).toEqual(expect.arrayContaining(['model.c', 'model.h', 'edgeq.h']));
     expect(JSON.parse(readFileSync(path.join(cwd, 'fw', 'edgeq-firmware.json'), 'utf8')).arenaBytes).toBe(doc.arenaBytes);
-    expect(readFileSync(path.join(cwd, 'fw', 'model.h'), 'utf8')).toContain(`#define MBV2MINI_ARENA_BYTES ${doc.arenaBytes}`);
+    expect(readFileSync(path.join(cwd, 'fw', 'src', 'model.h'), 'utf8')).toContain(`#define MBV2MINI_ARENA_BYTES ${doc.arenaBytes}`);
   });
 
   it('parity: stats and the verdict line', async () => {

@@ -113,8 +113,16 @@ export async function generateModel(g: QGraph, opts: GenerateOptions = {}): Prom
 }
 
 export interface WriteOptions extends GenerateOptions {
-  /** Also copy the runtime (edgeq.h and kernels) into `<dir>/runtime` (default true). */
+  /** Also copy the runtime (edgeq.h and kernels) into the directory (default true). */
   includeRuntime?: boolean;
+  /** Subdirectory of `dir` holding the model sources and the runtime (default `.`, `dir` itself). */
+  libraryDir?: string;
+  /** Subdirectory of `libraryDir` for the runtime (default `runtime`; `.` puts it beside the model). */
+  runtimeDir?: string;
+  /** Write the host harness main (`harness_main.c`, with its own `main`) beside the model (default true). */
+  hostHarness?: boolean;
+  /** Writes further files into the temporary directory before it replaces `dir`. */
+  addFiles?: (tmpDir: string, model: GeneratedModel) => Promise<void>;
 }
 
 /**
@@ -125,11 +133,18 @@ export interface WriteOptions extends GenerateOptions {
 export async function writeFirmwareDir(g: QGraph, dir: string, opts: WriteOptions = {}): Promise<GeneratedModel> {
   const model = await generateModel(g, opts);
   await writeDirAtomic(dir, async (tmp) => {
-    for (const [name, text] of model.files) await fs.writeFile(path.join(tmp, name), text);
-    if (opts.includeRuntime !== false) {
-      await fs.mkdir(path.join(tmp, 'runtime'));
-      for (const f of runtimeFiles()) await fs.copyFile(f, path.join(tmp, 'runtime', path.basename(f)));
+    const library = path.join(tmp, opts.libraryDir ?? '.');
+    await fs.mkdir(library, { recursive: true });
+    for (const [name, text] of model.files) {
+      if (name === 'harness_main.c' && opts.hostHarness === false) continue;
+      await fs.writeFile(path.join(library, name), text);
     }
+    if (opts.includeRuntime !== false) {
+      const runtime = path.join(library, opts.runtimeDir ?? 'runtime');
+      await fs.mkdir(runtime, { recursive: true });
+      for (const f of runtimeFiles()) await fs.copyFile(f, path.join(runtime, path.basename(f)));
+    }
+    await opts.addFiles?.(tmp, model);
   });
   return model;
 }

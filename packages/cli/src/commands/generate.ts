@@ -1,7 +1,8 @@
 /**
  * `edgeq generate`: QGraph (or spec) → firmware directory with model.c/model.h, the
- * runtime and a manifest (edgeq-firmware.json) recording target, scheme and sizes. The
- * directory appears complete or not at all.
+ * runtime and a manifest (edgeq-firmware.json) recording target, scheme and sizes; for a
+ * Cortex-M target a project (src/ library, harness/qemu/, Makefile, CMake library target,
+ * optional Arduino/PlatformIO/Zephyr files). The directory appears complete or not at all.
  */
 
 import path from 'node:path';
@@ -16,6 +17,8 @@ interface GenerateOpts extends SchemeOpts {
   out: string;
   target: string;
   prefix?: string;
+  /** Comma-separated on the command line; a string or an array of strings in edgeq.config.json. */
+  integrations?: string | string[];
   seed: number;
 }
 
@@ -44,6 +47,7 @@ export function registerGenerate(program: Command): void {
     .addOption(scalesOption())
     .addOption(roundingOption())
     .option('--prefix <name>', 'C identifier prefix of the generated API (default: the model name)')
+    .option('--integrations <list>', 'Cortex-M targets: also write arduino, platformio and/or zephyr files (comma-separated)')
     .option('--seed <n>', 'weight seed when the model is a spec (random int8 weights)', positiveInt('--seed'), 1)
     .addHelpText('after', '\nExample:\n  edgeq generate model.qgraph.json --target cortex-m4 --out firmware/\n')
     .action(
@@ -57,11 +61,29 @@ export function registerGenerate(program: Command): void {
         if (m.untrained) out.warn(`${m.ref.file}: architecture spec without training: weights are random int8 (fine for sizing and parity, not for accuracy)`);
         const dir = path.resolve(opts.out);
         const manifest = await writeOutput(dir, 'dir', async (tmp) => {
-          // A Cortex-M target gets a standalone firmware project (startup, linker scripts, Makefile/CMake).
+          // A Cortex-M target gets a standalone firmware project (library, harness, Makefile/CMake).
           const device = target === 'host' ? undefined : await (await import('../components.js')).deviceApi();
-          if (device && opts.prefix) throw usageError(`--prefix: Cortex-M firmware directories use the model name as the prefix ("${m.graph.name.toLowerCase()}")`);
+          const integrations = (typeof opts.integrations === 'string' ? opts.integrations.split(',') : (opts.integrations ?? []))
+            .map((i) => String(i).trim())
+            .filter((i) => i !== '');
+          if (integrations.length > 0 && !device) throw usageError('--integrations: needs a Cortex-M --target (the host target writes plain sources)');
+          const known: readonly string[] = device?.FIRMWARE_INTEGRATIONS ?? [];
+          const unknown = integrations.find((i) => !known.includes(i));
+          if (unknown !== undefined) throw usageError(`--integrations ${unknown}: unknown; use any of ${known.join(', ')}`);
           // The generators replace `tmp` with their own complete directory (it stays registered for Ctrl-C).
-          const gen = device && target !== 'host' ? await device.writeDeviceFirmwareDir(m.graph, tmp, { defaultCore: target }) : await writeFirmwareDir(m.graph, tmp, { prefix: opts.prefix });
+          let gen: Awaited<ReturnType<typeof writeFirmwareDir>>;
+          let files: string[];
+          if (device && target !== 'host') {
+            const fw = await device.writeDeviceFirmwareDir(m.graph, tmp, {
+              defaultCore: target,
+              prefix: opts.prefix,
+              integrations: integrations as (typeof device.FIRMWARE_INTEGRATIONS)[number][],
+            });
+            [gen, files] = [fw, fw.entries];
+          } else {
+            gen = await writeFirmwareDir(m.graph, tmp, { prefix: opts.prefix });
+            files = [...gen.files.keys(), 'runtime/'];
+          }
           const man: FirmwareManifest = {
             generator: 'edgeq',
             model: m.graph.name,
@@ -69,7 +91,7 @@ export function registerGenerate(program: Command): void {
             target,
             quantization: { ...m.graph.quantization },
             prefix: gen.prefix,
-            files: [...gen.files.keys(), 'runtime/', ...(device ? ['cortex-m/', 'Makefile', 'CMakeLists.txt'] : [])],
+            files,
             arenaBytes: gen.plan.arenaBytes,
             constantBytes: gen.constBytes,
             ops: gen.ops.length,

@@ -165,10 +165,10 @@ export function positionalInitializer(desc: CStructDescription, values: CStructV
 export function structConstant(desc: CStructDescription, id: string, values: CStructValues): string {
   checkValues(desc, values);
   const fields = desc.fields.map((f) => `.${f.name} = ${fieldValueText(desc, f, values[f.name])}`);
-  return `static const ${desc.typeName} ${id} = {\n  ${fields.join(',\n  ')}\n};`;
+  return `static const ${desc.typeName} ${id} EDGEQ_CONST_PLACEMENT = {\n  ${fields.join(',\n  ')}\n};`;
 }
 
 /** `static const T id[n] = { { ... }, ... };`, one row per element. */
 export function structArrayConstant(desc: CStructDescription, id: string, rows: readonly CStructValues[]): string {
-  return `static const ${desc.typeName} ${id}[${rows.length}] = {\n${rows.map((r) => `  ${positionalInitializer(desc, r)}`).join(',\n')}\n};`;
+  return `static const ${desc.typeName} ${id}[${rows.length}] EDGEQ_CONST_PLACEMENT = {\n${rows.map((r) => `  ${positionalInitializer(desc, r)}`).join(',\n')}\n};`;
 }

@@ -75,7 +75,7 @@ export class OpConstants {
   array(scalar: CScalarType, role: string, values: ArrayLike<number>, align = 4): string {
     const id = this.identifier(role);
     const suffix = scalar === 'uint32_t' ? 'u' : '';
-    this.declarations.push(`static const ${scalar} ${id}[${values.length}] EDGEQ_ALIGN(${align}) = {\n${intArrayBody(values, 16, suffix)}\n};`);
+    this.declarations.push(`static const ${scalar} ${id}[${values.length}] EDGEQ_ALIGN(${align}) EDGEQ_CONST_PLACEMENT = {\n${intArrayBody(values, 16, suffix)}\n};`);
     this.constBytes += values.length * C_SCALAR_BYTES[scalar];
     return id;
   }
