@@ -9,7 +9,7 @@
  *   npx tsx scripts/tflm-op-cases.ts compare --dir DIR
  *
  * `write` draws cases with edgeq's own machinery — ops of seeded random graphs
- * (randomGraph, TFLite's concatenation rule), single-op SOFTMAX and MEAN graphs built with
+ * (randomGraph, TFLite's concatenation rule), single-op SOFTMAX, MEAN and near-tie FULLY_CONNECTED graphs built with
  * GraphBuilder, and every op of the dscnn and mbv2mini reference models — runs each graph
  * in the interpreter (`fixed`/`tflm`) and records each op's inputs, constants, options and
  * edgeq's output. Model ops appear twice: group `<model>/op` feeds each op edgeq's own
@@ -48,6 +48,7 @@ import { join } from 'node:path';
 import {
   buildReferenceModel,
   constantData,
+  convRealMultipliers,
   float32ToBits,
   GraphBuilder,
   Interpreter,
@@ -57,10 +58,12 @@ import {
   REFERENCE_MODELS,
   type OpDef,
   type QGraph,
+  type QuantScheme,
   type TensorData,
   type TensorDef,
 } from '@edgeq/ir';
 
+const TFLM: QuantScheme = { scales: 'fixed', rounding: 'tflm' };
 const ACTIVATION_CODE = { NONE: 0, RELU: 1, RELU6: 3 } as const;
 const PADDING_CODE = { SAME: 0, VALID: 1 } as const;
 /** The ops of issue 13's list that edgeq has; every one gets ≥ --per-op random cases. */
@@ -171,19 +174,35 @@ function runAll(g: QGraph, inputs: TensorData[]): Map<number, TensorData> {
   return new Interpreter(g).run(inputs, { keepIntermediates: true }).intermediates!;
 }
 
-/** A single-op SOFTMAX graph: random length, input scale over 2^−9..2^2, any zero point, varied beta. */
-function softmaxGraph(seed: number): QGraph {
+/** A single-op graph and the input it is run on. */
+interface SingleOpCase {
+  graph: QGraph;
+  inputs: TensorData[];
+}
+
+/**
+ * A single-op SOFTMAX graph: random length, input scale over 2^−9..2^2, any zero point,
+ * varied beta; uniform int8 logits or normally spread real ones.
+ */
+function softmaxCase(seed: number): SingleOpCase {
   const rand = mulberry32(seed);
   const b = new GraphBuilder(`softmax_${seed}`);
   const classes = 1 + Math.floor(rand() * (rand() < 0.8 ? 16 : 300));
   const x = b.input('logits', [1, classes], q(Math.fround(2 ** (-9 + 11 * rand())), Math.floor(rand() * 256) - 128));
   const beta = [1, 1, 0.5, 2, Math.fround(0.1 + 3 * rand())][Math.floor(rand() * 5)];
   b.output(b.softmax('softmax', x, beta));
-  return b.build();
+  const graph = b.build();
+  if (rand() < 0.5) return { graph, inputs: randomInputs(graph, rand) };
+  // Logits as a trained classifier spreads them: normal, standard deviation 1 to 8 (real units).
+  const { scale, zeroPoint } = b.quantOf(x);
+  const spread = 1 + 7 * rand();
+  const normal = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+  const logits = new Int8Array(classes).map(() => Math.max(-128, Math.min(127, Math.round(zeroPoint[0] + (spread * normal()) / scale[0]))));
+  return { graph, inputs: [logits] };
 }
 
 /** A single-op MEAN graph: windows up to 32×32, output scale equal to the input's (global average pool) or drawn. */
-function meanGraph(seed: number): QGraph {
+function meanCase(seed: number): SingleOpCase {
   const rand = mulberry32(seed);
   const b = new GraphBuilder(`mean_${seed}`);
   const side = () => 1 + Math.floor(rand() * (rand() < 0.7 ? 10 : 32));
@@ -191,7 +210,35 @@ function meanGraph(seed: number): QGraph {
   const x = b.input('x', [1, side(), side(), 1 + Math.floor(rand() * 8)], inQ);
   const outQ = rand() < 0.4 ? inQ : q(Math.fround(inQ.scale[0] * (0.25 + 2 * rand())), Math.floor(rand() * 256) - 128);
   b.output(b.mean('mean', x, outQ, rand() < 0.3));
-  return b.build();
+  const graph = b.build();
+  return { graph, inputs: randomInputs(graph, rand) };
+}
+
+/**
+ * A single-op FULLY_CONNECTED graph whose accumulators land next to a rounding tie: the
+ * multiplier is small (2^−22..2^−10), and each channel's bias puts acc·M within a few
+ * steps of k + ½. Here a 1-unit difference in the Q31 multiplier shows in the output, so a
+ * multiplier derived differently from TFLite Micro's Prepare cannot hide.
+ */
+function fullyConnectedTieCase(seed: number): SingleOpCase {
+  const rand = mulberry32(seed);
+  const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
+  const [cin, cout] = [int(1, 16), int(1, 16)];
+  const inQ = q(Math.fround(2 ** (-8 + 4 * rand())), int(-128, 127));
+  const weightScales = Array.from({ length: rand() < 0.5 ? 1 : cout }, () => Math.fround(2 ** (-9 + 3 * rand())));
+  const outScale = Math.fround(inQ.scale[0] * weightScales[0] * 2 ** (10 + 12 * rand()));
+  const weights = new Int8Array(cout * cin).map(() => int(-127, 127));
+  const x = new Int8Array(cin).map(() => int(-128, 127));
+  const reals = convRealMultipliers(inQ.scale[0], weightScales, outScale, cout, TFLM);
+  const bias = new Int32Array(cout).map((_, c) => {
+    let dot = 0;
+    for (let i = 0; i < cin; i++) dot += (x[i] - inQ.zeroPoint[0]) * weights[c * cin + i];
+    return Math.round((int(-100, 100) + 0.5) / reals[c]) - dot + int(-2, 2);
+  });
+  const b = new GraphBuilder(`fc_tie_${seed}`);
+  const input = b.input('x', [1, cin], inQ);
+  b.output(b.fullyConnected(input, { name: 'fc', weights, weightShape: [cout, cin], weightScales, bias, out: q(outScale, int(-20, 20)) }));
+  return { graph: b.build(), inputs: [x] };
 }
 
 function writeCases(dir: string, seed: number, perOp: number, modelInputs: number): void {
@@ -204,7 +251,9 @@ function writeCases(dir: string, seed: number, perOp: number, modelInputs: numbe
     if (wanted.length > 0) w.addGraphOps(g, runAll(g, randomInputs(g, rand)), 'random', wanted, false);
   }
   for (let i = 0; i < perOp; i++) {
-    for (const g of [softmaxGraph(seed * 7919 + i), meanGraph(seed * 7919 + i)]) w.addGraphOps(g, runAll(g, randomInputs(g, rand)), 'single', g.ops, false);
+    for (const { graph, inputs } of [softmaxCase(seed * 7919 + i), meanCase(seed * 7919 + i), fullyConnectedTieCase(seed * 7919 + i)]) {
+      w.addGraphOps(graph, runAll(graph, inputs), 'single', graph.ops, false);
+    }
   }
   for (const name of REFERENCE_MODELS) {
     const g = buildReferenceModel(name);
