@@ -9,13 +9,13 @@
  *   npx tsx scripts/tflm-op-cases.ts compare --dir DIR
  *
  * `write` draws cases with edgeq's own machinery — ops of seeded random graphs
- * (randomGraph, TFLite's concatenation rule), single-op SOFTMAX, MEAN and near-tie FULLY_CONNECTED graphs built with
- * GraphBuilder, and every op of the dscnn and mbv2mini reference models — runs each graph
- * in the interpreter (`fixed`/`tflm`) and records each op's inputs, constants, options and
- * edgeq's output. Model ops appear twice: group `<model>/op` feeds each op edgeq's own
- * input; group `<model>/chain` feeds it the driver's output of the previous op (`ref`),
- * i.e. TFLite Micro end to end. `compare` prints, per op and group, how many output
- * elements differ, and exits 1 if any do.
+ * (randomGraph, TFLite's concatenation rule), single-op SOFTMAX, MEAN and near-tie
+ * FULLY_CONNECTED graphs built with GraphBuilder, and every op of the dscnn and mbv2mini
+ * reference models — runs each graph in the interpreter (`fixed`/`tflm`) and records each
+ * op's inputs, constants, options and edgeq's output. Model ops appear twice: group
+ * `<model>/op` feeds each op edgeq's own input; group `<model>/chain` feeds it the driver's
+ * output of the previous op (`ref`), i.e. TFLite Micro end to end. `compare` prints, per op
+ * and group, how many output elements differ, and exits 1 if any do.
  *
  * cases.txt (whitespace-separated tokens; every float is its float32 bit pattern as an
  * unsigned integer, every int8/int32 value a signed decimal):
@@ -181,14 +181,15 @@ interface SingleOpCase {
 }
 
 /**
- * A single-op SOFTMAX graph: random length, input scale over 2^−9..2^2, any zero point,
- * varied beta; uniform int8 logits or normally spread real ones.
+ * A single-op SOFTMAX graph: 1 to 300 classes in 1 to 4 rows, input scale over 2^−9..2^2,
+ * any zero point, varied beta; uniform int8 logits or normally spread real ones.
  */
 function softmaxCase(seed: number): SingleOpCase {
   const rand = mulberry32(seed);
   const b = new GraphBuilder(`softmax_${seed}`);
   const classes = 1 + Math.floor(rand() * (rand() < 0.8 ? 16 : 300));
-  const x = b.input('logits', [1, classes], q(Math.fround(2 ** (-9 + 11 * rand())), Math.floor(rand() * 256) - 128));
+  const rows = rand() < 0.3 ? 2 + Math.floor(rand() * 3) : 1;
+  const x = b.input('logits', rows > 1 ? [1, rows, classes] : [1, classes], q(Math.fround(2 ** (-9 + 11 * rand())), Math.floor(rand() * 256) - 128));
   const beta = [1, 1, 0.5, 2, Math.fround(0.1 + 3 * rand())][Math.floor(rand() * 5)];
   b.output(b.softmax('softmax', x, beta));
   const graph = b.build();
@@ -197,7 +198,7 @@ function softmaxCase(seed: number): SingleOpCase {
   const { scale, zeroPoint } = b.quantOf(x);
   const spread = 1 + 7 * rand();
   const normal = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
-  const logits = new Int8Array(classes).map(() => Math.max(-128, Math.min(127, Math.round(zeroPoint[0] + (spread * normal()) / scale[0]))));
+  const logits = new Int8Array(rows * classes).map(() => Math.max(-128, Math.min(127, Math.round(zeroPoint[0] + (spread * normal()) / scale[0]))));
   return { graph, inputs: [logits] };
 }
 
