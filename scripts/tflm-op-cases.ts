@@ -283,23 +283,17 @@ interface Tally {
   reasons: Set<string>;
 }
 
-/** Per case: its op, group and edgeq's output tokens, from cases.txt. */
+/** Per case: its op, group and edgeq's output tokens, from cases.txt (one record per line, as `write` puts them). */
 function readEdgeqOutputs(path: string): Map<number, { key: string; values: string[] }> {
-  const tokens = readFileSync(path, 'utf8').split(/\s+/);
   const cases = new Map<number, { key: string; values: string[] }>();
   let key = '';
   let id = -1;
-  for (let i = 0; i < tokens.length; i++) {
-    if (tokens[i] === 'case') {
-      id = Number(tokens[i + 1]);
-      key = `${tokens[i + 2]} ${tokens[i + 3]}`;
-      i += 3;
-    } else if (tokens[i] === 'edgeq') {
-      const n = Number(tokens[i + 1]);
-      cases.set(id, { key, values: tokens.slice(i + 2, i + 2 + n) });
-      i += 1 + n;
-    } else if (tokens[i] === 'data') {
-      i += 1 + Number(tokens[i + 1]);
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    if (line.startsWith('case ')) {
+      const [, idText, op, group] = line.split(' ');
+      [id, key] = [Number(idText), `${op} ${group}`];
+    } else if (line.startsWith('edgeq ')) {
+      cases.set(id, { key, values: line.split(' ').slice(2) });
     }
   }
   return cases;
