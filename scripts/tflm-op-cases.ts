@@ -230,7 +230,7 @@ function fullyConnectedTieCase(seed: number): SingleOpCase {
   const outScale = Math.fround(inQ.scale[0] * weightScales[0] * 2 ** (10 + 12 * rand()));
   const weights = new Int8Array(cout * cin).map(() => int(-127, 127));
   const x = new Int8Array(cin).map(() => int(-128, 127));
-  const reals = convRealMultipliers(inQ.scale[0], weightScales, outScale, cout, TFLM);
+  const reals = convRealMultipliers('FULLY_CONNECTED', inQ.scale[0], weightScales, outScale, cout, TFLM);
   const bias = new Int32Array(cout).map((_, c) => {
     let dot = 0;
     for (let i = 0; i < cin; i++) dot += (x[i] - inQ.zeroPoint[0]) * weights[c * cin + i];

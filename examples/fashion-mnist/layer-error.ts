@@ -23,7 +23,7 @@ export function layerError(model: EdgeqModel, graph: QGraph, data: ImageSet): La
   const inQ = graph.tensors[graph.inputs[0]].quant!;
   const err = new Map<string, { se: number; sig: number; n: number }>();
   for (let k = 0; k < data.count; k++) {
-    const xq = Int8Array.from(x.subarray(k * px, (k + 1) * px), (v) => quantizeFloat(v, inQ.scale[0], inQ.zeroPoint[0]));
+    const xq = Int8Array.from(x.subarray(k * px, (k + 1) * px), (v) => quantizeFloat(v, inQ.scale[0], inQ.zeroPoint[0], graph.quantization));
     const values = interp.run([xq], { keepIntermediates: true }).intermediates!;
     for (const op of ops) {
       const f = floatActs.get(byName.get(op.name)!);

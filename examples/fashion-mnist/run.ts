@@ -164,7 +164,7 @@ function testInputs(g: QGraph, test: q.ImageSet): Int8Array[] {
   const qp = g.tensors[g.inputs[0]].quant!;
   const px = test.height * test.width * test.channels;
   return Array.from({ length: test.count }, (_, i) =>
-    Int8Array.from(test.images.subarray(i * px, (i + 1) * px) as ArrayLike<number>, (v) => quantizeFloat(test.images instanceof Uint8Array ? v / 255 : v, qp.scale[0], qp.zeroPoint[0])));
+    Int8Array.from(test.images.subarray(i * px, (i + 1) * px) as ArrayLike<number>, (v) => quantizeFloat(test.images instanceof Uint8Array ? v / 255 : v, qp.scale[0], qp.zeroPoint[0], g.quantization)));
 }
 
 async function main(): Promise<number> {

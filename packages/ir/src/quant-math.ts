@@ -8,7 +8,7 @@
  * (packages/runtime-c/src/edgeq_requant.h) implements the same functions with int64.
  */
 
-import type { FusedActivation } from './qgraph.js';
+import type { FusedActivation, QuantScheme } from './qgraph.js';
 
 export const INT32_MIN = -2147483648;
 export const INT32_MAX = 2147483647;
@@ -198,12 +198,24 @@ export function activationRange(
 }
 
 /**
- * Float → int8 as QUANTIZE computes it at the graph boundary, in float32:
- * q = clamp(round_half_away(x · f32(1/scale)) + zp).
+ * Whether QUANTIZE multiplies by the float32 reciprocal of the scale (fp32 mode: LiteRT's
+ * rule) rather than dividing by the scale (every other mode: TFLite Micro's AffineQuantize).
  */
-export function quantizeFloat(x: number, scale: number, zeroPoint: number): number {
-  const inv = Math.fround(1 / Math.fround(scale));
-  const v = Math.fround(Math.fround(x) * inv);
+export function quantizesByReciprocal(scheme: QuantScheme): boolean {
+  return scheme.scales !== 'pow2' && scheme.rounding === 'fp32';
+}
+
+/**
+ * Float → int8 as QUANTIZE computes it at the graph boundary, in float32:
+ * `v = f32(x / f32(scale))` (TFLite Micro), or `v = f32(x · f32(1/f32(scale)))` in fp32 mode
+ * (LiteRT; see {@link quantizesByReciprocal}); then q = clamp(round_half_away(v) + zp, −128, 127).
+ * NaN gives the zero point; ±∞ and any |v| beyond the int8 range saturate.
+ * (Two float32 values divided in double and rounded once to float32 give exactly the
+ * correctly rounded float32 quotient: 53 ≥ 2·24 + 2 bits.)
+ */
+export function quantizeFloat(x: number, scale: number, zeroPoint: number, scheme: QuantScheme): number {
+  const s = Math.fround(scale);
+  const v = quantizesByReciprocal(scheme) ? Math.fround(Math.fround(x) * Math.fround(1 / s)) : Math.fround(Math.fround(x) / s);
   if (Number.isNaN(v)) return clamp(zeroPoint, -128, 127);
   return clamp(roundHalfAway(v) + zeroPoint, -128, 127);
 }

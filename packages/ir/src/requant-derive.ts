@@ -77,31 +77,39 @@ export const QUANT_SCHEMES: readonly QuantScheme[] = [
 
 const f32 = Math.fround;
 
+/** The ops whose int32 accumulators {@link convRequant} requantises. */
+export type ConvLikeOpType = 'CONV_2D' | 'DEPTHWISE_CONV_2D' | 'FULLY_CONNECTED';
+
 /**
  * Real multipliers s_in · s_w[c] / s_out of a CONV_2D / DEPTHWISE_CONV_2D /
- * FULLY_CONNECTED op, one per output channel. Scales are taken as float32; in fp32 mode
- * the product and quotient are evaluated in float32, left to right (XNNPACK's order).
+ * FULLY_CONNECTED op, one per output channel. Scales are taken as float32.
+ * - fp32 mode: product and quotient in float32, left to right (XNNPACK's order).
+ * - fixed tflm / single, FULLY_CONNECTED with one weight scale (TFLite Micro's
+ *   GetQuantizedConvolutionMultipler): `double(f32(s_in · s_w)) / double(s_out)`, the
+ *   product rounded to float32 first.
+ * - otherwise (convolutions, per-channel FULLY_CONNECTED, pow2): `double(s_in) · double(s_w[c]) / double(s_out)`.
  * @param weightScales one scale per channel, or one for the whole tensor
  */
 export function convRealMultipliers(
-  inputScale: number, weightScales: ArrayLike<number>, outputScale: number, channels: number, scheme: QuantScheme,
+  opType: ConvLikeOpType, inputScale: number, weightScales: ArrayLike<number>, outputScale: number, channels: number, scheme: QuantScheme,
 ): number[] {
   const sIn = f32(inputScale);
   const sOut = f32(outputScale);
   const fp32 = scheme.rounding === 'fp32';
+  const roundedProduct = opType === 'FULLY_CONNECTED' && weightScales.length === 1 && scheme.scales === 'fixed';
   const reals: number[] = [];
   for (let c = 0; c < channels; c++) {
     const sW = f32(weightScales[weightScales.length === 1 ? 0 : c]);
-    reals.push(fp32 ? f32(f32(sIn * sW) / sOut) : (sIn * sW) / sOut);
+    reals.push(fp32 ? f32(f32(sIn * sW) / sOut) : roundedProduct ? f32(sIn * sW) / sOut : (sIn * sW) / sOut);
   }
   return reals;
 }
 
 /** The requantisation of a conv-like op's accumulators (see {@link convRealMultipliers}). */
 export function convRequant(
-  inputScale: number, weightScales: ArrayLike<number>, outputScale: number, channels: number, scheme: QuantScheme, where: string,
+  opType: ConvLikeOpType, inputScale: number, weightScales: ArrayLike<number>, outputScale: number, channels: number, scheme: QuantScheme, where: string,
 ): Requant {
-  return makeRequant(convRealMultipliers(inputScale, weightScales, outputScale, channels, scheme), scheme, where);
+  return makeRequant(convRealMultipliers(opType, inputScale, weightScales, outputScale, channels, scheme), scheme, where);
 }
 
 /** Fixed-point power of two used by TFLite Micro's int8 ADD to keep precision. */

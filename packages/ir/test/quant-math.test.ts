@@ -20,6 +20,7 @@ import {
   srdhm,
 } from '../src/index.js';
 
+const TFLM = { scales: 'fixed', rounding: 'tflm' } as const;
 const I32_MIN = -(2n ** 31n);
 const I32_MAX = 2n ** 31n - 1n;
 const sat = (v: bigint) => (v < I32_MIN ? I32_MIN : v > I32_MAX ? I32_MAX : v);
@@ -131,10 +132,10 @@ describe('hand-worked requantisation', () => {
     expect(activationRange('RELU', 0.1, 5)).toEqual([5, 127]);
     expect(activationRange('NONE', 0.1, 5)).toEqual([-128, 127]);
     expect(activationRange('RELU6', 0.001, -128)).toEqual([-128, 127]);
-    expect(quantizeFloat(0.25, 0.5, 1)).toBe(2); // 0.5 rounds away from zero
-    expect(quantizeFloat(-0.25, 0.5, 1)).toBe(0);
-    expect(quantizeFloat(1000, 0.5, 1)).toBe(127);
-    expect(quantizeFloat(Number.NaN, 0.5, 1)).toBe(1);
+    expect(quantizeFloat(0.25, 0.5, 1, TFLM)).toBe(2); // 0.5 rounds away from zero
+    expect(quantizeFloat(-0.25, 0.5, 1, TFLM)).toBe(0);
+    expect(quantizeFloat(1000, 0.5, 1, TFLM)).toBe(127);
+    expect(quantizeFloat(Number.NaN, 0.5, 1, TFLM)).toBe(1);
   });
 });
 

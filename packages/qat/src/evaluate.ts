@@ -50,7 +50,7 @@ export async function evaluateInt8(graph: QGraph, data: ImageSet, opts: { onProg
   const pause = yielder();
   for (const b of batches(data, 100)) {
     for (let k = 0; k < b.size; k++) {
-      for (let i = 0; i < px; i++) xq[i] = quantizeFloat(b.x[k * px + i], scale, zeroPoint);
+      for (let i = 0; i < px; i++) xq[i] = quantizeFloat(b.x[k * px + i], scale, zeroPoint, graph.quantization);
       const run = interp.run([xq], { keepIntermediates: scored !== graph.outputs[0] });
       const y = (scored === graph.outputs[0] ? run.outputs[0] : run.intermediates!.get(scored)) as Int8Array;
       const p = argmax(y, 0, classes);

@@ -287,6 +287,7 @@ export class EdgeqModel {
         // Inference: requantise exactly as the integer kernel does (see requant-sim.ts).
         const out = this.actQuant(this.net.nodes.indexOf(n));
         y = requantSim(y, {
+          opType: n.op === 'dense' ? 'FULLY_CONNECTED' : n.op === 'dw' ? 'DEPTHWISE_CONV_2D' : 'CONV_2D',
           inScale: this.actQuant(n.inputs[0]).scale, weightScales: ws, outScale: out.scale, outZeroPoint: out.zeroPoint,
           activation: n.act, scheme: this.scheme,
         });

@@ -21,6 +21,7 @@ import {
   meanRequant,
   requantize,
   type AddParams,
+  type ConvLikeOpType,
   type FusedActivation,
   type MeanParams,
   type QuantScheme,
@@ -30,6 +31,8 @@ const f32 = Math.fround;
 
 /** Parameters of one node's requantisation, as the integer graph will derive them. */
 export interface RequantSimParams {
+  /** The integer op the node becomes (FULLY_CONNECTED derives a per-tensor multiplier differently). */
+  opType: ConvLikeOpType;
   inScale: number;
   /** One scale per output channel, or one for the whole tensor. */
   weightScales: number[];
@@ -49,7 +52,7 @@ export function requantSim(y: tf.Tensor, p: RequantSimParams): tf.Tensor {
   const sIn = f32(p.inScale);
   const sOut = f32(p.outScale);
   const zp = p.outZeroPoint;
-  const rq = convRequant(sIn, p.weightScales, sOut, channels, p.scheme, 'requantSim');
+  const rq = convRequant(p.opType, sIn, p.weightScales, sOut, channels, p.scheme, 'requantSim');
   const units = Array.from({ length: channels }, (_, c) => sIn * f32(p.weightScales[p.weightScales.length === 1 ? 0 : c]));
   const [lo, hi] = activationRange(p.activation, sOut, zp);
   const v = y.dataSync();

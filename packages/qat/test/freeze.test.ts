@@ -111,7 +111,7 @@ describe('quantised inference equals the integer graph bit for bit', () => {
       const logits = tf.tidy(() => c.predictLogits(tf.tensor4d(Float32Array.from(test.images, (p) => p / 255), [16, 28, 28, 1])).dataSync());
       let mismatches = 0;
       for (let k = 0; k < 16; k++) {
-        const xq = Int8Array.from(test.images.subarray(k * 784, (k + 1) * 784), (p) => quantizeFloat(p / 255, inQ.scale[0], inQ.zeroPoint[0]));
+        const xq = Int8Array.from(test.images.subarray(k * 784, (k + 1) * 784), (p) => quantizeFloat(p / 255, inQ.scale[0], inQ.zeroPoint[0], g.quantization));
         const y = interp.run([xq], { keepIntermediates: true }).intermediates!.get(logitsT) as Int8Array;
         for (let j = 0; j < 10; j++) if (Math.round(logits[k * 10 + j] / scale) + zeroPoint !== y[j]) mismatches++;
       }

@@ -75,7 +75,7 @@ describe('requantSim equals the interpreter (FULLY_CONNECTED accumulators)', () 
         const want = new Interpreter(b.build()).run([R.int8s(1)]).outputs[0] as Int8Array;
         const unit = (c: number) => Math.fround(inScale) * Math.fround(weightScales[perTensor ? 0 : c]);
         const y = tf.tensor(Float32Array.from(acc, (a, c) => a * unit(c)), [1, PER_GRAPH]);
-        const got = quantised(requantSim(y, { inScale, weightScales, outScale, outZeroPoint, activation, scheme }), outScale, outZeroPoint);
+        const got = quantised(requantSim(y, { opType: 'FULLY_CONNECTED', inScale, weightScales, outScale, outZeroPoint, activation, scheme }), outScale, outZeroPoint);
         return { want, got };
       });
     });

@@ -279,8 +279,10 @@ void edgeq_softmax_s8(const edgeq_softmax_params *p, const int8_t *input, int8_t
 
 void edgeq_copy_s8(const int8_t *input, int8_t *output, int32_t size);
 
-void edgeq_quantize_f32_s8(const float *input, int8_t *output, int32_t size, float inv_scale,
-                           int32_t zero_point);
+/* QUANTIZE: f32(x / scale) (EDGEQ_RQ_FP32: f32(x * f32(1 / scale))), rounded half away from
+   zero, + zero_point, saturated to int8; NaN gives zero_point. */
+void edgeq_quantize_f32_s8(const float *input, int8_t *output, int32_t size, float scale,
+                           int32_t zero_point, edgeq_rq_mode mode);
 void edgeq_dequantize_s8_f32(const int8_t *input, float *output, int32_t size, float scale,
                              int32_t zero_point);
 

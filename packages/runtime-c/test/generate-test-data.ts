@@ -21,6 +21,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   GraphBuilder,
+  bitsToFloat32,
   Interpreter,
   constantData,
   deriveOpParams,
@@ -234,9 +235,8 @@ function renderSoftmax(g: QGraph, op: OpDef, id: string, out: RenderedCase): voi
 function renderBoundary(quantize: boolean) {
   return (g: QGraph, op: OpDef, _id: string, out: RenderedCase): void => {
     const p = deriveOpParams(g, op) as BoundaryParams;
-    // QUANTIZE takes 1 / scale in float32, as generated code passes it.
-    const value = quantize ? Math.fround(1 / Math.fround(p.scale)) : p.scale;
-    Object.assign(out.entry, { scale_bits: `${float32Bits([value])[0]}u`, zero_point: p.zeroPoint });
+    Object.assign(out.entry, { scale_bits: `${float32Bits([p.scale])[0]}u`, zero_point: p.zeroPoint });
+    if (quantize) out.entry.mode = modeOf(g);
   };
 }
 
@@ -449,6 +449,31 @@ function boundaryCases(quantize: boolean): CaseSpec[] {
   });
 }
 
+/**
+ * QUANTIZE where the float32 quotient x / scale (TFLite Micro) and the product x · f32(1/scale)
+ * (LiteRT, fp32 mode) round to different sides of a half. Hand-worked:
+ * x = float32 bits 1076137942 = 10784726·2^−22 ≈ 2.57127905, scale = bits 1022409474 =
+ * 15776514·2^−29 ≈ 0.0293860473. Exact x/scale = 87.49999702..., 2.98e−6 below 87.5; float32
+ * spacing there is 2^−17 ≈ 7.63e−6, so f32(x/scale) = 87.5 → round half away 88 → 88 − 81 = 7.
+ * f32(1/scale) = 34.029754638671875 (true 34.02975537); x times it = 87.49999514, 4.86e−6 below
+ * 87.5, nearer 87.5 − 2^−17 → 87.49999237 → 87 → 6. With zero point 0: 88 vs 87, and −x:
+ * −88 vs −87 (−88 − 81 saturates to −128 either way). 0 → zp; +∞ → 127.
+ */
+function quantizeTieCases(): CaseSpec[] {
+  const cases: CaseSpec[] = [];
+  const x = bitsToFloat32(1076137942);
+  const scale = bitsToFloat32(1022409474);
+  for (const mode of ['tflm', 'single', 'pow2', 'fp32'] as Mode[]) {
+    if (mode === 'pow2') continue; // power-of-two scales: the reciprocal is exact, both rules agree
+    for (const zp of [-81, 0]) {
+      const b = new GraphBuilder('quantize_tie', SCHEMES[mode]);
+      b.output(b.quantize('quantize', b.input('x', [1, 4], undefined, 'float32'), q(scale, zp)));
+      cases.push({ name: `quantize ${mode}: x / scale exactly 87.5, zero point ${zp}`, mode, graph: b.build(), inputs: [Float32Array.of(x, -x, 0, Number.POSITIVE_INFINITY)] });
+    }
+  }
+  return cases;
+}
+
 /** Fast kernel cases: every variant (mode x clamp) of each family, with odd sizes and borders. */
 function fastCases(family: 'pointwise' | 'conv_im2col' | 'depthwise_3x3'): CaseSpec[] {
   const out: CaseSpec[] = [];
@@ -492,6 +517,7 @@ export function testSuites(): Array<{ suite: string; kernel: string; cases: Case
     { suite: 'conv_im2col', kernel: 'EDGEQ_TEST_CONV_IM2COL', cases: fastCases('conv_im2col'), render: renderFast },
     { suite: 'depthwise_conv_3x3', kernel: 'EDGEQ_TEST_DEPTHWISE_CONV_3X3', cases: fastCases('depthwise_3x3'), render: renderFast },
     { suite: 'resize_nearest', kernel: 'EDGEQ_TEST_RESIZE_NEAREST', cases: resizeNearestCases(), render: renderResizeNearest },
+    { suite: 'quantize_tie', kernel: 'EDGEQ_TEST_QUANTIZE', cases: quantizeTieCases(), render: renderBoundary(true) },
   ];
 }
 

@@ -56,7 +56,7 @@ export function samplesToInputs(g: QGraph, arr: NpyArray, source: string, limit?
     const scale = q.scale[0];
     const zp = q.zeroPoint[0];
     const x = new Int8Array(per);
-    for (let i = 0; i < per; i++) x[i] = quantizeFloat(arr.descr === '|u1' ? src[i] / 255 : src[i], scale, zp);
+    for (let i = 0; i < per; i++) x[i] = quantizeFloat(arr.descr === '|u1' ? src[i] / 255 : src[i], scale, zp, g.quantization);
     out.push(x);
   }
   return out;

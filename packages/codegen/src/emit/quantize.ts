@@ -8,8 +8,7 @@ export const quantizeEmitter: OpEmitter<'QUANTIZE'> = {
   structs: [],
   emit({ ctx, op, params, input, output }) {
     const p = params as BoundaryParams;
-    const inverseScale = Math.fround(1 / Math.fround(p.scale));
     const count = numElements(ctx.graph.tensors[op.outputs[0]].shape);
-    return `edgeq_quantize_f32_s8((const float *)(const void *)${input}, ${output}, ${count}, ${floatLiteral(inverseScale)}, ${p.zeroPoint});`;
+    return `edgeq_quantize_f32_s8((const float *)(const void *)${input}, ${output}, ${count}, ${floatLiteral(p.scale)}, ${p.zeroPoint}, ${ctx.modeEnum});`;
   },
 };

@@ -40,7 +40,7 @@ export function convParams(
     actMax,
     padTop,
     padLeft,
-    requant: convRequant(scaleOf(inT), wT.quant!.scale, sOut, channels, g.quantization, opWhere(g, op)),
+    requant: convRequant(op.type, scaleOf(inT), wT.quant!.scale, sOut, channels, g.quantization, opWhere(g, op)),
   };
 }
 

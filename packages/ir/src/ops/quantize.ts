@@ -21,7 +21,7 @@ export const quantize: OpDefinition<'QUANTIZE', EmptyOptions, BoundaryParams> = 
     needShape(`${w}.outputs[0]`, 'output', outputOf(g, op), x.shape);
   },
   deriveParams: (g, op) => boundaryParams(g.tensors[op.outputs[0]]),
-  prepare: (_g, _op, { scale, zeroPoint }) => elementwise((value) => quantizeFloat(value, scale, zeroPoint)),
+  prepare: (g, _op, { scale, zeroPoint }) => elementwise((value) => quantizeFloat(value, scale, zeroPoint, g.quantization)),
   macs: NO_MACS,
   memory: SEPARATE_OUTPUT,
 };

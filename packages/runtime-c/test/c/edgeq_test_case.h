@@ -52,8 +52,9 @@ typedef struct {
   const int32_t *bias;
   const edgeq_concat_input *concat_inputs;
   const uint32_t *float_bits; /* float32 bit patterns: QUANTIZE input, DEQUANTIZE expected */
-  uint32_t scale_bits;     /* QUANTIZE: 1 / scale; DEQUANTIZE: scale (float32 bits) */
+  uint32_t scale_bits;     /* QUANTIZE, DEQUANTIZE: scale (float32 bits) */
   int32_t zero_point;
+  edgeq_rq_mode mode;      /* QUANTIZE: EDGEQ_RQ_FP32 multiplies by 1 / scale, others divide */
   edgeq_test_pointwise_fn pointwise;
   edgeq_test_conv_im2col_fn conv_im2col;
   edgeq_test_depthwise_3x3_fn depthwise_3x3;

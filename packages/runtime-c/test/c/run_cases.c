@@ -87,7 +87,7 @@ static int32_t run_kernel(const edgeq_test_case *c, int8_t *out, int16_t *scratc
     case EDGEQ_TEST_SOFTMAX: edgeq_softmax_s8(p, x, out); break;
     case EDGEQ_TEST_QUANTIZE:
       for (i = 0; i < n; i++) values[i] = float_of(c->float_bits[i]);
-      edgeq_quantize_f32_s8(values, out, n, float_of(c->scale_bits), c->zero_point);
+      edgeq_quantize_f32_s8(values, out, n, float_of(c->scale_bits), c->zero_point, c->mode);
       break;
     case EDGEQ_TEST_DEQUANTIZE:
       edgeq_dequantize_s8_f32(x, values, n, float_of(c->scale_bits), c->zero_point);
