@@ -253,6 +253,36 @@ add({
     return b.build();
   },
 });
+// FULLY_CONNECTED, one weight scale: TFLite Micro rounds s_in * s_w to float32 before dividing by
+// s_out (packages/ir/test/tflm-prepare-rules.test.ts works it). s_in 0.010723833, s_w 0.0025014039,
+// s_out 34.060356 -> m 1773431724, shift -20 (the double product gives 1773431675). acc = -31108666
+// (bias, input 0 - zp 0): SRDHM = -25690112, / 2^20 = -24.5 exactly -> -25 (away), + zp -20 = -45.
+add({
+  name: 'FC per-tensor multiplier from f32(s_in * s_w) -> -45', scheme: TFLM, input: new Int8Array([0]), expected: [-45],
+  graph: () => {
+    const b = new GraphBuilder('fc_f32_product', TFLM);
+    const x = b.input('x', [1, 1], q(0.010723833, 0));
+    b.output(b.fullyConnected(x, { name: 'fc', weights: new Int8Array([3]), weightShape: [1, 1], weightScales: [0.0025014039], bias: new Int32Array([-31108666]), out: q(34.060356, -20) }));
+    return b.build();
+  },
+});
+
+// QUANTIZE on a tie that only division finds (packages/ir/test/tflm-prepare-rules.test.ts works it):
+// x = float32 bits 1076137942 (2.57127905), scale = bits 1022409474 (0.0293860473), zp -81.
+// tflm: f32(x / scale) = 87.5 exactly -> 88 -> 7; fp32 (LiteRT): f32(x * f32(1/scale)) = 87.4999924 -> 87 -> 6.
+const tieX = new Float32Array(new Uint32Array([1076137942]).buffer)[0];
+const tieScale = new Float32Array(new Uint32Array([1022409474]).buffer)[0];
+for (const [scheme, expected] of [[TFLM, 7], [FP32, 6]] as const) {
+  add({
+    name: `QUANTIZE x / scale tie (${scheme.rounding})`, scheme, input: Float32Array.of(tieX), expected: [expected],
+    graph: () => {
+      const b = new GraphBuilder('quantize_tie', scheme);
+      const f = b.input('f', [1, 1], undefined, 'float32');
+      b.output(b.quantize('q', f, q(tieScale, -81)));
+      return b.build();
+    },
+  });
+}
 // DEQUANTIZE at the boundary: (q - 1) * 0.5: 2 -> 0.5; -128 -> -64.5; 1 -> 0.
 add({
   name: 'DEQUANTIZE float output', scheme: TFLM, input: new Int8Array([2, -128, 1]), expected: [0.5, -64.5, 0],
