@@ -6,7 +6,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
-import { numElements, type QGraph } from '@edgeq/ir';
+import type { QGraph } from '@edgeq/ir';
 import { writeFirmwareDir, type GeneratedModel } from '@edgeq/codegen';
 import {
   FIRMWARE_SUPPORT_HEADERS,
@@ -15,6 +15,7 @@ import {
   renderHarnessMain,
   renderLinkerScript,
 } from './firmware-templates.js';
+import { harnessVectorSizes } from './harness-vectors.js';
 import { CORTEX_M_TARGET_IDS, getCortexMTarget, type CortexMTarget } from './table.js';
 
 /** Options of {@link writeDeviceFirmwareDir}. */
@@ -37,7 +38,6 @@ async function render(name: string, ctx: object): Promise<string> {
  * summary.json in the directory QEMU runs in.
  */
 export async function writeDeviceFirmwareDir(g: QGraph, dir: string, o: DeviceFirmwareDirOptions = {}): Promise<GeneratedModel> {
-  if (g.inputs.length !== 1 || g.outputs.length !== 1) throw new Error(`${g.name}: the firmware harness supports one input and one output`);
   const model = await writeFirmwareDir(g, dir);
   const fwDir = path.join(dir, 'cortex-m');
   await fs.mkdir(path.join(fwDir, 'ld'), { recursive: true });
@@ -49,8 +49,7 @@ export async function writeDeviceFirmwareDir(g: QGraph, dir: string, o: DeviceFi
     renderHarnessMain({
       prefix: model.prefix,
       modelHeader: `${model.fileBase}.h`,
-      inputSize: numElements(g.tensors[g.inputs[0]].shape),
-      outputSize: numElements(g.tensors[g.outputs[0]].shape),
+      ...harnessVectorSizes(g),
       opNames: g.ops.map((op) => op.name),
     }),
   );
