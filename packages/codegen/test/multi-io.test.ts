@@ -10,26 +10,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { GraphBuilder, q, randomGraph, tensorBytes, type QGraph } from '@edgeq/ir';
+import { randomGraph, tensorBytes } from '@edgeq/ir';
 import { STRICT_C_FLAGS } from '@edgeq/harness';
 import { planMemory, writeFirmwareDir } from '../src/index.js';
+import { leftRightGraph } from '../../harness/test/multi-io-graph.js';
 
-/**
- * Inputs "left" [1,1,2,1] and "right" [1,1,2,1] (scale 0.5, zero point 0); outputs "sum" = ADD
- * of the two at scale 1 (zero point 0) and "side" = a copy of "left" by CONCATENATION with
- * itself (shared quantisation, so bytes are copied).
- * left = [4, -6], right = [2, 10] → real left = [2, -3], right = [1, 5]; sum real = [3, 2] →
- * at scale 1: [3, 2]. side = per pixel [l, l] = [4, 4, -6, -6].
- */
-function leftRight(): QGraph {
-  const b = new GraphBuilder('lr', { scales: 'fixed', rounding: 'tflm' });
-  const half = q(0.5, 0);
-  const left = b.input('left', [1, 1, 2, 1], half);
-  const right = b.input('right', [1, 1, 2, 1], half);
-  b.output(b.add('sum', left, right, q(1, 0)));
-  b.output(b.concat('side', [left, left], half, 'NONE'));
-  return b.build();
-}
+// The hand-worked two-input, two-output graph (its working is in the helper's comment):
+// left = [4, -6], right = [2, 10] → sum = [3, 2], side = [4, 4, -6, -6].
+const leftRight = leftRightGraph;
 
 const MAIN_C = `#include <stdio.h>
 #include <string.h>
