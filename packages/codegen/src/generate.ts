@@ -8,10 +8,11 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
-import { DTYPE_BYTES, numElements, validateQGraph, writeDirAtomic, type QGraph, type TensorDef } from '@edgeq/ir';
+import { validateQGraph, writeDirAtomic, type QGraph } from '@edgeq/ir';
 import { runtimeFiles } from '@edgeq/runtime-c';
 import { planMemory, type MemoryPlan } from './memory-plan.js';
-import { IdentifierTable, commentText, floatLiteral, sanitizeIdentifier } from './c-syntax.js';
+import { IdentifierTable, commentText, sanitizeIdentifier } from './c-syntax.js';
+import { boundaryApi } from './boundary-api.js';
 import { emitOp } from './emit/index.js';
 import { rqModeEnumerator, type EmittedOp } from './emit/emitter-support.js';
 import { planFastOp, type FastMode, type FastPlan } from './fast-kernels.js';
@@ -54,22 +55,6 @@ export async function renderTemplate(relPath: string, context: object): Promise<
   return t(context);
 }
 
-function boundaryInfo(t: TensorDef, offset: number) {
-  const q = t.quant;
-  return {
-    dtype: t.dtype,
-    shapeText: t.shape.join(', '),
-    elements: numElements(t.shape),
-    bytes: numElements(t.shape) * DTYPE_BYTES[t.dtype],
-    scale: q ? floatLiteral(q.scale[0]) : '1.0f',
-    invScale: q ? floatLiteral(1 / Math.fround(q.scale[0])) : '1.0f',
-    zeroPoint: q ? q.zeroPoint[0] : 0,
-    isInt8: t.dtype === 'int8',
-    offset,
-  };
-}
-
-
 /** Generate the model sources of a QGraph (in memory). */
 export async function generateModel(g: QGraph, opts: GenerateOptions = {}): Promise<GeneratedModel> {
   validateQGraph(g);
@@ -101,8 +86,7 @@ export async function generateModel(g: QGraph, opts: GenerateOptions = {}): Prom
     arenaBytes: Math.max(plan.arenaBytes, 8),
     constBytes,
     numOps: ops.length,
-    inputs: g.inputs.map((t) => boundaryInfo(g.tensors[t], plan.offsets.get(t)!)),
-    outputs: g.outputs.map((t) => boundaryInfo(g.tensors[t], plan.offsets.get(t)!)),
+    ...boundaryApi(g, plan.offsets),
     ops,
   };
   const files = new Map<string, string>();

@@ -6,4 +6,5 @@
 export * from './toolchain.js';
 export * from './compare.js';
 export * from './host.js';
+export * from './vector-outputs.js';
 export * from './targets/index.js';

@@ -11,6 +11,8 @@ export * from './constants.js';
 export * from './requant-derive.js';
 export * from './op-params.js';
 export * from './validate.js';
+export * from './validate-io.js';
+export * from './graph-io.js';
 export * from './io.js';
 export * from './builder.js';
 export * from './interpreter.js';

@@ -2,14 +2,16 @@
  * Seeded random QGraphs for property tests and fuzzing (interpreter vs generated C,
  * QGraph vs .tflite round trips): random shapes, strides, dilations, paddings, channel
  * counts, depth multipliers, scales (including multipliers of exactly 1 and tiny ones),
- * zero points (including −128 and 127), residual ADD and CONCATENATION branches, and
- * float boundaries through QUANTIZE / DEQUANTIZE.
+ * zero points (including −128 and 127), residual ADD and CONCATENATION branches,
+ * float boundaries through QUANTIZE / DEQUANTIZE, and (option `multiIo`) several graph
+ * inputs and outputs.
  */
 
 import { GraphBuilder, q } from './builder.js';
 import type { FusedActivation, Padding, QGraph, QuantParams, QuantScheme } from './qgraph.js';
 import { mulberry32 } from './reference-models.js';
 import { spatialGeometry } from './shapes.js';
+import { joinedInputs, twoOutputs, type MultiIoContext } from './random-graph-multi-io.js';
 
 /** Ops a random graph may contain (the default is all of them). */
 export type RandomOpKind = 'conv' | 'dw' | 'fc' | 'add' | 'concat' | 'avgpool' | 'maxpool' | 'mean' | 'reshape' | 'pad' | 'softmax' | 'boundary';
@@ -26,6 +28,11 @@ export interface RandomGraphOptions {
    * a random activation).
    */
   sharedConcatQuant?: boolean;
+  /**
+   * The "several inputs and outputs" family (random-graph-multi-io.ts): 2 or 3 inputs joined
+   * by ADD or CONCATENATION, and 2 outputs (the join and the body's end). Default false.
+   */
+  multiIo?: boolean;
 }
 
 class Rng {
@@ -68,7 +75,13 @@ export function randomGraph(seed: number, opts: RandomGraphOptions = {}): QGraph
   const inShape = [1, r.int(1, 10), r.int(1, 10), r.int(1, 6)];
   const inQ = actQ(r.float() * 8 + 0.5);
   let x: number;
-  if (allowed.has('boundary') && r.chance(0.2)) {
+  let multiIo: MultiIoContext | undefined;
+  let joined: number | undefined;
+  if (opts.multiIo) {
+    const joins = (['add', 'concat'] as const).filter((k) => allowed.has(k));
+    multiIo = { builder: b, random: r, scale, zeroPoint: zp, activation: act, joins, sharedConcatQuant: !!opts.sharedConcatQuant };
+    x = joined = joinedInputs(multiIo, inShape, inQ);
+  } else if (allowed.has('boundary') && r.chance(0.2)) {
     const f = b.input('input_f32', inShape, undefined, 'float32');
     x = b.quantize('quantize', f, inQ);
   } else {
@@ -176,6 +189,7 @@ export function randomGraph(seed: number, opts: RandomGraphOptions = {}): QGraph
     if (allowed.has('softmax') && r.chance(0.5)) x = b.softmax('softmax', x, r.pick([1, 0.5, 2]));
   }
   if (allowed.has('boundary') && r.chance(0.2)) x = b.dequantize('dequantize', x);
-  b.output(x);
+  if (multiIo && joined !== undefined) twoOutputs(multiIo, joined, x);
+  else b.output(x);
   return b.build({ source: 'random-graph', seed });
 }

@@ -22,6 +22,7 @@ import { deriveOpParams } from './op-params.js';
 import { exactLog2 } from './quant-math.js';
 import { opDefinition } from './ops/index.js';
 import { isInt } from './ops/checks.js';
+import { checkBoundaryLists } from './validate-io.js';
 
 const DTYPES = ['int8', 'int32', 'float32'];
 function oWhere(op: OpDef, i: number): string {
@@ -112,6 +113,7 @@ export function validateQGraph(g: QGraph): void {
     if (g.tensors[t].buffer) throw new QGraphError(`inputs[${k}]`, `graph input ${tWhere(g, t)} is a constant`);
   });
   g.outputs.forEach((t, k) => ref(`outputs[${k}]`, t));
+  checkBoundaryLists(g);
 
   // Topological order: every op input is a constant, a graph input or produced earlier.
   const available = new Set<number>(g.inputs);

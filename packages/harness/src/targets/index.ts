@@ -10,4 +10,5 @@ export * from './qemu.js';
 export * from './profile.js';
 export * from './run-model.js';
 export * from './device-parity.js';
+export * from './harness-vectors.js';
 export * from './firmware-dir.js';
