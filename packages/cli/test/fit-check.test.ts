@@ -68,6 +68,21 @@ describe('the fit check before building', () => {
     expect(entries(cwd)).toEqual(['huge.qgraph.bin', 'huge.qgraph.json']);
   });
 
+  it('constants that fit but a linked image that does not: refused after linking with the measured flash, exit 4', async () => {
+    const cwd = scratch('fit-link');
+    // 1000 · 255 = 255,000 B of weights + 1,020 B of bias = 256,020 B: 6,124 B under the M0's flash,
+    // less than the runtime's code and the requantisation tables need.
+    await saveQGraph(denseGraph('almost', 1000, 255), path.join(cwd, 'almost.qgraph.json'));
+    const r = await edgeq(['parity', 'almost.qgraph.json', '--target', 'cortex-m0', '--random', '2'], cwd);
+    expect(r.exitCode, r.stderr).toBe(4);
+    const m = /^edgeq parity: firmware refused: does not fit Cortex-M0 \(QEMU microbit, nRF51822\): needs ([\d,]+) B of flash \(text ([\d,]+) \+ data ([\d,]+)\) but the target has 262,144 B; short by ([\d,]+) B$/.exec(r.stderr);
+    expect(m, r.stderr).not.toBeNull();
+    const [needed, text, data, short] = m!.slice(1).map((v) => Number(v.replace(/,/g, '')));
+    expect(needed).toBe(text + data);
+    expect(needed).toBeGreaterThan(256_020);
+    expect(short).toBe(needed - 262_144);
+  });
+
   it('a model that fits passes the check (the M0 holds 120,000 B of constants)', async () => {
     const cwd = scratch('fit-ok');
     await saveQGraph(denseGraph('dense', 300, 400), path.join(cwd, 'ok.qgraph.json'));
