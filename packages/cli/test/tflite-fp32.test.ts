@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildReferenceModel, mulberry32, numElements, saveQGraph } from '@edgeq/ir';
+import { buildReferenceModel, GraphBuilder, mulberry32, numElements, q, saveQGraph } from '@edgeq/ir';
 import { exportTflite, LiteRtModel, readTfliteModel, writeTfliteModel } from '@edgeq/tflite';
 import { encodeNpy } from '../src/inputs/npy.js';
 import { edgeq, entries, scratch } from './helpers.js';
@@ -109,3 +109,23 @@ describe('--rounding fp32 wherever --rounding is', () => {
     expect(entries(cwd)).toEqual(['fw', 'pow2.qgraph.bin', 'pow2.qgraph.json']);
   });
 });
+
+describe('simulate --dump-layers with op names as TFLite converters write them', () => {
+  it('a 300-character op name gives a file name under NAME_MAX, index.json keeps the op', async () => {
+    const cwd = scratch('dump-long-names');
+    const name = `functional_1/batch_normalization_1/FusedBatchNormV3;${'functional_1/depthwise_conv2d/BiasAdd;'.repeat(7)}`;
+    expect(name.length).toBeGreaterThan(255);
+    const b = new GraphBuilder('long_names', { scales: 'fixed', rounding: 'tflm' });
+    const x = b.input('x', [1, 8], q(0.05, 0));
+    b.output(b.fullyConnected(x, { name, weights: new Int8Array(32).fill(3), weightShape: [4, 8], weightScales: [0.01, 0.01, 0.01, 0.01], bias: new Int32Array(4), out: q(0.5, 0) }));
+    await saveQGraph(b.build(), path.join(cwd, 'long.qgraph.json'));
+    writeFileSync(path.join(cwd, 'x.npy'), encodeNpy(new Int8Array(16).fill(5), [2, 8]));
+    const r = await edgeq(['simulate', 'long.qgraph.json', '--data', 'x.npy', '--dump-layers', 'layers'], cwd);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const index = JSON.parse(readFileSync(path.join(cwd, 'layers', 'index.json'), 'utf8')) as { layers: { file: string; name: string }[] };
+    expect(index.layers[0].name).toBe(name);
+    expect(index.layers[0].file.length).toBeLessThan(255);
+    expect(readFileSync(path.join(cwd, 'layers', 'sample0', index.layers[0].file)).length).toBeGreaterThan(4);
+  });
+});
+
