@@ -12,10 +12,16 @@ import type { ModelNeeds } from '@edgeq/harness';
 import { modelError } from './errors.js';
 import type { TargetName } from './targets.js';
 
-/** A model's constant bytes (every constant tensor) and static arena bytes, from the graph alone. */
+/**
+ * A model's constant bytes (every constant tensor) and a lower bound of its static arena: the
+ * most activation bytes live at one op (every memory plan, kernel scratch or not, holds them).
+ */
 export function modelNeeds(g: QGraph): ModelNeeds {
   const constantBytes = g.tensors.reduce((sum, t) => sum + (t.buffer?.byteLength ?? 0), 0);
-  return { constantBytes, arenaBytes: planMemory(g).arenaBytes };
+  const { buffers } = planMemory(g);
+  const liveAt = (op: number) => buffers.reduce((sum, b) => (b.firstUse <= op && op <= b.lastUse ? sum + b.size : sum), 0);
+  const arenaBytes = Math.max(0, ...g.ops.map((_, op) => liveAt(op)));
+  return { constantBytes, arenaBytes };
 }
 
 /**

@@ -5,7 +5,9 @@
 // by running with a PATH that holds no compiler at all: a build would fail with exit 6 instead.
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { GraphBuilder, q, saveQGraph, type QGraph } from '@edgeq/ir';
+import { buildReferenceModel, GraphBuilder, q, randomGraph, REFERENCE_MODELS, saveQGraph, type QGraph } from '@edgeq/ir';
+import { generateModel } from '@edgeq/codegen';
+import { modelNeeds } from '../src/fit-check.js';
 import { edgeq, entries, scratch } from './helpers.js';
 
 /** PATH with node's directory only: no gcc, arm-none-eabi-gcc or QEMU. */
@@ -27,6 +29,22 @@ function hugeArenaGraph(): QGraph {
   b.output(b.pad('pad', x, [[0, 0], [1, 1], [1, 1], [0, 0]]));
   return b.build();
 }
+
+describe('modelNeeds is a lower bound of the generated firmware', () => {
+  it('constants and arena never exceed what codegen emits (reference models, 40 random graphs, every scheme)', async () => {
+    const graphs = [
+      ...REFERENCE_MODELS.flatMap((name) => [buildReferenceModel(name), buildReferenceModel(name, { scales: 'pow2', rounding: 'tflm' }), buildReferenceModel(name, { scales: 'fixed', rounding: 'fp32' })]),
+      ...Array.from({ length: 40 }, (_, k) => randomGraph(k + 1)),
+    ];
+    for (const g of graphs) {
+      const needs = modelNeeds(g);
+      const gen = await generateModel(g);
+      expect(needs.constantBytes, g.name).toBeLessThanOrEqual(gen.constBytes);
+      expect(needs.arenaBytes, g.name).toBeLessThanOrEqual(gen.plan.arenaBytes);
+      expect(needs.arenaBytes, g.name).toBeGreaterThan(0);
+    }
+  });
+});
 
 describe('the fit check before building', () => {
   it('flash overflow on the Cortex-M0: 307,200 B of constants on 262,144 B of flash (generate, parity, bench)', async () => {
