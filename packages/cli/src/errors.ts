@@ -66,6 +66,7 @@ const NAMED_ERRORS: Readonly<Record<string, ExitCodeValue>> = {
   ToolchainMissingError: ExitCode.TOOLCHAIN, // @edgeq/harness targets: arm-none-eabi-gcc / QEMU missing
   CompileError: ExitCode.TOOLCHAIN,
   RamFitError: ExitCode.MODEL, // the model does not fit the target's RAM
+  FlashFitError: ExitCode.MODEL, // the linked firmware does not fit the target's flash
   FirmwareRunError: ExitCode.CHECK_FAILED, // HardFault, bad exit status or hang on the emulated core
 };
 

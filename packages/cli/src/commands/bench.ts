@@ -47,6 +47,7 @@ export function registerBench(program: Command): void {
         const { timeHostC, timeInterpreter } = await import('../inference-timing.js');
         const { randomInputs } = await import('../parity-run.js');
         const m = await loadModelAsQGraph(modelArg, opts, opts.seed);
+        await (await import('../fit-check.js')).checkModelFits(m.graph, targets, m.ref.file);
         const costs = await graphCosts(m.graph);
         const inputs = randomInputs(m.graph, opts.runs, opts.seed);
         const interpMs = timeInterpreter(m.graph, inputs.slice(0, Math.min(inputs.length, 50)));

@@ -59,6 +59,7 @@ export function registerGenerate(program: Command): void {
         const { writeFileAtomic } = await import('@edgeq/ir');
         const m = await loadModelAsQGraph(modelArg, opts, opts.seed);
         if (m.untrained) out.warn(`${m.ref.file}: architecture spec without training: weights are random int8 (fine for sizing and parity, not for accuracy)`);
+        await (await import('../fit-check.js')).checkModelFits(m.graph, [target], m.ref.file);
         const dir = path.resolve(opts.out);
         const manifest = await writeOutput(dir, 'dir', async (tmp) => {
           // A Cortex-M target gets a standalone firmware project (library, harness, Makefile/CMake).

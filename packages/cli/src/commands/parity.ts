@@ -45,6 +45,7 @@ export function registerParity(program: Command): void {
         const { mergeStats, randomInputs, runHostParity } = await import('../parity-run.js');
         const { parityLine } = await import('@edgeq/harness');
         const m = await loadModelAsQGraph(modelArg, opts, opts.seed);
+        await (await import('../fit-check.js')).checkModelFits(m.graph, [target], m.ref.file);
         const inputs = opts.data ? (await loadInputSet(m.graph, { data: opts.data, limit: opts.limit })).inputs : randomInputs(m.graph, opts.random ?? 100, opts.seed);
         const silent = out.opts.json || out.opts.quiet;
         const r = device

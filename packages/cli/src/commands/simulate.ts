@@ -79,6 +79,9 @@ export function registerSimulate(program: Command): void {
     );
 }
 
+/** Characters of an op name kept in a --dump-layers file name. */
+const DUMP_NAME_CHARS = 100;
+
 /** Write every intermediate tensor of the first samples as `<sample>/<op index>_<name>.npy`. */
 async function dumpLayers(g: QGraph, inputs: readonly InputVector[], dir: string): Promise<string> {
   const abs = path.resolve(dir);
@@ -91,7 +94,9 @@ async function dumpLayers(g: QGraph, inputs: readonly InputVector[], dir: string
       await fs.mkdir(sub, { recursive: true });
       for (const [k, op] of g.ops.entries()) {
         const t = g.tensors[op.outputs[0]];
-        const file = `${String(k).padStart(2, '0')}_${op.name.replace(/[^A-Za-z0-9_.-]/g, '_')}.npy`;
+        // Op names from TFLite converters run to hundreds of characters: keep a file name well under
+        // NAME_MAX (255 bytes); the op index keeps it unique and index.json has the full name.
+        const file = `${String(k).padStart(2, '0')}_${op.name.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, DUMP_NAME_CHARS)}.npy`;
         await fs.writeFile(path.join(sub, file), encodeNpy(values.get(op.outputs[0])!, t.shape));
         if (s === 0) index.push({ op: k, name: op.name, type: op.type, file, shape: t.shape, dtype: t.dtype, quant: t.quant ?? null });
       }

@@ -38,8 +38,8 @@ function hex(n: number): string {
   return `0x${n.toString(16).padStart(8, '0').toUpperCase()}`;
 }
 
-/** Renders link.ld for a target; `ramSize` can be overridden (used to measure oversize images). */
-export function renderLinkerScript(target: CortexMTarget, stackSize: number, ramSize = target.ram.size): string {
+/** Renders link.ld for a target; `ramSize` and `flashSize` can be overridden (used to measure oversize images). */
+export function renderLinkerScript(target: CortexMTarget, stackSize: number, ramSize = target.ram.size, flashSize = target.flash.size): string {
   if (!Number.isInteger(stackSize) || stackSize <= 0 || stackSize % 8 !== 0) {
     throw new Error(`stack size must be a positive multiple of 8 bytes, got ${stackSize}`);
   }
@@ -47,7 +47,7 @@ export function renderLinkerScript(target: CortexMTarget, stackSize: number, ram
     targetName: target.title,
     machine: target.qemuMachine,
     flashOrigin: hex(target.flash.origin),
-    flashSize: hex(target.flash.size),
+    flashSize: hex(flashSize),
     ramOrigin: hex(target.ram.origin),
     ramSize: hex(ramSize),
     stackSize: hex(stackSize),

@@ -5,6 +5,7 @@ export * from './errors.js';
 export * from './firmware-templates.js';
 export * from './sizes.js';
 export * from './ram-fit.js';
+export * from './model-fit.js';
 export * from './build.js';
 export * from './qemu.js';
 export * from './profile.js';
