@@ -51,7 +51,7 @@ export function softmaxInputScaling(inputScale: number, beta: number, single: bo
   if (!(real > 1)) return undefined;
   const q = quantizeMultiplier(real, single);
   const radius = Math.floor(((2 ** integerBits - 1) * 2 ** (31 - integerBits)) / 2 ** q.shift);
-  return { multiplier: q.multiplier, leftShift: q.shift, diffMin: -radius };
+  return { multiplier: q.multiplier, leftShift: q.shift, diffMin: 0 - radius }; // 0 − 0 is +0
 }
 
 /**
