@@ -6,7 +6,7 @@
  * fp32: TFLite's float lookup-table kernel with a correctly rounded float32 exp table.
  */
 
-import type { OpDefOf, QGraph } from '../qgraph.js';
+import type { OpDefOf, QGraph, QuantScheme } from '../qgraph.js';
 import type { SoftmaxParams } from '../op-params.js';
 import { QGraphError } from '../errors.js';
 import { float32ToBits, mbqmSingle, quantizeMultiplier, srdhm } from '../quant-math.js';
@@ -75,6 +75,11 @@ export function softmaxExpTable(scaling: SoftmaxInputScaling, single: boolean): 
   return table;
 }
 
+/** Whether a scheme's SOFTMAX rescales with single rounding (TFLITE_SINGLE_ROUNDING); pow2 uses double. */
+function singleRounding(scheme: QuantScheme): boolean {
+  return scheme.scales === 'fixed' && scheme.rounding === 'single';
+}
+
 function softmaxParams(g: QGraph, op: OpDefOf<'SOFTMAX'>): SoftmaxParams {
   const sIn = scaleOf(g.tensors[op.inputs[0]]);
   const beta = op.options.beta;
@@ -85,7 +90,7 @@ function softmaxParams(g: QGraph, op: OpDefOf<'SOFTMAX'>): SoftmaxParams {
     for (let d = 0; d < SOFTMAX_TABLE_SIZE; d++) expTable[d] = float32ToBits(correctlyRoundedExpF32(f32(scale * d))) >>> 0;
     return { kind: 'softmax', expTable, float: true };
   }
-  const single = g.quantization.scales === 'fixed' && g.quantization.rounding === 'single';
+  const single = singleRounding(g.quantization);
   const scaling = softmaxInputScaling(sIn, beta, single)!; // validate refused undefined
   return { kind: 'softmax', expTable: softmaxExpTable(scaling, single), float: false };
 }
@@ -97,7 +102,7 @@ export const softmax: OpDefinition<'SOFTMAX', SoftmaxOptions, SoftmaxParams> = {
     if (typeof op.options.beta !== 'number' || !(op.options.beta > 0) || !Number.isFinite(op.options.beta)) throw new QGraphError(`${w}.options.beta`, `must be finite and > 0, got ${op.options.beta}`);
     if (!sameShape(x.shape, y.shape)) throw new QGraphError(w, `output shape ${shapeString(y.shape)} differs from input ${shapeString(x.shape)}`);
     if (x.shape[x.shape.length - 1] > SOFTMAX_MAX_CLASSES) throw new QGraphError(w, `softmax over more than ${SOFTMAX_MAX_CLASSES} classes is not supported (the int32 sum of exponentials would overflow)`);
-    if (g.quantization.rounding !== 'fp32' && !softmaxInputScaling(scaleOf(x), op.options.beta, g.quantization.rounding === 'single')) {
+    if (g.quantization.rounding !== 'fp32' && !softmaxInputScaling(scaleOf(x), op.options.beta, singleRounding(g.quantization))) {
       throw new QGraphError(`${w}.options.beta`, `beta · input scale must exceed 2^-26 (TFLite Micro's softmax refuses smaller), got ${op.options.beta} · ${scaleOf(x)}`);
     }
     if (Math.fround(y.quant!.scale[0]) !== 1 / 256 || y.quant!.zeroPoint[0] !== -128) {
