@@ -227,3 +227,15 @@ describe('fp32 SOFTMAX table: correctly rounded float32 exp', () => {
     expect(() => correctlyRoundedExpF32(1)).toThrow(RangeError);
   });
 });
+
+describe('AVERAGE_POOL_2D: the int32 window sum is bounded', () => {
+  it('windows are at most 64x64 (|Σ x| ≤ 128 · 4096 = 2^19), so no sum can overflow', () => {
+    const build = (size: number) => () => {
+      const b = new GraphBuilder('pool', TFLM);
+      b.output(b.pool('AVERAGE_POOL_2D', 'pool', b.input('x', [1, size, size, 1], q(0.5, 0)), [size, size], [1, 1]));
+      return b.build();
+    };
+    expect(build(64)).not.toThrow();
+    expect(build(65)).toThrow(/filterH: must be an integer in \[1, 64\]/);
+  });
+});

@@ -37,19 +37,6 @@ function checkPool(g: QGraph, op: PoolOp, w: string): void {
   sameQuant(g, w, op.inputs[0], op.outputs[0]);
 }
 
-/** Most input elements one AVERAGE_POOL_2D window may cover: |Σ x| ≤ 128·taps < 2^31. */
-export const AVERAGE_POOL_MAX_TAPS = 2 ** 24 - 1;
-
-/** The int32 window sum of an AVERAGE_POOL_2D cannot overflow: the valid taps are bounded. */
-function checkAverageWindow(g: QGraph, op: PoolOp, w: string): void {
-  const x = g.tensors[op.inputs[0]];
-  const o = op.options;
-  const taps = Math.min(o.filterH, x.shape[1]) * Math.min(o.filterW, x.shape[2]);
-  if (taps > AVERAGE_POOL_MAX_TAPS) {
-    throw new QGraphError(`${w}.options`, `average window covers up to ${taps} input elements; the int32 sum needs at most ${AVERAGE_POOL_MAX_TAPS}`);
-  }
-}
-
 function poolParams(g: QGraph, op: OpDefOf<'AVERAGE_POOL_2D'> | OpDefOf<'MAX_POOL_2D'>): PoolParams {
   const inT = g.tensors[op.inputs[0]];
   const outT = g.tensors[op.outputs[0]];
@@ -68,10 +55,7 @@ function poolParams(g: QGraph, op: OpDefOf<'AVERAGE_POOL_2D'> | OpDefOf<'MAX_POO
 export function poolDefinition(isAverage: boolean): OpDefinition<PoolOp['type'], PoolOptions, PoolParams> {
   return {
     version: 1,
-    validate(g, op, w) {
-      checkPool(g, op, w);
-      if (isAverage) checkAverageWindow(g, op, w);
-    },
+    validate: checkPool,
     deriveParams: poolParams,
     prepare(g, op, params) {
       const o = op.options;
