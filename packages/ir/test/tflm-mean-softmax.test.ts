@@ -195,7 +195,7 @@ describe('SOFTMAX: gemmlowp fixed point', () => {
     expect(fixedMul(2 ** 30, -1010580540)).toBe(-505290270);
   });
 
-  it('rows whose sum of exps reaches 2^8 (exponent > 31, refused by TFLite Micro) give 0 -> -128', () => {
+  it('rows whose sum of exps reaches 512 = 2^28 in Q12.19 (exponent > 31, refused by TFLite Micro) give 0 -> -128', () => {
     // 600 equal logits: sum 600·2^19 = 314572800 (3 leading zeros, 9 bits over unit): exponent 32;
     // the exact probability 256/600 = 0.43 rounds to 0 as well.
     const table = softmaxExpTable(softmaxInputScaling(0.1, 1, false)!, false);
