@@ -214,6 +214,28 @@ add({ name: 'MEAN 7x7 sum -1983 lands on -40.5 (tflm)', scheme: TFLM, graph: mea
 add({ name: 'MEAN 2.5 -> 2 (fp32)', scheme: FP32, graph: mean(FP32, 0), input: new Int8Array([1, 2, 3, 4]), expected: [2] });
 add({ name: 'MEAN negative half (fp32)', scheme: FP32, graph: mean(FP32, 10), input: new Int8Array([9, 8, 7, 6]), expected: [8] });
 
+// fp32 MEAN with n·zp_in > 2^24: 365x365x1, s_in = s_out = 1, zp_in 127, zp_out 0; n = 133225, s = f32(1/133225).
+// Inputs sum (raw) to 66612, i.e. Σ(x - zp) = -16852963: f32(66612 · s) = 0.49999624; n·zp = 16919575 becomes the
+// float32 16919576, bias = f32(-(16919576 · s)) = -127.00000763; t = -126.50000763 -> -127. (Had the bias used the exact
+// 16919575, as the TypeScript did before, it is -127.0 and t = -126.5 rounds half to even to -126.)
+add({
+  name: 'MEAN fp32 with n·zp_in above 2^24', scheme: FP32, expected: [-127],
+  input: (() => {
+    const n = 365 * 365;
+    let raw = 66612; // spread over n int8 values, each the rounded share of what is left
+    return Int8Array.from({ length: n }, (_, i) => {
+      const v = Math.round(raw / (n - i));
+      raw -= v;
+      return v;
+    });
+  })(),
+  graph: () => {
+    const b = new GraphBuilder('mean', FP32);
+    b.output(b.mean('gap', b.input('x', [1, 365, 365, 1], q(1, 127)), q(1, 0)));
+    return b.build();
+  },
+});
+
 // CONCATENATION: a = x (scale 1, zp 0), b = depthwise copy of x with out scale 2 zp 10; output scale 1 zp -1.
 // x = [3]: a -> 3 - 1 = 2. b: x*1 at M = 1/2 -> 1.5 -> SRDHM(3, 2^30) = 2, + 10 = 12; re-scaled to out: (12 - 10) * 2 = 4 - 1 = 3.
 add({
