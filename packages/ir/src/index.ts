@@ -7,6 +7,8 @@ export * from './qgraph.js';
 export * from './errors.js';
 export * from './shapes.js';
 export * from './quant-math.js';
+export * from './gemmlowp-fixed-point.js';
+export { correctlyRoundedExpF32 } from './exp-f32.js';
 export * from './constants.js';
 export * from './requant-derive.js';
 export * from './op-params.js';

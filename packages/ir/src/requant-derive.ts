@@ -193,8 +193,11 @@ export interface MeanRequant {
 }
 
 /**
- * MEAN requantisation of a sum of `count` elements, from s_in and s_out (float32). fp32:
- * the multiplier is formed in float32 as s_in / (s_out · count) (XNNPACK's MEAN).
+ * MEAN requantisation of a sum of `count` elements, from s_in and s_out (float32).
+ * tflm / single — TFLite Micro's reduce kernel: (m, shift) = QuantizeMultiplier(s_in / s_out),
+ * then 1/count folded in: k = min(floor(log2 count), 32, 31 + shift),
+ * m' = floor(m · 2^k / count), shift' = shift − k (see {@link meanFoldCount}).
+ * fp32 — the multiplier formed in float32 as s_in / (s_out · count) (XNNPACK's MEAN).
  * @param where names the op in error messages
  * @throws QGraphError in pow2 mode unless s_in / s_out = 2^k with |k| ≤ 24
  */
@@ -208,6 +211,21 @@ export function meanRequant(inputScale: number, outputScale: number, count: numb
     }
     return { requant: makeRequant([], scheme, where), pow2Exp: k };
   }
-  const real = scheme.rounding === 'fp32' ? f32(sIn / f32(sOut * count)) : sIn / (sOut * count);
-  return { requant: makeRequant([real], scheme, where), pow2Exp: 0 };
+  if (scheme.rounding === 'fp32') {
+    return { requant: makeRequant([f32(sIn / f32(sOut * count))], scheme, where), pow2Exp: 0 };
+  }
+  const q = quantizeMultiplier(sIn / sOut, scheme.rounding === 'single');
+  const folded = meanFoldCount(q.multiplier, q.shift, count);
+  return { requant: { multiplier: Int32Array.of(folded.multiplier), shift: Int32Array.of(folded.shift) }, pow2Exp: 0 };
+}
+
+/**
+ * TFLite's QuantizedMeanOrSum folding of 1/count into a quantised multiplier (m, shift):
+ * k = floor(log2 count) capped at 32 and at 31 + shift (so shift − k ≥ −31),
+ * m' = floor(m · 2^k / count) (< 2^31 since 2^k ≤ count), shift' = shift − k.
+ */
+export function meanFoldCount(multiplier: number, shift: number, count: number): { multiplier: number; shift: number } {
+  const k = Math.min(31 - Math.clz32(count), 32, 31 + shift);
+  const folded = (BigInt(multiplier) << BigInt(k)) / BigInt(count);
+  return { multiplier: Number(folded), shift: shift - k };
 }

@@ -19,7 +19,8 @@ static inline int32_t edgeq_clamp(int32_t v, int32_t lo, int32_t hi) {
   return v < lo ? lo : (v > hi ? hi : v);
 }
 
-/* floor((a * b + 2^30) / 2^31): SaturatingRoundingDoublingHighMul for b >= 0. */
+/* floor((a * b + 2^30) / 2^31): SaturatingRoundingDoublingHighMul (gemmlowp's
+ * nudge-and-truncate form equals this floor for either sign) except a = b = INT32_MIN. */
 static inline int32_t edgeq_srdhm(int32_t a, int32_t b) {
   int64_t ab = (int64_t)a * (int64_t)b;
   return (int32_t)((ab + ((int64_t)1 << 30)) >> 31);
