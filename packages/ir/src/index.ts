@@ -19,3 +19,4 @@ export * from './reference-models.js';
 export * from './random-graph.js';
 export * from './ops/index.js';
 export * as kernels from './kernels.js';
+export * from './graph-limits.js';
