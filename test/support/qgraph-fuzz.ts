@@ -40,11 +40,13 @@ const SPECIAL_VALUES: readonly unknown[] = [
   '0', true, false, [], {}, [1], [0, 0], undefined,
 ];
 
-/** The base graphs the mutations start from: random graphs of every scheme and the reference models. */
+/** The base graphs the mutations start from: random graphs of every scheme (ordinary and edge families) and the reference models. */
 export function baseGraphs(): SerializedGraph[] {
   const graphs: { label: string; g: QGraph }[] = [];
   QUANT_SCHEMES.forEach((scheme, k) => {
     for (let seed = 1; seed <= 6; seed++) graphs.push({ label: `random ${seed} ${scheme.scales}/${scheme.rounding}`, g: randomGraph(seed + 100 * k, { scheme }) });
+    graphs.push({ label: `random extreme scales ${scheme.scales}/${scheme.rounding}`, g: randomGraph(7 + 100 * k, { scheme, extremeScales: true }) });
+    graphs.push({ label: `random shift limits ${scheme.scales}/${scheme.rounding}`, g: randomGraph(8 + 100 * k, { scheme, shiftLimits: true }) });
   });
   graphs.push({ label: 'dscnn tflm', g: buildReferenceModel('dscnn') });
   graphs.push({ label: 'mbv2mini pow2', g: buildReferenceModel('mbv2mini', { scales: 'pow2', rounding: 'tflm' }) });
