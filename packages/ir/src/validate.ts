@@ -83,6 +83,7 @@ function checkTensor(g: QGraph, t: TensorDef, i: number, names: Set<string>): vo
 
 /** Checks a whole graph; throws QGraphError at the first fault. */
 export function validateQGraph(g: QGraph): void {
+  if (!isRecord(g)) throw new QGraphError('qgraph', 'not a QGraph (expected an object)');
   if (g.format !== QGRAPH_FORMAT) throw new QGraphError('format', `expected ${JSON.stringify(QGRAPH_FORMAT)}, got ${JSON.stringify(g.format)}`);
   if (g.version !== QGRAPH_VERSION) throw new QGraphError('version', `unsupported QGraph version ${g.version} (this edgeq reads version ${QGRAPH_VERSION})`);
   if (typeof g.name !== 'string' || !g.name) throw new QGraphError('name', 'must be a non-empty string');
