@@ -17,7 +17,7 @@ export const MAX_TENSOR_ELEMENTS = 2 ** 28;
 
 /**
  * Largest sum of the bytes of all activation tensors (2^28 = 256 MiB), an upper bound of the
- * arena before reuse. No microcontroller edgeq targets has this much RAM; bigger graphs are
+ * arena (before kernel scratch buffers, which are small beside it). No microcontroller edgeq targets has this much RAM; bigger graphs are
  * refused at load time instead of failing later in a compiler or at run time.
  */
 export const MAX_ACTIVATION_BYTES = 2 ** 28;
