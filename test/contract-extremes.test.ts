@@ -61,6 +61,19 @@ function fixedShift31(scheme: QuantScheme, zp: number): QGraph {
   return b.build();
 }
 
+/**
+ * A tflm conv whose multiplier is 2^31 − 107 with shift 31: s_in = 3 − 2^-22, s_w = f32(1/3),
+ * s_out = 2^-31 give (s_in · s_w) / s_out = 2^31 · (1 − 2^-22/3)(1 + 2^-25)… ≈ 2^31 − 106.7, so
+ * m = round(q · 2^31) = 2147483541. A saturated accumulator (x · 2^31 ≥ 2^31) gives
+ * SRDHM(2^31 − 1, m) = m − 1 = 2147483540, and + 127 passes INT32_MAX.
+ */
+function tflmMultiplierNear2To31(): QGraph {
+  const b = new GraphBuilder('conv_multiplier_near_2_31', TFLM);
+  const x = b.input('x', [1, 3, 3, 1], q(3 - 2 ** -22, 0));
+  b.output(conv1x1(b, x, 'conv', 1, Math.fround(1 / 3), q(2 ** -31, 127)));
+  return b.build();
+}
+
 /** pow2 CONCATENATION of inputs 31 powers of two apart: the coarse input is shifted left by 31. */
 function pow2ConcatShift31(): QGraph {
   const b = new GraphBuilder('pow2_concat_shift31', POW2);
@@ -95,6 +108,7 @@ const bitExact: [string, () => QGraph][] = [
   ['pow2 ADD with shift 31 and output zero point -128', pow2AddShift31Negative],
   ['tflm conv with shift 31 and output zero point 127', () => fixedShift31(TFLM, 127)],
   ['tflm conv with shift 31 and output zero point -128', () => fixedShift31(TFLM, -128)],
+  ['tflm conv with multiplier 2^31 - 107, shift 31 and output zero point 127', tflmMultiplierNear2To31],
   ['single-rounding conv with a multiplier of 2^31 (shift clamped to 30)', () => fixedShift31(SINGLE, 127)],
   ['pow2 CONCATENATION with shift 31', pow2ConcatShift31],
   ['scales 2^-126 and 2^126 through QUANTIZE, CONV_2D and DEQUANTIZE', extremeBoundaryScales],
