@@ -190,6 +190,7 @@ const refused: [string, () => unknown, RegExp][] = [
   ['array options', () => refusal(small, (d) => { (d.ops[0] as { options: unknown }).options = []; }), /ops\[0\] "conv" \(CONV_2D\)\.options: must be an object/],
   ['null op', () => refusal(small, (d) => { (d.ops as unknown[])[1] = null; }), /ops\[1\]: must be an object/],
   ['a later op whose outputs is not an array', () => refusal(small, (d) => { d.ops[0].inputs[0] = d.ops[2].outputs[0]; (d.ops[2] as { outputs: unknown }).outputs = 7; }), /ops\[0\] "conv" \(CONV_2D\)\.inputs\[0\]: .* never produced/],
+  ['an op type inherited from Object.prototype', () => refusal(small, (d) => { (d.ops[0] as { type: string }).type = 'toString'; }), /ops\[0\]\.type: unknown op "toString"/],
   ['null quantization scheme', () => refusal(small, (d) => { (d as { quantization: unknown }).quantization = null; }), /quantization\.scales: must be "fixed" or "pow2", got undefined/],
   ['a constant tensor as graph output', () => refusal(small, (d) => { d.outputs = [1]; }), /outputs\[0\]: graph output tensors\[1\] "conv\/weights" is a constant/],
   ['a graph without ops', () => refusal(small, (d) => { d.ops = []; d.outputs = [0]; }), /crafted\.qgraph\.json: ops: graph has no ops/],

@@ -37,7 +37,7 @@ const SPECIAL_VALUES: readonly unknown[] = [
   null, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0, -0, -1, 1, 2, 31, 32, 64, 216, -31, -32,
   127, 128, -128, -129, 255, 256, 2 ** 20, 2 ** 24, 2 ** 31 - 1, 2 ** 31, -(2 ** 31), 2 ** 32, 2 ** 53 + 2, 1e20, -1e20, 1e300,
   1e-20, 1e-38, 1e-40, 1e-45, 5e-324, 2 ** -126, 2 ** -149, 2 ** -24, 0.5, 1.5, 3.4e38, 3.5e38, '', 'x', '*', 'edgeq', 'int',
-  '0', true, false, [], {}, [1], [0, 0], undefined,
+  '0', 'toString', '__proto__', 'constructor', true, false, [], {}, [1], [0, 0], undefined,
 ];
 
 /** The base graphs the mutations start from: random graphs of every scheme (ordinary and edge families) and the reference models. */

@@ -134,7 +134,7 @@ export function validateQGraph(g: QGraph): void {
   g.ops.forEach((op, i) => {
     if (!isRecord(op)) throw new QGraphError(`ops[${i}]`, 'must be an object');
     const w = oWhere(op, i);
-    if (!(op.type in OP_VERSIONS)) throw new QGraphError(`ops[${i}].type`, `unknown op ${JSON.stringify(op.type)} (supported: ${Object.keys(OP_VERSIONS).join(', ')})`);
+    if (typeof op.type !== 'string' || !Object.hasOwn(OP_VERSIONS, op.type)) throw new QGraphError(`ops[${i}].type`, `unknown op ${JSON.stringify(op.type)} (supported: ${Object.keys(OP_VERSIONS).join(', ')})`);
     if (op.version !== OP_VERSIONS[op.type as OpType]) throw new QGraphError(`${w}.version`, `unsupported version ${op.version} (this edgeq implements version ${OP_VERSIONS[op.type as OpType]})`);
     if (typeof op.name !== 'string' || !op.name) throw new QGraphError(`ops[${i}].name`, 'must be a non-empty string');
     if (!Array.isArray(op.inputs) || !Array.isArray(op.outputs) || op.outputs.length !== 1) {
