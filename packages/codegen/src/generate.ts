@@ -11,7 +11,7 @@ import Handlebars from 'handlebars';
 import { validateQGraph, writeDirAtomic, type QGraph } from '@edgeq/ir';
 import { runtimeFiles } from '@edgeq/runtime-c';
 import { planMemory, type MemoryPlan } from './memory-plan.js';
-import { IdentifierTable, commentText, sanitizeIdentifier } from './c-syntax.js';
+import { IdentifierTable, apiPrefix, commentText, sanitizeIdentifier } from './c-syntax.js';
 import { boundaryApi } from './boundary-api.js';
 import { emitOp } from './emit/index.js';
 import { rqModeEnumerator, type EmittedOp } from './emit/emitter-support.js';
@@ -21,7 +21,7 @@ import { planFastOp, type FastMode, type FastPlan } from './fast-kernels.js';
 export const TEMPLATES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../templates');
 
 export interface GenerateOptions {
-  /** C identifier prefix of the API (default: sanitised lower-case model name). */
+  /** C identifier prefix of the API (default: the lower-case model name; see c-syntax.ts apiPrefix). */
   prefix?: string;
   /** Base name of the generated files (default `model`). */
   fileBase?: string;
@@ -58,7 +58,7 @@ export async function renderTemplate(relPath: string, context: object): Promise<
 /** Generate the model sources of a QGraph (in memory). */
 export async function generateModel(g: QGraph, opts: GenerateOptions = {}): Promise<GeneratedModel> {
   validateQGraph(g);
-  const prefix = sanitizeIdentifier(opts.prefix ?? g.name.toLowerCase(), 32);
+  const prefix = apiPrefix(opts.prefix ?? g.name.toLowerCase());
   const fileBase = sanitizeIdentifier(opts.fileBase ?? 'model', 32);
   // fp32 requantisation (XNNPACK's float multiplier) has no fast form: reference kernels.
   const fastMode: FastMode | undefined = g.quantization.scales === 'pow2' ? 'pow2' : g.quantization.rounding === 'fp32' ? undefined : g.quantization.rounding;

@@ -8,3 +8,4 @@ export * from './compare.js';
 export * from './host.js';
 export * from './vector-outputs.js';
 export * from './targets/index.js';
+export { cachedRuntimeArchive } from './runtime-cache.js';

@@ -23,3 +23,4 @@ export * from './reference-models.js';
 export * from './random-graph.js';
 export * from './ops/index.js';
 export * as kernels from './kernels.js';
+export * from './graph-limits.js';

@@ -38,6 +38,13 @@ export function requantize(x: number, rq: Requant, c: number, scheme: QuantSchem
 }
 
 /**
+ * Largest left shift of a fixed-point requantisation (real multiplier < 2^31): x · 2^shift of
+ * an int32 x stays inside int64 before saturation, in C as in TypeScript. Larger multipliers
+ * are refused: they would only saturate every output anyway.
+ */
+export const MAX_FIXED_SHIFT = 31;
+
+/**
  * One requantisation from real multipliers, in the graph's scheme.
  * @param where names the op (and input) in error messages
  * @throws QGraphError when a multiplier cannot be represented in the scheme
@@ -59,7 +66,11 @@ export function makeRequant(reals: number[], scheme: QuantScheme, where: string)
       if (!(f > 0) || !(f < 256)) throw new QGraphError(where, `fp32 multiplier ${f} out of (0, 256) (channel ${c})`);
       rq.multiplier[c] = float32ToBits(f);
     } else {
+      if (!(m >= 0 && m < 2 ** MAX_FIXED_SHIFT)) {
+        throw new QGraphError(where, `real multiplier ${m} out of [0, 2^${MAX_FIXED_SHIFT}) (channel ${c}): its shift would exceed ${MAX_FIXED_SHIFT}`);
+      }
       const q = quantizeMultiplier(m, scheme.rounding === 'single');
+      if (q.shift > MAX_FIXED_SHIFT) throw new QGraphError(where, `shift ${q.shift} of multiplier ${m} exceeds ${MAX_FIXED_SHIFT} (channel ${c})`);
       rq.multiplier[c] = q.multiplier;
       rq.shift[c] = q.shift;
     }

@@ -61,6 +61,6 @@ void edgeq_mean_hw_s8(const edgeq_mean_params *p, const int8_t *input, int8_t *o
     } else {
       v = edgeq_rq(acc, p->multiplier, p->shift, p->mode);
     }
-    output[ch] = (int8_t)edgeq_clamp(v + p->out_zp, -128, 127);
+    output[ch] = (int8_t)edgeq_clamp(edgeq_add_zp(v, p->out_zp), -128, 127);
   }
 }
