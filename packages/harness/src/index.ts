@@ -7,3 +7,4 @@ export * from './toolchain.js';
 export * from './compare.js';
 export * from './host.js';
 export * from './targets/index.js';
+export * from './serial/index.js';
