@@ -22,6 +22,7 @@ static const struct edgeq_agent_model *served;
 static uint8_t layer_mode;
 static uint8_t layer_seq;
 static uint8_t counter_kind;
+static uint8_t input_set; /* SET_INPUT seen since start-up */
 
 uint16_t edgeq_agent_crc16(uint16_t crc, const uint8_t *data, size_t len)
 {
@@ -179,6 +180,7 @@ static void handle_set_input(uint8_t seq, uint32_t len)
         return;
     }
     memcpy(served->input_copy + offset, rx_payload + 4, len - 4u);
+    input_set = 1u;
     send_frame((uint8_t)(EDGEQ_AGENT_SET_INPUT | EDGEQ_AGENT_REPLY), seq, NULL, 0u, NULL, 0u);
 }
 
@@ -190,6 +192,10 @@ static void handle_run(uint8_t seq, uint32_t len)
     int status;
     if (len != 1u) {
         send_error(seq, EDGEQ_AGENT_E_LENGTH, "RUN takes one flags byte");
+        return;
+    }
+    if (!input_set) {
+        send_error(seq, EDGEQ_AGENT_E_NO_INPUT, "RUN before SET_INPUT: the board has restarted");
         return;
     }
     memcpy(served->input(), served->input_copy, served->input_bytes);

@@ -56,6 +56,7 @@
 #define EDGEQ_AGENT_E_LENGTH 2u  /* payload length wrong for the request */
 #define EDGEQ_AGENT_E_RANGE 3u   /* offset/length outside the tensor */
 #define EDGEQ_AGENT_E_INVOKE 4u  /* the model's invoke returned non-zero */
+#define EDGEQ_AGENT_E_NO_INPUT 5u /* RUN before any SET_INPUT since start-up (the board has reset) */
 
 /* Cycle counter kinds (INFO and RUN replies). */
 #define EDGEQ_AGENT_COUNTER_NONE 0u

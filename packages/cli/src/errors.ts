@@ -67,6 +67,12 @@ const NAMED_ERRORS: Readonly<Record<string, ExitCodeValue>> = {
   CompileError: ExitCode.TOOLCHAIN,
   RamFitError: ExitCode.MODEL, // the model does not fit the target's RAM
   FirmwareRunError: ExitCode.CHECK_FAILED, // HardFault, bad exit status or hang on the emulated core
+  // @edgeq/harness serial agent (`--port`): link down or silent board, bad replies, another model on the board
+  TransportError: ExitCode.UNAVAILABLE,
+  AgentTimeoutError: ExitCode.UNAVAILABLE,
+  AgentResetError: ExitCode.UNAVAILABLE,
+  AgentProtocolError: ExitCode.CHECK_FAILED,
+  AgentModelMismatchError: ExitCode.MODEL,
 };
 
 /** Map any thrown value to an exit code and a message (first line is the summary). */

@@ -30,9 +30,22 @@ export const SERIAL_AGENT_HEADERS: readonly string[] = ['edgeq_agent.h', 'edgeq_
 /** main() of the stand-alone QEMU agent firmware. */
 export const SERIAL_AGENT_MAIN = 'edgeq_agent_main.c';
 
-/** First 8 bytes (16 hex digits) of the SHA-256 of the graph's document (which records its constants' SHA-256). */
+/** JSON with object keys sorted and undefined members dropped, so equal graphs hash equally however they were built. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * First 8 bytes (16 hex digits) of the SHA-256 of the graph's document in
+ * canonical JSON (the document records its constants' SHA-256, so weights count).
+ */
 export function graphHash(g: QGraph): string {
-  return createHash('sha256').update(JSON.stringify(qgraphDoc(g))).digest('hex').slice(0, 16);
+  return createHash('sha256').update(canonicalJson(qgraphDoc(g))).digest('hex').slice(0, 16);
 }
 
 /** The UART port (and its defines) the agent uses on an emulated board. */

@@ -86,6 +86,8 @@ interface Pending {
   readonly onLayer?: (f: Frame) => void;
 }
 
+/** ERROR code: RUN before SET_INPUT since start-up (edgeq_agent.h). */
+const AGENT_E_NO_INPUT = 5;
 const u16 = (p: Uint8Array, at: number) => p[at] | (p[at + 1] << 8);
 const u32 = (p: Uint8Array, at: number) => (u16(p, at) | (u16(p, at + 2) << 16)) >>> 0;
 
@@ -157,6 +159,9 @@ export class AgentClient {
       p.onLayer?.(f);
     } else if (f.type === p.replyType) {
       p.resolve(f);
+    } else if (f.type === FRAME.error && f.payload[0] === AGENT_E_NO_INPUT) {
+      this.events.boots++;
+      p.reject(new AgentResetError(`the board on ${this.transport.description} lost its input (it restarted without a BOOT frame reaching the host)`));
     } else if (f.type === FRAME.error) {
       const message = Buffer.from(f.payload.subarray(1)).toString('latin1');
       p.reject(new AgentProtocolError(`board error ${f.payload[0] ?? '?'}: ${message}`));
@@ -189,9 +194,12 @@ export class AgentClient {
           ));
           return;
         }
-        if (sends > 0) this.events.resends++;
+        if (sends > 0) {
+          this.events.resends++;
+          for (const f of this.decoder.resync()) this.dispatch(f);
+          if (this.pending?.seq !== seq) return; // a frame found there ended the request
+        }
         sends++;
-        this.decoder.reset();
         this.transport.write(frame).catch((e: Error) => finish(e));
         timer = setTimeout(send, timeoutMs);
       };
@@ -271,10 +279,11 @@ export class AgentClient {
   }
 
   private async runOnce(info: AgentInfo, perLayer: boolean): Promise<{ cycles: number; counter: CounterKind; layers?: Uint8Array[] }> {
+    // Chunks are kept across attempts (the run is deterministic), so each repeat only has to fill the gaps.
+    const layers = perLayer ? info.opOutputBytes.map((n) => new Uint8Array(n)) : undefined;
+    const received = perLayer ? info.opOutputBytes.map(() => 0) : [];
+    const seen = new Set<number>(); // op and offset of each chunk, so a duplicated frame counts once
     for (let attempt = 1; ; attempt++) {
-      const layers = perLayer ? info.opOutputBytes.map((n) => new Uint8Array(n)) : undefined;
-      const received = perLayer ? info.opOutputBytes.map(() => 0) : [];
-      const seen = new Set<number>(); // op and offset of each chunk, so a duplicated frame counts once
       const onLayer = layers
         ? (f: Frame) => {
             const op = u16(f.payload, 0);

@@ -103,8 +103,15 @@ export class FrameDecoder {
     return frames;
   }
 
-  /** Forgets buffered partial data (after a timeout, so stale bytes cannot join a new frame). */
-  reset(): void {
+  /**
+   * Gives up on a buffered partial frame (after a timeout: a damaged length can
+   * make it wait for bytes that never come) and rescans what follows its sync
+   * pair, returning any intact frames found there.
+   */
+  resync(): Frame[] {
+    if (this.buffer.length === 0) return [];
+    const rest = this.buffer.subarray(1);
     this.buffer = new Uint8Array(0);
+    return this.push(rest);
   }
 }
