@@ -42,7 +42,7 @@ export function registerBench(program: Command): void {
     .addOption(scalesOption())
     .addOption(roundingOption())
     .option('--seed <n>', 'seed for spec weights and the timed random inputs', positiveInt('--seed'), 1)
-    .option('--port <device>', 'measure cycles on a board with the serial agent: a serial device or tcp:HOST:PORT')
+    .option('--port <device>', 'measure cycles on a board with the serial agent: a serial device, tcp:HOST:PORT, or qemu:<target>')
     .option('--baud <n>', 'serial baud rate for --port', positiveInt('--baud'), 115200)
     .option('--flash-cmd <command>', 'with --port: shell command that flashes the board first')
     .option('--link-timeout <ms>', 'with --port: wait this long for each reply before resending', positiveInt('--link-timeout'), 2000)

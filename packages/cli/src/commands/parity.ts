@@ -39,7 +39,7 @@ export function registerParity(program: Command): void {
     .addOption(scalesOption())
     .addOption(roundingOption())
     .option('--seed <n>', 'seed for spec weights and random inputs', positiveInt('--seed'), 1)
-    .option('--port <device>', 'run on a board with the serial agent: a serial device (/dev/ttyACM0) or tcp:HOST:PORT')
+    .option('--port <device>', 'run on a board with the serial agent: a serial device (/dev/ttyACM0), tcp:HOST:PORT, or qemu:<target> (agent firmware built and booted under QEMU)')
     .option('--baud <n>', 'serial baud rate for --port', positiveInt('--baud'), 115200)
     .option('--per-layer', 'with --port: compare every layer of one vector and name the first that differs')
     .option('--flash-cmd <command>', 'with --port: shell command that flashes the board first (e.g. probe-rs download …)')

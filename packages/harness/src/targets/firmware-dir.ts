@@ -16,6 +16,7 @@ import {
   renderLinkerScript,
 } from './firmware-templates.js';
 import { CORTEX_M_TARGET_IDS, getCortexMTarget, type CortexMTarget } from './table.js';
+import { writeSerialAgentDir } from '../serial/agent-firmware.js';
 
 /** Options of {@link writeDeviceFirmwareDir}. */
 export interface DeviceFirmwareDirOptions {
@@ -23,6 +24,8 @@ export interface DeviceFirmwareDirOptions {
   readonly defaultCore?: CortexMTarget['id'];
   /** Stack reservation per core in bytes (default: each target's). */
   readonly stackSize?: number;
+  /** Also write the serial parity agent as harness/serial-agent/ (docs/serial-agent.md). */
+  readonly serialAgent?: boolean;
 }
 
 async function render(name: string, ctx: object): Promise<string> {
@@ -73,5 +76,6 @@ export async function writeDeviceFirmwareDir(g: QGraph, dir: string, o: DeviceFi
   };
   await fs.writeFile(path.join(dir, 'Makefile'), await render('Makefile.hbs', ctx));
   await fs.writeFile(path.join(dir, 'CMakeLists.txt'), await render('CMakeLists.txt.hbs', ctx));
+  if (o.serialAgent) await writeSerialAgentDir(g, model, dir);
   return model;
 }
