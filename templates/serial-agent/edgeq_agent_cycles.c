@@ -5,7 +5,7 @@
  * folded into 64 bits on each read. Define EDGEQ_AGENT_NO_SYSTICK when the
  * board's own code owns SysTick (e.g. STM32 HAL's tick): without a DWT the
  * agent then reports no cycles and the ports' timeouts fall back to counting
- * polls. Under QEMU, neither counter is a real board's cycles (docs/serial-agent.md).
+ * polls. Also the polled-receive loop the UART ports share. Under QEMU, neither counter is a real board's cycles (docs/serial-agent.md).
  */
 #include "edgeq_agent.h"
 #include "edgeq_agent_port.h"
@@ -93,4 +93,19 @@ uint32_t edgeq_agent_millis(void)
         return polls / 1000u;
     }
     return (uint32_t)(edgeq_agent_cycles_now() / (uint64_t)(EDGEQ_AGENT_CORE_HZ / 1000u));
+}
+
+size_t edgeq_agent_receive_polled(uint8_t *data, size_t len, uint32_t timeout_ms, int (*poll)(uint8_t *byte))
+{
+    size_t got = 0u;
+    uint32_t start = edgeq_agent_millis();
+    while (got < len) {
+        if (poll(&data[got])) {
+            got++;
+            start = edgeq_agent_millis();
+        } else if ((uint32_t)(edgeq_agent_millis() - start) >= timeout_ms) {
+            break;
+        }
+    }
+    return got;
 }

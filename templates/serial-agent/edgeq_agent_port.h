@@ -30,5 +30,10 @@ uint8_t edgeq_agent_cycles_start(void);
 uint64_t edgeq_agent_cycles_now(void);
 /** Milliseconds since start, from the cycle counter and EDGEQ_AGENT_CORE_HZ. */
 uint32_t edgeq_agent_millis(void);
+/**
+ * edgeq_port_receive for a polled UART: calls `poll` (1 = a byte was stored)
+ * until `len` bytes came or the line was idle for `timeout_ms`.
+ */
+size_t edgeq_agent_receive_polled(uint8_t *data, size_t len, uint32_t timeout_ms, int (*poll)(uint8_t *byte));
 
 #endif /* EDGEQ_AGENT_PORT_H */

@@ -61,23 +61,21 @@ void edgeq_port_send(const uint8_t *data, size_t len)
     }
 }
 
+/* One poll: the received byte, or a short pause when there is none. */
+static int poll_byte(uint8_t *byte)
+{
+    if ((UART_STATE & STATE_RX_FULL) != 0u) {
+        *byte = (uint8_t)(UART_DATA & 0xFFu);
+        return 1;
+    }
+    idle_pause();
+    return 0;
+}
+
 size_t edgeq_port_receive(uint8_t *data, size_t len, uint32_t timeout_ms)
 {
-    size_t got = 0u;
-    uint32_t start;
     uart_init();
-    start = edgeq_agent_millis();
-    while (got < len) {
-        if ((UART_STATE & STATE_RX_FULL) != 0u) {
-            data[got++] = (uint8_t)(UART_DATA & 0xFFu);
-            start = edgeq_agent_millis();
-        } else if ((uint32_t)(edgeq_agent_millis() - start) >= timeout_ms) {
-            break;
-        } else {
-            idle_pause();
-        }
-    }
-    return got;
+    return edgeq_agent_receive_polled(data, len, timeout_ms, poll_byte);
 }
 
 #else

@@ -59,23 +59,22 @@ void edgeq_port_send(const uint8_t *data, size_t len)
     }
 }
 
+/* One poll (setting the UART up on first use): 1 when a byte was stored. */
+static int poll_byte(uint8_t *byte)
+{
+    uart_init();
+    if (UART_EVENTS_RXDRDY == 0u) {
+        return 0;
+    }
+    /* Clear the event first: reading RXD raises it again while bytes remain. */
+    UART_EVENTS_RXDRDY = 0u;
+    *byte = (uint8_t)(UART_RXD & 0xFFu);
+    return 1;
+}
+
 size_t edgeq_port_receive(uint8_t *data, size_t len, uint32_t timeout_ms)
 {
-    size_t got = 0u;
-    uint32_t start;
-    uart_init();
-    start = edgeq_agent_millis();
-    while (got < len) {
-        if (UART_EVENTS_RXDRDY != 0u) {
-            /* Clear the event first: reading RXD raises it again while bytes remain. */
-            UART_EVENTS_RXDRDY = 0u;
-            data[got++] = (uint8_t)(UART_RXD & 0xFFu);
-            start = edgeq_agent_millis();
-        } else if ((uint32_t)(edgeq_agent_millis() - start) >= timeout_ms) {
-            break;
-        }
-    }
-    return got;
+    return edgeq_agent_receive_polled(data, len, timeout_ms, poll_byte);
 }
 
 #else

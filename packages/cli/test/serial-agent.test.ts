@@ -29,18 +29,11 @@ import { randomInputs } from '../src/parity-run.js';
 import { edgeq, scratch } from './helpers.js';
 
 // A small model (100-byte input) so 100 vectors cross the emulated UART in seconds.
-const SPEC = {
-  name: 'tinyagent',
-  input: [10, 10, 1],
-  layers: [
-    { type: 'conv', filters: 8, kernel: 3, stride: 1, bn: true, act: 'relu6', name: 'conv1' },
-    { type: 'dw', kernel: 3, stride: 1, bn: true, act: 'relu6', name: 'dw2' },
-    { type: 'conv', filters: 8, kernel: 1, bn: true, act: 'relu6', name: 'pw2' },
-    { type: 'gap', name: 'gap' },
-    { type: 'dense', units: 4, name: 'dense' },
-    { type: 'softmax', name: 'softmax' },
-  ],
-};
+const SPEC = JSON.parse(`{"name": "tinyagent", "input": [10, 10, 1], "layers": [
+  {"type": "conv", "filters": 8, "kernel": 3, "stride": 1, "bn": true, "act": "relu6", "name": "conv1"},
+  {"type": "dw", "kernel": 3, "stride": 1, "bn": true, "act": "relu6", "name": "dw2"},
+  {"type": "conv", "filters": 8, "kernel": 1, "bn": true, "act": "relu6", "name": "pw2"},
+  {"type": "gap", "name": "gap"}, {"type": "dense", "units": 4, "name": "dense"}, {"type": "softmax", "name": "softmax"}]}`);
 
 const dir = scratch('serial-agent');
 const modelFile = path.join(dir, 'tiny.qgraph.json');

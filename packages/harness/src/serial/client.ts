@@ -45,37 +45,21 @@ export interface AgentClientOptions {
   readonly resetRetries?: number;
 }
 
+/** Base of the serial agent's errors; each subclass's name is its class name (the CLI maps names to exit codes). */
+export class AgentError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
 /** The agent did not answer (after all attempts), or the link closed. */
-export class AgentTimeoutError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'AgentTimeoutError';
-  }
-}
-
+export class AgentTimeoutError extends AgentError {}
 /** The agent answered with an ERROR frame or a malformed reply. */
-export class AgentProtocolError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'AgentProtocolError';
-  }
-}
-
+export class AgentProtocolError extends AgentError {}
 /** The board restarted (BOOT frame) while a request was outstanding. */
-export class AgentResetError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'AgentResetError';
-  }
-}
-
+export class AgentResetError extends AgentError {}
 /** The board serves a different model from the one being checked. */
-export class AgentModelMismatchError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'AgentModelMismatchError';
-  }
-}
+export class AgentModelMismatchError extends AgentError {}
 
 interface Pending {
   readonly seq: number;
