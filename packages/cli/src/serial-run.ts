@@ -58,7 +58,8 @@ async function openPort(g: QGraph, o: PortOptions): Promise<OpenPort> {
       await fs.rm(work, { recursive: true, force: true });
     };
     try {
-      return { transport: await h.openTransport(qemu.address), release };
+      const transport = await h.openTransport(qemu.address);
+      return { transport: { ...transport, description: `${o.port} (QEMU ${target.qemuMachine}, UART on ${qemu.address})` }, release };
     } catch (e) {
       await release();
       throw e;
