@@ -45,8 +45,8 @@ export function registerBench(program: Command): void {
     .option('--port <device>', 'measure cycles on a board with the serial agent: a serial device, tcp:HOST:PORT, or qemu:<target>')
     .option('--baud <n>', 'serial baud rate for --port', positiveInt('--baud'), 115200)
     .option('--flash-cmd <command>', 'with --port: shell command that flashes the board first')
-    .option('--link-timeout <ms>', 'with --port: wait this long for each reply before resending', positiveInt('--link-timeout'), 2000)
-    .addHelpText('after', '\nExamples:\n  edgeq bench mbv2mini --targets host --runs 500\n  edgeq bench model.qgraph.json --port /dev/ttyACM0 --runs 20   (board running the serial agent)\n')
+    .option('--link-timeout <ms>', 'with --port: resend a request after this long without a byte from the board', positiveInt('--link-timeout'), 2000)
+    .addHelpText('after', '\nExample:\n  edgeq bench mbv2mini --targets host --runs 500\n  edgeq bench model.qgraph.json --port /dev/ttyACM0 --runs 20   (board running the serial agent)\n')
     .action(
       action<BenchOpts>(program, async ([modelArg], { opts, out }) => {
         if (opts.port !== undefined) return benchOnPort(modelArg, opts, out);

@@ -43,8 +43,8 @@ export function registerParity(program: Command): void {
     .option('--baud <n>', 'serial baud rate for --port', positiveInt('--baud'), 115200)
     .option('--per-layer', 'with --port: compare every layer of one vector and name the first that differs')
     .option('--flash-cmd <command>', 'with --port: shell command that flashes the board first (e.g. probe-rs download …)')
-    .option('--link-timeout <ms>', 'with --port: wait this long for each reply before resending', positiveInt('--link-timeout'), 2000)
-    .addHelpText('after', '\nExit code 5 when any output differs.\n\nExamples:\n  edgeq parity model.qgraph.json --data test-images.npy --target host\n  edgeq parity model.qgraph.json --port /dev/ttyACM0 --per-layer   (board running the serial agent, docs/serial-agent.md)\n')
+    .option('--link-timeout <ms>', 'with --port: resend a request after this long without a byte from the board', positiveInt('--link-timeout'), 2000)
+    .addHelpText('after', '\nExit code 5 when any output differs.\n\nExample:\n  edgeq parity model.qgraph.json --data test-images.npy --target host\n  edgeq parity model.qgraph.json --port /dev/ttyACM0 --per-layer   (board running the serial agent, docs/serial-agent.md)\n')
     .action(
       action<ParityOpts>(program, async ([modelArg], { opts, out }) => {
         if (opts.port === undefined && (opts.perLayer || opts.flashCmd)) throw usageError('--per-layer and --flash-cmd: only with --port');

@@ -37,7 +37,7 @@ export interface AgentRun {
 
 /** Options of {@link AgentClient}. */
 export interface AgentClientOptions {
-  /** Wait this long for a reply before resending (default 2,000 ms). */
+  /** Resend a request after this long without a byte from the board (default 2,000 ms). */
   readonly timeoutMs?: number;
   /** Sends of one request before giving up (default 5). */
   readonly attempts?: number;
@@ -67,6 +67,8 @@ interface Pending {
   readonly resolve: (f: Frame) => void;
   readonly reject: (e: Error) => void;
   readonly resend: () => void;
+  /** Bytes arrived: the link is alive, restart the reply timer. */
+  readonly alive: () => void;
   readonly onLayer?: (f: Frame) => void;
 }
 
@@ -114,6 +116,7 @@ export class AgentClient {
     this.attempts = o.attempts ?? 5;
     this.resetRetries = o.resetRetries ?? 3;
     transport.onData((chunk) => {
+      this.pending?.alive();
       const before = this.decoder.damaged;
       for (const f of this.decoder.push(chunk)) this.dispatch(f);
       this.events.damaged += this.decoder.damaged - before;
@@ -163,8 +166,14 @@ export class AgentClient {
     return new Promise<Frame>((resolve, reject) => {
       let sends = 0;
       let timer: NodeJS.Timeout | undefined;
+      // However busy the link, one request never takes longer than this (a board streaming forever).
+      const hardLimit = setTimeout(
+        () => finish(new AgentTimeoutError(`request 0x${type.toString(16)} to the board on ${this.transport.description} did not complete within ${this.attempts * timeoutMs + 120_000} ms`)),
+        this.attempts * timeoutMs + 120_000,
+      );
       const finish = (e: Error | undefined, f?: Frame) => {
         clearTimeout(timer);
+        clearTimeout(hardLimit);
         this.pending = undefined;
         if (e) reject(e);
         else resolve(f!);
@@ -180,7 +189,8 @@ export class AgentClient {
         }
         if (sends > 0) {
           this.events.resends++;
-          for (const f of this.decoder.resync()) this.dispatch(f);
+          // A NAK found there is moot: this is the resend.
+          for (const f of this.decoder.resync()) if (f.type !== FRAME.nak) this.dispatch(f);
           if (this.pending?.seq !== seq) return; // a frame found there ended the request
         }
         sends++;
@@ -193,14 +203,11 @@ export class AgentClient {
         resolve: (f) => finish(undefined, f),
         reject: (e) => finish(e),
         resend: send,
-        onLayer: onLayer
-          ? (f) => {
-              // Layer frames show the board is alive: restart the reply timer.
-              clearTimeout(timer);
-              timer = setTimeout(send, timeoutMs);
-              onLayer(f);
-            }
-          : undefined,
+        alive: () => {
+          clearTimeout(timer);
+          timer = setTimeout(send, timeoutMs);
+        },
+        onLayer,
       };
       send();
     });
@@ -284,7 +291,8 @@ export class AgentClient {
       const cycles = u32(f.payload, 2) + u32(f.payload, 6) * 2 ** 32;
       const counter = COUNTERS[f.payload[1]] ?? 'none';
       if (!layers || received.every((n, i) => n === layers[i].length)) return { cycles, counter, layers };
-      if (attempt >= this.attempts) {
+      // Each repeat only fills gaps, so a noisy link gets twice the attempts here.
+      if (attempt >= 2 * this.attempts) {
         throw new AgentTimeoutError(`per-layer run: layer frames kept getting lost on ${this.transport.description} (${attempt} attempts)`);
       }
       this.events.restartedRuns++;
