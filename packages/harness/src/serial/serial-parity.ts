@@ -22,8 +22,10 @@ export interface LayerParity {
   readonly maxAbsDiff: number;
   /** The same in real units (LSB times the output scale), when the output is quantised. */
   readonly maxAbsDiffReal?: number;
-  /** First differing element, if any. */
+  /** First differing element, if any, with the simulation's and the device's values. */
   readonly firstElement?: number;
+  readonly firstExpected?: number;
+  readonly firstActual?: number;
 }
 
 /** Options of {@link serialParity}. */
@@ -74,13 +76,13 @@ export function compareLayers(g: QGraph, input: TensorData, deviceLayers: readon
     const got = deviceLayers[i];
     let mismatched = 0;
     let maxAbsDiff = 0;
-    let firstElement: number | undefined;
+    let first: { firstElement: number; firstExpected: number; firstActual: number } | undefined;
     for (let k = 0; k < exp.length; k++) {
       const e = (exp[k] << 24) >> 24;
       const a = got && k < got.length ? (got[k] << 24) >> 24 : undefined;
       if (a === e) continue;
       mismatched++;
-      firstElement ??= k;
+      first ??= { firstElement: k, firstExpected: e, firstActual: a ?? NaN };
       maxAbsDiff = Math.max(maxAbsDiff, a === undefined ? 256 : Math.abs(a - e));
     }
     const scale = t.quant?.scale.length === 1 ? t.quant.scale[0] : undefined;
@@ -92,7 +94,7 @@ export function compareLayers(g: QGraph, input: TensorData, deviceLayers: readon
       mismatched,
       maxAbsDiff,
       ...(scale !== undefined ? { maxAbsDiffReal: maxAbsDiff * scale } : {}),
-      ...(firstElement !== undefined ? { firstElement } : {}),
+      ...first,
     };
   });
 }
@@ -142,8 +144,8 @@ export async function serialParity(g: QGraph, inputs: readonly TensorData[], tra
           opName: first.opName,
           opType: first.opType,
           element: first.firstElement!,
-          expected: (bytesOf(new Interpreter(g, { validate: false }).run([inputs[layerVector]], { keepIntermediates: true }).intermediates!.get(g.ops[first.opIndex].outputs[0])!)[first.firstElement!] << 24) >> 24,
-          actual: (run.layers![first.opIndex][first.firstElement!] << 24) >> 24,
+          expected: first.firstExpected!,
+          actual: first.firstActual!,
         }
       : undefined;
     return { ...base, layers, layerVector, firstDifferingOp };
