@@ -9,3 +9,4 @@ export * from './host.js';
 export * from './vector-outputs.js';
 export * from './targets/index.js';
 export { cachedRuntimeArchive } from './runtime-cache.js';
+export * from './serial/index.js';

@@ -18,6 +18,7 @@ import {
 } from './firmware-templates.js';
 import { harnessVectorSizes } from './harness-vectors.js';
 import { CORTEX_M_TARGET_IDS, getCortexMTarget, type CortexMTarget } from './table.js';
+import { writeSerialAgentDir } from '../serial/agent-firmware.js';
 
 /** Where each part of the directory lives (relative paths). */
 export const FIRMWARE_LAYOUT = {
@@ -47,6 +48,8 @@ export interface DeviceFirmwareDirOptions {
   readonly libraryVersion?: string;
   /** URL written into library.properties / library.json (default edgeq's npm page). */
   readonly libraryUrl?: string;
+  /** Also write the serial parity agent as harness/serial-agent/ (docs/serial-agent.md; default false). */
+  readonly serialAgent?: boolean;
 }
 
 /** The generated model, plus the directory's top-level entries (directories end in `/`). */
@@ -122,6 +125,7 @@ export async function writeDeviceFirmwareDir(g: QGraph, dir: string, o: DeviceFi
       await writeRendered(tmp, 'CMakeLists.txt', 'CMakeLists.txt.hbs', ctx);
       await fs.mkdir(path.join(tmp, 'cmake'));
       await fs.copyFile(path.join(FIRMWARE_TEMPLATE_DIR, 'arm-none-eabi-gcc.cmake'), path.join(tmp, 'cmake', 'arm-none-eabi-gcc.cmake'));
+      if (o.serialAgent) await writeSerialAgentDir(g, model, tmp);
       entries.push(...(await writeIntegrations(tmp, g, model, integrations, o)));
     },
   });
