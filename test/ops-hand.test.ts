@@ -189,10 +189,52 @@ add({ name: 'MEAN with zero point', scheme: TFLM, graph: mean(TFLM, 10), input: 
 add({ name: 'MEAN negative half (tflm)', scheme: TFLM, graph: mean(TFLM, 10), input: new Int8Array([9, 8, 7, 6]), expected: [7] });
 add({ name: 'MEAN negative half (pow2)', scheme: POW2, graph: mean(POW2, 10), input: new Int8Array([9, 8, 7, 6]), expected: [7] });
 
+/** MEAN over a 7x7x1 input (dscnn's global average pool shape), equal scales, zero points 0. */
+function mean7x7(scheme: QuantScheme) {
+  return () => {
+    const b = new GraphBuilder('mean', scheme);
+    const x = b.input('x', [1, 7, 7, 1], q(0.5, 0));
+    b.output(b.mean('gap', x, q(0.5, 0)));
+    return b.build();
+  };
+}
+// TFLite Micro's MEAN: QuantizeMultiplier(0.5/0.5) = (2^30, shift 1); 1/49 folded in: k = floor(log2 49) = 5,
+// multiplier floor(2^30·2^5/49) = 701219150, shift 1 - 5 = -4. Sum 23 (23 ones): SRDHM = floor((23·701219150 + 2^30)/2^31)
+// = floor(8.0102) = 8; RDBPOT(8, 4) = 0.5 -> away -> 1, although 23/49 = 0.469 (the old Q31(1/49) rule gave 0).
+// single: floor((23·701219150 + 2^34) / 2^35) = floor(0.9694) = 0.
+const ones = (n: number, v: number) => Int8Array.from({ length: 49 }, (_, i) => (i < n ? v : 0));
+add({ name: 'MEAN 7x7 sum 23 lands on .5 (tflm)', scheme: TFLM, graph: mean7x7(TFLM), input: ones(23, 1), expected: [1] });
+add({ name: 'MEAN 7x7 sum 23 (single)', scheme: SINGLE, graph: mean7x7(SINGLE), input: ones(23, 1), expected: [0] });
+// Sum -1983 (15 × -128 and one -63): SRDHM = floor((-1983·701219150 + 2^30)/2^31) = floor(-647.013) = -648;
+// RDBPOT(-648, 4) = -40.5 -> away -> -41 (exact -1983/49 = -40.47; the old rule gave -40).
+add({ name: 'MEAN 7x7 sum -1983 lands on -40.5 (tflm)', scheme: TFLM, graph: mean7x7(TFLM), input: Int8Array.from({ length: 49 }, (_, i) => (i < 15 ? -128 : i === 15 ? -63 : 0)), expected: [-41] });
+
 // fp32 (XNNPACK's MEAN): raw sum * s + bias, s = 0.5/(0.5*4) = 0.25, bias = zpOut - 4*zpIn*s.
 // zp 0: 10 * 0.25 = 2.5 -> 2 (half to even). zp 10, inputs 9..6: raw 30 * 0.25 = 7.5, bias 10 - 10 = 0 -> 8 (tflm: 7).
 add({ name: 'MEAN 2.5 -> 2 (fp32)', scheme: FP32, graph: mean(FP32, 0), input: new Int8Array([1, 2, 3, 4]), expected: [2] });
 add({ name: 'MEAN negative half (fp32)', scheme: FP32, graph: mean(FP32, 10), input: new Int8Array([9, 8, 7, 6]), expected: [8] });
+
+// fp32 MEAN with n·zp_in > 2^24: 365x365x1, s_in = s_out = 1, zp_in 127, zp_out 0; n = 133225, s = f32(1/133225).
+// Inputs sum (raw) to 66612, i.e. Σ(x - zp) = -16852963: f32(66612 · s) = 0.49999624; n·zp = 16919575 becomes the
+// float32 16919576, bias = f32(-(16919576 · s)) = -127.00000763; t = -126.50000763 -> -127. (Had the bias used the exact
+// 16919575, as the TypeScript did before, it is -127.0 and t = -126.5 rounds half to even to -126.)
+add({
+  name: 'MEAN fp32 with n·zp_in above 2^24', scheme: FP32, expected: [-127],
+  input: (() => {
+    const n = 365 * 365;
+    let raw = 66612; // spread over n int8 values, each the rounded share of what is left
+    return Int8Array.from({ length: n }, (_, i) => {
+      const v = Math.round(raw / (n - i));
+      raw -= v;
+      return v;
+    });
+  })(),
+  graph: () => {
+    const b = new GraphBuilder('mean', FP32);
+    b.output(b.mean('gap', b.input('x', [1, 365, 365, 1], q(1, 127)), q(1, 0)));
+    return b.build();
+  },
+});
 
 // CONCATENATION: a = x (scale 1, zp 0), b = depthwise copy of x with out scale 2 zp 10; output scale 1 zp -1.
 // x = [3]: a -> 3 - 1 = 2. b: x*1 at M = 1/2 -> 1.5 -> SRDHM(3, 2^30) = 2, + 10 = 12; re-scaled to out: (12 - 10) * 2 = 4 - 1 = 3.
@@ -235,13 +277,44 @@ function softmax(n: number) {
     return b.build();
   };
 }
-// Two equal logits: p = 0.5 -> 128 - 128 = 0. Three equal: 256/3 = 85.33 -> 85 - 128 = -43.
+// SOFTMAX, TFLite Micro's gemmlowp kernel. Input scale 1, beta 1: real = 1·1·2^26 -> multiplier 2^30,
+// left shift 27; diff_min = -floor(31·2^26 / 2^27) = -15. A difference d is rescaled to Q5.26 as
+// SRDHM(-d·2^27, 2^30) = -d·2^26; exp(0) = 2^31 - 1 exactly, contributing RDBPOT(2^31 - 1, 12) = 524288 (Q12.19).
+// Two equal: sum 2^20, 11 leading zeros -> 1 bit over unit, 1 + x with x = 0 -> reciprocal 2^31 - 1;
+// SRDHM(2^31 - 1, 2^31 - 1) = 2^31 - 2, / 2^(1 + 23) = 127.99999988 -> 128 - 128 = 0.
+// Three equal: sum 3·2^19, x = 0.5: gemmlowp's 1/(1 + 0.5) = 1431655762 (2/3 is 1431655765.3);
+// SRDHM(1431655762, 2^31 - 1) = 1431655761, / 2^24 = 85.333 -> 85 - 128 = -43.
 add({ name: 'SOFTMAX two equal', scheme: TFLM, graph: softmax(2), input: new Int8Array([7, 7]), expected: [0, 0] });
 add({ name: 'SOFTMAX three equal', scheme: TFLM, graph: softmax(3), input: new Int8Array([-128, -128, -128]), expected: [-43, -43, -43] });
-// Extremes: exp(-255) is 0 in Q16: p = 1 -> 256 - 128 = 128 clamps to 127; the other 0 -> -128.
+// Extremes: d = 255 < 15 = -diff_min, so TFLite skips it (-128); sum = 524288 -> reciprocal 2^31 - 1, bits over unit 0;
+// SRDHM(2^31 - 1, 2^31 - 1) / 2^23 = 255.99999976 -> 256 - 128 = 128, saturates to 127.
 add({ name: 'SOFTMAX extremes', scheme: TFLM, graph: softmax(2), input: new Int8Array([127, -128]), expected: [127, -128] });
-// exp(-1) * 65536 = 24109.9 -> 24110; p0 = 65536/89646 -> 187.15 -> 187 - 128 = 59; p1 = 24110*256/89646 = 68.85 -> 69 - 128 = -59.
+// One apart: exp(-1) in gemmlowp (a = -2^26): a mod 1/4 - 1/4 = -2^24 -> Q0.31 -2^29; Taylor at x = -2^28:
+// x^2 = 2^25, x^3 = -2^22, x^4 = 2^19, x^4/4 = 2^17; SRDHM(2^17 - 2^22, 715827883) + 2^25 = 32200021,
+// halved (away) = 16100011; exp(-1/4) = 1895147668 + SRDHM(1895147668, -2^28 + 16100011) = 1672462419;
+// remainder 3·2^24 has bits 24 and 25: ·exp(-1/4) (1672461947) -> 1302515042, ·exp(-1/2) (1302514674) -> 790015308.
+// Q12.19: 524288 + RDBPOT(790015308, 12) = 524288 + 192875 = 717163 (12 leading zeros, 0 bits over unit);
+// x = 717163·2^12 - 2^31 = 790016000; reciprocal 1569935852 (1/1.36788 = 0.731058...);
+// SRDHM(1569935852, 2^31 - 1) = 1569935851, / 2^23 = 187.15 -> 187 - 128 = 59;
+// SRDHM(1569935852, 790015308) = 577547287, / 2^23 = 68.849 -> 69 - 128 = -59.
 add({ name: 'SOFTMAX one apart', scheme: TFLM, graph: softmax(2), input: new Int8Array([1, 0]), expected: [59, -59] });
+
+// SOFTMAX where the old edgeq Q16 table rule differed: input scale 0.1 (float32 13421773·2^-27), beta 1:
+// real = 6710886.5 = 0.80000001·2^23 -> multiplier 13421773·2^7 = 1717986944, left shift 23; diff_min = -floor(31·2^26/2^23) = -248.
+// Row [6, 16, -20]: max 16, differences -10, 0, -36. Rescaled: SRDHM(-10·2^23, 1717986944) = -67108865,
+// SRDHM(-36·2^23, 1717986944) = -241591914 (Q5.26). Their exps (Q0.31): 790014891 and 58677244 (e^-1.0000000149 =
+// 0.36787944, e^-3.6 = 0.02732372); Q12.19: 192875 + 524288 + 14325 = 731488 (1.3952); 12 leading zeros, 0 bits over unit;
+// x = 731488·2^12 - 2^31 = 848691200 -> reciprocal 1539191218 (1/1.3952 = 0.7167418);
+// SRDHM(1539191218, 790014891) = 566236667, / 2^23 = 67.50067 -> 68 - 128 = -60 (the Q16 table gave 67.4997: -61);
+// SRDHM(1539191218, 2^31 - 1) = 1539191217 -> 183.486 -> 55; SRDHM(1539191218, 58677244) = 42056431 -> 5.0135 -> -123.
+add({
+  name: 'SOFTMAX 67.5007 rounds up (gemmlowp)', scheme: TFLM, input: new Int8Array([6, 16, -20]), expected: [-60, 55, -123],
+  graph: () => {
+    const b = new GraphBuilder('softmax', TFLM);
+    b.output(b.softmax('sm', b.input('x', [1, 3], q(0.1, 0))));
+    return b.build();
+  },
+});
 
 // QUANTIZE at the boundary (scale 0.5, zp 1): 0.5 -> 2; -0.5 -> 0; 0.25 -> 0.5 -> 1 (away) -> 2; -0.25 -> 0; 1000 -> 127; -1000 -> -128.
 add({

@@ -1,4 +1,8 @@
-/** Property test, fp32 requantisation (XNNPACK's rule, docs/quantization-spec.md): 100 graphs. */
+/**
+ * Property test, fp32 requantisation (XNNPACK's rule, docs/quantization-spec.md): 100 graphs,
+ * and 15 of the several-inputs-and-outputs family.
+ */
 import { randomParitySuite } from './support/random-parity.js';
 
 randomParitySuite('fixed/fp32', { scales: 'fixed', rounding: 'fp32' }, 100);
+randomParitySuite('fixed/fp32, several inputs and outputs', { scales: 'fixed', rounding: 'fp32' }, 15, { multiIo: true });

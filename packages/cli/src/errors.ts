@@ -66,7 +66,14 @@ const NAMED_ERRORS: Readonly<Record<string, ExitCodeValue>> = {
   ToolchainMissingError: ExitCode.TOOLCHAIN, // @edgeq/harness targets: arm-none-eabi-gcc / QEMU missing
   CompileError: ExitCode.TOOLCHAIN,
   RamFitError: ExitCode.MODEL, // the model does not fit the target's RAM
+  FlashFitError: ExitCode.MODEL, // the linked firmware does not fit the target's flash
   FirmwareRunError: ExitCode.CHECK_FAILED, // HardFault, bad exit status or hang on the emulated core
+  // @edgeq/harness serial agent (`--port`): link down or silent board, bad replies, another model on the board
+  TransportError: ExitCode.INPUT, // the port cannot be opened (like a missing file)
+  AgentTimeoutError: ExitCode.CHECK_FAILED, // a silent board, like a hang under QEMU
+  AgentResetError: ExitCode.CHECK_FAILED,
+  AgentProtocolError: ExitCode.CHECK_FAILED,
+  AgentModelMismatchError: ExitCode.MODEL,
 };
 
 /** Map any thrown value to an exit code and a message (first line is the summary). */

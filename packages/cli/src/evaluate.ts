@@ -4,7 +4,7 @@
  * slices that yield to the event loop so progress bars redraw and Ctrl-C is honoured.
  */
 
-import { Interpreter, dequantizeInt, type QGraph, type TensorData } from '@edgeq/ir';
+import { Interpreter, dequantizeInt, inputVectorTensors, type InputVector, type QGraph } from '@edgeq/ir';
 import { yieldToEventLoop, type ProgressTask } from './progress.js';
 
 /** What an evaluation returns. */
@@ -23,12 +23,15 @@ export function argmax(x: ArrayLike<number>): number {
   return best;
 }
 
-/** Run every input through the interpreter and score it against `labels` when given. */
-export async function evaluate(g: QGraph, inputs: TensorData[], labels: Int32Array | undefined, task?: ProgressTask): Promise<Evaluation> {
+/**
+ * Run every input vector through the interpreter and score it against `labels` when given;
+ * the prediction is the argmax of output 0.
+ */
+export async function evaluate(g: QGraph, inputs: readonly InputVector[], labels: Int32Array | undefined, task?: ProgressTask): Promise<Evaluation> {
   const interp = new Interpreter(g);
   const predictions = new Int32Array(inputs.length);
   for (let i = 0; i < inputs.length; i++) {
-    predictions[i] = argmax(interp.run([inputs[i]]).outputs[0]);
+    predictions[i] = argmax(interp.run(inputVectorTensors(g, inputs[i], `input vector ${i}`)).outputs[0]);
     if ((i & 63) === 63) {
       task?.tick(64);
       await yieldToEventLoop();
@@ -56,12 +59,12 @@ export interface ObservedRange {
 }
 
 /** Run inputs with intermediates kept and record each op output's dequantised min/max. */
-export async function observeActivationRanges(g: QGraph, inputs: TensorData[]): Promise<ObservedRange[]> {
+export async function observeActivationRanges(g: QGraph, inputs: readonly InputVector[]): Promise<ObservedRange[]> {
   const interp = new Interpreter(g);
   const lo = new Array<number>(g.ops.length).fill(Infinity);
   const hi = new Array<number>(g.ops.length).fill(-Infinity);
   for (let i = 0; i < inputs.length; i++) {
-    const values = interp.run([inputs[i]], { keepIntermediates: true }).intermediates!;
+    const values = interp.run(inputVectorTensors(g, inputs[i]), { keepIntermediates: true }).intermediates!;
     g.ops.forEach((op, k) => {
       const v = values.get(op.outputs[0])!;
       for (let j = 0; j < v.length; j++) {

@@ -8,16 +8,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { execa } from 'execa';
-import { Interpreter, type QGraph, type TensorData } from '@edgeq/ir';
+import { Interpreter, inputVectorBytes, inputVectorTensors, type InputVector, type QGraph } from '@edgeq/ir';
 import { writeFirmwareDir } from '@edgeq/codegen';
 import { compile } from '@edgeq/harness';
 
 /** Mean interpreter time per inference in milliseconds. */
-export function timeInterpreter(g: QGraph, inputs: TensorData[]): number {
+export function timeInterpreter(g: QGraph, inputs: readonly InputVector[]): number {
   const interp = new Interpreter(g);
-  interp.run([inputs[0]]);
+  const vectors = inputs.map((x) => inputVectorTensors(g, x));
+  interp.run(vectors[0]);
   const t0 = performance.now();
-  for (const x of inputs) interp.run([x]);
+  for (const x of vectors) interp.run(x);
   return (performance.now() - t0) / inputs.length;
 }
 
@@ -26,7 +27,7 @@ export function timeInterpreter(g: QGraph, inputs: TensorData[]): number {
  * the harness binary is run on 1 and on N vectors and the difference divided by N − 1,
  * which removes process start-up.
  */
-export async function timeHostC(g: QGraph, inputs: TensorData[]): Promise<number> {
+export async function timeHostC(g: QGraph, inputs: readonly InputVector[]): Promise<number> {
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'edgeq-bench-'));
   try {
     const dir = path.join(work, 'fw');
@@ -35,8 +36,8 @@ export async function timeHostC(g: QGraph, inputs: TensorData[]): Promise<number
     const sources = [path.join(dir, `${gen.fileBase}.c`), path.join(dir, 'harness_main.c'), ...(await fs.readdir(runtime)).filter((f) => f.endsWith('.c')).map((f) => path.join(runtime, f))];
     const bin = path.join(work, 'bench');
     await compile({ compiler: 'gcc', sources, includeDirs: [dir, runtime], output: bin, flags: ['-O2'] });
-    const feed = (xs: TensorData[]) => Buffer.concat(xs.map((x) => Buffer.from(x.buffer, x.byteOffset, x.byteLength)));
-    const run = async (xs: TensorData[]) => {
+    const feed = (xs: readonly InputVector[]) => Buffer.concat(xs.map((x) => inputVectorBytes(g, x)));
+    const run = async (xs: readonly InputVector[]) => {
       const t0 = performance.now();
       await execa(bin, [], { input: feed(xs), encoding: 'buffer', maxBuffer: 1 << 30 });
       return performance.now() - t0;

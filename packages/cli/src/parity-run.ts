@@ -4,7 +4,7 @@
  * first differing op is reported with its vector index in the whole run.
  */
 
-import { mulberry32, numElements, type QGraph, type TensorData } from '@edgeq/ir';
+import { graphInputs, mulberry32, type InputVector, type QGraph } from '@edgeq/ir';
 import { hostParity, parityLine, type HostParityReport, type ParityStats } from '@edgeq/harness';
 import { usageError } from './errors.js';
 import type { ProgressTask } from './progress.js';
@@ -20,13 +20,20 @@ export interface ParityResult {
   firstDifferingOp?: HostParityReport['firstDifferingOp'];
 }
 
-/** Seeded random int8 input vectors for a graph (bit-exactness needs no real data). */
-export function randomInputs(g: QGraph, count: number, seed: number): TensorData[] {
-  const t = g.tensors[g.inputs[0]];
-  if (t.dtype !== 'int8') throw usageError(`--random: model input "${t.name}" is ${t.dtype}; give --data instead`);
+/**
+ * Seeded random int8 input vectors for a graph (bit-exactness needs no real data): a bare
+ * tensor per vector for a one-input graph, else one tensor per graph input, in order.
+ */
+export function randomInputs(g: QGraph, count: number, seed: number): InputVector[] {
+  const inputs = graphInputs(g);
+  for (const t of inputs) {
+    if (t.dtype !== 'int8') throw usageError(`--random: model input "${t.name}" is ${t.dtype}; ${inputs.length === 1 ? 'give --data instead' : 'random vectors are int8'}`);
+  }
   const rand = mulberry32(seed ^ 0x5eed);
-  const n = numElements(t.shape);
-  return Array.from({ length: count }, () => Int8Array.from({ length: n }, () => Math.floor(rand() * 256) - 128));
+  return Array.from({ length: count }, () => {
+    const tensors = inputs.map((t) => Int8Array.from({ length: t.elements }, () => Math.floor(rand() * 256) - 128));
+    return tensors.length === 1 ? tensors[0] : tensors;
+  });
 }
 
 /** Merge the stats of consecutive slices of one run (vector indices shifted). */
@@ -44,7 +51,7 @@ export function mergeStats(parts: ParityStats[]): ParityStats {
 }
 
 /** Host parity over `inputs`, in slices; the first differing op comes from the first slice that mismatches. */
-export async function runHostParity(g: QGraph, inputs: TensorData[], sanitize: boolean, task?: ProgressTask): Promise<ParityResult> {
+export async function runHostParity(g: QGraph, inputs: readonly InputVector[], sanitize: boolean, task?: ProgressTask): Promise<ParityResult> {
   const slice = Math.max(500, Math.ceil(inputs.length / 10));
   const parts: ParityStats[] = [];
   let first: HostParityReport['firstDifferingOp'];

@@ -11,6 +11,7 @@ import type { QGraph, RoundingMode, ScaleMode } from '@edgeq/ir';
 import { writeOutput } from './atomic.js';
 import type { QatApi, QatModel } from './components.js';
 import { modelError, usageError } from './errors.js';
+import { checkRoundingForScales } from './commands/common.js';
 
 /**
  * The document file that marks a saved model directory (@edgeq/qat's MODEL_DOC_FILE; kept
@@ -82,6 +83,7 @@ export function freezeSavedModel(q: QatApi, m: QatModel, dir: string, req: Freez
   if (req.scales && req.scales !== m.config.scales) {
     throw usageError(`${dir}: was quantised with ${m.config.scales} scales; --scales ${req.scales} needs a model quantised that way (edgeq qat --scales ${req.scales})`);
   }
+  checkRoundingForScales(m.config.scales, req.rounding, `${dir} was quantised with pow2 scales`);
   if (req.rounding) m.config.rounding = req.rounding;
   return q.freeze(m, { name: `${m.name}_${m.config.scales}`, metadata: { tool: 'edgeq', stage: 'freeze', ...metadata } });
 }

@@ -18,6 +18,7 @@ import { readNpy } from './inputs/npy.js';
 import { samplesToInputs } from './inputs/data.js';
 import type { Output } from './output.js';
 import { withProgress } from './progress.js';
+import { checkRoundingForScales } from './commands/common.js';
 import { SAVED_MODEL_DOC, checkModelTarget, freezeSavedModel, loadSavedModel, parameterCount, requirePhase, writeSavedModel, type FreezeRequest } from './saved-model.js';
 
 /** Float training options (the design notes' recipe by default). */
@@ -167,6 +168,7 @@ async function finish(q: QatApi, m: QatModel, name: string, o: QuantOpts, out: O
 
 /** `edgeq ptq`: float training (or a saved float model), calibration on the first N training images, freeze. */
 export async function runPtq(specArg: string, o: FloatTrainOpts & QuantOpts & { calibration: number }, out: Output): Promise<void> {
+  checkRoundingForScales(o.scales, o.rounding);
   const q = await qatApi();
   if (o.saveModel) await checkModelTarget(q, o.saveModel, '--save-model');
   const { model, base, train } = await trainFloat(q, specArg, o, out, 'ptq');
@@ -181,6 +183,7 @@ export async function runPtq(specArg: string, o: FloatTrainOpts & QuantOpts & { 
 
 /** `edgeq qat`: float training (or a saved float model), then QAT from the pre-fine-tune weights, freeze. */
 export async function runQat(specArg: string, o: FloatTrainOpts & QuantOpts & { qatEpochs: number; qatLr: number }, out: Output): Promise<void> {
+  checkRoundingForScales(o.scales, o.rounding);
   const q = await qatApi();
   if (o.saveModel) await checkModelTarget(q, o.saveModel, '--save-model');
   const { model, base, train } = await trainFloat(q, specArg, { ...o, fineTuneEpochs: 0 }, out, 'qat');

@@ -12,10 +12,28 @@ export function sanitizeIdentifier(name: string, maxLength = 40): string {
   return s.slice(0, maxLength);
 }
 
-/** Hands out unique identifiers (sanitised names, suffixed on collision or C keyword). */
+/**
+ * The generated API's prefix from a model name or a user's choice: a sanitised identifier
+ * that cannot collide with the runtime's names (edgeq_* functions and types, EDGEQ_* macros,
+ * in any case) nor be a C keyword; such a name gets `m_` in front (`edgeq` → `m_edgeq`).
+ */
+export function apiPrefix(name: string): string {
+  const s = sanitizeIdentifier(name, 32);
+  return /^edgeq/i.test(s) || C_RESERVED.includes(s) ? `m_${s}` : s;
+}
+
+/** The functions and objects every generated model defines as `<prefix>_<name>` (templates/model.*.hbs). */
+const MODEL_API_NAMES = ['invoke', 'input', 'output', 'quantize_input', 'dequantize_output', 'op_names', 'arena'];
+
+/**
+ * Hands out unique identifiers `<prefix><sanitised name>`, suffixed on collision with an
+ * earlier one, a C keyword or the model API's own names.
+ */
 export class IdentifierTable {
   private used = new Set<string>(C_RESERVED);
-  constructor(private readonly prefix: string) {}
+  constructor(private readonly prefix: string) {
+    for (const name of MODEL_API_NAMES) this.used.add(`${prefix}${name}`);
+  }
 
   make(name: string): string {
     const base = `${this.prefix}${sanitizeIdentifier(name)}`;

@@ -8,10 +8,11 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
-import { DTYPE_BYTES, numElements, validateQGraph, writeDirAtomic, type QGraph, type TensorDef } from '@edgeq/ir';
+import { validateQGraph, writeDirAtomic, type QGraph } from '@edgeq/ir';
 import { runtimeFiles } from '@edgeq/runtime-c';
 import { planMemory, type MemoryPlan } from './memory-plan.js';
-import { IdentifierTable, commentText, floatLiteral, sanitizeIdentifier } from './c-syntax.js';
+import { IdentifierTable, apiPrefix, commentText, sanitizeIdentifier } from './c-syntax.js';
+import { boundaryApi } from './boundary-api.js';
 import { emitOp } from './emit/index.js';
 import { rqModeEnumerator, type EmittedOp } from './emit/emitter-support.js';
 import { planFastOp, type FastMode, type FastPlan } from './fast-kernels.js';
@@ -20,7 +21,7 @@ import { planFastOp, type FastMode, type FastPlan } from './fast-kernels.js';
 export const TEMPLATES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../templates');
 
 export interface GenerateOptions {
-  /** C identifier prefix of the API (default: sanitised lower-case model name). */
+  /** C identifier prefix of the API (default: the lower-case model name; see c-syntax.ts apiPrefix). */
   prefix?: string;
   /** Base name of the generated files (default `model`). */
   fileBase?: string;
@@ -54,25 +55,10 @@ export async function renderTemplate(relPath: string, context: object): Promise<
   return t(context);
 }
 
-function boundaryInfo(t: TensorDef, offset: number) {
-  const q = t.quant;
-  return {
-    dtype: t.dtype,
-    shapeText: t.shape.join(', '),
-    elements: numElements(t.shape),
-    bytes: numElements(t.shape) * DTYPE_BYTES[t.dtype],
-    scale: q ? floatLiteral(q.scale[0]) : '1.0f',
-    zeroPoint: q ? q.zeroPoint[0] : 0,
-    isInt8: t.dtype === 'int8',
-    offset,
-  };
-}
-
-
 /** Generate the model sources of a QGraph (in memory). */
 export async function generateModel(g: QGraph, opts: GenerateOptions = {}): Promise<GeneratedModel> {
   validateQGraph(g);
-  const prefix = sanitizeIdentifier(opts.prefix ?? g.name.toLowerCase(), 32);
+  const prefix = apiPrefix(opts.prefix ?? g.name.toLowerCase());
   const fileBase = sanitizeIdentifier(opts.fileBase ?? 'model', 32);
   // fp32 requantisation (XNNPACK's float multiplier) has no fast form: reference kernels.
   const fastMode: FastMode | undefined = g.quantization.scales === 'pow2' ? 'pow2' : g.quantization.rounding === 'fp32' ? undefined : g.quantization.rounding;
@@ -101,8 +87,7 @@ export async function generateModel(g: QGraph, opts: GenerateOptions = {}): Prom
     arenaBytes: Math.max(plan.arenaBytes, 8),
     constBytes,
     numOps: ops.length,
-    inputs: g.inputs.map((t) => boundaryInfo(g.tensors[t], plan.offsets.get(t)!)),
-    outputs: g.outputs.map((t) => boundaryInfo(g.tensors[t], plan.offsets.get(t)!)),
+    ...boundaryApi(g, plan.offsets),
     ops,
   };
   const files = new Map<string, string>();

@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { GraphBuilder, q } from '@edgeq/ir';
 import { STRICT_C_FLAGS } from '@edgeq/harness';
 import { RUNTIME_INCLUDE_DIR } from '@edgeq/runtime-c';
-import { sanitizeIdentifier, writeFirmwareDir } from '../src/index.js';
+import { apiPrefix, sanitizeIdentifier, writeFirmwareDir } from '../src/index.js';
 
 const NASTY = ['evil"quote', 'back\\slash', 'new\nline', 'close*/comment', '#include "pwned.h"', 'ünïcødé∕name', '??/trigraph', '/* open', 'int main(void){return 1;}'];
 
@@ -66,5 +66,13 @@ describe('generated C from hostile names', () => {
     expect(sanitizeIdentifier('9lives')).toBe('n9lives');
     expect(sanitizeIdentifier('"*/')).toBe('x');
     expect(sanitizeIdentifier('ü')).toBe('x');
+  });
+
+  it('keeps the API prefix clear of the runtime and of C keywords', () => {
+    expect(apiPrefix('net')).toBe('net');
+    expect(apiPrefix('edgeq')).toBe('m_edgeq');
+    expect(apiPrefix('EdgeQ-net')).toBe('m_EdgeQ_net');
+    expect(apiPrefix('int')).toBe('m_int');
+    expect(apiPrefix('*')).toBe('x');
   });
 });

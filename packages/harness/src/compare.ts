@@ -5,6 +5,8 @@
 
 export interface Mismatch {
   vector: number;
+  /** Position of the graph output holding the element, for graphs with several outputs. */
+  output?: number;
   element: number;
   expected: number;
   actual: number;

@@ -1,19 +1,20 @@
 /**
  * Host parity: generate C for a QGraph, compile it with gcc (optionally under
- * ASan+UBSan), stream input vectors through the binary, compare every output with the
- * interpreter, and on a mismatch rebuild with per-op tracing to name the first op that
- * differs.
+ * ASan+UBSan), stream input vectors through the binary (each vector: every graph input's
+ * bytes back to back), compare every output with the interpreter, and on a mismatch
+ * rebuild with per-op tracing to name the first op that differs.
  */
 
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { Interpreter, tensorBytes, type QGraph, type TensorData } from '@edgeq/ir';
+import { Interpreter, inputVectorBytes, inputVectorTensors, tensorDataBytes, type InputVector, type QGraph } from '@edgeq/ir';
 import { writeFirmwareDir, type GeneratedModel } from '@edgeq/codegen';
 import { compareOutputs, parityLine, type ParityStats } from './compare.js';
 import { compile, HarnessError, SANITIZE_FLAGS } from './toolchain.js';
 import { cachedRuntimeArchive } from './runtime-cache.js';
+import { expectedOutputBytes, locateMismatches, outputVectorBytes, splitOutputBytes } from './vector-outputs.js';
 
 export interface HostParityOptions {
   /** Directory for generated sources and binaries (default: a fresh temp dir, removed after). */
@@ -44,10 +45,6 @@ export interface HostParityReport {
   firstDifferingOp?: FirstDifferingOp;
 }
 
-function bytesOf(t: TensorData): Uint8Array {
-  return new Uint8Array(t.buffer, t.byteOffset, t.byteLength);
-}
-
 async function buildHostBinary(model: GeneratedModel, dir: string, out: string, opts: HostParityOptions, defines: string[] = []): Promise<string> {
   const runtimeDir = path.join(dir, 'runtime');
   const flags = [opts.optimize ?? '-O2', ...(opts.sanitize ? SANITIZE_FLAGS : [])];
@@ -76,49 +73,60 @@ async function runBinary(bin: string, stdin: Uint8Array, sanitize: boolean): Pro
   return new Uint8Array(r.stdout as Uint8Array);
 }
 
-/** Raw outputs of the generated C for each input vector (bytes of output 0). */
+/** Raw outputs of the generated C for each input vector. */
 export interface HostRun {
+  /** Per vector: every graph output's bytes back to back, in output order (one output: its bytes). */
   outputs: Uint8Array[];
+  /** Per vector, per graph output: that output's bytes. */
+  outputsByTensor: Uint8Array[][];
   model: GeneratedModel;
   fwDir: string;
 }
 
-function concatBytes(inputs: TensorData[]): Uint8Array {
-  const all = new Uint8Array(inputs.reduce((s, x) => s + x.byteLength, 0));
+function streamBytes(g: QGraph, inputs: readonly InputVector[]): Uint8Array {
+  const vectors = inputs.map((x, v) => inputVectorBytes(g, x, `input vector ${v}`));
+  const all = new Uint8Array(vectors.reduce((s, x) => s + x.length, 0));
   let at = 0;
-  for (const x of inputs) {
-    all.set(bytesOf(x), at);
-    at += x.byteLength;
+  for (const x of vectors) {
+    all.set(x, at);
+    at += x.length;
   }
   return all;
 }
 
-/** Generate, compile and run a graph's C on the host; `work` must be an existing directory. */
-export async function runGeneratedOnHost(g: QGraph, inputs: TensorData[], work: string, opts: HostParityOptions = {}): Promise<HostRun> {
-  if (g.inputs.length !== 1 || g.outputs.length !== 1) throw new Error(`${g.name}: the host harness supports graphs with one input and one output`);
+/**
+ * Generate, compile and run a graph's C on the host; `work` must be an existing directory.
+ * Each input vector holds one tensor per graph input (a bare tensor for a one-input graph).
+ */
+export async function runGeneratedOnHost(g: QGraph, inputs: readonly InputVector[], work: string, opts: HostParityOptions = {}): Promise<HostRun> {
+  const stdin = streamBytes(g, inputs);
   const fwDir = path.join(work, 'fw');
   const model = await writeFirmwareDir(g, fwDir);
   const bin = await buildHostBinary(model, fwDir, 'parity', opts);
-  const outT = g.tensors[g.outputs[0]];
-  const outBytes = tensorBytes(outT);
-  const raw = await runBinary(bin, concatBytes(inputs), !!opts.sanitize);
+  const outBytes = outputVectorBytes(g);
+  const raw = await runBinary(bin, stdin, !!opts.sanitize);
   if (raw.length !== outBytes * inputs.length) {
     throw new HarnessError('run-error', `${bin} wrote ${raw.length} bytes, expected ${outBytes * inputs.length}`);
   }
-  return { outputs: inputs.map((_, v) => raw.slice(v * outBytes, (v + 1) * outBytes)), model, fwDir };
+  const outputs = inputs.map((_, v) => raw.slice(v * outBytes, (v + 1) * outBytes));
+  return { outputs, outputsByTensor: outputs.map((o) => splitOutputBytes(g, o)), model, fwDir };
 }
 
-/** Run `inputs` through generated C on the host and compare with the interpreter. */
-export async function hostParity(g: QGraph, inputs: TensorData[], opts: HostParityOptions = {}): Promise<HostParityReport> {
+/**
+ * Run `inputs` through generated C on the host and compare every output with the
+ * interpreter. Each input vector holds one tensor per graph input (a bare tensor for a
+ * one-input graph).
+ */
+export async function hostParity(g: QGraph, inputs: readonly InputVector[], opts: HostParityOptions = {}): Promise<HostParityReport> {
   const ownDir = !opts.workDir;
   const work = opts.workDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'edgeq-parity-')));
   try {
     await fs.mkdir(work, { recursive: true });
     const run = await runGeneratedOnHost(g, inputs, work, opts);
     const interp = new Interpreter(g, { validate: false });
-    const expected = inputs.map((x) => new Int8Array(bytesOf(interp.run([x]).outputs[0]).slice()));
+    const expected = inputs.map((x, v) => expectedOutputBytes(interp, x, `input vector ${v}`));
     const actual = run.outputs.map((o) => new Int8Array(o.buffer, o.byteOffset, o.length));
-    const stats = compareOutputs(expected, actual);
+    const stats = locateMismatches(g, compareOutputs(expected, actual));
     const report: HostParityReport = {
       stats,
       line: parityLine(stats, `host (gcc${opts.sanitize ? ', ASan+UBSan' : ''})`),
@@ -136,13 +144,13 @@ export async function hostParity(g: QGraph, inputs: TensorData[], opts: HostPari
 }
 
 /** Rebuild with EDGEQ_TRACE, run one vector, and compare each op's output with the interpreter. */
-async function findFirstDifferingOp(g: QGraph, model: GeneratedModel, dir: string, input: TensorData, vector: number, opts: HostParityOptions): Promise<FirstDifferingOp | undefined> {
+async function findFirstDifferingOp(g: QGraph, model: GeneratedModel, dir: string, input: InputVector, vector: number, opts: HostParityOptions): Promise<FirstDifferingOp | undefined> {
   const bin = await buildHostBinary(model, dir, 'parity-trace', opts, ['EDGEQ_TRACE']);
-  const trace = await runBinary(bin, bytesOf(input), !!opts.sanitize);
-  const values = new Interpreter(g, { validate: false }).run([input], { keepIntermediates: true }).intermediates!;
+  const trace = await runBinary(bin, inputVectorBytes(g, input), !!opts.sanitize);
+  const values = new Interpreter(g, { validate: false }).run(inputVectorTensors(g, input), { keepIntermediates: true }).intermediates!;
   let at = 0;
   for (const [i, op] of g.ops.entries()) {
-    const exp = bytesOf(values.get(op.outputs[0])!);
+    const exp = tensorDataBytes(values.get(op.outputs[0])!);
     const got = trace.subarray(at, at + exp.length);
     at += exp.length;
     const k = exp.findIndex((b, j) => b !== got[j]);

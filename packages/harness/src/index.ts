@@ -6,4 +6,7 @@
 export * from './toolchain.js';
 export * from './compare.js';
 export * from './host.js';
+export * from './vector-outputs.js';
 export * from './targets/index.js';
+export { cachedRuntimeArchive } from './runtime-cache.js';
+export * from './serial/index.js';

@@ -56,8 +56,10 @@ describe('generated Makefile', () => {
     expect(parseFirmwareSummary(await readFile(join(project.dir, 'summary.json'), 'utf8')).vectors).toBe(2);
     // The header's documented sizes are the model's.
     const makefile = await readFile(join(project.dir, 'Makefile'), 'utf8');
-    expect(makefile).toMatch(/each is 784 bytes, the model's int8 input tensor \[1, 28, 28, 1\]/);
-    expect(makefile).toMatch(/N outputs of 10 bytes each/);
+    expect(makefile).toMatch(/each is 784 bytes: the model's int8 inputs in order/);
+    expect(makefile).toMatch(/#   input 0 "[^"]+": \[1, 28, 28, 1\], 784 bytes, scale [0-9.e-]+, zero point -?\d+$/m);
+    expect(makefile).toMatch(/N results of 10 bytes each/);
+    expect(makefile).toMatch(/#   output 0 "[^"]+": \[1, 10\], 10 bytes$/m);
 
     const lib = await make('OPT=-Os', 'lib');
     expect(lib.exitCode, lib.all).toBe(0);

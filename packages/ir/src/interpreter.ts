@@ -71,6 +71,23 @@ export class Interpreter {
     return { outputs, intermediates: values };
   }
 
+  /**
+   * Run once with inputs keyed by graph input tensor name; returns every graph output keyed
+   * by tensor name. Same computation as {@link Interpreter.run}.
+   */
+  runByName(inputs: Readonly<Record<string, TensorData>>): Record<string, TensorData> {
+    const g = this.graph;
+    const names = g.inputs.map((t) => g.tensors[t].name);
+    const unknown = Object.keys(inputs).filter((n) => !names.includes(n));
+    const missing = names.filter((n) => !Object.hasOwn(inputs, n));
+    if (unknown.length > 0 || missing.length > 0) {
+      const parts = [missing.length ? `missing ${missing.map((n) => JSON.stringify(n)).join(', ')}` : '', unknown.length ? `unknown ${unknown.map((n) => JSON.stringify(n)).join(', ')}` : ''];
+      throw new Error(`${g.name}: inputs by name: ${parts.filter(Boolean).join('; ')} (graph inputs: ${names.map((n) => JSON.stringify(n)).join(', ')})`);
+    }
+    const { outputs } = this.run(names.map((n) => inputs[n]));
+    return Object.fromEntries(g.outputs.map((t, k) => [g.tensors[t].name, outputs[k]]));
+  }
+
   private execute(p: PreparedOp, values: Map<number, TensorData>): TensorData {
     const outT = this.graph.tensors[p.op.outputs[0]];
     const y = outT.dtype === 'float32' ? new Float32Array(numElements(outT.shape)) : new Int8Array(numElements(outT.shape));

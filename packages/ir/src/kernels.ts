@@ -14,7 +14,8 @@ import type {
   SoftmaxParams,
 } from './op-params.js';
 import { addArithmetic, requantize } from './requant-derive.js';
-import { bitsToFloat32, roundHalfAway, roundHalfEven, roundDivAway, saturateInt32 } from './quant-math.js';
+import { bitsToFloat32, roundHalfAway, roundHalfEven, roundDivAway, roundingDivideByPOT, saturateInt32, srdhm } from './quant-math.js';
+import { SOFTMAX_ACCUMULATION_INTEGER_BITS, softmaxReciprocal } from './gemmlowp-fixed-point.js';
 import { requantFunction as requantFn } from './requant-rows.js';
 
 /** NHWC dims of a batch-1 tensor. */
@@ -94,9 +95,9 @@ export function meanHw(x: Int8Array, xd: Hwc, y: Int8Array, p: MeanParams, schem
 /**
  * One MEAN output from the sum Σ(x − zp_in) of its `p.count` inputs (the scalar the kernel
  * and QAT's simulation share): pow2 — a rounding division by count·2^−k; fixed — the sum
- * requantised; fp32 — XNNPACK's rule (measured against LiteRT.js): the raw int8 sum times
- * s = f32(s_in / (s_out · n)), plus a float bias f32(zp_out − f32(n · zp_in) · s), all in
- * float32, rounded half to even. Clamped to int8.
+ * requantised with TFLite Micro's count-folded multiplier; fp32 — XNNPACK's rule (measured
+ * against LiteRT.js): f32(raw int8 sum) times s = f32(s_in / (s_out · n)), plus a float bias
+ * f32(zp_out − f32(f32(n · zp_in) · s)), all in float32, rounded half to even. Clamped to int8.
  */
 export function meanOfSum(sum: number, p: MeanParams, scheme: QuantScheme): number {
   let v: number;
@@ -107,9 +108,10 @@ export function meanOfSum(sum: number, p: MeanParams, scheme: QuantScheme): numb
     const f = Math.fround;
     const n = p.count;
     const s = bitsToFloat32(p.requant.multiplier[0]);
-    const bias = f(p.outZp - f(n * p.inZp * s));
+    // Integers become float32 before each product, as in C (exact only below 2^24).
+    const bias = f(p.outZp - f(f(n * p.inZp) * s));
     const raw = sum + n * p.inZp;
-    const t = f(f(raw * s) + bias);
+    const t = f(f(f(raw) * s) + bias);
     v = roundHalfEven(t < -32768 ? -32768 : t > 32767 ? 32767 : t);
   } else {
     v = requantize(sum, p.requant, 0, scheme) + p.outZp;
@@ -151,18 +153,24 @@ export function pad(x: Int8Array, xd: Hwc, y: Int8Array, yd: Hwc, paddings: [num
   }
 }
 
-/** SOFTMAX over the last axis: exponent table lookup, exact integer normalisation. */
+/** SOFTMAX over the last axis: TFLite Micro's gemmlowp fixed-point kernel on the host-built exponent table (fp32: the float kernel). */
 export function softmax(x: Int8Array, classes: number, y: Int8Array, p: SoftmaxParams): void {
   if (p.float) return softmaxFloat(x, classes, y, p);
+  const table = p.expTable;
   for (let row = 0; row < x.length / classes; row++) {
     const base = row * classes;
     let max = -128;
     for (let i = 0; i < classes; i++) max = Math.max(max, x[base + i]);
+    // Σ Rescale<12>(exp): each Q0.31 entry to Q12.19, rounded half away from zero.
     let sum = 0;
-    for (let i = 0; i < classes; i++) sum += p.expTable[max - x[base + i]];
-    const half = Math.floor(sum / 2);
+    for (let i = 0; i < classes; i++) sum += roundingDivideByPOT(table[max - x[base + i]], SOFTMAX_ACCUMULATION_INTEGER_BITS);
+    const { scale, bitsOverUnit } = softmaxReciprocal(sum);
+    // From Q0.31 to the output's 8 bits: scale·exp / 2^(bitsOverUnit + 23). TFLite Micro
+    // refuses a row whose exponent exceeds 31; the quotient (< 2^31 / 2^32) is then 0.
+    const exponent = bitsOverUnit + 31 - 8;
     for (let i = 0; i < classes; i++) {
-      const q = Math.floor((p.expTable[max - x[base + i]] * 256 + half) / sum) - 128;
+      const product = srdhm(scale, table[max - x[base + i]]);
+      const q = (exponent > 31 ? 0 : roundingDivideByPOT(product, exponent)) - 128;
       y[base + i] = q > 127 ? 127 : q;
     }
   }

@@ -65,8 +65,10 @@ export interface ConcatParams {
 export interface SoftmaxParams {
   kind: 'softmax';
   /**
-   * table[d] = round(exp(−d · s_in · beta) · 2^16) for d = max − x in 0..255; in fp32 mode
-   * the float32 bit patterns of f32(exp(f32(−s_in · beta) · d)) (TFLite's float table).
+   * Entry d for d = max − x in 0..255: fixed modes, the Q0.31 exponential TFLite Micro's
+   * softmax computes for the difference −d (0 where it skips the element; ops/softmax.ts);
+   * fp32 mode, the float32 bit patterns of f32(exp(f32(−s_in · beta) · d)) (TFLite's float
+   * table, exp correctly rounded).
    */
   expTable: Uint32Array;
   /** fp32 mode: TFLite's float lookup-table softmax (kernels.ts softmaxFloat). */

@@ -2,14 +2,16 @@
  * Seeded random QGraphs for property tests and fuzzing (interpreter vs generated C,
  * QGraph vs .tflite round trips): random shapes, strides, dilations, paddings, channel
  * counts, depth multipliers, scales (including multipliers of exactly 1 and tiny ones),
- * zero points (including −128 and 127), residual ADD and CONCATENATION branches, and
- * float boundaries through QUANTIZE / DEQUANTIZE.
+ * zero points (including −128 and 127), residual ADD and CONCATENATION branches,
+ * float boundaries through QUANTIZE / DEQUANTIZE, and (option `multiIo`) several graph
+ * inputs and outputs.
  */
 
 import { GraphBuilder, q } from './builder.js';
 import type { FusedActivation, Padding, QGraph, QuantParams, QuantScheme } from './qgraph.js';
 import { mulberry32 } from './reference-models.js';
 import { spatialGeometry } from './shapes.js';
+import { joinedInputs, twoOutputs, type MultiIoContext } from './random-graph-multi-io.js';
 
 /** Ops a random graph may contain (the default is all of them). */
 export type RandomOpKind = 'conv' | 'dw' | 'fc' | 'add' | 'concat' | 'avgpool' | 'maxpool' | 'mean' | 'reshape' | 'pad' | 'softmax' | 'boundary';
@@ -26,6 +28,33 @@ export interface RandomGraphOptions {
    * a random activation).
    */
   sharedConcatQuant?: boolean;
+  /**
+   * The "several inputs and outputs" family (random-graph-multi-io.ts): 2 or 3 inputs joined
+   * by ADD or CONCATENATION, and 2 outputs (the join and the body's end). Default false.
+   */
+  multiIo?: boolean;
+  /**
+   * Extreme scales (default false): every activation scale is multiplied by one factor
+   * 2^±(40..100) (or 10^±(12..30) in fixed mode), so tensor scales sit near the legal
+   * bounds [2^-126, 2^126] while requantisation multipliers stay what they would be.
+   */
+  extremeScales?: boolean;
+  /**
+   * Shifts at their limits (default false): some conv-like, ADD and CONCATENATION output
+   * scales are chosen so the multiplier needs the largest legal shift (2^31 in pow2 mode,
+   * just below 2^31 in fixed mode) or the smallest (2^-31), and every value saturates or vanishes.
+   */
+  shiftLimits?: boolean;
+  /**
+   * A MEAN over a large window (default false): the input is 32..96 × 32..96 and the graph
+   * always ends with a MEAN. Which windows MEAN accepts is MEAN's validation (ops/mean.ts).
+   */
+  largeMeanWindow?: boolean;
+  /**
+   * The graph's output is a constant tensor (a bias) instead of the last op's output
+   * (default false): the validator must refuse every such graph, so `randomGraph` throws.
+   */
+  constantOutput?: boolean;
 }
 
 class Rng {
@@ -56,7 +85,21 @@ export function randomGraph(seed: number, opts: RandomGraphOptions = {}): QGraph
   const b = new GraphBuilder(`random_${seed}`, scheme);
   const scale = (s: number) => (pow2 ? 2 ** Math.round(Math.log2(s)) : Math.fround(s));
   const zp = () => (r.chance(0.15) ? r.pick([-128, 127]) : r.int(-128, 127));
-  const actQ = (approxRange: number): QuantParams => q(scale(approxRange / 255), zp());
+  // Extreme scales: one factor on every activation scale leaves each multiplier unchanged.
+  const extremeFactor = !opts.extremeScales ? 1 : (r.chance(0.5) ? 1 : -1) * (pow2 ? r.int(40, 100) : r.int(12, 30));
+  const activationScale = (s: number) => (extremeFactor === 1 ? s : pow2 ? s * 2 ** extremeFactor : s * 10 ** extremeFactor);
+  const actQ = (approxRange: number): QuantParams => q(scale(activationScale(approxRange / 255)), zp());
+  /**
+   * Shift limits: an output scale for reals (s_in · s_w, or input scales) in [minReal, maxReal]
+   * whose multipliers real / out reach the smallest legal one (2^-31 at minReal) or the
+   * largest (at maxReal: 2^31 in pow2 mode, 2^31 / 1.25 with shift 31 in fixed mode, 255 in fp32).
+   */
+  const limitScale = (minReal: number, maxReal: number): number | undefined => {
+    if (!opts.shiftLimits || !r.chance(0.3)) return undefined;
+    if (r.chance(0.5)) return scale(minReal * 2 ** 31);
+    if (pow2) return scale(maxReal * 2 ** -31);
+    return scale(scheme.rounding === 'fp32' ? maxReal / 255 : maxReal * 1.25 * 2 ** -31);
+  };
   const act = (): FusedActivation => r.pick(['NONE', 'NONE', 'RELU', 'RELU6']);
   const weights = (n: number) => {
     const w = new Int8Array(n);
@@ -65,10 +108,16 @@ export function randomGraph(seed: number, opts: RandomGraphOptions = {}): QGraph
     return w;
   };
 
-  const inShape = [1, r.int(1, 10), r.int(1, 10), r.int(1, 6)];
+  const inShape = opts.largeMeanWindow ? [1, r.int(32, 96), r.int(32, 96), r.int(1, 3)] : [1, r.int(1, 10), r.int(1, 10), r.int(1, 6)];
   const inQ = actQ(r.float() * 8 + 0.5);
   let x: number;
-  if (allowed.has('boundary') && r.chance(0.2)) {
+  let multiIo: MultiIoContext | undefined;
+  let joined: number | undefined;
+  if (opts.multiIo) {
+    const joins = (['add', 'concat'] as const).filter((k) => allowed.has(k));
+    multiIo = { builder: b, random: r, scale, zeroPoint: zp, activation: act, joins, sharedConcatQuant: !!opts.sharedConcatQuant };
+    x = joined = joinedInputs(multiIo, inShape, inQ);
+  } else if (allowed.has('boundary') && r.chance(0.2)) {
     const f = b.input('input_f32', inShape, undefined, 'float32');
     x = b.quantize('quantize', f, inQ);
   } else {
@@ -93,7 +142,10 @@ export function randomGraph(seed: number, opts: RandomGraphOptions = {}): QGraph
     const realScale = sIn * ws[0];
     // Output scale: usually sized to the accumulator spread; sometimes multiplier exactly 1 or tiny.
     const pickOut = r.float();
-    const outScale = pickOut < 0.08 ? scale(realScale) : pickOut < 0.14 ? scale(realScale * 2 ** 20) : scale(realScale * 60 * Math.sqrt(taps) * (0.3 + r.float()));
+    // Branches of an ADD or CONCATENATION (keepShape) keep ordinary scales, so the ADD's own ratios stay legal.
+    const reals = ws.map((w) => sIn * w);
+    const limited = keepShape ? undefined : limitScale(Math.min(...reals), Math.max(...reals));
+    const outScale = limited ?? (pickOut < 0.08 ? scale(realScale) : pickOut < 0.14 ? scale(realScale * 2 ** 20) : scale(realScale * 60 * Math.sqrt(taps) * (0.3 + r.float())));
     const bias = new Int32Array(cout);
     const bigBias = r.chance(0.1);
     for (let c = 0; c < cout; c++) bias[c] = bigBias ? r.int(-(2 ** 24), 2 ** 24) : r.int(-2000 * Math.sqrt(taps), 2000 * Math.sqrt(taps));
@@ -126,7 +178,7 @@ export function randomGraph(seed: number, opts: RandomGraphOptions = {}): QGraph
         const branch = allowed.has('conv') || allowed.has('dw') ? convLike(allowed.has('dw') && r.chance(0.5) ? 'dw' : allowed.has('conv') ? 'conv' : 'dw', x, true) : x;
         const sa = b.quantOf(x).scale[0];
         const sb = b.quantOf(branch).scale[0];
-        x = b.add('add', x, branch, q(scale(Math.max(sa, sb) * (0.5 + 2 * r.float())), zp()), act());
+        x = b.add('add', x, branch, q(limitScale(Math.min(sa, sb), Math.min(sa, sb)) ?? scale(Math.max(sa, sb) * (0.5 + 2 * r.float())), zp()), act());
         break;
       }
       case 'concat': {
@@ -138,7 +190,8 @@ export function randomGraph(seed: number, opts: RandomGraphOptions = {}): QGraph
           break;
         }
         const sMax = Math.max(...parts.map((t) => b.quantOf(t).scale[0]));
-        x = b.concat('concat', parts, q(scale(sMax * (0.5 + r.float())), zp()), act());
+        const sMin = Math.min(...parts.map((t) => b.quantOf(t).scale[0]));
+        x = b.concat('concat', parts, q(limitScale(sMin, sMax) ?? scale(sMax * (0.5 + r.float())), zp()), act());
         break;
       }
       case 'avgpool':
@@ -159,7 +212,7 @@ export function randomGraph(seed: number, opts: RandomGraphOptions = {}): QGraph
     }
   }
 
-  if (allowed.has('mean') && r.chance(0.5)) {
+  if (opts.largeMeanWindow || (allowed.has('mean') && r.chance(0.5))) {
     const sIn = b.quantOf(x).scale[0];
     x = b.mean('mean', x, q(scale(sIn * (0.25 + r.float())), zp()), r.chance(0.3));
   }
@@ -173,9 +226,22 @@ export function randomGraph(seed: number, opts: RandomGraphOptions = {}): QGraph
       name: 'fc', weights: weights(cout * cin), weightShape: [cout, cin], weightScales: ws, bias,
       out: q(scale(sIn * ws[0] * 60 * Math.sqrt(cin) * (0.3 + r.float())), zp()), activation: act(),
     });
-    if (allowed.has('softmax') && r.chance(0.5)) x = b.softmax('softmax', x, r.pick([1, 0.5, 2]));
+    // Extreme scales put beta · input scale below SOFTMAX's 2^-26 floor, which the validator
+    // refuses (TFLite Micro does too): that family leaves SOFTMAX out so its graphs stay valid.
+    // The draws happen either way, so the other families' graphs do not change.
+    if (allowed.has('softmax') && r.chance(0.5)) {
+      const beta = r.pick([1, 0.5, 2]);
+      if (!opts.extremeScales) x = b.softmax('softmax', x, beta);
+    }
   }
   if (allowed.has('boundary') && r.chance(0.2)) x = b.dequantize('dequantize', x);
-  b.output(x);
+  if (opts.constantOutput) {
+    const n = r.int(1, 8);
+    const t = b.tensor('constant_output', [n], 'int32', undefined, new Int32Array(n).map(() => r.int(-100, 100)));
+    b.output(t);
+    return b.build({ source: 'random-graph', seed });
+  }
+  if (multiIo && joined !== undefined) twoOutputs(multiIo, joined, x);
+  else b.output(x);
   return b.build({ source: 'random-graph', seed });
 }

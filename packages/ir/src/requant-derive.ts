@@ -38,6 +38,13 @@ export function requantize(x: number, rq: Requant, c: number, scheme: QuantSchem
 }
 
 /**
+ * Largest left shift of a fixed-point requantisation (real multiplier < 2^31): x · 2^shift of
+ * an int32 x stays inside int64 before saturation, in C as in TypeScript. Larger multipliers
+ * are refused: they would only saturate every output anyway.
+ */
+export const MAX_FIXED_SHIFT = 31;
+
+/**
  * One requantisation from real multipliers, in the graph's scheme.
  * @param where names the op (and input) in error messages
  * @throws QGraphError when a multiplier cannot be represented in the scheme
@@ -59,7 +66,11 @@ export function makeRequant(reals: number[], scheme: QuantScheme, where: string)
       if (!(f > 0) || !(f < 256)) throw new QGraphError(where, `fp32 multiplier ${f} out of (0, 256) (channel ${c})`);
       rq.multiplier[c] = float32ToBits(f);
     } else {
+      if (!(m >= 0 && m < 2 ** MAX_FIXED_SHIFT)) {
+        throw new QGraphError(where, `real multiplier ${m} out of [0, 2^${MAX_FIXED_SHIFT}) (channel ${c}): its shift would exceed ${MAX_FIXED_SHIFT}`);
+      }
       const q = quantizeMultiplier(m, scheme.rounding === 'single');
+      if (q.shift > MAX_FIXED_SHIFT) throw new QGraphError(where, `shift ${q.shift} of multiplier ${m} exceeds ${MAX_FIXED_SHIFT} (channel ${c})`);
       rq.multiplier[c] = q.multiplier;
       rq.shift[c] = q.shift;
     }
@@ -201,8 +212,11 @@ export interface MeanRequant {
 }
 
 /**
- * MEAN requantisation of a sum of `count` elements, from s_in and s_out (float32). fp32:
- * the multiplier is formed in float32 as s_in / (s_out · count) (XNNPACK's MEAN).
+ * MEAN requantisation of a sum of `count` elements, from s_in and s_out (float32).
+ * tflm / single — TFLite Micro's reduce kernel: (m, shift) = QuantizeMultiplier(s_in / s_out),
+ * then 1/count folded in: k = min(floor(log2 count), 32, 31 + shift),
+ * m' = floor(m · 2^k / count), shift' = shift − k (see {@link meanFoldCount}).
+ * fp32 — the multiplier formed in float32 as s_in / (s_out · count) (XNNPACK's MEAN).
  * @param where names the op in error messages
  * @throws QGraphError in pow2 mode unless s_in / s_out = 2^k with |k| ≤ 24
  */
@@ -216,6 +230,21 @@ export function meanRequant(inputScale: number, outputScale: number, count: numb
     }
     return { requant: makeRequant([], scheme, where), pow2Exp: k };
   }
-  const real = scheme.rounding === 'fp32' ? f32(sIn / f32(sOut * count)) : sIn / (sOut * count);
-  return { requant: makeRequant([real], scheme, where), pow2Exp: 0 };
+  if (scheme.rounding === 'fp32') {
+    return { requant: makeRequant([f32(sIn / f32(sOut * count))], scheme, where), pow2Exp: 0 };
+  }
+  const q = quantizeMultiplier(sIn / sOut, scheme.rounding === 'single');
+  const folded = meanFoldCount(q.multiplier, q.shift, count);
+  return { requant: { multiplier: Int32Array.of(folded.multiplier), shift: Int32Array.of(folded.shift) }, pow2Exp: 0 };
+}
+
+/**
+ * TFLite's QuantizedMeanOrSum folding of 1/count into a quantised multiplier (m, shift):
+ * k = floor(log2 count) capped at 32 and at 31 + shift (so shift − k ≥ −31),
+ * m' = floor(m · 2^k / count) (< 2^31 since 2^k ≤ count), shift' = shift − k.
+ */
+export function meanFoldCount(multiplier: number, shift: number, count: number): { multiplier: number; shift: number } {
+  const k = Math.min(31 - Math.clz32(count), 32, 31 + shift);
+  const folded = (BigInt(multiplier) << BigInt(k)) / BigInt(count);
+  return { multiplier: Number(folded), shift: shift - k };
 }

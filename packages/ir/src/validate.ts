@@ -22,15 +22,19 @@ import { deriveOpParams } from './op-params.js';
 import { exactLog2 } from './quant-math.js';
 import { opDefinition } from './ops/index.js';
 import { isInt } from './ops/checks.js';
+import { checkBoundaryLists } from './validate-io.js';
+import { MAX_SCALE, MIN_SCALE, checkGraphLimits } from './graph-limits.js';
 
 const DTYPES = ['int8', 'int32', 'float32'];
+/** A JSON object (not null, not an array): what every record field of the document must be. */
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 function oWhere(op: OpDef, i: number): string {
   return `ops[${i}] ${JSON.stringify(op.name)} (${op.type})`;
 }
 
 function checkTensor(g: QGraph, t: TensorDef, i: number, names: Set<string>): void {
   const w = tWhere(g, i);
-  if (typeof t !== 'object' || t === null) throw new QGraphError(`tensors[${i}]`, 'must be an object');
+  if (!isRecord(t)) throw new QGraphError(`tensors[${i}]`, 'must be an object');
   if (typeof t.name !== 'string' || t.name.length === 0) throw new QGraphError(`tensors[${i}].name`, 'must be a non-empty string');
   if (names.has(t.name)) throw new QGraphError(`${w}.name`, 'duplicate tensor name');
   names.add(t.name);
@@ -40,6 +44,7 @@ function checkTensor(g: QGraph, t: TensorDef, i: number, names: Set<string>): vo
   }
   if (t.quant !== undefined) {
     const q = t.quant;
+    if (!isRecord(q)) throw new QGraphError(`${w}.quant`, `must be an object, got ${JSON.stringify(q)}`);
     if (!Array.isArray(q.scale) || q.scale.length < 1) throw new QGraphError(`${w}.quant.scale`, 'must be a non-empty array');
     if (!Array.isArray(q.zeroPoint) || (q.zeroPoint.length !== 1 && q.zeroPoint.length !== q.scale.length)) {
       throw new QGraphError(`${w}.quant.zeroPoint`, `must have 1 or ${q.scale.length} entries, got ${JSON.stringify(q.zeroPoint)}`);
@@ -47,6 +52,9 @@ function checkTensor(g: QGraph, t: TensorDef, i: number, names: Set<string>): vo
     q.scale.forEach((s, c) => {
       if (typeof s !== 'number' || !Number.isFinite(s) || !(s > 0) || !(Math.fround(s) > 0) || !Number.isFinite(Math.fround(s))) {
         throw new QGraphError(`${w}.quant.scale[${c}]`, `scale must be finite and > 0 (in float32), got ${s}`);
+      }
+      if (Math.fround(s) < MIN_SCALE || Math.fround(s) > MAX_SCALE) {
+        throw new QGraphError(`${w}.quant.scale[${c}]`, `scale ${s} out of [2^-126, 2^126]: subnormal, or its float32 reciprocal is`);
       }
     });
     q.zeroPoint.forEach((z, c) => {
@@ -64,6 +72,7 @@ function checkTensor(g: QGraph, t: TensorDef, i: number, names: Set<string>): vo
   }
   if (t.buffer !== undefined) {
     const b = t.buffer;
+    if (!isRecord(b)) throw new QGraphError(`${w}.buffer`, `must be an object, got ${JSON.stringify(b)}`);
     const need = numElements(t.shape) * DTYPE_BYTES[t.dtype];
     if (!isInt(b.offset) || !isInt(b.byteLength) || b.offset < 0) throw new QGraphError(`${w}.buffer`, 'offset and byteLength must be non-negative integers');
     if (b.byteLength !== need) throw new QGraphError(`${w}.buffer.byteLength`, `is ${b.byteLength} but shape ${shapeString(t.shape)} of ${t.dtype} needs ${need}`);
@@ -75,11 +84,12 @@ function checkTensor(g: QGraph, t: TensorDef, i: number, names: Set<string>): vo
 
 /** Checks a whole graph; throws QGraphError at the first fault. */
 export function validateQGraph(g: QGraph): void {
+  if (!isRecord(g)) throw new QGraphError('qgraph', 'not a QGraph (expected an object)');
   if (g.format !== QGRAPH_FORMAT) throw new QGraphError('format', `expected ${JSON.stringify(QGRAPH_FORMAT)}, got ${JSON.stringify(g.format)}`);
   if (g.version !== QGRAPH_VERSION) throw new QGraphError('version', `unsupported QGraph version ${g.version} (this edgeq reads version ${QGRAPH_VERSION})`);
   if (typeof g.name !== 'string' || !g.name) throw new QGraphError('name', 'must be a non-empty string');
   const q = g.quantization;
-  if (!q || !['fixed', 'pow2'].includes(q.scales)) throw new QGraphError('quantization.scales', `must be "fixed" or "pow2", got ${JSON.stringify(q?.scales)}`);
+  if (!isRecord(q) || !['fixed', 'pow2'].includes(q.scales)) throw new QGraphError('quantization.scales', `must be "fixed" or "pow2", got ${JSON.stringify(q?.scales)}`);
   if (!['tflm', 'single', 'fp32'].includes(q.rounding)) throw new QGraphError('quantization.rounding', `must be "tflm", "single" or "fp32", got ${JSON.stringify(q.rounding)}`);
   if (q.rounding === 'fp32' && q.scales !== 'fixed') throw new QGraphError('quantization.rounding', 'fp32 rounding needs scales "fixed"');
   if (!(g.blob instanceof Uint8Array)) throw new QGraphError('blob', 'missing binary blob');
@@ -91,6 +101,7 @@ export function validateQGraph(g: QGraph): void {
   }
   const names = new Set<string>();
   g.tensors.forEach((t, i) => checkTensor(g, t, i, names));
+  checkGraphLimits(g);
   if (q.scales === 'pow2') {
     g.tensors.forEach((t, i) => t.quant?.scale.forEach((s, c) => {
       if (exactLog2(Math.fround(s)) === undefined) {
@@ -107,20 +118,25 @@ export function validateQGraph(g: QGraph): void {
   };
   if (g.inputs.length === 0) throw new QGraphError('inputs', 'graph has no inputs');
   if (g.outputs.length === 0) throw new QGraphError('outputs', 'graph has no outputs');
+  if (g.ops.length === 0) throw new QGraphError('ops', 'graph has no ops (its outputs would be inputs or constants)');
   g.inputs.forEach((t, k) => {
     ref(`inputs[${k}]`, t);
     if (g.tensors[t].buffer) throw new QGraphError(`inputs[${k}]`, `graph input ${tWhere(g, t)} is a constant`);
   });
-  g.outputs.forEach((t, k) => ref(`outputs[${k}]`, t));
+  g.outputs.forEach((t, k) => {
+    ref(`outputs[${k}]`, t);
+    if (g.tensors[t].buffer) throw new QGraphError(`outputs[${k}]`, `graph output ${tWhere(g, t)} is a constant (an output must be computed by an op)`);
+  });
+  checkBoundaryLists(g);
 
   // Topological order: every op input is a constant, a graph input or produced earlier.
   const available = new Set<number>(g.inputs);
   g.tensors.forEach((t, i) => t.buffer && available.add(i));
   const producedBy = new Map<number, number>();
   g.ops.forEach((op, i) => {
-    if (typeof op !== 'object' || op === null) throw new QGraphError(`ops[${i}]`, 'must be an object');
+    if (!isRecord(op)) throw new QGraphError(`ops[${i}]`, 'must be an object');
     const w = oWhere(op, i);
-    if (!(op.type in OP_VERSIONS)) throw new QGraphError(`ops[${i}].type`, `unknown op ${JSON.stringify(op.type)} (supported: ${Object.keys(OP_VERSIONS).join(', ')})`);
+    if (typeof op.type !== 'string' || !Object.hasOwn(OP_VERSIONS, op.type)) throw new QGraphError(`ops[${i}].type`, `unknown op ${JSON.stringify(op.type)} (supported: ${Object.keys(OP_VERSIONS).join(', ')})`);
     if (op.version !== OP_VERSIONS[op.type as OpType]) throw new QGraphError(`${w}.version`, `unsupported version ${op.version} (this edgeq implements version ${OP_VERSIONS[op.type as OpType]})`);
     if (typeof op.name !== 'string' || !op.name) throw new QGraphError(`ops[${i}].name`, 'must be a non-empty string');
     if (!Array.isArray(op.inputs) || !Array.isArray(op.outputs) || op.outputs.length !== 1) {
@@ -129,7 +145,7 @@ export function validateQGraph(g: QGraph): void {
     op.inputs.forEach((t, k) => {
       ref(`${w}.inputs[${k}]`, t);
       if (!available.has(t)) {
-        const later = producedBy.has(t) || g.ops.slice(i).some((o) => o.outputs?.includes(t));
+        const later = producedBy.has(t) || g.ops.slice(i).some((o) => isRecord(o) && Array.isArray(o.outputs) && o.outputs.includes(t));
         throw new QGraphError(`${w}.inputs[${k}]`, later
           ? `${tWhere(g, t)} is produced by this op or a later one: the ops form a cycle or are not in topological order`
           : `${tWhere(g, t)} is never produced (not a graph input, constant or op output)`);
@@ -151,6 +167,6 @@ export function validateQGraph(g: QGraph): void {
 /** Per-op rules: options, inputs and outputs, as the op's registry entry defines them. */
 function checkOp(g: QGraph, op: OpDef, i: number): void {
   const w = oWhere(op, i);
-  if (typeof op.options !== 'object' || op.options === null) throw new QGraphError(`${w}.options`, 'must be an object');
+  if (!isRecord(op.options)) throw new QGraphError(`${w}.options`, 'must be an object');
   opDefinition(op).validate(g, op, w);
 }

@@ -30,7 +30,7 @@ void edgeq_add_s8(const edgeq_add_params *p, const int8_t *in1, const int8_t *in
     const int32_t b = edgeq_rq(((int32_t)in2[i] - p->in2_zp) * scale_up, p->in2_multiplier,
                                p->in2_shift, mode);
     const int32_t sum = edgeq_sat_i32((int64_t)a + b);
-    const int32_t v = edgeq_rq(sum, p->out_multiplier, p->out_shift, mode) + p->out_zp;
+    const int32_t v = edgeq_add_zp(edgeq_rq(sum, p->out_multiplier, p->out_shift, mode), p->out_zp);
     output[i] = (int8_t)edgeq_clamp(v, p->act_min, p->act_max);
   }
 }

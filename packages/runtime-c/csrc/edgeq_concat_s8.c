@@ -14,7 +14,7 @@ void edgeq_concat_channels_s8(const edgeq_concat_params *p, const edgeq_concat_i
       int8_t *dst = output + (size_t)px * p->out_channels + offset;
       for (ch = 0; ch < in->channels; ch++) {
         const int32_t v = edgeq_rq((int32_t)src[ch] - in->zp, in->multiplier, in->shift, p->mode);
-        dst[ch] = (int8_t)edgeq_clamp(v + p->out_zp, p->act_min, p->act_max);
+        dst[ch] = (int8_t)edgeq_clamp(edgeq_add_zp(v, p->out_zp), p->act_min, p->act_max);
       }
     }
     offset += in->channels;

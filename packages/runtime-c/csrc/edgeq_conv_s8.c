@@ -36,7 +36,7 @@ void edgeq_conv2d_s8(const edgeq_conv_params *p, const int8_t *input, const int8
             acc += edgeq_dot_s8(x, wt, cin, p->in_zp);
           }
         }
-        acc = edgeq_rq(acc, p->rq.multiplier[c], p->rq.shift[c], p->mode) + p->out_zp;
+        acc = edgeq_add_zp(edgeq_rq(acc, p->rq.multiplier[c], p->rq.shift[c], p->mode), p->out_zp);
         out[co] = (int8_t)edgeq_clamp(acc, p->act_min, p->act_max);
       }
     }

@@ -32,7 +32,7 @@ void edgeq_depthwise_conv2d_s8(const edgeq_conv_params *p, const int8_t *input,
                    filter[(ky * p->kernel_w + kx) * cout + co];
           }
         }
-        acc = edgeq_rq(acc, p->rq.multiplier[c], p->rq.shift[c], p->mode) + p->out_zp;
+        acc = edgeq_add_zp(edgeq_rq(acc, p->rq.multiplier[c], p->rq.shift[c], p->mode), p->out_zp);
         out[co] = (int8_t)edgeq_clamp(acc, p->act_min, p->act_max);
       }
     }

@@ -13,7 +13,7 @@ void edgeq_fully_connected_s8(const edgeq_fc_params *p, const int8_t *input,
     const int32_t c = p->rq.per_channel ? o : 0;
     int32_t acc = bias ? bias[o] : 0;
     acc += edgeq_dot_s8(input, w, p->in_features, p->in_zp);
-    acc = edgeq_rq(acc, p->rq.multiplier[c], p->rq.shift[c], p->mode) + p->out_zp;
+    acc = edgeq_add_zp(edgeq_rq(acc, p->rq.multiplier[c], p->rq.shift[c], p->mode), p->out_zp);
     output[o] = (int8_t)edgeq_clamp(acc, p->act_min, p->act_max);
   }
 }

@@ -19,7 +19,14 @@ static inline int32_t edgeq_clamp(int32_t v, int32_t lo, int32_t hi) {
   return v < lo ? lo : (v > hi ? hi : v);
 }
 
-/* floor((a * b + 2^30) / 2^31): SaturatingRoundingDoublingHighMul for b >= 0. */
+/* A requantised value plus the output zero point, saturated: the value may itself be
+ * saturated at INT32_MIN/MAX (huge multipliers), where a plain int32 sum would overflow. */
+static inline int32_t edgeq_add_zp(int32_t v, int32_t zp) {
+  return edgeq_sat_i32((int64_t)v + zp);
+}
+
+/* floor((a * b + 2^30) / 2^31): SaturatingRoundingDoublingHighMul (gemmlowp's
+ * nudge-and-truncate form equals this floor for either sign) except a = b = INT32_MIN. */
 static inline int32_t edgeq_srdhm(int32_t a, int32_t b) {
   int64_t ab = (int64_t)a * (int64_t)b;
   return (int32_t)((ab + ((int64_t)1 << 30)) >> 31);

@@ -1,6 +1,8 @@
 /*
  * edgeq_mean_s8.c - MEAN over H and W (global average pool): sum of (x - zp_in), then
- * requantisation by s_in / (s_out * count) (fixed) or a rounded division (pow2).
+ * requantisation with TFLite Micro's multiplier for s_in / s_out with 1/count folded in
+ * (fixed; derived on the host), XNNPACK's float rule (fp32) or a rounded division (pow2).
+ * H * W <= 8421504 (validated), so no int32 sum overflows.
  */
 #include "edgeq_internal.h"
 
@@ -52,11 +54,13 @@ void edgeq_mean_hw_s8(const edgeq_mean_params *p, const int8_t *input, int8_t *o
     acc += acc2 - n * p->in_zp;
     if (p->mode == EDGEQ_RQ_POW2) {
       const int32_t k = p->pow2_exp;
-      v = (int32_t)(k >= 0 ? edgeq_div_away((int64_t)acc * ((int64_t)1 << k), n)
-                           : edgeq_div_away(acc, (int64_t)n << -k));
+      int64_t q = k >= 0 ? edgeq_div_away((int64_t)acc * ((int64_t)1 << k), n)
+                         : edgeq_div_away(acc, (int64_t)n << -k);
+      /* |q| reaches 255 * 2^24 > 2^31 for k = 24: saturate before narrowing (int8 anyway). */
+      v = q > 32767 ? 32767 : (q < -32768 ? -32768 : (int32_t)q);
     } else {
       v = edgeq_rq(acc, p->multiplier, p->shift, p->mode);
     }
-    output[ch] = (int8_t)edgeq_clamp(v + p->out_zp, -128, 127);
+    output[ch] = (int8_t)edgeq_clamp(edgeq_add_zp(v, p->out_zp), -128, 127);
   }
 }

@@ -149,13 +149,14 @@ typedef struct {
   const int32_t *source_cols; /* out.w entries in [0, in.w) */
 } edgeq_resize_nearest_params;
 
-/* SOFTMAX over the last axis with a 256-entry exponent table (Q16; in EDGEQ_RQ_FP32 mode
- * the float32 bit patterns of TFLite's float table, used as TFLite's float kernel does). */
+/* SOFTMAX over the last axis with a 256-entry exponent table indexed by (row max - x):
+ * Q0.31 exponentials of TFLite Micro's gemmlowp softmax (at most 4095 classes), or in
+ * EDGEQ_RQ_FP32 mode the float32 bit patterns of TFLite's float table. */
 typedef struct {
   int32_t rows;
   int32_t classes;
   const uint32_t *exp_table;
-  edgeq_rq_mode mode; /* EDGEQ_RQ_FP32 selects the float kernel; any other value the Q16 one */
+  edgeq_rq_mode mode; /* EDGEQ_RQ_FP32 selects the float kernel; any other value the fixed-point one */
 } edgeq_softmax_params;
 
 /* ---- requantisation primitives (exposed for tests and custom kernels) ---- */

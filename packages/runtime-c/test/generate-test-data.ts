@@ -498,6 +498,53 @@ function fastCases(family: 'pointwise' | 'conv_im2col' | 'depthwise_3x3'): CaseS
 }
 
 /** Every suite: name, kernel enum of the runner, cases and the renderer of their parameters. */
+/**
+ * MEAN at TFLite Micro's rule's edges: 7x7 sums that land on .5 after the first rounding
+ * (23 and -1983), 4096 elements, the 31 + shift cap, and pow2 s_in/s_out = 2^24 (saturates).
+ */
+function meanEdgeCases(): CaseSpec[] {
+  const build = (mode: Mode, shape: [number, number, number], si: number, zi: number, so: number, zo: number) => {
+    const b = new GraphBuilder(`mean_${mode}`, SCHEMES[mode]);
+    b.output(b.mean('mean', b.input('x', [1, ...shape], q(si, zi)), q(so, zo)));
+    return b.build();
+  };
+  // Channels of a 7x7x3 input: sum 23, sum -1983 (15 × -128, one -63), random.
+  const ties = Int8Array.from({ length: 49 * 3 }, (_, i) => {
+    const [pixel, ch] = [Math.floor(i / 3), i % 3];
+    if (ch === 0) return pixel < 23 ? 1 : 0;
+    if (ch === 1) return pixel < 15 ? -128 : pixel === 15 ? -63 : 0;
+    return Math.floor(random() * 256) - 128;
+  });
+  const pow2 = build('pow2', [2, 2, 2], 1, -128, 2 ** -24, -5);
+  return [
+    { name: 'mean tflm: 7x7x3, sums 23 and -1983 land on .5', mode: 'tflm', graph: build('tflm', [7, 7, 3], 0.5, 0, 0.5, 0), inputs: [ties] },
+    { name: 'mean single: 7x7x3, sums 23 and -1983', mode: 'single', graph: build('single', [7, 7, 3], 0.5, 0, 0.5, 0), inputs: [ties] },
+    { name: 'mean tflm: 64x64x2 (k = 12), zero points 17 -> -9', mode: 'tflm', graph: build('tflm', [64, 64, 2], 0.02, 17, 0.011, -9), inputs: [int8s(64 * 64 * 2)] },
+    { name: 'mean tflm: s_in/s_out = 2^-30 (k capped at 31 + shift)', mode: 'tflm', graph: build('tflm', [3, 3, 1], 2 ** -30, 0, 1, 3), inputs: [int8s(9)] },
+    // (127 - (-128)) · 2^24 / 4 = 255 · 2^22 saturates; all -128 is a zero sum -> zp_out.
+    { name: 'mean pow2: s_in/s_out = 2^24 saturates', mode: 'pow2', graph: pow2, inputs: [Int8Array.of(127, -128, 127, -128, 127, -128, 127, -128)] },
+  ];
+}
+
+/** SOFTMAX (gemmlowp) at its edges: 1000 and 4095 classes, exponents above 31, multiplier caps, zero points. */
+function softmaxEdgeCases(): CaseSpec[] {
+  const build = (mode: Mode, shape: number[], si: number, zi: number, beta: number) => {
+    const b = new GraphBuilder(`softmax_${mode}`, SCHEMES[mode]);
+    b.output(b.softmax('softmax', b.input('x', shape, q(si, zi)), beta));
+    return b.build();
+  };
+  return [
+    { name: 'softmax tflm: [6, 16, -20] at scale 0.1 (67.5007 -> 68)', mode: 'tflm', graph: build('tflm', [1, 3], 0.1, 0, 1), inputs: [Int8Array.of(6, 16, -20)] },
+    { name: 'softmax tflm: 2x1000, scale 0.05', mode: 'tflm', graph: build('tflm', [2, 1000], 0.05, 0, 1), inputs: [int8s(2000)] },
+    { name: 'softmax tflm: 4095 equal classes (sum just below 2^31, exponent 34)', mode: 'tflm', graph: build('tflm', [1, 4095], 0.1, 0, 1), inputs: [new Int8Array(4095).fill(9)] },
+    { name: 'softmax tflm: 600 classes near the max (exponent 32)', mode: 'tflm', graph: build('tflm', [1, 600], 0.01, 0, 1), inputs: [int8s(600, 100, 127)] },
+    { name: 'softmax tflm: beta 64, multiplier capped at 2^31 - 1 (diff_min 0)', mode: 'tflm', graph: build('tflm', [2, 10], 1, 0, 64), inputs: [int8s(20, -3, 3)] },
+    { name: 'softmax single: beta 64, multiplier capped at 2^30 - 1 (diff_min -1)', mode: 'single', graph: build('single', [2, 10], 1, 0, 64), inputs: [int8s(20, -3, 3)] },
+    { name: 'softmax pow2: 3x8, scale 2^-3', mode: 'pow2', graph: build('pow2', [3, 8], 2 ** -3, 0, 1), inputs: [int8s(24)] },
+    { name: 'softmax tflm: 3x16, scale 1/16, input zero point 50', mode: 'tflm', graph: build('tflm', [3, 16], 0.0625, 50, 1), inputs: [int8s(48)] },
+  ];
+}
+
 export function testSuites(): Array<{ suite: string; kernel: string; cases: CaseSpec[]; render: (g: QGraph, op: OpDef, id: string, out: RenderedCase) => void }> {
   return [
     { suite: 'conv', kernel: 'EDGEQ_TEST_CONV', cases: convCases('conv'), render: renderConv },
@@ -517,6 +564,8 @@ export function testSuites(): Array<{ suite: string; kernel: string; cases: Case
     { suite: 'conv_im2col', kernel: 'EDGEQ_TEST_CONV_IM2COL', cases: fastCases('conv_im2col'), render: renderFast },
     { suite: 'depthwise_conv_3x3', kernel: 'EDGEQ_TEST_DEPTHWISE_CONV_3X3', cases: fastCases('depthwise_3x3'), render: renderFast },
     { suite: 'resize_nearest', kernel: 'EDGEQ_TEST_RESIZE_NEAREST', cases: resizeNearestCases(), render: renderResizeNearest },
+    { suite: 'mean_edges', kernel: 'EDGEQ_TEST_MEAN', cases: meanEdgeCases(), render: renderMean },
+    { suite: 'softmax_edges', kernel: 'EDGEQ_TEST_SOFTMAX', cases: softmaxEdgeCases(), render: renderSoftmax },
     { suite: 'quantize_tie', kernel: 'EDGEQ_TEST_QUANTIZE', cases: quantizeTieCases(), render: renderBoundary(true) },
   ];
 }

@@ -9,11 +9,21 @@ import { TfliteError } from './errors.js';
 
 /** The bytes of one flatbuffer plus the name to blame in errors. */
 export class FlatBuffer {
+  /** The file as a plain Uint8Array over exactly its bytes (never a Node Buffer). */
+  readonly bytes: Uint8Array;
   readonly view: DataView;
   readonly length: number;
-  constructor(readonly bytes: Uint8Array, readonly source: string) {
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    this.length = bytes.byteLength;
+  /**
+   * @param file the file's bytes: any Uint8Array view, such as a Node Buffer from
+   *   fs.readFileSync that sits at a non-zero byteOffset inside a larger pool
+   * @param source the name to blame in errors
+   */
+  constructor(file: Uint8Array, readonly source: string) {
+    // Re-viewed as a plain Uint8Array: a Buffer's slice() shares memory where a Uint8Array's
+    // copies, and every view handed out below must cover only this file's bytes.
+    this.bytes = new Uint8Array(file.buffer, file.byteOffset, file.byteLength);
+    this.view = new DataView(file.buffer, file.byteOffset, file.byteLength);
+    this.length = file.byteLength;
   }
 
   fail(where: string, message: string): never {

@@ -32,6 +32,7 @@ import { OP_BY_CODE, OP_MAP } from './op-map.js';
 import { activationFromCode, activationName, paddingFromCode, type ImportOpContext, type TfliteOpMapping } from './op-mapping.js';
 import { BuiltinOperator, builtinOperatorName, builtinOptionsName, TensorType, tensorTypeName } from './schema.js';
 import { EDGEQ_METADATA_NAME, type EdgeqTfliteMetadata } from './export.js';
+import { typeRefusalReason } from './type-refusals.js';
 
 export interface ImportOptions {
   /** Requantisation scheme of the resulting graph (default: the file's edgeq metadata, else fixed/tflm). */
@@ -151,7 +152,7 @@ function planOp(im: Importer, k: number): OpPlan {
   if (!type) im.fail(where, `operator ${builtinOperatorName(code.builtinCode)} is not supported (edgeq imports ${supported})`);
   const mapping: TfliteOpMapping<OpType> = OP_MAP[type];
   if (code.version < 1 || code.version > mapping.maxImportVersion) {
-    im.fail(where, `${type} version ${code.version} is not supported (edgeq imports versions 1 to ${mapping.maxImportVersion})`);
+    im.fail(where, `${type} version ${code.version} is not supported (edgeq imports versions 1 to ${mapping.maxImportVersion}, those TFLite's runtime registers)`);
   }
   if (op.hasCustomOptions) im.fail(where, 'builtin operator with custom_options is not supported');
   if (op.hasIntermediates) im.fail(where, 'operators with intermediate tensors are not supported');
@@ -177,7 +178,8 @@ function checkTypes(im: Importer, k: number, plan: OpPlan): void {
     if (idx === -1 || idx === undefined) return;
     const t = im.tensor(idx, `${where}.${isOutput ? 'outputs' : 'inputs'}[${pos}]`);
     if (!allowed.includes(t.type)) {
-      im.fail(`${where} ${role} ${im.tWhere(idx)}`, `is ${tensorTypeName(t.type)}, edgeq needs ${allowed.map(tensorTypeName).join(' or ')} here`);
+      const why = typeRefusalReason(t.type, { role, weighted: plan.mapping.weights !== undefined });
+      im.fail(`${where} ${role} ${im.tWhere(idx)}`, `is ${tensorTypeName(t.type)}, edgeq needs ${allowed.map(tensorTypeName).join(' or ')} here${why ? `: ${why}` : ''}`);
     }
   };
   const declared = plan.mapping.inputTypes;
@@ -310,7 +312,7 @@ function convertTensor(im: Importer, ti: number, blob: BlobBuilder, weightAxis: 
   const where = im.tWhere(ti);
   const dtype = DTYPE_OF[t.type];
   if (!dtype) im.fail(where, `tensor type ${tensorTypeName(t.type)} is not supported (edgeq handles INT8, INT32 bias and FLOAT32 at QUANTIZE/DEQUANTIZE)`);
-  if (t.hasSparsity) im.fail(where, 'sparse tensors are not supported');
+  if (t.hasSparsity) im.fail(`${where}.sparsity`, 'sparse tensors (TFLite\'s sparsity format, e.g. FULLY_CONNECTED version 8) are not supported');
   if (t.isVariable) im.fail(where, 'variable tensors are not supported');
   if (t.shape.length < 1 || t.shape.length > 4 || t.shape.some((d) => !(d >= 1))) {
     im.fail(`${where}.shape`, `shape [${t.shape.join(', ')}] is not supported (1 to 4 dimensions, each ≥ 1)`);
@@ -328,7 +330,7 @@ function convertTensor(im: Importer, ti: number, blob: BlobBuilder, weightAxis: 
   if (data) {
     const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
     const n = data.length / DTYPE_BYTES[dtype];
-    const typed = dtype === 'int8' ? new Int8Array(data.slice().buffer)
+    const typed = dtype === 'int8' ? new Int8Array(data.buffer, data.byteOffset, data.byteLength)
       : dtype === 'int32' ? Int32Array.from({ length: n }, (_, k) => view.getInt32(DTYPE_BYTES.int32 * k, true))
       : Float32Array.from({ length: n }, (_, k) => view.getFloat32(DTYPE_BYTES.float32 * k, true));
     def.buffer = blob.add(typed);

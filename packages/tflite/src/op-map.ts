@@ -19,7 +19,7 @@ import {
   type TfliteOpMap,
   type TfliteOpMapping,
 } from './op-mapping.js';
-import { BuiltinOperator, field, optionsTable, TensorType, type OptionsTableLayout } from './schema.js';
+import { BuiltinOperator, field, optionsTable, TensorType, tensorTypeName, type OptionsTableLayout } from './schema.js';
 
 const INT8: readonly number[] = [TensorType.INT8];
 /** Activation input, int8 weights, int32 bias: the operands of TFLite's int8 conv and FC kernels. */
@@ -61,12 +61,15 @@ function convFromTflite(ctx: ImportOpContext): ConvOptions {
   return windowFromTflite(ctx, {}, { dilationH: o.dilation_h_factor as number, dilationW: o.dilation_w_factor as number });
 }
 
-/** AVERAGE_POOL_2D and MAX_POOL_2D: one input, the Pool2DOptions table. */
+/**
+ * AVERAGE_POOL_2D and MAX_POOL_2D: one input, the Pool2DOptions table.
+ * Versions: 2 int8, 3 int16 (refused by its types).
+ */
 function pool<T extends 'AVERAGE_POOL_2D' | 'MAX_POOL_2D'>(code: number): TfliteOpMapping<T> {
   return {
     code,
     optionsTable: POOL_OPTIONS,
-    exportVersion: 2, maxImportVersion: 2, inputCount: [1, 1],
+    exportVersion: 2, maxImportVersion: 3, inputCount: [1, 1],
     toTflite: (op) => { const o = op.options as PoolOptions; return { ...windowToTflite(o), filter_width: o.filterW, filter_height: o.filterH }; },
     fromTflite: (ctx) => {
       const filter = { filterH: ctx.options.filter_height as number, filterW: ctx.options.filter_width as number };
@@ -101,6 +104,22 @@ function unary<T extends OptionlessOp>(
   };
 }
 
+/**
+ * quantized_bias_type (CONV_2D v8, FULLY_CONNECTED v11) names the bias and accumulator type.
+ * TFLite's int8 kernels take an INT32 bias whatever it says; INT64 belongs to int16 activations.
+ */
+function checkQuantizedBiasType(ctx: ImportOpContext): void {
+  const type = ctx.options.quantized_bias_type as number;
+  if (type !== TensorType.FLOAT32 && type !== TensorType.INT32) {
+    ctx.failOption('quantized_bias_type', `is ${tensorTypeName(type)}; int8 kernels accumulate in INT32 (an INT64 bias belongs to TFLite's 16-bit activation scheme)`);
+  }
+}
+
+/**
+ * Versions (TFLite op_version.cc / register.cc): 1 float, 2 hybrid, 3 int8, 4 int16, 5 hybrid
+ * per-channel, 6 grouped convolution, 7 INT4 weights, 8 quantized_bias_type. The runtime registers
+ * 1 to 8; hybrid, int16 and INT4 are refused by their types, grouped convolution by its filter.
+ */
 export const OP_MAP: TfliteOpMap = {
   CONV_2D: {
     code: BuiltinOperator.CONV_2D,
@@ -108,13 +127,24 @@ export const OP_MAP: TfliteOpMap = {
       padding: field(0, 'i8'), stride_w: field(1, 'i32'), stride_h: field(2, 'i32'), fused_activation_function: field(3, 'i8'),
       dilation_w_factor: field(4, 'i32', 1), dilation_h_factor: field(5, 'i32', 1), quantized_bias_type: field(6, 'i8'),
     }),
-    exportVersion: 3, maxImportVersion: 3, inputCount: [2, 3],
+    exportVersion: 3, maxImportVersion: 8, inputCount: [2, 3],
     weights: { input: 1, channelAxis: 0 },
     bias: CONV_BIAS,
     inputTypes: WEIGHTED_OPERANDS,
     toTflite: (op) => convToTflite(op.options),
-    fromTflite: (ctx) => ({ inputs: [0, 1, 2], options: convFromTflite(ctx) }),
+    fromTflite: (ctx) => {
+      const inputChannels = ctx.tensor(0).shape[3];
+      const filterChannels = ctx.tensor(1).shape[3];
+      if (inputChannels !== undefined && filterChannels !== undefined && filterChannels !== inputChannels) {
+        ctx.fail(`${ctx.where}.inputs[1]`, `filter has ${filterChannels} input channels but the input has ${inputChannels}: a grouped convolution (CONV_2D version 6) is not supported`);
+      }
+      checkQuantizedBiasType(ctx);
+      return { inputs: [0, 1, 2], options: convFromTflite(ctx) };
+    },
   },
+
+  // Versions: 1 float, 2 dilation, 3 int8, 4 hybrid, 5 int16, 6 hybrid per-channel, 7 INT4
+  // weights; the runtime registers 1 to 7. Dilation is supported; the rest are refused by their types.
 
   DEPTHWISE_CONV_2D: {
     code: BuiltinOperator.DEPTHWISE_CONV_2D,
@@ -122,7 +152,7 @@ export const OP_MAP: TfliteOpMap = {
       padding: field(0, 'i8'), stride_w: field(1, 'i32'), stride_h: field(2, 'i32'), depth_multiplier: field(3, 'i32'),
       fused_activation_function: field(4, 'i8'), dilation_w_factor: field(5, 'i32', 1), dilation_h_factor: field(6, 'i32', 1),
     }),
-    exportVersion: 3, maxImportVersion: 3, inputCount: [2, 3],
+    exportVersion: 3, maxImportVersion: 7, inputCount: [2, 3],
     weights: { input: 1, channelAxis: 3 },
     bias: CONV_BIAS,
     inputTypes: WEIGHTED_OPERANDS,
@@ -137,31 +167,42 @@ export const OP_MAP: TfliteOpMap = {
     },
   },
 
-  // v5 adds keep_num_dims (checked to be false), v6 an omitted bias (a zero bias is made).
+  // Versions: 1 float, 2 shuffled weights, 3 hybrid, 4 int8, 5 keep_num_dims, 6 no bias (a zero
+  // bias is made), 7 int16, 8 sparse weights, 9 hybrid with asymmetric inputs, 10 INT4 weights,
+  // 11 quantized_bias_type, 12 hybrid per-channel, 13 int16 with INT4 weights; the runtime
+  // registers 1 to 13. For int8 operands only shuffled weights, sparse weights and a
+  // keep_num_dims that keeps more than two dimensions change what is computed (refused below and
+  // by the tensor checks); the hybrid, int16 and INT4 forms are refused by their types.
+  // asymmetric_quantize_inputs only steers hybrid kernels: TFLite's int8 kernel ignores it.
   FULLY_CONNECTED: {
     code: BuiltinOperator.FULLY_CONNECTED,
     optionsTable: optionsTable('FullyConnectedOptions', {
       fused_activation_function: field(0, 'i8'), weights_format: field(1, 'i8'), keep_num_dims: field(2, 'bool'),
       asymmetric_quantize_inputs: field(3, 'bool'), quantized_bias_type: field(4, 'i8'),
     }),
-    exportVersion: 4, maxImportVersion: 6, inputCount: [2, 3],
+    exportVersion: 4, maxImportVersion: 13, inputCount: [2, 3],
     weights: { input: 1, channelAxis: 0 },
     bias: { input: 2, zeroBiasLength: (weights) => weights.shape[0] },
     inputTypes: WEIGHTED_OPERANDS,
     toTflite: (op) => ({ fused_activation_function: ACTIVATION_TO_CODE[op.options.activation], weights_format: 0, keep_num_dims: false }),
     fromTflite: (ctx) => {
       const o = ctx.options;
-      if (o.keep_num_dims) ctx.failOption('keep_num_dims', 'keep_num_dims = true is not supported');
-      if (o.weights_format) ctx.failOption('weights_format', 'shuffled weights are not supported');
-      if (o.quantized_bias_type) ctx.failOption('quantized_bias_type', 'a quantized_bias_type other than the default is not supported');
+      const inputRank = ctx.tensor(0).shape.length;
+      if (o.keep_num_dims && inputRank !== 2) {
+        ctx.failOption('keep_num_dims', `keep_num_dims = true keeps the ${inputRank} dimensions of the input in the output; edgeq's FULLY_CONNECTED outputs [1, units]`);
+      }
+      if (o.weights_format) ctx.failOption('weights_format', 'shuffled weights (SHUFFLED4x16INT8, version 2) are not supported');
+      checkQuantizedBiasType(ctx);
       return { inputs: [0, 1, 2], options: { activation: ctx.activation() } };
     },
   },
 
+  // Versions: 2 int8, 3 int16 without power-of-two scales, 4 int64, 5 int16 unquantised; the
+  // runtime registers 1 to 5. pot_scale_int16 only concerns int16; the rest are refused by their types.
   ADD: {
     code: BuiltinOperator.ADD,
     optionsTable: optionsTable('AddOptions', { fused_activation_function: field(0, 'i8'), pot_scale_int16: field(1, 'bool', true) }),
-    exportVersion: 2, maxImportVersion: 2, inputCount: [2, 2],
+    exportVersion: 2, maxImportVersion: 5, inputCount: [2, 2],
     toTflite: (op) => ({ fused_activation_function: ACTIVATION_TO_CODE[op.options.activation] }),
     fromTflite: (ctx) => ({ inputs: [0, 1], options: { activation: ctx.activation() } }),
   },
@@ -169,11 +210,11 @@ export const OP_MAP: TfliteOpMap = {
   AVERAGE_POOL_2D: pool(BuiltinOperator.AVERAGE_POOL_2D),
   MAX_POOL_2D: pool(BuiltinOperator.MAX_POOL_2D),
 
-  // TFLite takes the reduced axes as a constant input tensor.
+  // TFLite takes the reduced axes as a constant input tensor. Versions: 2 int8, 3 int16 (refused by its types).
   MEAN: {
     code: BuiltinOperator.MEAN,
     optionsTable: optionsTable('ReducerOptions', { keep_dims: field(0, 'bool') }),
-    exportVersion: 2, maxImportVersion: 2, inputCount: [2, 2],
+    exportVersion: 2, maxImportVersion: 3, inputCount: [2, 2],
     toTflite: (op, ctx) => {
       ctx.addInt32Input('axes', [op.options.axes.length], op.options.axes);
       return { keep_dims: op.options.keepDims };
@@ -186,6 +227,7 @@ export const OP_MAP: TfliteOpMap = {
   },
 
   // The output shape goes both into new_shape and into an optional constant shape input.
+  // TFLite has one version (the runtime registers version 1 only).
   RESHAPE: {
     code: BuiltinOperator.RESHAPE,
     optionsTable: optionsTable('ReshapeOptions', { new_shape: field(0, 'i32s') }),
@@ -198,11 +240,13 @@ export const OP_MAP: TfliteOpMap = {
     fromTflite: (ctx) => ({ inputs: [0], folded: ctx.hasInput(1) ? [1] : [], options: {} }),
   },
 
-  // TFLite takes the paddings as a constant [rank, 2] input tensor.
+  // TFLite takes the paddings as a constant [rank, 2] input tensor. Versions: 2 int8, 3 int16,
+  // 4 more than 4 dimensions, 5 bool; the runtime registers 1 to 5. All three are refused by the
+  // tensor checks (types; shapes of 1 to 4 dimensions).
   PAD: {
     code: BuiltinOperator.PAD,
     optionsTable: optionsTable('PadOptions'),
-    exportVersion: 2, maxImportVersion: 2, inputCount: [2, 2],
+    exportVersion: 2, maxImportVersion: 5, inputCount: [2, 2],
     toTflite: (op, ctx) => {
       ctx.addInt32Input('paddings', [4, 2], op.options.paddings.flat());
       return {};
@@ -219,10 +263,11 @@ export const OP_MAP: TfliteOpMap = {
   // TFLite's int8 CONCATENATION neither requantises its inputs (XNNPACK and the int8 spec
   // need one shared scale/zero point) nor applies a fused activation (LiteRT ignores it):
   // refuse both rather than write a file TFLite would reject or compute differently.
+  // Versions: 2 int8, 3 int16, 4 uint32 (refused by their types); the runtime registers 1 to 4.
   CONCATENATION: {
     code: BuiltinOperator.CONCATENATION,
     optionsTable: optionsTable('ConcatenationOptions', { axis: field(0, 'i32'), fused_activation_function: field(1, 'i8') }),
-    exportVersion: 2, maxImportVersion: 2, inputCount: [1, 16],
+    exportVersion: 2, maxImportVersion: 4, inputCount: [1, 16],
     toTflite: (op, ctx) => {
       checkConcatExpressible(op, ctx);
       return { axis: op.options.axis, fused_activation_function: ACTIVATION_TO_CODE[op.options.activation] };
@@ -234,21 +279,28 @@ export const OP_MAP: TfliteOpMap = {
     },
   },
 
+  // Versions: 2 int8, 3 int16 (refused by its types).
   SOFTMAX: {
     code: BuiltinOperator.SOFTMAX,
     optionsTable: optionsTable('SoftmaxOptions', { beta: field(0, 'f32') }),
-    exportVersion: 2, maxImportVersion: 2, inputCount: [1, 1],
+    exportVersion: 2, maxImportVersion: 3, inputCount: [1, 1],
     toTflite: (op) => ({ beta: op.options.beta }),
     fromTflite: (ctx) => ({ inputs: [0], options: { beta: ctx.options.beta as number } }),
   },
 
-  QUANTIZE: unary(BuiltinOperator.QUANTIZE, optionsTable('QuantizeOptions'), { exportVersion: 1, maxImportVersion: 1 }, { input: TensorType.FLOAT32, output: TensorType.INT8 }),
-  DEQUANTIZE: unary(BuiltinOperator.DEQUANTIZE, optionsTable('DequantizeOptions'), { exportVersion: 2, maxImportVersion: 2 }, { input: TensorType.INT8, output: TensorType.FLOAT32 }),
+  // QUANTIZE versions: 1 float → int8, 2 int16 output, 3 per-channel, 4 INT4; the runtime registers
+  // 1 to 4. int16 and INT4 are refused by their types, per-channel by the activation check.
+  QUANTIZE: unary(BuiltinOperator.QUANTIZE, optionsTable('QuantizeOptions'), { exportVersion: 1, maxImportVersion: 4 }, { input: TensorType.FLOAT32, output: TensorType.INT8 }),
+  // DEQUANTIZE versions: 2 int8, 3 int16 or float16, 5 per-channel int8, 6 INT4; the runtime
+  // registers 1 to 6. Refused by their types, per-channel by the activation check.
+  DEQUANTIZE: unary(BuiltinOperator.DEQUANTIZE, optionsTable('DequantizeOptions'), { exportVersion: 2, maxImportVersion: 6 }, { input: TensorType.INT8, output: TensorType.FLOAT32 }),
   RESIZE_NEAREST_NEIGHBOR: {
     code: BuiltinOperator.RESIZE_NEAREST_NEIGHBOR,
     optionsTable: optionsTable('ResizeNearestNeighborOptions', { align_corners: field(0, 'bool'), half_pixel_centers: field(1, 'bool') }),
-    // The converter writes 2 for int8 without flags and 3 with either flag; 3 covers both.
-    exportVersion: 3, maxImportVersion: 3, inputCount: [2, 2],
+    // Versions: 2 int8, 3 align_corners or half_pixel_centers (both supported), 4 int16 (refused by
+    // its types); the runtime registers 1 to 4. The converter writes 2 for int8 without flags and
+    // 3 with either flag; 3 covers both.
+    exportVersion: 3, maxImportVersion: 4, inputCount: [2, 2],
     toTflite: (op, ctx) => {
       const out = ctx.graph.tensors[op.outputs[0]].shape;
       ctx.addInt32Input('size', [2], [out[1], out[2]]);

@@ -70,7 +70,15 @@ export interface TfliteOpMapping<T extends OpType> {
   optionsTable: OptionsTableLayout;
   /** Version written on export (int8 inputs and outputs; TFLite's op_version.cc). */
   exportVersion: number;
-  /** Highest version whose semantics the importer maps exactly. */
+  /**
+   * Highest version accepted on import: the highest TFLite's own runtime registers for the
+   * operator (tensorflow/lite/core/kernels/register.cc). A file's OperatorCode carries one
+   * version for every operator of that builtin (the converter raises it to the highest any
+   * of them needs), so a version says what the file may use, not what each operator does:
+   * what a later version adds that changes int8 arithmetic (hybrid float inputs, 4- or
+   * 16-bit tensors, sparse weights, grouped convolution, ...) is refused where it shows, in
+   * the operand types, shapes and options, with the reason.
+   */
   maxImportVersion: number;
   /** TFLite inputs accepted on import: [fewest, most]. */
   inputCount: readonly [number, number];

@@ -32,6 +32,11 @@ export const TensorType = {
   UINT32: 15,
   UINT16: 16,
   INT4: 17,
+  BFLOAT16: 18,
+  INT2: 19,
+  UINT4: 20,
+  FLOAT8_E4M3FN: 21,
+  FLOAT8_E5M2: 22,
 } as const;
 
 /** Name of a TensorType value, for error messages. */
@@ -82,13 +87,17 @@ export const BuiltinOperator = {
   STABLEHLO_DYNAMIC_UPDATE_SLICE: 194, STABLEHLO_PAD: 195, STABLEHLO_IOTA: 196,
   STABLEHLO_DOT_GENERAL: 197, STABLEHLO_REDUCE_WINDOW: 198, STABLEHLO_SORT: 199, STABLEHLO_WHILE: 200,
   STABLEHLO_GATHER: 201, STABLEHLO_TRANSPOSE: 202, DILATE: 203, STABLEHLO_RNG_BIT_GENERATOR: 204,
-  REDUCE_WINDOW: 205, TEMP_STREAMING_CONV_2D: 225,
+  REDUCE_WINDOW: 205, STABLEHLO_COMPOSITE: 206, STABLEHLO_SHIFT_LEFT: 207, STABLEHLO_CBRT: 208,
+  STABLEHLO_CASE: 209, TEMP_STREAMING_CONV_2D: 225,
 } as const;
 
-/** Name of a builtin operator code, for error messages. */
+/**
+ * Name of a builtin operator code, for error messages: its schema name (LSTM, not 16); a
+ * code newer than this transcription is said to be one.
+ */
 export function builtinOperatorName(code: number): string {
   const e = Object.entries(BuiltinOperator).find(([, v]) => v === code);
-  return e ? e[0] : `builtin operator ${code}`;
+  return e ? e[0] : `builtin operator ${code} (not in the TFLite schema edgeq knows)`;
 }
 
 /** union BuiltinOptions: every member of the schema, in declaration order. */

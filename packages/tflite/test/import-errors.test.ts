@@ -49,8 +49,9 @@ describe('importTflite refuses bad input with errors that say where', () => {
     expect(mul.message).toContain('operators[4] (MUL): operator MUL is not supported');
     const custom = importError(patched((m) => { m.operator_codes[1] = { builtin_code: 'CUSTOM', deprecated_builtin_code: 32, custom_code: 'TFLite_Detection_PostProcess' }; }));
     expect(custom.message).toContain('operators[1] (CUSTOM): custom operator "TFLite_Detection_PostProcess" is not supported');
-    const v7 = importError(patched((m) => { m.operator_codes[1].version = 7; }));
-    expect(v7.message).toContain('operators[1] (CONV_2D): CONV_2D version 7 is not supported (edgeq imports versions 1 to 3)');
+    // TFLite's runtime registers CONV_2D versions 1 to 8 (register.cc); 9 is beyond them.
+    const v9 = importError(patched((m) => { m.operator_codes[1].version = 9; }));
+    expect(v9.message).toContain("operators[1] (CONV_2D): CONV_2D version 9 is not supported (edgeq imports versions 1 to 8, those TFLite's runtime registers)");
   });
 
   it('fused activation TFLite has but edgeq does not', () => {

@@ -20,10 +20,10 @@ export const TABLES: Record<string, Record<string, [number, Kind]>> = {
   Tensor: { shape: [0, '[i32]'], type: [1, 'i8'], buffer: [2, 'u32'], name: [3, 'string'], quantization: [4, 'table:QuantizationParameters'] },
   QuantizationParameters: { min: [0, '[f32]'], max: [1, '[f32]'], scale: [2, '[f32]'], zero_point: [3, '[i64]'], quantized_dimension: [6, 'i32'] },
   Operator: { opcode_index: [0, 'u32'], inputs: [1, '[i32]'], outputs: [2, '[i32]'], builtin_options_type: [3, 'u8'], builtin_options: [4, 'union'], custom_options: [5, '[u8]'] },
-  Conv2DOptions: { padding: [0, 'i8'], stride_w: [1, 'i32'], stride_h: [2, 'i32'], fused_activation_function: [3, 'i8'], dilation_w_factor: [4, 'i32'], dilation_h_factor: [5, 'i32'] },
+  Conv2DOptions: { padding: [0, 'i8'], stride_w: [1, 'i32'], stride_h: [2, 'i32'], fused_activation_function: [3, 'i8'], dilation_w_factor: [4, 'i32'], dilation_h_factor: [5, 'i32'], quantized_bias_type: [6, 'i8'] },
   DepthwiseConv2DOptions: { padding: [0, 'i8'], stride_w: [1, 'i32'], stride_h: [2, 'i32'], depth_multiplier: [3, 'i32'], fused_activation_function: [4, 'i8'], dilation_w_factor: [5, 'i32'], dilation_h_factor: [6, 'i32'] },
   Pool2DOptions: { padding: [0, 'i8'], stride_w: [1, 'i32'], stride_h: [2, 'i32'], filter_width: [3, 'i32'], filter_height: [4, 'i32'], fused_activation_function: [5, 'i8'] },
-  FullyConnectedOptions: { fused_activation_function: [0, 'i8'], weights_format: [1, 'i8'], keep_num_dims: [2, 'bool'] },
+  FullyConnectedOptions: { fused_activation_function: [0, 'i8'], weights_format: [1, 'i8'], keep_num_dims: [2, 'bool'], asymmetric_quantize_inputs: [3, 'bool'], quantized_bias_type: [4, 'i8'] },
   SoftmaxOptions: { beta: [0, 'f32'] },
   AddOptions: { fused_activation_function: [0, 'i8'] },
   MulOptions: { fused_activation_function: [0, 'i8'] },
@@ -40,10 +40,10 @@ export const UNION: Record<string, number> = {
   AddOptions: 11, ReshapeOptions: 17, MulOptions: 21, PadOptions: 22, ReducerOptions: 27, DequantizeOptions: 38, QuantizeOptions: 89,
 };
 export const ENUMS: Record<string, Record<string, number>> = {
-  type: { FLOAT32: 0, INT32: 2, UINT8: 3, INT64: 4, INT16: 7, INT8: 9 },
+  type: { FLOAT32: 0, INT32: 2, UINT8: 3, INT64: 4, INT16: 7, INT8: 9, INT4: 17 },
   builtin_code: {
     ADD: 0, AVERAGE_POOL_2D: 1, CONCATENATION: 2, CONV_2D: 3, DEPTHWISE_CONV_2D: 4, DEQUANTIZE: 6, FULLY_CONNECTED: 9,
-    MAX_POOL_2D: 17, MUL: 18, RESHAPE: 22, SOFTMAX: 25, TANH: 28, CUSTOM: 32, PAD: 34, MEAN: 40, QUANTIZE: 114,
+    LSTM: 16, MAX_POOL_2D: 17, MUL: 18, RESHAPE: 22, SOFTMAX: 25, TANH: 28, CUSTOM: 32, PAD: 34, MEAN: 40, QUANTIZE: 114,
   },
   padding: { SAME: 0, VALID: 1 },
   fused_activation_function: { NONE: 0, RELU: 1, RELU_N1_TO_1: 2, RELU6: 3, TANH: 4 },

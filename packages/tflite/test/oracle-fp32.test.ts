@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildReferenceModel, GraphBuilder, mulberry32, q, randomGraph, REFERENCE_MODELS, type QuantScheme } from '@edgeq/ir';
 import { compareWholeModel } from '../src/index.js';
-import { randomInputs } from './inputs.js';
+import { randomInputs, randomInputVectors } from './inputs.js';
 import { FP32_GRAPHS, FP32_OPS } from './random-graph-options.js';
 
 const FP32: QuantScheme = { scales: 'fixed', rounding: 'fp32' };
@@ -32,6 +32,20 @@ describe('fp32 mode: LiteRT.js = interpreter, bit for bit', () => {
     }
     console.log(`100 random fp32 graphs vs LiteRT: 0/${elements} elements differ; ops ${JSON.stringify(Object.fromEntries(opCounts))}`);
     for (const op of FP32_OPS) expect(opCounts.get(op) ?? 0, op).toBeGreaterThanOrEqual(10);
+  });
+
+  it('several inputs and outputs: 8 random graphs, 200 inputs each, every output bit-exact', async () => {
+    let elements = 0;
+    for (let seed = 1200; seed < 1208; seed++) {
+      const g = randomGraph(seed, { ...FP32_GRAPHS, multiIo: true });
+      expect(g.inputs.length).toBeGreaterThan(1);
+      const stats = await compareWholeModel(g, randomInputVectors(g, 200, seed));
+      const outputElements = g.outputs.reduce((s, t) => s + g.tensors[t].shape.reduce((a, d) => a * d, 1), 0);
+      expect(stats.elements, g.name).toBe(200 * outputElements);
+      expect(stats.differing, `${g.name}: ${g.ops.map((o) => o.type).join(' → ')}`).toBe(0);
+      elements += stats.elements;
+    }
+    console.log(`8 random fp32 graphs with several inputs and outputs vs LiteRT: 0/${elements} elements differ`);
   });
 
   it('MEAN with large zero points (XNNPACK folds them into a float bias): 40 shapes × 200 inputs', async () => {

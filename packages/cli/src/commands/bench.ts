@@ -5,6 +5,8 @@
  */
 
 import type { Command } from 'commander';
+import { usageError } from '../errors.js';
+import type { Output } from '../output.js';
 import { action } from '../command.js';
 import { bytes, positiveInt, roundingOption, scalesOption, type SchemeOpts } from './common.js';
 import { textTable } from '../output.js';
@@ -24,6 +26,10 @@ interface BenchOpts extends SchemeOpts {
   targets: string;
   runs: number;
   seed: number;
+  port?: string;
+  baud?: number;
+  flashCmd?: string;
+  linkTimeout?: number;
 }
 
 export function registerBench(program: Command): void {
@@ -36,9 +42,15 @@ export function registerBench(program: Command): void {
     .addOption(scalesOption())
     .addOption(roundingOption())
     .option('--seed <n>', 'seed for spec weights and the timed random inputs', positiveInt('--seed'), 1)
-    .addHelpText('after', '\nExample:\n  edgeq bench mbv2mini --targets host --runs 500\n')
+    .option('--port <device>', 'measure cycles on a board with the serial agent: a serial device, tcp:HOST:PORT, or qemu:<target>')
+    .option('--baud <n>', 'serial baud rate for --port', positiveInt('--baud'), 115200)
+    .option('--flash-cmd <command>', 'with --port: shell command that flashes the board first')
+    .option('--link-timeout <ms>', 'with --port: resend a request after this long without a byte from the board', positiveInt('--link-timeout'), 2000)
+    .addHelpText('after', '\nExample:\n  edgeq bench mbv2mini --targets host --runs 500\n  edgeq bench model.qgraph.json --port /dev/ttyACM0 --runs 20   (board running the serial agent)\n')
     .action(
       action<BenchOpts>(program, async ([modelArg], { opts, out }) => {
+        if (opts.port !== undefined) return benchOnPort(modelArg, opts, out);
+        if (opts.flashCmd) throw usageError('--flash-cmd: only with --port');
         const targets = parseTargets(opts.targets);
         const emulated = targets.filter((t) => t !== 'host');
         const device = emulated.length ? await (await import('../components.js')).deviceApi() : undefined;
@@ -47,6 +59,7 @@ export function registerBench(program: Command): void {
         const { timeHostC, timeInterpreter } = await import('../inference-timing.js');
         const { randomInputs } = await import('../parity-run.js');
         const m = await loadModelAsQGraph(modelArg, opts, opts.seed);
+        await (await import('../fit-check.js')).checkModelFits(m.graph, targets, m.ref.file);
         const costs = await graphCosts(m.graph);
         const inputs = randomInputs(m.graph, opts.runs, opts.seed);
         const interpMs = timeInterpreter(m.graph, inputs.slice(0, Math.min(inputs.length, 50)));
@@ -68,4 +81,17 @@ export function registerBench(program: Command): void {
         if (rows.some((r) => r.instructions !== undefined)) out.line('instructions: executed per inference under QEMU -icount (not cycles)');
       }),
     );
+}
+
+/** `edgeq bench --port`: cycles per inference as the serial agent measures them on the board. */
+async function benchOnPort(modelArg: string, opts: BenchOpts, out: Output): Promise<void> {
+  const { loadModelAsQGraph } = await import('../inputs/model.js');
+  const { randomInputs } = await import('../parity-run.js');
+  const { cyclesText, serialBenchRun } = await import('../serial-run.js');
+  const m = await loadModelAsQGraph(modelArg, opts, opts.seed);
+  const r = await serialBenchRun(m.graph, randomInputs(m.graph, opts.runs, opts.seed), { port: opts.port!, baud: opts.baud, flashCmd: opts.flashCmd, linkTimeout: opts.linkTimeout });
+  out.json({ ok: true, model: m.graph.name, port: opts.port, board: r.info, counter: r.counter, runs: r.runs, cyclesPerInference: r.cyclesMean, cyclesMin: r.cyclesMin, cyclesMax: r.cyclesMax });
+  out.line(`board at ${opts.port} serves ${r.info.name} (graph hash ${r.info.graphHash}); ${r.runs} inferences`);
+  out.result(cyclesText(r.cyclesMean, r.counter, r.info.coreHz) + (r.counter === 'none' ? '' : ` · min ${r.cyclesMin.toLocaleString('en-US')} · max ${r.cyclesMax.toLocaleString('en-US')}`));
+  out.line('under QEMU these count emulated time (-icount: instructions), not a real board\'s cycles: docs/serial-agent.md');
 }

@@ -11,9 +11,21 @@ import { TARGET_IDS } from '../targets.js';
 /** `--scales fixed|pow2`. */
 export const scalesOption = () =>
   new Option('--scales <mode>', 'requantisation scales: fixed (Q31 multiplier + shift, TFLite) or pow2 (one shift)').choices(['fixed', 'pow2']);
-/** `--rounding tflm|single`. */
+/** The `--rounding` modes: every RoundingMode of a QGraph. */
+export const ROUNDING_MODES: readonly RoundingMode[] = ['tflm', 'single', 'fp32'];
+/** `--rounding tflm|single|fp32`. */
 export const roundingOption = () =>
-  new Option('--rounding <mode>', 'fixed-point rounding: tflm (double rounding, TFLM/CMSIS-NN default) or single').choices(['tflm', 'single']);
+  new Option(
+    '--rounding <mode>',
+    'fixed-scale requantisation rounding: tflm (double rounding, TFLite Micro / CMSIS-NN), single (TFLite single rounding) or fp32 (float32 multiplier, round half to even: what LiteRT/XNNPACK compute)',
+  ).choices(ROUNDING_MODES);
+/**
+ * fp32 rounds a float32 multiplier, which only fixed scales have: `--rounding fp32` with pow2
+ * scales is a usage error, said before any work. `scalesSource` says where the pow2 comes from.
+ */
+export function checkRoundingForScales(scales: ScaleMode | undefined, rounding: RoundingMode | undefined, scalesSource = '--scales pow2'): void {
+  if (rounding === 'fp32' && scales === 'pow2') throw usageError(`--rounding fp32: rounds a float32 multiplier, which only fixed scales have (${scalesSource})`);
+}
 /** `--target <id>` (checked in code so the error names the value). */
 export const targetOption = (dflt = 'host') => new Option('--target <id>', `target core (${TARGET_IDS.join(', ')})`).default(dflt);
 

@@ -19,6 +19,8 @@ interface GenerateOpts extends SchemeOpts {
   prefix?: string;
   /** Comma-separated on the command line; a string or an array of strings in edgeq.config.json. */
   integrations?: string | string[];
+  /** Also write the UART parity agent (harness/serial-agent/) for a Cortex-M target. */
+  serialAgent?: boolean;
   seed: number;
 }
 
@@ -48,6 +50,7 @@ export function registerGenerate(program: Command): void {
     .addOption(roundingOption())
     .option('--prefix <name>', 'C identifier prefix of the generated API (default: the model name)')
     .option('--integrations <list>', 'Cortex-M targets: also write arduino, platformio and/or zephyr files (comma-separated)')
+    .option('--serial-agent', 'Cortex-M targets: also write the UART parity agent as harness/serial-agent/ (docs/serial-agent.md)')
     .option('--seed <n>', 'weight seed when the model is a spec (random int8 weights)', positiveInt('--seed'), 1)
     .addHelpText('after', '\nExample:\n  edgeq generate model.qgraph.json --target cortex-m4 --out firmware/\n')
     .action(
@@ -59,6 +62,7 @@ export function registerGenerate(program: Command): void {
         const { writeFileAtomic } = await import('@edgeq/ir');
         const m = await loadModelAsQGraph(modelArg, opts, opts.seed);
         if (m.untrained) out.warn(`${m.ref.file}: architecture spec without training: weights are random int8 (fine for sizing and parity, not for accuracy)`);
+        await (await import('../fit-check.js')).checkModelFits(m.graph, [target], m.ref.file);
         const dir = path.resolve(opts.out);
         const manifest = await writeOutput(dir, 'dir', async (tmp) => {
           // A Cortex-M target gets a standalone firmware project (library, harness, Makefile/CMake).
@@ -67,6 +71,7 @@ export function registerGenerate(program: Command): void {
             .map((i) => String(i).trim())
             .filter((i) => i !== '');
           if (integrations.length > 0 && !device) throw usageError('--integrations: needs a Cortex-M --target (the host target writes plain sources)');
+          if (opts.serialAgent && !device) throw usageError('--serial-agent: needs a Cortex-M --target (the agent runs on the board)');
           const known: readonly string[] = device?.FIRMWARE_INTEGRATIONS ?? [];
           const unknown = integrations.find((i) => !known.includes(i));
           if (unknown !== undefined) throw usageError(`--integrations ${unknown}: unknown; use any of ${known.join(', ')}`);
@@ -78,6 +83,7 @@ export function registerGenerate(program: Command): void {
               defaultCore: target,
               prefix: opts.prefix,
               integrations: integrations as (typeof device.FIRMWARE_INTEGRATIONS)[number][],
+              serialAgent: !!opts.serialAgent,
             });
             [gen, files] = [fw, fw.entries];
           } else {

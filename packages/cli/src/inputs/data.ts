@@ -4,7 +4,7 @@
  * quantised exactly as the graph's input expects, plus labels for accuracy.
  */
 
-import { numElements, quantizeFloat, type QGraph, type TensorData } from '@edgeq/ir';
+import { boundaryList, graphInputs, numElements, quantizeFloat, type QGraph, type TensorData } from '@edgeq/ir';
 import { inputError } from '../errors.js';
 import { readNpy, type NpyArray } from './npy.js';
 
@@ -31,6 +31,9 @@ export interface DataRequest {
  * zero point, int8 is taken as already quantised.
  */
 export function samplesToInputs(g: QGraph, arr: NpyArray, source: string, limit?: number): TensorData[] {
+  if (g.inputs.length !== 1) {
+    throw inputError(`${source}: data files feed a model with one input; ${g.name} has ${g.inputs.length}: ${boundaryList(graphInputs(g))} (use --random N)`);
+  }
   const inT = g.tensors[g.inputs[0]];
   const per = numElements(inT.shape);
   const total = arr.data.length;

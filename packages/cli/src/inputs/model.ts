@@ -11,6 +11,7 @@ import path from 'node:path';
 import { QGRAPH_FORMAT, loadQGraph, type QGraph, type QuantScheme, type RoundingMode, type ScaleMode } from '@edgeq/ir';
 import { inputError, modelError, usageError } from '../errors.js';
 import { SAVED_MODEL_DOC } from '../saved-model.js';
+import { checkRoundingForScales } from '../commands/common.js';
 import { SPECS_DIR, loadArchSpec, looksLikeSpec, type ArchSpec } from './arch-spec.js';
 import { specToRandomQGraph } from './spec-graph.js';
 
@@ -88,6 +89,7 @@ export function applyScheme(g: QGraph, req: SchemeRequest, source: string): QGra
   if (req.scales && req.scales !== scheme.scales) {
     throw usageError(`${source}: was frozen with ${scheme.scales} scales; --scales ${req.scales} needs a graph frozen that way (edgeq freeze --scales ${req.scales})`);
   }
+  checkRoundingForScales(scheme.scales, req.rounding, `${source} has pow2 scales`);
   if (req.rounding) scheme.rounding = req.rounding;
   return { ...g, quantization: scheme };
 }
@@ -108,6 +110,7 @@ export async function loadModelAsQGraph(arg: string, req: SchemeRequest = {}, se
     case 'spec': {
       const spec = await loadArchSpec(ref.file);
       const scheme: QuantScheme = { scales: req.scales ?? 'fixed', rounding: req.rounding ?? 'tflm' };
+      checkRoundingForScales(scheme.scales, scheme.rounding);
       return { ref, graph: specToRandomQGraph(spec, scheme, seed, ref.file), untrained: true, spec };
     }
     case 'edgeq': {

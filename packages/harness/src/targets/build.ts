@@ -4,13 +4,13 @@
 // --gc-sections, then reads the sizes and applies the RAM-fit rule.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { CompileError, RamFitError } from './errors.js';
+import { CompileError, FlashFitError, RamFitError } from './errors.js';
 import { FIRMWARE_SUPPORT_SOURCES, FIRMWARE_TEMPLATE_DIR, renderLinkerScript } from './firmware-templates.js';
 import { assertRamFit, ramFit, describeRamFit } from './ram-fit.js';
 import { bytesByGroup, readLinkerMap, sectionTotals, symbolSizes, type GroupBytes, type SectionTotals } from './sizes.js';
 import type { CortexMTarget } from './table.js';
 import { STRICT_C_FLAGS, checkTool, crossToolchain, runCompiler, type CrossToolchain, type ToolchainOptions } from '../toolchain.js';
-import type { RamFitReport } from './errors.js';
+import type { FlashFitReport, RamFitReport } from './errors.js';
 
 /** A C source and the group its bytes are reported under (default "app"). */
 export interface FirmwareSource {
@@ -94,10 +94,19 @@ async function limited<T>(items: readonly T[], limit: number, job: (item: T, i: 
   await Promise.all(workers);
 }
 
+/** Region size linked against to measure an image that overflows the real one (256 MiB). */
+const OVERSIZE_REGION = 0x1000_0000;
+
+/** One line: a linked image's flash needs, the target's flash and the shortfall. */
+function describeFlashFit(r: FlashFitReport, title: string): string {
+  const fmt = (n: number) => n.toLocaleString('en-US');
+  return `does not fit ${title}: needs ${fmt(r.required)} B of flash (text ${fmt(r.text)} + data ${fmt(r.data)}) but the target has ${fmt(r.available)} B; short by ${fmt(r.shortfall)} B`;
+}
+
 /**
  * Compiles and links firmware for a Cortex-M target, then checks that it fits.
  * Throws {@link ToolchainMissingError}, {@link CompileError} (with the compiler's
- * message) or {@link RamFitError} (with sizes and shortfall).
+ * message), {@link FlashFitError} or {@link RamFitError} (with sizes and shortfall).
  */
 export async function buildFirmware(o: BuildFirmwareOptions): Promise<FirmwareBuild> {
   const tc = crossToolchain(o);
@@ -143,13 +152,18 @@ export async function buildFirmware(o: BuildFirmwareOptions): Promise<FirmwareBu
   try {
     await link(linkerScript, elf, map);
   } catch (e) {
-    if (!(e instanceof CompileError) || !/region `RAM' overflowed|will not fit in region `RAM'/.test(e.output)) throw e;
-    // Relink against an oversized RAM only to measure, then refuse with the real figures.
+    const flashOverflow = e instanceof CompileError && /region `FLASH' overflowed|will not fit in region `FLASH'/.test(e.output);
+    if (!(e instanceof CompileError) || (!flashOverflow && !/region `RAM' overflowed|will not fit in region `RAM'/.test(e.output))) throw e;
+    // Relink against an oversized flash and RAM only to measure, then refuse with the real figures.
     const probeScript = join(outDir, 'link-measure.ld');
-    await writeFile(probeScript, renderLinkerScript(target, stackSize, 0x1000_0000));
+    await writeFile(probeScript, renderLinkerScript(target, stackSize, OVERSIZE_REGION, OVERSIZE_REGION));
     const probeElf = join(outDir, 'oversize-measure.elf');
     await link(probeScript, probeElf, join(outDir, 'oversize-measure.map'));
     const s = await sectionTotals(tc.size, probeElf);
+    if (s.flash > target.flash.size) {
+      const report = { target: target.id, available: target.flash.size, text: s.text, data: s.data, required: s.flash, shortfall: s.flash - target.flash.size };
+      throw new FlashFitError(report, `firmware refused: ${describeFlashFit(report, target.title)}`);
+    }
     const arena = o.arenaSymbol ? (await symbolSizes(tc.nm, probeElf, [o.arenaSymbol])).get(o.arenaSymbol) : undefined;
     assertRamFit(target, { data: s.data, bss: s.bss, stack: s.stack, arena, arenaInBss: true });
     throw e; // unreachable unless ld and our arithmetic disagree

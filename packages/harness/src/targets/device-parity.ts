@@ -1,16 +1,19 @@
 // Device parity: generates C for a QGraph, builds it with the firmware harness
-// for an emulated Cortex-M core, runs every input vector under QEMU and compares
-// each output bit for bit with the integer interpreter. Also returns the
+// for an emulated Cortex-M core, runs every input vector (every graph input's bytes
+// back to back) under QEMU and compares every output bit for bit with the integer
+// interpreter. Also returns the
 // instruction profile and the flash/RAM figures of that very firmware.
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Interpreter, numElements, type QGraph, type TensorData } from '@edgeq/ir';
+import { Interpreter, inputVectorBytes, type InputVector, type QGraph } from '@edgeq/ir';
 import { writeFirmwareDir, type GeneratedModel } from '@edgeq/codegen';
 import { compareOutputs, parityLine, type ParityStats } from '../compare.js';
+import { expectedOutputBytes, locateMismatches } from '../vector-outputs.js';
 import type { FirmwareBuild } from './build.js';
 import type { InstructionProfile } from './profile.js';
 import { runModelOnTarget } from './run-model.js';
+import { harnessVectorSizes } from './harness-vectors.js';
 import type { CortexMTarget } from './table.js';
 import type { ToolchainOptions } from '../toolchain.js';
 
@@ -38,22 +41,16 @@ export interface DeviceParityReport {
   readonly model: GeneratedModel;
 }
 
-function bytesOf(t: TensorData): Uint8Array {
-  return new Uint8Array(t.buffer, t.byteOffset, t.byteLength);
-}
-
 /**
- * Runs `inputs` through the generated firmware on `target` and compares with the
- * interpreter. Throws the typed build/run errors (toolchain, compile, RAM fit,
+ * Runs `inputs` through the generated firmware on `target` and compares every output
+ * with the interpreter. Each input vector holds one tensor per graph input (a bare
+ * tensor for a one-input graph); every graph input and output must be int8. Throws the typed build/run errors (toolchain, compile, RAM fit,
  * HardFault, exit, hang); a mismatch is reported in `stats`, not thrown.
  */
-export async function deviceParity(g: QGraph, inputs: readonly TensorData[], o: DeviceParityOptions): Promise<DeviceParityReport> {
-  if (g.inputs.length !== 1 || g.outputs.length !== 1) throw new Error(`${g.name}: device parity supports one input and one output`);
-  const inT = g.tensors[g.inputs[0]];
-  const outT = g.tensors[g.outputs[0]];
-  if (inT.dtype !== 'int8' || outT.dtype !== 'int8') throw new Error(`${g.name}: device parity needs int8 input and output`);
-  const inSize = numElements(inT.shape);
-  const outSize = numElements(outT.shape);
+export async function deviceParity(g: QGraph, inputs: readonly InputVector[], o: DeviceParityOptions): Promise<DeviceParityReport> {
+  const sizes = harnessVectorSizes(g);
+  const inSize = sizes.inputSize;
+  const outSize = sizes.outputSize;
   const ownDir = !o.workDir;
   const work = o.workDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), `edgeq-${o.target.id}-`)));
   try {
@@ -62,10 +59,7 @@ export async function deviceParity(g: QGraph, inputs: readonly TensorData[], o: 
     const runtimeDir = path.join(fwDir, 'runtime');
     const runtimeC = (await fs.readdir(runtimeDir)).filter((f) => f.endsWith('.c')).sort();
     const packed = new Uint8Array(inputs.length * inSize);
-    inputs.forEach((x, i) => {
-      if (x.byteLength !== inSize) throw new Error(`input ${i} has ${x.byteLength} bytes, the model takes ${inSize}`);
-      packed.set(bytesOf(x), i * inSize);
-    });
+    inputs.forEach((x, i) => packed.set(inputVectorBytes(g, x, `input vector ${i}`), i * inSize));
     const r = await runModelOnTarget({
       ...o,
       sources: [
@@ -75,8 +69,7 @@ export async function deviceParity(g: QGraph, inputs: readonly TensorData[], o: 
       includeDirs: [fwDir, runtimeDir],
       prefix: model.prefix,
       modelHeader: `${model.fileBase}.h`,
-      inputSize: inSize,
-      outputSize: outSize,
+      ...sizes,
       opNames: g.ops.map((op) => op.name),
       inputs: packed,
       workDir: path.join(work, `run-${o.target.id}`),
@@ -84,9 +77,9 @@ export async function deviceParity(g: QGraph, inputs: readonly TensorData[], o: 
       timeoutMs: o.timeoutMs ?? 60_000 + 50 * inputs.length,
     });
     const interp = new Interpreter(g, { validate: false });
-    const expected = inputs.map((x) => new Int8Array(bytesOf(interp.run([x]).outputs[0]).slice()));
+    const expected = inputs.map((x, v) => expectedOutputBytes(interp, x, `input vector ${v}`));
     const actual = inputs.map((_, v) => r.outputs.subarray(v * outSize, (v + 1) * outSize));
-    const stats = compareOutputs(expected, actual);
+    const stats = locateMismatches(g, compareOutputs(expected, actual));
     return { target: o.target, stats, line: parityLine(stats, o.target.title), profile: r.profile, build: r.build, model };
   } finally {
     if (ownDir) await fs.rm(work, { recursive: true, force: true });

@@ -64,6 +64,24 @@ export class RamFitError extends TargetError {
   }
 }
 
+/** Sizes behind a flash verdict of a linked image. */
+export interface FlashFitReport {
+  readonly target: string;
+  readonly available: number;
+  /** .text (code, constants) and the .data image, measured by linking against an oversized flash. */
+  readonly text: number;
+  readonly data: number;
+  readonly required: number;
+  readonly shortfall: number;
+}
+
+/** The linked firmware (code, constants, .data image) does not fit the target's flash. */
+export class FlashFitError extends TargetError {
+  constructor(readonly report: FlashFitReport, message: string) {
+    super('flash-overflow', message);
+  }
+}
+
 /** How a firmware run ended when it did not succeed. */
 export type RunFailureKind = 'hardfault' | 'exit' | 'timeout';
 

@@ -7,7 +7,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
-import { numElements, type QGraph, type TensorDef } from '@edgeq/ir';
+import { graphInputs, graphOutputs, type BoundaryTensor, type QGraph } from '@edgeq/ir';
 import { writeFirmwareDir, type GeneratedModel } from '@edgeq/codegen';
 import {
   FIRMWARE_SUPPORT_HEADERS,
@@ -16,7 +16,9 @@ import {
   renderHarnessMain,
   renderLinkerScript,
 } from './firmware-templates.js';
+import { harnessVectorSizes } from './harness-vectors.js';
 import { CORTEX_M_TARGET_IDS, getCortexMTarget, type CortexMTarget } from './table.js';
+import { writeSerialAgentDir } from '../serial/agent-firmware.js';
 
 /** Where each part of the directory lives (relative paths). */
 export const FIRMWARE_LAYOUT = {
@@ -46,6 +48,8 @@ export interface DeviceFirmwareDirOptions {
   readonly libraryVersion?: string;
   /** URL written into library.properties / library.json (default edgeq's npm page). */
   readonly libraryUrl?: string;
+  /** Also write the serial parity agent as harness/serial-agent/ (docs/serial-agent.md; default false). */
+  readonly serialAgent?: boolean;
 }
 
 /** The generated model, plus the directory's top-level entries (directories end in `/`). */
@@ -68,12 +72,15 @@ async function writeRendered(dir: string, file: string, template: string, ctx: o
   await fs.writeFile(path.join(dir, file), await render(template, ctx));
 }
 
-function tensorFacts(t: TensorDef) {
+/** One model input or output as the build files document it (input.bin / output.bin layout). */
+function tensorFacts(b: BoundaryTensor) {
   return {
-    bytes: numElements(t.shape),
-    shape: t.shape.join(', '),
-    scale: t.quant ? String(t.quant.scale[0]) : '1',
-    zeroPoint: t.quant ? t.quant.zeroPoint[0] : 0,
+    position: b.position,
+    name: b.name,
+    bytes: b.bytes,
+    shape: b.shape.join(', '),
+    scale: b.quant ? String(b.quant.scale[0]) : '1',
+    zeroPoint: b.quant ? b.quant.zeroPoint[0] : 0,
   };
 }
 
@@ -83,7 +90,6 @@ function tensorFacts(t: TensorDef) {
  * runs in.
  */
 export async function writeDeviceFirmwareDir(g: QGraph, dir: string, o: DeviceFirmwareDirOptions = {}): Promise<DeviceFirmwareDir> {
-  if (g.inputs.length !== 1 || g.outputs.length !== 1) throw new Error(`${g.name}: the firmware harness supports one input and one output`);
   const integrations = new Set(o.integrations ?? []);
   const entries = [`${FIRMWARE_LAYOUT.library}/`, 'harness/', 'cmake/', 'Makefile', 'CMakeLists.txt'];
   const model = await writeFirmwareDir(g, dir, {
@@ -92,9 +98,8 @@ export async function writeDeviceFirmwareDir(g: QGraph, dir: string, o: DeviceFi
     runtimeDir: '.',
     hostHarness: false,
     addFiles: async (tmp, model) => {
-      const input = tensorFacts(g.tensors[g.inputs[0]]);
-      const output = tensorFacts(g.tensors[g.outputs[0]]);
-      await writeQemuHarness(g, path.join(tmp, FIRMWARE_LAYOUT.qemuHarness), model, input.bytes, output.bytes, o.stackSize);
+      const sizes = harnessVectorSizes(g);
+      await writeQemuHarness(g, path.join(tmp, FIRMWARE_LAYOUT.qemuHarness), model, o.stackSize);
       const cores = CORTEX_M_TARGET_IDS.map((id) => getCortexMTarget(id));
       const ctx = {
         prefix: model.prefix,
@@ -111,17 +116,16 @@ export async function writeDeviceFirmwareDir(g: QGraph, dir: string, o: DeviceFi
           tickNum: t.counter.instrPerTickNum,
           tickDen: t.counter.instrPerTickDen,
         })),
-        inputBytes: input.bytes,
-        inputShape: input.shape,
-        inputScale: input.scale,
-        inputZeroPoint: input.zeroPoint,
-        outputBytes: output.bytes,
-        outputShape: output.shape,
+        inputBytes: sizes.inputSize,
+        outputBytes: sizes.outputSize,
+        inputs: graphInputs(g).map(tensorFacts),
+        outputs: graphOutputs(g).map(tensorFacts),
       };
       await writeRendered(tmp, 'Makefile', 'Makefile.hbs', ctx);
       await writeRendered(tmp, 'CMakeLists.txt', 'CMakeLists.txt.hbs', ctx);
       await fs.mkdir(path.join(tmp, 'cmake'));
       await fs.copyFile(path.join(FIRMWARE_TEMPLATE_DIR, 'arm-none-eabi-gcc.cmake'), path.join(tmp, 'cmake', 'arm-none-eabi-gcc.cmake'));
+      if (o.serialAgent) await writeSerialAgentDir(g, model, tmp);
       entries.push(...(await writeIntegrations(tmp, g, model, integrations, o)));
     },
   });
@@ -132,8 +136,6 @@ async function writeQemuHarness(
   g: QGraph,
   harnessDir: string,
   model: GeneratedModel,
-  inputSize: number,
-  outputSize: number,
   stackSize: number | undefined,
 ): Promise<void> {
   await fs.mkdir(path.join(harnessDir, 'ld'), { recursive: true });
@@ -142,7 +144,7 @@ async function writeQemuHarness(
   }
   await fs.writeFile(
     path.join(harnessDir, 'harness_main.c'),
-    renderHarnessMain({ prefix: model.prefix, modelHeader: `${model.fileBase}.h`, inputSize, outputSize, opNames: g.ops.map((op) => op.name) }),
+    renderHarnessMain({ prefix: model.prefix, modelHeader: `${model.fileBase}.h`, ...harnessVectorSizes(g), opNames: g.ops.map((op) => op.name) }),
   );
   for (const id of CORTEX_M_TARGET_IDS) {
     const t = getCortexMTarget(id);

@@ -38,8 +38,8 @@ function hex(n: number): string {
   return `0x${n.toString(16).padStart(8, '0').toUpperCase()}`;
 }
 
-/** Renders link.ld for a target; `ramSize` can be overridden (used to measure oversize images). */
-export function renderLinkerScript(target: CortexMTarget, stackSize: number, ramSize = target.ram.size): string {
+/** Renders link.ld for a target; `ramSize` and `flashSize` can be overridden (used to measure oversize images). */
+export function renderLinkerScript(target: CortexMTarget, stackSize: number, ramSize = target.ram.size, flashSize = target.flash.size): string {
   if (!Number.isInteger(stackSize) || stackSize <= 0 || stackSize % 8 !== 0) {
     throw new Error(`stack size must be a positive multiple of 8 bytes, got ${stackSize}`);
   }
@@ -47,7 +47,7 @@ export function renderLinkerScript(target: CortexMTarget, stackSize: number, ram
     targetName: target.title,
     machine: target.qemuMachine,
     flashOrigin: hex(target.flash.origin),
-    flashSize: hex(target.flash.size),
+    flashSize: hex(flashSize),
     ramOrigin: hex(target.ram.origin),
     ramSize: hex(ramSize),
     stackSize: hex(stackSize),
@@ -60,10 +60,17 @@ export interface HarnessMainOptions {
   readonly prefix: string;
   /** Header declaring the model API (default "model.h"). */
   readonly modelHeader?: string;
-  /** Bytes of one input vector (int8). */
+  /** Bytes of one input vector (int8): every model input's bytes, back to back. */
   readonly inputSize: number;
-  /** Bytes of one output vector (int8). */
+  /** Bytes of one output vector (int8): every model output's bytes, back to back. */
   readonly outputSize: number;
+  /**
+   * Bytes of each model input, in order (`<prefix>_input(i)` gets the i-th slice of a vector);
+   * they sum to inputSize. Default: one input of inputSize bytes.
+   */
+  readonly inputSizes?: readonly number[];
+  /** Bytes of each model output, in order; they sum to outputSize. Default: one output of outputSize bytes. */
+  readonly outputSizes?: readonly number[];
   /** Op names in execution order; their count is the number of profiled ops. */
   readonly opNames: readonly string[];
   /** Optional `int fn(void)` to call once before the first inference (0 = success). */
@@ -77,6 +84,15 @@ export interface HarnessMainOptions {
 const C_IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const FILE_NAME = /^[A-Za-z0-9_./-]+$/;
 
+/** Per-input (or per-output) byte counts: given ones checked against their total, else one part. */
+function partSizes(name: string, sizes: readonly number[] | undefined, total: number): number[] {
+  if (sizes === undefined) return [total];
+  if (sizes.length === 0 || !sizes.every((v) => Number.isInteger(v) && v > 0)) throw new Error(`${name} must be positive integers, got [${sizes.join(', ')}]`);
+  const sum = sizes.reduce((a, b) => a + b, 0);
+  if (sum !== total) throw new Error(`${name} [${sizes.join(', ')}] sum to ${sum}, not ${total}`);
+  return [...sizes];
+}
+
 /** Renders harness_main.c for a model. */
 export function renderHarnessMain(o: HarnessMainOptions): string {
   if (!C_IDENT.test(o.prefix)) throw new Error(`model prefix "${o.prefix}" is not a C identifier`);
@@ -89,6 +105,8 @@ export function renderHarnessMain(o: HarnessMainOptions): string {
   ] as const) {
     if (!Number.isInteger(v) || v <= 0) throw new Error(`${k} must be a positive integer, got ${v}`);
   }
+  const inputSizes = partSizes('inputSizes', o.inputSizes, o.inputSize);
+  const outputSizes = partSizes('outputSizes', o.outputSizes, o.outputSize);
   const files = {
     inputFile: o.inputFile ?? 'input.bin',
     outputFile: o.outputFile ?? 'output.bin',
@@ -102,6 +120,10 @@ export function renderHarnessMain(o: HarnessMainOptions): string {
     modelHeader: o.modelHeader ?? 'model.h',
     inputSize: o.inputSize,
     outputSize: o.outputSize,
+    inputSizes,
+    outputSizes,
+    numInputs: inputSizes.length,
+    numOutputs: outputSizes.length,
     numOps: o.opNames.length,
     numOpsOrOne: Math.max(1, o.opNames.length),
     // Names only appear in a C comment: keep them to characters that cannot end it.

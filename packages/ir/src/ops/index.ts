@@ -28,12 +28,12 @@ export type { DepthwiseOptions } from './depthwise-conv-2d.js';
 export type { FullyConnectedOptions } from './fully-connected.js';
 export type { AddOptions } from './add.js';
 export type { PoolOptions } from './pool.js';
-export type { MeanOptions } from './mean.js';
+export { MEAN_MAX_COUNT, type MeanOptions } from './mean.js';
 export type { PadOptions } from './pad.js';
 export type { ConcatOptions } from './concatenation.js';
 export type { SoftmaxOptions } from './softmax.js';
 export { nearestSourceIndices, type ResizeNearestNeighborOptions, type ResizeNearestNeighborParams } from './resize-nearest-neighbor.js';
-export { SOFTMAX_TABLE_BITS, SOFTMAX_TABLE_SIZE } from './softmax.js';
+export { SOFTMAX_MAX_CLASSES, SOFTMAX_TABLE_SIZE, softmaxExpTable, softmaxInputScaling, type SoftmaxInputScaling } from './softmax.js';
 
 /** Every op type, its definition. */
 export const OP_REGISTRY = {

@@ -1,6 +1,7 @@
 /**
  * MEAN over H and W (global average pooling) of an NHWC int8 tensor: the sum of each
- * channel requantised by s_in / (s_out · count), or a rounding division in pow2 mode.
+ * channel requantised by TFLite Micro's multiplier for s_in / s_out with 1/count folded in
+ * (tflm, single), XNNPACK's float rule (fp32), or a rounding division (pow2).
  */
 
 import type { OpDefOf, QGraph } from '../qgraph.js';
@@ -13,6 +14,9 @@ import { NO_MACS, SEPARATE_OUTPUT } from './definition.js';
 import { need4d, needOneActivationInOut, needShape } from './checks.js';
 import { hwc } from './kernel-binding.js';
 import { opWhere, scaleOf, zpOf } from './quant-of.js';
+
+/** Most elements one MEAN may average: |Σ(x − zp_in)| ≤ 255·count must stay below 2^31. */
+export const MEAN_MAX_COUNT = Math.floor((2 ** 31 - 1) / 255);
 
 export interface MeanOptions {
   /** Reduced axes; only [1, 2] (H and W of NHWC) is supported. */
@@ -37,6 +41,10 @@ export const mean: OpDefinition<'MEAN', MeanOptions, MeanParams> = {
     if (!Array.isArray(axes) || axes.length !== 2 || axes[0] !== 1 || axes[1] !== 2) throw new QGraphError(`${w}.options.axes`, `only [1, 2] (H, W) is supported, got ${JSON.stringify(axes)}`);
     if (typeof keepDims !== 'boolean') throw new QGraphError(`${w}.options.keepDims`, 'must be a boolean');
     needShape(`${w}.outputs[0]`, 'output', out, keepDims ? [1, 1, 1, x.shape[3]] : [1, x.shape[3]]);
+    const count = x.shape[1] * x.shape[2];
+    if (count > MEAN_MAX_COUNT) {
+      throw new QGraphError(`${w}.inputs[0]`, `MEAN over ${x.shape[1]}×${x.shape[2]} = ${count} elements: the int32 sum needs H·W ≤ ${MEAN_MAX_COUNT} (255·H·W < 2^31)`);
+    }
   },
   deriveParams: meanParams,
   prepare(g, op, params) {
