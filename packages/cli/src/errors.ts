@@ -67,6 +67,7 @@ const NAMED_ERRORS: Readonly<Record<string, ExitCodeValue>> = {
   CompileError: ExitCode.TOOLCHAIN,
   RamFitError: ExitCode.MODEL, // the model does not fit the target's RAM
   FirmwareRunError: ExitCode.CHECK_FAILED, // HardFault, bad exit status or hang on the emulated core
+  SanitizerReportError: ExitCode.CHECK_FAILED, // ASan/UBSan reported during parity --sanitize: the C is not sound
 };
 
 /** Map any thrown value to an exit code and a message (first line is the summary). */

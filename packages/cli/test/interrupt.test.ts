@@ -1,6 +1,7 @@
 // Ctrl-C: a command interrupted while writing its output exits 130 and leaves neither the
-// output directory nor its temporary sibling behind.
-import { existsSync, writeFileSync } from 'node:fs';
+// output directory nor its temporary sibling behind; an interrupted parity run leaves no
+// scratch build directory and no half-built runtime cache entry.
+import { existsSync, mkdirSync, watch, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeNpy } from '../src/inputs/npy.js';
@@ -26,5 +27,62 @@ describe('SIGINT', () => {
     expect(r.exitCode).toBe(130);
     expect(String(r.stderr)).toContain('interrupted (SIGINT); partial output removed');
     expect(entries(cwd)).toEqual(['x.npy']);
+  });
+});
+
+/** Resolve once `found()` holds, checking on every change in `dir` (and every 50 ms); false after 120 s. */
+async function waitFor(dir: string, found: () => boolean): Promise<boolean> {
+  let wake = () => {};
+  const watcher = watch(dir, { recursive: true }, () => wake());
+  try {
+    const deadline = Date.now() + 120_000;
+    while (Date.now() < deadline) {
+      if (found()) return true;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, 50);
+      });
+    }
+    return false;
+  } finally {
+    watcher.close();
+  }
+}
+
+describe('SIGINT during generate and parity', () => {
+  it('generate interrupted while writing the firmware directory: exit 130, nothing left in the output directory', async () => {
+    const cwd = scratch('sigint-gen');
+    // 1.35 MB of constants: several seconds of C generation and writing, so the signal lands mid-work.
+    const spec = { name: 'big', input: [28, 28, 1], layers: [{ type: 'flatten', name: 'flat' }, { type: 'dense', units: 1024, act: 'relu6', name: 'fc1' }, { type: 'dense', units: 512, name: 'fc2' }, { type: 'dense', units: 10, name: 'fc3' }] };
+    writeFileSync(path.join(cwd, 'big.json'), JSON.stringify(spec));
+    const child = spawnEdgeq(['generate', 'big.json', '--out', 'fw'], cwd);
+    const started = await waitFor(cwd, () => entries(cwd).some((e) => e.startsWith('.fw.edgeq-tmp-')));
+    expect(started, 'the temporary output directory appeared').toBe(true);
+    child.kill('SIGINT');
+    const r = await child;
+    expect(r.exitCode).toBe(130);
+    expect(String(r.stderr)).toContain('interrupted (SIGINT); partial output removed');
+    expect(entries(cwd)).toEqual(['big.json']);
+  });
+
+  it('parity interrupted while the runtime archive builds: exit 130, no scratch directory and no half-built cache entry left', async () => {
+    const cwd = scratch('sigint-parity');
+    const tmp = path.join(cwd, 'tmp');
+    const cache = path.join(cwd, 'cache');
+    mkdirSync(tmp);
+    mkdirSync(cache);
+    // A private temp dir and an empty runtime cache, so the run builds the runtime archive first.
+    const child = spawnEdgeq(['parity', 'dscnn', '--random', '3'], cwd, { TMPDIR: tmp, EDGEQ_CACHE_DIR: cache });
+    const runtimeDir = path.join(cache, 'runtime');
+    const building = () => existsSync(runtimeDir) && entries(runtimeDir).some((e) => e.includes('.tmp-')) && entries(tmp).some((e) => e.startsWith('edgeq-parity-'));
+    const started = await waitFor(cwd, building);
+    expect(started, 'the parity scratch directory and the cache build directory appeared').toBe(true);
+    child.kill('SIGINT');
+    const r = await child;
+    expect(r.exitCode).toBe(130);
+    expect(String(r.stderr)).toContain('interrupted (SIGINT)');
+    expect(entries(tmp).filter((e) => e.startsWith('edgeq-'))).toEqual([]);
+    expect(entries(runtimeDir)).toEqual([]);
+    expect(entries(cwd)).toEqual(['cache', 'tmp']);
   });
 });

@@ -6,4 +6,6 @@
 export * from './toolchain.js';
 export * from './compare.js';
 export * from './host.js';
+export * from './sanitizer.js';
+export { edgeqCacheDir } from './runtime-cache.js';
 export * from './targets/index.js';

@@ -12,6 +12,7 @@ export * from './requant-derive.js';
 export * from './op-params.js';
 export * from './validate.js';
 export * from './io.js';
+export * from './temporary-paths.js';
 export * from './builder.js';
 export * from './interpreter.js';
 export * from './arch-spec.js';
