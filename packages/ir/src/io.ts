@@ -67,6 +67,14 @@ export async function loadQGraph(jsonPath: string): Promise<QGraph> {
   } catch (e) {
     throw new QGraphError(binPath, `cannot read QGraph blob: ${(e as Error).message}`);
   }
+  if (doc && typeof doc === 'object' && !Array.isArray(doc) && !('blobSha256' in doc)) {
+    // Without the hash nothing shows the two files come from one save: refused, with the
+    // blob's hash shown so a user who knows they belong together can add it.
+    throw new QGraphError(
+      jsonPath,
+      `has no "blobSha256", so nothing shows that ${path.basename(binPath)} belongs to it; save the graph again with edgeq, or if the blob is the right one add "blobSha256": "${blobSha256(blob)}" (its SHA-256)`,
+    );
+  }
   if (doc && typeof doc === 'object' && 'blobSha256' in doc) {
     const { blobSha256: want, ...rest } = doc as QGraphDoc;
     // A blob of the wrong length is reported as truncated by validation; one of the right

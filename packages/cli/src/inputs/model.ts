@@ -8,7 +8,7 @@
 
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { QGRAPH_FORMAT, loadQGraph, type QGraph, type QuantScheme, type RoundingMode, type ScaleMode } from '@edgeq/ir';
+import { QGRAPH_FORMAT, blobPathFor, loadQGraph, type QGraph, type QuantScheme, type RoundingMode, type ScaleMode } from '@edgeq/ir';
 import { inputError, modelError, usageError } from '../errors.js';
 import { SAVED_MODEL_DOC } from '../saved-model.js';
 import { SPECS_DIR, loadArchSpec, looksLikeSpec, type ArchSpec } from './arch-spec.js';
@@ -102,6 +102,8 @@ export async function loadModelAsQGraph(arg: string, req: SchemeRequest = {}, se
   const ref = await resolveModel(arg);
   switch (ref.kind) {
     case 'qgraph': {
+      const blob = blobPathFor(ref.file);
+      if (!(await stat(blob))) throw inputError(`${blob}: no such file: ${path.basename(ref.file)} keeps its constants in this file beside it (copy both files)`);
       const g = await loadQGraph(ref.file);
       return { ref, graph: applyScheme(g, req, ref.file), untrained: false };
     }
