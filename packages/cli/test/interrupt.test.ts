@@ -30,12 +30,12 @@ describe('SIGINT', () => {
   });
 });
 
-/** Resolve once `found()` holds, checking on every change in `dir` (and every 50 ms); false after 120 s. */
+/** Resolve once `found()` holds, checking on every change in `dir` (and every 50 ms); false after 240 s. */
 async function waitFor(dir: string, found: () => boolean): Promise<boolean> {
   let wake = () => {};
   const watcher = watch(dir, { recursive: true }, () => wake());
   try {
-    const deadline = Date.now() + 120_000;
+    const deadline = Date.now() + 240_000;
     while (Date.now() < deadline) {
       if (found()) return true;
       await new Promise<void>((resolve) => {
@@ -63,7 +63,7 @@ describe('SIGINT during generate and parity', () => {
     expect(r.exitCode).toBe(130);
     expect(String(r.stderr)).toContain('interrupted (SIGINT); partial output removed');
     expect(entries(cwd)).toEqual(['big.json']);
-  });
+  }, 300_000);
 
   it('parity interrupted while the runtime archive builds: exit 130, no scratch directory and no half-built cache entry left', async () => {
     const cwd = scratch('sigint-parity');
@@ -84,5 +84,5 @@ describe('SIGINT during generate and parity', () => {
     expect(entries(tmp).filter((e) => e.startsWith('edgeq-'))).toEqual([]);
     expect(entries(runtimeDir)).toEqual([]);
     expect(entries(cwd)).toEqual(['cache', 'tmp']);
-  });
+  }, 300_000);
 });
