@@ -92,7 +92,12 @@ export async function cachedRuntimeArchive(compiler: string, flags: string[]): P
   throw new HarnessError('run-error', `${entry}: the cached runtime archive keeps failing its SHA-256 check after rebuilding`);
 }
 
-/** Compile the runtime into a temporary sibling of `entry`, then move it into place (replacing a broken entry). */
+/**
+ * Compile the runtime into a temporary sibling of `entry`, then move it into place. An
+ * intact entry is never removed (another process may be linking it); a broken one is
+ * repaired file by file with renames, archive first, so a reader sees either a verified
+ * pair or a mismatch it rebuilds.
+ */
 async function buildEntry(entry: string, compiler: string, flags: string[]): Promise<void> {
   const tmp = `${entry}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   trackTemporaryPath(tmp);
@@ -105,16 +110,17 @@ async function buildEntry(entry: string, compiler: string, flags: string[]): Pro
       objects.push(obj);
     }
     const archive = path.join(tmp, ARCHIVE);
-    await execa('ar', ['rcs', archive, ...objects]);
+    // D: deterministic (no timestamps or owners), so concurrent builds of one entry agree byte for byte.
+    await execa('ar', ['rcsD', archive, ...objects]);
     const record: EntryRecord = { archiveSha256: sha256(await fs.readFile(archive)), compiler, flags };
     await fs.writeFile(path.join(tmp, ENTRY_RECORD), JSON.stringify(record, null, 2) + '\n');
-    if (!(await entryIsIntact(entry))) {
-      // A broken entry (or one another process is replacing) is moved aside first: rename cannot replace a non-empty directory.
-      const aside = `${entry}.broken-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-      if (await fs.rename(entry, aside).then(() => true, () => false)) await fs.rm(aside, { recursive: true, force: true });
-      // Losing a race to another process that built the same entry is fine: the caller re-verifies.
-      await fs.rename(tmp, entry).catch(() => undefined);
-    }
+    if (await entryIsIntact(entry)) return; // another process finished first
+    // No entry yet: the whole directory moves into place (fails if one appeared meanwhile).
+    if (await fs.rename(tmp, entry).then(() => true, () => false)) return;
+    if (await entryIsIntact(entry)) return;
+    // A broken entry: replace its two files in place.
+    await fs.rename(archive, path.join(entry, ARCHIVE));
+    await fs.rename(path.join(tmp, ENTRY_RECORD), path.join(entry, ENTRY_RECORD));
   } finally {
     await fs.rm(tmp, { recursive: true, force: true });
     releaseTemporaryPath(tmp);

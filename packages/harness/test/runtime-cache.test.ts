@@ -53,6 +53,8 @@ describe('runtime archive cache', () => {
     // Rebuilt from the same sources and flags: the recorded hash holds again, and nothing half-built is left beside it.
     const rebuilt = JSON.parse(readFileSync(path.join(path.dirname(lib), 'entry.json'), 'utf8'));
     expect(sha256(again)).toBe(rebuilt.archiveSha256);
+    // ar D (no timestamps): the same sources and flags give the same bytes as the first build.
+    expect(rebuilt.archiveSha256).toBe(good);
     expect(readFileSync(again).includes(Buffer.from('tampered'))).toBe(false);
     expect(readdirSync(path.join(cacheDir, 'runtime'))).toEqual([path.basename(path.dirname(lib))]);
   });
