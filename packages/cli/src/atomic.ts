@@ -5,32 +5,27 @@
  * interrupted or failed command never leaves half-written output behind.
  */
 
-import { rmSync, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ExitCode, usageError } from './errors.js';
 
-const pending = new Set<string>();
+/** @edgeq/ir's temporary-path registry, once a command has loaded it (the CLI starts without it). */
+let registry: Pick<typeof import('@edgeq/ir'), 'trackTemporaryPath' | 'releaseTemporaryPath' | 'removeTemporaryPaths'> | undefined;
 let handlerInstalled = false;
 let onInterrupt: (() => void) | undefined;
 
-/** Remove every registered temporary path (synchronously: safe inside a signal handler). */
+async function temporaryPathRegistry(): Promise<NonNullable<typeof registry>> {
+  registry ??= await import('@edgeq/ir');
+  return registry;
+}
+
+/**
+ * Remove every temporary path still registered (outputs being written, build and parity
+ * scratch directories of @edgeq/ir, codegen and harness), synchronously: safe inside a
+ * signal handler. Returns how many there were.
+ */
 export function removePendingOutputs(): number {
-  let n = 0;
-  for (const p of pending) {
-    // A write still in flight on libuv's thread pool can add a file while the directory is
-    // being removed (ENOTEMPTY): retry, and never let a failure here mask the interrupt.
-    for (let attempt = 0; attempt < 5; attempt++) {
-      try {
-        rmSync(p, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
-        break;
-      } catch {
-        // try again
-      }
-    }
-    n++;
-  }
-  pending.clear();
-  return n;
+  return registry?.removeTemporaryPaths() ?? 0;
 }
 
 /**
@@ -71,7 +66,7 @@ export class OutputTransaction {
     if (kind === 'dir' && signature) await checkReplaceable(abs, signature);
     await fs.mkdir(path.dirname(abs), { recursive: true });
     const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.edgeq-tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
-    pending.add(tmp);
+    (await temporaryPathRegistry()).trackTemporaryPath(tmp);
     if (kind === 'dir') await fs.mkdir(tmp, { recursive: true });
     return new OutputTransaction(abs, tmp);
   }
@@ -94,8 +89,8 @@ export class OutputTransaction {
       if (hadOld) await fs.rename(aside, this.finalPath);
       throw e;
     }
+    registry?.releaseTemporaryPath(this.tempPath);
     if (hadOld) await fs.rm(aside, { recursive: true, force: true });
-    pending.delete(this.tempPath);
     this.done = true;
   }
 
@@ -103,7 +98,7 @@ export class OutputTransaction {
   async abort(): Promise<void> {
     if (this.done) return;
     await fs.rm(this.tempPath, { recursive: true, force: true });
-    pending.delete(this.tempPath);
+    registry?.releaseTemporaryPath(this.tempPath);
     this.done = true;
   }
 }

@@ -7,7 +7,7 @@
 import type { Command, OptionValues } from 'commander';
 import { applyConfig, readConfig } from './config.js';
 import { EXIT_KIND, ExitCode, classifyError, type ExitCodeValue } from './errors.js';
-import { Output } from './output.js';
+import { Output, escapeControlCharacters } from './output.js';
 import { stopAllProgress } from './progress.js';
 
 /** What an action receives besides its positional arguments. */
@@ -28,7 +28,7 @@ export interface GlobalOptions {
 export function reportError(e: unknown, cmdName: string, json: boolean): ExitCodeValue {
   const { exitCode, message } = classifyError(e);
   const text = exitCode === ExitCode.INTERNAL ? message : message.trim();
-  process.stderr.write(`edgeq ${cmdName}: ${text}\n`);
+  process.stderr.write(`edgeq ${cmdName}: ${escapeControlCharacters(text)}\n`);
   if (json) process.stdout.write(JSON.stringify({ ok: false, error: { exitCode, kind: EXIT_KIND[exitCode], message: text.split('\n')[0] } }, null, 2) + '\n');
   return exitCode;
 }

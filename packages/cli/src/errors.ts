@@ -74,6 +74,7 @@ const NAMED_ERRORS: Readonly<Record<string, ExitCodeValue>> = {
   AgentResetError: ExitCode.CHECK_FAILED,
   AgentProtocolError: ExitCode.CHECK_FAILED,
   AgentModelMismatchError: ExitCode.MODEL,
+  SanitizerReportError: ExitCode.CHECK_FAILED, // ASan/UBSan reported during parity --sanitize: the C is not sound
 };
 
 /** Map any thrown value to an exit code and a message (first line is the summary). */

@@ -14,6 +14,7 @@ import { inputError, modelError, usageError } from './errors.js';
 import { evaluate } from './evaluate.js';
 import { loadArchSpec } from './inputs/arch-spec.js';
 import { resolveModel } from './inputs/model.js';
+import { classIds } from './inputs/labels.js';
 import { readNpy } from './inputs/npy.js';
 import { samplesToInputs } from './inputs/data.js';
 import type { Output } from './output.js';
@@ -44,7 +45,7 @@ export async function loadTrainingSet(q: QatApi, o: FloatTrainOpts): Promise<Ima
   if (x.descr !== '|u1' || x.shape.length < 3) throw inputError(`${o.data}: expected uint8 images [N, H, W] or [N, H, W, C], got '${x.descr}' (${x.shape.join(', ')})`);
   const [count, height, width, channels = 1] = x.shape;
   if (y.data.length !== count) throw inputError(`${o.labels}: ${y.data.length} labels for ${count} images`);
-  const labels = Uint8Array.from(y.data as ArrayLike<number>);
+  const labels = Uint8Array.from(classIds(y, o.labels, 256, 'training labels are stored as uint8'));
   const set: ImageSet = { images: x.data as Uint8Array, labels, count, height, width, channels, classes: Math.max(...labels) + 1 };
   return q.subset(set, 0, o.limit ?? count);
 }

@@ -23,8 +23,8 @@ export async function edgeq(args: string[], cwd: string, env: Record<string, str
 }
 
 /** Start `edgeq` without waiting (for signal tests). */
-export function spawnEdgeq(args: string[], cwd: string): ResultPromise {
-  return execa(process.execPath, [EDGEQ_BIN, ...args], { cwd, reject: false, env: { EDGEQ_PROGRESS: '0' } });
+export function spawnEdgeq(args: string[], cwd: string, env: Record<string, string> = {}): ResultPromise {
+  return execa(process.execPath, [EDGEQ_BIN, ...args], { cwd, reject: false, env: { EDGEQ_PROGRESS: '0', ...env } });
 }
 
 const scratchDirs: string[] = [];

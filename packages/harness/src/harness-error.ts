@@ -7,7 +7,7 @@
 /** Raised when a build tool is missing or fails, a run fails or parity breaks; `kind` says which. */
 export class HarnessError extends Error {
   constructor(
-    readonly kind: 'toolchain-missing' | 'compile-error' | 'run-error' | 'timeout' | 'hardfault' | 'parity-mismatch' | 'ram-overflow' | 'flash-overflow',
+    readonly kind: 'toolchain-missing' | 'compile-error' | 'run-error' | 'timeout' | 'hardfault' | 'parity-mismatch' | 'ram-overflow' | 'flash-overflow' | 'sanitizer-report',
     message: string,
   ) {
     super(message);

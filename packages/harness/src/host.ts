@@ -6,7 +6,6 @@
  */
 
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { Interpreter, inputVectorBytes, inputVectorTensors, tensorDataBytes, type InputVector, type QGraph } from '@edgeq/ir';
@@ -14,7 +13,10 @@ import { writeFirmwareDir, type GeneratedModel } from '@edgeq/codegen';
 import { compareOutputs, parityLine, type ParityStats } from './compare.js';
 import { compile, HarnessError, SANITIZE_FLAGS } from './toolchain.js';
 import { cachedRuntimeArchive } from './runtime-cache.js';
-import { expectedOutputBytes, locateMismatches, outputVectorBytes, splitOutputBytes } from './vector-outputs.js';
+import { locateMismatches, outputVectorBytes, splitOutputBytes } from './vector-outputs.js';
+import { makeScratchDir, removeScratchDir } from './scratch-dir.js';
+import { interpreterOutputs } from './expected-outputs.js';
+import { SANITIZER_ENV, SanitizerReportError, sanitizerReportHeadline } from './sanitizer.js';
 
 export interface HostParityOptions {
   /** Directory for generated sources and binaries (default: a fresh temp dir, removed after). */
@@ -62,14 +64,18 @@ async function buildHostBinary(model: GeneratedModel, dir: string, out: string, 
   return bin;
 }
 
-async function runBinary(bin: string, stdin: Uint8Array, sanitize: boolean): Promise<Uint8Array> {
-  const env = sanitize ? { ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=0:exitcode=86', UBSAN_OPTIONS: 'halt_on_error=1:print_stacktrace=1:exitcode=87' } : {};
+/**
+ * Run a host binary with `stdin` and return its stdout. With `sanitize` (a binary built
+ * with {@link SANITIZE_FLAGS}) any sanitizer report is a {@link SanitizerReportError}.
+ */
+export async function runHostBinary(bin: string, stdin: Uint8Array, sanitize: boolean): Promise<Uint8Array> {
+  const env = sanitize ? SANITIZER_ENV : {};
   const r = await execa(bin, [], { input: Buffer.from(stdin), encoding: 'buffer', stripFinalNewline: false, reject: false, env, timeout: 600_000, maxBuffer: 1 << 30 });
   const stderr = Buffer.from(r.stderr as Uint8Array).toString('utf8');
   if (r.timedOut) throw new HarnessError('timeout', `${bin} timed out`);
-  if (r.exitCode !== 0 || /runtime error|AddressSanitizer|LeakSanitizer/.test(stderr)) {
-    throw new HarnessError('run-error', `${bin} exited with ${r.exitCode ?? r.signal}:\n${stderr.trim()}`);
-  }
+  const headline = sanitize ? sanitizerReportHeadline(stderr, r.exitCode) : undefined;
+  if (headline) throw new SanitizerReportError(bin, headline, stderr);
+  if (r.exitCode !== 0) throw new HarnessError('run-error', `${bin} exited with ${r.exitCode ?? r.signal}:\n${stderr.trim()}`);
   return new Uint8Array(r.stdout as Uint8Array);
 }
 
@@ -104,7 +110,7 @@ export async function runGeneratedOnHost(g: QGraph, inputs: readonly InputVector
   const model = await writeFirmwareDir(g, fwDir);
   const bin = await buildHostBinary(model, fwDir, 'parity', opts);
   const outBytes = outputVectorBytes(g);
-  const raw = await runBinary(bin, stdin, !!opts.sanitize);
+  const raw = await runHostBinary(bin, stdin, !!opts.sanitize);
   if (raw.length !== outBytes * inputs.length) {
     throw new HarnessError('run-error', `${bin} wrote ${raw.length} bytes, expected ${outBytes * inputs.length}`);
   }
@@ -119,12 +125,11 @@ export async function runGeneratedOnHost(g: QGraph, inputs: readonly InputVector
  */
 export async function hostParity(g: QGraph, inputs: readonly InputVector[], opts: HostParityOptions = {}): Promise<HostParityReport> {
   const ownDir = !opts.workDir;
-  const work = opts.workDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'edgeq-parity-')));
+  const work = opts.workDir ?? (await makeScratchDir('edgeq-parity-'));
   try {
     await fs.mkdir(work, { recursive: true });
     const run = await runGeneratedOnHost(g, inputs, work, opts);
-    const interp = new Interpreter(g, { validate: false });
-    const expected = inputs.map((x, v) => expectedOutputBytes(interp, x, `input vector ${v}`));
+    const expected = await interpreterOutputs(g, inputs);
     const actual = run.outputs.map((o) => new Int8Array(o.buffer, o.byteOffset, o.length));
     const stats = locateMismatches(g, compareOutputs(expected, actual));
     const report: HostParityReport = {
@@ -139,14 +144,14 @@ export async function hostParity(g: QGraph, inputs: readonly InputVector[], opts
     }
     return report;
   } finally {
-    if (ownDir) await fs.rm(work, { recursive: true, force: true });
+    if (ownDir) await removeScratchDir(work);
   }
 }
 
 /** Rebuild with EDGEQ_TRACE, run one vector, and compare each op's output with the interpreter. */
 async function findFirstDifferingOp(g: QGraph, model: GeneratedModel, dir: string, input: InputVector, vector: number, opts: HostParityOptions): Promise<FirstDifferingOp | undefined> {
   const bin = await buildHostBinary(model, dir, 'parity-trace', opts, ['EDGEQ_TRACE']);
-  const trace = await runBinary(bin, inputVectorBytes(g, input), !!opts.sanitize);
+  const trace = await runHostBinary(bin, inputVectorBytes(g, input), !!opts.sanitize);
   const values = new Interpreter(g, { validate: false }).run(inputVectorTensors(g, input), { keepIntermediates: true }).intermediates!;
   let at = 0;
   for (const [i, op] of g.ops.entries()) {

@@ -7,6 +7,8 @@ export * from './toolchain.js';
 export * from './compare.js';
 export * from './host.js';
 export * from './vector-outputs.js';
+export * from './sanitizer.js';
+export { edgeqCacheDir } from './runtime-cache.js';
 export * from './targets/index.js';
 export { cachedRuntimeArchive } from './runtime-cache.js';
 export * from './serial/index.js';

@@ -16,6 +16,7 @@ export * from './validate.js';
 export * from './validate-io.js';
 export * from './graph-io.js';
 export * from './io.js';
+export * from './temporary-paths.js';
 export * from './builder.js';
 export * from './interpreter.js';
 export * from './arch-spec.js';

@@ -13,6 +13,7 @@ import path from 'node:path';
 import type { QGraph, QGraphDoc } from './qgraph.js';
 import { QGraphError } from './errors.js';
 import { validateQGraph } from './validate.js';
+import { releaseTemporaryPath, trackTemporaryPath } from './temporary-paths.js';
 
 /** SHA-256 of a blob, lower-case hex. */
 export function blobSha256(blob: Uint8Array): string {
@@ -66,6 +67,14 @@ export async function loadQGraph(jsonPath: string): Promise<QGraph> {
   } catch (e) {
     throw new QGraphError(binPath, `cannot read QGraph blob: ${(e as Error).message}`);
   }
+  if (doc && typeof doc === 'object' && !Array.isArray(doc) && !('blobSha256' in doc)) {
+    // Without the hash nothing shows the two files come from one save: refused, with the
+    // blob's hash shown so a user who knows they belong together can add it.
+    throw new QGraphError(
+      jsonPath,
+      `has no "blobSha256", so nothing shows that ${path.basename(binPath)} belongs to it; save the graph again with edgeq, or if the blob is the right one add "blobSha256": "${blobSha256(blob)}" (its SHA-256)`,
+    );
+  }
   if (doc && typeof doc === 'object' && 'blobSha256' in doc) {
     const { blobSha256: want, ...rest } = doc as QGraphDoc;
     // A blob of the wrong length is reported as truncated by validation; one of the right
@@ -82,12 +91,15 @@ export async function loadQGraph(jsonPath: string): Promise<QGraph> {
 export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  trackTemporaryPath(tmp);
   try {
     await fs.writeFile(tmp, data);
     await fs.rename(tmp, file);
   } catch (e) {
     await fs.rm(tmp, { force: true });
     throw e;
+  } finally {
+    releaseTemporaryPath(tmp);
   }
 }
 
@@ -120,6 +132,7 @@ export async function writeDirAtomic<T>(dir: string, produce: (tmpDir: string) =
   const tag = `${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
   const tmp = path.join(parent, `.${path.basename(abs)}.tmp-${tag}`);
   const old = path.join(parent, `.${path.basename(abs)}.old-${tag}`);
+  trackTemporaryPath(tmp);
   await fs.mkdir(tmp);
   let movedAside = false;
   try {
@@ -131,11 +144,13 @@ export async function writeDirAtomic<T>(dir: string, produce: (tmpDir: string) =
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }
     await fs.rename(tmp, abs);
+    releaseTemporaryPath(tmp);
     if (movedAside) await fs.rm(old, { recursive: true, force: true });
     return r;
   } catch (e) {
     if (movedAside) await fs.rename(old, abs).catch(() => undefined);
     await fs.rm(tmp, { recursive: true, force: true });
+    releaseTemporaryPath(tmp);
     throw e;
   }
 }

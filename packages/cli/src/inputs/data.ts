@@ -7,6 +7,7 @@
 import { boundaryList, graphInputs, numElements, quantizeFloat, type QGraph, type TensorData } from '@edgeq/ir';
 import { inputError } from '../errors.js';
 import { readNpy, type NpyArray } from './npy.js';
+import { classIds } from './labels.js';
 
 /** Inputs ready to feed a graph, with optional labels. */
 export interface InputSet {
@@ -65,12 +66,11 @@ export function samplesToInputs(g: QGraph, arr: NpyArray, source: string, limit?
   return out;
 }
 
-/** Read labels (.npy of integers), checking they match the sample count. */
-export async function loadLabels(file: string, count: number): Promise<Int32Array> {
+/** Read labels (.npy of integer class ids below `classes`), checking they match the sample count. */
+export async function loadLabels(file: string, count: number, classes: number, what: string): Promise<Int32Array> {
   const arr = await readNpy(file);
-  if ((arr.descr === '<f4' || arr.descr === '<f8') && !Array.from(arr.data as Float64Array).every(Number.isInteger)) throw inputError(`${file}: labels must be integers, got dtype '${arr.descr}'`);
   if (arr.data.length < count) throw inputError(`${file}: ${arr.data.length} labels for ${count} samples`);
-  return Int32Array.from(arr.data as ArrayLike<number>).subarray(0, count);
+  return classIds({ ...arr, data: arr.data.subarray(0, count) }, file, classes, what);
 }
 
 /** Load a data argument for a graph. */
@@ -89,6 +89,8 @@ export async function loadInputSet(g: QGraph, req: DataRequest): Promise<InputSe
   if (!req.data.endsWith('.npy')) throw inputError(`${req.data}: unknown data source (expected a .npy file or fashion-mnist[:test|:train])`);
   const arr = await readNpy(req.data);
   const inputs = samplesToInputs(g, arr, req.data, req.limit);
-  const labels = req.labels ? await loadLabels(req.labels, inputs.length) : undefined;
+  const outT = g.tensors[g.outputs[0]];
+  const classes = outT.shape.at(-1) ?? 1;
+  const labels = req.labels ? await loadLabels(req.labels, inputs.length, classes, `model ${g.name} has ${classes} outputs, "${outT.name}" [${outT.shape.join(', ')}]`) : undefined;
   return { source: req.data, inputs, labels };
 }

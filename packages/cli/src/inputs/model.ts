@@ -8,7 +8,7 @@
 
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { QGRAPH_FORMAT, loadQGraph, type QGraph, type QuantScheme, type RoundingMode, type ScaleMode } from '@edgeq/ir';
+import { QGRAPH_FORMAT, QGraphError, blobPathFor, loadQGraph, type QGraph, type QuantScheme, type RoundingMode, type ScaleMode } from '@edgeq/ir';
 import { inputError, modelError, usageError } from '../errors.js';
 import { SAVED_MODEL_DOC } from '../saved-model.js';
 import { checkRoundingForScales } from '../commands/common.js';
@@ -104,7 +104,14 @@ export async function loadModelAsQGraph(arg: string, req: SchemeRequest = {}, se
   const ref = await resolveModel(arg);
   switch (ref.kind) {
     case 'qgraph': {
-      const g = await loadQGraph(ref.file);
+      const g = await loadQGraph(ref.file).catch(async (e: unknown) => {
+        // A missing blob is a missing input (exit 3), not a broken model.
+        const blob = blobPathFor(ref.file);
+        if (e instanceof QGraphError && e.where === blob && !(await stat(blob))) {
+          throw inputError(`${blob}: no such file: ${path.basename(ref.file)} keeps its constants in this file beside it (copy both files)`);
+        }
+        throw e;
+      });
       return { ref, graph: applyScheme(g, req, ref.file), untrained: false };
     }
     case 'spec': {

@@ -4,16 +4,17 @@
 // interpreter. Also returns the
 // instruction profile and the flash/RAM figures of that very firmware.
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { Interpreter, inputVectorBytes, type InputVector, type QGraph } from '@edgeq/ir';
+import { inputVectorBytes, type InputVector, type QGraph } from '@edgeq/ir';
 import { writeFirmwareDir, type GeneratedModel } from '@edgeq/codegen';
 import { compareOutputs, parityLine, type ParityStats } from '../compare.js';
-import { expectedOutputBytes, locateMismatches } from '../vector-outputs.js';
+import { locateMismatches } from '../vector-outputs.js';
 import type { FirmwareBuild } from './build.js';
 import type { InstructionProfile } from './profile.js';
 import { runModelOnTarget } from './run-model.js';
 import { harnessVectorSizes } from './harness-vectors.js';
+import { makeScratchDir, removeScratchDir } from '../scratch-dir.js';
+import { interpreterOutputs } from '../expected-outputs.js';
 import type { CortexMTarget } from './table.js';
 import type { ToolchainOptions } from '../toolchain.js';
 
@@ -52,7 +53,7 @@ export async function deviceParity(g: QGraph, inputs: readonly InputVector[], o:
   const inSize = sizes.inputSize;
   const outSize = sizes.outputSize;
   const ownDir = !o.workDir;
-  const work = o.workDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), `edgeq-${o.target.id}-`)));
+  const work = o.workDir ?? (await makeScratchDir(`edgeq-${o.target.id}-`));
   try {
     const fwDir = path.join(work, 'fw');
     const model = await writeFirmwareDir(g, fwDir);
@@ -76,12 +77,11 @@ export async function deviceParity(g: QGraph, inputs: readonly InputVector[], o:
       arenaSymbol: `${model.prefix}_arena`,
       timeoutMs: o.timeoutMs ?? 60_000 + 50 * inputs.length,
     });
-    const interp = new Interpreter(g, { validate: false });
-    const expected = inputs.map((x, v) => expectedOutputBytes(interp, x, `input vector ${v}`));
+    const expected = await interpreterOutputs(g, inputs);
     const actual = inputs.map((_, v) => r.outputs.subarray(v * outSize, (v + 1) * outSize));
     const stats = locateMismatches(g, compareOutputs(expected, actual));
     return { target: o.target, stats, line: parityLine(stats, o.target.title), profile: r.profile, build: r.build, model };
   } finally {
-    if (ownDir) await fs.rm(work, { recursive: true, force: true });
+    if (ownDir) await removeScratchDir(work);
   }
 }
