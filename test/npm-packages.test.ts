@@ -1,8 +1,8 @@
-// edgeq from npm, as a user gets it: builds every package to JavaScript + declarations,
-// packs the tarballs (scripts/build-packages.sh --pack), installs them with npm into an
-// empty project outside the repository, and there runs the CLI, a TypeScript type check
-// against @edgeq/ir and @edgeq/codegen, and a plain ESM import of both. Nothing in the
-// installed tree may need tsx or the repository.
+// edgeq from npm, as a user gets it: runs the README's npm block verbatim (build every package
+// to JavaScript + declarations, pack the tarballs, install them with npm into an empty project
+// outside the repository, generate firmware and check parity there), then type-checks a
+// TypeScript file against @edgeq/ir and @edgeq/codegen and imports both from plain Node.
+// Nothing in the installed tree may need tsx or the repository.
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -42,16 +42,21 @@ async function mustRun(command: string, args: string[], cwd: string): Promise<vo
 }
 
 describe('edgeq as npm packages', () => {
+  let readmeRun: Run;
+
   beforeAll(async () => {
     work = await fs.mkdtemp(path.join(os.tmpdir(), 'edgeq-npm-'));
-    project = path.join(work, 'project');
     const tarballs = path.join(work, 'tarballs');
-    await mustRun('bash', ['scripts/build-packages.sh', '--pack', tarballs], repoRoot);
-    await fs.mkdir(project);
-    await fs.writeFile(path.join(project, 'package.json'), JSON.stringify({ name: 'edgeq-user', private: true, type: 'module' }, null, 2));
-    const files = PACKAGES.map((p) => path.join(tarballs, `edgeq-${p}-0.1.0.tgz`));
-    await mustRun('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', ...files, 'typescript@5.9.3', '@types/node@20'], project);
-  }, 600_000);
+    // The README block, run as written: only the tarball directory and the clone's path change.
+    const readme = await fs.readFile(path.join(repoRoot, 'README.md'), 'utf8');
+    const block = /<!-- example\nskip: run verbatim by test\/npm-packages\.test\.ts[^\n]*\n-->\n```sh\n([\s\S]*?)```/.exec(readme);
+    if (!block) throw new Error('README.md: the npm block (skip: run verbatim by test/npm-packages.test.ts) was not found');
+    const script = block[1].replaceAll('/tmp/edgeq-packages', tarballs).replace(/^scripts\//m, `${repoRoot}/scripts/`);
+    readmeRun = await run('bash', ['-euo', 'pipefail', '-c', script], work);
+    if (readmeRun.exitCode !== 0) throw new Error(`README npm block exited ${readmeRun.exitCode}:\n${readmeRun.all}`);
+    project = path.join(work, 'my-firmware');
+    await mustRun('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--save-dev', 'typescript@5.9.3', '@types/node@20'], project);
+  }, 900_000);
 
   afterAll(async () => {
     if (work) await fs.rm(work, { recursive: true, force: true });
@@ -71,23 +76,19 @@ describe('edgeq as npm packages', () => {
     await expect(fs.access(path.join(project, 'node_modules/tsx'))).rejects.toThrow();
   });
 
-  it('`npx edgeq generate dscnn --target cortex-m4` writes firmware sources from the packaged templates', async () => {
-    const run = await inProject('npx', ['edgeq', 'generate', 'dscnn', '--target', 'cortex-m4', '--out', 'fw']);
-    expect(run.exitCode, run.all).toBe(0);
-    expect(run.all).toContain('generated dscnn for cortex-m4');
+  it('`npx edgeq generate dscnn --target cortex-m4` (README) wrote firmware sources from the packaged templates', async () => {
+    expect(readmeRun.all).toContain('generated dscnn for cortex-m4');
     const model = await fs.readFile(path.join(project, 'fw/src/model.c'), 'utf8');
     expect(model).toContain('dscnn_invoke');
     await fs.access(path.join(project, 'fw/src/edgeq.h'));
   }, 300_000);
 
-  it('`npx edgeq parity dscnn --random 20` is bit-exact on the host with the packaged C runtime', async () => {
-    const run = await inProject('npx', ['edgeq', 'parity', 'dscnn', '--random', '20']);
-    expect(run.exitCode, run.all).toBe(0);
-    expect(run.all).toContain('parity: 20/20 bit-exact on host (gcc)');
-  }, 300_000);
+  it('`npx edgeq parity dscnn --random 20` (README) was bit-exact on the host with the packaged C runtime', () => {
+    expect(readmeRun.all).toContain('parity: 20/20 bit-exact on host (gcc)');
+  });
 
   it('a TypeScript file importing @edgeq/ir and @edgeq/codegen type-checks, and a wrong name does not', async () => {
-    const tsconfig = { compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, noEmit: true, types: ['node'] }, files: ['check.ts'] };
+    const tsconfig = { compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, noEmit: true, types: ['node'] }, files: ['check.mts'] };
     await fs.writeFile(path.join(project, 'tsconfig.json'), JSON.stringify(tsconfig));
     const good = [
       "import { buildReferenceModel, runQGraph, type QGraph } from '@edgeq/ir';",
@@ -96,10 +97,10 @@ describe('edgeq as npm packages', () => {
       'export const outputs = runQGraph(graph, [new Int8Array(49 * 10)]);',
       'export const model: Promise<GeneratedModel> = generateModel(graph, { prefix: \'kws\' });',
     ].join('\n');
-    await fs.writeFile(path.join(project, 'check.ts'), good + '\n');
+    await fs.writeFile(path.join(project, 'check.mts'), good + '\n');
     const ok = await inProject('npx', ['tsc', '-p', 'tsconfig.json']);
     expect(ok.exitCode, ok.all).toBe(0);
-    await fs.writeFile(path.join(project, 'check.ts'), good.replace('generateModel, type', 'generateModels, type') + '\n');
+    await fs.writeFile(path.join(project, 'check.mts'), good.replace('generateModel, type', 'generateModels, type') + '\n');
     const bad = await inProject('npx', ['tsc', '-p', 'tsconfig.json']);
     expect(bad.exitCode).not.toBe(0);
     expect(bad.all).toMatch(/has no exported member (named )?'generateModels'/);
