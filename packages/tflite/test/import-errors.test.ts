@@ -6,23 +6,8 @@ import { exportTflite, importTflite, TfliteError } from '../src/index.js';
 import { tfliteFromJson } from './json-tflite.js';
 import { externalModelJson } from './external-model.js';
 import { TFLITE_GRAPHS } from './random-graph-options.js';
+import { importError, patched } from './import-helpers.js';
 
-/** The error importTflite throws for these bytes (fails the test if it does not throw one). */
-function importError(bytes: Uint8Array, source = 'bad.tflite'): TfliteError {
-  try {
-    importTflite(bytes, source);
-  } catch (e) {
-    if (e instanceof TfliteError) return e;
-    throw new Error(`expected a TfliteError, got ${(e as Error)?.stack ?? String(e)}`);
-  }
-  throw new Error('expected importTflite to fail');
-}
-/** The external fixture with one patch applied. */
-function patched(patch: (m: ReturnType<typeof externalModelJson>) => void): Uint8Array {
-  const m = externalModelJson();
-  patch(m);
-  return tfliteFromJson(m);
-}
 
 describe('importTflite refuses bad input with errors that say where', () => {
   it('non-TFLite bytes', () => {

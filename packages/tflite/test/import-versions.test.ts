@@ -8,26 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildReferenceModel, GraphBuilder, q, randomGraph, type OpType } from '@edgeq/ir';
-import { exportTflite, importTflite, readTfliteModel, TfliteError, writeTfliteModel } from '../src/index.js';
+import { exportTflite, importTflite, readTfliteModel, writeTfliteModel } from '../src/index.js';
 import { OP_MAP } from '../src/op-map.js';
-import { tfliteFromJson } from './json-tflite.js';
-import { externalModelJson } from './external-model.js';
 import { TFLITE_GRAPHS } from './random-graph-options.js';
+import { importError, patched } from './import-helpers.js';
 
-function importError(bytes: Uint8Array, source = 'bad.tflite'): TfliteError {
-  try {
-    importTflite(bytes, source);
-  } catch (e) {
-    if (e instanceof TfliteError) return e;
-    throw new Error(`expected a TfliteError, got ${(e as Error)?.stack ?? String(e)}`);
-  }
-  throw new Error('expected importTflite to fail');
-}
-function patched(patch: (m: ReturnType<typeof externalModelJson>) => void): Uint8Array {
-  const m = externalModelJson();
-  patch(m);
-  return tfliteFromJson(m);
-}
 /** The same bytes with every operator code of `code` set to `version`. */
 function withVersion(bytes: Uint8Array, code: number, version: number): Uint8Array {
   const m = readTfliteModel(bytes);
