@@ -5,7 +5,7 @@
 import { promises as fs, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { qgraphDoc, type QGraph } from '@edgeq/ir';
 import { initBackend } from '../src/backend.js';
@@ -20,7 +20,14 @@ import { QatError } from '../src/errors.js';
 import { loadModel, saveModel, MODEL_DOC_FILE, MODEL_WEIGHTS_FILE } from '../src/model-io.js';
 import type { NetNode } from '../src/net.js';
 
-const tmp = (tag: string) => mkdtempSync(path.join(os.tmpdir(), `edgeq-model-io-${tag}-`));
+/** Temporary directories made by this file, removed after its tests. */
+const made: string[] = [];
+const tmp = (tag: string) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), `edgeq-model-io-${tag}-`));
+  made.push(dir);
+  return dir;
+};
+afterAll(() => Promise.all(made.map((dir) => fs.rm(dir, { recursive: true, force: true }))));
 
 /** Every variable of a model in node order, with a label. */
 function variables(m: EdgeqModel): [string, tf.Variable][] {

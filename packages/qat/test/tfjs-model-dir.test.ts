@@ -1,10 +1,10 @@
 // tfjs layers model directories: what saveLayersModelFiles writes, loadLayersModelFile reads
 // back into a model with the same outputs, in the layout tfjs itself uses; bad files are named.
-import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { mkdtempSync } from 'node:fs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend.js';
 import { buildReferenceTfModel } from '../src/arch.js';
@@ -15,9 +15,18 @@ beforeAll(async () => {
   await initBackend('wasm');
 });
 
+/** Temporary directories made by this file, removed after its tests. */
+const made: string[] = [];
+const tmp = () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'edgeq-tfjs-'));
+  made.push(dir);
+  return dir;
+};
+afterAll(() => made.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
 describe('tfjs layers model directories', () => {
   it('round trip: same outputs, and tfjs\'s own layout (model.json + one shard listed in its manifest)', async () => {
-    const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'edgeq-tfjs-')), 'm');
+    const dir = path.join(tmp(), 'm');
     const lm = buildReferenceTfModel('mbv2mini', 2);
     await saveLayersModelFiles(lm, dir);
     const doc = JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8'));
@@ -31,7 +40,7 @@ describe('tfjs layers model directories', () => {
   });
 
   it('names the file and field at fault', async () => {
-    const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'edgeq-tfjs-')), 'm');
+    const dir = path.join(tmp(), 'm');
     await saveLayersModelFiles(buildReferenceTfModel('dscnn', 1), dir);
     const mj = path.join(dir, 'model.json');
     const doc = JSON.parse(readFileSync(mj, 'utf8'));
