@@ -11,22 +11,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadQGraph, mulberry32, numElements, type QGraph } from '@edgeq/ir';
+import { loadQGraph, type QGraph } from '@edgeq/ir';
 import { deviceParity, getCortexMTarget } from '@edgeq/harness';
 import { exportTflite, importTflite } from '@edgeq/tflite';
 import { batchHostParity } from './support/batch-parity.js';
+import { inputsFor } from './support/parity-inputs.js';
 
 const run = promisify(execFile);
 const repoRoot = path.resolve(import.meta.dirname, '..');
-
-/** Random int8 vectors plus the all −128 and all 127 inputs. */
-function vectors(g: QGraph, count: number, seed: number): Int8Array[] {
-  const n = numElements(g.tensors[g.inputs[0]].shape);
-  const rand = mulberry32(seed);
-  const out = [new Int8Array(n).fill(-128), new Int8Array(n).fill(127)];
-  while (out.length < count) out.push(Int8Array.from({ length: n }, () => Math.floor(rand() * 256) - 128));
-  return out;
-}
 
 describe('TinyML layers through ptq, qat and generate', () => {
   let work: string;
@@ -62,14 +54,14 @@ describe('TinyML layers through ptq, qat and generate', () => {
 
   it('generated C is bit-exact with the interpreter on the host (ASan+UBSan)', async () => {
     const results = await batchHostParity([
-      { label: 'ptq', graph: graphs.ptq, inputs: vectors(graphs.ptq, 40, 1) },
-      { label: 'qat', graph: graphs.qat, inputs: vectors(graphs.qat, 40, 2) },
+      { label: 'ptq', graph: graphs.ptq, inputs: inputsFor(graphs.ptq, 1, 40) },
+      { label: 'qat', graph: graphs.qat, inputs: inputsFor(graphs.qat, 2, 40) },
     ]);
     for (const r of results) expect(r, r.label).toEqual({ label: r.label, exactVectors: 40, vectors: 40 });
   }, 240_000);
 
   it.each(['ptq', 'qat'] as const)('the %s graph is bit-exact on Cortex-M4 (QEMU)', async (kind) => {
-    const r = await deviceParity(graphs[kind], vectors(graphs[kind], 12, 3), { target: getCortexMTarget('cortex-m4') });
+    const r = await deviceParity(graphs[kind], inputsFor(graphs[kind], 3, 12), { target: getCortexMTarget('cortex-m4') });
     expect(r.stats.mismatchedElements).toBe(0);
     expect(r.stats.exactVectors).toBe(12);
   }, 240_000);

@@ -12,6 +12,7 @@ import type { FusedActivation, Padding, QGraph, QuantParams, QuantScheme } from 
 import { mulberry32 } from './reference-models.js';
 import { spatialGeometry } from './shapes.js';
 import { joinedInputs, twoOutputs, type MultiIoContext } from './random-graph-multi-io.js';
+import { logisticInputScaling } from './ops/logistic.js';
 
 /** Ops a random graph may contain (the default is all of them). */
 export type RandomOpKind =
@@ -82,17 +83,17 @@ class Rng {
 
 /**
  * The optional tail of a random graph: a STRIDED_SLICE box of a 4-D tensor, then a LOGISTIC
- * (unless the graph already ends in SOFTMAX, or extreme scales could put the input scale
- * below LOGISTIC's 2^-28 floor; drawn either way).
+ * (unless the graph already ends in SOFTMAX, or its input scale is below LOGISTIC's 2^-28
+ * floor, as extreme scales and shift limits can make it; drawn either way).
  */
-function slicedAndLogistic(b: GraphBuilder, r: Rng, x: number, allowed: ReadonlySet<RandomOpKind>, endsInSoftmax: boolean, extremeScales: boolean): number {
+function slicedAndLogistic(b: GraphBuilder, r: Rng, x: number, allowed: ReadonlySet<RandomOpKind>, endsInSoftmax: boolean): number {
   const s = b.shapeOf(x);
   if (allowed.has('slice') && s.length === 4 && r.chance(0.4)) {
     const extent = [1, r.int(1, s[1]), r.int(1, s[2]), r.chance(0.3) ? r.int(1, s[3]) : s[3]];
     const begin = extent.map((e, k) => r.int(0, s[k] - e));
     x = b.op('STRIDED_SLICE', 'slice', [x], { begin }, extent, b.quantOf(x));
   }
-  if (allowed.has('logistic') && r.chance(0.3) && !endsInSoftmax && !extremeScales) {
+  if (allowed.has('logistic') && r.chance(0.3) && !endsInSoftmax && typeof logisticInputScaling(b.quantOf(x).scale[0]) !== 'string') {
     x = b.op('LOGISTIC', 'logistic', [x], {}, b.shapeOf(x), q(1 / 256, -128));
   }
   return x;
@@ -264,7 +265,7 @@ export function randomGraph(seed: number, opts: RandomGraphOptions = {}): QGraph
   if (dequantized) x = b.dequantize('dequantize', x);
   // STRIDED_SLICE and LOGISTIC are drawn after every other op (and not in the families whose
   // later draws would move), so the rest of each graph is what earlier versions generated.
-  if (!opts.multiIo && !opts.constantOutput && !dequantized) x = slicedAndLogistic(b, r, x, allowed, endsInSoftmax, !!opts.extremeScales);
+  if (!opts.multiIo && !opts.constantOutput && !dequantized) x = slicedAndLogistic(b, r, x, allowed, endsInSoftmax);
   if (opts.constantOutput) {
     const n = r.int(1, 8);
     const t = b.tensor('constant_output', [n], 'int32', undefined, new Int32Array(n).map(() => r.int(-100, 100)));

@@ -1,7 +1,7 @@
 /*
  * edgeq_logistic_s8.c - int8 LOGISTIC (sigmoid, output scale 1/256, zero point -128) by
  * table lookup: the host evaluates TFLite Micro's fixed-point rule for every input value
- * (docs/quantization-spec.md), so the kernel does no arithmetic. Runs in place.
+ * (docs/quantization-spec.md), so the kernel does no arithmetic.
  */
 #include "edgeq.h"
 

@@ -295,7 +295,6 @@ void edgeq_resize_nearest_s8(const edgeq_resize_nearest_params *p, const int8_t 
 void edgeq_strided_slice_s8(const edgeq_strided_slice_params *p, const int8_t *input,
                             int8_t *output);
 
-/* Element-wise: output may be the input buffer. */
 void edgeq_logistic_s8(const edgeq_logistic_params *p, const int8_t *input, int8_t *output,
                        int32_t size);
 

@@ -2,7 +2,7 @@
 
 import type { StridedSliceParams } from '@edgeq/ir';
 import { int32Fields, type CStructDescription } from './c-struct.js';
-import { IN_OUT_SHAPE_FIELDS, heightWidthChannels, type OpEmitter } from './emitter-support.js';
+import { IN_OUT_SHAPE_FIELDS, inOutShapeValues, type OpEmitter } from './emitter-support.js';
 
 /** `edgeq_strided_slice_params` (include/edgeq.h). */
 export const STRIDED_SLICE_PARAMS_STRUCT: CStructDescription = {
@@ -15,8 +15,7 @@ export const stridedSliceEmitter: OpEmitter<'STRIDED_SLICE'> = {
   emit({ ctx, op, params, constants, input, output }) {
     const p = params as StridedSliceParams;
     const s = constants.struct(STRIDED_SLICE_PARAMS_STRUCT, {
-      in: heightWidthChannels(ctx.graph.tensors[op.inputs[0]].shape),
-      out: heightWidthChannels(ctx.graph.tensors[op.outputs[0]].shape),
+      ...inOutShapeValues(ctx, op),
       begin_row: p.beginRow, begin_col: p.beginCol, begin_channel: p.beginChannel,
     });
     return `edgeq_strided_slice_s8(&${s}, ${input}, ${output});`;

@@ -105,5 +105,5 @@ export const logistic: OpDefinition<'LOGISTIC', LogisticOptions, LogisticParams>
     };
   },
   macs: NO_MACS,
-  memory: { outputAliasesInput: false, mayRunInPlace: true },
+  memory: SEPARATE_OUTPUT,
 };

@@ -7,7 +7,7 @@
 import { QGraphError } from '../errors.js';
 import type { OpDefinition } from './definition.js';
 import { NO_MACS, SEPARATE_OUTPUT } from './definition.js';
-import { isInt, need4d, needOneActivationInOut, sameQuant } from './checks.js';
+import { isInt, needOneNhwcInOut, sameQuant } from './checks.js';
 import { inputOutputDims } from './kernel-binding.js';
 
 export interface StridedSliceOptions {
@@ -25,9 +25,7 @@ export interface StridedSliceParams {
 export const stridedSlice: OpDefinition<'STRIDED_SLICE', StridedSliceOptions, StridedSliceParams> = {
   version: 1,
   validate(g, op, w) {
-    const { x, y } = needOneActivationInOut(g, op, w);
-    need4d(w, 'input', x);
-    need4d(w, 'output', y);
+    const { x, y } = needOneNhwcInOut(g, op, w);
     const begin = op.options.begin;
     if (!Array.isArray(begin) || begin.length !== 4 || !begin.every((v) => isInt(v) && v >= 0)) {
       throw new QGraphError(`${w}.options.begin`, `must be 4 non-negative integers (NHWC), got ${JSON.stringify(begin)}`);
