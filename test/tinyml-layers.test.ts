@@ -2,8 +2,9 @@
  * The TinyML layers end to end: a tfjs layers model built in code with Conv1D, the 1-D pools,
  * Cropping1D/2D, SeparableConv2D, UpSampling2D and a sigmoid output (packages/qat/test/
  * tinyml-layer-models.ts, run in a child process) goes through PTQ and QAT; both QGraphs use
- * the new ops, survive the .tflite round trip, and their generated C is bit-exact with the
- * interpreter on the host (gcc, ASan+UBSan, one build) and on Cortex-M4 under QEMU.
+ * the new ops, survive the .tflite round trip, `edgeq generate` writes them, and their
+ * generated C is bit-exact with the interpreter on the host (gcc, ASan+UBSan, one build) and
+ * on Cortex-M4 under QEMU.
  */
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
@@ -51,6 +52,15 @@ describe('TinyML layers through ptq, qat and generate', () => {
     const back = importTflite(exportTflite(g));
     expect(back.ops.map((op) => [op.type, op.options])).toEqual(g.ops.map((op) => [op.type, op.options]));
   });
+
+  it('edgeq generate writes firmware sources that call the new kernels', async () => {
+    const bin = path.join(repoRoot, 'packages/cli/bin/edgeq.js');
+    const out = path.join(work, 'fw');
+    await run(process.execPath, [bin, 'generate', path.join(work, 'qat.qgraph.json'), '--out', out], { cwd: work, env: { ...process.env, EDGEQ_PROGRESS: '0' }, timeout: 120_000 });
+    const sources = (await fs.readdir(out, { recursive: true })).filter((f) => f.endsWith('.c')).map((f) => path.join(out, f));
+    const text = (await Promise.all(sources.map((f) => fs.readFile(f, 'utf8')))).join('\n');
+    for (const call of ['edgeq_strided_slice_s8(', 'edgeq_resize_nearest_s8(', 'edgeq_logistic_s8(']) expect(text, call).toContain(call);
+  }, 150_000);
 
   it('generated C is bit-exact with the interpreter on the host (ASan+UBSan)', async () => {
     const results = await batchHostParity([
