@@ -9,7 +9,7 @@
  *   npx tsx scripts/tflm-op-cases.ts compare --dir DIR
  *
  * `write` draws cases with edgeq's own machinery — ops of seeded random graphs
- * (randomGraph, TFLite's concatenation rule), single-op SOFTMAX, MEAN and near-tie
+ * (randomGraph, TFLite's concatenation rule), single-op SOFTMAX, MEAN, LOGISTIC and near-tie
  * FULLY_CONNECTED graphs built with GraphBuilder, and every op of the dscnn and mbv2mini
  * reference models — runs each graph in the interpreter (`fixed`/`tflm`) and records each
  * op's inputs, constants, options and edgeq's output. Model ops appear twice: group
@@ -38,7 +38,8 @@
  *   SOFTMAX            beta (float32 bits)
  *   PAD                before/after per dimension (2·rank values)
  *   CONCATENATION      axis activation
- *   QUANTIZE, DEQUANTIZE, RESHAPE  none
+ *   STRIDED_SLICE      begin (4 values), end (4), strides (4): unit strides, no masks
+ *   QUANTIZE, DEQUANTIZE, RESHAPE, LOGISTIC  none
  * tflm-outputs.txt: `edgeq-op-outputs 1`, then per case `result ID ok COUNT v1..` (same
  * value encoding) or `result ID refused REASON` (TFLite Micro's Prepare would refuse it).
  */
@@ -67,10 +68,13 @@ const TFLM: QuantScheme = { scales: 'fixed', rounding: 'tflm' };
 const ACTIVATION_CODE = { NONE: 0, RELU: 1, RELU6: 3 } as const;
 const PADDING_CODE = { SAME: 0, VALID: 1 } as const;
 /** The ops of issue 13's list that edgeq has; every one gets ≥ --per-op random cases. */
-const COMPARED_OPS = ['CONV_2D', 'DEPTHWISE_CONV_2D', 'FULLY_CONNECTED', 'ADD', 'AVERAGE_POOL_2D', 'MAX_POOL_2D', 'MEAN', 'SOFTMAX', 'PAD', 'CONCATENATION', 'QUANTIZE', 'DEQUANTIZE'] as const;
+const COMPARED_OPS = [
+  'CONV_2D', 'DEPTHWISE_CONV_2D', 'FULLY_CONNECTED', 'ADD', 'AVERAGE_POOL_2D', 'MAX_POOL_2D', 'MEAN', 'SOFTMAX', 'PAD', 'CONCATENATION',
+  'QUANTIZE', 'DEQUANTIZE', 'LOGISTIC', 'STRIDED_SLICE',
+] as const;
 
 /** The option tokens of one op, in the order the header above lists them. */
-function optionTokens(op: OpDef): number[] {
+function optionTokens(g: QGraph, op: OpDef): number[] {
   switch (op.type) {
     case 'CONV_2D': {
       const o = op.options;
@@ -96,6 +100,11 @@ function optionTokens(op: OpDef): number[] {
       return op.options.paddings.flat();
     case 'CONCATENATION':
       return [op.options.axis, ACTIVATION_CODE[op.options.activation]];
+    case 'STRIDED_SLICE': {
+      const extent = g.tensors[op.outputs[0]].shape;
+      const begin = op.options.begin;
+      return [...begin, ...begin.map((b, k) => b + extent[k]), 1, 1, 1, 1];
+    }
     default:
       return [];
   }
@@ -133,7 +142,7 @@ class CaseWriter {
         const from = chain ? producer.get(t) : undefined;
         return from === undefined ? `tensor ${tensorHeader(def)} data ${valueTokens(values.get(t)!)}` : `tensor ${tensorHeader(def)} ref ${from}`;
       });
-      const options = optionTokens(op);
+      const options = optionTokens(g, op);
       this.lines.push(
         `case ${id} ${op.type} ${group}`,
         `options ${options.length} ${options.join(' ')}`.trimEnd(),
@@ -216,6 +225,19 @@ function meanCase(seed: number): SingleOpCase {
 }
 
 /**
+ * A single-op LOGISTIC graph on every int8 input once: input scale over 2^−8..2^4 (range radius
+ * from beyond the int8 span down to 0), zero points anywhere, the extremes 20% of the time.
+ */
+function logisticCase(seed: number): SingleOpCase {
+  const rand = mulberry32(seed);
+  const b = new GraphBuilder(`logistic_${seed}`);
+  const zeroPoint = rand() < 0.2 ? (rand() < 0.5 ? -128 : 127) : Math.floor(rand() * 256) - 128;
+  const x = b.input('x', [1, 256], q(Math.fround(2 ** (-8 + 12 * rand())), zeroPoint));
+  b.output(b.op('LOGISTIC', 'logistic', [x], {}, [1, 256], q(1 / 256, -128)));
+  return { graph: b.build(), inputs: [Int8Array.from({ length: 256 }, (_, i) => i - 128)] };
+}
+
+/**
  * A single-op FULLY_CONNECTED graph whose accumulators land next to a rounding tie: the
  * multiplier is small (2^−22..2^−10), and each channel's bias puts acc·M within a few
  * steps of k + ½. Here a 1-unit difference in the Q31 multiplier shows in the output, so a
@@ -252,7 +274,7 @@ function writeCases(dir: string, seed: number, perOp: number, modelInputs: numbe
     if (wanted.length > 0) w.addGraphOps(g, runAll(g, randomInputs(g, rand)), 'random', wanted, false);
   }
   for (let i = 0; i < perOp; i++) {
-    for (const { graph, inputs } of [softmaxCase(seed * 7919 + i), meanCase(seed * 7919 + i), fullyConnectedTieCase(seed * 7919 + i)]) {
+    for (const { graph, inputs } of [softmaxCase(seed * 7919 + i), meanCase(seed * 7919 + i), fullyConnectedTieCase(seed * 7919 + i), logisticCase(seed * 7919 + i)]) {
       w.addGraphOps(graph, runAll(graph, inputs), 'single', graph.ops, false);
     }
   }

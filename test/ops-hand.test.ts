@@ -399,6 +399,88 @@ add({
   input: new Int8Array([-128, 0, 127]), expected: [-128, 0],
 });
 
+/** LOGISTIC of a [1, n] input with scale `sIn`, zero point `zpIn`; output scale 1/256, zero point -128. */
+function logistic(scheme: QuantScheme, sIn: number, zpIn: number, n: number) {
+  return () => {
+    const b = new GraphBuilder('logistic', scheme);
+    const x = b.input('x', [1, n], q(sIn, zpIn));
+    b.output(b.op('LOGISTIC', 'sigmoid', [x], {}, [1, n], q(1 / 256, -128)));
+    return b.build();
+  };
+}
+// LOGISTIC, input scale 1/16: real = 2^-4 * 2^27 = 2^23 = 0.5 * 2^24 -> multiplier 2^30, left shift 24;
+// range radius = floor(15 * 2^27 / 2^24) = 120. MBQM(d, 2^30, 24) = d * 2^23: d/16 exactly in Q4.27.
+// d = 0: exactly one half, 2^30 / 2^23 = 128 -> 0. d = 8: sigmoid(0.5) = 0.62246 * 256 = 159.35 -> 159 -> 31.
+// d = 16: sigmoid(1) = 0.73106 * 256 = 187.15 -> 59; d = -16: 68.85 -> 69 -> -59.
+// d = 119 (inside the radius): sigmoid(7.4375) * 256 = 255.85 -> 256 - 128 = 128 -> clamp 127; d = 120 = radius -> 127.
+// d = -119: 0.15 -> 0 -> -128; d = -120 = -radius -> -128.
+add({
+  name: 'LOGISTIC scale 1/16 around zero and at the range radius', scheme: TFLM, graph: logistic(TFLM, 1 / 16, 0, 8),
+  input: new Int8Array([0, 8, 16, -16, 119, 120, -119, -120]), expected: [0, 31, 59, -59, 127, 127, -128, -128],
+});
+// Zero point extremes, scale 1/16 (radius 120): zp -128: q = -128 is d = 0 -> 0; q = 127 is d = 255 >= 120 -> 127;
+// q = -112 is d = 16 -> 59.
+add({
+  name: 'LOGISTIC input zero point -128', scheme: POW2, graph: logistic(POW2, 1 / 16, -128, 3),
+  input: new Int8Array([-128, 127, -112]), expected: [0, 127, 59],
+});
+// zp 127: q = 127 is d = 0 -> 0; q = -128 is d = -255 <= -120 -> -128; q = 111 is d = -16 -> -59.
+add({
+  name: 'LOGISTIC input zero point 127', scheme: SINGLE, graph: logistic(SINGLE, 1 / 16, 127, 3),
+  input: new Int8Array([127, -128, 111]), expected: [0, -128, -59],
+});
+// Scale 1: real = 2^27 = 0.5 * 2^28 -> left shift 28, radius floor(15 * 2^27 / 2^28) = 7.
+// d = -6 (inside): sigmoid(-6) = 0.0024726 * 256 = 0.633 -> 1 -> -127; d = -7 (the radius) -> -128 by the clamp,
+// although the rule's arithmetic would give sigmoid(-7) * 256 = 0.233 -> 0 -> -128 as well.
+// d = -5: 0.0066929 * 256 = 1.713 -> 2 -> -126; d = 5: 254.29 -> 254 -> 126; d = 6: 255.37 -> 255 -> 127; d = 7 -> 127.
+add({
+  name: 'LOGISTIC scale 1: radius 7, one step before saturation', scheme: FP32, graph: logistic(FP32, 1, 0, 6),
+  input: new Int8Array([-5, -6, -7, 5, 6, 7]), expected: [-126, -127, -128, 126, 127, 127],
+});
+// Scale 2: left shift 29, radius floor(15 * 2^27 / 2^29) = floor(3.75) = 3. d = 2: sigmoid(4) * 256 = 251.40 -> 251 -> 123;
+// d = -2: 4.60 -> 5 -> -123; d = +-3 saturate to 127 / -128.
+add({
+  name: 'LOGISTIC scale 2: radius 3', scheme: TFLM, graph: logistic(TFLM, 2, 0, 4),
+  input: new Int8Array([2, -2, 3, -3]), expected: [123, -123, 127, -128],
+});
+// Scale 32: left shift 33, radius floor(15 * 2^27 / 2^33) = 0: every input saturates, and d = 0 gives -128
+// because TFLite Micro tests d <= -radius first.
+add({
+  name: 'LOGISTIC radius 0: zero input saturates low', scheme: TFLM, graph: logistic(TFLM, 32, 0, 3),
+  input: new Int8Array([0, 1, -1]), expected: [-128, 127, -128],
+});
+// Scale 0.1 (float32 13421773 * 2^-27): real = 13421773 = 0.8 * 2^24 -> multiplier 13421773 * 2^7 = 1717986944,
+// left shift 24, radius 120. d = 1: sigmoid(0.1) = 0.52498 * 256 = 134.39 -> 134 -> 6; d = 119: 11.9 -> 127; d = -119 -> -128.
+add({
+  name: 'LOGISTIC scale 0.1 (non power of two multiplier)', scheme: TFLM, graph: logistic(TFLM, 0.1, 0, 3),
+  input: new Int8Array([1, 119, -119]), expected: [6, 127, -128],
+});
+
+/** STRIDED_SLICE (cropping) of an [1, h, w, c] input from `begin` to the output shape; scale 0.5, zero point -3. */
+function slice(scheme: QuantScheme, inShape: number[], begin: number[], outShape: number[]) {
+  return () => {
+    const b = new GraphBuilder('slice', scheme);
+    const x = b.input('x', inShape, q(0.5, -3));
+    b.output(b.op('STRIDED_SLICE', 'crop', [x], { begin }, outShape, q(0.5, -3)));
+    return b.build();
+  };
+}
+// 3x4x1 input, values 1..12 row by row; Cropping2D ((1, 1), (1, 0)) keeps rows 1..1 and columns 1..3: [6, 7, 8].
+add({
+  name: 'STRIDED_SLICE crops rows and columns', scheme: TFLM, graph: slice(TFLM, [1, 3, 4, 1], [0, 1, 1, 0], [1, 1, 3, 1]),
+  input: Int8Array.from({ length: 12 }, (_, i) => i + 1), expected: [6, 7, 8],
+});
+// 1x5x2 input (Cropping1D (2, 1) on T = 5): pixels t = 0..4 hold [10t, 10t + 1]; keeps t = 2, 3.
+add({
+  name: 'STRIDED_SLICE as Cropping1D keeps whole pixels', scheme: POW2, graph: slice(POW2, [1, 1, 5, 2], [0, 0, 2, 0], [1, 1, 2, 2]),
+  input: new Int8Array([0, 1, 10, 11, 20, 21, 30, 31, 40, 41]), expected: [20, 21, 30, 31],
+});
+// Channel slice: 1x2x1x3 input [1, 2, 3, 4, 5, 6], begin channel 1, 2 channels: [2, 3, 5, 6].
+add({
+  name: 'STRIDED_SLICE of channels', scheme: FP32, graph: slice(FP32, [1, 2, 1, 3], [0, 0, 0, 1], [1, 2, 1, 2]),
+  input: new Int8Array([1, 2, 3, 4, 5, 6]), expected: [2, 3, 5, 6],
+});
+
 const workRoot = await fs.mkdtemp(path.join(os.tmpdir(), 'edgeq-ops-'));
 afterAll(() => fs.rm(workRoot, { recursive: true, force: true }));
 

@@ -49,10 +49,11 @@ describe('tflm-op-cases script', () => {
 
   it('writes at least --per-op random cases of every compared op, and every op of both reference models', () => {
     expect(written.code).toBe(0);
-    for (const op of ['CONV_2D', 'DEPTHWISE_CONV_2D', 'FULLY_CONNECTED', 'ADD', 'AVERAGE_POOL_2D', 'MAX_POOL_2D', 'MEAN', 'SOFTMAX', 'PAD', 'CONCATENATION', 'QUANTIZE', 'DEQUANTIZE']) {
+    for (const op of ['CONV_2D', 'DEPTHWISE_CONV_2D', 'FULLY_CONNECTED', 'ADD', 'AVERAGE_POOL_2D', 'MAX_POOL_2D', 'MEAN', 'SOFTMAX', 'PAD', 'CONCATENATION', 'QUANTIZE', 'DEQUANTIZE', 'LOGISTIC', 'STRIDED_SLICE']) {
       const n = Number(new RegExp(`^  ${op} random +(\\d+)$`, 'm').exec(written.stdout)?.[1]);
       expect(n, op).toBeGreaterThanOrEqual(3);
     }
+    expect(written.stdout).toMatch(/^ {2}LOGISTIC single +3$/m);
     // dscnn: conv1, dw2, pw2, dw3, pw3, dw4, pw4, gap, dense, softmax — as single ops and as a chain.
     expect(written.stdout).toMatch(/^ {2}CONV_2D dscnn\/chain +4$/m);
     expect(written.stdout).toMatch(/^ {2}SOFTMAX mbv2mini\/op +1$/m);

@@ -1,5 +1,5 @@
 /**
- * gemmlowp's int32 fixed-point functions that TFLite Micro's int8 SOFTMAX uses (docs/
+ * gemmlowp's int32 fixed-point functions that TFLite Micro's int8 SOFTMAX and LOGISTIC use (docs/
  * quantization-spec.md, "SOFTMAX (gemmlowp fixed point)"): the exponential of a negative
  * Q5.26 value and the reciprocal of the Q12.19 sum of exponentials, both in Q0.31.
  * The host builds each SOFTMAX's exponent table with {@link expOnNegativeValues}; the
@@ -14,6 +14,8 @@ export const Q0_31_ONE = INT32_MAX;
 
 /** Integer bits of the rescaled input difference fed to the exponential (Q5.26). */
 export const SOFTMAX_SCALED_DIFF_INTEGER_BITS = 5;
+/** Integer bits of a LOGISTIC's rescaled input (Q4.27). */
+export const LOGISTIC_INPUT_INTEGER_BITS = 4;
 /** Integer bits of the sum of exponentials (Q12.19). */
 export const SOFTMAX_ACCUMULATION_INTEGER_BITS = 12;
 
@@ -60,20 +62,32 @@ const EXP_OF_MINUS_POWER_OF_TWO: readonly [number, number][] = [
 ];
 
 /**
- * gemmlowp's exp_on_negative_values for a Q5.26 input a ≤ 0, result in Q0.31:
+ * gemmlowp's exp_on_negative_values for an input a ≤ 0 with `integerBits` integer bits
+ * (Q5.26 for SOFTMAX, Q4.27 for LOGISTIC; at most 5), result in Q0.31:
  * a = (a mod 1/4 − 1/4) − r; exp of the first part by {@link expOnNegativeQuarter}, then
- * one factor exp(−2^k) for every bit k of r (k = −2..4); exp(0) is exactly Q0_31_ONE.
+ * one factor exp(−2^k) for every bit k of r (k = −2 .. integerBits − 1); exp(0) is exactly Q0_31_ONE.
  */
-export function expOnNegativeValues(a: number): number {
-  const fractionalBits = 31 - SOFTMAX_SCALED_DIFF_INTEGER_BITS;
+export function expOnNegativeValues(a: number, integerBits = SOFTMAX_SCALED_DIFF_INTEGER_BITS): number {
+  const fractionalBits = 31 - integerBits;
   const oneQuarter = 2 ** (fractionalBits - 2);
   const modQuarterMinusQuarter = (a & (oneQuarter - 1)) - oneQuarter;
-  let result = expOnNegativeQuarter(saturatingShiftLeft(modQuarterMinusQuarter, SOFTMAX_SCALED_DIFF_INTEGER_BITS));
+  let result = expOnNegativeQuarter(saturatingShiftLeft(modQuarterMinusQuarter, integerBits));
   const remainder = modQuarterMinusQuarter - a;
   for (const [k, factor] of EXP_OF_MINUS_POWER_OF_TWO) {
-    if (remainder & (1 << (fractionalBits + k))) result = fixedMul(result, factor);
+    if (k < integerBits && remainder & (1 << (fractionalBits + k))) result = fixedMul(result, factor);
   }
   return a === 0 ? Q0_31_ONE : result;
+}
+
+/**
+ * gemmlowp's logistic of a Q4.27 value a, result in Q0.31: 1 / (1 + exp(−|a|)) by
+ * {@link expOnNegativeValues} and {@link oneOverOnePlusX}; for a < 0 the result is
+ * Q0_31_ONE minus that; a = 0 gives exactly 2^30 (one half).
+ */
+export function logisticQ4(a: number): number {
+  if (a === 0) return 2 ** 30;
+  const positive = oneOverOnePlusX(expOnNegativeValues(-Math.abs(a), LOGISTIC_INPUT_INTEGER_BITS));
+  return a > 0 ? positive : Q0_31_ONE - positive;
 }
 
 /**

@@ -12,10 +12,15 @@ import type { FusedActivation, Padding, QGraph, QuantParams, QuantScheme } from 
 import { mulberry32 } from './reference-models.js';
 import { spatialGeometry } from './shapes.js';
 import { joinedInputs, twoOutputs, type MultiIoContext } from './random-graph-multi-io.js';
+import { logisticInputScaling } from './ops/logistic.js';
 
 /** Ops a random graph may contain (the default is all of them). */
-export type RandomOpKind = 'conv' | 'dw' | 'fc' | 'add' | 'concat' | 'avgpool' | 'maxpool' | 'mean' | 'reshape' | 'pad' | 'softmax' | 'boundary';
-export const ALL_RANDOM_OPS: readonly RandomOpKind[] = ['conv', 'dw', 'fc', 'add', 'concat', 'avgpool', 'maxpool', 'mean', 'reshape', 'pad', 'softmax', 'boundary'];
+export type RandomOpKind =
+  | 'conv' | 'dw' | 'fc' | 'add' | 'concat' | 'avgpool' | 'maxpool' | 'mean' | 'reshape' | 'pad' | 'softmax' | 'boundary'
+  | 'slice' | 'logistic';
+export const ALL_RANDOM_OPS: readonly RandomOpKind[] = [
+  'conv', 'dw', 'fc', 'add', 'concat', 'avgpool', 'maxpool', 'mean', 'reshape', 'pad', 'softmax', 'boundary', 'slice', 'logistic',
+];
 
 export interface RandomGraphOptions {
   scheme?: QuantScheme;
@@ -74,6 +79,24 @@ class Rng {
   chance(p: number): boolean {
     return this.next() < p;
   }
+}
+
+/**
+ * The optional tail of a random graph: a STRIDED_SLICE box of a 4-D tensor, then a LOGISTIC
+ * (unless the graph already ends in SOFTMAX, or its input scale is below LOGISTIC's 2^-28
+ * floor, as extreme scales and shift limits can make it; drawn either way).
+ */
+function slicedAndLogistic(b: GraphBuilder, r: Rng, x: number, allowed: ReadonlySet<RandomOpKind>, endsInSoftmax: boolean): number {
+  const s = b.shapeOf(x);
+  if (allowed.has('slice') && s.length === 4 && r.chance(0.4)) {
+    const extent = [1, r.int(1, s[1]), r.int(1, s[2]), r.chance(0.3) ? r.int(1, s[3]) : s[3]];
+    const begin = extent.map((e, k) => r.int(0, s[k] - e));
+    x = b.op('STRIDED_SLICE', 'slice', [x], { begin }, extent, b.quantOf(x));
+  }
+  if (allowed.has('logistic') && r.chance(0.3) && !endsInSoftmax && typeof logisticInputScaling(b.quantOf(x).scale[0]) !== 'string') {
+    x = b.op('LOGISTIC', 'logistic', [x], {}, b.shapeOf(x), q(1 / 256, -128));
+  }
+  return x;
 }
 
 /** Generate one random graph; the same seed always gives the same graph. */
@@ -216,6 +239,7 @@ export function randomGraph(seed: number, opts: RandomGraphOptions = {}): QGraph
     const sIn = b.quantOf(x).scale[0];
     x = b.mean('mean', x, q(scale(sIn * (0.25 + r.float())), zp()), r.chance(0.3));
   }
+  let endsInSoftmax = false;
   if (allowed.has('fc') && r.chance(0.5)) {
     const cin = b.shapeOf(x).reduce((a, d) => a * d, 1);
     const cout = r.int(1, 12);
@@ -231,10 +255,17 @@ export function randomGraph(seed: number, opts: RandomGraphOptions = {}): QGraph
     // The draws happen either way, so the other families' graphs do not change.
     if (allowed.has('softmax') && r.chance(0.5)) {
       const beta = r.pick([1, 0.5, 2]);
-      if (!opts.extremeScales) x = b.softmax('softmax', x, beta);
+      if (!opts.extremeScales) {
+        x = b.softmax('softmax', x, beta);
+        endsInSoftmax = true;
+      }
     }
   }
-  if (allowed.has('boundary') && r.chance(0.2)) x = b.dequantize('dequantize', x);
+  const dequantized = allowed.has('boundary') && r.chance(0.2);
+  if (dequantized) x = b.dequantize('dequantize', x);
+  // STRIDED_SLICE and LOGISTIC are drawn after every other op (and not in the families whose
+  // later draws would move), so the rest of each graph is what earlier versions generated.
+  if (!opts.multiIo && !opts.constantOutput && !dequantized) x = slicedAndLogistic(b, r, x, allowed, endsInSoftmax);
   if (opts.constantOutput) {
     const n = r.int(1, 8);
     const t = b.tensor('constant_output', [n], 'int32', undefined, new Int32Array(n).map(() => r.int(-100, 100)));

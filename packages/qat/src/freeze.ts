@@ -3,7 +3,8 @@
  * QGraph through @edgeq/ir's GraphBuilder — folded weights quantised per channel on the
  * same grid fake-quant trained on, int32 biases at s_in·s_w, activation parameters from
  * the frozen ranges, ReLU/ReLU6 fused as clamp ranges, MEAN for global average pooling
- * and the integer SOFTMAX at the end. Layouts are converted to TFLite's (OHWI,
+ * and the integer SOFTMAX or LOGISTIC at the end; cropping becomes STRIDED_SLICE and
+ * nearest upsampling RESIZE_NEAREST_NEIGHBOR. Layouts are converted to TFLite's (OHWI,
  * 1HW(C·M), [out, in]).
  */
 
@@ -130,6 +131,17 @@ export function freeze(model: EdgeqModel, opts: { name?: string; metadata?: Reco
         break;
       case 'softmax':
         t.push(b.softmax(n.name, x));
+        break;
+      case 'crop': {
+        const shape = [1, ...n.shape];
+        t.push(b.op('STRIDED_SLICE', n.name, [x], { begin: [0, n.begin[0], n.begin[1], 0] }, shape, b.quantOf(x)));
+        break;
+      }
+      case 'upsample':
+        t.push(b.op('RESIZE_NEAREST_NEIGHBOR', n.name, [x], { alignCorners: false, halfPixelCenters: false }, [1, ...n.shape], b.quantOf(x)));
+        break;
+      case 'logistic':
+        t.push(b.op('LOGISTIC', n.name, [x], {}, [1, ...n.shape], q(1 / 256, -128)));
         break;
     }
   }

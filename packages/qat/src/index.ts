@@ -14,6 +14,7 @@ export * from './quant-params.js';
 export * from './dataset.js';
 export * from './arch.js';
 export * from './net.js';
+export * from './cropping-1d.js';
 export * from './model.js';
 export * from './model-io.js';
 export * from './tfjs-model-dir.js';

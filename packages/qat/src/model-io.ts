@@ -15,7 +15,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { replaceableDir, writeDirAtomic } from '@edgeq/ir';
 import { EdgeqModel, type ModelPhase, type QuantConfig, type Range } from './model.js';
-import type { BnParams, ConvNode, NetNode } from './net.js';
+import { OUTPUT_ONLY_KINDS, type BnParams, type ConvNode, type NetNode } from './net.js';
 import { QatError } from './errors.js';
 
 /** `format` of a model document. */
@@ -234,7 +234,7 @@ function show(v: unknown): string {
 
 const ACTS = ['NONE', 'RELU', 'RELU6'] as const;
 const PADDINGS = ['same', 'valid'] as const;
-const KINDS = ['input', 'conv', 'add', 'concat', 'maxpool', 'avgpool', 'gap', 'reshape', 'pad', 'softmax'] as const;
+const KINDS = ['input', 'conv', 'add', 'concat', 'maxpool', 'avgpool', 'gap', 'reshape', 'pad', 'softmax', 'crop', 'upsample', 'logistic'] as const;
 
 function checkConfig(c: Checker, v: unknown): QuantConfig {
   const o = c.obj(v, 'config');
@@ -340,9 +340,21 @@ function checkNode(c: Checker, v: unknown, i: number, prev: CheckedNode[]): Chec
       const pads = p.map((x, k) => c.ints(x, `${at}.pads[${k}]`, 0, 2)) as [[number, number], [number, number]];
       return { node: { kind, ...base, pads } };
     }
+    case 'crop': {
+      nIn(1);
+      const begin = c.ints(o.begin, `${at}.begin`, 0, 2) as [number, number];
+      if (inShape.length !== 3 || shape.length !== 3 || begin[0] + shape[0] > inShape[0] || begin[1] + shape[1] > inShape[1] || shape[2] !== inShape[2]) {
+        c.fail(`${at}.begin`, `a ${show(shape)} box from ${show(begin)} does not fit input node ${inputs[0]} of shape ${show(inShape)}`);
+      }
+      return { node: { kind, ...base, begin } };
+    }
+    case 'upsample':
+      nIn(1);
+      return { node: { kind, ...base, size: c.ints(o.size, `${at}.size`, 1, 2) as [number, number] } };
     case 'gap':
     case 'reshape':
     case 'softmax':
+    case 'logistic':
       nIn(1);
       return { node: { kind, ...base } };
   }
@@ -385,7 +397,7 @@ export function decodeModel(docValue: unknown, blob: Uint8Array, source: ModelSo
   for (const [i, { node }] of checked.entries()) {
     if (names.has(node.name)) c.fail(`nodes[${i}].name`, `${JSON.stringify(node.name)} is used by an earlier node`);
     names.add(node.name);
-    if (node.kind === 'softmax' && i !== checked.length - 1) c.fail(`nodes[${i}]`, 'softmax is only supported as the last node');
+    if (OUTPUT_ONLY_KINDS.includes(node.kind) && i !== checked.length - 1) c.fail(`nodes[${i}]`, `${node.kind} is only supported as the last node`);
   }
   const rangeDocs = c.arr(doc.ranges, 'ranges');
   if (rangeDocs.length !== checked.length) c.fail('ranges', `has ${rangeDocs.length} entries for ${checked.length} nodes`);

@@ -322,7 +322,8 @@ export class EdgeqModel {
       let y: tf.Tensor;
       switch (n.kind) {
         case 'input':
-          y = x;
+          // A [steps, channels] input runs as [1, steps, channels] (1-D layers are their height-1 2-D forms).
+          y = x.rank === n.shape.length + 1 ? x : tf.reshape(x, [-1, ...n.shape]);
           break;
         case 'conv':
           y = this.convForward(n, a[0], p);
@@ -360,7 +361,14 @@ export class EdgeqModel {
         case 'pad':
           y = tf.pad(a[0], [[0, 0], n.pads[0], n.pads[1], [0, 0]]);
           break;
+        case 'crop':
+          y = tf.slice(a[0], [0, n.begin[0], n.begin[1], 0], [-1, ...n.shape]);
+          break;
+        case 'upsample':
+          y = tf.image.resizeNearestNeighbor(a[0] as tf.Tensor4D, [n.shape[0], n.shape[1]]);
+          break;
         case 'softmax':
+        case 'logistic':
           y = a[0];
           break;
       }
@@ -419,15 +427,28 @@ export class EdgeqModel {
   }
 
   /**
-   * One optimizer step on a batch (softmax cross-entropy on the logits). Advances the
-   * QAT schedule in the quantised phase.
+   * The training loss of a batch: sigmoid cross-entropy when the model ends in a sigmoid
+   * (a single sigmoid unit with two-class one-hot labels learns P(class 1)), else softmax
+   * cross-entropy on the logits.
+   */
+  private loss(labels: tf.Tensor, logits: tf.Tensor): tf.Scalar {
+    const last = this.net.nodes[this.net.nodes.length - 1];
+    if (last.kind !== 'logistic') return tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar;
+    const units = logits.shape[logits.shape.length - 1];
+    const target = units === 1 && labels.shape[labels.shape.length - 1] === 2 ? tf.slice(labels, [0, 1], [-1, 1]) : labels;
+    return tf.losses.sigmoidCrossEntropy(target, logits) as tf.Scalar;
+  }
+
+  /**
+   * One optimizer step on a batch (softmax or sigmoid cross-entropy on the logits, see
+   * `loss`). Advances the QAT schedule in the quantised phase.
    * @returns the batch loss
    */
   trainStep(optimizer: tf.Optimizer, x: tf.Tensor, labels: tf.Tensor, vars = this.trainableVariables()): number {
     const p = this.trainingPass();
     const loss = optimizer.minimize(() => {
       const logits = this.forwardPass(x, p);
-      return tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar;
+      return this.loss(labels, logits);
     }, true, vars)!;
     const v = loss.dataSync()[0];
     loss.dispose();

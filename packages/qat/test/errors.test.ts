@@ -45,8 +45,26 @@ describe('clear errors on bad input', () => {
     expect(err).toBeInstanceOf(QatError);
     expect(err!.message).toMatch(/layer "leaky" \(LeakyReLU\)/);
     expect(err!.message).toMatch(/supported layers: .*Conv2D.*DepthwiseConv2D.*Dense.*BatchNormalization/);
-    const up = tinyModel((h) => tf.layers.upSampling2d({ name: 'up' }).apply(h) as tf.SymbolicTensor);
-    expect(() => prepare(up)).toThrow(/layer "up" \(UpSampling2D\).*supported layers/);
+    const up = tinyModel((h) => tf.layers.upSampling2d({ name: 'up', interpolation: 'bilinear' }).apply(h) as tf.SymbolicTensor);
+    expect(() => prepare(up)).toThrow(/layer "up" \(UpSampling2D\): interpolation "bilinear" is not supported \(only nearest\); supported layers/);
+  });
+
+  it('TinyML layer forms edgeq cannot express are refused in one line naming the layer and field', () => {
+    const oneD = (layer: tf.layers.Layer, extra?: tf.layers.Layer) => {
+      const x = tf.input({ shape: [12, 2] });
+      let h = layer.apply(x) as tf.SymbolicTensor;
+      if (extra) h = extra.apply(h) as tf.SymbolicTensor;
+      h = tf.layers.globalAveragePooling1d({}).apply(h) as tf.SymbolicTensor;
+      return tf.model({ inputs: x, outputs: tf.layers.dense({ units: 1, activation: 'sigmoid' }).apply(h) as tf.SymbolicTensor });
+    };
+    expect(() => prepare(oneD(tf.layers.conv1d({ filters: 2, kernelSize: 3, padding: 'causal', name: 'causal' }))))
+      .toThrow(/^layer "causal" \(Conv1D\): padding "causal" is not supported \(only same, valid\); supported layers: .*Conv1D/);
+    expect(() => prepare(oneD(tf.layers.conv1d({ filters: 2, kernelSize: 3, dilationRate: 2, name: 'dilated' }))))
+      .toThrow(/layer "dilated" \(Conv1D\): dilation 2 is not supported \(only 1\)/);
+    const x = tf.input({ shape: [6, 6, 1] });
+    const early = tf.layers.activation({ activation: 'sigmoid', name: 'early' }).apply(tf.layers.conv2d({ filters: 2, kernelSize: 3 }).apply(x) as tf.SymbolicTensor) as tf.SymbolicTensor;
+    const out = tf.layers.dense({ units: 2 }).apply(tf.layers.flatten().apply(early) as tf.SymbolicTensor) as tf.SymbolicTensor;
+    expect(() => prepare(tf.model({ inputs: x, outputs: out }))).toThrow(/layer "early" \(sigmoid\): sigmoid is only supported as the last layer/);
   });
 
   it('a BatchNormalization that cannot be folded is refused with the reason', () => {

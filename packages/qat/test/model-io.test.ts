@@ -19,6 +19,7 @@ import { freeze } from '../src/freeze.js';
 import { QatError } from '../src/errors.js';
 import { loadModel, saveModel, MODEL_DOC_FILE, MODEL_WEIGHTS_FILE } from '../src/model-io.js';
 import type { NetNode } from '../src/net.js';
+import { buildTinymlLayersModel, tinymlData } from './tinyml-layer-models.js';
 
 /** Temporary directories made by this file, removed after its tests. */
 const made: string[] = [];
@@ -200,6 +201,22 @@ describe('saveModel / loadModel round trip', () => {
     expect(lp.config).toEqual(pa.config);
     expectSameGraph(freeze(pa), freeze(lp));
     [float, lf, pa, pb, lp].forEach((m) => m.dispose());
+  });
+
+  it('the TinyML layers round-trip too: crop, upsample and logistic nodes, a Conv1D and a SeparableConv2D', async () => {
+    const float = EdgeqModel.fromLayersModel(buildTinymlLayersModel(5));
+    const kinds = new Set(float.net.nodes.map((n) => n.kind));
+    for (const kind of ['crop', 'upsample', 'logistic'] as const) expect(kinds.has(kind), kind).toBe(true);
+    const root = tmp('tinyml');
+    await saveModel(float, path.join(root, 'float'));
+    const lf = await loadModel(path.join(root, 'float'));
+    expect(structure(lf)).toEqual(structure(float));
+    expectSameWeights(float, lf);
+    const set = tinymlData(16, 2);
+    const pa = await calibrate(float, set);
+    const pb = await calibrate(lf, set);
+    expectSameGraph(freeze(pa), freeze(pb));
+    [float, lf, pa, pb].forEach((m) => m.dispose());
   });
 
   it('replaces an existing model directory as a whole', async () => {

@@ -149,6 +149,22 @@ typedef struct {
   const int32_t *source_cols; /* out.w entries in [0, in.w) */
 } edgeq_resize_nearest_params;
 
+/* STRIDED_SLICE with unit strides (Keras Cropping1D/2D): output pixel (y, x) channel c is
+ * input pixel (y + begin_row, x + begin_col) channel c + begin_channel. */
+typedef struct {
+  edgeq_hwc in;
+  edgeq_hwc out;
+  int32_t begin_row;
+  int32_t begin_col;
+  int32_t begin_channel;
+} edgeq_strided_slice_params;
+
+/* LOGISTIC: output = table[input + 128]; the code generator evaluates TFLite Micro's int8
+ * rule (docs/quantization-spec.md) for each of the 256 inputs. */
+typedef struct {
+  const int8_t *table; /* 256 entries */
+} edgeq_logistic_params;
+
 /* SOFTMAX over the last axis with a 256-entry exponent table indexed by (row max - x):
  * Q0.31 exponentials of TFLite Micro's gemmlowp softmax (at most 4095 classes), or in
  * EDGEQ_RQ_FP32 mode the float32 bit patterns of TFLite's float table. */
@@ -275,6 +291,12 @@ void edgeq_pad_s8(const edgeq_pad_params *p, const int8_t *input, int8_t *output
 
 void edgeq_resize_nearest_s8(const edgeq_resize_nearest_params *p, const int8_t *input,
                              int8_t *output);
+
+void edgeq_strided_slice_s8(const edgeq_strided_slice_params *p, const int8_t *input,
+                            int8_t *output);
+
+void edgeq_logistic_s8(const edgeq_logistic_params *p, const int8_t *input, int8_t *output,
+                       int32_t size);
 
 void edgeq_softmax_s8(const edgeq_softmax_params *p, const int8_t *input, int8_t *output);
 

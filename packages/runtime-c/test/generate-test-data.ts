@@ -40,7 +40,9 @@ import {
   type PoolParams,
   type QGraph,
   type QuantScheme,
+  type LogisticParams,
   type ResizeNearestNeighborParams,
+  type StridedSliceParams,
   type SoftmaxParams,
   type TensorData,
 } from '@edgeq/ir';
@@ -201,6 +203,22 @@ function renderResizeNearest(g: QGraph, op: OpDef, id: string, out: RenderedCase
   out.declarations.push(struct('edgeq_resize_nearest_params', `${id}_params`, {
     in: hwc(g.tensors[op.inputs[0]].shape), out: hwc(g.tensors[op.outputs[0]].shape),
     source_rows: `${id}_source_rows`, source_cols: `${id}_source_cols`,
+  }));
+  out.entry.params = `&${id}_params`;
+}
+
+function renderLogistic(g: QGraph, op: OpDef, id: string, out: RenderedCase): void {
+  const p = deriveOpParams(g, op) as LogisticParams;
+  out.declarations.push(array('int8_t', `${id}_table`, p.table));
+  out.declarations.push(struct('edgeq_logistic_params', `${id}_params`, { table: `${id}_table` }));
+  out.entry.params = `&${id}_params`;
+}
+
+function renderStridedSlice(g: QGraph, op: OpDef, id: string, out: RenderedCase): void {
+  const p = deriveOpParams(g, op) as StridedSliceParams;
+  out.declarations.push(struct('edgeq_strided_slice_params', `${id}_params`, {
+    in: hwc(g.tensors[op.inputs[0]].shape), out: hwc(g.tensors[op.outputs[0]].shape),
+    begin_row: p.beginRow, begin_col: p.beginCol, begin_channel: p.beginChannel,
   }));
   out.entry.params = `&${id}_params`;
 }
@@ -398,6 +416,33 @@ function resizeNearestCases(): CaseSpec[] {
   });
 }
 
+/** Every int8 input once (so each table entry is read), at input scales with radius 120, 7 and 0. */
+function logisticCases(): CaseSpec[] {
+  const list: Array<[number, number]> = [[0.1, 0], [1, -128], [1 / 16, 127], [32, 5]];
+  return list.map(([scale, zp]) => {
+    const b = new GraphBuilder('logistic', SCHEMES.tflm);
+    const x = b.input('x', [1, 256], q(scale, zp));
+    b.output(b.op('LOGISTIC', 'sigmoid', [x], {}, [1, 256], q(1 / 256, -128)));
+    const graph = b.build();
+    return { name: `logistic input scale ${scale} zero point ${zp}, every input`, mode: 'tflm' as Mode, graph, inputs: [Int8Array.from({ length: 256 }, (_, i) => i - 128)] };
+  });
+}
+
+function stridedSliceCases(): CaseSpec[] {
+  const list: Array<[[number, number, number], [number, number, number], [number, number, number]]> = [
+    [[5, 6, 3], [1, 2, 0], [3, 3, 3]],
+    [[1, 9, 4], [0, 2, 0], [1, 5, 4]],
+    [[4, 4, 5], [0, 1, 2], [4, 2, 3]],
+  ];
+  return list.map(([shape, begin, extent]) => {
+    const b = new GraphBuilder('strided_slice', SCHEMES.tflm);
+    const x = b.input('x', [1, ...shape], q(0.1, -5));
+    b.output(b.op('STRIDED_SLICE', 'crop', [x], { begin: [0, ...begin] }, [1, ...extent], q(0.1, -5)));
+    const graph = b.build();
+    return { name: `strided slice ${shape.join('x')} from ${begin.join(',')} extent ${extent.join('x')}`, mode: 'tflm' as Mode, graph, inputs: oneInput(graph) };
+  });
+}
+
 function copyCases(): CaseSpec[] {
   const b = new GraphBuilder('reshape', SCHEMES.tflm);
   const x = b.input('x', [1, 3, 2, 5], q(0.1, 1));
@@ -567,6 +612,8 @@ export function testSuites(): Array<{ suite: string; kernel: string; cases: Case
     { suite: 'mean_edges', kernel: 'EDGEQ_TEST_MEAN', cases: meanEdgeCases(), render: renderMean },
     { suite: 'softmax_edges', kernel: 'EDGEQ_TEST_SOFTMAX', cases: softmaxEdgeCases(), render: renderSoftmax },
     { suite: 'quantize_tie', kernel: 'EDGEQ_TEST_QUANTIZE', cases: quantizeTieCases(), render: renderBoundary(true) },
+    { suite: 'logistic', kernel: 'EDGEQ_TEST_LOGISTIC', cases: logisticCases(), render: renderLogistic },
+    { suite: 'strided_slice', kernel: 'EDGEQ_TEST_STRIDED_SLICE', cases: stridedSliceCases(), render: renderStridedSlice },
   ];
 }
 

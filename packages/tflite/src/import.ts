@@ -136,6 +136,7 @@ function importContext(im: Importer, k: number): ImportOpContext {
       return padding;
     },
     tensor: (position) => im.tensor(op.inputs[position], inputWhere(position)),
+    output: () => im.tensor(op.outputs[0], `${where}.outputs[0]`),
     hasInput: (position) => op.inputs.length > position && op.inputs[position] >= 0,
     intConstant: (position) => im.intConstant(op.inputs[position], inputWhere(position)),
   };

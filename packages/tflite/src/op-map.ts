@@ -84,7 +84,7 @@ type OptionlessOp = { [T in OpType]: OpOptionsMap[T] extends EmptyOptions ? T : 
 
 /**
  * An op with one operand, its input, and no options edgeq reads or writes (QUANTIZE,
- * DEQUANTIZE; an elementwise activation such as LOGISTIC would be one too).
+ * DEQUANTIZE, LOGISTIC).
  */
 function unary<T extends OptionlessOp>(
   code: number,
@@ -313,7 +313,60 @@ export const OP_MAP: TfliteOpMap = {
       return { inputs: [0], folded: [1], options };
     },
   },
+  // Versions: 1 float, 2 int8, 3 int16 (refused by its types). No options table.
+  LOGISTIC: unary(BuiltinOperator.LOGISTIC, optionsTable('NONE'), { exportVersion: 2, maxImportVersion: 3 }),
+
+  // Keras Cropping1D/2D as TFLite's converter writes it: STRIDED_SLICE with constant begin, end
+  // and strides inputs. Versions: 1 float, 2 int8, 3 five dimensions, 4 int16, 5 end as an
+  // offset ... 8; int8 with unit strides is written as 2, and anything edgeq cannot express
+  // (strides other than 1, ellipsis, new or shrunk axes) is refused by name.
+  STRIDED_SLICE: {
+    code: BuiltinOperator.STRIDED_SLICE,
+    optionsTable: optionsTable('StridedSliceOptions', {
+      begin_mask: field(0, 'i32'), end_mask: field(1, 'i32'), ellipsis_mask: field(2, 'i32'), new_axis_mask: field(3, 'i32'),
+      shrink_axis_mask: field(4, 'i32'), offset: field(5, 'bool'),
+    }),
+    exportVersion: 2, maxImportVersion: 8, inputCount: [4, 4],
+    toTflite: (op, ctx) => {
+      const out = ctx.graph.tensors[op.outputs[0]].shape;
+      const begin = op.options.begin;
+      ctx.addInt32Input('begin', [4], begin);
+      ctx.addInt32Input('end', [4], begin.map((b, k) => b + out[k]));
+      ctx.addInt32Input('strides', [4], [1, 1, 1, 1]);
+      return { begin_mask: 0, end_mask: 0, ellipsis_mask: 0, new_axis_mask: 0, shrink_axis_mask: 0, offset: false };
+    },
+    fromTflite: (ctx) => stridedSliceFromTflite(ctx),
+  },
 };
+
+/**
+ * A unit-stride STRIDED_SLICE read back as the box it copies: begin/end masks, negative
+ * indices (counted from the end) and TFLite's clamping to [0, dim] resolved per axis; the
+ * box must have the output tensor's extent.
+ */
+function stridedSliceFromTflite(ctx: ImportOpContext) {
+  const o = ctx.options;
+  for (const mask of ['ellipsis_mask', 'new_axis_mask', 'shrink_axis_mask'] as const) {
+    if (o[mask]) ctx.failOption(mask, `is ${o[mask] as number}; edgeq's STRIDED_SLICE keeps every axis as it is (no ellipsis, new or shrunk axes)`);
+  }
+  const dims = ctx.tensor(0).shape;
+  const outDims = ctx.output().shape;
+  const [begins, ends, strides] = [ctx.intConstant(1), ctx.intConstant(2), ctx.intConstant(3)];
+  for (const [k, values] of [[1, begins], [2, ends], [3, strides]] as const) {
+    if (values.length !== dims.length) ctx.fail(`${ctx.where}.inputs[${k}]`, `has ${values.length} values for an input of ${dims.length} dimensions`);
+  }
+  if (strides.some((s) => s !== 1)) ctx.fail(`${ctx.where}.inputs[3]`, `strides ${JSON.stringify(strides)} are not supported (only 1 on every axis, as Keras cropping writes)`);
+  const resolve = (v: number, dim: number) => Math.max(0, Math.min(dim, v < 0 ? v + dim : v));
+  const begin = dims.map((dim, k) => ((o.begin_mask as number) & (1 << k) ? 0 : resolve(begins[k], dim)));
+  const end = dims.map((dim, k) => {
+    if ((o.end_mask as number) & (1 << k)) return dim;
+    return o.offset ? Math.min(dim, begin[k] + ends[k]) : resolve(ends[k], dim);
+  });
+  end.forEach((e, k) => {
+    if (e - begin[k] !== outDims[k]) ctx.fail(`${ctx.where}.inputs[2]`, `axis ${k}: the slice [${begin[k]}, ${e}) does not have the output's extent ${outDims[k]}`);
+  });
+  return { inputs: [0], folded: [1, 2, 3], options: { begin } };
+}
 
 function checkConcatExpressible(op: OpDefOf<'CONCATENATION'>, ctx: ExportOpContext): void {
   const g = ctx.graph;

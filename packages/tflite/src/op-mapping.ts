@@ -42,6 +42,8 @@ export interface ImportOpContext {
   padding(): Padding;
   /** The tensor at TFLite input `position`. */
   tensor(position: number): TflTensor;
+  /** The operator's (only) output tensor. */
+  output(): TflTensor;
   /** True when input `position` exists and is not omitted (−1). */
   hasInput(position: number): boolean;
   /** An INT32 / INT64 constant input (axes, shape, paddings) as numbers. */

@@ -69,7 +69,8 @@ describe('operator versions as current TFLite writes them', () => {
   // RESHAPE is registered without a range, i.e. version 1 only. Written here, not read from op-map.ts.
   const REGISTERED: Partial<Record<OpType, number>> = {
     CONV_2D: 8, DEPTHWISE_CONV_2D: 7, FULLY_CONNECTED: 13, ADD: 5, AVERAGE_POOL_2D: 3, MAX_POOL_2D: 3, MEAN: 3,
-    SOFTMAX: 3, PAD: 5, CONCATENATION: 4, RESHAPE: 1, QUANTIZE: 4, DEQUANTIZE: 6, RESIZE_NEAREST_NEIGHBOR: 4,
+    SOFTMAX: 3, PAD: 5, CONCATENATION: 4, RESHAPE: 1, QUANTIZE: 4, DEQUANTIZE: 6, RESIZE_NEAREST_NEIGHBOR: 4, LOGISTIC: 3,
+    STRIDED_SLICE: 8,
   };
 
   for (const type of Object.keys(OP_MAP) as OpType[]) {

@@ -163,3 +163,8 @@ export const IN_OUT_SHAPE_FIELDS: readonly CField[] = [structField('in', HWC_STR
 
 /** The edgeq_hwc values of an NHWC shape. */
 export const heightWidthChannels = (shape: readonly number[]): CStructValues => ({ h: shape[1], w: shape[2], c: shape[3] });
+
+/** The `in` and `out` values of IN_OUT_SHAPE_FIELDS: an op's input 0 and output shapes. */
+export function inOutShapeValues(ctx: EmitContext, op: { inputs: number[]; outputs: number[] }): { in: CStructValues; out: CStructValues } {
+  return { in: heightWidthChannels(ctx.graph.tensors[op.inputs[0]].shape), out: heightWidthChannels(ctx.graph.tensors[op.outputs[0]].shape) };
+}

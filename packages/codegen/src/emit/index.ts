@@ -22,6 +22,8 @@ import { quantizeEmitter } from './quantize.js';
 import { reshapeEmitter } from './reshape.js';
 import { resizeNearestNeighborEmitter } from './resize-nearest-neighbor.js';
 import { softmaxEmitter } from './softmax.js';
+import { logisticEmitter } from './logistic.js';
+import { stridedSliceEmitter } from './strided-slice.js';
 
 /** The emitter of every op type. */
 export const OP_EMITTERS: { readonly [T in OpType]: OpEmitter<T> } = {
@@ -39,6 +41,8 @@ export const OP_EMITTERS: { readonly [T in OpType]: OpEmitter<T> } = {
   QUANTIZE: quantizeEmitter,
   DEQUANTIZE: dequantizeEmitter,
   RESIZE_NEAREST_NEIGHBOR: resizeNearestNeighborEmitter,
+  LOGISTIC: logisticEmitter,
+  STRIDED_SLICE: stridedSliceEmitter,
 };
 
 /**

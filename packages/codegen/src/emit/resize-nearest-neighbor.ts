@@ -2,7 +2,7 @@
 
 import type { ResizeNearestNeighborParams } from '@edgeq/ir';
 import { constPointerField, type CStructDescription } from './c-struct.js';
-import { IN_OUT_SHAPE_FIELDS, heightWidthChannels, type OpEmitter } from './emitter-support.js';
+import { IN_OUT_SHAPE_FIELDS, inOutShapeValues, type OpEmitter } from './emitter-support.js';
 
 /** `edgeq_resize_nearest_params` (include/edgeq.h). */
 export const RESIZE_NEAREST_PARAMS_STRUCT: CStructDescription = {
@@ -15,8 +15,7 @@ export const resizeNearestNeighborEmitter: OpEmitter<'RESIZE_NEAREST_NEIGHBOR'> 
   emit({ ctx, op, params, constants, input, output }) {
     const p = params as ResizeNearestNeighborParams;
     const s = constants.struct(RESIZE_NEAREST_PARAMS_STRUCT, {
-      in: heightWidthChannels(ctx.graph.tensors[op.inputs[0]].shape),
-      out: heightWidthChannels(ctx.graph.tensors[op.outputs[0]].shape),
+      ...inOutShapeValues(ctx, op),
       source_rows: constants.array('int32_t', 'source_rows', p.sourceRows),
       source_cols: constants.array('int32_t', 'source_cols', p.sourceCols),
     });

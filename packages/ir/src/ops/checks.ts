@@ -80,6 +80,13 @@ export function needActivation(g: QGraph, w: string, idx: number, role: string):
 export function needShape(w: string, role: string, t: TensorDef, shape: number[]): void {
   if (!sameShape(t.shape, shape)) throw new QGraphError(w, `${role} ${JSON.stringify(t.name)} has shape ${shapeString(t.shape)}, expected ${shapeString(shape)}`);
 }
+/** One NHWC (batch 1) int8 activation in, one out (RESIZE_NEAREST_NEIGHBOR, STRIDED_SLICE): checks both, returns them. */
+export function needOneNhwcInOut(g: QGraph, op: { inputs: number[]; outputs: number[] }, w: string): { x: TensorDef; y: TensorDef } {
+  const { x, y } = needOneActivationInOut(g, op, w);
+  need4d(w, 'input', x);
+  need4d(w, 'output', y);
+  return { x, y };
+}
 /** Tensor `t` is NHWC with batch 1. */
 export function need4d(w: string, role: string, t: TensorDef): void {
   if (t.shape.length !== 4 || t.shape[0] !== 1) throw new QGraphError(w, `${role} ${JSON.stringify(t.name)} must be NHWC with batch 1, got ${shapeString(t.shape)}`);

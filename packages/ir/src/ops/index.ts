@@ -21,6 +21,8 @@ import { softmax } from './softmax.js';
 import { quantize } from './quantize.js';
 import { dequantize } from './dequantize.js';
 import { resizeNearestNeighbor } from './resize-nearest-neighbor.js';
+import { logistic } from './logistic.js';
+import { stridedSlice } from './strided-slice.js';
 
 export type { OpDefinition, OpMemory, OpOf, OpRun } from './definition.js';
 export type { ConvOptions } from './conv-2d.js';
@@ -33,6 +35,8 @@ export type { PadOptions } from './pad.js';
 export type { ConcatOptions } from './concatenation.js';
 export type { SoftmaxOptions } from './softmax.js';
 export { nearestSourceIndices, type ResizeNearestNeighborOptions, type ResizeNearestNeighborParams } from './resize-nearest-neighbor.js';
+export { LOGISTIC_TABLE_SIZE, logisticInputScaling, logisticOutput, logisticTable, type LogisticInputScaling, type LogisticOptions, type LogisticParams } from './logistic.js';
+export type { StridedSliceOptions, StridedSliceParams } from './strided-slice.js';
 export { SOFTMAX_MAX_CLASSES, SOFTMAX_TABLE_SIZE, softmaxExpTable, softmaxInputScaling, type SoftmaxInputScaling } from './softmax.js';
 
 /** Every op type, its definition. */
@@ -51,6 +55,8 @@ export const OP_REGISTRY = {
   QUANTIZE: quantize,
   DEQUANTIZE: dequantize,
   RESIZE_NEAREST_NEIGHBOR: resizeNearestNeighbor,
+  LOGISTIC: logistic,
+  STRIDED_SLICE: stridedSlice,
 };
 
 /** Op type names: the registry's keys. */

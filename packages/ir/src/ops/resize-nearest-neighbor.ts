@@ -9,7 +9,7 @@ import type { QGraph } from '../qgraph.js';
 import { QGraphError } from '../errors.js';
 import type { OpDefinition } from './definition.js';
 import { NO_MACS, SEPARATE_OUTPUT } from './definition.js';
-import { need4d, needOneActivationInOut, optionFields, sameQuant } from './checks.js';
+import { needOneNhwcInOut, optionFields, sameQuant } from './checks.js';
 import { f32 } from './quant-of.js';
 
 export interface ResizeNearestNeighborOptions {
@@ -48,9 +48,7 @@ export function nearestSourceIndices(inSize: number, outSize: number, o: ResizeN
 export const resizeNearestNeighbor: OpDefinition<'RESIZE_NEAREST_NEIGHBOR', ResizeNearestNeighborOptions, ResizeNearestNeighborParams> = {
   version: 1,
   validate(g, op, w) {
-    const { x, y } = needOneActivationInOut(g, op, w);
-    need4d(w, 'input', x);
-    need4d(w, 'output', y);
+    const { x, y } = needOneNhwcInOut(g, op, w);
     const o = optionFields(op);
     for (const key of ['alignCorners', 'halfPixelCenters']) {
       if (typeof o[key] !== 'boolean') throw new QGraphError(`${w}.options.${key}`, `must be a boolean, got ${JSON.stringify(o[key])}`);

@@ -30,7 +30,9 @@ typedef enum {
   EDGEQ_TEST_POINTWISE_CONV,
   EDGEQ_TEST_CONV_IM2COL,
   EDGEQ_TEST_DEPTHWISE_CONV_3X3,
-  EDGEQ_TEST_RESIZE_NEAREST
+  EDGEQ_TEST_RESIZE_NEAREST,
+  EDGEQ_TEST_LOGISTIC,
+  EDGEQ_TEST_STRIDED_SLICE
 } edgeq_test_kernel;
 
 typedef void (*edgeq_test_pointwise_fn)(const edgeq_pointwise_params *p, const int8_t *input,

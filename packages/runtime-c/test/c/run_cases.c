@@ -82,6 +82,8 @@ static int32_t run_kernel(const edgeq_test_case *c, int8_t *out, int16_t *scratc
     case EDGEQ_TEST_MEAN: edgeq_mean_hw_s8(p, x, out); break;
     case EDGEQ_TEST_PAD: edgeq_pad_s8(p, x, out); break;
     case EDGEQ_TEST_RESIZE_NEAREST: edgeq_resize_nearest_s8(p, x, out); break;
+    case EDGEQ_TEST_STRIDED_SLICE: edgeq_strided_slice_s8(p, x, out); break;
+    case EDGEQ_TEST_LOGISTIC: edgeq_logistic_s8(p, x, out, n); break;
     case EDGEQ_TEST_COPY: edgeq_copy_s8(x, out, n); break;
     case EDGEQ_TEST_CONCAT: edgeq_concat_channels_s8(p, c->concat_inputs, out); break;
     case EDGEQ_TEST_SOFTMAX: edgeq_softmax_s8(p, x, out); break;
