@@ -27,7 +27,7 @@ export class Hdf5Reader {
    * @throws QatError naming `source` when the bytes are not a complete HDF5 file
    */
   static async open(source: string, bytes?: Uint8Array): Promise<Hdf5Reader> {
-    await h5wasm.ready;
+    await throwingHdf5();
     let onDisk = source;
     let cleanup: (() => Promise<void>) | undefined;
     if (bytes) {
@@ -70,7 +70,7 @@ export class Hdf5Reader {
 
   /** The names of a group's members (empty when there is no group there). */
   keys(hdfPath: string): string[] {
-    const g = this.file.get(hdfPath);
+    const g = this.has(hdfPath) ? this.file.get(hdfPath) : null;
     return g instanceof h5wasm.Group ? g.keys() : [];
   }
 
@@ -147,6 +147,22 @@ export function isHdf5Signature(head: Uint8Array): boolean {
   return head.length >= 8 && HDF5_SIGNATURE.every((b, i) => head[i] === b);
 }
 
+let errorsThrow: Promise<void> | undefined;
+
+/**
+ * h5wasm, with HDF5's errors thrown as exceptions instead of printed to stderr (a refusal
+ * must stay one line).
+ */
+function throwingHdf5(): Promise<void> {
+  errorsThrow ??= h5wasm.ready.then((module) => {
+    module.activate_throwing_error_handler();
+  });
+  return errorsThrow;
+}
+
+/** The innermost reason of an HDF5 error stack ("truncated file: eof = …"), or the message's first line. */
 function firstLine(e: unknown): string {
-  return String((e as Error)?.message ?? e).split('\n')[0];
+  const text = String((e as Error)?.message ?? e);
+  const reasons = [...text.matchAll(/#\d+: .* in [\w.]+\(\): (.*)/g)].map((m) => m[1].trim());
+  return reasons.at(-1) ?? text.split('\n')[0];
 }
