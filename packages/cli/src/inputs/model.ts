@@ -27,7 +27,7 @@ export const FLOAT_MODEL_KINDS: readonly ModelKind[] = ['edgeq', 'tfjs', 'keras'
 
 /** How each float model file kind is described in messages. */
 export const FLOAT_FILE_LABEL: Partial<Record<ModelKind, string>> = {
-  tfjs: 'tfjs layers model', keras: 'Keras model', 'tflite-float': 'float .tflite model',
+  tfjs: 'tfjs layers model', keras: 'Keras model', 'tflite-float': 'float32 .tflite model',
 };
 
 /** A model argument after detection. */
@@ -162,7 +162,7 @@ export async function loadModelAsQGraph(arg: string, req: SchemeRequest = {}, se
     case 'tfjs':
     case 'keras':
     case 'tflite-float':
-      throw usageError(`${ref.file}: a float ${FLOAT_FILE_LABEL[ref.kind]}; quantise it first (edgeq ptq or edgeq qat ${ref.file} --out MODEL.qgraph.json)`);
+      throw usageError(`${ref.file}: ${ref.kind === 'tflite-float' ? 'a' : 'a float'} ${FLOAT_FILE_LABEL[ref.kind]}; quantise it first (edgeq ptq or edgeq qat ${ref.file} --out MODEL.qgraph.json)`);
     case 'tflite': {
       const bytes = new Uint8Array(await fs.readFile(ref.file));
       const { importTflite } = await import('@edgeq/tflite');
