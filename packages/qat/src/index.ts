@@ -21,6 +21,7 @@ export * from './tfjs-model-dir.js';
 export * from './keras-config.js';
 export { loadKerasFile, looksLikeKerasFile } from './keras-file.js';
 export * from './tflite-float.js';
+export * from './float-outputs.js';
 export * from './train.js';
 export * from './qat.js';
 export * from './calibrate.js';

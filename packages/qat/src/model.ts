@@ -322,7 +322,8 @@ export class EdgeqModel {
       let y: tf.Tensor;
       switch (n.kind) {
         case 'input':
-          y = x;
+          // Batches come as NHWC ([n, 1, 1, features] for a flat input); give the net its own input shape.
+          y = x.shape.length === n.shape.length + 1 ? x : x.reshape([-1, ...n.shape]);
           break;
         case 'conv':
           y = this.convForward(n, a[0], p);
