@@ -83,13 +83,9 @@ function quantiseInputs(g: QGraph, x: Float32Array, size: number): Int8Array[] {
 function runDequantised(g: QGraph, inputs: Int8Array[]): Float32Array {
   const it = new Interpreter(g);
   const { scale, zeroPoint } = g.tensors[g.outputs[0]].quant!;
-  const chunks = inputs.map((x) => Float32Array.from(it.run([x]).outputs[0] as Int8Array, (v) => scale[0] * (v - zeroPoint[0])));
-  const out = new Float32Array(chunks.reduce((a, c) => a + c.length, 0));
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.length;
-  }
+  const outSize = g.tensors[g.outputs[0]].shape.reduce((a, d) => a * d, 1);
+  const out = new Float32Array(inputs.length * outSize);
+  inputs.forEach((x, k) => out.set(Float32Array.from(it.run([x]).outputs[0] as Int8Array, (v) => scale[0] * (v - zeroPoint[0])), k * outSize));
   return out;
 }
 
@@ -143,7 +139,9 @@ async function benchModel(dir: string, m: TinyModel, samples: number, vectors: n
   const inputRange: [number, number] = [lo, hi];
   const ptqModel = await q.calibrate(model, set, { batchSize: 16, inputRange });
   const ptq = q.freeze(ptqModel, { name: `${m.id}_ptq` });
-  const qatModel = q.prepare(ptqModel, { inputRange });
+  // A short fine-tune of a trained model: BN frozen from the start (its moving statistics are the
+  // model's; batch statistics of synthetic data are not), ranges recorded over the few steps.
+  const qatModel = q.prepare(ptqModel, { inputRange, schedule: { freezeBnStep: 0 } });
   const qatTrain = await q.train(qatModel, set, { epochs: 1, batchSize: 16, learningRate: 1e-5, seed: 1 });
   const qat = q.freeze(qatModel, { name: `${m.id}_qat` });
 

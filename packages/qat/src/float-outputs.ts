@@ -17,16 +17,12 @@ export function floatOutputs(model: tf.LayersModel, samples: Float32Array, count
   const shape = model.inputs[0].shape.slice(1) as number[];
   const size = shape.reduce((a, d) => a * d, 1);
   if (samples.length !== count * size) throw new QatError(`float outputs of ${JSON.stringify(model.name)}`, `got ${samples.length} values for ${count} samples of shape [${shape.join(', ')}]`);
-  const parts: Float32Array[] = [];
+  const outSize = (model.outputs[0].shape.slice(1) as number[]).reduce((a, d) => a * d, 1);
+  const out = new Float32Array(count * outSize);
   for (let from = 0; from < count; from += batchSize) {
     const n = Math.min(batchSize, count - from);
-    parts.push(tf.tidy(() => (model.predict(tf.tensor(samples.subarray(from * size, (from + n) * size), [n, ...shape])) as tf.Tensor).dataSync() as Float32Array));
-  }
-  const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
+    const batch = tf.tidy(() => (model.predict(tf.tensor(samples.subarray(from * size, (from + n) * size), [n, ...shape])) as tf.Tensor).dataSync() as Float32Array);
+    out.set(batch, from * outSize);
   }
   return out;
 }

@@ -25,6 +25,7 @@ import {
   KERAS_FIXTURE_INPUT, keras2Config, keras3Config, kerasFixtureLayers, kerasFixtureTfjsModel, seededValues,
   tfliteFixtureModel, tfliteFixtureTfjsModel, writeFloatTfliteFixture, writeKeras2H5, writeKeras3,
 } from './support/model-file-fixtures.js';
+import { relErr } from './support/rel-err.js';
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 const fixture = (name: string) => path.join(FIXTURES, name);
@@ -34,17 +35,6 @@ beforeAll(async () => {
   await initBackend('wasm');
 });
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
-/** Largest |a − b| over the largest |b|. */
-function relativeError(a: Float32Array | number[], b: Float32Array | number[]): number {
-  let diff = 0;
-  let ref = 0;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    ref = Math.max(ref, Math.abs(b[i]));
-  }
-  return diff / ref;
-}
 
 /** 24 synthetic samples of the fixtures' input shape, labels 0..2. */
 function syntheticSet(): ImageSet {
@@ -58,12 +48,12 @@ function syntheticSet(): ImageSet {
 async function checkModel(loaded: tf.LayersModel, twin: tf.LayersModel): Promise<void> {
   const x = tf.tensor4d(seededValues(6 * 128, 5, 1, 0.2), [6, ...KERAS_FIXTURE_INPUT] as [number, number, number, number]);
   const want = (twin.predict(x) as tf.Tensor).dataSync() as Float32Array;
-  expect(relativeError((loaded.predict(x) as tf.Tensor).dataSync() as Float32Array, want)).toBeLessThanOrEqual(1e-5);
+  expect(relErr((loaded.predict(x) as tf.Tensor).dataSync() as Float32Array, want)).toBeLessThanOrEqual(1e-5);
   const model = EdgeqModel.fromLayersModel(loaded);
   try {
     // The fused model's forward pass stops at the logits (its softmax node passes them through).
     const probabilities = tf.softmax(model.predictLogits(x)).dataSync() as Float32Array;
-    expect(relativeError(probabilities, want)).toBeLessThanOrEqual(1e-5);
+    expect(relErr(probabilities, want)).toBeLessThanOrEqual(1e-5);
     const data = syntheticSet();
     const ptq = await calibrate(model, data, { batchSize: 8 });
     expect(() => validateQGraph(freeze(ptq))).not.toThrow();
