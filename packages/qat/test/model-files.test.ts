@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { validateQGraph } from '@edgeq/ir';
-import { writeTfliteModel } from '@edgeq/tflite';
+import { TensorType, writeTfliteModel } from '@edgeq/tflite';
 import { initBackend } from '../src/backend.js';
 import { calibrate } from '../src/calibrate.js';
 import { QatError } from '../src/errors.js';
@@ -77,6 +77,34 @@ describe('model files: fixtures load with their twin\'s outputs and go through P
   it('float32 .tflite', async () => {
     await checkModel(loadFloatTflite(new Uint8Array(readFileSync(fixture('float-fixture.tflite'))), 'float-fixture.tflite'), tfliteFixtureTfjsModel());
   });
+  it('a Keras 2 Sequential model (no inbound nodes; the input shape on an InputLayer record)', async () => {
+    const all = kerasFixtureLayers();
+    const layers = [...all.slice(0, 4), { ...all.find((l) => l.name === 'flatten')!, inputs: ['activation'] },
+      { ...all.find((l) => l.name === 'dense')!, inputs: ['flatten'], weights: [
+        { name: 'kernel', shape: [256, 3], data: seededValues(768, 80, 0.1) }, { name: 'bias', shape: [3], data: seededValues(3, 81, 0.1) }] }];
+    const sequential = keras2Config(layers) as { class_name: string; config: { layers: Record<string, unknown>[] } };
+    sequential.class_name = 'Sequential';
+    sequential.config = { ...sequential.config, layers: sequential.config.layers.map(({ inbound_nodes: _, ...l }) => l) };
+    const file = path.join(scratch, 'sequential.h5');
+    await writeKeras2H5(layers, file, sequential);
+    await checkModel(await loadKerasFile(file), kerasFixtureTfjsModel(layers));
+  });
+
+  it('a float .tflite with int8-stored weights (weight-only quantised) is dequantised: scale × value per output channel', () => {
+    const m = tfliteFixtureModel();
+    const sg = m.subgraphs[0];
+    const filter = sg.tensors[sg.operators[3].inputs[1]]; // the 1×1 CONV_2D, OHWI [4, 1, 1, 4]
+    const stored = Int8Array.from({ length: 16 }, (_, i) => (i * 29) % 255 - 127);
+    m.buffers[filter.buffer] = new Uint8Array(stored.buffer);
+    filter.type = TensorType.INT8;
+    filter.quantization = { scale: [0.5, 0.25, 0.125, 0.0625], zeroPoint: [0, 0, 0, 0], quantizedDimension: 0 };
+    const model = loadFloatTflite(writeTfliteModel(m), 'hybrid.tflite');
+    const kernel = model.getLayer('conv_2d_3').getWeights()[0]; // HWIO [1, 1, 4, 4]
+    const values = kernel.dataSync();
+    // HWIO [0][0][in][out] holds OHWI [out][0][0][in] × scale[out] (powers of two: exact).
+    for (let o = 0; o < 4; o++) for (let i = 0; i < 4; i++) expect(values[i * 4 + o]).toBe(stored[o * 4 + i] * 0.5 ** (o + 1));
+  });
+
   it('the committed fixtures are what the writers write today', async () => {
     writeFloatTfliteFixture(path.join(scratch, 'f.tflite'));
     expect(readFileSync(path.join(scratch, 'f.tflite')).equals(readFileSync(fixture('float-fixture.tflite')))).toBe(true);
