@@ -6,6 +6,7 @@
  * QGraph.
  */
 
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { saveQGraph, type QGraph, type RoundingMode, type ScaleMode } from '@edgeq/ir';
 import { writeOutput } from './atomic.js';
@@ -13,7 +14,7 @@ import { qatApi, type ImageSet, type QatApi, type QatModel } from './components.
 import { inputError, modelError, usageError } from './errors.js';
 import { evaluate } from './evaluate.js';
 import { loadArchSpec } from './inputs/arch-spec.js';
-import { resolveModel } from './inputs/model.js';
+import { FLOAT_FILE_LABEL, FLOAT_MODEL_KINDS, resolveModel, type ModelRef } from './inputs/model.js';
 import { classIds } from './inputs/labels.js';
 import { readNpy } from './inputs/npy.js';
 import { samplesToInputs } from './inputs/data.js';
@@ -50,10 +51,12 @@ export async function loadTrainingSet(q: QatApi, o: FloatTrainOpts): Promise<Ima
   return q.subset(set, 0, o.limit ?? count);
 }
 
-/** A float model from a tfjs layers model directory (bad files and layers are model errors, exit 4). */
-async function loadTfjsModel(q: QatApi, modelJson: string): Promise<QatModel> {
+/** A float model from a tfjs layers model directory, a Keras file or a float .tflite (bad files and layers are model errors, exit 4). */
+async function loadFloatModelFile(q: QatApi, ref: ModelRef): Promise<QatModel> {
   try {
-    const layers = await q.loadLayersModelFile(modelJson);
+    const layers = ref.kind === 'keras' ? await q.loadKerasFile(ref.file)
+      : ref.kind === 'tflite-float' ? q.loadFloatTflite(new Uint8Array(await fs.readFile(ref.file)), ref.file)
+      : await q.loadLayersModelFile(ref.file);
     try {
       return q.EdgeqModel.fromLayersModel(layers);
     } finally {
@@ -74,10 +77,10 @@ export async function trainFloat(
   q: QatApi, specArg: string, o: FloatTrainOpts, out: Output, command: string, allowSaved = true,
 ): Promise<{ model: QatModel; base: QatModel; train: ImageSet; loaded: boolean; result?: { steps: number; loss?: number } }> {
   const ref = await resolveModel(specArg);
-  if ((ref.kind === 'edgeq' || ref.kind === 'tfjs') && allowSaved) {
+  if (FLOAT_MODEL_KINDS.includes(ref.kind) && allowSaved) {
     const backend = await q.initBackend();
     out.line(`tfjs backend: ${q.describeBackend(backend)}`);
-    const model = ref.kind === 'edgeq' ? await loadSavedModel(q, ref.file) : await loadTfjsModel(q, ref.file);
+    const model = ref.kind === 'edgeq' ? await loadSavedModel(q, ref.file) : await loadFloatModelFile(q, ref);
     try {
       requirePhase(model, ref.file, 'float', command);
     } catch (e) {
@@ -85,11 +88,12 @@ export async function trainFloat(
       throw e;
     }
     const train = await loadTrainingSet(q, o);
-    out.line(`float: ${model.name} loaded from ${ref.file}${ref.kind === 'tfjs' ? ' (tfjs layers model)' : ''}`);
+    const label = FLOAT_FILE_LABEL[ref.kind];
+    out.line(`float: ${model.name} loaded from ${ref.file}${label ? ` (${label})` : ''}`);
     return { model, base: model.clone(), train, loaded: true };
   }
   if (ref.kind !== 'spec') {
-    if (ref.kind === 'edgeq' || ref.kind === 'tfjs') {
+    if (FLOAT_MODEL_KINDS.includes(ref.kind)) {
       throw usageError(`${ref.file}: ${command} starts from an architecture spec, not a trained model (quantise a float model with edgeq ptq or edgeq qat)`);
     }
     throw usageError(`${ref.file}: is an int8 ${ref.kind === 'qgraph' ? 'QGraph' : '.tflite model'} (nothing to train); ${command} starts from an architecture spec${allowSaved ? ' or a float model saved by edgeq train' : ''}`);

@@ -20,6 +20,8 @@ export interface CalibrateOptions {
   scales?: ScaleMode;
   rounding?: RoundingMode;
   perChannel?: boolean;
+  /** Real range of the model input (default [0, 1], pixels/255), for models fed other values (audio features, sensor data). */
+  inputRange?: [number, number];
   /** Percentile kept by the 'percentile' method (default 99.99). */
   percentile?: number;
   batchSize?: number;
@@ -85,7 +87,7 @@ export async function calibrate(model: EdgeqModel, data: ImageSet, opts: Calibra
     throw new QatError('calibrate.method', `unknown method ${JSON.stringify(method)} (minmax, percentile, mse)`);
   }
   const m = model.clone();
-  m.setQuantConfig({ scales: opts.scales ?? 'fixed', rounding: opts.rounding ?? 'tflm', perChannel: opts.perChannel ?? true });
+  m.setQuantConfig({ scales: opts.scales ?? 'fixed', rounding: opts.rounding ?? 'tflm', perChannel: opts.perChannel ?? true, ...(opts.inputRange ? { inputRange: opts.inputRange } : {}) });
   m.phase = 'float'; // observe in float inference mode
   const idx = m.quantizerNodes();
   const bs = opts.batchSize ?? 100;

@@ -2,7 +2,8 @@
  * @edgeq/qat — quantization-aware training on TensorFlow.js and freeze to QGraph:
  * backend choice, wasm gradient kernels, fake-quant with STE, BN folding, range
  * observers and schedules, PTQ calibration, Fashion-MNIST loading, int8 evaluation
- * through the integer interpreter of @edgeq/ir, and saving/loading models as directories.
+ * through the integer interpreter of @edgeq/ir, saving/loading models as directories, and
+ * reading float models from Keras .keras/.h5 files and float32 .tflite files.
  */
 
 export * from './errors.js';
@@ -18,6 +19,10 @@ export * from './cropping-1d.js';
 export * from './model.js';
 export * from './model-io.js';
 export * from './tfjs-model-dir.js';
+export * from './keras-config.js';
+export { loadKerasFile, looksLikeKerasFile } from './keras-file.js';
+export * from './tflite-float.js';
+export * from './float-outputs.js';
 export * from './train.js';
 export * from './qat.js';
 export * from './calibrate.js';

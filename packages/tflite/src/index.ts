@@ -6,6 +6,7 @@
 export * from './errors.js';
 export * from './model.js';
 export { readTfliteModel } from './read-model.js';
+export { BuiltinOperator, BuiltinOptions, TensorType } from './schema.js';
 export { writeTfliteModel } from './write-model.js';
 export { exportTflite, type EdgeqTfliteMetadata } from './export.js';
 export { LiteRtModel, LiteRtError, liteRt, type OracleTensor } from './litert.js';

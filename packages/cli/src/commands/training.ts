@@ -44,7 +44,7 @@ export function registerTraining(program: Command): void {
 
   floatOptions(program.command('ptq'), { epochs: 5, fineTuneEpochs: 1 })
     .description('post-training quantisation: train the float model of a spec (or load a saved one), calibrate on training images, freeze to a QGraph')
-    .argument('<model>', 'architecture spec .json, a shipped spec name (dscnn, mbv2mini), or a float model directory from edgeq train (the float options are then unused)')
+    .argument('<model>', 'architecture spec .json, a shipped spec name (dscnn, mbv2mini), a float model (a directory from edgeq train, a tfjs layers model, a Keras .keras/.h5 file or a float32 .tflite; the float options are then unused)')
     .option('--calibration <n>', 'calibration images (the first N training images)', positiveInt('--calibration'), 1000)
     .option('--per-tensor', 'per-tensor weight scales (default per-channel)')
     .addOption(scalesOption().default('fixed'))
@@ -62,7 +62,7 @@ export function registerTraining(program: Command): void {
 
   floatOptions(program.command('qat'), { epochs: 5, fineTuneEpochs: 0 })
     .description('quantisation-aware training: train the float model of a spec (or load a saved one), fine-tune with fake-quant and folded BN, freeze to a QGraph')
-    .argument('<model>', 'architecture spec .json, a shipped spec name (dscnn, mbv2mini), or a float model directory from edgeq train (then only --data, --limit, --batch and --seed of the float options apply; --epochs numbers the QAT shuffles)')
+    .argument('<model>', 'architecture spec .json, a shipped spec name (dscnn, mbv2mini), a float model (a directory from edgeq train, a tfjs layers model, a Keras .keras/.h5 file or a float32 .tflite; then only --data, --limit, --batch and --seed of the float options apply; --epochs numbers the QAT shuffles)')
     .option('--qat-epochs <n>', 'QAT epochs', positiveInt('--qat-epochs'), 1)
     .option('--qat-lr <rate>', 'Adam learning rate of the QAT epochs', positiveNumber('--qat-lr'), 1e-4)
     .option('--per-tensor', 'per-tensor weight scales (default per-channel)')

@@ -1,7 +1,7 @@
 /**
  * Model inputs: resolves a model argument (a QGraph, a JSON architecture spec or the name
- * of a shipped one, a saved edgeq model directory, a tfjs layers model directory, a .tflite
- * file) to what it is, and loads it as a QGraph for the integer-side commands (a saved
+ * of a shipped one, a saved edgeq model directory, a tfjs layers model directory, a Keras
+ * .keras/.h5 file, an int8 or float32 .tflite file) to what it is, and loads it as a QGraph for the integer-side commands (a saved
  * quantised model is frozen on the fly). Every refusal is one line naming the
  * path and the fault.
  */
@@ -15,8 +15,20 @@ import { checkRoundingForScales } from '../commands/common.js';
 import { SPECS_DIR, loadArchSpec, looksLikeSpec, type ArchSpec } from './arch-spec.js';
 import { specToRandomQGraph } from './spec-graph.js';
 
-/** The kinds of model edgeq reads. */
-export type ModelKind = 'qgraph' | 'spec' | 'edgeq' | 'tfjs' | 'tflite';
+/**
+ * The kinds of model edgeq reads. `tfjs`, `keras` (a Keras 3 .keras or Keras 2 .h5 file) and
+ * `tflite-float` (a .tflite whose input is float32) are float models for ptq/qat; `tflite`
+ * is an int8 model imported as a QGraph.
+ */
+export type ModelKind = 'qgraph' | 'spec' | 'edgeq' | 'tfjs' | 'keras' | 'tflite' | 'tflite-float';
+
+/** The float model kinds ptq and qat start from as they are (no training). */
+export const FLOAT_MODEL_KINDS: readonly ModelKind[] = ['edgeq', 'tfjs', 'keras', 'tflite-float'];
+
+/** How each float model file kind is described in messages. */
+export const FLOAT_FILE_LABEL: Partial<Record<ModelKind, string>> = {
+  tfjs: 'tfjs layers model', keras: 'Keras model', 'tflite-float': 'float32 .tflite model',
+};
 
 /** A model argument after detection. */
 export interface ModelRef {
@@ -58,7 +70,8 @@ export async function resolveModel(arg: string): Promise<ModelRef> {
     }
     return { kind: 'tfjs', file: mj };
   }
-  if (arg.endsWith('.tflite')) return { kind: 'tflite', file: arg };
+  if (arg.endsWith('.tflite')) return { kind: (await tfliteIsFloat(arg)) ? 'tflite-float' : 'tflite', file: arg };
+  if (arg.endsWith('.keras') || arg.endsWith('.h5') || arg.endsWith('.hdf5')) return { kind: 'keras', file: arg };
   if (arg.endsWith('.qgraph.json')) return { kind: 'qgraph', file: arg };
   if (arg.endsWith('.json')) {
     let doc: unknown;
@@ -74,7 +87,21 @@ export async function resolveModel(arg: string): Promise<ModelRef> {
     if (d && typeof d === 'object' && 'modelTopology' in d) return { kind: 'tfjs', file: arg };
     throw modelError(`${arg}: not a model edgeq knows (expected a QGraph, an architecture spec with "layers", or a tfjs model.json)`);
   }
-  throw modelError(`${arg}: unknown model file type (expected .qgraph.json, .json spec, .tflite, a saved edgeq model directory or a tfjs model directory)`);
+  throw modelError(`${arg}: unknown model file type (expected .qgraph.json, .json spec, .tflite, .keras, .h5, a saved edgeq model directory or a tfjs model directory)`);
+}
+
+/**
+ * Whether a .tflite file is a float model (float32 input). A file that cannot be read as
+ * .tflite counts as int8, so the importer reports what is wrong with it as before.
+ */
+async function tfliteIsFloat(file: string): Promise<boolean> {
+  try {
+    const { readTfliteModel, TensorType } = await import('@edgeq/tflite');
+    const sg = readTfliteModel(new Uint8Array(await fs.readFile(file)), file).subgraphs[0];
+    return !!sg && sg.inputs.length > 0 && sg.inputs.every((i) => sg.tensors[i]?.type === TensorType.FLOAT32);
+  } catch {
+    return false;
+  }
 }
 
 /** Scheme overrides from flags/config. */
@@ -133,7 +160,9 @@ export async function loadModelAsQGraph(arg: string, req: SchemeRequest = {}, se
       }
     }
     case 'tfjs':
-      throw usageError(`${ref.file}: a float tfjs layers model; quantise it first (edgeq ptq or edgeq qat ${ref.file} --out MODEL.qgraph.json)`);
+    case 'keras':
+    case 'tflite-float':
+      throw usageError(`${ref.file}: ${ref.kind === 'tflite-float' ? 'a' : 'a float'} ${FLOAT_FILE_LABEL[ref.kind]}; quantise it first (edgeq ptq or edgeq qat ${ref.file} --out MODEL.qgraph.json)`);
     case 'tflite': {
       const bytes = new Uint8Array(await fs.readFile(ref.file));
       const { importTflite } = await import('@edgeq/tflite');
