@@ -55,6 +55,7 @@ export const KERAS_LAYER_TABLE: Readonly<Record<string, LayerRule>> = {
   Flatten: { require: { data_format: 'channels_last' } },
   Reshape: SAME,
   ZeroPadding2D: { require: { data_format: 'channels_last' } },
+  Cropping1D: SAME,
   Cropping2D: { require: { data_format: 'channels_last' } },
   UpSampling2D: { require: { data_format: 'channels_last', interpolation: 'nearest' } },
 };
