@@ -1,12 +1,13 @@
 /**
- * Accuracy: int8 top-1 of a frozen QGraph computed by the integer interpreter of
- * @edgeq/ir (the accuracy the firmware has), and the top-1 of an EdgeqModel's float or
- * fake-quant forward pass (for training curves and agreement checks).
+ * Evaluation: the outputs of a frozen QGraph computed by the integer interpreter of
+ * @edgeq/ir (what the firmware computes, dequantised) and of an EdgeqModel's float or
+ * fake-quant forward pass, for any input shape; int8 and model top-1 on top of them
+ * (metrics.ts turns outputs into each task's figures).
  */
 
 import * as tf from '@tensorflow/tfjs';
-import { Interpreter, quantizeFloat, type QGraph } from '@edgeq/ir';
-import { batches, type ImageSet } from './dataset.js';
+import { Interpreter, dequantizeInt, quantizeFloat, type QGraph } from '@edgeq/ir';
+import { batches, sampleShapeOf, sampleSize, type ImageSet } from './dataset.js';
 import type { EdgeqModel } from './model.js';
 import { yielder, type ProgressFn } from './train.js';
 import { QatError } from './errors.js';
@@ -39,9 +40,9 @@ export async function evaluateInt8(graph: QGraph, data: ImageSet, opts: { onProg
   const outT = graph.tensors[scored];
   const classes = outT.shape[outT.shape.length - 1];
   const { scale, zeroPoint } = { scale: inT.quant!.scale[0], zeroPoint: inT.quant!.zeroPoint[0] };
-  const px = data.height * data.width * data.channels;
+  const px = sampleSize(data);
   if (inT.shape.reduce((a, d) => a * d, 1) !== px) {
-    throw new QatError(`graph ${JSON.stringify(graph.name)} input`, `has shape ${JSON.stringify(inT.shape)} but the images are ${data.height}x${data.width}x${data.channels}`);
+    throw new QatError(`graph ${JSON.stringify(graph.name)} input`, `has shape ${JSON.stringify(inT.shape)} but the images are ${sampleShapeOf(data).join('x')}`);
   }
   const predictions = new Int32Array(data.count);
   const xq = new Int8Array(px);
@@ -71,7 +72,7 @@ export async function evaluateModel(model: EdgeqModel, data: ImageSet, opts: { b
   let done = 0;
   const pause = yielder();
   for (const b of batches(data, opts.batchSize ?? 250)) {
-    const logits = tf.tidy(() => model.predictLogits(tf.tensor4d(b.x, [b.size, data.height, data.width, data.channels])));
+    const logits = tf.tidy(() => model.predictLogits(tf.tensor(b.x, [b.size, ...sampleShapeOf(data)])));
     const v = logits.dataSync();
     const classes = logits.shape[1]!;
     logits.dispose();
@@ -85,4 +86,73 @@ export async function evaluateModel(model: EdgeqModel, data: ImageSet, opts: { b
     await pause();
   }
   return { accuracy: correct / data.count, correct, count: data.count, predictions };
+}
+
+/** Outputs of every sample, `perSample` values each, row-major. */
+export interface Outputs {
+  values: Float32Array;
+  perSample: number;
+  count: number;
+}
+
+/**
+ * Run every sample of `data` through the QGraph in the integer interpreter and return its
+ * dequantised outputs. When the graph ends in SOFTMAX, the values are the int8 logits
+ * feeding it (the class ranking without the softmax's 1/256 grid ties), as in
+ * {@link evaluateInt8}.
+ */
+export async function int8Outputs(graph: QGraph, data: ImageSet, opts: { onProgress?: ProgressFn } = {}): Promise<Outputs> {
+  const interp = new Interpreter(graph);
+  const inT = graph.tensors[graph.inputs[0]];
+  const lastOp = graph.ops[graph.ops.length - 1];
+  const scored = lastOp.type === 'SOFTMAX' && lastOp.outputs[0] === graph.outputs[0] ? lastOp.inputs[0] : graph.outputs[0];
+  const outT = graph.tensors[scored];
+  const perSample = outT.shape.reduce((a, d) => a * d, 1);
+  const px = sampleSize(data);
+  if (inT.shape.reduce((a, d) => a * d, 1) !== px) {
+    throw new QatError(`graph ${JSON.stringify(graph.name)} input`, `has shape ${JSON.stringify(inT.shape)} but the samples are [${sampleShapeOf(data).join(', ')}]`);
+  }
+  const inQ = inT.quant!;
+  const outQ = outT.quant!;
+  const values = new Float32Array(data.count * perSample);
+  const xq = new Int8Array(px);
+  let done = 0;
+  const pause = yielder();
+  for (const b of batches(data, 100)) {
+    for (let k = 0; k < b.size; k++) {
+      for (let i = 0; i < px; i++) xq[i] = quantizeFloat(b.x[k * px + i], inQ.scale[0], inQ.zeroPoint[0], graph.quantization);
+      const run = interp.run([xq], { keepIntermediates: scored !== graph.outputs[0] });
+      const y = (scored === graph.outputs[0] ? run.outputs[0] : run.intermediates!.get(scored)) as Int8Array;
+      for (let i = 0; i < perSample; i++) values[done * perSample + i] = dequantizeInt(y[i], outQ.scale[0], outQ.zeroPoint[0]);
+      done++;
+    }
+    opts.onProgress?.(done, data.count);
+    await pause();
+  }
+  return { values, perSample, count: data.count };
+}
+
+/** Outputs (logits: before a final softmax) of the model's own forward pass, float or fake-quant. */
+export async function modelOutputs(model: EdgeqModel, data: ImageSet, opts: { batchSize?: number; onProgress?: ProgressFn } = {}): Promise<Outputs> {
+  const shape = sampleShapeOf(data);
+  const chunks: Float32Array[] = [];
+  let perSample = 0;
+  let done = 0;
+  const pause = yielder();
+  for (const b of batches(data, opts.batchSize ?? 250)) {
+    const out = tf.tidy(() => model.predictLogits(tf.tensor(b.x, [b.size, ...shape])));
+    chunks.push(out.dataSync() as Float32Array);
+    perSample = out.size / b.size;
+    out.dispose();
+    done += b.size;
+    opts.onProgress?.(done, data.count);
+    await pause();
+  }
+  const values = new Float32Array(data.count * perSample);
+  let at = 0;
+  for (const c of chunks) {
+    values.set(c, at);
+    at += c.length;
+  }
+  return { values, perSample, count: data.count };
 }

@@ -1,8 +1,9 @@
 /**
  * @edgeq/qat — quantization-aware training on TensorFlow.js and freeze to QGraph:
  * backend choice, wasm gradient kernels, fake-quant with STE, BN folding, range
- * observers and schedules, PTQ calibration, Fashion-MNIST loading, int8 evaluation
- * through the integer interpreter of @edgeq/ir, and saving/loading models as directories.
+ * observers and schedules, PTQ calibration, sample sets of any shape and Fashion-MNIST
+ * loading, tasks and their losses, float and int8 evaluation (the integer interpreter of
+ * @edgeq/ir) with task metrics, and saving/loading models as directories.
  */
 
 export * from './errors.js';
@@ -17,9 +18,11 @@ export * from './net.js';
 export * from './model.js';
 export * from './model-io.js';
 export * from './tfjs-model-dir.js';
+export * from './task.js';
 export * from './train.js';
 export * from './qat.js';
 export * from './calibrate.js';
 export * from './freeze.js';
 export * from './evaluate.js';
+export * from './metrics.js';
 export { permutation, subSeed } from './random.js';
