@@ -262,13 +262,13 @@ function inputRangeOf(q: QatApi, o: QuantOpts, stage: FloatStage): [number, numb
 /** Checks made before any work: options that need no file. */
 async function checkQuantRun(q: QatApi, o: FloatTrainOpts & QuantOpts): Promise<void> {
   checkRoundingForScales(o.scales, o.rounding);
-  checkDataOptions(o);
   givenInputRange(q, o, o.scales);
   if (o.saveModel) await checkModelTarget(q, o.saveModel, '--save-model');
 }
 
 /** `edgeq ptq`: float training (or a saved float model), calibration on the first N training samples, freeze. */
 export async function runPtq(specArg: string, o: FloatTrainOpts & QuantOpts & { calibration: number }, out: Output): Promise<PipelineMetrics> {
+  checkDataOptions(o);
   const q = await qatApi();
   await checkQuantRun(q, o);
   const stage = await trainFloat(q, specArg, o, out, 'ptq');
@@ -292,6 +292,7 @@ export async function runPtq(specArg: string, o: FloatTrainOpts & QuantOpts & { 
 
 /** `edgeq qat`: float training (or a saved float model), then QAT from the pre-fine-tune weights, freeze. */
 export async function runQat(specArg: string, o: FloatTrainOpts & QuantOpts & { qatEpochs: number; qatLr: number }, out: Output): Promise<PipelineMetrics> {
+  checkDataOptions(o);
   const q = await qatApi();
   await checkQuantRun(q, o);
   const stage = await trainFloat(q, specArg, { ...o, fineTuneEpochs: 0 }, out, 'qat');
@@ -316,8 +317,8 @@ export async function runQat(specArg: string, o: FloatTrainOpts & QuantOpts & { 
 
 /** `edgeq train`: build and train the float model of a spec, judge it on held-out data, save it as a model directory. */
 export async function runTrain(specArg: string, o: FloatTrainOpts & { out: string }, out: Output): Promise<PipelineMetrics> {
-  const q = await qatApi();
   checkDataOptions(o);
+  const q = await qatApi();
   await checkModelTarget(q, o.out, '--out');
   const { model, base, train, result, metrics } = await trainFloat(q, specArg, o, out, 'train', false);
   try {
