@@ -16,6 +16,10 @@ type Task = import('@edgeq/qat').Task;
 type Outputs = import('@edgeq/qat').Outputs;
 export type TaskMetrics = import('@edgeq/qat').TaskMetrics;
 export type AgreementMetrics = import('@edgeq/qat').AgreementMetrics;
+export type LayerErrorEntry = import('@edgeq/qat').LayerErrorEntry;
+
+/** Held-out samples the per-layer comparison runs on (the first ones). */
+export const LAYER_ERROR_SAMPLES = 200;
 
 /** A held-out set and where it came from (for messages and results). */
 export interface HeldOut {
@@ -37,6 +41,8 @@ export interface PipelineMetrics {
   int8?: TaskMetrics;
   /** int8 against float on the same samples. */
   agreement?: AgreementMetrics;
+  /** Per layer: the int8 graph's output against the float activation of the model it was frozen from. */
+  layers?: LayerErrorEntry[];
 }
 
 const silent = (out: Output) => Boolean(out.opts.json || out.opts.quiet);
@@ -63,14 +69,18 @@ export async function floatFigure(q: QatApi, m: QatModel, task: Task, h: HeldOut
   return { metrics, outputs };
 }
 
-/** The int8 graph's figure on the held-out set and its agreement with float outputs (when given). */
-export async function int8Figure(q: QatApi, g: QGraph, task: Task, h: HeldOut, out: Output, float?: Outputs): Promise<{ int8: TaskMetrics; agreement?: AgreementMetrics }> {
+/**
+ * The int8 graph's figure on the held-out set, its agreement with float outputs (when
+ * given) and, with the model it was frozen from, the per-layer error on the first samples.
+ */
+export async function int8Figure(q: QatApi, g: QGraph, task: Task, h: HeldOut, out: Output, float?: Outputs, frozenFrom?: QatModel): Promise<{ int8: TaskMetrics; agreement?: AgreementMetrics; layers?: LayerErrorEntry[] }> {
   const outputs = await withProgress('int8 eval', h.set.count, { silent: silent(out) }, (t) => {
     let last = 0;
     return q.int8Outputs(g, h.set, { onProgress: (d) => { t.tick(d - last); last = d; } });
   });
   const int8 = q.taskMetrics(task, outputs, truthOf(h.set, task));
-  return { int8, ...(float ? { agreement: q.agreementMetrics(task, float, outputs) } : {}) };
+  const layers = frozenFrom ? q.layerError(frozenFrom, g, q.subset(h.set, 0, LAYER_ERROR_SAMPLES)) : undefined;
+  return { int8, ...(float ? { agreement: q.agreementMetrics(task, float, outputs) } : {}), ...(layers ? { layers } : {}) };
 }
 
 /** The lines that print an int8 result next to the float one. */
@@ -82,6 +92,11 @@ export function int8Lines(q: QatApi, m: PipelineMetrics): string[] {
     const a = m.agreement;
     const parts = [...(a.agreement !== undefined ? [`same prediction on ${(100 * a.agreement).toFixed(2)}% of samples`] : []), `output SQNR ${Number.isFinite(a.sqnrDb) ? `${a.sqnrDb.toFixed(1)} dB` : 'exact'}`];
     lines.push(`int8 vs float: ${parts.join(', ')}`);
+  }
+  const measured = (m.layers ?? []).filter((l) => l.sqnrDb !== undefined);
+  if (measured.length) {
+    const worst = measured.reduce((a, b) => (b.sqnrDb! < a.sqnrDb! ? b : a));
+    lines.push(`int8 vs float per layer: lowest SQNR ${worst.sqnrDb!.toFixed(1)} dB at ${worst.layer} (${m.layers!.length} layers, each in --json)`);
   }
   return lines;
 }

@@ -206,10 +206,13 @@ export interface QuantOpts extends InputQuantOpts {
  * Judge the int8 graph on the held-out data (when there is one) before anything is
  * written, so a failing evaluation leaves nothing behind.
  */
-async function judgeGraph(q: QatApi, g: QGraph, task: FloatStage['task'], heldOut: HeldOut | undefined, metrics: PipelineMetrics, out: Output, floatOutputs?: import('@edgeq/qat').Outputs): Promise<PipelineMetrics> {
+async function judgeGraph(
+  q: QatApi, g: QGraph, task: FloatStage['task'], heldOut: HeldOut | undefined, metrics: PipelineMetrics, out: Output,
+  floatOutputs?: import('@edgeq/qat').Outputs, frozenFrom?: QatModel,
+): Promise<PipelineMetrics> {
   if (!heldOut) return metrics;
-  const r = await int8Figure(q, g, task, heldOut, out, floatOutputs);
-  return { ...metrics, evaluatedOn: heldOut.source, int8: r.int8, ...(r.agreement ? { agreement: r.agreement } : {}) };
+  const r = await int8Figure(q, g, task, heldOut, out, floatOutputs, frozenFrom);
+  return { ...metrics, evaluatedOn: heldOut.source, int8: r.int8, ...(r.agreement ? { agreement: r.agreement } : {}), ...(r.layers ? { layers: r.layers } : {}) };
 }
 
 /**
@@ -238,7 +241,7 @@ function metricsJson(m: PipelineMetrics): Record<string, unknown> {
 async function finish(q: QatApi, m: QatModel, name: string, o: QuantOpts, stage: FloatStage, out: Output, extra: Record<string, unknown>): Promise<PipelineMetrics> {
   const g = q.freeze(m, { name, metadata: { tool: 'edgeq', ...extra } });
   const judged = stage.heldOut && (stage.heldOut.explicit || o.evaluate) ? stage.heldOut : undefined;
-  const metrics = await judgeGraph(q, g, stage.task, judged, stage.metrics, out, stage.floatOutputs);
+  const metrics = await judgeGraph(q, g, stage.task, judged, stage.metrics, out, stage.floatOutputs, m);
   if (!o.saveModel) {
     (await writeGraph(q, g, o, out, metrics, extra))();
     return metrics;
@@ -363,7 +366,7 @@ export async function runFreeze(modelArg: string, o: FreezeRequest & FreezeDataO
     if (data) {
       const set = await loadSampleSet(q, { data, labels: o.testLabels, targets: o.testTargets }, { inputShape: m.inputShape, model: m.name, task }, 'test');
       const source = o.testData ? `${o.testData} (${set.count} samples)` : `the Fashion-MNIST test set (${set.count} images)`;
-      metrics = await judgeGraph(q, g, task, { set, source, explicit: true }, metrics, out);
+      metrics = await judgeGraph(q, g, task, { set, source, explicit: true }, metrics, out, undefined, m);
     }
     (await writeGraph(q, g, o, out, metrics, { stage: 'freeze', model: path.resolve(ref.file), qatStep: m.qatStep }))();
     return metrics;

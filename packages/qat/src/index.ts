@@ -25,4 +25,5 @@ export * from './calibrate.js';
 export * from './freeze.js';
 export * from './evaluate.js';
 export * from './metrics.js';
+export * from './layer-error.js';
 export { permutation, subSeed } from './random.js';
