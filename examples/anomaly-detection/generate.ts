@@ -24,14 +24,14 @@ const random = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2
 /** One spectrum: harmonics of f0 (shifted by `shift` bins), plus a resonance at `ring` when anomalous. */
 function spectrum(anomalous: boolean): Float32Array {
   const f0 = 9 + 2 * random();
-  const shift = anomalous && random() < 0.5 ? 2 + 2 * random() : 0;
+  const shift = anomalous && random() < 0.5 ? 0.5 + random() : 0;
   const ring = anomalous && shift === 0 ? 20 + 100 * random() : -1;
   const x = new Float32Array(FRAMES * BINS);
   for (let t = 0; t < FRAMES; t++) {
     for (let b = 0; b < BINS; b++) {
       let v = 0.1 + 0.05 * random();
       for (let h = 1; h * f0 < BINS; h++) v += (0.7 / h) * Math.exp(-(((b - h * f0 - shift) / 1.2) ** 2));
-      if (ring >= 0) v += 0.5 * Math.exp(-(((b - ring) / 1.5) ** 2));
+      if (ring >= 0) v += 0.15 * Math.exp(-(((b - ring) / 1.5) ** 2));
       x[t * BINS + b] = Math.min(1, v);
     }
   }
