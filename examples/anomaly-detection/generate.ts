@@ -9,17 +9,12 @@
  * writes OUT_DIR/train.npy [N, 640] float32, test.npy [M, 640] and test-labels.npy [M]
  * uint8 (1 = anomaly, half of the test set).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { encodeNpy } from '@edgeq/cli';
+import { numberOption, seededRandom, writeNpy } from '../generate-support.js';
 
 const FRAMES = 5;
 const BINS = 128;
-const arg = (flag: string, dflt: number) => (process.argv.includes(flag) ? Number(process.argv[process.argv.indexOf(flag) + 1]) : dflt);
 const outDir = process.argv[2] ?? 'anomaly-data';
-
-let state = 12345; // seeded LCG: the same files on every run
-const random = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32);
+const random = seededRandom(12345);
 
 /** One spectrum: harmonics of f0 (shifted by `shift` bins), plus a resonance at `ring` when anomalous. */
 function spectrum(anomalous: boolean): Float32Array {
@@ -44,11 +39,10 @@ function samples(n: number, anomalous: (k: number) => boolean): Float32Array {
   return x;
 }
 
-const train = arg('--train', 512);
-const test = arg('--test', 200);
-mkdirSync(outDir, { recursive: true });
-writeFileSync(path.join(outDir, 'train.npy'), encodeNpy(samples(train, () => false), [train, FRAMES * BINS]));
+const train = numberOption('--train', 512);
+const test = numberOption('--test', 200);
+writeNpy(outDir, 'train.npy', samples(train, () => false), [train, FRAMES * BINS]);
 const labels = Uint8Array.from({ length: test }, (_, k) => k % 2);
-writeFileSync(path.join(outDir, 'test.npy'), encodeNpy(samples(test, (k) => labels[k] === 1), [test, FRAMES * BINS]));
-writeFileSync(path.join(outDir, 'test-labels.npy'), encodeNpy(labels, [test]));
+writeNpy(outDir, 'test.npy', samples(test, (k) => labels[k] === 1), [test, FRAMES * BINS]);
+writeNpy(outDir, 'test-labels.npy', labels, [test]);
 console.log(`wrote ${outDir}/train.npy (${train} normal spectra), test.npy and test-labels.npy (${test}, half anomalous)`);

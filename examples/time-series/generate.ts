@@ -9,17 +9,12 @@
  * writes OUT_DIR/train.npy [N, 128, 3] float32 + train-labels.npy [N] uint8, and
  * test.npy + test-labels.npy.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { encodeNpy } from '@edgeq/cli';
+import { numberOption, seededRandom, writeNpy } from '../generate-support.js';
 
 const STEPS = 128;
 const AXES = 3;
-const arg = (flag: string, dflt: number) => (process.argv.includes(flag) ? Number(process.argv[process.argv.indexOf(flag) + 1]) : dflt);
 const outDir = process.argv[2] ?? 'time-series-data';
-
-let state = 4242; // seeded LCG: the same files on every run
-const random = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32);
+const random = seededRandom(4242);
 
 function sequence(label: number, out: Float32Array, at: number): void {
   const cycles = label === 1 ? 3 + 2 * random() : 8 + 4 * random();
@@ -41,10 +36,9 @@ function split(n: number): { x: Float32Array; y: Uint8Array } {
   return { x, y };
 }
 
-mkdirSync(outDir, { recursive: true });
-for (const [name, n] of [['train', arg('--train', 600)], ['test', arg('--test', 150)]] as const) {
+for (const [name, n] of [['train', numberOption('--train', 600)], ['test', numberOption('--test', 150)]] as const) {
   const { x, y } = split(n);
-  writeFileSync(path.join(outDir, `${name}.npy`), encodeNpy(x, [n, STEPS, AXES]));
-  writeFileSync(path.join(outDir, `${name}-labels.npy`), encodeNpy(y, [n]));
+  writeNpy(outDir, `${name}.npy`, x, [n, STEPS, AXES]);
+  writeNpy(outDir, `${name}-labels.npy`, y, [n]);
 }
 console.log(`wrote ${outDir}/train.npy, train-labels.npy, test.npy, test-labels.npy ([N, ${STEPS}, ${AXES}] float32, 3 classes)`);

@@ -26,6 +26,17 @@ function argmax(v: ArrayLike<number>, off: number, n: number): number {
   return best;
 }
 
+/** Top-1 of outputs against labels: the argmax of each sample's values (ties go to the first class). */
+function top1(out: Outputs, labels: Uint8Array): EvalResult {
+  const predictions = new Int32Array(out.count);
+  let correct = 0;
+  for (let k = 0; k < out.count; k++) {
+    predictions[k] = argmax(out.values, k * out.perSample, out.perSample);
+    if (predictions[k] === labels[k]) correct++;
+  }
+  return { accuracy: correct / out.count, correct, count: out.count, predictions };
+}
+
 /**
  * Run every image of `data` through the QGraph in the integer interpreter and count
  * top-1 hits. When the graph ends in SOFTMAX, the class is the argmax of the int8 logits
@@ -33,59 +44,12 @@ function argmax(v: ArrayLike<number>, off: number, n: number): number {
  * classes); otherwise the argmax of the output. Ties go to the first class.
  */
 export async function evaluateInt8(graph: QGraph, data: ImageSet, opts: { onProgress?: ProgressFn } = {}): Promise<EvalResult> {
-  const interp = new Interpreter(graph);
-  const inT = graph.tensors[graph.inputs[0]];
-  const lastOp = graph.ops[graph.ops.length - 1];
-  const scored = lastOp.type === 'SOFTMAX' && lastOp.outputs[0] === graph.outputs[0] ? lastOp.inputs[0] : graph.outputs[0];
-  const outT = graph.tensors[scored];
-  const classes = outT.shape[outT.shape.length - 1];
-  const { scale, zeroPoint } = { scale: inT.quant!.scale[0], zeroPoint: inT.quant!.zeroPoint[0] };
-  const px = sampleSize(data);
-  if (inT.shape.reduce((a, d) => a * d, 1) !== px) {
-    throw new QatError(`graph ${JSON.stringify(graph.name)} input`, `has shape ${JSON.stringify(inT.shape)} but the images are ${sampleShapeOf(data).join('x')}`);
-  }
-  const predictions = new Int32Array(data.count);
-  const xq = new Int8Array(px);
-  let correct = 0;
-  let done = 0;
-  const pause = yielder();
-  for (const b of batches(data, 100)) {
-    for (let k = 0; k < b.size; k++) {
-      for (let i = 0; i < px; i++) xq[i] = quantizeFloat(b.x[k * px + i], scale, zeroPoint, graph.quantization);
-      const run = interp.run([xq], { keepIntermediates: scored !== graph.outputs[0] });
-      const y = (scored === graph.outputs[0] ? run.outputs[0] : run.intermediates!.get(scored)) as Int8Array;
-      const p = argmax(y, 0, classes);
-      predictions[done] = p;
-      if (p === b.labels[k]) correct++;
-      done++;
-    }
-    opts.onProgress?.(done, data.count);
-    await pause();
-  }
-  return { accuracy: correct / data.count, correct, count: data.count, predictions };
+  return top1(await int8Outputs(graph, data, opts), data.labels);
 }
 
 /** Top-1 of the model's own forward pass (float, or fake-quant after prepare/calibrate). */
 export async function evaluateModel(model: EdgeqModel, data: ImageSet, opts: { batchSize?: number; onProgress?: ProgressFn } = {}): Promise<EvalResult> {
-  const predictions = new Int32Array(data.count);
-  let correct = 0;
-  let done = 0;
-  const pause = yielder();
-  for (const b of batches(data, opts.batchSize ?? 250)) {
-    const logits = tf.tidy(() => model.predictLogits(tf.tensor(b.x, [b.size, ...sampleShapeOf(data)])));
-    const v = logits.dataSync();
-    const classes = logits.shape[1]!;
-    logits.dispose();
-    for (let k = 0; k < b.size; k++) {
-      const p = argmax(v, k * classes, classes);
-      predictions[done] = p;
-      if (p === b.labels[k]) correct++;
-      done++;
-    }
-    opts.onProgress?.(done, data.count);
-    await pause();
-  }
-  return { accuracy: correct / data.count, correct, count: data.count, predictions };
+  return top1(await modelOutputs(model, data, opts), data.labels);
 }
 
 /** Outputs of every sample, `perSample` values each, row-major. */
