@@ -69,8 +69,9 @@ function checkDataOptions(o: FloatTrainOpts & { evaluate?: boolean }): void {
  * The training set and the held-out set of a run: `--test-data`, the end of the training
  * data (`--val-split`), or Fashion-MNIST's test split when training on Fashion-MNIST.
  */
-export async function loadTrainingData(q: QatApi, o: FloatTrainOpts, c: DataContract): Promise<{ train: ImageSet; heldOut?: HeldOut }> {
-  const all = await loadSampleSet(q, { data: o.data, labels: o.labels, targets: o.targets, limit: o.limit }, c, 'training');
+export async function loadTrainingData(q: QatApi, o: FloatTrainOpts, c: DataContract, truthNeeded = true): Promise<{ train: ImageSet; heldOut?: HeldOut }> {
+  // A validation split is judged against the training truth, so it needs it.
+  const all = await loadSampleSet(q, { data: o.data, labels: o.labels, targets: o.targets, limit: o.limit, truthNeeded: truthNeeded || o.valSplit !== undefined }, c, 'training');
   if (o.testData) {
     const targets = o.testTargets ?? (o.targets === 'input' ? 'input' : undefined);
     const set = await loadSampleSet(q, { data: o.testData, labels: o.testLabels, targets }, c, 'test');
@@ -155,7 +156,9 @@ export async function trainFloat(q: QatApi, specArg: string, o: FloatTrainOpts, 
   let stage: FloatStage;
   try {
     const task = modelTask(q, model, o.task);
-    const { train, heldOut } = await loadTrainingData(q, o, { inputShape: model.inputShape, model: model.name, task });
+    // PTQ of a trained model only calibrates: its training data need no labels or targets.
+    const truthNeeded = !(loaded && command === 'ptq');
+    const { train, heldOut } = await loadTrainingData(q, o, { inputShape: model.inputShape, model: model.name, task }, truthNeeded);
     if (loaded) {
       out.line(`float: ${model.name} loaded from ${file}${tfjs ? ' (tfjs layers model)' : ''}`);
       stage = { model, base: model.clone(), task, train, heldOut, loaded: true, metrics: { task: task.kind } };

@@ -63,6 +63,14 @@ describe('training data checks', () => {
     expect(missing.message).toMatch(/classification test data needs labels \(--test-labels FILE\.npy\)/);
   });
 
+  it('calibration-only data (ptq of a trained model) needs no labels or targets', async () => {
+    const data = npy('calib.npy', x, [5, 4, 3]);
+    const set = await loadSampleSet(q, { data, truthNeeded: false }, classify, 'training');
+    expect([set.count, set.targets]).toEqual([5, undefined]);
+    const flat = npy('calib-flat.npy', new Float32Array(3 * 6), [3, 6]);
+    expect((await loadSampleSet(q, { data: flat, truthNeeded: false }, autoencoder, 'training')).count).toBe(3);
+  });
+
   it('refuses NaN and Inf samples, and float64 beyond float32', async () => {
     const bad = Float32Array.from(x);
     bad[13] = NaN;

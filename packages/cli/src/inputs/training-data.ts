@@ -25,6 +25,8 @@ export interface DataSource {
   targets?: string;
   /** Keep only the first N samples. */
   limit?: number;
+  /** False when only the samples are used (ptq calibrating a trained model): labels and targets become optional. */
+  truthNeeded?: boolean;
 }
 
 /** What the data must fit: the model's input shape (no batch axis), its name and its task. */
@@ -101,19 +103,20 @@ function labelsOf(arr: NpyArray, file: string, count: number, classes: number, w
 }
 
 /** Float targets: a .npy with the model's output size per sample, or the samples themselves. */
-function targetsOf(req: DataSource, targets: NpyArray | undefined, samples: Uint8Array | Float32Array, count: number, c: DataContract, per: number): Float32Array {
+function targetsOf(req: DataSource, targets: NpyArray | undefined, samples: Uint8Array | Float32Array, count: number, c: DataContract, per: number): Float32Array | undefined {
   if (req.targets === 'input') {
     if (per !== c.task.outputs) {
       throw inputError(`--targets input: model ${c.model} has ${c.task.outputs} outputs but its input has ${per} values; an autoencoder reconstructs its input`);
     }
     return samples instanceof Uint8Array ? Float32Array.from(samples, (v) => v / 255) : samples;
   }
+  if (!targets && req.truthNeeded === false) return undefined;
   if (!targets) throw inputError(`${req.data}: task regression needs float targets: --targets FILE.npy (or --targets input for an autoencoder)`);
   const file = req.targets!;
   if (targets.shape[0] !== count || targets.data.length !== targets.shape[0] * c.task.outputs) {
     throw inputError(`${file}: shape (${targets.shape.join(', ')}) does not match ${count} samples of the model's ${c.task.outputs} outputs: expected (${count}, ${c.task.outputs})`);
   }
-  return samplesOf(targets, file, count) as Float32Array;
+  return samplesOf(targets!, file, count) as Float32Array;
 }
 
 /**
@@ -125,7 +128,8 @@ export async function loadSampleSet(q: QatApi, req: DataSource, c: DataContract,
   if (fm) return fashionSet(q, req, c, (fm[1] as 'train' | 'test' | undefined) ?? (role === 'test' ? 'test' : 'train'));
   if (!req.data.endsWith('.npy')) throw inputError(`${req.data}: unknown ${role} data (expected a .npy file of samples or fashion-mnist[:train|:test])`);
   const usesLabels = c.task.kind !== 'regression';
-  if (usesLabels && !req.labels) throw inputError(`${req.data}: ${c.task.kind} ${role} data needs labels (${role === 'test' ? '--test-labels' : '--labels'} FILE.npy)`);
+  const truthNeeded = req.truthNeeded ?? true;
+  if (usesLabels && !req.labels && truthNeeded) throw inputError(`${req.data}: ${c.task.kind} ${role} data needs labels (${role === 'test' ? '--test-labels' : '--labels'} FILE.npy)`);
   if (usesLabels && req.targets) throw inputError(`--targets ${req.targets}: task ${c.task.kind} learns class labels, not float targets (use --task regression)`);
   const x = await readNpy(req.data);
   const total = checkSampleShape(x, req.data, c);
