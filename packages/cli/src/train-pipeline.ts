@@ -105,6 +105,11 @@ async function loadTfjsModel(q: QatApi, modelJson: string): Promise<QatModel> {
   }
 }
 
+/** Whether a set holds what its task is scored against (labels were given, or targets). */
+function hasTruth(set: ImageSet, task: FloatStage['task']): boolean {
+  return task.kind === 'regression' ? set.targets !== undefined : set.classes > 0;
+}
+
 /** A float model ready to quantise, with its task, data and float figure. */
 export interface FloatStage {
   model: QatModel;
@@ -186,10 +191,12 @@ export async function trainFloat(q: QatApi, specArg: string, o: FloatTrainOpts, 
     model.dispose();
     throw e;
   }
-  if (stage.heldOut) {
-    const f = await floatFigure(q, stage.model, stage.task, stage.heldOut, out);
-    stage.metrics = { ...stage.metrics, evaluatedOn: stage.heldOut.source, float: f.metrics };
-    stage.floatOutputs = f.outputs;
+  // The float figure the run starts from: on the held-out data, else on the training data itself.
+  const judged = stage.heldOut ?? (hasTruth(stage.train, stage.task) ? { set: stage.train, source: `the training data (${stage.train.count} samples; no held-out data given)`, explicit: false } : undefined);
+  if (judged) {
+    const f = await floatFigure(q, stage.model, stage.task, judged, out);
+    stage.metrics = { ...stage.metrics, evaluatedOn: judged.source, float: f.metrics };
+    if (stage.heldOut) stage.floatOutputs = f.outputs;
   }
   return stage;
 }

@@ -146,8 +146,8 @@ export async function loadSampleSet(q: QatApi, req: DataSource, c: DataContract,
   const labels = rawLabels ? labelsOf(head(rawLabels), req.labels!, count, classes, what) : undefined;
   const targets = usesLabels ? undefined : targetsOf(req, rawTargets && head(rawTargets), samples, count, c, per);
   return q.makeSampleSet({
-    // A regression set with (0/1 anomaly) labels says so with classes = 2.
-    samples, sampleShape: c.inputShape, classes: usesLabels || labels ? classes : 0, targets,
+    // A set with labels says so with its class count (a regression set's 0/1 anomaly labels: 2); without, 0.
+    samples, sampleShape: c.inputShape, classes: labels ? classes : 0, targets,
     ...(labels ? { labels: Uint8Array.from(labels) } : {}),
   });
 }
