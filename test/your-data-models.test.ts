@@ -6,7 +6,7 @@
 //  - 1-D: sequences [N, 128, 3] through a [128, 1, 3] conv model (today's layers);
 //  - a Dense autoencoder on flat [N, 640] inputs, --targets input, ROC-AUC on anomalies;
 //  - binary: uint8 images [N, 8, 8] with one linear logit (--task binary).
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeNpy } from '@edgeq/cli';
@@ -20,9 +20,12 @@ interface Case {
   spec: object;
   /** Samples [N, ...shape] and labels for N samples (train and test draw from the same law, except that an autoencoder trains on normal samples only). */
   make: (n: number, test: boolean) => { x: Float32Array | Uint8Array; shape: number[]; y: Uint8Array };
-  /** Extra options of both runs (task, targets) and of the QAT run only. */
+  /** Extra options of both runs (task, targets), of the PTQ run and of the QAT run only. */
   options: string[];
+  ptqOptions?: string[];
   qatOptions?: string[];
+  /** The input quantisation (scale, zero point) each run must give the graph, when fixed by the options. */
+  inputQuant?: { ptq: [number, number]; qat: [number, number] };
   /** Which figure to compare, and how far int8 may be from float. */
   figure: 'top1' | 'auc';
   tolerance: number;
@@ -43,7 +46,10 @@ const CASES: Case[] = [
       return { x, shape: [n, 49, 10], y };
     },
     options: [],
+    ptqOptions: ['--input-scale', '0.5', '--input-zero-point', '-8'],
     qatOptions: ['--input-range', '-60,40'],
+    // PTQ: as given. QAT: scale (40 + 60)/255 = 0.39216 (as float32), zero point round(-128 + 60/0.39216) = round(25) = 25.
+    inputQuant: { ptq: [0.5, -8], qat: [Math.fround(100 / 255), 25] },
     figure: 'top1',
     tolerance: 0.05,
   },
@@ -116,7 +122,7 @@ describe('your data through ptq and qat to bit-exact firmware', () => {
       const labels = c.options.includes('--targets') ? [] : ['--labels', 'train-labels.npy'];
       const common = ['model.json', '--data', 'train.npy', ...labels, '--test-data', 'test.npy', '--test-labels', 'test-labels.npy', '--epochs', '4', '--batch', '16', '--lr', '0.005', ...c.options];
       for (const stage of ['ptq', 'qat'] as const) {
-        const extra = stage === 'ptq' ? ['--fine-tune-epochs', '0', '--calibration', '128'] : ['--qat-epochs', '1', '--qat-lr', '0.001', ...(c.qatOptions ?? [])];
+        const extra = stage === 'ptq' ? ['--fine-tune-epochs', '0', '--calibration', '128', ...(c.ptqOptions ?? [])] : ['--qat-epochs', '1', '--qat-lr', '0.001', ...(c.qatOptions ?? [])];
         const r = await edgeq(['--json', stage, ...common, ...extra, '--out', `${stage}.qgraph.json`], cwd);
         expect(r.stderr, `${stage} stderr`).toBe('');
         expect(r.exitCode).toBe(0);
@@ -127,6 +133,11 @@ describe('your data through ptq and qat to bit-exact firmware', () => {
         // The data are learnable: float well above chance, int8 close to float.
         expect(float, `${stage} float ${c.figure}`).toBeGreaterThan(0.85);
         expect(Math.abs(int8 - float), `${stage} int8 ${int8} vs float ${float}`).toBeLessThanOrEqual(c.tolerance);
+        if (c.inputQuant) {
+          const g = JSON.parse(readFileSync(path.join(cwd, `${stage}.qgraph.json`), 'utf8'));
+          const quant = g.tensors[g.inputs[0]].quant;
+          expect([quant.scale[0], quant.zeroPoint[0]]).toEqual(c.inputQuant[stage]);
+        }
       }
       const host = await edgeq(['parity', 'qat.qgraph.json', '--data', 'test.npy', '--limit', '8', '--sanitize'], cwd);
       expect(host.stdout.trim(), host.stderr).toBe('parity: 8/8 bit-exact on host (gcc, ASan+UBSan)');
