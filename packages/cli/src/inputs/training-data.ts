@@ -8,7 +8,7 @@
 
 import { numElements } from '@edgeq/ir';
 import type { QatApi } from '../components.js';
-import { inputError } from '../errors.js';
+import { inputError, modelError } from '../errors.js';
 import { classIds } from './labels.js';
 import { readNpy, type NpyArray } from './npy.js';
 
@@ -143,6 +143,7 @@ export async function loadSampleSet(q: QatApi, req: DataSource, c: DataContract,
   const samples = samplesOf(x, req.data, count);
   const classes = usesLabels ? (c.task.kind === 'binary' ? 2 : c.task.outputs) : 2;
   const what = usesLabels ? `model ${c.model} has ${c.task.outputs} outputs, task ${c.task.kind}` : 'anomaly labels are 0 (normal) or 1 (anomaly)';
+  if (classes > 256) throw modelError(`model ${c.model}: ${classes} classes; training takes at most 256 (labels are stored as uint8)`);
   const labels = rawLabels ? labelsOf(head(rawLabels), req.labels!, count, classes, what) : undefined;
   const targets = usesLabels ? undefined : targetsOf(req, rawTargets && head(rawTargets), samples, count, c, per);
   return q.makeSampleSet({
