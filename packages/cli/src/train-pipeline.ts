@@ -1,9 +1,11 @@
 /**
  * The training side of the CLI on @edgeq/qat: builds the float model of a spec and trains
- * it (with progress bars) or loads a saved float model, then saves it (`train`), or
- * calibrates (PTQ) or fine-tunes with fake-quant (QAT), freezes to a QGraph and optionally
- * saves the quantised model (`--save-model`); `freeze` turns a saved quantised model into a
- * QGraph.
+ * it for its task (with progress bars) or loads a saved float model, judges it on held-out
+ * data, then saves it (`train`), or calibrates (PTQ) or fine-tunes with fake-quant (QAT)
+ * with the input quantised from the data or the given range, freezes to a QGraph, judges
+ * the int8 graph next to float before anything is written, and optionally saves the
+ * quantised model (`--save-model`); `freeze` turns a saved quantised model into a QGraph.
+ * Each run returns its figures as {@link PipelineMetrics}.
  */
 
 import { promises as fs } from 'node:fs';
@@ -11,22 +13,30 @@ import path from 'node:path';
 import { saveQGraph, type QGraph, type RoundingMode, type ScaleMode } from '@edgeq/ir';
 import { writeOutput } from './atomic.js';
 import { qatApi, type ImageSet, type QatApi, type QatModel } from './components.js';
-import { inputError, modelError, usageError } from './errors.js';
-import { evaluate } from './evaluate.js';
+import { modelError, usageError } from './errors.js';
 import { loadArchSpec } from './inputs/arch-spec.js';
 import { FLOAT_FILE_LABEL, FLOAT_MODEL_KINDS, resolveModel, type ModelRef } from './inputs/model.js';
-import { classIds } from './inputs/labels.js';
-import { readNpy } from './inputs/npy.js';
-import { samplesToInputs } from './inputs/data.js';
+import { dataInputRange, loadSampleSet, type DataContract } from './inputs/training-data.js';
+import { givenInputRange, type InputQuantOpts } from './inputs/input-range.js';
 import type { Output } from './output.js';
+import { floatFigure, int8Figure, int8Lines, type HeldOut, type PipelineMetrics } from './task-evaluation.js';
 import { withProgress } from './progress.js';
 import { checkRoundingForScales } from './commands/common.js';
 import { SAVED_MODEL_DOC, checkModelTarget, freezeSavedModel, loadSavedModel, parameterCount, requirePhase, writeSavedModel, type FreezeRequest } from './saved-model.js';
 
-/** Float training options (the design notes' recipe by default). */
+/** Float training options (the design notes' recipe by default) and the data and task they train on. */
 export interface FloatTrainOpts {
   data: string;
   labels?: string;
+  /** Float targets .npy, or `input` (autoencoder). */
+  targets?: string;
+  /** classification, binary or regression; default inferred from the model's output layer. */
+  task?: 'classification' | 'binary' | 'regression';
+  testData?: string;
+  testLabels?: string;
+  testTargets?: string;
+  /** Hold out this fraction of the training data (its end) for evaluation. */
+  valSplit?: number;
   limit?: number;
   epochs: number;
   lr: number;
@@ -36,19 +46,49 @@ export interface FloatTrainOpts {
   seed: number;
 }
 
-/** Training images: Fashion-MNIST's training split, or .npy images + labels. */
-export async function loadTrainingSet(q: QatApi, o: FloatTrainOpts): Promise<ImageSet> {
-  if (/^fashion-mnist(:train)?$/.test(o.data)) return q.subset(q.loadFashionMnist('train'), 0, o.limit ?? 60_000);
-  if (!o.data.endsWith('.npy')) throw inputError(`--data ${o.data}: expected fashion-mnist[:train] or a .npy file of images`);
-  if (!o.labels) throw inputError(`--data ${o.data}: training from .npy needs --labels`);
-  const x = await readNpy(o.data);
-  const y = await readNpy(o.labels);
-  if (x.descr !== '|u1' || x.shape.length < 3) throw inputError(`${o.data}: expected uint8 images [N, H, W] or [N, H, W, C], got '${x.descr}' (${x.shape.join(', ')})`);
-  const [count, height, width, channels = 1] = x.shape;
-  if (y.data.length !== count) throw inputError(`${o.labels}: ${y.data.length} labels for ${count} images`);
-  const labels = Uint8Array.from(classIds(y, o.labels, 256, 'training labels are stored as uint8'));
-  const set: ImageSet = { images: x.data as Uint8Array, labels, count, height, width, channels, classes: Math.max(...labels) + 1 };
-  return q.subset(set, 0, o.limit ?? count);
+/** The model's task (a model output that cannot serve the asked task is a model error, exit 4). */
+function modelTask(q: QatApi, m: QatModel, kind: FloatTrainOpts['task']) {
+  try {
+    return q.taskFor(m, kind);
+  } catch (e) {
+    if (e instanceof q.QatError) throw modelError(`${e.message}${kind ? ` (--task ${kind})` : ''}`);
+    throw e;
+  }
+}
+
+/** Checks of the data options that need no file, made before any work. */
+function checkDataOptions(o: FloatTrainOpts & { evaluate?: boolean }): void {
+  if (o.testData && o.valSplit !== undefined) throw usageError('--val-split: give either --test-data or --val-split, not both');
+  if (!o.testData && (o.testLabels || o.testTargets)) throw usageError(`${o.testLabels ? '--test-labels' : '--test-targets'}: needs --test-data`);
+  if (o.valSplit !== undefined && !(o.valSplit > 0 && o.valSplit < 1)) throw usageError(`--val-split ${o.valSplit}: expected a fraction between 0 and 1 (e.g. 0.2)`);
+  if (o.evaluate && !o.testData && o.valSplit === undefined && !/^fashion-mnist(:train)?$/.test(o.data)) {
+    throw usageError('--evaluate: needs held-out data: --test-data FILE.npy (with --test-labels or --test-targets) or --val-split FRACTION');
+  }
+}
+
+/**
+ * The training set and the held-out set of a run: `--test-data`, the end of the training
+ * data (`--val-split`), or Fashion-MNIST's test split when training on Fashion-MNIST.
+ */
+export async function loadTrainingData(q: QatApi, o: FloatTrainOpts, c: DataContract, truthNeeded = true): Promise<{ train: ImageSet; heldOut?: HeldOut }> {
+  // A validation split is judged against the training truth, so it needs it.
+  const all = await loadSampleSet(q, { data: o.data, labels: o.labels, targets: o.targets, limit: o.limit, truthNeeded: truthNeeded || o.valSplit !== undefined }, c, 'training');
+  if (o.testData) {
+    const targets = o.testTargets ?? (o.targets === 'input' ? 'input' : undefined);
+    const set = await loadSampleSet(q, { data: o.testData, labels: o.testLabels, targets }, c, 'test');
+    return { train: all, heldOut: { set, source: `${o.testData} (${set.count} samples)`, explicit: true } };
+  }
+  if (o.valSplit !== undefined) {
+    const held = Math.round(all.count * o.valSplit);
+    if (held < 1 || held >= all.count) throw usageError(`--val-split ${o.valSplit}: holds out ${held} of ${all.count} samples; leave at least one on each side`);
+    const set = q.subset(all, all.count - held, all.count);
+    return { train: q.subset(all, 0, all.count - held), heldOut: { set, source: `the last ${held} of ${all.count} training samples (--val-split ${o.valSplit})`, explicit: true } };
+  }
+  if (/^fashion-mnist(:train)?$/.test(o.data) && c.task.kind === 'classification') {
+    const set = await loadSampleSet(q, { data: 'fashion-mnist:test' }, c, 'test');
+    return { train: all, heldOut: { set, source: `the Fashion-MNIST test set (${set.count} images)`, explicit: false } };
+  }
+  return { train: all };
 }
 
 /** A float model from a tfjs layers model directory, a Keras file or a float .tflite (bad files and layers are model errors, exit 4). */
@@ -68,14 +108,28 @@ async function loadFloatModelFile(q: QatApi, ref: ModelRef): Promise<QatModel> {
   }
 }
 
-/**
- * The float model to quantise: a saved edgeq or tfjs float model directory as it is, or the float model
- * of a spec, built and trained. `base` is the model before the fine-tune epochs (the same
- * weights as `model` for a loaded model).
- */
-export async function trainFloat(
-  q: QatApi, specArg: string, o: FloatTrainOpts, out: Output, command: string, allowSaved = true,
-): Promise<{ model: QatModel; base: QatModel; train: ImageSet; loaded: boolean; result?: { steps: number; loss?: number } }> {
+/** Whether a set holds what its task is scored against (labels were given, or targets). */
+function hasTruth(set: ImageSet, task: FloatStage['task']): boolean {
+  return task.kind === 'regression' ? set.targets !== undefined : set.classes > 0;
+}
+
+/** A float model ready to quantise, with its task, data and float figure. */
+export interface FloatStage {
+  model: QatModel;
+  /** The model before the fine-tune epochs (the same weights as `model` for a loaded model). */
+  base: QatModel;
+  task: import('@edgeq/qat').Task;
+  train: ImageSet;
+  heldOut?: HeldOut;
+  loaded: boolean;
+  result?: { steps: number; loss?: number };
+  metrics: PipelineMetrics;
+  /** The float model's outputs on the held-out set (for int8-vs-float agreement). */
+  floatOutputs?: import('@edgeq/qat').Outputs;
+}
+
+/** The float model of a run: a saved edgeq model, a tfjs layers model, a Keras file or a float .tflite as it is, or a spec's model (untrained). */
+async function floatModel(q: QatApi, specArg: string, out: Output, command: string, seed: number, allowSaved: boolean): Promise<{ model: QatModel; file: string; loaded: boolean; label?: string }> {
   const ref = await resolveModel(specArg);
   if (FLOAT_MODEL_KINDS.includes(ref.kind) && allowSaved) {
     const backend = await q.initBackend();
@@ -87,10 +141,7 @@ export async function trainFloat(
       model.dispose();
       throw e;
     }
-    const train = await loadTrainingSet(q, o);
-    const label = FLOAT_FILE_LABEL[ref.kind];
-    out.line(`float: ${model.name} loaded from ${ref.file}${label ? ` (${label})` : ''}`);
-    return { model, base: model.clone(), train, loaded: true };
+    return { model, file: ref.file, loaded: true, label: FLOAT_FILE_LABEL[ref.kind] };
   }
   if (ref.kind !== 'spec') {
     if (FLOAT_MODEL_KINDS.includes(ref.kind)) {
@@ -101,38 +152,60 @@ export async function trainFloat(
   const spec = await loadArchSpec(ref.file);
   const backend = await q.initBackend();
   out.line(`tfjs backend: ${q.describeBackend(backend)}`);
-  const train = await loadTrainingSet(q, o);
-  const model = q.EdgeqModel.fromLayersModel(q.buildModel(spec, o.seed));
-  const silent = out.opts.json || out.opts.quiet;
-  const steps = (e: number) => Math.floor(train.count / o.batch) * e;
-  const run = (label: string, epochs: number, lr: number, epochOffset: number) =>
-    withProgress(label, steps(epochs), { silent }, (task) => {
-      let last = 0;
-      return q.train(model, train, { epochs, learningRate: lr, batchSize: o.batch, seed: o.seed, epochOffset, onProgress: (d) => { task.tick(d - last); last = d; } });
-    });
-  const r = await run('float train', o.epochs, o.lr, 0);
-  out.line(`float: ${o.epochs} epochs on ${train.count} images, loss ${r.epochLoss.at(-1)?.toFixed(3)}`);
-  const base = model.clone();
-  let totalSteps = r.steps;
-  let loss = r.epochLoss.at(-1);
-  if (o.fineTuneEpochs > 0) {
-    const t = await run('float tune', o.fineTuneEpochs, o.fineTuneLr, o.epochs);
-    totalSteps += t.steps;
-    loss = t.epochLoss.at(-1);
-  }
-  return { model, base, train, loaded: false, result: { steps: totalSteps, loss } };
+  return { model: q.EdgeqModel.fromLayersModel(q.buildModel(spec, seed)), file: ref.file, loaded: false };
 }
 
-/** Int8 top-1 of a graph on Fashion-MNIST's test split (integer interpreter). */
-export async function testAccuracy(q: QatApi, g: QGraph, out: Output): Promise<{ accuracy: number; correct: number; count: number }> {
-  const test = q.loadFashionMnist('test');
-  const inputs = samplesToInputs(g, { descr: '|u1', shape: [test.count, test.height, test.width, test.channels], data: test.images as Uint8Array }, 'Fashion-MNIST test');
-  const ev = await withProgress('int8 eval', inputs.length, { silent: out.opts.json || out.opts.quiet }, (task) => evaluate(g, inputs, Int32Array.from(test.labels), task));
-  return { accuracy: ev.accuracy!, correct: ev.correct!, count: inputs.length };
+/**
+ * The float model to quantise: a saved edgeq or tfjs float model directory as it is, or the float model
+ * of a spec, built and trained for its task; then its figure on the held-out data, printed.
+ */
+export async function trainFloat(q: QatApi, specArg: string, o: FloatTrainOpts, out: Output, command: string, allowSaved = true): Promise<FloatStage> {
+  const { model, file, loaded, label } = await floatModel(q, specArg, out, command, o.seed, allowSaved);
+  let stage: FloatStage;
+  try {
+    const task = modelTask(q, model, o.task);
+    // PTQ of a trained model only calibrates: its training data need no labels or targets.
+    const truthNeeded = !(loaded && command === 'ptq');
+    const { train, heldOut } = await loadTrainingData(q, o, { inputShape: model.inputShape, model: model.name, task }, truthNeeded);
+    if (loaded) {
+      out.line(`float: ${model.name} loaded from ${file}${label ? ` (${label})` : ''}`);
+      stage = { model, base: model.clone(), task, train, heldOut, loaded: true, metrics: { task: task.kind } };
+    } else {
+      const silent = out.opts.json || out.opts.quiet;
+      const steps = (e: number) => Math.floor(train.count / o.batch) * e;
+      const run = (label: string, epochs: number, lr: number, epochOffset: number) =>
+        withProgress(label, steps(epochs), { silent }, (t) => {
+          let last = 0;
+          return q.train(model, train, { task, epochs, learningRate: lr, batchSize: o.batch, seed: o.seed, epochOffset, onProgress: (d) => { t.tick(d - last); last = d; } });
+        });
+      const r = await run('float train', o.epochs, o.lr, 0);
+      out.line(`float: ${o.epochs} epochs on ${train.count} ${train.sampleShape ? 'samples' : 'images'}, loss ${r.epochLoss.at(-1)?.toFixed(3)}`);
+      const base = model.clone();
+      let totalSteps = r.steps;
+      let loss = r.epochLoss.at(-1);
+      if (o.fineTuneEpochs > 0) {
+        const t = await run('float tune', o.fineTuneEpochs, o.fineTuneLr, o.epochs);
+        totalSteps += t.steps;
+        loss = t.epochLoss.at(-1);
+      }
+      stage = { model, base, task, train, heldOut, loaded: false, result: { steps: totalSteps, loss }, metrics: { task: task.kind } };
+    }
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  // The float figure the run starts from: on the held-out data, else on the training data itself.
+  const judged = stage.heldOut ?? (hasTruth(stage.train, stage.task) ? { set: stage.train, source: `the training data (${stage.train.count} samples; no held-out data given)`, explicit: false } : undefined);
+  if (judged) {
+    const f = await floatFigure(q, stage.model, stage.task, judged, out);
+    stage.metrics = { ...stage.metrics, evaluatedOn: judged.source, float: f.metrics };
+    if (stage.heldOut) stage.floatOutputs = f.outputs;
+  }
+  return stage;
 }
 
 /** Quantisation options shared by ptq and qat. */
-export interface QuantOpts {
+export interface QuantOpts extends InputQuantOpts {
   scales: ScaleMode;
   rounding: RoundingMode;
   perTensor?: boolean;
@@ -143,97 +216,173 @@ export interface QuantOpts {
 }
 
 /**
- * Write a QGraph and optionally evaluate it (shared by ptq, qat and freeze).
+ * Judge the int8 graph on the held-out data (when there is one) before anything is
+ * written, so a failing evaluation leaves nothing behind.
+ */
+async function judgeGraph(
+  q: QatApi, g: QGraph, task: FloatStage['task'], heldOut: HeldOut | undefined, metrics: PipelineMetrics, out: Output,
+  floatOutputs?: import('@edgeq/qat').Outputs, frozenFrom?: QatModel,
+): Promise<PipelineMetrics> {
+  if (!heldOut) return metrics;
+  const r = await int8Figure(q, g, task, heldOut, out, floatOutputs, frozenFrom);
+  return { ...metrics, evaluatedOn: heldOut.source, int8: r.int8, ...(r.agreement ? { agreement: r.agreement } : {}), ...(r.layers ? { layers: r.layers } : {}) };
+}
+
+/**
+ * Write a QGraph (shared by ptq, qat and freeze).
  * @returns a function printing the result, to call once every output is in place
  */
-async function writeGraph(q: QatApi, g: QGraph, o: { out: string; evaluate?: boolean }, out: Output, extra: Record<string, unknown>): Promise<() => void> {
+async function writeGraph(q: QatApi, g: QGraph, o: { out: string }, out: Output, metrics: PipelineMetrics, extra: Record<string, unknown>): Promise<() => void> {
   const file = path.resolve(o.out);
   await saveQGraph(g, file);
-  const acc = o.evaluate ? await testAccuracy(q, g, out) : undefined;
   return () => {
-    out.json({ ok: true, graph: file, ops: g.ops.length, quantization: g.quantization, ...(acc ? { test: acc } : {}), ...extra });
+    out.json({ ok: true, graph: file, ops: g.ops.length, quantization: g.quantization, ...metricsJson(metrics), ...extra });
     out.result(`wrote ${path.relative(process.cwd(), file)} (${g.ops.length} ops, ${g.quantization.scales} scales)`);
-    if (acc) out.result(`int8 top-1 on the Fashion-MNIST test set: ${(100 * acc.accuracy).toFixed(2)}% (${acc.correct}/${acc.count})`);
+    for (const line of int8Lines(q, metrics)) out.result(line);
   };
 }
 
-/** Freeze, save the model directory (--save-model) and the QGraph, optionally evaluate, and report. */
-async function finish(q: QatApi, m: QatModel, name: string, o: QuantOpts, out: Output, extra: Record<string, unknown>): Promise<void> {
+/** The figures of a run in `--json` (`test` keeps its Fashion-MNIST-era shape for classification). */
+function metricsJson(m: PipelineMetrics): Record<string, unknown> {
+  const test = m.int8?.top1 !== undefined && m.task === 'classification'
+    ? { test: { accuracy: m.int8.top1, correct: Math.round(m.int8.top1 * m.int8.count), count: m.int8.count } }
+    : {};
+  return { metrics: m, ...test };
+}
+
+/** Freeze, judge, save the model directory (--save-model) and the QGraph, and report. */
+async function finish(q: QatApi, m: QatModel, name: string, o: QuantOpts, stage: FloatStage, out: Output, extra: Record<string, unknown>): Promise<PipelineMetrics> {
   const g = q.freeze(m, { name, metadata: { tool: 'edgeq', ...extra } });
-  if (!o.saveModel) return (await writeGraph(q, g, o, out, extra))();
+  const judged = stage.heldOut && (stage.heldOut.explicit || o.evaluate) ? stage.heldOut : undefined;
+  const metrics = await judgeGraph(q, g, stage.task, judged, stage.metrics, out, stage.floatOutputs, m);
+  if (!o.saveModel) {
+    (await writeGraph(q, g, o, out, metrics, extra))();
+    return metrics;
+  }
   // The model directory is committed only after the QGraph is written: a failure leaves no model directory.
   const dir = path.resolve(o.saveModel);
   const report = await writeOutput(dir, 'dir', async (tmp) => {
     await q.writeModelFiles(m, tmp);
-    return writeGraph(q, g, o, out, { ...extra, savedModel: dir });
+    return writeGraph(q, g, o, out, metrics, { ...extra, savedModel: dir });
   }, SAVED_MODEL_DOC);
   report();
   out.line(`saved the quantised model to ${path.relative(process.cwd(), dir) || '.'} (edgeq freeze reads it)`);
+  return metrics;
 }
 
-/** `edgeq ptq`: float training (or a saved float model), calibration on the first N training images, freeze. */
-export async function runPtq(specArg: string, o: FloatTrainOpts & QuantOpts & { calibration: number }, out: Output): Promise<void> {
+/** The input range to quantise with: given on the command line, or the training data's. */
+function inputRangeOf(q: QatApi, o: QuantOpts, stage: FloatStage): [number, number] {
+  return givenInputRange(q, o, o.scales) ?? dataInputRange(q, stage.train);
+}
+
+/** Checks made before any work: options that need no file. */
+async function checkQuantRun(q: QatApi, o: FloatTrainOpts & QuantOpts): Promise<void> {
   checkRoundingForScales(o.scales, o.rounding);
-  const q = await qatApi();
+  givenInputRange(q, o, o.scales);
   if (o.saveModel) await checkModelTarget(q, o.saveModel, '--save-model');
-  const { model, base, train } = await trainFloat(q, specArg, o, out, 'ptq');
-  const calib = q.subset(train, 0, o.calibration);
-  const c = await withProgress('calibrate', calib.count, { silent: out.opts.json || out.opts.quiet }, (task) => {
-    let last = 0;
-    return q.calibrate(model, calib, { scales: o.scales, rounding: o.rounding, perChannel: !o.perTensor, method: 'minmax', onProgress: (d) => { task.tick(d - last); last = d; } });
-  });
-  await finish(q, c, `${model.name}_ptq_${o.scales}`, o, out, { stage: 'ptq', calibrationImages: calib.count, perChannel: !o.perTensor });
-  [model, base, c].forEach((m) => m.dispose());
 }
 
-/** `edgeq qat`: float training (or a saved float model), then QAT from the pre-fine-tune weights, freeze. */
-export async function runQat(specArg: string, o: FloatTrainOpts & QuantOpts & { qatEpochs: number; qatLr: number }, out: Output): Promise<void> {
-  checkRoundingForScales(o.scales, o.rounding);
+/** `edgeq ptq`: float training (or a saved float model), calibration on the first N training samples, freeze. */
+export async function runPtq(specArg: string, o: FloatTrainOpts & QuantOpts & { calibration: number }, out: Output): Promise<PipelineMetrics> {
+  checkDataOptions(o);
   const q = await qatApi();
-  if (o.saveModel) await checkModelTarget(q, o.saveModel, '--save-model');
-  const { model, base, train } = await trainFloat(q, specArg, { ...o, fineTuneEpochs: 0 }, out, 'qat');
-  const steps = Math.floor(train.count / o.batch) * o.qatEpochs;
-  const schedule = { recordSteps: Math.min(50, Math.floor(steps / 10)), freezeBnStep: Math.floor(steps / 2), freezeRangesStep: Math.floor((steps * 4) / 5) };
-  const qm = q.prepare(base, { scales: o.scales, rounding: o.rounding, perChannel: !o.perTensor, schedule });
-  await withProgress('QAT', steps, { silent: out.opts.json || out.opts.quiet }, (task) => {
-    let last = 0;
-    return q.train(qm, train, { epochs: o.qatEpochs, learningRate: o.qatLr, batchSize: o.batch, seed: o.seed, epochOffset: o.epochs, onProgress: (d) => { task.tick(d - last); last = d; } });
-  });
-  await finish(q, qm, `${model.name}_qat_${o.scales}`, o, out, { stage: 'qat', qatEpochs: o.qatEpochs, perChannel: !o.perTensor });
-  [model, base, qm].forEach((m) => m.dispose());
-}
-
-/** `edgeq train`: build and train the float model of a spec, save it as a model directory. */
-export async function runTrain(specArg: string, o: FloatTrainOpts & { out: string }, out: Output): Promise<void> {
-  const q = await qatApi();
-  await checkModelTarget(q, o.out, '--out');
-  const { model, base, train, result } = await trainFloat(q, specArg, o, out, 'train', false);
+  await checkQuantRun(q, o);
+  const stage = await trainFloat(q, specArg, o, out, 'ptq');
+  const { model, base, train } = stage;
   try {
-    const dir = await writeSavedModel(q, model, o.out);
-    const params = parameterCount(model);
-    out.json({
-      ok: true, model: dir, name: model.name, phase: model.phase, parameters: params, trainImages: train.count,
-      epochs: o.epochs, fineTuneEpochs: o.fineTuneEpochs, steps: result?.steps, loss: result?.loss, history: model.history,
+    const calib = q.subset(train, 0, o.calibration);
+    const inputRange = inputRangeOf(q, o, stage);
+    const c = await withProgress('calibrate', calib.count, { silent: out.opts.json || out.opts.quiet }, (task) => {
+      let last = 0;
+      return q.calibrate(model, calib, { scales: o.scales, rounding: o.rounding, perChannel: !o.perTensor, method: 'minmax', inputRange, onProgress: (d) => { task.tick(d - last); last = d; } });
     });
-    out.result(`wrote ${path.relative(process.cwd(), dir) || '.'} (float ${model.name}, ${params.toLocaleString('en-US')} weights; quantise it with edgeq ptq or edgeq qat)`);
+    try {
+      return await finish(q, c, `${model.name}_ptq_${o.scales}`, o, stage, out, { stage: 'ptq', calibrationImages: calib.count, perChannel: !o.perTensor, task: stage.task.kind });
+    } finally {
+      c.dispose();
+    }
   } finally {
     [model, base].forEach((m) => m.dispose());
   }
 }
 
-/** `edgeq freeze`: a saved quantised model directory → QGraph. */
-export async function runFreeze(modelArg: string, o: FreezeRequest & { out: string; evaluate?: boolean }, out: Output): Promise<void> {
+/** `edgeq qat`: float training (or a saved float model), then QAT from the pre-fine-tune weights, freeze. */
+export async function runQat(specArg: string, o: FloatTrainOpts & QuantOpts & { qatEpochs: number; qatLr: number }, out: Output): Promise<PipelineMetrics> {
+  checkDataOptions(o);
+  const q = await qatApi();
+  await checkQuantRun(q, o);
+  const stage = await trainFloat(q, specArg, { ...o, fineTuneEpochs: 0 }, out, 'qat');
+  const { model, base, train } = stage;
+  try {
+    const steps = Math.floor(train.count / o.batch) * o.qatEpochs;
+    const schedule = { recordSteps: Math.min(50, Math.floor(steps / 10)), freezeBnStep: Math.floor(steps / 2), freezeRangesStep: Math.floor((steps * 4) / 5) };
+    const qm = q.prepare(base, { scales: o.scales, rounding: o.rounding, perChannel: !o.perTensor, schedule, inputRange: inputRangeOf(q, o, stage) });
+    try {
+      await withProgress('QAT', steps, { silent: out.opts.json || out.opts.quiet }, (task) => {
+        let last = 0;
+        return q.train(qm, train, { task: stage.task, epochs: o.qatEpochs, learningRate: o.qatLr, batchSize: o.batch, seed: o.seed, epochOffset: o.epochs, onProgress: (d) => { task.tick(d - last); last = d; } });
+      });
+      return await finish(q, qm, `${model.name}_qat_${o.scales}`, o, stage, out, { stage: 'qat', qatEpochs: o.qatEpochs, perChannel: !o.perTensor, task: stage.task.kind });
+    } finally {
+      qm.dispose();
+    }
+  } finally {
+    [model, base].forEach((m) => m.dispose());
+  }
+}
+
+/** `edgeq train`: build and train the float model of a spec, judge it on held-out data, save it as a model directory. */
+export async function runTrain(specArg: string, o: FloatTrainOpts & { out: string }, out: Output): Promise<PipelineMetrics> {
+  checkDataOptions(o);
+  const q = await qatApi();
+  await checkModelTarget(q, o.out, '--out');
+  const { model, base, train, result, metrics } = await trainFloat(q, specArg, o, out, 'train', false);
+  try {
+    const dir = await writeSavedModel(q, model, o.out);
+    const params = parameterCount(model);
+    out.json({
+      ok: true, model: dir, name: model.name, phase: model.phase, parameters: params, trainImages: train.count,
+      epochs: o.epochs, fineTuneEpochs: o.fineTuneEpochs, steps: result?.steps, loss: result?.loss, history: model.history, metrics,
+    });
+    out.result(`wrote ${path.relative(process.cwd(), dir) || '.'} (float ${model.name}, ${params.toLocaleString('en-US')} weights; quantise it with edgeq ptq or edgeq qat)`);
+    return metrics;
+  } finally {
+    [model, base].forEach((m) => m.dispose());
+  }
+}
+
+/** Held-out data options of `freeze`. */
+export interface FreezeDataOpts {
+  evaluate?: boolean;
+  testData?: string;
+  testLabels?: string;
+  testTargets?: string;
+  task?: FloatTrainOpts['task'];
+}
+
+/** `edgeq freeze`: a saved quantised model directory → QGraph (judged on held-out data first, when given). */
+export async function runFreeze(modelArg: string, o: FreezeRequest & FreezeDataOpts & { out: string }, out: Output): Promise<PipelineMetrics> {
   const ref = await resolveModel(modelArg);
   if (ref.kind !== 'edgeq') {
     const hint = ref.kind === 'qgraph' ? 'it is already a QGraph' : ref.kind === 'spec' ? `train and quantise it first: edgeq qat ${modelArg} --save-model DIR` : `import a ${ref.kind} model with edgeq generate/simulate instead`;
     throw usageError(`${ref.file}: freeze reads a saved quantised model directory (written by edgeq qat or ptq --save-model); ${hint}`);
   }
+  if (!o.testData && (o.testLabels || o.testTargets)) throw usageError(`${o.testLabels ? '--test-labels' : '--test-targets'}: needs --test-data`);
   const q = await qatApi();
   await q.initBackend();
   const m = await loadSavedModel(q, ref.file);
   try {
     const g = freezeSavedModel(q, m, ref.file, o);
-    (await writeGraph(q, g, o, out, { stage: 'freeze', model: path.resolve(ref.file), qatStep: m.qatStep }))();
+    const task = modelTask(q, m, o.task);
+    const data = o.testData ?? (o.evaluate ? 'fashion-mnist:test' : undefined);
+    let metrics: PipelineMetrics = { task: task.kind };
+    if (data) {
+      const set = await loadSampleSet(q, { data, labels: o.testLabels, targets: o.testTargets }, { inputShape: m.inputShape, model: m.name, task }, 'test');
+      const source = o.testData ? `${o.testData} (${set.count} samples)` : `the Fashion-MNIST test set (${set.count} images)`;
+      metrics = await judgeGraph(q, g, task, { set, source, explicit: true }, metrics, out, undefined, m);
+    }
+    (await writeGraph(q, g, o, out, metrics, { stage: 'freeze', model: path.resolve(ref.file), qatStep: m.qatStep }))();
+    return metrics;
   } finally {
     m.dispose();
   }

@@ -7,7 +7,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import type { ScaleMode, RoundingMode } from '@edgeq/ir';
-import { batches, type ImageSet } from './dataset.js';
+import { batches, sampleShapeOf, type ImageSet } from './dataset.js';
 import { EdgeqModel, type Range } from './model.js';
 import { activationQuant, ACT_QMAX, ACT_QMIN } from './quant-params.js';
 import { yielder, type ProgressFn } from './train.js';
@@ -87,7 +87,10 @@ export async function calibrate(model: EdgeqModel, data: ImageSet, opts: Calibra
     throw new QatError('calibrate.method', `unknown method ${JSON.stringify(method)} (minmax, percentile, mse)`);
   }
   const m = model.clone();
-  m.setQuantConfig({ scales: opts.scales ?? 'fixed', rounding: opts.rounding ?? 'tflm', perChannel: opts.perChannel ?? true, ...(opts.inputRange ? { inputRange: opts.inputRange } : {}) });
+  m.setQuantConfig({
+    scales: opts.scales ?? 'fixed', rounding: opts.rounding ?? 'tflm', perChannel: opts.perChannel ?? true,
+    ...(opts.inputRange ? { inputRange: opts.inputRange } : {}),
+  });
   m.phase = 'float'; // observe in float inference mode
   const idx = m.quantizerNodes();
   const bs = opts.batchSize ?? 100;
@@ -95,7 +98,8 @@ export async function calibrate(model: EdgeqModel, data: ImageSet, opts: Calibra
   const total = passes * data.count;
   let done = 0;
   const pause = yielder();
-  const toTensor = (x: Float32Array, n: number) => tf.tensor4d(x, [n, data.height, data.width, data.channels]);
+  const shape = sampleShapeOf(data);
+  const toTensor = (x: Float32Array, n: number) => tf.tensor(x, [n, ...shape]);
   const mm = new Map<number, Range>();
   for (const b of batches(data, bs)) {
     const xs = toTensor(b.x, b.size);

@@ -1,7 +1,9 @@
 /**
- * Datasets: the Fashion-MNIST IDX files shipped by the Debian package
- * `dataset-fashion-mnist`, decoded into uint8 images and labels, with seeded shuffling
- * and batching. This is where training, calibration and int8 evaluation get their data.
+ * Datasets: sample sets of any input shape (uint8 pixels fed as pixels/255, or real
+ * values), with integer class labels and/or float targets — the user's .npy data or the
+ * Fashion-MNIST IDX files shipped by the Debian package `dataset-fashion-mnist` — with
+ * seeded shuffling and batching. This is where training, calibration and int8 evaluation
+ * get their data.
  */
 
 import { existsSync, readFileSync } from 'node:fs';
@@ -21,17 +23,79 @@ export const FASHION_MNIST_CLASSES = [
 ] as const;
 
 /**
- * An image classification split: `count` images of h·w·c values (NHWC) and their labels.
- * Uint8Array images are pixels (fed as pixels/255); Float32Array images are fed as is.
+ * A split of `count` samples (row-major, batch first) and what they should give.
+ * Uint8Array samples are pixels (fed as pixels/255); Float32Array samples are fed as is.
+ * The name is historical: an image split sets `height`, `width` and `channels` (NHWC);
+ * any other input shape sets `sampleShape`, which then wins (see {@link sampleShapeOf}).
  */
 export interface ImageSet {
   images: Uint8Array | Float32Array;
+  /** Class id per sample (classification and binary tasks; zeros when the task has none). */
   labels: Uint8Array;
   count: number;
   height: number;
   width: number;
   channels: number;
   classes: number;
+  /** Shape of one sample without the batch axis, when it is not [height, width, channels]. */
+  sampleShape?: number[];
+  /** Float targets, `targetSize` values per sample (regression, autoencoders). */
+  targets?: Float32Array;
+  targetSize?: number;
+}
+
+/** Any task's sample set (the same structure as {@link ImageSet}). */
+export type SampleSet = ImageSet;
+
+/** Shape of one sample of `set` (no batch axis). */
+export function sampleShapeOf(set: ImageSet): number[] {
+  return set.sampleShape ?? [set.height, set.width, set.channels];
+}
+
+/** Values per sample of `set`. */
+export function sampleSize(set: ImageSet): number {
+  return sampleShapeOf(set).reduce((a, d) => a * d, 1);
+}
+
+/**
+ * A sample set over real-valued (or pixel) samples of any shape, with class labels and/or
+ * float targets. `height`/`width`/`channels` are filled from the shape for code that still
+ * reads them (rank-3 shapes are exact; others fold into channels).
+ */
+export function makeSampleSet(o: {
+  samples: Uint8Array | Float32Array;
+  sampleShape: number[];
+  labels?: Uint8Array;
+  classes?: number;
+  targets?: Float32Array;
+}): SampleSet {
+  const per = o.sampleShape.reduce((a, d) => a * d, 1);
+  const count = per > 0 ? Math.floor(o.samples.length / per) : 0;
+  if (count * per !== o.samples.length) throw new QatError('sample set', `${o.samples.length} values are not whole samples of shape [${o.sampleShape.join(', ')}]`);
+  if (o.labels && o.labels.length !== count) throw new QatError('sample set', `${o.labels.length} labels for ${count} samples`);
+  if (o.targets && o.targets.length % Math.max(count, 1) !== 0) throw new QatError('sample set', `${o.targets.length} target values are not the same number per sample for ${count} samples`);
+  const [height, width, channels] = o.sampleShape.length === 3 ? o.sampleShape : [1, 1, per];
+  return {
+    images: o.samples,
+    labels: o.labels ?? new Uint8Array(count),
+    count, height, width, channels,
+    classes: o.classes ?? 0,
+    sampleShape: [...o.sampleShape],
+    ...(o.targets ? { targets: o.targets, targetSize: count ? o.targets.length / count : 0 } : {}),
+  };
+}
+
+/** Smallest and largest value the model sees of `set` (pixels as pixels/255). */
+export function valueRange(set: ImageSet): [number, number] {
+  const n = set.count * sampleSize(set);
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const v = set.images[i];
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return set.images instanceof Uint8Array ? [lo / 255, hi / 255] : [lo, hi];
 }
 
 /** Decode an IDX file (optionally gzip-compressed). Returns its dimensions and uint8 payload. */
@@ -112,18 +176,23 @@ export function loadFashionMnist(split: 'train' | 'test', opts: LoadOptions = {}
   };
 }
 
-/** Images [from, to) of a set as a new set (no copy). */
+/** Samples [from, to) of a set as a new set (no copy). */
 export function subset(set: ImageSet, from: number, to: number): ImageSet {
-  const px = set.height * set.width * set.channels;
+  const px = sampleSize(set);
   const lo = Math.max(0, from);
-  const hi = Math.min(set.count, to);
-  return { ...set, images: set.images.subarray(lo * px, hi * px), labels: set.labels.subarray(lo, hi), count: Math.max(0, hi - lo) };
+  const hi = Math.max(lo, Math.min(set.count, to));
+  const t = set.targetSize ?? 0;
+  return {
+    ...set, images: set.images.subarray(lo * px, hi * px), labels: set.labels.subarray(lo, hi), count: hi - lo,
+    ...(set.targets ? { targets: set.targets.subarray(lo * t, hi * t) } : {}),
+  };
 }
 
-/** One mini-batch: pixels/255 as float32 NHWC and integer labels. */
+/** One mini-batch: samples as float32 (pixels/255), integer labels and float targets if the set has them. */
 export interface Batch {
   x: Float32Array;
   labels: Uint8Array;
+  targets?: Float32Array;
   size: number;
 }
 
@@ -137,13 +206,15 @@ export function* batches(
   opts: { shuffleSeed?: number; dropRemainder?: boolean } = {},
 ): Generator<Batch> {
   if (!(batchSize >= 1) || !Number.isInteger(batchSize)) throw new QatError('batchSize', `must be a positive integer, got ${batchSize}`);
-  const px = set.height * set.width * set.channels;
+  const px = sampleSize(set);
+  const t = set.targetSize ?? 0;
   const order = opts.shuffleSeed === undefined ? null : permutation(set.count, mulberry32(opts.shuffleSeed));
   for (let start = 0; start < set.count; start += batchSize) {
     const size = Math.min(batchSize, set.count - start);
     if (size < batchSize && opts.dropRemainder) return;
     const x = new Float32Array(size * px);
     const labels = new Uint8Array(size);
+    const targets = set.targets ? new Float32Array(size * t) : undefined;
     for (let b = 0; b < size; b++) {
       const idx = order ? order[start + b] : start + b;
       const src = set.images.subarray(idx * px, (idx + 1) * px);
@@ -156,8 +227,9 @@ export function* batches(
         }
       }
       labels[b] = set.labels[idx];
+      if (targets) targets.set(set.targets!.subarray(idx * t, (idx + 1) * t), b * t);
     }
-    yield { x, labels, size };
+    yield { x, labels, size, ...(targets ? { targets } : {}) };
   }
 }
 

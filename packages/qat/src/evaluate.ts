@@ -1,12 +1,13 @@
 /**
- * Accuracy: int8 top-1 of a frozen QGraph computed by the integer interpreter of
- * @edgeq/ir (the accuracy the firmware has), and the top-1 of an EdgeqModel's float or
- * fake-quant forward pass (for training curves and agreement checks).
+ * Evaluation: the outputs of a frozen QGraph computed by the integer interpreter of
+ * @edgeq/ir (what the firmware computes, dequantised) and of an EdgeqModel's float or
+ * fake-quant forward pass, for any input shape; int8 and model top-1 on top of them
+ * (metrics.ts turns outputs into each task's figures).
  */
 
 import * as tf from '@tensorflow/tfjs';
-import { Interpreter, quantizeFloat, type QGraph } from '@edgeq/ir';
-import { batches, type ImageSet } from './dataset.js';
+import { Interpreter, dequantizeInt, quantizeFloat, type QGraph } from '@edgeq/ir';
+import { batches, sampleShapeOf, sampleSize, type ImageSet } from './dataset.js';
 import type { EdgeqModel } from './model.js';
 import { yielder, type ProgressFn } from './train.js';
 import { QatError } from './errors.js';
@@ -25,6 +26,17 @@ function argmax(v: ArrayLike<number>, off: number, n: number): number {
   return best;
 }
 
+/** Top-1 of outputs against labels: the argmax of each sample's values (ties go to the first class). */
+function top1(out: Outputs, labels: Uint8Array): EvalResult {
+  const predictions = new Int32Array(out.count);
+  let correct = 0;
+  for (let k = 0; k < out.count; k++) {
+    predictions[k] = argmax(out.values, k * out.perSample, out.perSample);
+    if (predictions[k] === labels[k]) correct++;
+  }
+  return { accuracy: correct / out.count, correct, count: out.count, predictions };
+}
+
 /**
  * Run every image of `data` through the QGraph in the integer interpreter and count
  * top-1 hits. When the graph ends in SOFTMAX, the class is the argmax of the int8 logits
@@ -32,57 +44,79 @@ function argmax(v: ArrayLike<number>, off: number, n: number): number {
  * classes); otherwise the argmax of the output. Ties go to the first class.
  */
 export async function evaluateInt8(graph: QGraph, data: ImageSet, opts: { onProgress?: ProgressFn } = {}): Promise<EvalResult> {
-  const interp = new Interpreter(graph);
-  const inT = graph.tensors[graph.inputs[0]];
-  const lastOp = graph.ops[graph.ops.length - 1];
-  const scored = lastOp.type === 'SOFTMAX' && lastOp.outputs[0] === graph.outputs[0] ? lastOp.inputs[0] : graph.outputs[0];
-  const outT = graph.tensors[scored];
-  const classes = outT.shape[outT.shape.length - 1];
-  const { scale, zeroPoint } = { scale: inT.quant!.scale[0], zeroPoint: inT.quant!.zeroPoint[0] };
-  const px = data.height * data.width * data.channels;
-  if (inT.shape.reduce((a, d) => a * d, 1) !== px) {
-    throw new QatError(`graph ${JSON.stringify(graph.name)} input`, `has shape ${JSON.stringify(inT.shape)} but the images are ${data.height}x${data.width}x${data.channels}`);
-  }
-  const predictions = new Int32Array(data.count);
-  const xq = new Int8Array(px);
-  let correct = 0;
-  let done = 0;
-  const pause = yielder();
-  for (const b of batches(data, 100)) {
-    for (let k = 0; k < b.size; k++) {
-      for (let i = 0; i < px; i++) xq[i] = quantizeFloat(b.x[k * px + i], scale, zeroPoint, graph.quantization);
-      const run = interp.run([xq], { keepIntermediates: scored !== graph.outputs[0] });
-      const y = (scored === graph.outputs[0] ? run.outputs[0] : run.intermediates!.get(scored)) as Int8Array;
-      const p = argmax(y, 0, classes);
-      predictions[done] = p;
-      if (p === b.labels[k]) correct++;
-      done++;
-    }
-    opts.onProgress?.(done, data.count);
-    await pause();
-  }
-  return { accuracy: correct / data.count, correct, count: data.count, predictions };
+  return top1(await int8Outputs(graph, data, opts), data.labels);
 }
 
 /** Top-1 of the model's own forward pass (float, or fake-quant after prepare/calibrate). */
 export async function evaluateModel(model: EdgeqModel, data: ImageSet, opts: { batchSize?: number; onProgress?: ProgressFn } = {}): Promise<EvalResult> {
-  const predictions = new Int32Array(data.count);
-  let correct = 0;
+  return top1(await modelOutputs(model, data, opts), data.labels);
+}
+
+/** Outputs of every sample, `perSample` values each, row-major. */
+export interface Outputs {
+  values: Float32Array;
+  perSample: number;
+  count: number;
+}
+
+/**
+ * Run every sample of `data` through the QGraph in the integer interpreter and return its
+ * dequantised outputs. When the graph ends in SOFTMAX or LOGISTIC, the values are the
+ * int8 logits feeding it (the ranking without the output's 1/256 grid ties, and the same
+ * quantity the float model's logits give), as in {@link evaluateInt8}.
+ */
+export async function int8Outputs(graph: QGraph, data: ImageSet, opts: { onProgress?: ProgressFn } = {}): Promise<Outputs> {
+  const interp = new Interpreter(graph);
+  const inT = graph.tensors[graph.inputs[0]];
+  const lastOp = graph.ops[graph.ops.length - 1];
+  const scored = (lastOp.type === 'SOFTMAX' || lastOp.type === 'LOGISTIC') && lastOp.outputs[0] === graph.outputs[0] ? lastOp.inputs[0] : graph.outputs[0];
+  const outT = graph.tensors[scored];
+  const perSample = outT.shape.reduce((a, d) => a * d, 1);
+  const px = sampleSize(data);
+  if (inT.shape.reduce((a, d) => a * d, 1) !== px) {
+    throw new QatError(`graph ${JSON.stringify(graph.name)} input`, `has shape ${JSON.stringify(inT.shape)} but the samples are [${sampleShapeOf(data).join(', ')}]`);
+  }
+  const inQ = inT.quant!;
+  const outQ = outT.quant!;
+  const values = new Float32Array(data.count * perSample);
+  const xq = new Int8Array(px);
   let done = 0;
   const pause = yielder();
-  for (const b of batches(data, opts.batchSize ?? 250)) {
-    const logits = tf.tidy(() => model.predictLogits(tf.tensor4d(b.x, [b.size, data.height, data.width, data.channels])));
-    const v = logits.dataSync();
-    const classes = logits.shape[1]!;
-    logits.dispose();
+  for (const b of batches(data, 100)) {
     for (let k = 0; k < b.size; k++) {
-      const p = argmax(v, k * classes, classes);
-      predictions[done] = p;
-      if (p === b.labels[k]) correct++;
+      for (let i = 0; i < px; i++) xq[i] = quantizeFloat(b.x[k * px + i], inQ.scale[0], inQ.zeroPoint[0], graph.quantization);
+      const run = interp.run([xq], { keepIntermediates: scored !== graph.outputs[0] });
+      const y = (scored === graph.outputs[0] ? run.outputs[0] : run.intermediates!.get(scored)) as Int8Array;
+      for (let i = 0; i < perSample; i++) values[done * perSample + i] = dequantizeInt(y[i], outQ.scale[0], outQ.zeroPoint[0]);
       done++;
     }
     opts.onProgress?.(done, data.count);
     await pause();
   }
-  return { accuracy: correct / data.count, correct, count: data.count, predictions };
+  return { values, perSample, count: data.count };
+}
+
+/** Outputs (logits: before a final softmax) of the model's own forward pass, float or fake-quant. */
+export async function modelOutputs(model: EdgeqModel, data: ImageSet, opts: { batchSize?: number; onProgress?: ProgressFn } = {}): Promise<Outputs> {
+  const shape = sampleShapeOf(data);
+  const chunks: Float32Array[] = [];
+  let perSample = 0;
+  let done = 0;
+  const pause = yielder();
+  for (const b of batches(data, opts.batchSize ?? 250)) {
+    const out = tf.tidy(() => model.predictLogits(tf.tensor(b.x, [b.size, ...shape])));
+    chunks.push(out.dataSync() as Float32Array);
+    perSample = out.size / b.size;
+    out.dispose();
+    done += b.size;
+    opts.onProgress?.(done, data.count);
+    await pause();
+  }
+  const values = new Float32Array(data.count * perSample);
+  let at = 0;
+  for (const c of chunks) {
+    values.set(c, at);
+    at += c.length;
+  }
+  return { values, perSample, count: data.count };
 }

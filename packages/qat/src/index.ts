@@ -1,9 +1,10 @@
 /**
  * @edgeq/qat — quantization-aware training on TensorFlow.js and freeze to QGraph:
  * backend choice, wasm gradient kernels, fake-quant with STE, BN folding, range
- * observers and schedules, PTQ calibration, Fashion-MNIST loading, int8 evaluation
- * through the integer interpreter of @edgeq/ir, saving/loading models as directories, and
- * reading float models from Keras .keras/.h5 files and float32 .tflite files.
+ * observers and schedules, PTQ calibration, sample sets of any shape and Fashion-MNIST
+ * loading, tasks and their losses, float and int8 evaluation (the integer interpreter of
+ * @edgeq/ir) with task metrics, saving/loading models as directories, and reading float
+ * models from Keras .keras/.h5 files and float32 .tflite files.
  */
 
 export * from './errors.js';
@@ -23,9 +24,12 @@ export * from './keras-config.js';
 export { loadKerasFile, looksLikeKerasFile } from './keras-file.js';
 export * from './tflite-float.js';
 export * from './float-outputs.js';
+export * from './task.js';
 export * from './train.js';
 export * from './qat.js';
 export * from './calibrate.js';
 export * from './freeze.js';
 export * from './evaluate.js';
+export * from './metrics.js';
+export * from './layer-error.js';
 export { permutation, subSeed } from './random.js';

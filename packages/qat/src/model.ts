@@ -440,18 +440,20 @@ export class EdgeqModel {
   }
 
   /**
-   * One optimizer step on a batch (softmax or sigmoid cross-entropy on the logits, see
-   * `loss`). Advances the QAT schedule in the quantised phase.
+   * One optimizer step on a batch: `loss(targets, logits)`, by default softmax
+   * cross-entropy on one-hot labels, or sigmoid cross-entropy when the model ends in a
+   * sigmoid (see `loss`; task.ts has the task losses). Advances the QAT schedule in the
+   * quantised phase.
    * @returns the batch loss
    */
-  trainStep(optimizer: tf.Optimizer, x: tf.Tensor, labels: tf.Tensor, vars = this.trainableVariables()): number {
+  trainStep(
+    optimizer: tf.Optimizer, x: tf.Tensor, labels: tf.Tensor, vars = this.trainableVariables(),
+    loss: (targets: tf.Tensor, logits: tf.Tensor) => tf.Scalar = (y, logits) => this.loss(y, logits),
+  ): number {
     const p = this.trainingPass();
-    const loss = optimizer.minimize(() => {
-      const logits = this.forwardPass(x, p);
-      return this.loss(labels, logits);
-    }, true, vars)!;
-    const v = loss.dataSync()[0];
-    loss.dispose();
+    const value = optimizer.minimize(() => loss(labels, this.forwardPass(x, p)), true, vars)!;
+    const v = value.dataSync()[0];
+    value.dispose();
     this.commitPass(p);
     if (this.phase === 'quant') this.qatStep++;
     if (!Number.isFinite(v)) throw new QatError(`${this.name} training step`, `loss is ${v}: training diverged (lower the learning rate) or the data holds NaN/Inf`);

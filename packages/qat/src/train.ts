@@ -1,10 +1,12 @@
 /**
- * Training loops: float training and QAT fine-tuning of an EdgeqModel on an ImageSet
+ * Training loops: float training and QAT fine-tuning of an EdgeqModel on a sample set
  * with Adam, seeded shuffling, per-step progress and throughput segments for the bench.
+ * The loss and the batch targets come from the task (task.ts).
  */
 
 import * as tf from '@tensorflow/tfjs';
-import { batchCount, batches, type ImageSet } from './dataset.js';
+import { batchCount, batches, sampleShapeOf, type ImageSet } from './dataset.js';
+import { taskBatch, taskFor, taskLoss, type Task } from './task.js';
 import { subSeed } from './random.js';
 import type { EdgeqModel } from './model.js';
 
@@ -24,6 +26,8 @@ export interface TrainOptions {
   /** Steps per throughput segment (default 50). */
   segmentSteps?: number;
   onProgress?: ProgressFn;
+  /** What to train for; default inferred from the model's output layer (taskFor). */
+  task?: Task;
 }
 
 export interface TrainResult {
@@ -47,12 +51,22 @@ export function yielder(ms = 200): () => Promise<void> {
   };
 }
 
-/** Inputs of a batch as an NHWC tensor and its one-hot labels. */
-export function batchTensors(x: Float32Array, labels: Uint8Array, set: ImageSet): { xs: tf.Tensor4D; ys: tf.Tensor2D } {
+/** Inputs of a batch shaped [size, ...sample] and its one-hot labels. */
+export function batchTensors(x: Float32Array, labels: Uint8Array, set: ImageSet): { xs: tf.Tensor; ys: tf.Tensor2D } {
   return tf.tidy(() => ({
-    xs: tf.tensor4d(x, [labels.length, set.height, set.width, set.channels]),
+    xs: tf.tensor(x, [labels.length, ...sampleShapeOf(set)]),
     ys: tf.oneHot(tf.tensor1d(labels, 'int32'), set.classes).toFloat() as tf.Tensor2D,
   }));
+}
+
+/**
+ * The task of a training run that names none: inferred from the model's output layer,
+ * except that a set with labels and no float targets trains a linear output as
+ * classification logits (softmax cross-entropy, the loss every model had before tasks).
+ */
+export function defaultTask(model: EdgeqModel, data: ImageSet): Task {
+  const inferred = taskFor(model);
+  return inferred.kind === 'regression' && !data.targets ? taskFor(model, 'classification') : inferred;
 }
 
 /**
@@ -67,6 +81,8 @@ export async function train(model: EdgeqModel, data: ImageSet, opts: TrainOption
   const segment = opts.segmentSteps ?? 50;
   const optimizer = tf.train.adam(opts.learningRate);
   const vars = model.trainableVariables();
+  const task = opts.task ?? defaultTask(model, data);
+  const loss = taskLoss(task);
   const res: TrainResult = { steps: 0, images: 0, seconds: 0, epochLoss: [], segmentRates: [] };
   const pause = yielder();
   const t0 = performance.now();
@@ -78,9 +94,9 @@ export async function train(model: EdgeqModel, data: ImageSet, opts: TrainOption
       let n = 0;
       for (const b of batches(data, batchSize, { shuffleSeed: subSeed(seed, (opts.epochOffset ?? 0) + e), dropRemainder: true })) {
         if (res.steps >= total) break;
-        const { xs, ys } = batchTensors(b.x, b.labels, data);
+        const { xs, ys } = taskBatch(task, b, data);
         try {
-          lossSum += model.trainStep(optimizer, xs, ys, vars);
+          lossSum += model.trainStep(optimizer, xs, ys, vars, loss);
         } finally {
           xs.dispose();
           ys.dispose();

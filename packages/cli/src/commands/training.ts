@@ -5,9 +5,42 @@
  * quantised model; `freeze` turns a saved quantised model into a QGraph.
  */
 
-import type { Command, Option } from 'commander';
+import { Option, type Command } from 'commander';
 import { action } from '../command.js';
+import { usageError } from '../errors.js';
+import { parseRange } from '../inputs/input-range.js';
 import { nonNegativeInt, positiveInt, positiveNumber, roundingOption, scalesOption } from './common.js';
+
+/** `--task classification|binary|regression`. */
+const taskOption = () =>
+  new Option('--task <kind>', "what the model learns: classification (labels), binary (0/1 labels), regression (float targets; autoencoders with --targets input); default from the model's output layer (softmax: classification, linear: regression)")
+    .choices(['classification', 'binary', 'regression']);
+
+/** Parse a real number flag value. */
+function realNumber(flag: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n)) throw usageError(`${flag} ${v}: expected a number`);
+    return n;
+  };
+}
+
+/** Held-out data options of train, ptq, qat (and, without --val-split, freeze). */
+function testDataOptions(c: Command, valSplit: boolean): Command {
+  c.option('--test-data <file>', 'held-out samples .npy (same shape as --data): float and int8 figures on it, side by side')
+    .option('--test-labels <file>', 'labels .npy of --test-data (class ids or one-hot; 0/1 anomaly labels for an autoencoder: ROC-AUC of the reconstruction error)')
+    .option('--test-targets <file>', 'float targets .npy of --test-data (regression; default "input" when --targets input)');
+  if (valSplit) c.option('--val-split <fraction>', 'hold out the last FRACTION of the training data instead of --test-data', positiveNumber('--val-split'));
+  return c;
+}
+
+/** Input quantisation options of ptq and qat. */
+function inputQuantOptions(c: Command): Command {
+  return c
+    .option('--input-range <lo,hi>', 'real range of the model input to quantise (default: the training data\'s min and max; uint8 pixels: 0,1 on the 1/255 grid)', parseRange('--input-range'))
+    .option('--input-scale <scale>', 'input quantisation scale (with --input-zero-point) instead of a range', positiveNumber('--input-scale'))
+    .option('--input-zero-point <zp>', 'input quantisation zero point, -128..127 (with --input-scale)', realNumber('--input-zero-point'));
+}
 
 /** An option with a note appended to its description. */
 function withDescription(o: Option, note: string): Option {
@@ -17,10 +50,12 @@ function withDescription(o: Option, note: string): Option {
 
 /** Float training options shared by train, ptq and qat. */
 function floatOptions(c: Command, defaults: { epochs: number; fineTuneEpochs: number }): Command {
-  return c
-    .option('-d, --data <source>', 'training data: fashion-mnist[:train] or images .npy (with --labels)', 'fashion-mnist')
-    .option('-l, --labels <file>', 'labels .npy when --data is a .npy file')
-    .option('-n, --limit <n>', 'train on the first N images only', positiveInt('--limit'))
+  return testDataOptions(c, true)
+    .option('-d, --data <source>', "training data: fashion-mnist[:train] or a .npy of samples of the model's input shape (float32, float64, uint8 pixels, int8)", 'fashion-mnist')
+    .option('-l, --labels <file>', 'labels .npy of --data: class ids [N] or one-hot [N, classes] (classification, binary)')
+    .option('--targets <input|file>', 'regression targets: a float .npy [N, outputs], or "input" (autoencoder: reconstruct the sample)')
+    .addOption(taskOption())
+    .option('-n, --limit <n>', 'train on the first N samples only', positiveInt('--limit'))
     .option('--epochs <n>', 'float epochs at --lr', positiveInt('--epochs'), defaults.epochs)
     .option('--lr <rate>', 'Adam learning rate of the float epochs', positiveNumber('--lr'), 1e-3)
     .option('--fine-tune-epochs <n>', 'extra float epochs at --fine-tune-lr', nonNegativeInt('--fine-tune-epochs'), defaults.fineTuneEpochs)
@@ -42,14 +77,14 @@ export function registerTraining(program: Command): void {
       }),
     );
 
-  floatOptions(program.command('ptq'), { epochs: 5, fineTuneEpochs: 1 })
+  inputQuantOptions(floatOptions(program.command('ptq'), { epochs: 5, fineTuneEpochs: 1 }))
     .description('post-training quantisation: train the float model of a spec (or load a saved one), calibrate on training images, freeze to a QGraph')
     .argument('<model>', 'architecture spec .json, a shipped spec name (dscnn, mbv2mini), a float model (a directory from edgeq train, a tfjs layers model, a Keras .keras/.h5 file or a float32 .tflite; the float options are then unused)')
-    .option('--calibration <n>', 'calibration images (the first N training images)', positiveInt('--calibration'), 1000)
+    .option('--calibration <n>', 'calibration samples (the first N training samples)', positiveInt('--calibration'), 1000)
     .option('--per-tensor', 'per-tensor weight scales (default per-channel)')
     .addOption(scalesOption().default('fixed'))
     .addOption(roundingOption().default('tflm'))
-    .option('--evaluate', 'report int8 top-1 on the Fashion-MNIST test set (integer interpreter)')
+    .option('--evaluate', 'judge the int8 graph (integer interpreter) next to float on the held-out data (implied by --test-data / --val-split; with Fashion-MNIST: its test set)')
     .option('-o, --out <file>', 'output QGraph (.qgraph.json + .qgraph.bin)', 'model-ptq.qgraph.json')
     .option('--save-model <dir>', 'also save the calibrated model as a model directory (edgeq freeze reads it)')
     .addHelpText('after', '\nExample:\n  edgeq ptq dscnn --epochs 5 --calibration 1000 --evaluate --out out/ptq.qgraph.json\n  edgeq ptq out/float --calibration 1000 --out out/ptq.qgraph.json\n')
@@ -60,7 +95,7 @@ export function registerTraining(program: Command): void {
       }),
     );
 
-  floatOptions(program.command('qat'), { epochs: 5, fineTuneEpochs: 0 })
+  inputQuantOptions(floatOptions(program.command('qat'), { epochs: 5, fineTuneEpochs: 0 }))
     .description('quantisation-aware training: train the float model of a spec (or load a saved one), fine-tune with fake-quant and folded BN, freeze to a QGraph')
     .argument('<model>', 'architecture spec .json, a shipped spec name (dscnn, mbv2mini), a float model (a directory from edgeq train, a tfjs layers model, a Keras .keras/.h5 file or a float32 .tflite; then only --data, --limit, --batch and --seed of the float options apply; --epochs numbers the QAT shuffles)')
     .option('--qat-epochs <n>', 'QAT epochs', positiveInt('--qat-epochs'), 1)
@@ -68,7 +103,7 @@ export function registerTraining(program: Command): void {
     .option('--per-tensor', 'per-tensor weight scales (default per-channel)')
     .addOption(scalesOption().default('fixed'))
     .addOption(roundingOption().default('tflm'))
-    .option('--evaluate', 'report int8 top-1 on the Fashion-MNIST test set (integer interpreter)')
+    .option('--evaluate', 'judge the int8 graph (integer interpreter) next to float on the held-out data (implied by --test-data / --val-split; with Fashion-MNIST: its test set)')
     .option('-o, --out <file>', 'output QGraph (.qgraph.json + .qgraph.bin)', 'model-qat.qgraph.json')
     .option('--save-model <dir>', 'also save the QAT model (weights, ranges, schedule state) as a model directory (edgeq freeze reads it)')
     .addHelpText('after', '\nExample:\n  edgeq qat dscnn --epochs 5 --qat-epochs 1 --scales pow2 --out out/qat-pow2.qgraph.json\n  edgeq qat out/float --qat-epochs 1 --save-model out/qat --out out/qat.qgraph.json\n')
@@ -79,13 +114,13 @@ export function registerTraining(program: Command): void {
       }),
     );
 
-  program
-    .command('freeze')
+  testDataOptions(program.command('freeze'), false)
     .description('freeze a saved quantised model (QAT or PTQ: folded BN, learned ranges) into an integer-only QGraph')
     .argument('<model>', 'model directory saved by edgeq qat or ptq --save-model')
     .addOption(withDescription(scalesOption(), "(default: the model's; another mode is refused)"))
     .addOption(withDescription(roundingOption(), "(default: the model's)"))
-    .option('--evaluate', 'report int8 top-1 on the Fashion-MNIST test set (integer interpreter)')
+    .option('--evaluate', 'judge the int8 graph on the Fashion-MNIST test set (integer interpreter), or on --test-data')
+    .addOption(taskOption())
     .option('-o, --out <file>', 'output QGraph (.qgraph.json + .qgraph.bin)', 'model-qat.qgraph.json')
     .addHelpText('after', '\nExample:\n  edgeq freeze out/qat --out out/qat.qgraph.json\n')
     .action(
