@@ -8,8 +8,11 @@ import { batchCount, batches, type ImageSet } from './dataset.js';
 import { subSeed } from './random.js';
 import type { EdgeqModel } from './model.js';
 
-/** Progress callback: `done` of `total` units (steps or images) finished. */
-export type ProgressFn = (done: number, total: number) => void;
+/**
+ * Progress callback: `done` of `total` units (steps or images) finished; training also
+ * passes the mean loss of the current epoch so far (the epoch's mean at its last step).
+ */
+export type ProgressFn = (done: number, total: number, epochLoss?: number) => void;
 
 export interface TrainOptions {
   epochs: number;
@@ -95,7 +98,7 @@ export async function train(model: EdgeqModel, data: ImageSet, opts: TrainOption
           segStart = now;
           segImages = 0;
         }
-        opts.onProgress?.(res.steps, total);
+        opts.onProgress?.(res.steps, total, lossSum / n);
         await pause();
       }
       res.epochLoss.push(n ? lossSum / n : NaN);
