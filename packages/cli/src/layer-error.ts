@@ -1,21 +1,25 @@
 /**
- * Per-layer error between the float model and an int8 QGraph frozen from it: runs the
+ * Per-layer error between the float model and an int8 QGraph frozen from it (the report's
+ * "per-layer float vs int8" section, for the demo and `ptq`/`qat --results`): runs the
  * same images through both, dequantises each int8 op output and compares it with the
  * float activation of the layer of the same name (RMSE and SQNR).
  */
 
 import { Interpreter, dequantizeInt, quantizeFloat, type QGraph } from '@edgeq/ir';
-import type { LayerErrorEntry } from '@edgeq/cli';
-import { batchTensors, type EdgeqModel, type ImageSet } from '@edgeq/qat';
+import type { ImageSet, QatApi, QatModel } from './components.js';
+import type { LayerErrorEntry } from './report/schema.js';
 
-/** Layer-by-layer RMSE and SQNR of `graph` against `model` on `data`. */
-export function layerError(model: EdgeqModel, graph: QGraph, data: ImageSet): LayerErrorEntry[] {
+/**
+ * Layer-by-layer RMSE and SQNR of `graph` against `model` on `data`.
+ * @param q @edgeq/qat (passed in, so importing @edgeq/cli does not load TensorFlow.js)
+ */
+export function layerError(q: Pick<QatApi, 'batchTensors'>, model: QatModel, graph: QGraph, data: ImageSet): LayerErrorEntry[] {
   const nodes = model.net.nodes;
   const byName = new Map(nodes.map((n, i) => [n.name, i] as const));
   const ops = graph.ops.filter((op) => byName.has(op.name) && graph.tensors[op.outputs[0]].quant);
   const px = data.height * data.width * data.channels;
   const x = Float32Array.from(data.images.subarray(0, data.count * px) as ArrayLike<number>, (v) => (data.images instanceof Uint8Array ? v / 255 : v));
-  const { xs, ys } = batchTensors(x, data.labels.subarray(0, data.count), data);
+  const { xs, ys } = q.batchTensors(x, data.labels.subarray(0, data.count), data);
   const floatActs = model.activations(xs, ops.map((op) => byName.get(op.name)!));
   xs.dispose();
   ys.dispose();

@@ -18,7 +18,9 @@ import { classIds } from './inputs/labels.js';
 import { readNpy } from './inputs/npy.js';
 import { samplesToInputs } from './inputs/data.js';
 import type { Output } from './output.js';
-import { withProgress } from './progress.js';
+import { withProgress, withTrainingProgress } from './progress.js';
+import { checkResultsFile, recordResults } from './results-file.js';
+import { quantPart, trainPart, type FloatStory, type TestFigure } from './training-results.js';
 import { checkRoundingForScales } from './commands/common.js';
 import { SAVED_MODEL_DOC, checkModelTarget, freezeSavedModel, loadSavedModel, parameterCount, requirePhase, writeSavedModel, type FreezeRequest } from './saved-model.js';
 
@@ -33,6 +35,8 @@ export interface FloatTrainOpts {
   fineTuneLr: number;
   batch: number;
   seed: number;
+  /** Merge what the command computed into this results document (edgeq report renders it). */
+  results?: string;
 }
 
 /** Training images: Fashion-MNIST's training split, or .npy images + labels. */
@@ -72,8 +76,11 @@ async function loadTfjsModel(q: QatApi, modelJson: string): Promise<QatModel> {
  */
 export async function trainFloat(
   q: QatApi, specArg: string, o: FloatTrainOpts, out: Output, command: string, allowSaved = true,
-): Promise<{ model: QatModel; base: QatModel; train: ImageSet; loaded: boolean; result?: { steps: number; loss?: number } }> {
+): Promise<{ model: QatModel; base: QatModel; train: ImageSet; loaded: boolean; story: FloatStory; result?: { steps: number; loss?: number } }> {
   const ref = await resolveModel(specArg);
+  const story = (name: string, train: ImageSet, loadedFrom?: string): FloatStory => ({
+    name, data: o.data, trainImages: train.count, epochs: o.epochs, lr: o.lr, fineTuneEpochs: o.fineTuneEpochs, fineTuneLr: o.fineTuneLr, batch: o.batch, loadedFrom, epochLoss: [],
+  });
   if ((ref.kind === 'edgeq' || ref.kind === 'tfjs') && allowSaved) {
     const backend = await q.initBackend();
     out.line(`tfjs backend: ${q.describeBackend(backend)}`);
@@ -86,7 +93,7 @@ export async function trainFloat(
     }
     const train = await loadTrainingSet(q, o);
     out.line(`float: ${model.name} loaded from ${ref.file}${ref.kind === 'tfjs' ? ' (tfjs layers model)' : ''}`);
-    return { model, base: model.clone(), train, loaded: true };
+    return { model, base: model.clone(), train, loaded: true, story: story(model.name, train, ref.file) };
   }
   if (ref.kind !== 'spec') {
     if (ref.kind === 'edgeq' || ref.kind === 'tfjs') {
@@ -101,11 +108,14 @@ export async function trainFloat(
   const model = q.EdgeqModel.fromLayersModel(q.buildModel(spec, o.seed));
   const silent = out.opts.json || out.opts.quiet;
   const steps = (e: number) => Math.floor(train.count / o.batch) * e;
-  const run = (label: string, epochs: number, lr: number, epochOffset: number) =>
-    withProgress(label, steps(epochs), { silent }, (task) => {
-      let last = 0;
-      return q.train(model, train, { epochs, learningRate: lr, batchSize: o.batch, seed: o.seed, epochOffset, onProgress: (d) => { task.tick(d - last); last = d; } });
-    });
+  const floatStory = story(model.name, train);
+  const run = async (label: string, epochs: number, lr: number, epochOffset: number) => {
+    const plan = { label, epochs, stepsPerEpoch: steps(1), firstEpoch: epochOffset + 1 };
+    const r = await withTrainingProgress(plan, { silent }, (onProgress) =>
+      q.train(model, train, { epochs, learningRate: lr, batchSize: o.batch, seed: o.seed, epochOffset, onProgress }));
+    floatStory.epochLoss.push({ stage: epochOffset ? 'fine-tune' : 'float', figures: r.epochs });
+    return r.result;
+  };
   const r = await run('float train', o.epochs, o.lr, 0);
   out.line(`float: ${o.epochs} epochs on ${train.count} images, loss ${r.epochLoss.at(-1)?.toFixed(3)}`);
   const base = model.clone();
@@ -116,15 +126,26 @@ export async function trainFloat(
     totalSteps += t.steps;
     loss = t.epochLoss.at(-1);
   }
-  return { model, base, train, loaded: false, result: { steps: totalSteps, loss } };
+  return { model, base, train, loaded: false, story: floatStory, result: { steps: totalSteps, loss } };
 }
 
 /** Int8 top-1 of a graph on Fashion-MNIST's test split (integer interpreter). */
-export async function testAccuracy(q: QatApi, g: QGraph, out: Output): Promise<{ accuracy: number; correct: number; count: number }> {
+export async function testAccuracy(q: QatApi, g: QGraph, out: Output): Promise<TestFigure> {
   const test = q.loadFashionMnist('test');
   const inputs = samplesToInputs(g, { descr: '|u1', shape: [test.count, test.height, test.width, test.channels], data: test.images as Uint8Array }, 'Fashion-MNIST test');
   const ev = await withProgress('int8 eval', inputs.length, { silent: out.opts.json || out.opts.quiet }, (task) => evaluate(g, inputs, Int32Array.from(test.labels), task));
-  return { accuracy: ev.accuracy!, correct: ev.correct!, count: inputs.length };
+  return { accuracy: ev.accuracy!, correct: ev.correct!, count: inputs.length, confusion: ev.confusion };
+}
+
+/** Float top-1 of the model ptq/qat starts from, on Fashion-MNIST's test split (tfjs), printed. */
+async function floatTestAccuracy(q: QatApi, m: QatModel, out: Output, command: string): Promise<TestFigure> {
+  const test = q.loadFashionMnist('test');
+  const e = await withProgress('float eval', test.count, { silent: out.opts.json || out.opts.quiet }, (task) => {
+    let last = 0;
+    return q.evaluateModel(m, test, { onProgress: (d) => { task.tick(d - last); last = d; } });
+  });
+  out.result(`float top-1 on the Fashion-MNIST test set: ${(100 * e.accuracy).toFixed(2)}% (${e.correct}/${e.count}), the float model ${command} starts from`);
+  return { accuracy: e.accuracy, correct: e.correct, count: e.count };
 }
 
 /** Quantisation options shared by ptq and qat. */
@@ -142,21 +163,25 @@ export interface QuantOpts {
  * Write a QGraph and optionally evaluate it (shared by ptq, qat and freeze).
  * @returns a function printing the result, to call once every output is in place
  */
-async function writeGraph(q: QatApi, g: QGraph, o: { out: string; evaluate?: boolean }, out: Output, extra: Record<string, unknown>): Promise<() => void> {
+async function writeGraph(q: QatApi, g: QGraph, o: { out: string; evaluate?: boolean }, out: Output, extra: Record<string, unknown>): Promise<(() => void) & { test?: TestFigure }> {
   const file = path.resolve(o.out);
   await saveQGraph(g, file);
   const acc = o.evaluate ? await testAccuracy(q, g, out) : undefined;
-  return () => {
+  return Object.assign(() => {
     out.json({ ok: true, graph: file, ops: g.ops.length, quantization: g.quantization, ...(acc ? { test: acc } : {}), ...extra });
     out.result(`wrote ${path.relative(process.cwd(), file)} (${g.ops.length} ops, ${g.quantization.scales} scales)`);
     if (acc) out.result(`int8 top-1 on the Fashion-MNIST test set: ${(100 * acc.accuracy).toFixed(2)}% (${acc.correct}/${acc.count})`);
-  };
+  }, { test: acc });
 }
 
 /** Freeze, save the model directory (--save-model) and the QGraph, optionally evaluate, and report. */
-async function finish(q: QatApi, m: QatModel, name: string, o: QuantOpts, out: Output, extra: Record<string, unknown>): Promise<void> {
+async function finish(q: QatApi, m: QatModel, name: string, o: QuantOpts, out: Output, extra: Record<string, unknown>): Promise<{ graph: QGraph; test?: TestFigure }> {
   const g = q.freeze(m, { name, metadata: { tool: 'edgeq', ...extra } });
-  if (!o.saveModel) return (await writeGraph(q, g, o, out, extra))();
+  if (!o.saveModel) {
+    const report = await writeGraph(q, g, o, out, extra);
+    report();
+    return { graph: g, test: report.test };
+  }
   // The model directory is committed only after the QGraph is written: a failure leaves no model directory.
   const dir = path.resolve(o.saveModel);
   const report = await writeOutput(dir, 'dir', async (tmp) => {
@@ -165,6 +190,18 @@ async function finish(q: QatApi, m: QatModel, name: string, o: QuantOpts, out: O
   }, SAVED_MODEL_DOC);
   report();
   out.line(`saved the quantised model to ${path.relative(process.cwd(), dir) || '.'} (edgeq freeze reads it)`);
+  return { graph: g, test: report.test };
+}
+
+/** The run's settings for the results document, prefixed with the command. */
+function settingsOf(command: string, o: object): Record<string, string | number | boolean> {
+  const keep = Object.entries(o).filter(([k, v]) => k !== 'results' && (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean'));
+  return Object.fromEntries(keep.map(([k, v]) => [`${command} ${k}`, v as string | number | boolean]));
+}
+
+/** The test figures --results records for ptq/qat (Fashion-MNIST's test split, as --evaluate uses). */
+function testFigures(q: QatApi, int8: TestFigure | undefined, float: TestFigure | undefined) {
+  return int8 ? { set: q.loadFashionMnist('test'), labels: q.FASHION_MNIST_CLASSES, int8, float } : undefined;
 }
 
 /** `edgeq ptq`: float training (or a saved float model), calibration on the first N training images, freeze. */
@@ -172,13 +209,20 @@ export async function runPtq(specArg: string, o: FloatTrainOpts & QuantOpts & { 
   checkRoundingForScales(o.scales, o.rounding);
   const q = await qatApi();
   if (o.saveModel) await checkModelTarget(q, o.saveModel, '--save-model');
-  const { model, base, train } = await trainFloat(q, specArg, o, out, 'ptq');
+  await checkResultsFile(o.results);
+  const { model, base, train, story } = await trainFloat(q, specArg, o, out, 'ptq');
+  const float = o.evaluate ? await floatTestAccuracy(q, model, out, 'ptq') : undefined;
   const calib = q.subset(train, 0, o.calibration);
   const c = await withProgress('calibrate', calib.count, { silent: out.opts.json || out.opts.quiet }, (task) => {
     let last = 0;
     return q.calibrate(model, calib, { scales: o.scales, rounding: o.rounding, perChannel: !o.perTensor, method: 'minmax', onProgress: (d) => { task.tick(d - last); last = d; } });
   });
-  await finish(q, c, `${model.name}_ptq_${o.scales}`, o, out, { stage: 'ptq', calibrationImages: calib.count, perChannel: !o.perTensor });
+  const made = await finish(q, c, `${model.name}_ptq_${o.scales}`, o, out, { stage: 'ptq', calibrationImages: calib.count, perChannel: !o.perTensor });
+  if (o.results) {
+    await recordResults(o.results, 'ptq', await quantPart(q, {
+      stage: 'ptq', float: story, graph: made.graph, graphFile: o.out, floatModel: model, perTensor: !!o.perTensor, calibrationImages: calib.count, test: testFigures(q, made.test, float), train,
+    }, settingsOf('ptq', o)));
+  }
   [model, base, c].forEach((m) => m.dispose());
 }
 
@@ -187,15 +231,21 @@ export async function runQat(specArg: string, o: FloatTrainOpts & QuantOpts & { 
   checkRoundingForScales(o.scales, o.rounding);
   const q = await qatApi();
   if (o.saveModel) await checkModelTarget(q, o.saveModel, '--save-model');
-  const { model, base, train } = await trainFloat(q, specArg, { ...o, fineTuneEpochs: 0 }, out, 'qat');
+  await checkResultsFile(o.results);
+  const { model, base, train, story } = await trainFloat(q, specArg, { ...o, fineTuneEpochs: 0 }, out, 'qat');
+  const float = o.evaluate ? await floatTestAccuracy(q, model, out, 'qat') : undefined;
   const steps = Math.floor(train.count / o.batch) * o.qatEpochs;
   const schedule = { recordSteps: Math.min(50, Math.floor(steps / 10)), freezeBnStep: Math.floor(steps / 2), freezeRangesStep: Math.floor((steps * 4) / 5) };
   const qm = q.prepare(base, { scales: o.scales, rounding: o.rounding, perChannel: !o.perTensor, schedule });
-  await withProgress('QAT', steps, { silent: out.opts.json || out.opts.quiet }, (task) => {
-    let last = 0;
-    return q.train(qm, train, { epochs: o.qatEpochs, learningRate: o.qatLr, batchSize: o.batch, seed: o.seed, epochOffset: o.epochs, onProgress: (d) => { task.tick(d - last); last = d; } });
-  });
-  await finish(q, qm, `${model.name}_qat_${o.scales}`, o, out, { stage: 'qat', qatEpochs: o.qatEpochs, perChannel: !o.perTensor });
+  const plan = { label: 'QAT', epochs: o.qatEpochs, stepsPerEpoch: Math.floor(train.count / o.batch), firstEpoch: o.epochs + 1 };
+  const trained = await withTrainingProgress(plan, { silent: out.opts.json || out.opts.quiet }, (onProgress) =>
+    q.train(qm, train, { epochs: o.qatEpochs, learningRate: o.qatLr, batchSize: o.batch, seed: o.seed, epochOffset: o.epochs, onProgress }));
+  const made = await finish(q, qm, `${model.name}_qat_${o.scales}`, o, out, { stage: 'qat', qatEpochs: o.qatEpochs, perChannel: !o.perTensor });
+  if (o.results) {
+    await recordResults(o.results, 'qat', await quantPart(q, {
+      stage: 'qat', float: story, graph: made.graph, graphFile: o.out, floatModel: model, perTensor: !!o.perTensor, qat: { epochs: o.qatEpochs, lr: o.qatLr, figures: trained.epochs }, test: testFigures(q, made.test, float), train,
+    }, settingsOf('qat', o)));
+  }
   [model, base, qm].forEach((m) => m.dispose());
 }
 
@@ -203,7 +253,8 @@ export async function runQat(specArg: string, o: FloatTrainOpts & QuantOpts & { 
 export async function runTrain(specArg: string, o: FloatTrainOpts & { out: string }, out: Output): Promise<void> {
   const q = await qatApi();
   await checkModelTarget(q, o.out, '--out');
-  const { model, base, train, result } = await trainFloat(q, specArg, o, out, 'train', false);
+  await checkResultsFile(o.results);
+  const { model, base, train, result, story } = await trainFloat(q, specArg, o, out, 'train', false);
   try {
     const dir = await writeSavedModel(q, model, o.out);
     const params = parameterCount(model);
@@ -212,6 +263,7 @@ export async function runTrain(specArg: string, o: FloatTrainOpts & { out: strin
       epochs: o.epochs, fineTuneEpochs: o.fineTuneEpochs, steps: result?.steps, loss: result?.loss, history: model.history,
     });
     out.result(`wrote ${path.relative(process.cwd(), dir) || '.'} (float ${model.name}, ${params.toLocaleString('en-US')} weights; quantise it with edgeq ptq or edgeq qat)`);
+    if (o.results) await recordResults(o.results, 'train', trainPart(story, settingsOf('train', o)));
   } finally {
     [model, base].forEach((m) => m.dispose());
   }
