@@ -118,6 +118,8 @@ export const LayerError = z.strictObject({
   variant: z.string().optional(),
   /** Samples the error is computed on. */
   samples: count.optional(),
+  /** Which data, e.g. "100 Fashion-MNIST test images". */
+  data: z.string().optional(),
 });
 
 /** A confusion matrix: matrix[true label][prediction]. */
