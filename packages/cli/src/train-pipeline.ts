@@ -20,7 +20,7 @@ import { samplesToInputs } from './inputs/data.js';
 import type { Output } from './output.js';
 import { withProgress, withTrainingProgress } from './progress.js';
 import { checkResultsFile, recordResults } from './results-file.js';
-import { quantPart, trainPart, type FloatStory, type TestFigure } from './training-results.js';
+import { floatTestAccuracy, quantPart, settingsOf, testFigures, trainPart, type FloatStory, type TestFigure } from './training-results.js';
 import { checkRoundingForScales } from './commands/common.js';
 import { SAVED_MODEL_DOC, checkModelTarget, freezeSavedModel, loadSavedModel, parameterCount, requirePhase, writeSavedModel, type FreezeRequest } from './saved-model.js';
 
@@ -137,17 +137,6 @@ export async function testAccuracy(q: QatApi, g: QGraph, out: Output): Promise<T
   return { accuracy: ev.accuracy!, correct: ev.correct!, count: inputs.length, confusion: ev.confusion };
 }
 
-/** Float top-1 of the model ptq/qat starts from, on Fashion-MNIST's test split (tfjs), printed. */
-async function floatTestAccuracy(q: QatApi, m: QatModel, out: Output, command: string): Promise<TestFigure> {
-  const test = q.loadFashionMnist('test');
-  const e = await withProgress('float eval', test.count, { silent: out.opts.json || out.opts.quiet }, (task) => {
-    let last = 0;
-    return q.evaluateModel(m, test, { onProgress: (d) => { task.tick(d - last); last = d; } });
-  });
-  out.result(`float top-1 on the Fashion-MNIST test set: ${(100 * e.accuracy).toFixed(2)}% (${e.correct}/${e.count}), the float model ${command} starts from`);
-  return { accuracy: e.accuracy, correct: e.correct, count: e.count };
-}
-
 /** Quantisation options shared by ptq and qat. */
 export interface QuantOpts {
   scales: ScaleMode;
@@ -191,17 +180,6 @@ async function finish(q: QatApi, m: QatModel, name: string, o: QuantOpts, out: O
   report();
   out.line(`saved the quantised model to ${path.relative(process.cwd(), dir) || '.'} (edgeq freeze reads it)`);
   return { graph: g, test: report.test };
-}
-
-/** The run's settings for the results document, prefixed with the command. */
-function settingsOf(command: string, o: object): Record<string, string | number | boolean> {
-  const keep = Object.entries(o).filter(([k, v]) => k !== 'results' && (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean'));
-  return Object.fromEntries(keep.map(([k, v]) => [`${command} ${k}`, v as string | number | boolean]));
-}
-
-/** The test figures --results records for ptq/qat (Fashion-MNIST's test split, as --evaluate uses). */
-function testFigures(q: QatApi, int8: TestFigure | undefined, float: TestFigure | undefined) {
-  return int8 ? { set: q.loadFashionMnist('test'), labels: q.FASHION_MNIST_CLASSES, int8, float } : undefined;
 }
 
 /** `edgeq ptq`: float training (or a saved float model), calibration on the first N training images, freeze. */

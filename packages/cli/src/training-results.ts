@@ -1,8 +1,9 @@
 /**
  * The training side's part of a results document (`train` / `ptq` / `qat --results`): what
  * each variant is (epochs, learning rates, calibration), the loss of every epoch, the float
- * and int8 figures on the test set, and the int8 graph's statistics — weight ranges,
- * activation ranges and the per-layer float-vs-int8 error on held-out images.
+ * and int8 figures on the test set (the float one also printed: the figure ptq/qat start
+ * from), and the int8 graph's statistics — weight ranges, activation ranges and the
+ * per-layer float-vs-int8 error on held-out images.
  */
 
 import type { QGraph } from '@edgeq/ir';
@@ -10,7 +11,8 @@ import type { ImageSet, QatApi, QatModel } from './components.js';
 import { observeActivationRanges } from './evaluate.js';
 import { samplesToInputs } from './inputs/data.js';
 import { layerError } from './layer-error.js';
-import type { EpochFigures } from './progress.js';
+import type { Output } from './output.js';
+import { withProgress, type EpochFigures } from './progress.js';
 import type { AccuracyEntry, TrainingEntry, VariantEntry } from './report/schema.js';
 import type { ResultsPart } from './results-file.js';
 import { weightRangesOf } from './stats.js';
@@ -41,6 +43,28 @@ export interface TestFigure {
   correct: number;
   count: number;
   confusion?: number[][];
+}
+
+/** Float top-1 of the model ptq/qat starts from, on Fashion-MNIST's test split (tfjs), printed. */
+export async function floatTestAccuracy(q: QatApi, m: QatModel, out: Output, command: string): Promise<TestFigure> {
+  const test = q.loadFashionMnist('test');
+  const e = await withProgress('float eval', test.count, { silent: out.opts.json || out.opts.quiet }, (task) => {
+    let last = 0;
+    return q.evaluateModel(m, test, { onProgress: (d) => { task.tick(d - last); last = d; } });
+  });
+  out.result(`float top-1 on the Fashion-MNIST test set: ${(100 * e.accuracy).toFixed(2)}% (${e.correct}/${e.count}), the float model ${command} starts from`);
+  return { accuracy: e.accuracy, correct: e.correct, count: e.count };
+}
+
+/** The test figures ptq/qat record: Fashion-MNIST's test split, as `--evaluate` uses it. */
+export function testFigures(q: QatApi, int8: TestFigure | undefined, float: TestFigure | undefined): QuantStory['test'] {
+  return int8 ? { set: q.loadFashionMnist('test'), labels: q.FASHION_MNIST_CLASSES, int8, float } : undefined;
+}
+
+/** A command's options as the document's settings, prefixed with the command ("qat epochs"). */
+export function settingsOf(command: string, o: object): Record<string, string | number | boolean> {
+  const keep = Object.entries(o).filter(([k, v]) => k !== 'results' && (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean'));
+  return Object.fromEntries(keep.map(([k, v]) => [`${command} ${k}`, v as string | number | boolean]));
 }
 
 /** Thousands separators. */
