@@ -24,6 +24,8 @@ export interface ReportView {
   /** Rows of the accuracy table; `change` is the "vs float" column. */
   accuracy: { label: string; top1: string; correct: string; change: string }[];
   parity: string;
+  /** Cell texts of the task-metrics table, row by row (header cell first). */
+  metrics: string[][];
   missing: string[];
 }
 
@@ -57,7 +59,8 @@ export async function viewReport(htmlFile: string, opts: { width?: number; scree
     );
     const parity = (await page.textContent('#parity').catch(() => null)) ?? '';
     const missing = await page.$$eval('.missing', (ps) => ps.map((p) => p.textContent ?? ''));
-    return { problems, charts, pageWidth, reading, confusionCells, accuracy, parity, missing };
+    const metrics = await page.$$eval('#metrics-table tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('th, td')].map((c) => c.textContent ?? '')));
+    return { problems, charts, pageWidth, reading, confusionCells, accuracy, parity, metrics, missing };
   } finally {
     await browser.close();
   }

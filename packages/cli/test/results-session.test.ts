@@ -4,7 +4,7 @@
 // commands printed, the change vs float, which variant parity ran on, "instructions, not
 // cycles", the model's part of flash and RAM, charts not shrunk and no sideways scrolling.
 // Tiny sizes (512 training images, one epoch each) keep it short; every command is a child process.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseResults, type EdgeqResults } from '../src/index.js';
@@ -74,6 +74,28 @@ describe('a CLI-only session with --results, rendered by edgeq report', () => {
     expect(view.reading).toContain('Parity ran on: QAT · fixed (qat.qgraph.json)');
     expect(view.reading).toContain('instructions, not cycles');
     expect(view.reading).toMatch(/model constants.*test harness.*model arena/);
+  });
+
+  it('simulate records the int8 top-1 of the variant it ran, with its confusion matrix', async () => {
+    const r = await edgeq(['simulate', 'qat.qgraph.json', '--data', 'fashion-mnist', '--limit', '30', '--results', 'simulate.json'], dir);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const printed = /^top-1 accuracy: (\d+\.\d\d)% \((\d+)\/30\)$/m.exec(r.stdout)!;
+    const sim = parseResults(JSON.parse(readFileSync(path.join(dir, 'simulate.json'), 'utf8')), 'simulate.json');
+    expect(sim.accuracy).toHaveLength(1);
+    expect(sim.accuracy![0]).toMatchObject({ variant: 'qat', scales: 'fixed', granularity: 'per-channel', correct: Number(printed[2]), total: 30 });
+    expect(sim.confusion!.matrix.flat().reduce((a, b) => a + b, 0)).toBe(30);
+    expect(sim.weightRanges!.length).toBeGreaterThan(0);
+    expect(sim.activationRanges!.map((a) => a.layer)).toEqual(doc.activationRanges!.map((a) => a.layer));
+  });
+
+  it('refuses a --results file that is not a results document before any work, leaving it as it was', async () => {
+    const notes = path.join(dir, 'notes.json');
+    writeFileSync(notes, '[1, 2]\n');
+    const r = await edgeq(['bench', 'qat.qgraph.json', '--runs', '5', '--results', 'notes.json'], dir);
+    expect(r.exitCode).toBe(3);
+    expect(r.stderr).toMatch(/^edgeq bench: --results .*notes\.json: \(document\): .*not an edgeq results document/);
+    expect(r.stdout).toBe('');
+    expect(readFileSync(notes, 'utf8')).toBe('[1, 2]\n');
   });
 
   it('is readable on a 375 px screen: no sideways scrolling, charts at (nearly) full size', () => {

@@ -51,6 +51,7 @@ export function registerBench(program: Command): void {
     .addHelpText('after', '\nExample:\n  edgeq bench mbv2mini --targets host --runs 500\n  edgeq bench model.qgraph.json --port /dev/ttyACM0 --runs 20   (board running the serial agent)\n')
     .action(
       action<BenchOpts>(program, async ([modelArg], { opts, out }) => {
+        if (opts.port !== undefined && opts.results) throw usageError('--results: not recorded for --port runs yet (record a host or QEMU run)');
         if (opts.port !== undefined) return benchOnPort(modelArg, opts, out);
         if (opts.flashCmd) throw usageError('--flash-cmd: only with --port');
         await (await import('../results-file.js')).checkResultsFile(opts.results);

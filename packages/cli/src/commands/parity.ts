@@ -50,6 +50,7 @@ export function registerParity(program: Command): void {
     .action(
       action<ParityOpts>(program, async ([modelArg], { opts, out }) => {
         if (opts.port === undefined && (opts.perLayer || opts.flashCmd)) throw usageError('--per-layer and --flash-cmd: only with --port');
+        if (opts.port !== undefined && opts.results) throw usageError('--results: not recorded for --port runs yet (record a host or QEMU run)');
         if (opts.port !== undefined) return parityOnPort(modelArg, opts, out);
         await (await import('../results-file.js')).checkResultsFile(opts.results);
         const target = parseTarget(opts.target);
