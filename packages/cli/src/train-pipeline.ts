@@ -125,6 +125,7 @@ export async function trainFloat(
     const t = await run('float tune', o.fineTuneEpochs, o.fineTuneLr, o.epochs);
     totalSteps += t.steps;
     loss = t.epochLoss.at(-1);
+    out.line(`float: then ${o.fineTuneEpochs} fine-tune epochs at ${o.fineTuneLr}, loss ${loss?.toFixed(3)}`);
   }
   return { model, base, train, loaded: false, story: floatStory, result: { steps: totalSteps, loss } };
 }
