@@ -40,7 +40,10 @@ describe('a CLI-only session with --results, rendered by edgeq report', () => {
   it('train prints one line per epoch with the loss it records', () => {
     const line = /^float train: epoch 1\/1 · loss (\d+\.\d{4}) · \d+ s$/m.exec(runs.train.stderr);
     expect(line, runs.train.stderr).not.toBeNull();
-    expect(doc.training!.find((t) => t.stage === 'float')!.loss.toFixed(4)).toBe(line![1]);
+    const recorded = doc.training!.find((t) => t.stage === 'float')!.loss;
+    expect(recorded.toFixed(4)).toBe(line![1]);
+    // …and it is the epoch mean train itself prints (from the training result, not the progress callback).
+    expect(runs.train.stdout).toContain(`float: 1 epochs on 512 images, loss ${recorded.toFixed(3)}`);
     // QAT of the loaded float model continues the epoch count.
     expect(doc.training!.map((t) => [t.stage, t.epoch])).toEqual([['float', 1], ['qat', 2]]);
   });
