@@ -32,7 +32,6 @@ import {
 } from '@edgeq/cli';
 import * as q from '@edgeq/qat';
 import { deviceParity, getCortexMTarget, writeDeviceFirmwareDir } from '@edgeq/harness';
-import { layerError } from './layer-error.js';
 import { evaluateInWorkers } from './parallel-eval.js';
 import { DEFAULT_SETTINGS, FULL_SETTINGS, type DemoSettings } from './settings.js';
 
@@ -95,13 +94,25 @@ async function trainedPipeline(): Promise<{ deploy: QGraph; test: q.ImageSet; ev
   const s = settings;
   const m = q.EdgeqModel.fromLayersModel(q.buildReferenceTfModel(s.model, s.seed));
   const steps = (n: number, e: number) => Math.floor(n / s.batchSize) * e;
-  await stage('float train', steps(train.count, s.floatEpochs), (p) =>
+  const epochs = (stage: 'float' | 'fine-tune' | 'qat', first: number, r: q.TrainResult) => r.epochLoss.map((loss, i) => ({ stage, epoch: first + i, loss }));
+  const floatRun = await stage('float train', steps(train.count, s.floatEpochs), (p) =>
     q.train(m, train, { epochs: s.floatEpochs, learningRate: s.floatLr, batchSize: s.batchSize, seed: s.seed, onProgress: p }));
+  results.training = epochs('float', 1, floatRun);
   const base = m.clone(); // the weights QAT starts from (before the fine-tune epochs)
   if (s.fineTuneEpochs > 0) {
-    await stage('float tune', steps(train.count, s.fineTuneEpochs), (p) =>
+    const tune = await stage('float tune', steps(train.count, s.fineTuneEpochs), (p) =>
       q.train(m, train, { epochs: s.fineTuneEpochs, learningRate: s.fineTuneLr, batchSize: s.batchSize, seed: s.seed, epochOffset: s.floatEpochs, onProgress: p }));
+    results.training.push(...epochs('fine-tune', s.floatEpochs + 1, tune));
   }
+  const tuneText = s.fineTuneEpochs > 0 ? `, then ${s.fineTuneEpochs} fine-tune epoch(s) at ${s.fineTuneLr}` : '';
+  results.variants = [
+    { variant: 'float', scales: null, granularity: null, epochs: s.floatEpochs + s.fineTuneEpochs, description: `float training (tfjs, float32): ${s.floatEpochs} epoch(s) at lr ${s.floatLr}${tuneText}, on ${train.count} training images` },
+    ...(['fixed', 'pow2'] as const).map((scales) => ({ variant: 'ptq' as const, scales, granularity: 'per-channel' as const, description: `PTQ: the float model calibrated (min/max) on ${s.calibrationImages} training images, no further training; ${scales} scales, per-channel weights` })),
+    ...(['fixed', 'pow2'] as const).map((scales) => ({
+      variant: 'qat' as const, scales, granularity: 'per-channel' as const, epochs: s.floatEpochs + s.qatEpochs,
+      description: `QAT: the float weights after epoch ${s.floatEpochs} (before the fine-tune), trained ${s.qatEpochs} more epoch(s) with fake-quant at lr ${s.qatLr} on ${s.qatImages} images; ${scales} scales, per-channel weights. Those extra epochs are training the float model did not get, which is why QAT can match or beat float.`,
+    })),
+  ];
   const acc: AccuracyEntry[] = [];
   const fe = await stage('float eval', test.count, (p) => q.evaluateModel(m, test, { onProgress: p }));
   acc.push({ variant: 'float', scales: null, granularity: null, top1: fe.accuracy, correct: fe.correct, total: fe.count, evaluatedBy: 'tfjs float32' });
@@ -125,8 +136,9 @@ async function trainedPipeline(): Promise<{ deploy: QGraph; test: q.ImageSet; ev
   const qatGraphs: { scales: 'fixed' | 'pow2'; g: QGraph }[] = [];
   for (const scales of ['fixed', 'pow2'] as const) {
     const qm = q.prepare(base, { scales, rounding: 'tflm', perChannel: true, schedule });
-    await stage(`QAT ${scales}`, qatSteps, (p) =>
+    const qatRun = await stage(`QAT ${scales}`, qatSteps, (p) =>
       q.train(qm, qatData, { epochs: s.qatEpochs, learningRate: s.qatLr, batchSize: s.batchSize, seed: s.seed, epochOffset: s.floatEpochs, onProgress: p }));
+    if (scales === 'fixed') results.training!.push(...epochs('qat', s.floatEpochs + 1, qatRun));
     qatGraphs.push({ scales, g: q.freeze(qm, { name: `${s.model}_qat_${scales}` }) });
     qm.dispose();
     log(`QAT ${scales}: trained (${elapsed()})`);
@@ -149,7 +161,8 @@ async function trainedPipeline(): Promise<{ deploy: QGraph; test: q.ImageSet; ev
     const cm = labels.map(() => new Array<number>(labels.length).fill(0));
     qatEvals[0].predictions.forEach((p, i) => cm[test.labels[i]][p]++);
     results.confusion = { variant: 'QAT · fixed (int8 interpreter)', labels: [...labels], matrix: cm };
-    results.layerError = layerError(m, ptq[0].g, q.subset(test, 0, s.layerErrorImages));
+    const layerImages = q.subset(test, 0, s.layerErrorImages);
+    results.layerError = q.layerError(m, ptq[0].g, layerImages).map((e) => ({ ...e, variant: 'PTQ · fixed', samples: layerImages.count, data: `${layerImages.count} Fashion-MNIST test images` }));
     if (!results.layerError.length) missing('layerError', 'no layer of the int8 graph matched a float layer by name');
     for (const [k, g] of graphs) await saveQGraph(g, path.join(outDir, 'graphs', `${k}.qgraph.json`));
     m.dispose();
@@ -183,8 +196,9 @@ async function main(): Promise<number> {
   const costs: CostEntry[] = [];
   const host = await graphCosts(deploy);
   const hp = await withProgress('host parity', Math.min(inputs.length, 1000), {}, (task) => runHostParity(deploy, inputs.slice(0, 1000), false, task));
-  parity.push({ target: 'host', runner: hp.runner, vectors: hp.stats.vectors, exactVectors: hp.stats.exactVectors, maxAbsDiff: hp.stats.maxAbsDiff, line: hp.line });
-  costs.push({ target: 'host', arenaBytes: host.arenaBytes, constBytes: host.constBytes });
+  const deployed = 'QAT · fixed';
+  parity.push({ target: 'host', runner: hp.runner, vectors: hp.stats.vectors, exactVectors: hp.stats.exactVectors, maxAbsDiff: hp.stats.maxAbsDiff, line: hp.line, variant: deployed, vectorsFrom: `${hp.stats.vectors} Fashion-MNIST test images` });
+  costs.push({ target: 'host', arenaBytes: host.arenaBytes, constBytes: host.constBytes, variant: deployed });
   log(hp.line);
 
   const target = getCortexMTarget(settings.target);
@@ -194,8 +208,8 @@ async function main(): Promise<number> {
   const onDevice = async (id: string, vectors: Int8Array[]) => {
     const t = getCortexMTarget(id);
     const dp = await deviceParity(deploy, vectors, { target: t, timeoutMs: 60_000 + 50 * vectors.length });
-    parity.push({ target: id, runner: `qemu ${t.qemuMachine}`, vectors: dp.stats.vectors, exactVectors: dp.stats.exactVectors, maxAbsDiff: dp.stats.maxAbsDiff, line: dp.line });
-    costs.push({ target: id, flashBytes: dp.build.sections.flash, ramBytes: dp.build.sections.ramStatic + dp.build.sections.stack, arenaBytes: dp.model.plan.arenaBytes, constBytes: dp.model.constBytes, instructions: Math.round(dp.profile.instructionsPerInference) });
+    parity.push({ target: id, runner: `qemu ${t.qemuMachine}`, vectors: dp.stats.vectors, exactVectors: dp.stats.exactVectors, maxAbsDiff: dp.stats.maxAbsDiff, line: dp.line, variant: deployed, vectorsFrom: `${vectors.length} Fashion-MNIST test images` });
+    costs.push({ target: id, flashBytes: dp.build.sections.flash, ramBytes: dp.build.sections.ramStatic + dp.build.sections.stack, arenaBytes: dp.model.plan.arenaBytes, constBytes: dp.model.constBytes, instructions: Math.round(dp.profile.instructionsPerInference), variant: deployed });
     log(dp.line);
   };
   await onDevice(settings.target, inputs);

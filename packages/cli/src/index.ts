@@ -19,7 +19,8 @@ export { validateArchSpec, loadArchSpec, SPECS_DIR, SUPPORTED_LAYER_TYPES, type 
 export { specToRandomQGraph } from './inputs/spec-graph.js';
 export { runHostParity, randomInputs, type ParityResult } from './parity-run.js';
 export { weightRangesOf } from './stats.js';
+export { recordResults, mergeResults, readResultsFile, checkResultsFile, type ResultsPart } from './results-file.js';
 export { writeOutput, OutputTransaction } from './atomic.js';
-export { withProgress, type ProgressTask } from './progress.js';
+export { withProgress, withTrainingProgress, type ProgressTask, type EpochFigures, type TrainingPlan } from './progress.js';
 export { textTable } from './output.js';
 export { deviceApi, qatApi, type DeviceApi, type DeviceParityReport, type CortexMTarget, type QatApi, type QatModel, type ImageSet } from './components.js';

@@ -43,6 +43,8 @@ export interface PipelineMetrics {
   agreement?: AgreementMetrics;
   /** Per layer: the int8 graph's output against the float activation of the model it was frozen from. */
   layers?: LayerErrorEntry[];
+  /** Classification and binary: the int8 confusion matrix, rows the true class, columns the prediction. */
+  confusion?: number[][];
 }
 
 const silent = (out: Output) => Boolean(out.opts.json || out.opts.quiet);
@@ -73,14 +75,25 @@ export async function floatFigure(q: QatApi, m: QatModel, task: Task, h: HeldOut
  * The int8 graph's figure on the held-out set, its agreement with float outputs (when
  * given) and, with the model it was frozen from, the per-layer error on the first samples.
  */
-export async function int8Figure(q: QatApi, g: QGraph, task: Task, h: HeldOut, out: Output, float?: Outputs, frozenFrom?: QatModel): Promise<{ int8: TaskMetrics; agreement?: AgreementMetrics; layers?: LayerErrorEntry[] }> {
+export async function int8Figure(
+  q: QatApi, g: QGraph, task: Task, h: HeldOut, out: Output, float?: Outputs, frozenFrom?: QatModel,
+): Promise<{ int8: TaskMetrics; agreement?: AgreementMetrics; layers?: LayerErrorEntry[]; confusion?: number[][] }> {
   const outputs = await withProgress('int8 eval', h.set.count, { silent: silent(out) }, (t) => {
     let last = 0;
     return q.int8Outputs(g, h.set, { onProgress: (d) => { t.tick(d - last); last = d; } });
   });
   const int8 = q.taskMetrics(task, outputs, truthOf(h.set, task));
   const layers = frozenFrom ? q.layerError(frozenFrom, g, q.subset(h.set, 0, LAYER_ERROR_SAMPLES)) : undefined;
-  return { int8, ...(float ? { agreement: q.agreementMetrics(task, float, outputs) } : {}), ...(layers ? { layers } : {}) };
+  const confusion = task.kind === 'regression' ? undefined : confusionMatrix(q.predictions(task, outputs), h.set.labels, task.kind === 'binary' ? 2 : h.set.classes);
+  return { int8, ...(float ? { agreement: q.agreementMetrics(task, float, outputs) } : {}), ...(layers ? { layers } : {}), ...(confusion ? { confusion } : {}) };
+}
+
+/** Counts of (true class, predicted class) pairs; undefined without labels. */
+function confusionMatrix(predicted: Int32Array, labels: ArrayLike<number>, classes: number): number[][] | undefined {
+  if (classes < 2 || labels.length !== predicted.length) return undefined;
+  const m = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
+  for (let k = 0; k < predicted.length; k++) if (predicted[k] < classes) m[labels[k]][predicted[k]]++;
+  return m;
 }
 
 /** The lines that print an int8 result next to the float one. */

@@ -20,7 +20,9 @@ import { dataInputRange, loadSampleSet, type DataContract } from './inputs/train
 import { givenInputRange, type InputQuantOpts } from './inputs/input-range.js';
 import type { Output } from './output.js';
 import { floatFigure, int8Figure, int8Lines, type HeldOut, type PipelineMetrics } from './task-evaluation.js';
-import { withProgress } from './progress.js';
+import { withProgress, withTrainingProgress } from './progress.js';
+import { checkResultsFile, recordResults } from './results-file.js';
+import { quantPart, settingsOf, trainPart, type FloatStory } from './training-results.js';
 import { checkRoundingForScales } from './commands/common.js';
 import { SAVED_MODEL_DOC, checkModelTarget, freezeSavedModel, loadSavedModel, parameterCount, requirePhase, writeSavedModel, type FreezeRequest } from './saved-model.js';
 
@@ -44,6 +46,8 @@ export interface FloatTrainOpts {
   fineTuneLr: number;
   batch: number;
   seed: number;
+  /** Merge what the command computed into this results document (edgeq report renders it). */
+  results?: string;
 }
 
 /** The model's task (a model output that cannot serve the asked task is a model error, exit 4). */
@@ -126,6 +130,8 @@ export interface FloatStage {
   metrics: PipelineMetrics;
   /** The float model's outputs on the held-out set (for int8-vs-float agreement). */
   floatOutputs?: import('@edgeq/qat').Outputs;
+  /** How the float model came about, for the results document. */
+  story: FloatStory;
 }
 
 /** The float model of a run: a saved edgeq model, a tfjs layers model, a Keras file or a float .tflite as it is, or a spec's model (untrained). */
@@ -167,17 +173,22 @@ export async function trainFloat(q: QatApi, specArg: string, o: FloatTrainOpts, 
     // PTQ of a trained model only calibrates: its training data need no labels or targets.
     const truthNeeded = !(loaded && command === 'ptq');
     const { train, heldOut } = await loadTrainingData(q, o, { inputShape: model.inputShape, model: model.name, task }, truthNeeded);
+    const story: FloatStory = {
+      name: model.name, data: o.data, trainImages: train.count, epochs: o.epochs, lr: o.lr, fineTuneEpochs: o.fineTuneEpochs,
+      fineTuneLr: o.fineTuneLr, batch: o.batch, ...(loaded ? { loadedFrom: file } : {}), epochLoss: [],
+    };
     if (loaded) {
       out.line(`float: ${model.name} loaded from ${file}${label ? ` (${label})` : ''}`);
-      stage = { model, base: model.clone(), task, train, heldOut, loaded: true, metrics: { task: task.kind } };
+      stage = { model, base: model.clone(), task, train, heldOut, loaded: true, metrics: { task: task.kind }, story };
     } else {
       const silent = out.opts.json || out.opts.quiet;
-      const steps = (e: number) => Math.floor(train.count / o.batch) * e;
-      const run = (label: string, epochs: number, lr: number, epochOffset: number) =>
-        withProgress(label, steps(epochs), { silent }, (t) => {
-          let last = 0;
-          return q.train(model, train, { task, epochs, learningRate: lr, batchSize: o.batch, seed: o.seed, epochOffset, onProgress: (d) => { t.tick(d - last); last = d; } });
-        });
+      const run = async (label: string, epochs: number, lr: number, epochOffset: number) => {
+        const plan = { label, epochs, stepsPerEpoch: Math.floor(train.count / o.batch), firstEpoch: epochOffset + 1 };
+        const r = await withTrainingProgress(plan, { silent }, (onProgress) =>
+          q.train(model, train, { task, epochs, learningRate: lr, batchSize: o.batch, seed: o.seed, epochOffset, onProgress }));
+        story.epochLoss.push({ stage: epochOffset ? 'fine-tune' : 'float', figures: r.epochs });
+        return r.result;
+      };
       const r = await run('float train', o.epochs, o.lr, 0);
       out.line(`float: ${o.epochs} epochs on ${train.count} ${train.sampleShape ? 'samples' : 'images'}, loss ${r.epochLoss.at(-1)?.toFixed(3)}`);
       const base = model.clone();
@@ -187,8 +198,9 @@ export async function trainFloat(q: QatApi, specArg: string, o: FloatTrainOpts, 
         const t = await run('float tune', o.fineTuneEpochs, o.fineTuneLr, o.epochs);
         totalSteps += t.steps;
         loss = t.epochLoss.at(-1);
+        out.line(`float: then ${o.fineTuneEpochs} fine-tune epochs at ${o.fineTuneLr}, loss ${loss?.toFixed(3)}`);
       }
-      stage = { model, base, task, train, heldOut, loaded: false, result: { steps: totalSteps, loss }, metrics: { task: task.kind } };
+      stage = { model, base, task, train, heldOut, loaded: false, result: { steps: totalSteps, loss }, metrics: { task: task.kind }, story };
     }
   } catch (e) {
     model.dispose();
@@ -225,7 +237,7 @@ async function judgeGraph(
 ): Promise<PipelineMetrics> {
   if (!heldOut) return metrics;
   const r = await int8Figure(q, g, task, heldOut, out, floatOutputs, frozenFrom);
-  return { ...metrics, evaluatedOn: heldOut.source, int8: r.int8, ...(r.agreement ? { agreement: r.agreement } : {}), ...(r.layers ? { layers: r.layers } : {}) };
+  return { ...metrics, evaluatedOn: heldOut.source, int8: r.int8, ...(r.agreement ? { agreement: r.agreement } : {}), ...(r.layers ? { layers: r.layers } : {}), ...(r.confusion ? { confusion: r.confusion } : {}) };
 }
 
 /**
@@ -251,13 +263,13 @@ function metricsJson(m: PipelineMetrics): Record<string, unknown> {
 }
 
 /** Freeze, judge, save the model directory (--save-model) and the QGraph, and report. */
-async function finish(q: QatApi, m: QatModel, name: string, o: QuantOpts, stage: FloatStage, out: Output, extra: Record<string, unknown>): Promise<PipelineMetrics> {
+async function finish(q: QatApi, m: QatModel, name: string, o: QuantOpts, stage: FloatStage, out: Output, extra: Record<string, unknown>): Promise<{ graph: QGraph; metrics: PipelineMetrics }> {
   const g = q.freeze(m, { name, metadata: { tool: 'edgeq', ...extra } });
   const judged = stage.heldOut && (stage.heldOut.explicit || o.evaluate) ? stage.heldOut : undefined;
   const metrics = await judgeGraph(q, g, stage.task, judged, stage.metrics, out, stage.floatOutputs, m);
   if (!o.saveModel) {
     (await writeGraph(q, g, o, out, metrics, extra))();
-    return metrics;
+    return { graph: g, metrics };
   }
   // The model directory is committed only after the QGraph is written: a failure leaves no model directory.
   const dir = path.resolve(o.saveModel);
@@ -267,7 +279,7 @@ async function finish(q: QatApi, m: QatModel, name: string, o: QuantOpts, stage:
   }, SAVED_MODEL_DOC);
   report();
   out.line(`saved the quantised model to ${path.relative(process.cwd(), dir) || '.'} (edgeq freeze reads it)`);
-  return metrics;
+  return { graph: g, metrics };
 }
 
 /** The input range to quantise with: given on the command line, or the training data's. */
@@ -280,6 +292,7 @@ async function checkQuantRun(q: QatApi, o: FloatTrainOpts & QuantOpts): Promise<
   checkRoundingForScales(o.scales, o.rounding);
   givenInputRange(q, o, o.scales);
   if (o.saveModel) await checkModelTarget(q, o.saveModel, '--save-model');
+  await checkResultsFile(o.results);
 }
 
 /** `edgeq ptq`: float training (or a saved float model), calibration on the first N training samples, freeze. */
@@ -297,7 +310,13 @@ export async function runPtq(specArg: string, o: FloatTrainOpts & QuantOpts & { 
       return q.calibrate(model, calib, { scales: o.scales, rounding: o.rounding, perChannel: !o.perTensor, method: 'minmax', inputRange, onProgress: (d) => { task.tick(d - last); last = d; } });
     });
     try {
-      return await finish(q, c, `${model.name}_ptq_${o.scales}`, o, stage, out, { stage: 'ptq', calibrationImages: calib.count, perChannel: !o.perTensor, task: stage.task.kind });
+      const made = await finish(q, c, `${model.name}_ptq_${o.scales}`, o, stage, out, { stage: 'ptq', calibrationImages: calib.count, perChannel: !o.perTensor, task: stage.task.kind });
+      if (o.results) {
+        await recordResults(o.results, 'ptq', await quantPart(q, {
+          stage: 'ptq', float: stage.story, graph: made.graph, graphFile: o.out, floatModel: model, perTensor: !!o.perTensor, calibrationImages: calib.count, metrics: made.metrics, heldOut: stage.heldOut?.set, train,
+        }, settingsOf('ptq', o)));
+      }
+      return made.metrics;
     } finally {
       c.dispose();
     }
@@ -318,11 +337,17 @@ export async function runQat(specArg: string, o: FloatTrainOpts & QuantOpts & { 
     const schedule = { recordSteps: Math.min(50, Math.floor(steps / 10)), freezeBnStep: Math.floor(steps / 2), freezeRangesStep: Math.floor((steps * 4) / 5) };
     const qm = q.prepare(base, { scales: o.scales, rounding: o.rounding, perChannel: !o.perTensor, schedule, inputRange: inputRangeOf(q, o, stage) });
     try {
-      await withProgress('QAT', steps, { silent: out.opts.json || out.opts.quiet }, (task) => {
-        let last = 0;
-        return q.train(qm, train, { task: stage.task, epochs: o.qatEpochs, learningRate: o.qatLr, batchSize: o.batch, seed: o.seed, epochOffset: o.epochs, onProgress: (d) => { task.tick(d - last); last = d; } });
-      });
-      return await finish(q, qm, `${model.name}_qat_${o.scales}`, o, stage, out, { stage: 'qat', qatEpochs: o.qatEpochs, perChannel: !o.perTensor, task: stage.task.kind });
+      const plan = { label: 'QAT', epochs: o.qatEpochs, stepsPerEpoch: Math.floor(train.count / o.batch), firstEpoch: o.epochs + 1 };
+      const trained = await withTrainingProgress(plan, { silent: out.opts.json || out.opts.quiet }, (onProgress) =>
+        q.train(qm, train, { task: stage.task, epochs: o.qatEpochs, learningRate: o.qatLr, batchSize: o.batch, seed: o.seed, epochOffset: o.epochs, onProgress }));
+      const made = await finish(q, qm, `${model.name}_qat_${o.scales}`, o, stage, out, { stage: 'qat', qatEpochs: o.qatEpochs, perChannel: !o.perTensor, task: stage.task.kind });
+      if (o.results) {
+        await recordResults(o.results, 'qat', await quantPart(q, {
+          stage: 'qat', float: stage.story, graph: made.graph, graphFile: o.out, floatModel: model, perTensor: !!o.perTensor,
+          qat: { epochs: o.qatEpochs, lr: o.qatLr, figures: trained.epochs }, metrics: made.metrics, heldOut: stage.heldOut?.set, train,
+        }, settingsOf('qat', o)));
+      }
+      return made.metrics;
     } finally {
       qm.dispose();
     }
@@ -336,7 +361,8 @@ export async function runTrain(specArg: string, o: FloatTrainOpts & { out: strin
   checkDataOptions(o);
   const q = await qatApi();
   await checkModelTarget(q, o.out, '--out');
-  const { model, base, train, result, metrics } = await trainFloat(q, specArg, o, out, 'train', false);
+  await checkResultsFile(o.results);
+  const { model, base, train, result, metrics, story } = await trainFloat(q, specArg, o, out, 'train', false);
   try {
     const dir = await writeSavedModel(q, model, o.out);
     const params = parameterCount(model);
@@ -345,6 +371,7 @@ export async function runTrain(specArg: string, o: FloatTrainOpts & { out: strin
       epochs: o.epochs, fineTuneEpochs: o.fineTuneEpochs, steps: result?.steps, loss: result?.loss, history: model.history, metrics,
     });
     out.result(`wrote ${path.relative(process.cwd(), dir) || '.'} (float ${model.name}, ${params.toLocaleString('en-US')} weights; quantise it with edgeq ptq or edgeq qat)`);
+    if (o.results) await recordResults(o.results, 'train', trainPart(story, settingsOf('train', o), metrics));
     return metrics;
   } finally {
     [model, base].forEach((m) => m.dispose());

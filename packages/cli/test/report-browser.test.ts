@@ -27,6 +27,12 @@ async function results(): Promise<EdgeqResults> {
     model: { name: 'mbv2mini', dataset: 'test figures (accuracy) + random vectors (parity)' },
     settings: { vectors: inputs.length },
     accuracy: [acc('float', null, 9012), acc('ptq', 'fixed', 8874), acc('ptq', 'pow2', 7421), acc('qat', 'fixed', 8990), acc('qat', 'pow2', 8803)],
+    // An autoencoder-style metric: MSE, lower is better (float 0.0125, PTQ fixed 0.0150: +0.0025, worse).
+    metrics: [
+      { variant: 'float', scales: null, task: 'autoencoder', metric: 'mse', value: 0.0125, higherIsBetter: false, samples: 200, data: 'test-x.npy', evaluatedBy: 'tfjs (float32)' },
+      { variant: 'ptq', scales: 'fixed', granularity: 'per-channel', task: 'autoencoder', metric: 'mse', value: 0.015, higherIsBetter: false, samples: 200, data: 'test-x.npy', evaluatedBy: 'int8 interpreter' },
+    ],
+    training: [{ stage: 'float', epoch: 1, loss: 0.61 }, { stage: 'float', epoch: 2, loss: 0.42 }, { stage: 'fine-tune', epoch: 3, loss: 0.39 }, { stage: 'qat', epoch: 3, loss: 0.4 }],
     weightRanges: weightRangesOf(g),
     activationRanges: (await observeActivationRanges(g, inputs.slice(0, 5))).map(({ layer, min, max }) => ({ layer, min, max, source: 'observed' as const })),
     layerError: g.ops.map((op, i) => ({ layer: op.name, rmse: 0.002 * (i + 1), sqnrDb: 38 - i })),
@@ -56,7 +62,7 @@ describe('edgeq report in headless Chromium', () => {
 
   it('loads without console errors; every chart has marks; the table holds the printed numbers', async () => {
     const view = await viewReport(path.join(dir, 'report', 'report.html'));
-    expect(view.charts.map((c) => c.id)).toEqual(['accuracy', 'memory', 'instructions', 'weight-ranges', 'activation-ranges', 'layer-error', 'confusion']);
+    expect(view.charts.map((c) => c.id)).toEqual(['accuracy', 'training', 'memory', 'instructions', 'weight-ranges', 'activation-ranges', 'layer-error', 'confusion']);
     for (const c of view.charts) {
       expect(c.marks, `${c.id} has rendered marks`).toBeGreaterThan(0);
       expect(c.width, `${c.id} is laid out`).toBeGreaterThan(100);
@@ -70,12 +76,23 @@ describe('edgeq report in headless Chromium', () => {
     expect(view.parity).toContain('parity: 40/40 bit-exact on host (gcc)');
     expect(view.missing).toEqual([]);
     expect(view.problems).toEqual([]);
+    // The change vs float (9012 of 10,000): PTQ fixed 8874 → −1.38 pp, PTQ pow2 7421 → −15.91 pp,
+    // QAT fixed 8990 → −0.22 pp, QAT pow2 8803 → −2.09 pp.
+    expect(view.accuracy.map((r) => r.change)).toEqual(['—', '\u22121.38 pp', '\u221215.91 pp', '\u22120.22 pp', '\u22122.09 pp']);
+    expect(view.metrics.map((row) => row.slice(0, 5))).toEqual([['Float', 'autoencoder', 'mse', '0.0125', '—'], ['PTQ · fixed', 'autoencoder', 'mse', '0.015', '+0.0025 (worse)']]);
+  });
+
+  it('reads on a 375 px screen: no sideways scrolling, no chart shrunk', async () => {
+    const view = await viewReport(path.join(dir, 'report', 'report.html'), { width: 375 });
+    expect(view.pageWidth).toBeLessThanOrEqual(375);
+    for (const c of view.charts) expect(c.scale, `${c.id} keeps its size`).toBeGreaterThanOrEqual(0.9);
+    expect(view.problems).toEqual([]);
   });
 
   it('writes every chart as SVG and PNG beside a self-contained page', () => {
     const html = readFileSync(path.join(dir, 'report', 'report.html'), 'utf8');
     expect(html).not.toMatch(/<script|<link|src="http|url\(http/);
-    for (const id of ['accuracy', 'memory', 'instructions', 'weight-ranges', 'activation-ranges', 'layer-error', 'confusion']) {
+    for (const id of ['accuracy', 'training', 'memory', 'instructions', 'weight-ranges', 'activation-ranges', 'layer-error', 'confusion']) {
       expect(readFileSync(path.join(dir, 'report', 'charts', `${id}.svg`), 'utf8')).toMatch(/^<svg /);
       expect([...readFileSync(path.join(dir, 'report', 'charts', `${id}.png`)).subarray(1, 4)]).toEqual([0x50, 0x4e, 0x47]);
     }

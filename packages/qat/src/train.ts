@@ -10,8 +10,11 @@ import { taskBatch, taskFor, taskLoss, type Task } from './task.js';
 import { subSeed } from './random.js';
 import type { EdgeqModel } from './model.js';
 
-/** Progress callback: `done` of `total` units (steps or images) finished. */
-export type ProgressFn = (done: number, total: number) => void;
+/**
+ * Progress callback: `done` of `total` units (steps or images) finished; training also
+ * passes the mean loss of the current epoch so far (the epoch's mean at its last step).
+ */
+export type ProgressFn = (done: number, total: number, epochLoss?: number) => void;
 
 export interface TrainOptions {
   epochs: number;
@@ -111,7 +114,7 @@ export async function train(model: EdgeqModel, data: ImageSet, opts: TrainOption
           segStart = now;
           segImages = 0;
         }
-        opts.onProgress?.(res.steps, total);
+        opts.onProgress?.(res.steps, total, lossSum / n);
         await pause();
       }
       res.epochLoss.push(n ? lossSum / n : NaN);

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { usageError } from '../errors.js';
 import type { Output } from '../output.js';
 import { action } from '../command.js';
-import { bytes, positiveInt, roundingOption, scalesOption, type SchemeOpts } from './common.js';
+import { bytes, positiveInt, resultsOption, roundingOption, scalesOption, type SchemeOpts } from './common.js';
 import { textTable } from '../output.js';
 import { parseTargets } from '../targets.js';
 
@@ -30,6 +30,7 @@ interface BenchOpts extends SchemeOpts {
   baud?: number;
   flashCmd?: string;
   linkTimeout?: number;
+  results?: string;
 }
 
 export function registerBench(program: Command): void {
@@ -46,11 +47,14 @@ export function registerBench(program: Command): void {
     .option('--baud <n>', 'serial baud rate for --port', positiveInt('--baud'), 115200)
     .option('--flash-cmd <command>', 'with --port: shell command that flashes the board first')
     .option('--link-timeout <ms>', 'with --port: resend a request after this long without a byte from the board', positiveInt('--link-timeout'), 2000)
+    .addOption(resultsOption())
     .addHelpText('after', '\nExample:\n  edgeq bench mbv2mini --targets host --runs 500\n  edgeq bench model.qgraph.json --port /dev/ttyACM0 --runs 20   (board running the serial agent)\n')
     .action(
       action<BenchOpts>(program, async ([modelArg], { opts, out }) => {
+        if (opts.port !== undefined && opts.results) throw usageError('--results: not recorded for --port runs yet (record a host or QEMU run)');
         if (opts.port !== undefined) return benchOnPort(modelArg, opts, out);
         if (opts.flashCmd) throw usageError('--flash-cmd: only with --port');
+        await (await import('../results-file.js')).checkResultsFile(opts.results);
         const targets = parseTargets(opts.targets);
         const emulated = targets.filter((t) => t !== 'host');
         const device = emulated.length ? await (await import('../components.js')).deviceApi() : undefined;
@@ -71,6 +75,10 @@ export function registerBench(program: Command): void {
           if (d.stats.exactVectors !== d.stats.vectors) out.warn(d.line);
           const s = d.build.sections;
           rows.push({ target: t, runner: `qemu ${target.qemuMachine}`, flashBytes: s.flash, ramBytes: s.ramStatic + s.stack, instructions: Math.round(d.profile.instructionsPerInference) });
+        }
+        if (opts.results) {
+          const { benchPart, graphVariant } = await import('../command-results.js');
+          await (await import('../results-file.js')).recordResults(opts.results, 'bench', benchPart(m.graph, graphVariant(m.graph, m.ref, m.untrained), costs, rows));
         }
         out.json({ ok: true, model: m.graph.name, ...costs, interpreterMsPerInference: interpMs, targets: rows });
         out.line(`${m.graph.name}: ${costs.ops} ops · ${costs.macs.toLocaleString('en-US')} MACs · ${costs.parameters.toLocaleString('en-US')} parameters`);

@@ -29,6 +29,10 @@ export function checkRoundingForScales(scales: ScaleMode | undefined, rounding: 
 /** `--target <id>` (checked in code so the error names the value). */
 export const targetOption = (dflt = 'host') => new Option('--target <id>', `target core (${TARGET_IDS.join(', ')})`).default(dflt);
 
+/** `--results FILE`: merge what the command computed into a results document (results-file.ts). */
+export const resultsOption = () =>
+  new Option('--results <file>', 'add what this command measured to a results document (created if absent; edgeq report renders it)');
+
 /** Parse a positive integer flag value. */
 export function positiveInt(flag: string) {
   return (v: string): number => {

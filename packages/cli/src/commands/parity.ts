@@ -10,7 +10,7 @@ import { action } from '../command.js';
 import { ExitCode, usageError, type ExitCodeValue } from '../errors.js';
 import { withProgress } from '../progress.js';
 import { parseTarget } from '../targets.js';
-import { positiveInt, roundingOption, scalesOption, targetOption, type SchemeOpts } from './common.js';
+import { positiveInt, resultsOption, roundingOption, scalesOption, targetOption, type SchemeOpts } from './common.js';
 
 interface ParityOpts extends SchemeOpts {
   target: string;
@@ -24,6 +24,7 @@ interface ParityOpts extends SchemeOpts {
   perLayer?: boolean;
   flashCmd?: string;
   linkTimeout?: number;
+  results?: string;
 }
 
 export function registerParity(program: Command): void {
@@ -44,11 +45,14 @@ export function registerParity(program: Command): void {
     .option('--per-layer', 'with --port: compare every layer of one vector and name the first that differs')
     .option('--flash-cmd <command>', 'with --port: shell command that flashes the board first (e.g. probe-rs download …)')
     .option('--link-timeout <ms>', 'with --port: resend a request after this long without a byte from the board', positiveInt('--link-timeout'), 2000)
+    .addOption(resultsOption())
     .addHelpText('after', '\nExit code 5 when any output differs.\n\nExample:\n  edgeq parity model.qgraph.json --data test-images.npy --target host\n  edgeq parity model.qgraph.json --port /dev/ttyACM0 --per-layer   (board running the serial agent, docs/serial-agent.md)\n')
     .action(
       action<ParityOpts>(program, async ([modelArg], { opts, out }) => {
         if (opts.port === undefined && (opts.perLayer || opts.flashCmd)) throw usageError('--per-layer and --flash-cmd: only with --port');
+        if (opts.port !== undefined && opts.results) throw usageError('--results: not recorded for --port runs yet (record a host or QEMU run)');
         if (opts.port !== undefined) return parityOnPort(modelArg, opts, out);
+        await (await import('../results-file.js')).checkResultsFile(opts.results);
         const target = parseTarget(opts.target);
         if (opts.data && opts.random) throw usageError('--data and --random: give one of them');
         if (opts.sanitize && target !== 'host') throw usageError('--sanitize: only for --target host');
@@ -59,7 +63,8 @@ export function registerParity(program: Command): void {
         const { parityLine } = await import('@edgeq/harness');
         const m = await loadModelAsQGraph(modelArg, opts, opts.seed);
         await (await import('../fit-check.js')).checkModelFits(m.graph, [target], m.ref.file);
-        const inputs = opts.data ? (await loadInputSet(m.graph, { data: opts.data, limit: opts.limit })).inputs : randomInputs(m.graph, opts.random ?? 100, opts.seed);
+        const set = opts.data ? await loadInputSet(m.graph, { data: opts.data, limit: opts.limit }) : { inputs: randomInputs(m.graph, opts.random ?? 100, opts.seed), source: `${opts.random ?? 100} seeded random int8 vectors` };
+        const inputs = set.inputs;
         const silent = out.opts.json || out.opts.quiet;
         const r = device
           ? await withProgress(`parity ${target}`, inputs.length, { silent }, async (task) => {
@@ -80,6 +85,10 @@ export function registerParity(program: Command): void {
             })
           : await withProgress('parity', inputs.length, { silent }, (task) => runHostParity(m.graph, inputs, !!opts.sanitize, task));
         const exact = r.stats.exactVectors === r.stats.vectors;
+        if (opts.results) {
+          const { graphVariant, parityPart } = await import('../command-results.js');
+          await (await import('../results-file.js')).recordResults(opts.results, 'parity', parityPart(m.graph, graphVariant(m.graph, m.ref, m.untrained), r, `${inputs.length.toLocaleString('en-US')} vectors from ${set.source}`));
+        }
         out.json({ ok: exact, model: m.graph.name, ...r });
         out.result(r.line);
         if (r.firstDifferingOp) {

@@ -14,7 +14,7 @@ import { usageError } from '../errors.js';
 import { writeOutput } from '../atomic.js';
 import { encodeNpy } from '../inputs/npy.js';
 import { withProgress } from '../progress.js';
-import { positiveInt, roundingOption, scalesOption, type SchemeOpts } from './common.js';
+import { positiveInt, resultsOption, roundingOption, scalesOption, type SchemeOpts } from './common.js';
 
 interface SimulateOpts extends SchemeOpts {
   data?: string;
@@ -25,6 +25,7 @@ interface SimulateOpts extends SchemeOpts {
   dumpCount: number;
   predictions?: string;
   seed: number;
+  results?: string;
 }
 
 export function registerSimulate(program: Command): void {
@@ -42,12 +43,14 @@ export function registerSimulate(program: Command): void {
     .addOption(scalesOption())
     .addOption(roundingOption())
     .option('--seed <n>', 'weight seed when the model is a spec, and seed of --random', positiveInt('--seed'), 1)
+    .addOption(resultsOption())
     .addHelpText('after', '\nExample:\n  edgeq simulate model.qgraph.json --data test-images.npy --labels test-labels.npy\n')
     .action(
       action<SimulateOpts>(program, async ([modelArg], { opts, out }) => {
         if (!opts.data && !opts.random) throw usageError('give --data <source> or --random <n>');
         if (opts.data && opts.random) throw usageError('--data and --random: give one of them');
         if (opts.random && opts.labels) throw usageError('--labels: only with --data');
+        await (await import('../results-file.js')).checkResultsFile(opts.results);
         const { loadModelAsQGraph } = await import('../inputs/model.js');
         const { loadInputSet } = await import('../inputs/data.js');
         const { randomInputs } = await import('../parity-run.js');
@@ -61,6 +64,11 @@ export function registerSimulate(program: Command): void {
         if (opts.predictions) await writeFileAtomic(path.resolve(opts.predictions), encodeNpy(ev.predictions, [ev.predictions.length]));
         let dumped: string | undefined;
         if (opts.dumpLayers) dumped = await dumpLayers(m.graph, set.inputs.slice(0, opts.dumpCount), opts.dumpLayers);
+        if (opts.results) {
+          const { graphVariant, simulatePart } = await import('../command-results.js');
+          const ranges = await (await import('../evaluate.js')).observeActivationRanges(m.graph, set.inputs.slice(0, RANGE_SAMPLES));
+          await (await import('../results-file.js')).recordResults(opts.results, 'simulate', simulatePart(m.graph, graphVariant(m.graph, m.ref, m.untrained), ev, set.inputs.length, set.source, ranges));
+        }
         out.json({
           ok: true,
           model: m.graph.name,
@@ -78,6 +86,9 @@ export function registerSimulate(program: Command): void {
       }),
     );
 }
+
+/** Samples whose activation ranges --results records. */
+const RANGE_SAMPLES = 200;
 
 /** Characters of an op name kept in a --dump-layers file name. */
 const DUMP_NAME_CHARS = 100;

@@ -9,7 +9,7 @@ import { Option, type Command } from 'commander';
 import { action } from '../command.js';
 import { usageError } from '../errors.js';
 import { parseRange } from '../inputs/input-range.js';
-import { nonNegativeInt, positiveInt, positiveNumber, roundingOption, scalesOption } from './common.js';
+import { nonNegativeInt, positiveInt, positiveNumber, resultsOption, roundingOption, scalesOption } from './common.js';
 
 /** `--task classification|binary|regression`. */
 const taskOption = () =>
@@ -61,7 +61,8 @@ function floatOptions(c: Command, defaults: { epochs: number; fineTuneEpochs: nu
     .option('--fine-tune-epochs <n>', 'extra float epochs at --fine-tune-lr', nonNegativeInt('--fine-tune-epochs'), defaults.fineTuneEpochs)
     .option('--fine-tune-lr <rate>', 'learning rate of the fine-tune epochs', positiveNumber('--fine-tune-lr'), 1e-4)
     .option('--batch <n>', 'batch size', positiveInt('--batch'), 64)
-    .option('--seed <n>', 'initialisation and shuffling seed', positiveInt('--seed'), 1);
+    .option('--seed <n>', 'initialisation and shuffling seed', positiveInt('--seed'), 1)
+    .addOption(resultsOption());
 }
 
 export function registerTraining(program: Command): void {
