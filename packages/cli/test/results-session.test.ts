@@ -53,8 +53,8 @@ describe('a CLI-only session with --results, rendered by edgeq report', () => {
     expect(view.missing).toEqual([]);
     expect(view.charts.map((c) => c.id)).toEqual(CHARTS);
     for (const c of view.charts) expect(c.marks, `${c.id} has marks`).toBeGreaterThan(0);
-    const float = /^float top-1 on the Fashion-MNIST test set: (\d+\.\d\d)%/m.exec(runs.qat.stdout)![1];
-    const int8 = /^int8 top-1 on the Fashion-MNIST test set: (\d+\.\d\d)%/m.exec(runs.qat.stdout)![1];
+    const float = /^float: top-1 (\d+\.\d\d)% on the Fashion-MNIST test set/m.exec(runs.qat.stdout)![1];
+    const int8 = /^int8: top-1 (\d+\.\d\d)% on the Fashion-MNIST test set/m.exec(runs.qat.stdout)![1];
     expect(view.accuracy.map((a) => [a.label, a.top1])).toEqual([['Float', `${float}%`], ['QAT · fixed', `${int8}%`]]);
     // The change vs float, from the two printed figures.
     const pp = Number(int8) - Number(float);
