@@ -61,7 +61,7 @@ EDGEQ_FAST_INLINE void conv_im2col_fill_column(const edgeq_conv_im2col_params *p
 
 EDGEQ_FAST_INLINE void conv_im2col_body(const edgeq_conv_im2col_params *p, const int8_t *input,
                                        const int16_t *w, int8_t *output, int16_t *col,
-                                       const int mode, const int clamp) {
+                                       const int mode, const int clamp, const int mixed) {
   const int32_t cout = p->out.c, taps = p->taps;
   const int32_t pixels = p->out.h * p->out.w;
   const int32_t lo = p->act_min, hi = p->act_max;
@@ -106,15 +106,16 @@ EDGEQ_FAST_INLINE void conv_im2col_body(const edgeq_conv_im2col_params *p, const
         a11 += c[2] * wq[2] + c[3] * wq[3];
       }
 #endif
-      edgeq_fast_store_block(q, a00, a01, a10, a11, y0, y1, mode, clamp, lo, hi);
+      edgeq_fast_store_block(q, a00, a01, a10, a11, y0, y1, mode, clamp, mixed, lo, hi);
     }
   }
 }
 
-/* One exported kernel per requantisation mode and clamp kind (EDGEQ_FAST_VARIANTS, edgeq.h). */
-#define EDGEQ_CONV_IM2COL_DEFINE(variant, mode, clamp)                                        \
+/* One exported kernel per requantisation mode, clamp kind and mixed (EDGEQ_FAST_VARIANTS, edgeq.h). */
+#define EDGEQ_FAST_DEFINE_ONE(variant, mode, clamp, mixed)                                    \
   void edgeq_conv_im2col_s8_##variant(const edgeq_conv_im2col_params *p, const int8_t *input, \
       const int16_t *w, int8_t *output, int16_t *scratch) {                                   \
-    conv_im2col_body(p, input, w, output, scratch, mode, clamp);                              \
+    conv_im2col_body(p, input, w, output, scratch, mode, clamp, mixed);                       \
   }
-EDGEQ_FAST_VARIANTS(EDGEQ_CONV_IM2COL_DEFINE)
+EDGEQ_FAST_VARIANTS(EDGEQ_FAST_DEFINE_PLAIN)
+EDGEQ_FAST_VARIANTS(EDGEQ_FAST_DEFINE_MIXED)

@@ -33,7 +33,7 @@
 
 EDGEQ_FAST_INLINE void pointwise_conv_body(const edgeq_pointwise_params *p, const int8_t *input,
                                           const int16_t *w, int8_t *output, const int mode,
-                                          const int clamp) {
+                                          const int clamp, const int mixed) {
   const int32_t cin = p->cin;
   const int32_t cout = p->cout;
   const int32_t lo = p->act_min, hi = p->act_max;
@@ -72,15 +72,16 @@ EDGEQ_FAST_INLINE void pointwise_conv_body(const edgeq_pointwise_params *p, cons
         a11 += xa1 * wq[2] + xc1 * wq[3] + xb1 * wq[6] + xd1 * wq[7];
       }
 #endif
-      edgeq_fast_store_block(q, a00, a01, a10, a11, y0, y1, mode, clamp, lo, hi);
+      edgeq_fast_store_block(q, a00, a01, a10, a11, y0, y1, mode, clamp, mixed, lo, hi);
     }
   }
 }
 
-/* One exported kernel per requantisation mode and clamp kind (EDGEQ_FAST_VARIANTS, edgeq.h). */
-#define EDGEQ_POINTWISE_CONV_DEFINE(variant, mode, clamp)                                      \
+/* One exported kernel per requantisation mode, clamp kind and mixed (EDGEQ_FAST_VARIANTS, edgeq.h). */
+#define EDGEQ_FAST_DEFINE_ONE(variant, mode, clamp, mixed)                                     \
   void edgeq_pointwise_conv_s8_##variant(const edgeq_pointwise_params *p, const int8_t *input, \
       const int16_t *w, int8_t *output) {                                                      \
-    pointwise_conv_body(p, input, w, output, mode, clamp);                                     \
+    pointwise_conv_body(p, input, w, output, mode, clamp, mixed);                              \
   }
-EDGEQ_FAST_VARIANTS(EDGEQ_POINTWISE_CONV_DEFINE)
+EDGEQ_FAST_VARIANTS(EDGEQ_FAST_DEFINE_PLAIN)
+EDGEQ_FAST_VARIANTS(EDGEQ_FAST_DEFINE_MIXED)

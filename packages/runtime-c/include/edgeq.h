@@ -193,13 +193,21 @@ void edgeq_max_pool_s8(const edgeq_pool_params *p, const int8_t *input, int8_t *
  * _pow2) and clamp kind (suffix _clamp when the activation range is narrower than int8),
  * so the mode is fixed at generation time. In tflm mode int16 weights and biases are
  * stored doubled (the kernels accumulate 2 * acc). The portable C path runs on every core; the
- * Cortex-M DSP path (__ARM_FEATURE_DSP, unless EDGEQ_NO_DSP) gives identical bits. */
+ * Cortex-M DSP path (__ARM_FEATURE_DSP, unless EDGEQ_NO_DSP) gives identical bits.
+ * A channel whose constants fail the fast formula's checks is a generic row: shift =
+ * EDGEQ_FAST_GENERIC_SHIFT + the spec's shift (|spec shift| < 128, so a row is generic exactly
+ * when its shift >= EDGEQ_FAST_GENERIC_SHIFT / 2; fast rows have shifts in [1, 31]), mult the spec's multiplier, round the output
+ * zero point, bias (and, in tflm mode, its weights) not doubled; it is requantised by the
+ * reference formula. Ops with generic rows call the _mixed variants (suffix after the clamp
+ * kind), which test each row; the others never pay for the test. */
 typedef struct {
   int32_t bias;
   int32_t mult;
   int32_t round;
   int32_t shift;
 } edgeq_channel_requant;
+
+#define EDGEQ_FAST_GENERIC_SHIFT 256
 
 /* 1x1 CONV_2D, stride 1, no padding, cin % 8 == 0, cout even, as a matrix product of 2
  * pixels x 2 output channels;
@@ -263,7 +271,10 @@ size_t edgeq_depthwise_conv_3x3_s8_get_buffer_size(const edgeq_depthwise_3x3_par
   void edgeq_depthwise_conv_3x3_s8_##variant(const edgeq_depthwise_3x3_params *p,           \
                                              const int8_t *input, const int16_t *w,         \
                                              int8_t *output, int16_t *scratch);
+#define EDGEQ_FAST_DECLARE_MIXED(variant, mode, clamp) EDGEQ_FAST_DECLARE(variant##_mixed, mode, clamp)
 EDGEQ_FAST_VARIANTS(EDGEQ_FAST_DECLARE)
+EDGEQ_FAST_VARIANTS(EDGEQ_FAST_DECLARE_MIXED)
+#undef EDGEQ_FAST_DECLARE_MIXED
 #undef EDGEQ_FAST_DECLARE
 
 void edgeq_mean_hw_s8(const edgeq_mean_params *p, const int8_t *input, int8_t *output);

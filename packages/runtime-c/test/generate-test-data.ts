@@ -263,7 +263,13 @@ function modeOf(g: QGraph): string {
 
 interface ConvCase { cin: number; size: [number, number]; cout: number; k: number; stride?: number; dilation?: number; padding?: Padding; act?: FusedActivation; zpIn?: number; zpOut?: number; perTensor?: boolean; mult?: number;
   /** Requantisation right shift of 1 or 2 (multiplier 0.15 to 0.5): every output's rounding matters. */
-  fine?: boolean }
+  fine?: boolean;
+  /**
+   * Channels that fail the fast formula's checks (generic rows, _mixed variants): channel 1
+   * has a scale ratio of 0.55 (pow2: 1), a right shift of 0, and weights divided by 32 so its
+   * outputs stay inside int8; channel 0 has a bias of 2^30 - 7 (tflm: accumulator bound >= 2^30).
+   */
+  generic?: boolean }
 
 function convGraph(type: 'conv' | 'depthwise', mode: Mode, c: ConvCase): CaseSpec['graph'] {
   const b = new GraphBuilder(`${type}_${mode}`, SCHEMES[mode]);
@@ -273,10 +279,20 @@ function convGraph(type: 'conv' | 'depthwise', mode: Mode, c: ConvCase): CaseSpe
   const taps = type === 'conv' ? c.k * c.k * c.cin : c.k * c.k;
   const scales = Array.from({ length: c.perTensor ? 1 : cout }, (_, i) => scale(mode, -6 - (i % 2), c.fine ? 0.01 * (1 + 0.05 * i) : 0.01 + 0.004 * i));
   const outScale = !c.fine ? scale(mode, 0, 1) : mode === 'pow2' ? 2 ** -9 : (0.05 * 0.01) / (mode === 'single' ? 0.15 : 0.3);
+  const w = weights(type === 'conv' ? cout * taps : taps * cout);
+  const bias = int32s(cout, c.fine || c.generic ? 60 : 3000);
+  if (c.generic) {
+    scales[1] = (outScale / scale(mode, -4, 0.05)) * (mode === 'pow2' ? 1 : 0.55);
+    for (let t = 0; t < taps; t++) {
+      const i = type === 'conv' ? taps + t : t * cout + 1;
+      w[i] = Math.round(w[i] / 32);
+    }
+    bias[0] = 2 ** 30 - 7;
+  }
   const spec = {
-    name: type, weights: weights(type === 'conv' ? cout * taps : taps * cout),
+    name: type, weights: w,
     weightShape: type === 'conv' ? [cout, c.k, c.k, c.cin] : [1, c.k, c.k, cout], weightScales: scales,
-    bias: int32s(cout, c.fine ? 60 : 3000), out: q(outScale, c.zpOut ?? -5), stride: c.stride, dilation: c.dilation,
+    bias, out: q(outScale, c.zpOut ?? -5), stride: c.stride, dilation: c.dilation,
     padding: c.padding ?? 'SAME', activation: c.act,
   };
   const y = type === 'conv' ? b.conv2d(x, spec) : b.depthwiseConv2d(x, spec, mult);
@@ -497,6 +513,22 @@ function fastCases(family: 'pointwise' | 'conv_im2col' | 'depthwise_3x3'): CaseS
   return out;
 }
 
+/** Fast kernel cases with generic rows (the _mixed variants), every mode and clamp kind. */
+function mixedFastCases(family: 'pointwise' | 'conv_im2col' | 'depthwise_3x3'): CaseSpec[] {
+  const out: CaseSpec[] = [];
+  for (const mode of ['tflm', 'single', 'pow2'] as FastMode[]) {
+    for (const clamp of [false, true]) {
+      const act: FusedActivation = clamp ? 'RELU6' : 'NONE';
+      const c: ConvCase = family === 'pointwise' ? { cin: 16, size: [3, 3], cout: 4, k: 1, generic: true, act }
+        : family === 'conv_im2col' ? { cin: 3, size: [5, 4], cout: 4, k: 3, stride: clamp ? 2 : 1, generic: true, act }
+          : { cin: 3, size: [5, 6], cout: 3, k: 3, stride: clamp ? 2 : 1, generic: true, act };
+      const graph = convGraph(family === 'depthwise_3x3' ? 'depthwise' : 'conv', mode, c);
+      out.push({ name: `${family} ${mode}${clamp ? '_clamp' : ''}_mixed: channel 1 right shift 0, channel 0 bias 2^30 - 7`, mode, graph, inputs: oneInput(graph, -3, 9) });
+    }
+  }
+  return out;
+}
+
 /** Every suite: name, kernel enum of the runner, cases and the renderer of their parameters. */
 /**
  * MEAN at TFLite Micro's rule's edges: 7x7 sums that land on .5 after the first rounding
@@ -567,6 +599,9 @@ export function testSuites(): Array<{ suite: string; kernel: string; cases: Case
     { suite: 'mean_edges', kernel: 'EDGEQ_TEST_MEAN', cases: meanEdgeCases(), render: renderMean },
     { suite: 'softmax_edges', kernel: 'EDGEQ_TEST_SOFTMAX', cases: softmaxEdgeCases(), render: renderSoftmax },
     { suite: 'quantize_tie', kernel: 'EDGEQ_TEST_QUANTIZE', cases: quantizeTieCases(), render: renderBoundary(true) },
+    { suite: 'pointwise_conv_mixed', kernel: 'EDGEQ_TEST_POINTWISE_CONV', cases: mixedFastCases('pointwise'), render: renderFast },
+    { suite: 'conv_im2col_mixed', kernel: 'EDGEQ_TEST_CONV_IM2COL', cases: mixedFastCases('conv_im2col'), render: renderFast },
+    { suite: 'depthwise_conv_3x3_mixed', kernel: 'EDGEQ_TEST_DEPTHWISE_CONV_3X3', cases: mixedFastCases('depthwise_3x3'), render: renderFast },
   ];
 }
 

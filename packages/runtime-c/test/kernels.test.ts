@@ -82,6 +82,7 @@ describe('test data', () => {
     for (const family of ['pointwise_conv', 'conv_im2col', 'depthwise_conv_3x3']) {
       for (const variant of ['tflm', 'tflm_clamp', 'single', 'single_clamp', 'pow2', 'pow2_clamp']) {
         expect(data).toMatch(new RegExp(`= edgeq_${family}_s8_${variant}\\b`));
+        expect(data).toMatch(new RegExp(`= edgeq_${family}_s8_${variant}_mixed\\b`));
       }
     }
   });

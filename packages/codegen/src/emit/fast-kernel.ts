@@ -7,6 +7,7 @@
 
 import type { ConvLikeParams } from '@edgeq/ir';
 import type { FastPlan } from '../fast-kernels.js';
+import { commentText } from '../c-syntax.js';
 import { constPointerField, int32Fields, type CStructDescription, type CStructValues } from './c-struct.js';
 import { IN_OUT_SHAPE_FIELDS, scratchBufferRef, type OpConstants, type EmitContext } from './emitter-support.js';
 
@@ -78,5 +79,5 @@ export function emitFastKernel(
     requant: channelTable,
   });
   const scratch = plan.scratchBytes > 0 ? `, (int16_t *)(void *)${scratchBufferRef(ctx, opIndex)}` : '';
-  return `${plan.fn}(&${s}, ${input}, ${weights}, ${output}${scratch});`;
+  return `/* ${commentText(plan.reason, 200)} */ ${plan.fn}(&${s}, ${input}, ${weights}, ${output}${scratch});`;
 }
