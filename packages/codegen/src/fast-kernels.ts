@@ -9,7 +9,7 @@
  * _mixed variant), so a few channels never send the whole op to the reference kernel.
  */
 
-import { constantData, deriveOpParams, type ConvLikeParams, type OpDef, type QGraph } from '@edgeq/ir';
+import { constantData, deriveOpParams, mbqmDouble, mbqmSingle, pow2Shift, type ConvLikeParams, type OpDef, type QGraph } from '@edgeq/ir';
 import type { CStructValues } from './emit/c-struct.js';
 import { heightWidthChannels } from './emit/emitter-support.js';
 
@@ -60,9 +60,7 @@ export const FAST_GENERIC_SHIFT = 256;
  * the formula's range, a rounding constant that overflows int32. Returns a reason string
  * only when even the reference accumulator could overflow int32.
  *
- * `accBound[c]` bounds |accumulator| of channel c (bias included); `doubleTflm` stores tflm
- * fast rows for kernels that accumulate 2 * acc (bias doubled here, weights by the caller
- * through `weightFactor`).
+ * `accBound[c]` bounds |accumulator| of channel c (bias included).
  */
 export function deriveChannelConstants(
   mode: FastMode,
@@ -70,8 +68,9 @@ export function deriveChannelConstants(
   accBound: ArrayLike<number>,
   p: ConvLikeParams,
   channels: number,
-  doubleTflm = true,
+  options: ChannelTableOptions = {},
 ): ChannelTable | string {
+  const doubleTflm = options.doubleTflm ?? true;
   const rows = new Int32Array(channels * 4);
   const weightFactor = new Int8Array(channels).fill(1);
   const generic: ChannelTable['generic'] = [];
@@ -80,6 +79,12 @@ export function deriveChannelConstants(
     const specMultiplier = p.requant.multiplier[perChannel ? c : 0];
     const specShift = p.requant.shift[perChannel ? c : 0];
     const a = accBound[c];
+    if (options.zeroWeightChannels?.[c]) {
+      // Every accumulator is the bias: store the channel's one output value as round >> 1.
+      const v = referenceRequant(mode, bias[c], specMultiplier, specShift) + p.outZp;
+      rows.set([0, 0, 2 * Math.min(p.actMax, Math.max(p.actMin, v)), 1], c * 4);
+      continue;
+    }
     if (a >= I32) return `channel ${c}: accumulator bound ${a} >= 2^31`;
     const fast = fastRow(mode, bias[c], specMultiplier, -specShift, a, p.outZp, doubleTflm);
     if (typeof fast !== 'string') {
@@ -92,6 +97,26 @@ export function deriveChannelConstants(
     rows.set([bias[c], mode === 'pow2' ? 0 : specMultiplier, p.outZp, FAST_GENERIC_SHIFT + specShift], c * 4);
   }
   return { rows, weightFactor, generic };
+}
+
+/** Options of deriveChannelConstants. */
+export interface ChannelTableOptions {
+  /**
+   * Store tflm fast rows for kernels that accumulate 2 * acc (bias doubled here, weights by
+   * the caller through `weightFactor`). Default true.
+   */
+  doubleTflm?: boolean;
+  /**
+   * Channels whose weights are all zero: their output is one constant, stored as a fast row
+   * {0, 0, 2 * value, 1} whatever their bias and scales (the caller's bias entry is the accumulator).
+   */
+  zeroWeightChannels?: ArrayLike<boolean>;
+}
+
+/** The spec's requantisation of one accumulator (without the output zero point). */
+function referenceRequant(mode: FastMode, acc: number, multiplier: number, shift: number): number {
+  if (mode === 'pow2') return pow2Shift(acc, shift);
+  return mode === 'single' ? mbqmSingle(acc, multiplier, shift) : mbqmDouble(acc, multiplier, shift);
 }
 
 /** One channel's fast-formula row {bias, mult, round, shift} (csrc/edgeq_fast.h), or the check it fails. */
@@ -161,7 +186,7 @@ function planConvLike(g: QGraph, op: OpDef, mode: FastMode): FastPlan | string {
     const folded = Array.from({ length: cout }, (_, c) => { let s = 0; for (let i = 0; i < taps; i++) s += w[c * taps + i]; return bias[c] - p.inZp * s; });
     const bound = folded.map((b, c) => Math.abs(b) + 128 * sumAbs(c));
     if (!pointwise && cout % 2 !== 0) return `CONV_2D with an odd output channel count (${cout})`;
-    const table = deriveChannelConstants(mode, folded, bound, p, cout);
+    const table = deriveChannelConstants(mode, folded, bound, p, cout, { zeroWeightChannels: folded.map((_, c) => sumAbs(c) === 0) });
     if (typeof table === 'string') return table;
     const { variant, reason } = variantOf(mode, clamp, table, cout);
     const f = table.weightFactor;
@@ -208,12 +233,13 @@ function planConvLike(g: QGraph, op: OpDef, mode: FastMode): FastPlan | string {
   }
   // The plane's border holds zp_in: fold -zp_in * sum(w) into the bias (raw inputs in the products).
   const folded = Array.from({ length: cout }, (_, c) => { let t = 0; for (let k = 0; k < 9; k++) t += w[k * cout + c]; return bias[c] - p.inZp * t; });
-  const bound = folded.map((b, c) => {
+  const absSum = folded.map((_, c) => {
     let t = 0;
     for (let k = 0; k < 9; k++) t += Math.abs(w[k * cout + c]);
-    return Math.abs(b) + 128 * t;
+    return t;
   });
-  const table = deriveChannelConstants(mode, folded, bound, p, cout);
+  const bound = folded.map((b, c) => Math.abs(b) + 128 * absSum[c]);
+  const table = deriveChannelConstants(mode, folded, bound, p, cout, { zeroWeightChannels: absSum.map((t) => t === 0) });
   if (typeof table === 'string') return table;
   const { variant, reason } = variantOf(mode, clamp, table, cout);
   const tap = (ky: number, kx: number, c: number) => w[(ky * 3 + kx) * cout + c] * table.weightFactor[c];

@@ -267,7 +267,8 @@ interface ConvCase { cin: number; size: [number, number]; cout: number; k: numbe
   /**
    * Channels that fail the fast formula's checks (generic rows, _mixed variants): channel 1
    * has a scale ratio of 0.55 (pow2: 1), a right shift of 0, and weights divided by 32 so its
-   * outputs stay inside int8; channel 0 has a bias of 2^30 - 7 (tflm: accumulator bound >= 2^30).
+   * outputs stay inside int8; channel 0 has a bias of 2^30 - 7 (tflm: accumulator bound >= 2^30);
+   * channel 2 has all-zero weights and a bias of 40000 (one constant output, about 40 - 5).
    */
   generic?: boolean }
 
@@ -288,6 +289,8 @@ function convGraph(type: 'conv' | 'depthwise', mode: Mode, c: ConvCase): CaseSpe
       w[i] = Math.round(w[i] / 32);
     }
     bias[0] = 2 ** 30 - 7;
+    for (let t = 0; t < taps; t++) w[type === 'conv' ? 2 * taps + t : t * cout + 2] = 0;
+    bias[2] = 40000;
   }
   const spec = {
     name: type, weights: w,
@@ -523,7 +526,7 @@ function mixedFastCases(family: 'pointwise' | 'conv_im2col' | 'depthwise_3x3'): 
         : family === 'conv_im2col' ? { cin: 3, size: [5, 4], cout: 4, k: 3, stride: clamp ? 2 : 1, generic: true, act }
           : { cin: 3, size: [5, 6], cout: 3, k: 3, stride: clamp ? 2 : 1, generic: true, act };
       const graph = convGraph(family === 'depthwise_3x3' ? 'depthwise' : 'conv', mode, c);
-      out.push({ name: `${family} ${mode}${clamp ? '_clamp' : ''}_mixed: channel 1 right shift 0, channel 0 bias 2^30 - 7`, mode, graph, inputs: oneInput(graph, -3, 9) });
+      out.push({ name: `${family} ${mode}${clamp ? '_clamp' : ''}_mixed: channel 1 right shift 0, channel 0 bias 2^30 - 7, channel 2 zero weights`, mode, graph, inputs: oneInput(graph, -3, 9) });
     }
   }
   return out;
