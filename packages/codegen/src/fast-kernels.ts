@@ -185,38 +185,39 @@ function planConvLike(g: QGraph, op: OpDef, mode: FastMode): FastPlan | string {
     // bias' = bias - zp_in * sum(w): raw int8 inputs enter the products (padding taps hold zp_in).
     const folded = Array.from({ length: cout }, (_, c) => { let s = 0; for (let i = 0; i < taps; i++) s += w[c * taps + i]; return bias[c] - p.inZp * s; });
     const bound = folded.map((b, c) => Math.abs(b) + 128 * sumAbs(c));
-    if (!pointwise && cout % 2 !== 0) return `CONV_2D with an odd output channel count (${cout})`;
     const table = deriveChannelConstants(mode, folded, bound, p, cout, { zeroWeightChannels: folded.map((_, c) => sumAbs(c) === 0) });
     if (typeof table === 'string') return table;
     const { variant, reason } = variantOf(mode, clamp, table, cout);
     const f = table.weightFactor;
+    // An odd cout: a phantom last channel (zero weights, a zero row after the table) completes the last pair.
+    const pairs = Math.ceil(cout / 2);
+    const rows = cout % 2 === 0 ? table.rows : Int32Array.from([...table.rows, 0, 0, 0, 1]);
     if (pointwise) {
       // int16, per channel pair and input quad, in the lane order of SXTB16 (edgeq_pointwise_conv_s8.c).
       const quads = Math.ceil(cin / 4);
-      const pairs = Math.ceil(cout / 2);
       const w16 = new Int16Array(pairs * quads * 8);
-      const at = (c: number, k: number) => (k < cin ? w[c * cin + k] * f[c] : 0);
+      const at = (c: number, k: number) => (k < cin && c < cout ? w[c * cin + k] * f[c] : 0);
       for (let j = 0; j < pairs; j++) {
-        const [c0, c1] = [2 * j, Math.min(2 * j + 1, cout - 1)];
+        const [c0, c1] = [2 * j, 2 * j + 1];
         for (let q = 0; q < quads; q++) {
           const k = 4 * q;
           w16.set([at(c0, k), at(c0, k + 2), at(c1, k), at(c1, k + 2), at(c0, k + 1), at(c0, k + 3), at(c1, k + 1), at(c1, k + 3)],
             (j * quads + q) * 8);
         }
       }
-      return { kind: 'pointwise', fn: `edgeq_pointwise_conv_s8_${variant}`, channelConstants: table.rows, weights: w16, scratchBytes: 0,
+      return { kind: 'pointwise', fn: `edgeq_pointwise_conv_s8_${variant}`, channelConstants: rows, weights: w16, scratchBytes: 0,
         reason: `1x1 stride 1: ${reason}`, structValues: { pixels: outS[1] * outS[2], cin, cout } };
     }
     const even = taps + (taps & 1);
     // int16, per channel pair and tap pair: w[o][t], w[o][t+1], w[o+1][t], w[o+1][t+1].
-    const w16 = new Int16Array(cout * even);
-    const at = (c: number, t: number) => (t < taps ? w[c * taps + t] * f[c] : 0);
-    for (let j = 0; j < cout / 2; j++) {
+    const w16 = new Int16Array(pairs * 2 * even);
+    const at = (c: number, t: number) => (t < taps && c < cout ? w[c * taps + t] * f[c] : 0);
+    for (let j = 0; j < pairs; j++) {
       for (let t = 0; t < even; t += 2) {
         w16.set([at(2 * j, t), at(2 * j, t + 1), at(2 * j + 1, t), at(2 * j + 1, t + 1)], j * even * 2 + t * 2);
       }
     }
-    return { kind: 'conv_im2col', fn: `edgeq_conv_im2col_s8_${variant}`, channelConstants: table.rows, weights: w16, scratchBytes: even * 4,
+    return { kind: 'conv_im2col', fn: `edgeq_conv_im2col_s8_${variant}`, channelConstants: rows, weights: w16, scratchBytes: even * 4,
       reason: `${kh}x${kw} through an int16 column: ${reason}`,
       structValues: {
         in: heightWidthChannels(inS), out: heightWidthChannels(outS),

@@ -105,6 +105,16 @@ EDGEQ_FAST_INLINE void edgeq_fast_store_block(const edgeq_channel_requant *q, in
   y1[1] = edgeq_fast_clamp(edgeq_fast_requantize_row(a11, &c1, mode, mixed), clamp, lo, hi);
 }
 
+/* The last channel of an odd channel count: its pair's second channel is a phantom (zero
+ * weights, a zero row after the table), computed and dropped. */
+EDGEQ_FAST_INLINE void edgeq_fast_store_last(const edgeq_channel_requant *q, int32_t a0,
+                                             int32_t a1, int8_t *y0, int8_t *y1, const int mode,
+                                             const int clamp, const int mixed, int32_t lo,
+                                             int32_t hi) {
+  y0[0] = edgeq_fast_clamp(edgeq_fast_requantize_row(a0, q, mode, mixed), clamp, lo, hi);
+  y1[0] = edgeq_fast_clamp(edgeq_fast_requantize_row(a1, q, mode, mixed), clamp, lo, hi);
+}
+
 /* Defines kernel KERNEL's exported variants: one per entry of EDGEQ_FAST_VARIANTS (edgeq.h),
  * and the same again with the suffix _mixed (generic rows tested). DEFINE(name, mode, clamp,
  * mixed) defines one function. */

@@ -219,10 +219,11 @@ typedef struct {
   const edgeq_channel_requant *requant;
 } edgeq_pointwise_params;
 
-/* General CONV_2D, cout even, 2 pixels x 2 output channels per block through an int16
+/* General CONV_2D, 2 pixels x 2 output channels per block through an int16
  * column of both pixels (raw inputs; padding taps hold in_zp, cancelled by the folded
  * bias = bias - in_zp * sum(w)); weights int16 per channel pair and tap pair, taps =
- * kernel_h * kernel_w * in.c rounded up to even (layout: edgeq_conv_im2col_s8.c). Scratch:
+ * kernel_h * kernel_w * in.c rounded up to even (layout: edgeq_conv_im2col_s8.c). With an odd
+ * cout, the channel table has one more, zero row (a phantom channel). Scratch:
  * edgeq_conv_im2col_s8_get_buffer_size() = 4 * taps bytes, 4-aligned. */
 typedef struct {
   EDGEQ_CONV_GEOMETRY_FIELDS

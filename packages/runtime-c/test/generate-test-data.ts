@@ -532,6 +532,34 @@ function mixedFastCases(family: 'pointwise' | 'conv_im2col' | 'depthwise_3x3'): 
   return out;
 }
 
+/**
+ * Convolution shapes beyond the basic cases: input channels a multiple of 4 (the
+ * four-taps-per-load column fill) or even, 1x1 stride 2, dilation 2, odd output channel
+ * counts (through the column; 1x1 stride 1 with an odd count takes the column too).
+ */
+function convShapeCases(family: 'pointwise' | 'conv_im2col'): CaseSpec[] {
+  const list: Array<[Mode, ConvCase]> = family === 'pointwise' ? [
+    ['tflm', { cin: 16, size: [3, 3], cout: 6, k: 1 }],
+    ['single', { cin: 8, size: [1, 3], cout: 2, k: 1, act: 'RELU6' }],
+    ['pow2', { cin: 24, size: [2, 3], cout: 4, k: 1 }],
+  ] : [
+    ['tflm', { cin: 4, size: [5, 6], cout: 4, k: 3, act: 'RELU' }],
+    ['single', { cin: 8, size: [7, 5], cout: 6, k: 3, stride: 2 }],
+    ['pow2', { cin: 16, size: [5, 5], cout: 2, k: 1, stride: 2 }],
+    ['tflm', { cin: 6, size: [6, 7], cout: 4, k: 2, dilation: 2 }],
+    ['tflm', { cin: 12, size: [4, 4], cout: 2, k: 3, padding: 'VALID', zpIn: -128 }],
+    ['single', { cin: 3, size: [5, 5], cout: 5, k: 3, stride: 2 }],
+    ['pow2', { cin: 8, size: [3, 5], cout: 3, k: 3 }],
+    ['tflm', { cin: 16, size: [3, 3], cout: 7, k: 1 }],
+    ['single', { cin: 6, size: [4, 3], cout: 5, k: 3, stride: 1 }],
+  ];
+  return list.map(([mode, c]) => {
+    const graph = convGraph('conv', mode, c);
+    const name = `conv ${mode}: ${c.size.join('x')}x${c.cin} -> ${c.cout}, k ${c.k}, stride ${c.stride ?? 1}, dilation ${c.dilation ?? 1}, ${c.padding ?? 'SAME'}`;
+    return { name, mode, graph, inputs: oneInput(graph) };
+  });
+}
+
 /** Every suite: name, kernel enum of the runner, cases and the renderer of their parameters. */
 /**
  * MEAN at TFLite Micro's rule's edges: 7x7 sums that land on .5 after the first rounding
@@ -605,6 +633,8 @@ export function testSuites(): Array<{ suite: string; kernel: string; cases: Case
     { suite: 'pointwise_conv_mixed', kernel: 'EDGEQ_TEST_POINTWISE_CONV', cases: mixedFastCases('pointwise'), render: renderFast },
     { suite: 'conv_im2col_mixed', kernel: 'EDGEQ_TEST_CONV_IM2COL', cases: mixedFastCases('conv_im2col'), render: renderFast },
     { suite: 'depthwise_conv_3x3_mixed', kernel: 'EDGEQ_TEST_DEPTHWISE_CONV_3X3', cases: mixedFastCases('depthwise_3x3'), render: renderFast },
+    { suite: 'pointwise_conv_shapes', kernel: 'EDGEQ_TEST_POINTWISE_CONV', cases: convShapeCases('pointwise'), render: renderFast },
+    { suite: 'conv_im2col_shapes', kernel: 'EDGEQ_TEST_CONV_IM2COL', cases: convShapeCases('conv_im2col'), render: renderFast },
   ];
 }
 
