@@ -15,8 +15,23 @@ import { heightWidthChannels } from './emit/emitter-support.js';
 
 export type FastMode = 'tflm' | 'single' | 'pow2';
 
+/** How a fast kernel keeps its weights in flash. */
+export type WeightStorage = 'int16' | 'int8';
+
+/** Choices the planner takes from the caller. */
+export interface FastPlanOptions {
+  /**
+   * 'int16' (default): weights widened (and re-laid out) for the fastest inner loops;
+   * 'int8': int8 weights in flash, sign-extended on the fly, where a kernel has that variant
+   * (1x1 pointwise today; the others keep int16 and say so in `reason`).
+   */
+  weightStorage?: WeightStorage;
+}
+
 export interface FastPlan {
-  kind: 'pointwise' | 'conv_im2col' | 'depthwise_3x3';
+  kind: 'pointwise' | 'pointwise_w8' | 'conv_im2col' | 'depthwise_3x3';
+  /** How the weights are stored (int16: widened; int8: as in the model, re-laid out). */
+  weightStorage: WeightStorage;
   /** Kernel function name, e.g. edgeq_depthwise_conv_3x3_s8_tflm_clamp (suffix _mixed when some rows are generic). */
   fn: string;
   /** Per-channel requantisation constants (edgeq_channel_requant rows), 4 int32 each: bias, mult, round, shift. */
@@ -154,17 +169,17 @@ function variantOf(mode: FastMode, clamp: boolean, table: ChannelTable, channels
 }
 
 /** Plan the specialised kernel of a CONV_2D / DEPTHWISE_CONV_2D op, or undefined. */
-export function planFastOp(g: QGraph, op: OpDef, mode: FastMode): FastPlan | undefined {
-  return decideFastOp(g, op, mode).plan;
+export function planFastOp(g: QGraph, op: OpDef, mode: FastMode, options: FastPlanOptions = {}): FastPlan | undefined {
+  return decideFastOp(g, op, mode, options).plan;
 }
 
 /** Plan the specialised kernel of an op, or say why it keeps the reference kernel. */
-export function decideFastOp(g: QGraph, op: OpDef, mode: FastMode): FastDecision {
-  const r = planConvLike(g, op, mode);
+export function decideFastOp(g: QGraph, op: OpDef, mode: FastMode, options: FastPlanOptions = {}): FastDecision {
+  const r = planConvLike(g, op, mode, options.weightStorage ?? 'int16');
   return typeof r === 'string' ? { reason: r } : { plan: r };
 }
 
-function planConvLike(g: QGraph, op: OpDef, mode: FastMode): FastPlan | string {
+function planConvLike(g: QGraph, op: OpDef, mode: FastMode, storage: WeightStorage): FastPlan | string {
   if (op.type !== 'CONV_2D' && op.type !== 'DEPTHWISE_CONV_2D') return `${op.type} has no specialised kernel here`;
   const p = deriveOpParams(g, op) as ConvLikeParams;
   const o = op.options;
@@ -185,13 +200,30 @@ function planConvLike(g: QGraph, op: OpDef, mode: FastMode): FastPlan | string {
     // bias' = bias - zp_in * sum(w): raw int8 inputs enter the products (padding taps hold zp_in).
     const folded = Array.from({ length: cout }, (_, c) => { let s = 0; for (let i = 0; i < taps; i++) s += w[c * taps + i]; return bias[c] - p.inZp * s; });
     const bound = folded.map((b, c) => Math.abs(b) + 128 * sumAbs(c));
-    const table = deriveChannelConstants(mode, folded, bound, p, cout, { zeroWeightChannels: folded.map((_, c) => sumAbs(c) === 0) });
+    const int8Pointwise = pointwise && storage === 'int8';
+    const table = deriveChannelConstants(mode, folded, bound, p, cout,
+      { zeroWeightChannels: folded.map((_, c) => sumAbs(c) === 0), doubleTflm: !int8Pointwise });
     if (typeof table === 'string') return table;
     const { variant, reason } = variantOf(mode, clamp, table, cout);
     const f = table.weightFactor;
     // An odd cout: a phantom last channel (zero weights, a zero row after the table) completes the last pair.
     const pairs = Math.ceil(cout / 2);
     const rows = cout % 2 === 0 ? table.rows : Int32Array.from([...table.rows, 0, 0, 0, 1]);
+    if (int8Pointwise) {
+      // int8, per channel pair and input quad: w[o][k..k+3], w[o+1][k..k+3] (edgeq_pointwise_conv_s8.c).
+      const w8 = new Int8Array(cout * cin);
+      for (let j = 0; j < cout / 2; j++) {
+        for (let k = 0; k < cin; k += 4) {
+          for (let i = 0; i < 4; i++) {
+            w8[j * 2 * cin + 2 * k + i] = w[2 * j * cin + k + i];
+            w8[j * 2 * cin + 2 * k + 4 + i] = w[(2 * j + 1) * cin + k + i];
+          }
+        }
+      }
+      return { kind: 'pointwise_w8', weightStorage: 'int8', fn: `edgeq_pointwise_conv_w8_s8_${variant}`, channelConstants: rows, weights: w8,
+        scratchBytes: 0, reason: `1x1 stride 1, int8 weights: ${reason}`, structValues: { pixels: outS[1] * outS[2], cin, cout } };
+    }
+    const widened = storage === 'int8' ? ', int16 weights (no int8-weight variant of this kernel)' : '';
     if (pointwise) {
       // int16, per channel pair and input quad, in the lane order of SXTB16 (edgeq_pointwise_conv_s8.c).
       const quads = Math.ceil(cin / 4);
@@ -205,8 +237,8 @@ function planConvLike(g: QGraph, op: OpDef, mode: FastMode): FastPlan | string {
             (j * quads + q) * 8);
         }
       }
-      return { kind: 'pointwise', fn: `edgeq_pointwise_conv_s8_${variant}`, channelConstants: rows, weights: w16, scratchBytes: 0,
-        reason: `1x1 stride 1: ${reason}`, structValues: { pixels: outS[1] * outS[2], cin, cout } };
+      return { kind: 'pointwise', weightStorage: 'int16', fn: `edgeq_pointwise_conv_s8_${variant}`, channelConstants: rows, weights: w16, scratchBytes: 0,
+        reason: `1x1 stride 1${widened}: ${reason}`, structValues: { pixels: outS[1] * outS[2], cin, cout } };
     }
     const even = taps + (taps & 1);
     // int16, per channel pair and tap pair: w[o][t], w[o][t+1], w[o+1][t], w[o+1][t+1].
@@ -217,8 +249,8 @@ function planConvLike(g: QGraph, op: OpDef, mode: FastMode): FastPlan | string {
         w16.set([at(2 * j, t), at(2 * j, t + 1), at(2 * j + 1, t), at(2 * j + 1, t + 1)], j * even * 2 + t * 2);
       }
     }
-    return { kind: 'conv_im2col', fn: `edgeq_conv_im2col_s8_${variant}`, channelConstants: rows, weights: w16, scratchBytes: even * 4,
-      reason: `${kh}x${kw} through an int16 column: ${reason}`,
+    return { kind: 'conv_im2col', weightStorage: 'int16', fn: `edgeq_conv_im2col_s8_${variant}`, channelConstants: rows, weights: w16, scratchBytes: even * 4,
+      reason: `${kh}x${kw} through an int16 column${widened}: ${reason}`,
       structValues: {
         in: heightWidthChannels(inS), out: heightWidthChannels(outS),
         kernel_h: kh, kernel_w: kw, stride_h: o.strideH, stride_w: o.strideW,
@@ -252,7 +284,7 @@ function planConvLike(g: QGraph, op: OpDef, mode: FastMode): FastPlan | string {
   const [ho, wo] = [outS[1], outS[2]];
   const planeH = (ho - 1) * s + 3;
   const planeW = ((wo - 1) * s + 4 + 1) & ~1;
-  return { kind: 'depthwise_3x3', fn: `edgeq_depthwise_conv_3x3_s8_${variant}`, channelConstants: table.rows, weights: w16,
+  return { kind: 'depthwise_3x3', weightStorage: 'int16', fn: `edgeq_depthwise_conv_3x3_s8_${variant}`, channelConstants: table.rows, weights: w16,
     scratchBytes: planeH * planeW * 2 + ((wo + 1) & ~1) * 4, reason: `3x3 stride ${s} through an int16 plane: ${reason}`,
     structValues: {
       in: heightWidthChannels(inS), out: heightWidthChannels(outS),

@@ -218,6 +218,8 @@ typedef struct {
   int32_t act_min, act_max;
   const edgeq_channel_requant *requant;
 } edgeq_pointwise_params;
+/* edgeq_pointwise_conv_w8_s8_*: the same with int8 weights as stored in flash (8 bytes per
+ * channel pair and input quad, not doubled; layout: edgeq_pointwise_conv_s8.c). */
 
 /* General CONV_2D, 2 pixels x 2 output channels per block through an int16
  * column of both pixels (raw inputs; padding taps hold in_zp, cancelled by the folded
@@ -271,7 +273,10 @@ size_t edgeq_depthwise_conv_3x3_s8_get_buffer_size(const edgeq_depthwise_3x3_par
                                       int16_t *scratch);                                    \
   void edgeq_depthwise_conv_3x3_s8_##variant(const edgeq_depthwise_3x3_params *p,           \
                                              const int8_t *input, const int16_t *w,         \
-                                             int8_t *output, int16_t *scratch);
+                                             int8_t *output, int16_t *scratch);              \
+  void edgeq_pointwise_conv_w8_s8_##variant(const edgeq_pointwise_params *p,                \
+                                            const int8_t *input, const int8_t *w,           \
+                                            int8_t *output);
 #define EDGEQ_FAST_DECLARE_MIXED(variant, mode, clamp) EDGEQ_FAST_DECLARE(variant##_mixed, mode, clamp)
 EDGEQ_FAST_VARIANTS(EDGEQ_FAST_DECLARE)
 EDGEQ_FAST_VARIANTS(EDGEQ_FAST_DECLARE_MIXED)

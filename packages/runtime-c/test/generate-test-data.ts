@@ -44,7 +44,7 @@ import {
   type SoftmaxParams,
   type TensorData,
 } from '@edgeq/ir';
-import { planFastOp, type CStructValues, type CValue, type FastMode } from '@edgeq/codegen';
+import { planFastOp, type CStructValues, type CValue, type FastMode, type WeightStorage } from '@edgeq/codegen';
 import { renderHeaders, type BufferSizeData, type CaseEntry, type Declaration, type SuiteData } from './c-test-data.js';
 
 /** Directory the generator writes and the test reads. */
@@ -242,15 +242,24 @@ function renderBoundary(quantize: boolean) {
 
 /** The fast kernels: parameters, weights, constants and scratch exactly as codegen plans them. */
 function renderFast(g: QGraph, op: OpDef, id: string, out: RenderedCase): void {
+  renderFastStored('int16')(g, op, id, out);
+}
+
+/** renderFast for a weight storage. */
+function renderFastStored(weightStorage: WeightStorage) {
+  return (g: QGraph, op: OpDef, id: string, out: RenderedCase): void => renderFastPlan(g, op, id, out, weightStorage);
+}
+
+function renderFastPlan(g: QGraph, op: OpDef, id: string, out: RenderedCase, weightStorage: WeightStorage): void {
   const mode = modeOf(g) === 'EDGEQ_RQ_POW2' ? 'pow2' : g.quantization.rounding as FastMode;
-  const plan = planFastOp(g, op, mode);
+  const plan = planFastOp(g, op, mode, { weightStorage });
   if (!plan) throw new Error(`${g.name}: codegen does not plan a fast kernel for this case`);
   const p = deriveOpParams(g, op) as ConvLikeParams;
   const rows: number[][] = [];
   for (let i = 0; i < plan.channelConstants.length; i += 4) rows.push(Array.from(plan.channelConstants.subarray(i, i + 4)));
   out.declarations.push({ table: 'edgeq_channel_requant', id: `${id}_requant`, rows });
-  out.declarations.push(array('int16_t', `${id}_weights`, plan.weights));
-  const type = { pointwise: 'edgeq_pointwise_params', conv_im2col: 'edgeq_conv_im2col_params', depthwise_3x3: 'edgeq_depthwise_3x3_params' }[plan.kind];
+  out.declarations.push(array(plan.weightStorage === 'int8' ? 'int8_t' : 'int16_t', `${id}_weights`, plan.weights));
+  const type = { pointwise: 'edgeq_pointwise_params', pointwise_w8: 'edgeq_pointwise_params', conv_im2col: 'edgeq_conv_im2col_params', depthwise_3x3: 'edgeq_depthwise_3x3_params' }[plan.kind];
   out.declarations.push(struct(type, `${id}_params`, { ...planFields(plan.structValues), act_min: p.actMin, act_max: p.actMax, requant: `${id}_requant` }));
   Object.assign(out.entry, { params: `&${id}_params`, weights: `${id}_weights`, [plan.kind]: plan.fn, scratch_bytes: plan.scratchBytes });
 }
@@ -635,6 +644,7 @@ export function testSuites(): Array<{ suite: string; kernel: string; cases: Case
     { suite: 'depthwise_conv_3x3_mixed', kernel: 'EDGEQ_TEST_DEPTHWISE_CONV_3X3', cases: mixedFastCases('depthwise_3x3'), render: renderFast },
     { suite: 'pointwise_conv_shapes', kernel: 'EDGEQ_TEST_POINTWISE_CONV', cases: convShapeCases('pointwise'), render: renderFast },
     { suite: 'conv_im2col_shapes', kernel: 'EDGEQ_TEST_CONV_IM2COL', cases: convShapeCases('conv_im2col'), render: renderFast },
+    { suite: 'pointwise_conv_w8', kernel: 'EDGEQ_TEST_POINTWISE_CONV_W8', cases: [...fastCases('pointwise'), ...mixedFastCases('pointwise')], render: renderFastStored('int8') },
   ];
 }
 

@@ -48,12 +48,13 @@ export const DEPTHWISE_3X3_PARAMS_STRUCT: CStructDescription = {
 /** The parameter struct of each fast kernel kind. */
 export const FAST_PARAMS_STRUCTS: Readonly<Record<FastPlan['kind'], CStructDescription>> = {
   pointwise: POINTWISE_PARAMS_STRUCT,
+  pointwise_w8: POINTWISE_PARAMS_STRUCT,
   conv_im2col: COLUMN_CONV_PARAMS_STRUCT,
   depthwise_3x3: DEPTHWISE_3X3_PARAMS_STRUCT,
 };
 
 /** Every struct the fast kernels' emitted C declares. */
-export const FAST_KERNEL_STRUCTS: readonly CStructDescription[] = [CHANNEL_REQUANT_STRUCT, ...Object.values(FAST_PARAMS_STRUCTS)];
+export const FAST_KERNEL_STRUCTS: readonly CStructDescription[] = [CHANNEL_REQUANT_STRUCT, ...new Set(Object.values(FAST_PARAMS_STRUCTS))];
 
 /** Declares a planned fast kernel's constants and returns its call. */
 export function emitFastKernel(
