@@ -4,19 +4,35 @@
  * everything they need: per-channel {bias, mult, round, shift} (input zero point folded
  * into the bias for 1x1, output zero point and rounding folded into `round`), weights
  * re-laid out for the kernel, plane/column geometry and the scratch size. Every check
- * that keeps the kernel's 32-bit arithmetic exact is made here; when one fails, the op
- * keeps the reference kernel (never a silent approximation).
+ * that keeps the kernel's 32-bit arithmetic exact is made here, per channel; a channel that
+ * fails one is requantised by the reference formula inside the fast kernel (a generic row,
+ * _mixed variant), so a few channels never send the whole op to the reference kernel.
  */
 
-import { constantData, deriveOpParams, type ConvLikeParams, type OpDef, type QGraph } from '@edgeq/ir';
+import { constantData, deriveOpParams, mbqmDouble, mbqmSingle, pow2Shift, type ConvLikeParams, type OpDef, type QGraph } from '@edgeq/ir';
 import type { CStructValues } from './emit/c-struct.js';
 import { heightWidthChannels } from './emit/emitter-support.js';
 
 export type FastMode = 'tflm' | 'single' | 'pow2';
 
+/** How a fast kernel keeps its weights in flash. */
+export type WeightStorage = 'int16' | 'int8';
+
+/** Choices the planner takes from the caller. */
+export interface FastPlanOptions {
+  /**
+   * 'int16' (default): weights widened (and re-laid out) for the fastest inner loops;
+   * 'int8': int8 weights in flash, sign-extended on the fly, where a kernel has that variant
+   * (1x1 pointwise today; the others keep int16 and say so in `reason`).
+   */
+  weightStorage?: WeightStorage;
+}
+
 export interface FastPlan {
-  kind: 'pointwise' | 'conv_im2col' | 'depthwise_3x3';
-  /** Kernel function name, e.g. edgeq_depthwise_conv_3x3_s8_tflm_clamp. */
+  kind: 'pointwise' | 'pointwise_w8' | 'conv_im2col' | 'depthwise_3x3';
+  /** How the weights are stored (int16: widened; int8: as in the model, re-laid out). */
+  weightStorage: WeightStorage;
+  /** Kernel function name, e.g. edgeq_depthwise_conv_3x3_s8_tflm_clamp (suffix _mixed when some rows are generic). */
   fn: string;
   /** Per-channel requantisation constants (edgeq_channel_requant rows), 4 int32 each: bias, mult, round, shift. */
   channelConstants: Int32Array;
@@ -27,64 +43,144 @@ export interface FastPlan {
    */
   structValues: CStructValues;
   scratchBytes: number;
+  /** Why this kernel and variant were chosen (emitted as a comment beside the call). */
+  reason: string;
+}
+
+/** A fast plan, or why the op keeps the reference kernel. */
+export type FastDecision = { plan: FastPlan } | { plan?: undefined; reason: string };
+
+/** Per-channel rows of an op's edgeq_channel_requant table (csrc/edgeq_fast.h). */
+export interface ChannelTable {
+  /** 4 int32 per channel: bias, mult, round, shift. */
+  rows: Int32Array;
+  /**
+   * Factor each channel's weights must be stored with: 2 for tflm rows on the fast formula
+   * when doubling was asked for (the kernel accumulates 2 * acc; the row's bias is already
+   * doubled), 1 otherwise.
+   */
+  weightFactor: Int8Array;
+  /** Channels stored as generic rows (reference requantisation; call the _mixed variant), with the failed check. */
+  generic: Array<{ channel: number; check: string }>;
 }
 
 const I32 = 2 ** 31;
+/** edgeq.h EDGEQ_FAST_GENERIC_SHIFT: a row's shift at or above it marks a generic row. */
+export const FAST_GENERIC_SHIFT = 256;
 
-/** Per-channel requantisation constants, or a reason why the fast formula is not exact. */
-function deriveChannelConstants(
+/**
+ * Per-channel requantisation rows for the fast kernels: the fast formula's constants where
+ * its 32-bit arithmetic is exact, a generic row (the reference formula, in the _mixed
+ * variants) where a check fails: accumulator bound >= 2^30 in tflm, a right shift outside
+ * the formula's range, a rounding constant that overflows int32. Returns a reason string
+ * only when even the reference accumulator could overflow int32.
+ *
+ * `accBound[c]` bounds |accumulator| of channel c (bias included).
+ */
+export function deriveChannelConstants(
   mode: FastMode,
   bias: ArrayLike<number>,
   accBound: ArrayLike<number>,
   p: ConvLikeParams,
   channels: number,
-): Int32Array | string {
-  const out = new Int32Array(channels * 4);
+  options: ChannelTableOptions = {},
+): ChannelTable | string {
+  const doubleTflm = options.doubleTflm ?? true;
+  const rows = new Int32Array(channels * 4);
+  const weightFactor = new Int8Array(channels).fill(1);
+  const generic: ChannelTable['generic'] = [];
   const perChannel = p.requant.shift.length > 1;
   for (let c = 0; c < channels; c++) {
-    const m = mode === 'pow2' ? 0 : p.requant.multiplier[perChannel ? c : 0];
-    const e = -p.requant.shift[perChannel ? c : 0];
+    const specMultiplier = p.requant.multiplier[perChannel ? c : 0];
+    const specShift = p.requant.shift[perChannel ? c : 0];
     const a = accBound[c];
-    let round: number;
-    let shift: number;
-    let hi: number;
-    if (mode === 'single') {
-      if (e < 2 || e > 31) return `channel ${c}: right shift ${e} outside [2, 31]`;
-      round = 2 ** (e - 2) + p.outZp * 2 ** (e - 1);
-      shift = e - 1;
-      hi = a / 2 + 1;
-    } else {
-      if (e < 1 || e > 31) return `channel ${c}: right shift ${e} outside [1, 31]`;
-      if (mode === 'tflm' && a >= 2 ** 30) return `channel ${c}: accumulator bound ${a} >= 2^30`;
-      round = 2 ** (e - 1) + p.outZp * 2 ** e;
-      shift = e;
-      hi = mode === 'tflm' ? a + 1 : a;
+    if (options.zeroWeightChannels?.[c]) {
+      // Every accumulator is the bias: store the channel's one output value as round >> 1.
+      const v = referenceRequant(mode, bias[c], specMultiplier, specShift) + p.outZp;
+      rows.set([0, 0, 2 * Math.min(p.actMax, Math.max(p.actMin, v)), 1], c * 4);
+      continue;
     }
-    if (Math.abs(round) + hi + 2 >= I32) return `channel ${c}: rounding constant overflows int32`;
-    out.set([bias[c], m, round, shift], c * 4);
+    if (a >= I32) return `channel ${c}: accumulator bound ${a} >= 2^31`;
+    const fast = fastRow(mode, bias[c], specMultiplier, -specShift, a, p.outZp, doubleTflm);
+    if (typeof fast !== 'string') {
+      rows.set(fast, c * 4);
+      if (mode === 'tflm' && doubleTflm) weightFactor[c] = 2;
+      continue;
+    }
+    if (Math.abs(specShift) >= 128) return `channel ${c}: shift ${specShift} outside (-128, 128)`;
+    generic.push({ channel: c, check: fast });
+    rows.set([bias[c], mode === 'pow2' ? 0 : specMultiplier, p.outZp, FAST_GENERIC_SHIFT + specShift], c * 4);
   }
-  return out;
+  return { rows, weightFactor, generic };
 }
 
-/**
- * In tflm mode the kernels accumulate 2a (int16 weights and bias doubled; |a| < 2^30 is
- * checked) so that SMMULR(2a, m) = SRDHM(a, m) needs no shift per output.
- */
-function doubled(mode: FastMode, plan: FastPlan | undefined): FastPlan | undefined {
-  if (!plan || mode !== 'tflm') return plan;
-  const w = plan.weights as Int16Array;
-  for (let i = 0; i < w.length; i++) w[i] *= 2;
-  for (let i = 0; i < plan.channelConstants.length; i += 4) plan.channelConstants[i] *= 2;
-  return plan;
+/** Options of deriveChannelConstants. */
+export interface ChannelTableOptions {
+  /**
+   * Store tflm fast rows for kernels that accumulate 2 * acc (bias doubled here, weights by
+   * the caller through `weightFactor`). Default true.
+   */
+  doubleTflm?: boolean;
+  /**
+   * Channels whose weights are all zero: their output is one constant, stored as a fast row
+   * {0, 0, 2 * value, 1} whatever their bias and scales (the caller's bias entry is the accumulator).
+   */
+  zeroWeightChannels?: ArrayLike<boolean>;
+}
+
+/** The spec's requantisation of one accumulator (without the output zero point). */
+function referenceRequant(mode: FastMode, acc: number, multiplier: number, shift: number): number {
+  if (mode === 'pow2') return pow2Shift(acc, shift);
+  return mode === 'single' ? mbqmSingle(acc, multiplier, shift) : mbqmDouble(acc, multiplier, shift);
+}
+
+/** One channel's fast-formula row {bias, mult, round, shift} (csrc/edgeq_fast.h), or the check it fails. */
+function fastRow(mode: FastMode, bias: number, multiplier: number, e: number, a: number, outZp: number, doubleTflm: boolean): number[] | string {
+  const m = mode === 'pow2' ? 0 : multiplier;
+  let round: number;
+  let shift: number;
+  let hi: number;
+  if (mode === 'single') {
+    if (e < 2 || e > 31) return `right shift ${e} outside [2, 31]`;
+    round = 2 ** (e - 2) + outZp * 2 ** (e - 1);
+    shift = e - 1;
+    hi = a / 2 + 1;
+  } else {
+    if (e < 1 || e > 31) return `right shift ${e} outside [1, 31]`;
+    if (mode === 'tflm' && a >= 2 ** 30) return `accumulator bound ${a} >= 2^30`;
+    round = 2 ** (e - 1) + outZp * 2 ** e;
+    shift = e;
+    hi = mode === 'tflm' ? a + 1 : a;
+  }
+  if (Math.abs(round) + hi + 2 >= I32) return 'rounding constant overflows int32';
+  return [mode === 'tflm' && doubleTflm ? 2 * bias : bias, m, round, shift];
+}
+
+/** The kernel variant suffix and the reason text of a channel table. */
+function variantOf(mode: FastMode, clamp: boolean, table: ChannelTable, channels: number): { variant: string; reason: string } {
+  const mixed = table.generic.length > 0;
+  const first = table.generic[0];
+  return {
+    variant: `${mode}${clamp ? '_clamp' : ''}${mixed ? '_mixed' : ''}`,
+    reason: mixed
+      ? `${table.generic.length} of ${channels} channels on the reference requantisation (channel ${first.channel}: ${first.check})`
+      : `all ${channels} channels on the fast requantisation`,
+  };
 }
 
 /** Plan the specialised kernel of a CONV_2D / DEPTHWISE_CONV_2D op, or undefined. */
-export function planFastOp(g: QGraph, op: OpDef, mode: FastMode): FastPlan | undefined {
-  return doubled(mode, planFastOpUndoubled(g, op, mode));
+export function planFastOp(g: QGraph, op: OpDef, mode: FastMode, options: FastPlanOptions = {}): FastPlan | undefined {
+  return decideFastOp(g, op, mode, options).plan;
 }
 
-function planFastOpUndoubled(g: QGraph, op: OpDef, mode: FastMode): FastPlan | undefined {
-  if (op.type !== 'CONV_2D' && op.type !== 'DEPTHWISE_CONV_2D') return undefined;
+/** Plan the specialised kernel of an op, or say why it keeps the reference kernel. */
+export function decideFastOp(g: QGraph, op: OpDef, mode: FastMode, options: FastPlanOptions = {}): FastDecision {
+  const r = planConvLike(g, op, mode, options.weightStorage ?? 'int16');
+  return typeof r === 'string' ? { reason: r } : { plan: r };
+}
+
+function planConvLike(g: QGraph, op: OpDef, mode: FastMode, storage: WeightStorage): FastPlan | string {
+  if (op.type !== 'CONV_2D' && op.type !== 'DEPTHWISE_CONV_2D') return `${op.type} has no specialised kernel here`;
   const p = deriveOpParams(g, op) as ConvLikeParams;
   const o = op.options;
   const inS = g.tensors[op.inputs[0]].shape;
@@ -95,52 +191,66 @@ function planFastOpUndoubled(g: QGraph, op: OpDef, mode: FastMode): FastPlan | u
   const cout = outS[3];
   const [kh, kw] = [wS[1], wS[2]];
   const clamp = p.actMin !== -128 || p.actMax !== 127;
-  const variant = `${mode}${clamp ? '_clamp' : ''}`;
-  const maxDx = Math.max(Math.abs(-128 - p.inZp), Math.abs(127 - p.inZp));
   if (op.type === 'CONV_2D') {
     const cin = inS[3];
     const taps = kh * kw * cin;
     const sumAbs = (c: number) => { let s = 0; for (let i = 0; i < taps; i++) s += Math.abs(w[c * taps + i]); return s; };
     const pointwise = kh === 1 && kw === 1 && o.strideH === 1 && o.strideW === 1 && p.padTop === 0 && p.padLeft === 0 &&
       inS[1] === outS[1] && inS[2] === outS[2] && cin % 8 === 0 && cout % 2 === 0;
+    // bias' = bias - zp_in * sum(w): raw int8 inputs enter the products (padding taps hold zp_in).
+    const folded = Array.from({ length: cout }, (_, c) => { let s = 0; for (let i = 0; i < taps; i++) s += w[c * taps + i]; return bias[c] - p.inZp * s; });
+    const bound = folded.map((b, c) => Math.abs(b) + 128 * sumAbs(c));
+    const int8Pointwise = pointwise && storage === 'int8';
+    const table = deriveChannelConstants(mode, folded, bound, p, cout,
+      { zeroWeightChannels: folded.map((_, c) => sumAbs(c) === 0), doubleTflm: !int8Pointwise });
+    if (typeof table === 'string') return table;
+    const { variant, reason } = variantOf(mode, clamp, table, cout);
+    const f = table.weightFactor;
+    // An odd cout: a phantom last channel (zero weights, a zero row after the table) completes the last pair.
+    const pairs = Math.ceil(cout / 2);
+    const rows = cout % 2 === 0 ? table.rows : Int32Array.from([...table.rows, 0, 0, 0, 1]);
+    if (int8Pointwise) {
+      // int8, per channel pair and input quad: w[o][k..k+3], w[o+1][k..k+3] (edgeq_pointwise_conv_s8.c).
+      const w8 = new Int8Array(cout * cin);
+      for (let j = 0; j < cout / 2; j++) {
+        for (let k = 0; k < cin; k += 4) {
+          for (let i = 0; i < 4; i++) {
+            w8[j * 2 * cin + 2 * k + i] = w[2 * j * cin + k + i];
+            w8[j * 2 * cin + 2 * k + 4 + i] = w[(2 * j + 1) * cin + k + i];
+          }
+        }
+      }
+      return { kind: 'pointwise_w8', weightStorage: 'int8', fn: `edgeq_pointwise_conv_w8_s8_${variant}`, channelConstants: rows, weights: w8,
+        scratchBytes: 0, reason: `1x1 stride 1, int8 weights: ${reason}`, structValues: { pixels: outS[1] * outS[2], cin, cout } };
+    }
+    const widened = storage === 'int8' ? ', int16 weights (no int8-weight variant of this kernel)' : '';
     if (pointwise) {
-      // bias' = bias - zp_in * sum(w): raw int8 inputs enter the products.
-      const folded = Array.from({ length: cout }, (_, c) => { let s = 0; for (let i = 0; i < cin; i++) s += w[c * cin + i]; return bias[c] - p.inZp * s; });
-      const bound = folded.map((b, c) => Math.abs(b) + 128 * sumAbs(c));
-      const channelConstants = deriveChannelConstants(mode, folded, bound, p, cout);
-      if (typeof channelConstants === 'string') return undefined;
       // int16, per channel pair and input quad, in the lane order of SXTB16 (edgeq_pointwise_conv_s8.c).
       const quads = Math.ceil(cin / 4);
-      const pairs = Math.ceil(cout / 2);
       const w16 = new Int16Array(pairs * quads * 8);
-      const at = (c: number, k: number) => (k < cin ? w[c * cin + k] : 0);
+      const at = (c: number, k: number) => (k < cin && c < cout ? w[c * cin + k] * f[c] : 0);
       for (let j = 0; j < pairs; j++) {
-        const [c0, c1] = [2 * j, Math.min(2 * j + 1, cout - 1)];
+        const [c0, c1] = [2 * j, 2 * j + 1];
         for (let q = 0; q < quads; q++) {
           const k = 4 * q;
           w16.set([at(c0, k), at(c0, k + 2), at(c1, k), at(c1, k + 2), at(c0, k + 1), at(c0, k + 3), at(c1, k + 1), at(c1, k + 3)],
             (j * quads + q) * 8);
         }
       }
-      return { kind: 'pointwise', fn: `edgeq_pointwise_conv_s8_${variant}`, channelConstants, weights: w16, scratchBytes: 0,
-        structValues: { pixels: outS[1] * outS[2], cin, cout } };
+      return { kind: 'pointwise', weightStorage: 'int16', fn: `edgeq_pointwise_conv_s8_${variant}`, channelConstants: rows, weights: w16, scratchBytes: 0,
+        reason: `1x1 stride 1${widened}: ${reason}`, structValues: { pixels: outS[1] * outS[2], cin, cout } };
     }
-    if (cout % 2 !== 0) return undefined;
     const even = taps + (taps & 1);
-    // Padding taps hold zp_in in the column: fold -zp_in * sum(w) into the bias.
-    const folded = Array.from({ length: cout }, (_, c) => { let s = 0; for (let i = 0; i < taps; i++) s += w[c * taps + i]; return bias[c] - p.inZp * s; });
-    const bound = folded.map((b, c) => Math.abs(b) + 128 * sumAbs(c));
-    const channelConstants = deriveChannelConstants(mode, folded, bound, p, cout);
-    if (typeof channelConstants === 'string') return undefined;
     // int16, per channel pair and tap pair: w[o][t], w[o][t+1], w[o+1][t], w[o+1][t+1].
-    const w16 = new Int16Array(cout * even);
-    const at = (c: number, t: number) => (t < taps ? w[c * taps + t] : 0);
-    for (let j = 0; j < cout / 2; j++) {
+    const w16 = new Int16Array(pairs * 2 * even);
+    const at = (c: number, t: number) => (t < taps && c < cout ? w[c * taps + t] * f[c] : 0);
+    for (let j = 0; j < pairs; j++) {
       for (let t = 0; t < even; t += 2) {
         w16.set([at(2 * j, t), at(2 * j, t + 1), at(2 * j + 1, t), at(2 * j + 1, t + 1)], j * even * 2 + t * 2);
       }
     }
-    return { kind: 'conv_im2col', fn: `edgeq_conv_im2col_s8_${variant}`, channelConstants, weights: w16, scratchBytes: even * 4,
+    return { kind: 'conv_im2col', weightStorage: 'int16', fn: `edgeq_conv_im2col_s8_${variant}`, channelConstants: rows, weights: w16, scratchBytes: even * 4,
+      reason: `${kh}x${kw} through an int16 column${widened}: ${reason}`,
       structValues: {
         in: heightWidthChannels(inS), out: heightWidthChannels(outS),
         kernel_h: kh, kernel_w: kw, stride_h: o.strideH, stride_w: o.strideW,
@@ -151,17 +261,21 @@ function planFastOpUndoubled(g: QGraph, op: OpDef, mode: FastMode): FastPlan | u
   // DEPTHWISE_CONV_2D
   const s = o.strideH;
   if (kh !== 3 || kw !== 3 || (op.options as { depthMultiplier: number }).depthMultiplier !== 1 || o.dilationH !== 1 || o.dilationW !== 1 ||
-    o.strideW !== s || (s !== 1 && s !== 2) || p.padTop < 0 || p.padLeft < 0 || inS[3] !== cout) return undefined;
-  const tap = (ky: number, kx: number, c: number) => w[(ky * 3 + kx) * cout + c];
+    o.strideW !== s || (s !== 1 && s !== 2) || p.padTop < 0 || p.padLeft < 0 || inS[3] !== cout) {
+    return `DEPTHWISE_CONV_2D ${kh}x${kw}, stride ${o.strideH}x${o.strideW}, dilation ${o.dilationH}x${o.dilationW}, multiplier ${(op.options as { depthMultiplier: number }).depthMultiplier}: no specialised kernel`;
+  }
   // The plane's border holds zp_in: fold -zp_in * sum(w) into the bias (raw inputs in the products).
   const folded = Array.from({ length: cout }, (_, c) => { let t = 0; for (let k = 0; k < 9; k++) t += w[k * cout + c]; return bias[c] - p.inZp * t; });
-  const bound = folded.map((b, c) => {
+  const absSum = folded.map((_, c) => {
     let t = 0;
     for (let k = 0; k < 9; k++) t += Math.abs(w[k * cout + c]);
-    return Math.abs(b) + 128 * t;
+    return t;
   });
-  const channelConstants = deriveChannelConstants(mode, folded, bound, p, cout);
-  if (typeof channelConstants === 'string') return undefined;
+  const bound = folded.map((b, c) => Math.abs(b) + 128 * absSum[c]);
+  const table = deriveChannelConstants(mode, folded, bound, p, cout, { zeroWeightChannels: absSum.map((t) => t === 0) });
+  if (typeof table === 'string') return table;
+  const { variant, reason } = variantOf(mode, clamp, table, cout);
+  const tap = (ky: number, kx: number, c: number) => w[(ky * 3 + kx) * cout + c] * table.weightFactor[c];
   const w16 = new Int16Array(cout * 10);
   for (let c = 0; c < cout; c++) {
     w16.set([tap(0, 0, c), tap(0, 1, c), tap(1, 0, c), tap(1, 1, c), tap(2, 0, c), tap(2, 1, c),
@@ -170,7 +284,8 @@ function planFastOpUndoubled(g: QGraph, op: OpDef, mode: FastMode): FastPlan | u
   const [ho, wo] = [outS[1], outS[2]];
   const planeH = (ho - 1) * s + 3;
   const planeW = ((wo - 1) * s + 4 + 1) & ~1;
-  return { kind: 'depthwise_3x3', fn: `edgeq_depthwise_conv_3x3_s8_${variant}`, channelConstants, weights: w16, scratchBytes: planeH * planeW * 2 + ((wo + 1) & ~1) * 4,
+  return { kind: 'depthwise_3x3', weightStorage: 'int16', fn: `edgeq_depthwise_conv_3x3_s8_${variant}`, channelConstants: table.rows, weights: w16,
+    scratchBytes: planeH * planeW * 2 + ((wo + 1) & ~1) * 4, reason: `3x3 stride ${s} through an int16 plane: ${reason}`,
     structValues: {
       in: heightWidthChannels(inS), out: heightWidthChannels(outS),
       stride: s, pad_top: p.padTop, pad_left: p.padLeft, in_zp: p.inZp, plane_h: planeH, plane_w: planeW,

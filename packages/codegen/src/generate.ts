@@ -15,7 +15,7 @@ import { IdentifierTable, apiPrefix, commentText, sanitizeIdentifier } from './c
 import { boundaryApi } from './boundary-api.js';
 import { emitOp } from './emit/index.js';
 import { rqModeEnumerator, type EmittedOp } from './emit/emitter-support.js';
-import { planFastOp, type FastMode, type FastPlan } from './fast-kernels.js';
+import { planFastOp, type FastMode, type FastPlan, type WeightStorage } from './fast-kernels.js';
 
 /** This package's templates/ directory (beside src/ and dist/). */
 export const TEMPLATES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../templates');
@@ -30,6 +30,11 @@ export interface GenerateOptions {
    * weights, scratch in the arena) for every op whose build-time checks pass (default true).
    */
   fastKernels?: boolean;
+  /**
+   * How the specialised kernels store weights: 'int16' (default, fastest) or 'int8' (flash
+   * first: int8 weights expanded on the fly where a kernel has that variant; fast-kernels.ts).
+   */
+  weightStorage?: WeightStorage;
 }
 
 export interface GeneratedModel {
@@ -65,7 +70,7 @@ export async function generateModel(g: QGraph, opts: GenerateOptions = {}): Prom
   const fast = new Map<number, FastPlan>();
   if (opts.fastKernels !== false && fastMode) {
     g.ops.forEach((op, i) => {
-      const f = planFastOp(g, op, fastMode);
+      const f = planFastOp(g, op, fastMode, { weightStorage: opts.weightStorage });
       if (f) fast.set(i, f);
     });
   }

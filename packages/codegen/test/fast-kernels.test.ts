@@ -1,8 +1,8 @@
 // Build-time choice of runtime-c's specialised kernels: which ops take them, when the
 // generator keeps the reference kernel, and that their scratch fits the arena plan.
 import { describe, expect, it } from 'vitest';
-import { buildReferenceModel, type QuantScheme } from '@edgeq/ir';
-import { generateModel, planFastOp } from '../src/index.js';
+import { buildReferenceModel, deriveOpParams, type ConvLikeParams, type QuantScheme } from '@edgeq/ir';
+import { decideFastOp, generateModel, planFastOp, type FastPlan } from '../src/index.js';
 
 const TFLM: QuantScheme = { scales: 'fixed', rounding: 'tflm' };
 
@@ -24,16 +24,35 @@ describe('specialised kernels', () => {
     expect(m.files.get('model.c')).toMatch(/static const edgeq_channel_requant /);
   });
 
-  it('keeps the reference kernel when a fast formula would not be exact or the shape is unsupported', () => {
+  it('keeps the fast kernel when a few channels fail a check: those become generic rows of the _mixed variant', () => {
     const g = buildReferenceModel('dscnn', TFLM, 1);
     const pw = g.ops.findIndex((op) => op.name === 'pw2');
-    // A right shift of 0 (multiplier >= 0.5 scale ratio) has no fast tflm form.
+    // Channel 3's scale divided by 4096: a right shift of 0 (multiplier >= 0.5 scale ratio) has no fast tflm form.
     const shifted = structuredClone(g);
-    const t = shifted.tensors[shifted.ops[pw].outputs[0]];
-    t.quant!.scale = t.quant!.scale.map((s) => s / 4096);
-    expect(planFastOp(shifted, shifted.ops[pw], 'tflm')).toBeUndefined();
+    const w = shifted.tensors[shifted.ops[pw].inputs[1]];
+    w.quant!.scale = w.quant!.scale.map((s, c) => (c === 3 ? s * 4096 : s));
+    const plain = planFastOp(g, g.ops[pw], 'tflm')!;
+    const mixed = planFastOp(shifted, shifted.ops[pw], 'tflm')!;
+    expect(plain.fn).toBe('edgeq_pointwise_conv_s8_tflm');
+    expect(mixed.fn).toBe('edgeq_pointwise_conv_s8_tflm_mixed');
+    expect(mixed.reason).toMatch(/^1x1 stride 1: 1 of \d+ channels on the reference requantisation \(channel 3: right shift -?\d+ outside \[1, 31\]\)$/);
+    const row = (p: FastPlan, c: number) => Array.from(p.channelConstants.subarray(4 * c, 4 * c + 4));
+    // The generic row: bias not doubled, the spec multiplier, the output zero point, 256 + the spec shift.
+    const params = deriveOpParams(shifted, shifted.ops[pw]) as ConvLikeParams;
+    expect(row(mixed, 3)).toEqual([plain.channelConstants[12] / 2, params.requant.multiplier[3], params.outZp, 256 + params.requant.shift[3]]);
+    // Every other row is unchanged, and only channel 3's weights are stored undoubled.
+    for (const c of [0, 1, 2, 4, 5]) expect(row(mixed, c)).toEqual(row(plain, c));
+    const differing = Array.from(mixed.weights).flatMap((v, i) => (v === plain.weights[i] ? [] : [i]));
+    expect(differing.length).toBeGreaterThan(0);
+    for (const i of differing) expect(2 * mixed.weights[i]).toBe(plain.weights[i]);
     // single rounding needs a right shift of at least 2; pow2 and tflm at least 1.
     expect(planFastOp(g, g.ops[pw], 'single')?.kind).toBe('pointwise');
+  });
+
+  it('says why an op keeps the reference kernel', () => {
+    const g = buildReferenceModel('dscnn', TFLM, 1);
+    const fc = g.ops.find((op) => op.type === 'FULLY_CONNECTED')!;
+    expect(decideFastOp(g, fc, 'tflm')).toEqual({ reason: 'FULLY_CONNECTED has no specialised kernel here' });
   });
 
   it('tflm weights and biases are stored doubled (the kernels accumulate 2 * acc)', () => {

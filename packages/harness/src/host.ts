@@ -9,7 +9,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { Interpreter, inputVectorBytes, inputVectorTensors, tensorDataBytes, type InputVector, type QGraph } from '@edgeq/ir';
-import { writeFirmwareDir, type GeneratedModel } from '@edgeq/codegen';
+import { writeFirmwareDir, type GenerateOptions, type GeneratedModel } from '@edgeq/codegen';
 import { compareOutputs, parityLine, type ParityStats } from './compare.js';
 import { compile, HarnessError, SANITIZE_FLAGS } from './toolchain.js';
 import { cachedRuntimeArchive } from './runtime-cache.js';
@@ -27,6 +27,8 @@ export interface HostParityOptions {
   optimize?: string;
   /** C compiler (default gcc). */
   compiler?: string;
+  /** Code generation options (e.g. weightStorage) for the generated model. */
+  generate?: GenerateOptions;
 }
 
 export interface FirstDifferingOp {
@@ -107,7 +109,7 @@ function streamBytes(g: QGraph, inputs: readonly InputVector[]): Uint8Array {
 export async function runGeneratedOnHost(g: QGraph, inputs: readonly InputVector[], work: string, opts: HostParityOptions = {}): Promise<HostRun> {
   const stdin = streamBytes(g, inputs);
   const fwDir = path.join(work, 'fw');
-  const model = await writeFirmwareDir(g, fwDir);
+  const model = await writeFirmwareDir(g, fwDir, opts.generate);
   const bin = await buildHostBinary(model, fwDir, 'parity', opts);
   const outBytes = outputVectorBytes(g);
   const raw = await runHostBinary(bin, stdin, !!opts.sanitize);

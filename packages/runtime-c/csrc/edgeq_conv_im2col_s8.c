@@ -1,5 +1,5 @@
 /*
- * edgeq_conv_im2col_s8.c - general CONV_2D (cout even) through an int16 column of two
+ * edgeq_conv_im2col_s8.c - general CONV_2D through an int16 column of two
  * output pixels' taps, 2 pixels x 2 output channels per block; called by generated code
  * when the generator's checks pass (packages/codegen/src/fast-kernels.ts). Parameters in
  * edgeq.h, requantisation constants in edgeq_fast.h. The portable C99 path and the
@@ -14,7 +14,8 @@ size_t edgeq_conv_im2col_s8_get_buffer_size(const edgeq_conv_im2col_params *p) {
 /* The column holds the two pixels' taps (raw int8 values as int16; padding taps hold
  * in_zp, which the folded bias cancels), interleaved per tap pair: px0 (t, t+1), px1 (t,
  * t+1). Weights int16 per output channel pair and tap pair: w[o][t], w[o][t+1], w[o+1][t],
- * w[o+1][t+1]; taps rounded up to even with zero weights. cout even. */
+ * w[o+1][t+1]; taps rounded up to even with a zero weight; an odd cout has a phantom last
+ * channel (zero weights, a zero row after the table; edgeq_fast_store_block). */
 /* Tap t of a pixel goes to d[t + (t & ~1)]: pairs of taps, leaving room for the other pixel. */
 EDGEQ_FAST_INLINE void conv_im2col_fill_column(const edgeq_conv_im2col_params *p,
                                               const int8_t *input, int16_t *d, int32_t pix) {
@@ -40,6 +41,44 @@ EDGEQ_FAST_INLINE void conv_im2col_fill_column(const edgeq_conv_im2col_params *p
       }
       return;
     }
+#ifdef EDGEQ_FAST_DSP
+    if ((cin & 3) == 0) { /* four taps per word load: SXTB16 lanes (0,2) (1,3) repacked by PKHBT/PKHTB to (0,1) (2,3) */
+      for (ky = 0; ky < kh; ky++, row += (size_t)dh * W * cin) {
+        const int8_t *x = row;
+        for (kx = 0; kx < kw; kx++, x += dw * cin) {
+          const int8_t *xi = x;
+          int32_t v, even, odd;
+          /* volatile: the results go to the column through memory, not through outputs */
+          __asm__ __volatile__("1:\n\t"
+                  "ldr %[v], [%[x]], #4\n\t"
+                  "sxtb16 %[e], %[v]\n\t"
+                  "sxtb16 %[o], %[v], ror #8\n\t"
+                  "pkhbt %[v], %[e], %[o], lsl #16\n\t"
+                  "pkhtb %[o], %[o], %[e], asr #16\n\t"
+                  "str %[v], [%[d]], #8\n\t"
+                  "str %[o], [%[d]], #8\n\t"
+                  "cmp %[x], %[end]\n\t"
+                  "bne 1b\n\t"
+                  : [x] "+r"(xi), [d] "+r"(d), [v] "=&r"(v), [e] "=&r"(even), [o] "=&r"(odd)
+                  : [end] "r"(x + cin)
+                  : "memory", "cc");
+        }
+      }
+      return;
+    }
+#endif
+    if ((cin & 1) == 0) { /* tap pairs: one pair of this pixel, then room for the other's */
+      for (ky = 0; ky < kh; ky++, row += (size_t)dh * W * cin) {
+        const int8_t *x = row;
+        for (kx = 0; kx < kw; kx++, x += dw * cin) {
+          for (i = 0; i < cin; i += 2, d += 4) {
+            d[0] = x[i];
+            d[1] = x[i + 1];
+          }
+        }
+      }
+      return;
+    }
     for (ky = 0; ky < kh; ky++, row += (size_t)dh * W * cin) {
       const int8_t *x = row;
       for (kx = 0; kx < kw; kx++, x += dw * cin) {
@@ -59,17 +98,60 @@ EDGEQ_FAST_INLINE void conv_im2col_fill_column(const edgeq_conv_im2col_params *p
   }
 }
 
+#ifdef EDGEQ_FAST_DSP
+/* One tap pair of both pixels against one channel pair: 6 instructions, 8 MACs. */
+#define EDGEQ_COLUMN_TAP_PAIR                   \
+  "ldrd %[xa], %[xb], [%[c]], #8\n\t"          \
+  "ldrd %[p], %[q], [%[w]], #8\n\t"           \
+  "smlad %[a00], %[xa], %[p], %[a00]\n\t"      \
+  "smlad %[a01], %[xa], %[q], %[a01]\n\t"      \
+  "smlad %[a10], %[xb], %[p], %[a10]\n\t"      \
+  "smlad %[a11], %[xb], %[q], %[a11]\n\t"
+#endif
+
+/* The 2 pixels x 2 channels accumulators a[4] (a00, a01, a10, a11; biases on entry) of the
+ * channel pair whose weights start at *wp; advances *wp to the next pair. */
+EDGEQ_FAST_INLINE void conv_im2col_pair(const int16_t *col, int32_t taps, const int16_t **wp,
+                                       int32_t *a) {
+  const int16_t *wq = *wp, *c = col;
+  int32_t a00 = a[0], a01 = a[1], a10 = a[2], a11 = a[3];
+#ifdef EDGEQ_FAST_DSP
+  int32_t xa, xb, pp, qq;
+  /* Two tap pairs per iteration, 14 instructions for 16 MACs; an odd number of tap pairs
+   * (taps & 2) enters at the second half. */
+  __asm__("tst %[taps], #2\n\t"
+          "bne 2f\n\t"
+          "1:\n\t" EDGEQ_COLUMN_TAP_PAIR "2:\n\t" EDGEQ_COLUMN_TAP_PAIR
+          "cmp %[c], %[end]\n\t"
+          "bne 1b\n\t"
+          : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [c] "+r"(c),
+            [w] "+r"(wq), [xa] "=&r"(xa), [xb] "=&r"(xb), [p] "=&r"(pp), [q] "=&r"(qq)
+          : [end] "r"(col + taps * 2), [taps] "r"(taps)
+          : "memory", "cc");
+#else
+  int32_t k;
+  for (k = 0; k < taps; k += 2, c += 4, wq += 4) {
+    a00 += c[0] * wq[0] + c[1] * wq[1];
+    a01 += c[0] * wq[2] + c[1] * wq[3];
+    a10 += c[2] * wq[0] + c[3] * wq[1];
+    a11 += c[2] * wq[2] + c[3] * wq[3];
+  }
+#endif
+  a[0] = a00, a[1] = a01, a[2] = a10, a[3] = a11;
+  *wp = wq;
+}
+
 EDGEQ_FAST_INLINE void conv_im2col_body(const edgeq_conv_im2col_params *p, const int8_t *input,
                                        const int16_t *w, int8_t *output, int16_t *col,
-                                       const int mode, const int clamp) {
+                                       const int mode, const int clamp, const int mixed) {
   const int32_t cout = p->out.c, taps = p->taps;
   const int32_t pixels = p->out.h * p->out.w;
   const int32_t lo = p->act_min, hi = p->act_max;
-  const edgeq_channel_requant *const requant_end = p->requant + cout;
+  const edgeq_channel_requant *const pairs_end = p->requant + (cout & ~1);
   int32_t px;
-  if (taps > p->kernel_h * p->kernel_w * p->in.c) { /* odd tap count: zero weight, any value */
-    col[(taps >> 1) * 4 - 3] = 0;
-    col[(taps >> 1) * 4 - 1] = 0;
+  for (px = p->kernel_h * p->kernel_w * p->in.c; px < taps; px++) { /* padding taps: zero weights, any finite value */
+    col[px + (px & ~1)] = 0;
+    col[px + (px & ~1) + 2] = 0;
   }
   for (px = 0; px < pixels; px += 2) {
     const int32_t step = px + 1 < pixels ? 1 : 0;
@@ -79,42 +161,28 @@ EDGEQ_FAST_INLINE void conv_im2col_body(const edgeq_conv_im2col_params *p, const
     const edgeq_channel_requant *q;
     conv_im2col_fill_column(p, input, col, px);
     conv_im2col_fill_column(p, input, col + 2, px + step);
-    for (q = p->requant; q < requant_end; q += 2, y0 += 2, y1 += 2) {
-      int32_t a00 = q[0].bias, a01 = q[1].bias, a10 = q[0].bias, a11 = q[1].bias;
-      const int16_t *c = col;
-#ifdef EDGEQ_FAST_DSP
-      int32_t xa, xb, pp, qq;
-      __asm__("1:\n\t"
-              "ldrd %[xa], %[xb], [%[c]], #8\n\t"
-              "ldrd %[p], %[q], [%[w]], #8\n\t"
-              "smlad %[a00], %[xa], %[p], %[a00]\n\t"
-              "smlad %[a01], %[xa], %[q], %[a01]\n\t"
-              "smlad %[a10], %[xb], %[p], %[a10]\n\t"
-              "smlad %[a11], %[xb], %[q], %[a11]\n\t"
-              "cmp %[c], %[end]\n\t"
-              "bne 1b\n\t"
-              : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [c] "+r"(c),
-                [w] "+r"(wq), [xa] "=&r"(xa), [xb] "=&r"(xb), [p] "=&r"(pp), [q] "=&r"(qq)
-              : [end] "r"(col + taps * 2)
-              : "memory", "cc");
-#else
-      int32_t k;
-      for (k = 0; k < taps; k += 2, c += 4, wq += 4) {
-        a00 += c[0] * wq[0] + c[1] * wq[1];
-        a01 += c[0] * wq[2] + c[1] * wq[3];
-        a10 += c[2] * wq[0] + c[3] * wq[1];
-        a11 += c[2] * wq[2] + c[3] * wq[3];
-      }
-#endif
-      edgeq_fast_store_block(q, a00, a01, a10, a11, y0, y1, mode, clamp, lo, hi);
+    for (q = p->requant; q < pairs_end; q += 2, y0 += 2, y1 += 2) {
+      int32_t a[4];
+      a[0] = a[2] = q[0].bias;
+      a[1] = a[3] = q[1].bias;
+      conv_im2col_pair(col, taps, &wq, a);
+      edgeq_fast_store_block(q, a[0], a[1], a[2], a[3], y0, y1, mode, clamp, mixed, lo, hi);
+    }
+    if (cout & 1) {
+      int32_t a[4];
+      a[0] = a[2] = q[0].bias;
+      a[1] = a[3] = 0;
+      conv_im2col_pair(col, taps, &wq, a);
+      edgeq_fast_store_last(q, a[0], a[2], y0, y1, mode, clamp, mixed, lo, hi);
     }
   }
 }
 
-/* One exported kernel per requantisation mode and clamp kind (EDGEQ_FAST_VARIANTS, edgeq.h). */
-#define EDGEQ_CONV_IM2COL_DEFINE(variant, mode, clamp)                                        \
+/* One exported kernel per requantisation mode, clamp kind and mixed (EDGEQ_FAST_VARIANTS, edgeq.h). */
+#define EDGEQ_FAST_DEFINE_ONE(variant, mode, clamp, mixed)                                    \
   void edgeq_conv_im2col_s8_##variant(const edgeq_conv_im2col_params *p, const int8_t *input, \
       const int16_t *w, int8_t *output, int16_t *scratch) {                                   \
-    conv_im2col_body(p, input, w, output, scratch, mode, clamp);                              \
+    conv_im2col_body(p, input, w, output, scratch, mode, clamp, mixed);                       \
   }
-EDGEQ_FAST_VARIANTS(EDGEQ_CONV_IM2COL_DEFINE)
+EDGEQ_FAST_VARIANTS(EDGEQ_FAST_DEFINE_PLAIN)
+EDGEQ_FAST_VARIANTS(EDGEQ_FAST_DEFINE_MIXED)

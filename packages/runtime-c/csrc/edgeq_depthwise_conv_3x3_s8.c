@@ -20,7 +20,7 @@ size_t edgeq_depthwise_conv_3x3_s8_get_buffer_size(const edgeq_depthwise_3x3_par
 EDGEQ_FAST_INLINE void depthwise_conv_3x3_body(const edgeq_depthwise_3x3_params *p,
                                               const int8_t *input, const int16_t *w,
                                               int8_t *output, int16_t *plane, const int mode,
-                                              const int clamp) {
+                                              const int clamp, const int mixed) {
   const int32_t C = p->in.c, W = p->in.w, H = p->in.h;
   const int32_t Wo = p->out.w, Ho = p->out.h, s = p->stride, plane_w = p->plane_w;
   const int32_t lo = p->act_min, hi = p->act_max;
@@ -121,7 +121,7 @@ EDGEQ_FAST_INLINE void depthwise_conv_3x3_body(const edgeq_depthwise_3x3_params 
           (void)a1;
         }
         for (ab = row_accumulators; ab < row_accumulators + Wo; ab++, out += ostride) {
-          *out = edgeq_fast_clamp(edgeq_fast_requantize(*ab, &qc, mode), clamp, lo, hi);
+          *out = edgeq_fast_clamp(edgeq_fast_requantize_row(*ab, &qc, mode, mixed), clamp, lo, hi);
         }
       }
 #else
@@ -134,7 +134,7 @@ EDGEQ_FAST_INLINE void depthwise_conv_3x3_body(const edgeq_depthwise_3x3_params 
         for (x = 0; x < Wo; x++, r0 += s, r1 += s, r2 += s, out += ostride) {
           const int32_t a = q->bias + r0[0] * w00 + r0[1] * w01 + r0[2] * w02 + r1[0] * w10 +
                             r1[1] * w11 + r1[2] * w12 + r2[0] * w20 + r2[1] * w21 + r2[2] * w22;
-          *out = edgeq_fast_clamp(edgeq_fast_requantize(a, q, mode), clamp, lo, hi);
+          *out = edgeq_fast_clamp(edgeq_fast_requantize_row(a, q, mode, mixed), clamp, lo, hi);
         }
       }
 #endif
@@ -142,10 +142,11 @@ EDGEQ_FAST_INLINE void depthwise_conv_3x3_body(const edgeq_depthwise_3x3_params 
   }
 }
 
-/* One exported kernel per requantisation mode and clamp kind (EDGEQ_FAST_VARIANTS, edgeq.h). */
-#define EDGEQ_DEPTHWISE_CONV_3X3_DEFINE(variant, mode, clamp)                                          \
+/* One exported kernel per requantisation mode, clamp kind and mixed (EDGEQ_FAST_VARIANTS, edgeq.h). */
+#define EDGEQ_FAST_DEFINE_ONE(variant, mode, clamp, mixed)                                             \
   void edgeq_depthwise_conv_3x3_s8_##variant(const edgeq_depthwise_3x3_params *p, const int8_t *input, \
       const int16_t *w, int8_t *output, int16_t *scratch) {                                            \
-    depthwise_conv_3x3_body(p, input, w, output, scratch, mode, clamp);                                \
+    depthwise_conv_3x3_body(p, input, w, output, scratch, mode, clamp, mixed);                         \
   }
-EDGEQ_FAST_VARIANTS(EDGEQ_DEPTHWISE_CONV_3X3_DEFINE)
+EDGEQ_FAST_VARIANTS(EDGEQ_FAST_DEFINE_PLAIN)
+EDGEQ_FAST_VARIANTS(EDGEQ_FAST_DEFINE_MIXED)

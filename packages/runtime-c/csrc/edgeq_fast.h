@@ -15,16 +15,20 @@
  *          round = 2^(e-2) + zp_out * 2^(e-1), shift = e - 1 >= 1 (e = 31 - total)
  *   pow2   out = (a + round) >> shift, round = 2^(e-1) + zp_out * 2^e, shift = e >= 1
  *
- * where e is the right shift of the spec (-shift). The generator checks e and the
- * accumulator bound for every channel and falls back to the reference kernels
- * otherwise, so no expression here can overflow. The mode and the clamp kind are
- * compile-time constants of each exported kernel variant: no mode switch at run time.
+ * where e is the right shift of the spec (-shift). The generator checks e, the rounding
+ * constant and the accumulator bound for every channel; a channel that fails a check is
+ * stored as a generic row (shift >= EDGEQ_FAST_GENERIC_SHIFT / 2, edgeq.h): bias not doubled,
+ * mult the spec's multiplier, round the output zero point, shift - EDGEQ_FAST_GENERIC_SHIFT
+ * the spec's shift, requantised by the reference formula (edgeq_internal.h, 64-bit).
+ * Only the _mixed kernel variants test for generic rows, so ops whose channels all pass
+ * pay nothing. The mode, the clamp kind and "mixed" are compile-time constants of each
+ * exported kernel variant: no mode switch at run time.
  */
 #ifndef EDGEQ_FAST_H
 #define EDGEQ_FAST_H
 
 #include <string.h>
-#include "edgeq.h"
+#include "edgeq_internal.h"
 
 #if defined(__ARM_FEATURE_DSP) && !defined(EDGEQ_NO_DSP)
 #include <arm_acle.h>
@@ -61,6 +65,17 @@ EDGEQ_FAST_INLINE int32_t edgeq_fast_requantize(int32_t a, const edgeq_channel_r
   return (a + q->round) >> q->shift;
 }
 
+/* A row's requantised value with the output zero point: the fast formula, or (mixed
+ * variants only) the reference formula on a generic row. */
+EDGEQ_FAST_INLINE int32_t edgeq_fast_requantize_row(int32_t a, const edgeq_channel_requant *q,
+                                                   const int mode, const int mixed) {
+  if (mixed && q->shift >= EDGEQ_FAST_GENERIC_SHIFT / 2) {
+    return edgeq_add_zp(edgeq_rq(a, q->mult, q->shift - EDGEQ_FAST_GENERIC_SHIFT, (edgeq_rq_mode)mode),
+                        q->round);
+  }
+  return edgeq_fast_requantize(a, q, mode);
+}
+
 /* clamp = 0: the activation range is the whole int8 range (one SSAT). */
 EDGEQ_FAST_INLINE int8_t edgeq_fast_clamp(int32_t v, const int clamp, int32_t lo, int32_t hi) {
   if (clamp) {
@@ -82,12 +97,28 @@ EDGEQ_FAST_INLINE int8_t edgeq_fast_clamp(int32_t v, const int clamp, int32_t lo
 EDGEQ_FAST_INLINE void edgeq_fast_store_block(const edgeq_channel_requant *q, int32_t a00,
                                               int32_t a01, int32_t a10, int32_t a11, int8_t *y0,
                                               int8_t *y1, const int mode, const int clamp,
-                                              int32_t lo, int32_t hi) {
+                                              const int mixed, int32_t lo, int32_t hi) {
   const edgeq_channel_requant c0 = q[0], c1 = q[1];
-  y0[0] = edgeq_fast_clamp(edgeq_fast_requantize(a00, &c0, mode), clamp, lo, hi);
-  y1[0] = edgeq_fast_clamp(edgeq_fast_requantize(a10, &c0, mode), clamp, lo, hi);
-  y0[1] = edgeq_fast_clamp(edgeq_fast_requantize(a01, &c1, mode), clamp, lo, hi);
-  y1[1] = edgeq_fast_clamp(edgeq_fast_requantize(a11, &c1, mode), clamp, lo, hi);
+  y0[0] = edgeq_fast_clamp(edgeq_fast_requantize_row(a00, &c0, mode, mixed), clamp, lo, hi);
+  y1[0] = edgeq_fast_clamp(edgeq_fast_requantize_row(a10, &c0, mode, mixed), clamp, lo, hi);
+  y0[1] = edgeq_fast_clamp(edgeq_fast_requantize_row(a01, &c1, mode, mixed), clamp, lo, hi);
+  y1[1] = edgeq_fast_clamp(edgeq_fast_requantize_row(a11, &c1, mode, mixed), clamp, lo, hi);
 }
+
+/* The last channel of an odd channel count: its pair's second channel is a phantom (zero
+ * weights, a zero row after the table), computed and dropped. */
+EDGEQ_FAST_INLINE void edgeq_fast_store_last(const edgeq_channel_requant *q, int32_t a0,
+                                             int32_t a1, int8_t *y0, int8_t *y1, const int mode,
+                                             const int clamp, const int mixed, int32_t lo,
+                                             int32_t hi) {
+  y0[0] = edgeq_fast_clamp(edgeq_fast_requantize_row(a0, q, mode, mixed), clamp, lo, hi);
+  y1[0] = edgeq_fast_clamp(edgeq_fast_requantize_row(a1, q, mode, mixed), clamp, lo, hi);
+}
+
+/* Defines kernel KERNEL's exported variants: one per entry of EDGEQ_FAST_VARIANTS (edgeq.h),
+ * and the same again with the suffix _mixed (generic rows tested). DEFINE(name, mode, clamp,
+ * mixed) defines one function. */
+#define EDGEQ_FAST_DEFINE_PLAIN(variant, mode, clamp) EDGEQ_FAST_DEFINE_ONE(variant, mode, clamp, 0)
+#define EDGEQ_FAST_DEFINE_MIXED(variant, mode, clamp) EDGEQ_FAST_DEFINE_ONE(variant##_mixed, mode, clamp, 1)
 
 #endif /* EDGEQ_FAST_H */

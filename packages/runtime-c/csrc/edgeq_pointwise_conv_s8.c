@@ -4,6 +4,10 @@
  * generator's checks pass (packages/codegen/src/fast-kernels.ts). Parameters in edgeq.h,
  * requantisation constants in edgeq_fast.h. The portable C99 path and the Cortex-M DSP
  * path (SMLAD on SXTB16-extended pairs) compute the same int32 accumulators.
+ * Two weight storages: int16 (edgeq_pointwise_conv_s8_*, widened and, in tflm mode,
+ * doubled) and int8 (edgeq_pointwise_conv_w8_s8_*, half the flash, sign-extended on the fly;
+ * not doubled: the fast tflm rows' accumulators are doubled before requantisation, |acc| <
+ * 2^30 being checked per channel; generic rows take them as they are).
  */
 #include "edgeq_fast.h"
 
@@ -31,9 +35,43 @@
   "smlad %[a11], %[xb], %[q], %[a11]\n\t"
 #endif
 
+/* int8 weights, per channel pair (o, o+1) and input quad k..k+3: w[o][k..k+3], w[o+1][k..k+3]
+ * (8 bytes). SXTB16 of a quad gives lanes (k, k+2), with ROR 8 (k+1, k+3), for inputs and
+ * weights alike, so SMLAD pairs matching lanes. */
+#ifdef EDGEQ_FAST_DSP
+/* One input quad of two pixels against one channel pair: 19 instructions, 16 MACs. */
+#define EDGEQ_POINTWISE_W8_QUAD                          \
+  "ldrd %[wa], %[wb], [%[w]], #8\n\t"                    \
+  "ldr %[x], [%[x0]], #4\n\t"                            \
+  "sxtb16 %[t], %[wa]\n\t"                               \
+  "sxtb16 %[wa], %[wa], ror #8\n\t"                      \
+  "sxtb16 %[u], %[wb]\n\t"                               \
+  "sxtb16 %[wb], %[wb], ror #8\n\t"                      \
+  "sxtb16 %[e], %[x]\n\t"                                \
+  "sxtb16 %[x], %[x], ror #8\n\t"                        \
+  "smlad %[a00], %[e], %[t], %[a00]\n\t"                 \
+  "smlad %[a01], %[e], %[u], %[a01]\n\t"                 \
+  "smlad %[a00], %[x], %[wa], %[a00]\n\t"                \
+  "smlad %[a01], %[x], %[wb], %[a01]\n\t"                \
+  "ldr %[x], [%[x1]], #4\n\t"                            \
+  "sxtb16 %[e], %[x]\n\t"                                \
+  "sxtb16 %[x], %[x], ror #8\n\t"                        \
+  "smlad %[a10], %[e], %[t], %[a10]\n\t"                 \
+  "smlad %[a11], %[e], %[u], %[a11]\n\t"                 \
+  "smlad %[a10], %[x], %[wa], %[a10]\n\t"                \
+  "smlad %[a11], %[x], %[wb], %[a11]\n\t"
+#endif
+
+/* The accumulator a fast tflm row requantises is 2 * acc (see the file comment). */
+EDGEQ_FAST_INLINE int32_t pointwise_w8_scaled(int32_t a, const edgeq_channel_requant *q,
+                                              const int mode, const int mixed) {
+  if (mode != EDGEQ_RQ_TFLM || (mixed && q->shift >= EDGEQ_FAST_GENERIC_SHIFT / 2)) return a;
+  return a * 2;
+}
+
 EDGEQ_FAST_INLINE void pointwise_conv_body(const edgeq_pointwise_params *p, const int8_t *input,
-                                          const int16_t *w, int8_t *output, const int mode,
-                                          const int clamp) {
+                                          const void *w, int8_t *output, const int mode,
+                                          const int clamp, const int mixed, const int w8) {
   const int32_t cin = p->cin;
   const int32_t cout = p->cout;
   const int32_t lo = p->act_min, hi = p->act_max;
@@ -46,24 +84,45 @@ EDGEQ_FAST_INLINE void pointwise_conv_body(const edgeq_pointwise_params *p, cons
     const int8_t *const x1 = x0 + step * cin;
     int8_t *y0 = output + (size_t)px * cout;
     int8_t *y1 = y0 + step * cout;
-    const int16_t *wq = w;
+    const int16_t *wq = (const int16_t *)w;
+    const int8_t *wq8 = (const int8_t *)w;
     const edgeq_channel_requant *q;
     for (q = p->requant; q < requant_end; q += 2, y0 += 2, y1 += 2) {
       int32_t a00 = q[0].bias, a01 = q[1].bias, a10 = q[0].bias, a11 = q[1].bias;
 #ifdef EDGEQ_FAST_DSP
       const int8_t *xp0 = x0, *xp1 = x1;
-      int32_t xa, xb, xl, pp, qq;
-      __asm__("1:\n\t" EDGEQ_POINTWISE_QUAD EDGEQ_POINTWISE_QUAD
-              "cmp %[x0], %[end]\n\t"
-              "bne 1b\n\t"
-              : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11),
-                [x0] "+r"(xp0), [x1] "+r"(xp1), [w] "+r"(wq), [xa] "=&r"(xa), [xb] "=&r"(xb),
-                [xl] "=&r"(xl), [p] "=&r"(pp), [q] "=&r"(qq)
-              : [end] "r"(x0 + cin)
-              : "memory", "cc");
+      if (w8) {
+        int32_t x, e, t, u, wa, wb;
+        __asm__("1:\n\t" EDGEQ_POINTWISE_W8_QUAD EDGEQ_POINTWISE_W8_QUAD
+                "cmp %[x0], %[end]\n\t"
+                "bne 1b\n\t"
+                : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11),
+                  [x0] "+r"(xp0), [x1] "+r"(xp1), [w] "+r"(wq8), [x] "=&r"(x), [e] "=&r"(e),
+                  [t] "=&r"(t), [u] "=&r"(u), [wa] "=&r"(wa), [wb] "=&r"(wb)
+                : [end] "r"(x0 + cin)
+                : "memory", "cc");
+      } else {
+        int32_t xa, xb, xl, pp, qq;
+        __asm__("1:\n\t" EDGEQ_POINTWISE_QUAD EDGEQ_POINTWISE_QUAD
+                "cmp %[x0], %[end]\n\t"
+                "bne 1b\n\t"
+                : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11),
+                  [x0] "+r"(xp0), [x1] "+r"(xp1), [w] "+r"(wq), [xa] "=&r"(xa), [xb] "=&r"(xb),
+                  [xl] "=&r"(xl), [p] "=&r"(pp), [q] "=&r"(qq)
+                : [end] "r"(x0 + cin)
+                : "memory", "cc");
+      }
 #else
-      int32_t k;
-      for (k = 0; k < cin; k += 4, wq += 8) {
+      int32_t k, i;
+      for (k = 0; w8 && k < cin; k += 4, wq8 += 8) {
+        for (i = 0; i < 4; i++) {
+          a00 += x0[k + i] * wq8[i];
+          a01 += x0[k + i] * wq8[4 + i];
+          a10 += x1[k + i] * wq8[i];
+          a11 += x1[k + i] * wq8[4 + i];
+        }
+      }
+      for (k = 0; !w8 && k < cin; k += 4, wq += 8) {
         const int32_t xa0 = x0[k], xb0 = x0[k + 1], xc0 = x0[k + 2], xd0 = x0[k + 3];
         const int32_t xa1 = x1[k], xb1 = x1[k + 1], xc1 = x1[k + 2], xd1 = x1[k + 3];
         a00 += xa0 * wq[0] + xc0 * wq[1] + xb0 * wq[4] + xd0 * wq[5];
@@ -72,15 +131,25 @@ EDGEQ_FAST_INLINE void pointwise_conv_body(const edgeq_pointwise_params *p, cons
         a11 += xa1 * wq[2] + xc1 * wq[3] + xb1 * wq[6] + xd1 * wq[7];
       }
 #endif
-      edgeq_fast_store_block(q, a00, a01, a10, a11, y0, y1, mode, clamp, lo, hi);
+      if (w8) {
+        a00 = pointwise_w8_scaled(a00, &q[0], mode, mixed), a10 = pointwise_w8_scaled(a10, &q[0], mode, mixed);
+        a01 = pointwise_w8_scaled(a01, &q[1], mode, mixed), a11 = pointwise_w8_scaled(a11, &q[1], mode, mixed);
+      }
+      edgeq_fast_store_block(q, a00, a01, a10, a11, y0, y1, mode, clamp, mixed, lo, hi);
     }
   }
 }
 
-/* One exported kernel per requantisation mode and clamp kind (EDGEQ_FAST_VARIANTS, edgeq.h). */
-#define EDGEQ_POINTWISE_CONV_DEFINE(variant, mode, clamp)                                      \
-  void edgeq_pointwise_conv_s8_##variant(const edgeq_pointwise_params *p, const int8_t *input, \
-      const int16_t *w, int8_t *output) {                                                      \
-    pointwise_conv_body(p, input, w, output, mode, clamp);                                     \
+/* One exported kernel per weight storage, requantisation mode, clamp kind and mixed
+ * (EDGEQ_FAST_VARIANTS, edgeq.h). */
+#define EDGEQ_FAST_DEFINE_ONE(variant, mode, clamp, mixed)                                      \
+  void edgeq_pointwise_conv_s8_##variant(const edgeq_pointwise_params *p, const int8_t *input,  \
+      const int16_t *w, int8_t *output) {                                                       \
+    pointwise_conv_body(p, input, w, output, mode, clamp, mixed, 0);                            \
+  }                                                                                             \
+  void edgeq_pointwise_conv_w8_s8_##variant(const edgeq_pointwise_params *p,                    \
+      const int8_t *input, const int8_t *w, int8_t *output) {                                   \
+    pointwise_conv_body(p, input, w, output, mode, clamp, mixed, 1);                            \
   }
-EDGEQ_FAST_VARIANTS(EDGEQ_POINTWISE_CONV_DEFINE)
+EDGEQ_FAST_VARIANTS(EDGEQ_FAST_DEFINE_PLAIN)
+EDGEQ_FAST_VARIANTS(EDGEQ_FAST_DEFINE_MIXED)

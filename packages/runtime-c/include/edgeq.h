@@ -209,13 +209,21 @@ void edgeq_max_pool_s8(const edgeq_pool_params *p, const int8_t *input, int8_t *
  * _pow2) and clamp kind (suffix _clamp when the activation range is narrower than int8),
  * so the mode is fixed at generation time. In tflm mode int16 weights and biases are
  * stored doubled (the kernels accumulate 2 * acc). The portable C path runs on every core; the
- * Cortex-M DSP path (__ARM_FEATURE_DSP, unless EDGEQ_NO_DSP) gives identical bits. */
+ * Cortex-M DSP path (__ARM_FEATURE_DSP, unless EDGEQ_NO_DSP) gives identical bits.
+ * A channel whose constants fail the fast formula's checks is a generic row: shift =
+ * EDGEQ_FAST_GENERIC_SHIFT + the spec's shift (|spec shift| < 128, so a row is generic exactly
+ * when its shift >= EDGEQ_FAST_GENERIC_SHIFT / 2; fast rows have shifts in [1, 31]), mult the spec's multiplier, round the output
+ * zero point, bias (and, in tflm mode, its weights) not doubled; it is requantised by the
+ * reference formula. Ops with generic rows call the _mixed variants (suffix after the clamp
+ * kind), which test each row; the others never pay for the test. */
 typedef struct {
   int32_t bias;
   int32_t mult;
   int32_t round;
   int32_t shift;
 } edgeq_channel_requant;
+
+#define EDGEQ_FAST_GENERIC_SHIFT 256
 
 /* 1x1 CONV_2D, stride 1, no padding, cin % 8 == 0, cout even, as a matrix product of 2
  * pixels x 2 output channels;
@@ -226,11 +234,14 @@ typedef struct {
   int32_t act_min, act_max;
   const edgeq_channel_requant *requant;
 } edgeq_pointwise_params;
+/* edgeq_pointwise_conv_w8_s8_*: the same with int8 weights as stored in flash (8 bytes per
+ * channel pair and input quad, not doubled; layout: edgeq_pointwise_conv_s8.c). */
 
-/* General CONV_2D, cout even, 2 pixels x 2 output channels per block through an int16
+/* General CONV_2D, 2 pixels x 2 output channels per block through an int16
  * column of both pixels (raw inputs; padding taps hold in_zp, cancelled by the folded
  * bias = bias - in_zp * sum(w)); weights int16 per channel pair and tap pair, taps =
- * kernel_h * kernel_w * in.c rounded up to even (layout: edgeq_conv_im2col_s8.c). Scratch:
+ * kernel_h * kernel_w * in.c rounded up to even (layout: edgeq_conv_im2col_s8.c). With an odd
+ * cout, the channel table has one more, zero row (a phantom channel). Scratch:
  * edgeq_conv_im2col_s8_get_buffer_size() = 4 * taps bytes, 4-aligned. */
 typedef struct {
   EDGEQ_CONV_GEOMETRY_FIELDS
@@ -278,8 +289,14 @@ size_t edgeq_depthwise_conv_3x3_s8_get_buffer_size(const edgeq_depthwise_3x3_par
                                       int16_t *scratch);                                    \
   void edgeq_depthwise_conv_3x3_s8_##variant(const edgeq_depthwise_3x3_params *p,           \
                                              const int8_t *input, const int16_t *w,         \
-                                             int8_t *output, int16_t *scratch);
+                                             int8_t *output, int16_t *scratch);              \
+  void edgeq_pointwise_conv_w8_s8_##variant(const edgeq_pointwise_params *p,                \
+                                            const int8_t *input, const int8_t *w,           \
+                                            int8_t *output);
+#define EDGEQ_FAST_DECLARE_MIXED(variant, mode, clamp) EDGEQ_FAST_DECLARE(variant##_mixed, mode, clamp)
 EDGEQ_FAST_VARIANTS(EDGEQ_FAST_DECLARE)
+EDGEQ_FAST_VARIANTS(EDGEQ_FAST_DECLARE_MIXED)
+#undef EDGEQ_FAST_DECLARE_MIXED
 #undef EDGEQ_FAST_DECLARE
 
 void edgeq_mean_hw_s8(const edgeq_mean_params *p, const int8_t *input, int8_t *output);

@@ -46,7 +46,7 @@ import {
   type SoftmaxParams,
   type TensorData,
 } from '@edgeq/ir';
-import { planFastOp, type CStructValues, type CValue, type FastMode } from '@edgeq/codegen';
+import { planFastOp, type CStructValues, type CValue, type FastMode, type WeightStorage } from '@edgeq/codegen';
 import { renderHeaders, type BufferSizeData, type CaseEntry, type Declaration, type SuiteData } from './c-test-data.js';
 
 /** Directory the generator writes and the test reads. */
@@ -260,15 +260,24 @@ function renderBoundary(quantize: boolean) {
 
 /** The fast kernels: parameters, weights, constants and scratch exactly as codegen plans them. */
 function renderFast(g: QGraph, op: OpDef, id: string, out: RenderedCase): void {
+  renderFastStored('int16')(g, op, id, out);
+}
+
+/** renderFast for a weight storage. */
+function renderFastStored(weightStorage: WeightStorage) {
+  return (g: QGraph, op: OpDef, id: string, out: RenderedCase): void => renderFastPlan(g, op, id, out, weightStorage);
+}
+
+function renderFastPlan(g: QGraph, op: OpDef, id: string, out: RenderedCase, weightStorage: WeightStorage): void {
   const mode = modeOf(g) === 'EDGEQ_RQ_POW2' ? 'pow2' : g.quantization.rounding as FastMode;
-  const plan = planFastOp(g, op, mode);
+  const plan = planFastOp(g, op, mode, { weightStorage });
   if (!plan) throw new Error(`${g.name}: codegen does not plan a fast kernel for this case`);
   const p = deriveOpParams(g, op) as ConvLikeParams;
   const rows: number[][] = [];
   for (let i = 0; i < plan.channelConstants.length; i += 4) rows.push(Array.from(plan.channelConstants.subarray(i, i + 4)));
   out.declarations.push({ table: 'edgeq_channel_requant', id: `${id}_requant`, rows });
-  out.declarations.push(array('int16_t', `${id}_weights`, plan.weights));
-  const type = { pointwise: 'edgeq_pointwise_params', conv_im2col: 'edgeq_conv_im2col_params', depthwise_3x3: 'edgeq_depthwise_3x3_params' }[plan.kind];
+  out.declarations.push(array(plan.weightStorage === 'int8' ? 'int8_t' : 'int16_t', `${id}_weights`, plan.weights));
+  const type = { pointwise: 'edgeq_pointwise_params', pointwise_w8: 'edgeq_pointwise_params', conv_im2col: 'edgeq_conv_im2col_params', depthwise_3x3: 'edgeq_depthwise_3x3_params' }[plan.kind];
   out.declarations.push(struct(type, `${id}_params`, { ...planFields(plan.structValues), act_min: p.actMin, act_max: p.actMax, requant: `${id}_requant` }));
   Object.assign(out.entry, { params: `&${id}_params`, weights: `${id}_weights`, [plan.kind]: plan.fn, scratch_bytes: plan.scratchBytes });
 }
@@ -281,7 +290,14 @@ function modeOf(g: QGraph): string {
 
 interface ConvCase { cin: number; size: [number, number]; cout: number; k: number; stride?: number; dilation?: number; padding?: Padding; act?: FusedActivation; zpIn?: number; zpOut?: number; perTensor?: boolean; mult?: number;
   /** Requantisation right shift of 1 or 2 (multiplier 0.15 to 0.5): every output's rounding matters. */
-  fine?: boolean }
+  fine?: boolean;
+  /**
+   * Channels that fail the fast formula's checks (generic rows, _mixed variants): channel 1
+   * has a scale ratio of 0.55 (pow2: 1), a right shift of 0, and weights divided by 32 so its
+   * outputs stay inside int8; channel 0 has a bias of 2^30 - 7 (tflm: accumulator bound >= 2^30);
+   * channel 2 has all-zero weights and a bias of 40000 (one constant output, about 40 - 5).
+   */
+  generic?: boolean }
 
 function convGraph(type: 'conv' | 'depthwise', mode: Mode, c: ConvCase): CaseSpec['graph'] {
   const b = new GraphBuilder(`${type}_${mode}`, SCHEMES[mode]);
@@ -291,10 +307,22 @@ function convGraph(type: 'conv' | 'depthwise', mode: Mode, c: ConvCase): CaseSpe
   const taps = type === 'conv' ? c.k * c.k * c.cin : c.k * c.k;
   const scales = Array.from({ length: c.perTensor ? 1 : cout }, (_, i) => scale(mode, -6 - (i % 2), c.fine ? 0.01 * (1 + 0.05 * i) : 0.01 + 0.004 * i));
   const outScale = !c.fine ? scale(mode, 0, 1) : mode === 'pow2' ? 2 ** -9 : (0.05 * 0.01) / (mode === 'single' ? 0.15 : 0.3);
+  const w = weights(type === 'conv' ? cout * taps : taps * cout);
+  const bias = int32s(cout, c.fine || c.generic ? 60 : 3000);
+  if (c.generic) {
+    scales[1] = (outScale / scale(mode, -4, 0.05)) * (mode === 'pow2' ? 1 : 0.55);
+    for (let t = 0; t < taps; t++) {
+      const i = type === 'conv' ? taps + t : t * cout + 1;
+      w[i] = Math.round(w[i] / 32);
+    }
+    bias[0] = 2 ** 30 - 7;
+    for (let t = 0; t < taps; t++) w[type === 'conv' ? 2 * taps + t : t * cout + 2] = 0;
+    bias[2] = 40000;
+  }
   const spec = {
-    name: type, weights: weights(type === 'conv' ? cout * taps : taps * cout),
+    name: type, weights: w,
     weightShape: type === 'conv' ? [cout, c.k, c.k, c.cin] : [1, c.k, c.k, cout], weightScales: scales,
-    bias: int32s(cout, c.fine ? 60 : 3000), out: q(outScale, c.zpOut ?? -5), stride: c.stride, dilation: c.dilation,
+    bias, out: q(outScale, c.zpOut ?? -5), stride: c.stride, dilation: c.dilation,
     padding: c.padding ?? 'SAME', activation: c.act,
   };
   const y = type === 'conv' ? b.conv2d(x, spec) : b.depthwiseConv2d(x, spec, mult);
@@ -542,6 +570,50 @@ function fastCases(family: 'pointwise' | 'conv_im2col' | 'depthwise_3x3'): CaseS
   return out;
 }
 
+/** Fast kernel cases with generic rows (the _mixed variants), every mode and clamp kind. */
+function mixedFastCases(family: 'pointwise' | 'conv_im2col' | 'depthwise_3x3'): CaseSpec[] {
+  const out: CaseSpec[] = [];
+  for (const mode of ['tflm', 'single', 'pow2'] as FastMode[]) {
+    for (const clamp of [false, true]) {
+      const act: FusedActivation = clamp ? 'RELU6' : 'NONE';
+      const c: ConvCase = family === 'pointwise' ? { cin: 16, size: [3, 3], cout: 4, k: 1, generic: true, act }
+        : family === 'conv_im2col' ? { cin: 3, size: [5, 4], cout: 4, k: 3, stride: clamp ? 2 : 1, generic: true, act }
+          : { cin: 3, size: [5, 6], cout: 3, k: 3, stride: clamp ? 2 : 1, generic: true, act };
+      const graph = convGraph(family === 'depthwise_3x3' ? 'depthwise' : 'conv', mode, c);
+      out.push({ name: `${family} ${mode}${clamp ? '_clamp' : ''}_mixed: channel 1 right shift 0, channel 0 bias 2^30 - 7, channel 2 zero weights`, mode, graph, inputs: oneInput(graph, -3, 9) });
+    }
+  }
+  return out;
+}
+
+/**
+ * Convolution shapes beyond the basic cases: input channels a multiple of 4 (the
+ * four-taps-per-load column fill) or even, 1x1 stride 2, dilation 2, odd output channel
+ * counts (through the column; 1x1 stride 1 with an odd count takes the column too).
+ */
+function convShapeCases(family: 'pointwise' | 'conv_im2col'): CaseSpec[] {
+  const list: Array<[Mode, ConvCase]> = family === 'pointwise' ? [
+    ['tflm', { cin: 16, size: [3, 3], cout: 6, k: 1 }],
+    ['single', { cin: 8, size: [1, 3], cout: 2, k: 1, act: 'RELU6' }],
+    ['pow2', { cin: 24, size: [2, 3], cout: 4, k: 1 }],
+  ] : [
+    ['tflm', { cin: 4, size: [5, 6], cout: 4, k: 3, act: 'RELU' }],
+    ['single', { cin: 8, size: [7, 5], cout: 6, k: 3, stride: 2 }],
+    ['pow2', { cin: 16, size: [5, 5], cout: 2, k: 1, stride: 2 }],
+    ['tflm', { cin: 6, size: [6, 7], cout: 4, k: 2, dilation: 2 }],
+    ['tflm', { cin: 12, size: [4, 4], cout: 2, k: 3, padding: 'VALID', zpIn: -128 }],
+    ['single', { cin: 3, size: [5, 5], cout: 5, k: 3, stride: 2 }],
+    ['pow2', { cin: 8, size: [3, 5], cout: 3, k: 3 }],
+    ['tflm', { cin: 16, size: [3, 3], cout: 7, k: 1 }],
+    ['single', { cin: 6, size: [4, 3], cout: 5, k: 3, stride: 1 }],
+  ];
+  return list.map(([mode, c]) => {
+    const graph = convGraph('conv', mode, c);
+    const name = `conv ${mode}: ${c.size.join('x')}x${c.cin} -> ${c.cout}, k ${c.k}, stride ${c.stride ?? 1}, dilation ${c.dilation ?? 1}, ${c.padding ?? 'SAME'}`;
+    return { name, mode, graph, inputs: oneInput(graph) };
+  });
+}
+
 /** Every suite: name, kernel enum of the runner, cases and the renderer of their parameters. */
 /**
  * MEAN at TFLite Micro's rule's edges: 7x7 sums that land on .5 after the first rounding
@@ -614,6 +686,12 @@ export function testSuites(): Array<{ suite: string; kernel: string; cases: Case
     { suite: 'quantize_tie', kernel: 'EDGEQ_TEST_QUANTIZE', cases: quantizeTieCases(), render: renderBoundary(true) },
     { suite: 'logistic', kernel: 'EDGEQ_TEST_LOGISTIC', cases: logisticCases(), render: renderLogistic },
     { suite: 'strided_slice', kernel: 'EDGEQ_TEST_STRIDED_SLICE', cases: stridedSliceCases(), render: renderStridedSlice },
+    { suite: 'pointwise_conv_mixed', kernel: 'EDGEQ_TEST_POINTWISE_CONV', cases: mixedFastCases('pointwise'), render: renderFast },
+    { suite: 'conv_im2col_mixed', kernel: 'EDGEQ_TEST_CONV_IM2COL', cases: mixedFastCases('conv_im2col'), render: renderFast },
+    { suite: 'depthwise_conv_3x3_mixed', kernel: 'EDGEQ_TEST_DEPTHWISE_CONV_3X3', cases: mixedFastCases('depthwise_3x3'), render: renderFast },
+    { suite: 'pointwise_conv_shapes', kernel: 'EDGEQ_TEST_POINTWISE_CONV', cases: convShapeCases('pointwise'), render: renderFast },
+    { suite: 'conv_im2col_shapes', kernel: 'EDGEQ_TEST_CONV_IM2COL', cases: convShapeCases('conv_im2col'), render: renderFast },
+    { suite: 'pointwise_conv_w8', kernel: 'EDGEQ_TEST_POINTWISE_CONV_W8', cases: [...fastCases('pointwise'), ...mixedFastCases('pointwise')], render: renderFastStored('int8') },
   ];
 }
 

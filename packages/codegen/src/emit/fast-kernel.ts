@@ -7,6 +7,7 @@
 
 import type { ConvLikeParams } from '@edgeq/ir';
 import type { FastPlan } from '../fast-kernels.js';
+import { commentText } from '../c-syntax.js';
 import { constPointerField, int32Fields, type CStructDescription, type CStructValues } from './c-struct.js';
 import { IN_OUT_SHAPE_FIELDS, scratchBufferRef, type OpConstants, type EmitContext } from './emitter-support.js';
 
@@ -47,12 +48,13 @@ export const DEPTHWISE_3X3_PARAMS_STRUCT: CStructDescription = {
 /** The parameter struct of each fast kernel kind. */
 export const FAST_PARAMS_STRUCTS: Readonly<Record<FastPlan['kind'], CStructDescription>> = {
   pointwise: POINTWISE_PARAMS_STRUCT,
+  pointwise_w8: POINTWISE_PARAMS_STRUCT,
   conv_im2col: COLUMN_CONV_PARAMS_STRUCT,
   depthwise_3x3: DEPTHWISE_3X3_PARAMS_STRUCT,
 };
 
 /** Every struct the fast kernels' emitted C declares. */
-export const FAST_KERNEL_STRUCTS: readonly CStructDescription[] = [CHANNEL_REQUANT_STRUCT, ...Object.values(FAST_PARAMS_STRUCTS)];
+export const FAST_KERNEL_STRUCTS: readonly CStructDescription[] = [CHANNEL_REQUANT_STRUCT, ...new Set(Object.values(FAST_PARAMS_STRUCTS))];
 
 /** Declares a planned fast kernel's constants and returns its call. */
 export function emitFastKernel(
@@ -78,5 +80,5 @@ export function emitFastKernel(
     requant: channelTable,
   });
   const scratch = plan.scratchBytes > 0 ? `, (int16_t *)(void *)${scratchBufferRef(ctx, opIndex)}` : '';
-  return `${plan.fn}(&${s}, ${input}, ${weights}, ${output}${scratch});`;
+  return `/* ${commentText(plan.reason, 200)} */ ${plan.fn}(&${s}, ${input}, ${weights}, ${output}${scratch});`;
 }

@@ -32,11 +32,14 @@ typedef enum {
   EDGEQ_TEST_DEPTHWISE_CONV_3X3,
   EDGEQ_TEST_RESIZE_NEAREST,
   EDGEQ_TEST_LOGISTIC,
-  EDGEQ_TEST_STRIDED_SLICE
+  EDGEQ_TEST_STRIDED_SLICE,
+  EDGEQ_TEST_POINTWISE_CONV_W8
 } edgeq_test_kernel;
 
 typedef void (*edgeq_test_pointwise_fn)(const edgeq_pointwise_params *p, const int8_t *input,
                                         const int16_t *w, int8_t *output);
+typedef void (*edgeq_test_pointwise_w8_fn)(const edgeq_pointwise_params *p, const int8_t *input,
+                                           const int8_t *w, int8_t *output);
 typedef void (*edgeq_test_conv_im2col_fn)(const edgeq_conv_im2col_params *p,
                                           const int8_t *input, const int16_t *w,
                                           int8_t *output, int16_t *scratch);
@@ -50,7 +53,7 @@ typedef struct {
   const void *params;      /* the kernel's parameter struct */
   const int8_t *input;
   const int8_t *input2;    /* ADD: second input */
-  const void *weights;     /* int8 (reference kernels) or int16 (fast kernels) */
+  const void *weights;     /* int8 (reference kernels, int8-weight fast kernels) or int16 (fast kernels) */
   const int32_t *bias;
   const edgeq_concat_input *concat_inputs;
   const uint32_t *float_bits; /* float32 bit patterns: QUANTIZE input, DEQUANTIZE expected */
@@ -58,6 +61,7 @@ typedef struct {
   int32_t zero_point;
   edgeq_rq_mode mode;      /* QUANTIZE: EDGEQ_RQ_FP32 multiplies by 1 / scale, others divide */
   edgeq_test_pointwise_fn pointwise;
+  edgeq_test_pointwise_w8_fn pointwise_w8;
   edgeq_test_conv_im2col_fn conv_im2col;
   edgeq_test_depthwise_3x3_fn depthwise_3x3;
   int32_t scratch_bytes;   /* what codegen plans for the fast kernel's scratch */

@@ -96,6 +96,7 @@ static int32_t run_kernel(const edgeq_test_case *c, int8_t *out, int16_t *scratc
       memcpy(out, values, (size_t)n * sizeof(float));
       return n * (int32_t)sizeof(float);
     case EDGEQ_TEST_POINTWISE_CONV: c->pointwise(p, x, w16, out); break;
+    case EDGEQ_TEST_POINTWISE_CONV_W8: c->pointwise_w8(p, x, w8, out); break;
     case EDGEQ_TEST_CONV_IM2COL: c->conv_im2col(p, x, w16, out, scratch); break;
     case EDGEQ_TEST_DEPTHWISE_CONV_3X3: c->depthwise_3x3(p, x, w16, out, scratch); break;
     default: return 0;
