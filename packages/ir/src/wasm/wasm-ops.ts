@@ -1,0 +1,44 @@
+/**
+ * Which ops the interpreter runs on the WebAssembly kernels, and how each is bound: the
+ * WebAssembly counterpart of the `prepare` member of an op's registry entry (ops/<op>.ts).
+ * Ops not listed here (and any op whose weights are not constant) keep their TypeScript
+ * kernel, so a new op needs nothing here.
+ */
+
+import type { OpDef, QGraph } from '../qgraph.js';
+import type { ConvLikeParams, OpParams } from '../op-params.js';
+import type { TensorData } from '../constants.js';
+import type { OpRun } from '../ops/definition.js';
+import { convGeometry } from '../ops/conv-common.js';
+import { inputOutputDims } from '../ops/kernel-binding.js';
+import type { WasmHeap } from './wasm-heap.js';
+import { prepareWasmConv, prepareWasmDepthwise } from './wasm-conv.js';
+
+/** Op types with a WebAssembly kernel. */
+export const WASM_OP_TYPES: readonly string[] = ['CONV_2D', 'DEPTHWISE_CONV_2D', 'FULLY_CONNECTED'];
+
+/**
+ * Prepare `op` on the WebAssembly kernels of `heap`, or return undefined when it has none
+ * (the caller then uses the op's TypeScript kernel).
+ */
+export function prepareWasmOp(heap: WasmHeap, g: QGraph, op: OpDef, params: OpParams, constants: readonly (TensorData | undefined)[]): OpRun | undefined {
+  const [, weights, bias] = constants;
+  if (!weights || !bias || params.kind !== 'conv') return undefined;
+  const p = params as ConvLikeParams;
+  const scheme = g.quantization;
+  if (op.type === 'CONV_2D') {
+    const kernel = prepareWasmConv(heap, weights, bias, ...inputOutputDims(g, op), convGeometry(g, op), p, scheme);
+    return (inputs, y) => kernel.run(inputs[0] as Int8Array, y as Int8Array);
+  }
+  if (op.type === 'DEPTHWISE_CONV_2D') {
+    const kernel = prepareWasmDepthwise(heap, weights, bias, ...inputOutputDims(g, op), convGeometry(g, op), op.options.depthMultiplier, p, scheme);
+    return (inputs, y) => kernel.run(inputs[0] as Int8Array, y as Int8Array);
+  }
+  if (op.type === 'FULLY_CONNECTED') {
+    const [cout, cin] = g.tensors[op.inputs[1]].shape;
+    const geometry = { kh: 1, kw: 1, strideH: 1, strideW: 1, dilH: 1, dilW: 1 };
+    const kernel = prepareWasmConv(heap, weights, bias, { h: 1, w: 1, c: cin }, { h: 1, w: 1, c: cout }, geometry, p, scheme);
+    return (inputs, y) => kernel.run(inputs[0] as Int8Array, y as Int8Array);
+  }
+  return undefined;
+}

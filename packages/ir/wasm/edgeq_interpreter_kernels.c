@@ -1,0 +1,303 @@
+/*
+ * edgeq's integer interpreter kernels in WebAssembly SIMD128: CONV_2D / FULLY_CONNECTED
+ * (im2col rows of zero-point-offset int16 inputs times int8 weights, i32x4.dot_i16x8_s)
+ * and DEPTHWISE_CONV_2D (channel-vector multiply-accumulate over a zero-bordered int16
+ * copy of the input), each followed by the per-channel requantisation of the graph's
+ * scheme (double rounding, single rounding, power-of-two, fp32). The TypeScript kernels in
+ * packages/ir/src are the reference: every function here computes the same bits
+ * (packages/ir/src/wasm/ prepares the tables and calls these; see requant-tables.ts
+ * for the derivations of the vector requantisation).
+ *
+ * The module owns its memory; JavaScript lays out every buffer and passes one descriptor
+ * (a struct of int32 fields and pointers) per call. No static data, no libc.
+ */
+#include <stdint.h>
+#include <wasm_simd128.h>
+
+#define EXPORT(name) __attribute__((export_name(#name)))
+
+enum { MODE_DOUBLE = 0, MODE_SINGLE = 1, MODE_POW2 = 2, MODE_FP32 = 3 };
+
+/* Per-channel requantisation of one op (tables padded to a multiple of 8 channels). */
+typedef struct {
+  int32_t mode;
+  /* 1 when every shift allows the vector path (fp32 always; other modes: shift <= 0). */
+  int32_t vector_ok;
+  int32_t out_zp, act_min, act_max;
+  const int32_t *multiplier; /* Q31 multiplier, or fp32 mode's float32 bits */
+  const int32_t *shift;
+  const int32_t *half;       /* 2^(e-1) for a right shift e >= 1, else 0 */
+  const int32_t *negative;   /* 1 where the rounding divide breaks ties away from zero (double rounding, e >= 1) */
+  const int64_t *power;      /* 2^(31-e): floor(v / 2^e) = (v * power) >> 31 */
+  const int64_t *rounding;   /* single rounding: 2^(30+e) */
+} Requant;
+
+typedef struct {
+  int32_t in_h, in_w, in_c, out_h, out_w, out_c;
+  int32_t kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left;
+  int32_t in_zp, depth, depth_padded, out_c_padded, direct;
+  const int8_t *x;
+  int8_t *y;
+  int16_t *rows;          /* [pixel][depth_padded] (x - zp), plus one spare row and slack */
+  const int8_t *weights;  /* [out_c_padded][depth_padded], zero padded */
+  const int32_t *bias;    /* [out_c_padded] */
+  Requant rq;
+} Conv;
+
+typedef struct {
+  int32_t in_h, in_w, in_c, out_h, out_w, out_c;
+  int32_t kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left;
+  int32_t in_zp, depth_multiplier, plane_h, plane_w, c_padded;
+  const int8_t *x;
+  int8_t *y;
+  int16_t *planes;        /* [plane_h][plane_w][c_padded]: x - zp by output channel, zero border */
+  const int16_t *weights; /* [kernel_h * kernel_w][c_padded] */
+  const int32_t *bias;    /* [c_padded] */
+  Requant rq;
+} Depthwise;
+
+static int32_t saturate_int32(int64_t v) {
+  return v < INT32_MIN ? INT32_MIN : v > INT32_MAX ? INT32_MAX : (int32_t)v;
+}
+
+/* One accumulator requantised, as quant-math.ts computes it (before the zero point). */
+static int32_t requant_scalar(const Requant *rq, int32_t acc, int32_t c) {
+  int32_t m = rq->multiplier[c];
+  int32_t s = rq->shift[c];
+  switch (rq->mode) {
+    case MODE_DOUBLE: {
+      int64_t shifted = s > 0 ? saturate_int32((int64_t)acc * ((int64_t)1 << s)) : acc;
+      int64_t h = (shifted * m + ((int64_t)1 << 30)) >> 31;
+      int32_t e = s > 0 ? 0 : -s;
+      if (e == 0) return (int32_t)h;
+      return (int32_t)((h + ((int64_t)1 << (e - 1)) - (h < 0 ? 1 : 0)) >> e);
+    }
+    case MODE_SINGLE: {
+      int32_t r = 31 - s;
+      return saturate_int32(((int64_t)acc * m + ((int64_t)1 << (r - 1))) >> r);
+    }
+    case MODE_POW2: {
+      if (s >= 0) return saturate_int32((int64_t)acc * ((int64_t)1 << s));
+      int32_t n = -s;
+      return (acc >> n) + ((acc >> (n - 1)) & 1);
+    }
+    default: {
+      union { int32_t i; float f; } scale;
+      scale.i = m;
+      float v = (float)acc * scale.f;
+      v = v < -32768.0f ? -32768.0f : v > 32767.0f ? 32767.0f : v;
+      return (int32_t)__builtin_nearbyintf(v);
+    }
+  }
+}
+
+/* The low 32 bits of each int64 lane of lo (lanes 0, 1) and hi (lanes 2, 3). */
+static v128_t narrow_i64(v128_t lo, v128_t hi) {
+  return wasm_i32x4_shuffle(lo, hi, 0, 2, 4, 6);
+}
+
+/* floor((v + adjust) / 2^e) per lane, exactly, in int64: (v + adjust) * 2^(31-e) >> 31. */
+static v128_t divide_pow2(v128_t v, v128_t adjust, const int64_t *power) {
+  v128_t lo = wasm_i64x2_add(wasm_i64x2_extend_low_i32x4(v), wasm_i64x2_extend_low_i32x4(adjust));
+  v128_t hi = wasm_i64x2_add(wasm_i64x2_extend_high_i32x4(v), wasm_i64x2_extend_high_i32x4(adjust));
+  lo = wasm_i64x2_shr(wasm_i64x2_mul(lo, wasm_v128_load(power)), 31);
+  hi = wasm_i64x2_shr(wasm_i64x2_mul(hi, wasm_v128_load(power + 2)), 31);
+  return narrow_i64(lo, hi);
+}
+
+/* Clamp int64 lanes to [-limit, limit]. */
+static v128_t clamp_i64(v128_t v, int64_t limit) {
+  v128_t hi = wasm_i64x2_splat(limit), lo = wasm_i64x2_splat(-limit);
+  v = wasm_v128_bitselect(hi, v, wasm_i64x2_gt(v, hi));
+  return wasm_v128_bitselect(lo, v, wasm_i64x2_lt(v, lo));
+}
+
+/* Accumulators of channels c..c+3 requantised, zero point added, clamped to the activation range. */
+static v128_t requant4(const Requant *rq, v128_t acc, int32_t c) {
+  v128_t q;
+  if (!rq->vector_ok) {
+    q = wasm_i32x4_make(requant_scalar(rq, wasm_i32x4_extract_lane(acc, 0), c), requant_scalar(rq, wasm_i32x4_extract_lane(acc, 1), c + 1),
+                        requant_scalar(rq, wasm_i32x4_extract_lane(acc, 2), c + 2), requant_scalar(rq, wasm_i32x4_extract_lane(acc, 3), c + 3));
+  } else if (rq->mode == MODE_FP32) {
+    v128_t v = wasm_f32x4_mul(wasm_f32x4_convert_i32x4(acc), wasm_v128_load(rq->multiplier + c));
+    v = wasm_f32x4_min(wasm_f32x4_max(v, wasm_f32x4_splat(-32768.0f)), wasm_f32x4_splat(32767.0f));
+    q = wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_nearest(v));
+  } else if (rq->mode == MODE_POW2) {
+    q = divide_pow2(acc, wasm_v128_load(rq->half + c), rq->power + c);
+  } else if (rq->mode == MODE_DOUBLE) {
+    v128_t m = wasm_v128_load(rq->multiplier + c);
+    v128_t r = wasm_i64x2_splat((int64_t)1 << 30);
+    v128_t lo = wasm_i64x2_shr(wasm_i64x2_add(wasm_i64x2_extmul_low_i32x4(acc, m), r), 31);
+    v128_t hi = wasm_i64x2_shr(wasm_i64x2_add(wasm_i64x2_extmul_high_i32x4(acc, m), r), 31);
+    v128_t h = narrow_i64(lo, hi);
+    v128_t adjust = wasm_i32x4_sub(wasm_v128_load(rq->half + c), wasm_v128_and(wasm_v128_load(rq->negative + c), wasm_i32x4_lt(h, wasm_i32x4_splat(0))));
+    q = divide_pow2(h, adjust, rq->power + c);
+  } else {
+    v128_t m = wasm_v128_load(rq->multiplier + c);
+    v128_t lo = wasm_i64x2_shr(wasm_i64x2_add(wasm_i64x2_extmul_low_i32x4(acc, m), wasm_v128_load(rq->rounding + c)), 31);
+    v128_t hi = wasm_i64x2_shr(wasm_i64x2_add(wasm_i64x2_extmul_high_i32x4(acc, m), wasm_v128_load(rq->rounding + c + 2)), 31);
+    lo = clamp_i64(wasm_i64x2_shr(wasm_i64x2_mul(lo, wasm_v128_load(rq->power + c)), 31), 1024);
+    hi = clamp_i64(wasm_i64x2_shr(wasm_i64x2_mul(hi, wasm_v128_load(rq->power + c + 2)), 31), 1024);
+    q = narrow_i64(lo, hi);
+  }
+  /* Beyond +-1024 every value clamps alike; this keeps q + zp from wrapping around int32. */
+  q = wasm_i32x4_min(wasm_i32x4_max(q, wasm_i32x4_splat(-1024)), wasm_i32x4_splat(1024));
+  q = wasm_i32x4_add(q, wasm_i32x4_splat(rq->out_zp));
+  return wasm_i32x4_min(wasm_i32x4_max(q, wasm_i32x4_splat(rq->act_min)), wasm_i32x4_splat(rq->act_max));
+}
+
+/* Store the first n (<= 4) lanes of int32 values already inside int8 range. */
+static void store4(int8_t *y, v128_t v, int32_t n) {
+  v128_t b = wasm_i8x16_narrow_i16x8(wasm_i16x8_narrow_i32x4(v, v), v);
+  if (n >= 4) {
+    wasm_v128_store32_lane(y, b, 0);
+    return;
+  }
+  if (n > 0) y[0] = (int8_t)wasm_i8x16_extract_lane(b, 0);
+  if (n > 1) y[1] = (int8_t)wasm_i8x16_extract_lane(b, 1);
+  if (n > 2) y[2] = (int8_t)wasm_i8x16_extract_lane(b, 2);
+}
+
+/* Sum the lanes of a, b, c, d: [sum a, sum b, sum c, sum d]. */
+static v128_t horizontal4(v128_t a, v128_t b, v128_t c, v128_t d) {
+  v128_t ab = wasm_i32x4_add(wasm_i32x4_shuffle(a, b, 0, 4, 1, 5), wasm_i32x4_shuffle(a, b, 2, 6, 3, 7));
+  v128_t cd = wasm_i32x4_add(wasm_i32x4_shuffle(c, d, 0, 4, 1, 5), wasm_i32x4_shuffle(c, d, 2, 6, 3, 7));
+  return wasm_i32x4_add(wasm_i32x4_shuffle(ab, cd, 0, 1, 4, 5), wasm_i32x4_shuffle(ab, cd, 2, 3, 6, 7));
+}
+
+/* n int8 values minus zp as int16, written 8 at a time (up to 7 values past n are overwritten). */
+static void offset_copy(int16_t *dst, const int8_t *src, int32_t n, v128_t zp) {
+  for (int32_t i = 0; i < n; i += 8) wasm_v128_store(dst + i, wasm_i16x8_sub(wasm_i16x8_load8x8(src + i), zp));
+}
+
+static void zero_fill(int16_t *dst, int32_t n) {
+  for (int32_t i = 0; i < n; i += 8) wasm_v128_store(dst + i, wasm_i16x8_splat(0));
+}
+
+/* One row of offset inputs per output pixel (the receptive field, padding taps 0). */
+static void conv_rows(const Conv *p) {
+  v128_t zp = wasm_i16x8_splat((int16_t)p->in_zp);
+  int32_t pixels = p->out_h * p->out_w;
+  if (p->direct) {
+    for (int32_t r = 0; r < pixels; r++) offset_copy(p->rows + r * p->depth_padded, p->x + r * p->in_c, p->in_c, zp);
+    return;
+  }
+  int32_t cin = p->in_c;
+  for (int32_t oy = 0; oy < p->out_h; oy++) {
+    int32_t iy0 = oy * p->stride_h - p->pad_top;
+    for (int32_t ox = 0; ox < p->out_w; ox++) {
+      int32_t ix0 = ox * p->stride_w - p->pad_left;
+      int16_t *row = p->rows + (oy * p->out_w + ox) * p->depth_padded;
+      for (int32_t ky = 0; ky < p->kernel_h; ky++) {
+        int32_t iy = iy0 + ky * p->dilation_h;
+        int32_t row_ok = iy >= 0 && iy < p->in_h;
+        for (int32_t kx = 0; kx < p->kernel_w; kx++, row += cin) {
+          int32_t ix = ix0 + kx * p->dilation_w;
+          if (row_ok && ix >= 0 && ix < p->in_w) offset_copy(row, p->x + (iy * p->in_w + ix) * cin, cin, zp);
+          else zero_fill(row, cin);
+        }
+      }
+    }
+  }
+}
+
+/* CONV_2D or FULLY_CONNECTED: rows, then 2 rows x 4 channels of dot products per block, requantised. */
+EXPORT(conv)
+void conv(const Conv *p) {
+  conv_rows(p);
+  int32_t pixels = p->out_h * p->out_w;
+  int32_t depth = p->depth_padded;
+  int32_t cout = p->out_c;
+  int32_t r = 0;
+  for (; r + 2 <= pixels; r += 2) {
+    const int16_t *x0 = p->rows + r * depth;
+    const int16_t *x1 = x0 + depth;
+    for (int32_t c = 0; c < cout; c += 4) {
+      const int8_t *w0 = p->weights + c * depth;
+      const int8_t *w1 = w0 + depth, *w2 = w1 + depth, *w3 = w2 + depth;
+      v128_t a0 = wasm_i32x4_splat(0), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+      for (int32_t t = 0; t < depth; t += 8) {
+        v128_t u = wasm_v128_load(x0 + t), v = wasm_v128_load(x1 + t);
+        v128_t k0 = wasm_i16x8_load8x8(w0 + t), k1 = wasm_i16x8_load8x8(w1 + t);
+        v128_t k2 = wasm_i16x8_load8x8(w2 + t), k3 = wasm_i16x8_load8x8(w3 + t);
+        a0 = wasm_i32x4_add(a0, wasm_i32x4_dot_i16x8(u, k0));
+        a1 = wasm_i32x4_add(a1, wasm_i32x4_dot_i16x8(u, k1));
+        a2 = wasm_i32x4_add(a2, wasm_i32x4_dot_i16x8(u, k2));
+        a3 = wasm_i32x4_add(a3, wasm_i32x4_dot_i16x8(u, k3));
+        b0 = wasm_i32x4_add(b0, wasm_i32x4_dot_i16x8(v, k0));
+        b1 = wasm_i32x4_add(b1, wasm_i32x4_dot_i16x8(v, k1));
+        b2 = wasm_i32x4_add(b2, wasm_i32x4_dot_i16x8(v, k2));
+        b3 = wasm_i32x4_add(b3, wasm_i32x4_dot_i16x8(v, k3));
+      }
+      v128_t bias = wasm_v128_load(p->bias + c);
+      int32_t n = cout - c;
+      store4(p->y + r * cout + c, requant4(&p->rq, wasm_i32x4_add(bias, horizontal4(a0, a1, a2, a3)), c), n);
+      store4(p->y + (r + 1) * cout + c, requant4(&p->rq, wasm_i32x4_add(bias, horizontal4(b0, b1, b2, b3)), c), n);
+    }
+  }
+  for (; r < pixels; r++) {
+    const int16_t *x0 = p->rows + r * depth;
+    for (int32_t c = 0; c < cout; c += 4) {
+      const int8_t *w0 = p->weights + c * depth;
+      const int8_t *w1 = w0 + depth, *w2 = w1 + depth, *w3 = w2 + depth;
+      v128_t a0 = wasm_i32x4_splat(0), a1 = a0, a2 = a0, a3 = a0;
+      for (int32_t t = 0; t < depth; t += 8) {
+        v128_t u = wasm_v128_load(x0 + t);
+        a0 = wasm_i32x4_add(a0, wasm_i32x4_dot_i16x8(u, wasm_i16x8_load8x8(w0 + t)));
+        a1 = wasm_i32x4_add(a1, wasm_i32x4_dot_i16x8(u, wasm_i16x8_load8x8(w1 + t)));
+        a2 = wasm_i32x4_add(a2, wasm_i32x4_dot_i16x8(u, wasm_i16x8_load8x8(w2 + t)));
+        a3 = wasm_i32x4_add(a3, wasm_i32x4_dot_i16x8(u, wasm_i16x8_load8x8(w3 + t)));
+      }
+      v128_t bias = wasm_v128_load(p->bias + c);
+      store4(p->y + r * cout + c, requant4(&p->rq, wasm_i32x4_add(bias, horizontal4(a0, a1, a2, a3)), c), cout - c);
+    }
+  }
+}
+
+/* Copy x - zp into the interior of the planes (channel ci repeated depth_multiplier times). */
+static void depthwise_fill(const Depthwise *p) {
+  v128_t zp = wasm_i16x8_splat((int16_t)p->in_zp);
+  int32_t cin = p->in_c, mult = p->depth_multiplier, cp = p->c_padded;
+  for (int32_t iy = 0; iy < p->in_h; iy++) {
+    for (int32_t ix = 0; ix < p->in_w; ix++) {
+      const int8_t *src = p->x + (iy * p->in_w + ix) * cin;
+      int16_t *dst = p->planes + ((p->pad_top + iy) * p->plane_w + p->pad_left + ix) * cp;
+      if (mult == 1) {
+        offset_copy(dst, src, cin, zp);
+        continue;
+      }
+      for (int32_t ci = 0; ci < cin; ci++) {
+        for (int32_t m = 0; m < mult; m++) dst[ci * mult + m] = (int16_t)(src[ci] - p->in_zp);
+      }
+    }
+  }
+}
+
+/* DEPTHWISE_CONV_2D: 8 output channels per step, every tap in bounds thanks to the zero border. */
+EXPORT(depthwise)
+void depthwise(const Depthwise *p) {
+  depthwise_fill(p);
+  int32_t cp = p->c_padded, cout = p->out_c;
+  int32_t taps_w = p->kernel_w;
+  for (int32_t oy = 0; oy < p->out_h; oy++) {
+    for (int32_t ox = 0; ox < p->out_w; ox++) {
+      const int16_t *base = p->planes + (oy * p->stride_h * p->plane_w + ox * p->stride_w) * cp;
+      int8_t *y = p->y + (oy * p->out_w + ox) * cout;
+      for (int32_t c = 0; c < cp; c += 8) {
+        v128_t lo = wasm_v128_load(p->bias + c), hi = wasm_v128_load(p->bias + c + 4);
+        const int16_t *w = p->weights + c;
+        for (int32_t ky = 0; ky < p->kernel_h; ky++) {
+          const int16_t *xr = base + ky * p->dilation_h * p->plane_w * cp + c;
+          for (int32_t kx = 0; kx < taps_w; kx++, w += cp) {
+            v128_t xv = wasm_v128_load(xr + kx * p->dilation_w * cp);
+            v128_t wv = wasm_v128_load(w);
+            lo = wasm_i32x4_add(lo, wasm_i32x4_extmul_low_i16x8(xv, wv));
+            hi = wasm_i32x4_add(hi, wasm_i32x4_extmul_high_i16x8(xv, wv));
+          }
+        }
+        store4(y + c, requant4(&p->rq, lo, c), cout - c);
+        if (c + 4 < cout) store4(y + c + 4, requant4(&p->rq, hi, c + 4), cout - c - 4);
+      }
+    }
+  }
+}
