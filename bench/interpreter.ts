@@ -71,16 +71,22 @@ function inputsFor(g: QGraph, count: number): TensorData[][] {
 
 type Engine = { name: string; run: (inputs: TensorData[]) => TensorData[] | Promise<TensorData[]> };
 
-/** Inferences per second of `engine` over about ROUND_MS, cycling through `inputs`. */
-async function round(engine: Engine, inputs: TensorData[][]): Promise<number> {
+/**
+ * Inferences per wall-clock second and per CPU second (user + system time of this
+ * process: steadier when other work shares the machine) of `engine` over about ROUND_MS,
+ * cycling through `inputs`.
+ */
+async function round(engine: Engine, inputs: TensorData[][]): Promise<{ wall: number; cpu: number }> {
   let n = 0;
   const start = performance.now();
+  const cpuStart = process.cpuUsage();
   let now = start;
   while (now - start < ROUND_MS) {
     for (let k = 0; k < 8; k++) await engine.run(inputs[n++ % inputs.length]);
     now = performance.now();
   }
-  return (n * 1000) / (now - start);
+  const cpu = process.cpuUsage(cpuStart);
+  return { wall: (n * 1000) / (now - start), cpu: (n * 1e6) / (cpu.user + cpu.system) };
 }
 
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
@@ -111,18 +117,20 @@ async function main(): Promise<void> {
       });
     }
     for (const e of engines) await round(e, inputs); // warm-up
-    const samples: Record<string, number[]> = Object.fromEntries(engines.map((e) => [e.name, []]));
+    const samples: Record<string, { wall: number; cpu: number }[]> = Object.fromEntries(engines.map((e) => [e.name, []]));
     for (let r = 0; r < ROUNDS; r++) for (const e of engines) samples[e.name].push(await round(e, inputs));
-    const med = Object.fromEntries(engines.map((e) => [e.name, +median(samples[e.name]).toFixed(1)]));
+    const med = (engine: string, key: 'wall' | 'cpu') => +median(samples[engine].map((s) => s[key])).toFixed(1);
     const row = {
       model: m.name, source: m.source, kernels: wasm.kernels,
-      edgeq_inferences_per_s: med.edgeq, litert_inferences_per_s: med.litert,
-      ratio: +(med.edgeq / med.litert).toFixed(3),
-      ...(WITH_TYPESCRIPT ? { edgeq_typescript_inferences_per_s: med['edgeq-typescript'] } : {}),
+      edgeq_inferences_per_s: med('edgeq', 'wall'), litert_inferences_per_s: med('litert', 'wall'),
+      ratio: +(med('edgeq', 'wall') / med('litert', 'wall')).toFixed(3),
+      edgeq_inferences_per_cpu_s: med('edgeq', 'cpu'), litert_inferences_per_cpu_s: med('litert', 'cpu'),
+      ratio_cpu: +(med('edgeq', 'cpu') / med('litert', 'cpu')).toFixed(3),
+      ...(WITH_TYPESCRIPT ? { edgeq_typescript_inferences_per_s: med('edgeq-typescript', 'wall') } : {}),
       outputs_compared: elements, outputs_differing: differing,
     };
     rows.push(row);
-    console.log(`${m.name.padEnd(24)} edgeq ${String(med.edgeq).padStart(9)}/s  litert ${String(med.litert).padStart(9)}/s  ratio ${row.ratio.toFixed(2)}${WITH_TYPESCRIPT ? `  typescript ${med['edgeq-typescript']}/s` : ''}  differing ${differing}/${elements}`);
+    console.log(`${m.name.padEnd(24)} edgeq ${String(row.edgeq_inferences_per_s).padStart(9)}/s  litert ${String(row.litert_inferences_per_s).padStart(9)}/s  ratio ${row.ratio.toFixed(2)} (per CPU second ${row.ratio_cpu.toFixed(2)})${WITH_TYPESCRIPT ? `  typescript ${row.edgeq_typescript_inferences_per_s}/s` : ''}  differing ${differing}/${elements}`);
     lite.delete();
   }
   const result = {

@@ -39,7 +39,7 @@ typedef struct {
   const int8_t *x;
   int8_t *y;
   int16_t *rows;          /* [pixel][depth_padded] (x - zp), plus one spare row and slack */
-  const int8_t *weights;  /* [out_c_padded][depth_padded], zero padded */
+  const int8_t *weights;  /* [out_c_padded / 4][depth_padded / 2][4][2], zero padded */
   const int32_t *bias;    /* [out_c_padded] */
   Requant rq;
 } Conv;
@@ -140,8 +140,9 @@ static v128_t requant4(const Requant *rq, v128_t acc, int32_t c) {
     hi = clamp_i64(wasm_i64x2_shr(wasm_i64x2_mul(hi, wasm_v128_load(rq->power + c + 2)), 31), 1024);
     q = narrow_i64(lo, hi);
   }
-  /* Beyond +-1024 every value clamps alike; this keeps q + zp from wrapping around int32. */
-  q = wasm_i32x4_min(wasm_i32x4_max(q, wasm_i32x4_splat(-1024)), wasm_i32x4_splat(1024));
+  /* Beyond +-1024 every value clamps alike; this keeps q + zp from wrapping around int32
+     (fp32 results are within +-2^15 already). */
+  if (rq->mode != MODE_FP32 || !rq->vector_ok) q = wasm_i32x4_min(wasm_i32x4_max(q, wasm_i32x4_splat(-1024)), wasm_i32x4_splat(1024));
   q = wasm_i32x4_add(q, wasm_i32x4_splat(rq->out_zp));
   return wasm_i32x4_min(wasm_i32x4_max(q, wasm_i32x4_splat(rq->act_min)), wasm_i32x4_splat(rq->act_max));
 }
@@ -158,11 +159,15 @@ static void store4(int8_t *y, v128_t v, int32_t n) {
   if (n > 2) y[2] = (int8_t)wasm_i8x16_extract_lane(b, 2);
 }
 
-/* Sum the lanes of a, b, c, d: [sum a, sum b, sum c, sum d]. */
-static v128_t horizontal4(v128_t a, v128_t b, v128_t c, v128_t d) {
-  v128_t ab = wasm_i32x4_add(wasm_i32x4_shuffle(a, b, 0, 4, 1, 5), wasm_i32x4_shuffle(a, b, 2, 6, 3, 7));
-  v128_t cd = wasm_i32x4_add(wasm_i32x4_shuffle(c, d, 0, 4, 1, 5), wasm_i32x4_shuffle(c, d, 2, 6, 3, 7));
-  return wasm_i32x4_add(wasm_i32x4_shuffle(ab, cd, 0, 1, 4, 5), wasm_i32x4_shuffle(ab, cd, 2, 3, 6, 7));
+/* Store the first n lanes of lo, hi (8 int32 values already inside int8 range). */
+static void store8(int8_t *y, v128_t lo, v128_t hi, int32_t n) {
+  if (n >= 8) {
+    v128_t h = wasm_i16x8_narrow_i32x4(lo, hi);
+    wasm_v128_store64_lane(y, wasm_i8x16_narrow_i16x8(h, h), 0);
+    return;
+  }
+  store4(y, lo, n);
+  if (n > 4) store4(y + 4, hi, n - 4);
 }
 
 /* n int8 values minus zp as int16, written 8 at a time (up to 7 values past n are overwritten). */
@@ -201,55 +206,67 @@ static void conv_rows(const Conv *p) {
   }
 }
 
-/* CONV_2D or FULLY_CONNECTED: rows, then 2 rows x 4 channels of dot products per block, requantised. */
+/* Requantise and store two channel vectors (channels c..c+7) of one output row. */
+static void store_row8(const Conv *p, int32_t r, int32_t c, v128_t lo, v128_t hi) {
+  int32_t n = p->out_c - c;
+  store8(p->y + r * p->out_c + c, requant4(&p->rq, lo, c), n > 4 ? requant4(&p->rq, hi, c + 4) : lo, n);
+}
+
+/*
+ * CONV_2D or FULLY_CONNECTED: im2col rows, then blocks of 4 rows x 8 channels. The weights
+ * are packed in pairs of depth steps, [channel/4][depth/2][4 channels][2 steps], so one
+ * i32x4.dot_i16x8_s of the broadcast input pair (x[t], x[t+1]) with 8 packed weights adds
+ * w[c][t]x[t] + w[c][t+1]x[t+1] to four channels at once: no horizontal sums.
+ */
 EXPORT(conv)
 void conv(const Conv *p) {
   conv_rows(p);
   int32_t pixels = p->out_h * p->out_w;
   int32_t depth = p->depth_padded;
+  int32_t pairs = depth / 2;
   int32_t cout = p->out_c;
   int32_t r = 0;
-  for (; r + 2 <= pixels; r += 2) {
+  for (; r + 4 <= pixels; r += 4) {
     const int16_t *x0 = p->rows + r * depth;
-    const int16_t *x1 = x0 + depth;
-    for (int32_t c = 0; c < cout; c += 4) {
-      const int8_t *w0 = p->weights + c * depth;
-      const int8_t *w1 = w0 + depth, *w2 = w1 + depth, *w3 = w2 + depth;
-      v128_t a0 = wasm_i32x4_splat(0), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-      for (int32_t t = 0; t < depth; t += 8) {
-        v128_t u = wasm_v128_load(x0 + t), v = wasm_v128_load(x1 + t);
-        v128_t k0 = wasm_i16x8_load8x8(w0 + t), k1 = wasm_i16x8_load8x8(w1 + t);
-        v128_t k2 = wasm_i16x8_load8x8(w2 + t), k3 = wasm_i16x8_load8x8(w3 + t);
+    const int16_t *x1 = x0 + depth, *x2 = x1 + depth, *x3 = x2 + depth;
+    for (int32_t c = 0; c < cout; c += 8) {
+      const int8_t *w0 = p->weights + (c / 4) * pairs * 8;
+      const int8_t *w1 = w0 + pairs * 8;
+      v128_t b0 = wasm_v128_load(p->bias + c), b1 = wasm_v128_load(p->bias + c + 4);
+      v128_t a0 = b0, a1 = b1, e0 = b0, e1 = b1, f0 = b0, f1 = b1, g0 = b0, g1 = b1;
+      for (int32_t t = 0; t < pairs; t++) {
+        v128_t k0 = wasm_i16x8_load8x8(w0 + t * 8), k1 = wasm_i16x8_load8x8(w1 + t * 8);
+        v128_t u = wasm_v128_load32_splat(x0 + 2 * t);
         a0 = wasm_i32x4_add(a0, wasm_i32x4_dot_i16x8(u, k0));
         a1 = wasm_i32x4_add(a1, wasm_i32x4_dot_i16x8(u, k1));
-        a2 = wasm_i32x4_add(a2, wasm_i32x4_dot_i16x8(u, k2));
-        a3 = wasm_i32x4_add(a3, wasm_i32x4_dot_i16x8(u, k3));
-        b0 = wasm_i32x4_add(b0, wasm_i32x4_dot_i16x8(v, k0));
-        b1 = wasm_i32x4_add(b1, wasm_i32x4_dot_i16x8(v, k1));
-        b2 = wasm_i32x4_add(b2, wasm_i32x4_dot_i16x8(v, k2));
-        b3 = wasm_i32x4_add(b3, wasm_i32x4_dot_i16x8(v, k3));
+        u = wasm_v128_load32_splat(x1 + 2 * t);
+        e0 = wasm_i32x4_add(e0, wasm_i32x4_dot_i16x8(u, k0));
+        e1 = wasm_i32x4_add(e1, wasm_i32x4_dot_i16x8(u, k1));
+        u = wasm_v128_load32_splat(x2 + 2 * t);
+        f0 = wasm_i32x4_add(f0, wasm_i32x4_dot_i16x8(u, k0));
+        f1 = wasm_i32x4_add(f1, wasm_i32x4_dot_i16x8(u, k1));
+        u = wasm_v128_load32_splat(x3 + 2 * t);
+        g0 = wasm_i32x4_add(g0, wasm_i32x4_dot_i16x8(u, k0));
+        g1 = wasm_i32x4_add(g1, wasm_i32x4_dot_i16x8(u, k1));
       }
-      v128_t bias = wasm_v128_load(p->bias + c);
-      int32_t n = cout - c;
-      store4(p->y + r * cout + c, requant4(&p->rq, wasm_i32x4_add(bias, horizontal4(a0, a1, a2, a3)), c), n);
-      store4(p->y + (r + 1) * cout + c, requant4(&p->rq, wasm_i32x4_add(bias, horizontal4(b0, b1, b2, b3)), c), n);
+      store_row8(p, r, c, a0, a1);
+      store_row8(p, r + 1, c, e0, e1);
+      store_row8(p, r + 2, c, f0, f1);
+      store_row8(p, r + 3, c, g0, g1);
     }
   }
   for (; r < pixels; r++) {
     const int16_t *x0 = p->rows + r * depth;
-    for (int32_t c = 0; c < cout; c += 4) {
-      const int8_t *w0 = p->weights + c * depth;
-      const int8_t *w1 = w0 + depth, *w2 = w1 + depth, *w3 = w2 + depth;
-      v128_t a0 = wasm_i32x4_splat(0), a1 = a0, a2 = a0, a3 = a0;
-      for (int32_t t = 0; t < depth; t += 8) {
-        v128_t u = wasm_v128_load(x0 + t);
-        a0 = wasm_i32x4_add(a0, wasm_i32x4_dot_i16x8(u, wasm_i16x8_load8x8(w0 + t)));
-        a1 = wasm_i32x4_add(a1, wasm_i32x4_dot_i16x8(u, wasm_i16x8_load8x8(w1 + t)));
-        a2 = wasm_i32x4_add(a2, wasm_i32x4_dot_i16x8(u, wasm_i16x8_load8x8(w2 + t)));
-        a3 = wasm_i32x4_add(a3, wasm_i32x4_dot_i16x8(u, wasm_i16x8_load8x8(w3 + t)));
+    for (int32_t c = 0; c < cout; c += 8) {
+      const int8_t *w0 = p->weights + (c / 4) * pairs * 8;
+      const int8_t *w1 = w0 + pairs * 8;
+      v128_t a0 = wasm_v128_load(p->bias + c), a1 = wasm_v128_load(p->bias + c + 4);
+      for (int32_t t = 0; t < pairs; t++) {
+        v128_t u = wasm_v128_load32_splat(x0 + 2 * t);
+        a0 = wasm_i32x4_add(a0, wasm_i32x4_dot_i16x8(u, wasm_i16x8_load8x8(w0 + t * 8)));
+        a1 = wasm_i32x4_add(a1, wasm_i32x4_dot_i16x8(u, wasm_i16x8_load8x8(w1 + t * 8)));
       }
-      v128_t bias = wasm_v128_load(p->bias + c);
-      store4(p->y + r * cout + c, requant4(&p->rq, wasm_i32x4_add(bias, horizontal4(a0, a1, a2, a3)), c), cout - c);
+      store_row8(p, r, c, a0, a1);
     }
   }
 }
@@ -273,30 +290,56 @@ static void depthwise_fill(const Depthwise *p) {
   }
 }
 
-/* DEPTHWISE_CONV_2D: 8 output channels per step, every tap in bounds thanks to the zero border. */
+/* Multiply-accumulate 8 channels of one tap into lo, hi. */
+#define DW_TAP(lo, hi, xv, wv) \
+  do { \
+    lo = wasm_i32x4_add(lo, wasm_i32x4_extmul_low_i16x8(xv, wv)); \
+    hi = wasm_i32x4_add(hi, wasm_i32x4_extmul_high_i16x8(xv, wv)); \
+  } while (0)
+
+/*
+ * DEPTHWISE_CONV_2D: 8 output channels of two neighbouring output pixels per step (each
+ * weight vector loaded once for both), every tap in bounds thanks to the zero border.
+ */
 EXPORT(depthwise)
 void depthwise(const Depthwise *p) {
   depthwise_fill(p);
   int32_t cp = p->c_padded, cout = p->out_c;
-  int32_t taps_w = p->kernel_w;
+  int32_t row_step = p->dilation_h * p->plane_w * cp, tap_step = p->dilation_w * cp, pixel_step = p->stride_w * cp;
   for (int32_t oy = 0; oy < p->out_h; oy++) {
-    for (int32_t ox = 0; ox < p->out_w; ox++) {
-      const int16_t *base = p->planes + (oy * p->stride_h * p->plane_w + ox * p->stride_w) * cp;
-      int8_t *y = p->y + (oy * p->out_w + ox) * cout;
+    const int16_t *row_base = p->planes + oy * p->stride_h * p->plane_w * cp;
+    int8_t *y = p->y + oy * p->out_w * cout;
+    int32_t ox = 0;
+    for (; ox + 2 <= p->out_w; ox += 2, y += 2 * cout) {
+      const int16_t *base = row_base + ox * pixel_step;
+      for (int32_t c = 0; c < cp; c += 8) {
+        v128_t lo = wasm_v128_load(p->bias + c), hi = wasm_v128_load(p->bias + c + 4);
+        v128_t lo1 = lo, hi1 = hi;
+        const int16_t *w = p->weights + c;
+        for (int32_t ky = 0; ky < p->kernel_h; ky++) {
+          const int16_t *xr = base + ky * row_step + c;
+          for (int32_t kx = 0; kx < p->kernel_w; kx++, w += cp, xr += tap_step) {
+            v128_t wv = wasm_v128_load(w);
+            DW_TAP(lo, hi, wasm_v128_load(xr), wv);
+            DW_TAP(lo1, hi1, wasm_v128_load(xr + pixel_step), wv);
+          }
+        }
+        int32_t n = cout - c;
+        store8(y + c, requant4(&p->rq, lo, c), n > 4 ? requant4(&p->rq, hi, c + 4) : lo, n);
+        store8(y + cout + c, requant4(&p->rq, lo1, c), n > 4 ? requant4(&p->rq, hi1, c + 4) : lo1, n);
+      }
+    }
+    if (ox < p->out_w) {
+      const int16_t *base = row_base + ox * pixel_step;
       for (int32_t c = 0; c < cp; c += 8) {
         v128_t lo = wasm_v128_load(p->bias + c), hi = wasm_v128_load(p->bias + c + 4);
         const int16_t *w = p->weights + c;
         for (int32_t ky = 0; ky < p->kernel_h; ky++) {
-          const int16_t *xr = base + ky * p->dilation_h * p->plane_w * cp + c;
-          for (int32_t kx = 0; kx < taps_w; kx++, w += cp) {
-            v128_t xv = wasm_v128_load(xr + kx * p->dilation_w * cp);
-            v128_t wv = wasm_v128_load(w);
-            lo = wasm_i32x4_add(lo, wasm_i32x4_extmul_low_i16x8(xv, wv));
-            hi = wasm_i32x4_add(hi, wasm_i32x4_extmul_high_i16x8(xv, wv));
-          }
+          const int16_t *xr = base + ky * row_step + c;
+          for (int32_t kx = 0; kx < p->kernel_w; kx++, w += cp, xr += tap_step) DW_TAP(lo, hi, wasm_v128_load(xr), wasm_v128_load(w));
         }
-        store4(y + c, requant4(&p->rq, lo, c), cout - c);
-        if (c + 4 < cout) store4(y + c + 4, requant4(&p->rq, hi, c + 4), cout - c - 4);
+        int32_t n = cout - c;
+        store8(y + c, requant4(&p->rq, lo, c), n > 4 ? requant4(&p->rq, hi, c + 4) : lo, n);
       }
     }
   }

@@ -44,9 +44,12 @@ export function prepareWasmConv(
   const depth = g.kh * g.kw * xd.c;
   const depthPadded = align(depth, 8);
   const channelsPadded = paddedChannels(yd.c);
+  // [channel / 4][depth / 2][4 channels][2 depth steps] (the kernel's pairwise dot products).
   const weights = new Int8Array(channelsPadded * depthPadded);
+  const pairs = depthPadded / 2;
   for (let c = 0; c < yd.c; c++) {
-    for (let t = 0; t < depth; t++) weights[c * depthPadded + t] = w[c * depth + t];
+    const block = (c >> 2) * pairs * 8 + (c & 3) * 2;
+    for (let t = 0; t < depth; t++) weights[block + (t >> 1) * 8 + (t & 1)] = w[c * depth + t];
   }
   const weightsAt = heap.allocate(weights.length);
   heap.view().int8.set(weights, weightsAt);
