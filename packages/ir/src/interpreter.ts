@@ -56,6 +56,11 @@ interface PreparedOp {
   inputs: TensorData[];
   /** Indices into `inputs` of the activation inputs. */
   activationSlots: number[];
+  /**
+   * The op's output buffer, reused run after run when the output is neither a graph
+   * output nor kept as an intermediate (nothing outside the run sees it then).
+   */
+  scratchOutput?: TensorData;
 }
 
 /** A QGraph prepared for repeated execution (parameters derived, constants decoded once). */
@@ -65,6 +70,8 @@ export class Interpreter {
   readonly kernels: 'wasm' | 'typescript';
   /** Why `auto` fell back to the TypeScript kernels (undefined otherwise). */
   readonly kernelsNote?: string;
+  /** Names of the ops that run on the WebAssembly kernels (empty with `typescript`). */
+  readonly wasmOps: readonly string[];
   private readonly prepared: PreparedOp[];
 
   constructor(graph: QGraph, opts: InterpreterOptions = {}) {
@@ -76,14 +83,18 @@ export class Interpreter {
     this.kernels = choice === 'typescript' || unavailable ? 'typescript' : 'wasm';
     this.kernelsNote = unavailable;
     const heap = this.kernels === 'wasm' ? new WasmHeap() : undefined;
+    const wasmOps: string[] = [];
     this.prepared = graph.ops.map((op) => {
       const params = deriveOpParams(graph, op);
       const constants = op.inputs.map((t) => (graph.tensors[t].buffer ? constantData(graph, t) : undefined));
-      const run = (heap && prepareWasmOp(heap, graph, op, params, constants)) ?? opDefinition(op).prepare(graph, op, params, constants);
+      const onWasm = heap && prepareWasmOp(heap, graph, op, params, constants);
+      if (onWasm) wasmOps.push(op.name);
+      const run = onWasm ?? opDefinition(op).prepare(graph, op, params, constants);
       const activationSlots = op.inputs.flatMap((_t, k) => (constants[k] ? [] : [k]));
       return { op, run, inputs: constants.map((c) => c ?? new Int8Array(0)), activationSlots };
     });
     heap?.finish();
+    this.wasmOps = wasmOps;
   }
 
   /** Run once. `inputs[k]` feeds `graph.inputs[k]`: Int8Array, or Float32Array for a float input. */
@@ -101,7 +112,8 @@ export class Interpreter {
       }
       values.set(t, given);
     });
-    for (const p of this.prepared) values.set(p.op.outputs[0], this.execute(p, values));
+    const fresh = opts.keepIntermediates === true;
+    for (const p of this.prepared) values.set(p.op.outputs[0], this.execute(p, values, fresh));
     const outputs = g.outputs.map((t) => values.get(t)!);
     if (!opts.keepIntermediates) return { outputs };
     return { outputs, intermediates: values };
@@ -124,9 +136,12 @@ export class Interpreter {
     return Object.fromEntries(g.outputs.map((t, k) => [g.tensors[t].name, outputs[k]]));
   }
 
-  private execute(p: PreparedOp, values: Map<number, TensorData>): TensorData {
-    const outT = this.graph.tensors[p.op.outputs[0]];
-    const y = outT.dtype === 'float32' ? new Float32Array(numElements(outT.shape)) : new Int8Array(numElements(outT.shape));
+  private execute(p: PreparedOp, values: Map<number, TensorData>, fresh: boolean): TensorData {
+    const out = p.op.outputs[0];
+    const outT = this.graph.tensors[out];
+    const reuse = !fresh && !this.graph.outputs.includes(out);
+    const y = (reuse && p.scratchOutput) || (outT.dtype === 'float32' ? new Float32Array(numElements(outT.shape)) : new Int8Array(numElements(outT.shape)));
+    if (reuse) p.scratchOutput = y;
     for (const k of p.activationSlots) p.inputs[k] = values.get(p.op.inputs[k])!;
     p.run(p.inputs, y);
     return y;

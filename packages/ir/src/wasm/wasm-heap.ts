@@ -10,6 +10,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
 
 /** Where the built module is expected. */
 export const INTERPRETER_KERNELS_WASM = fileURLToPath(new URL('../../wasm/build/edgeq_interpreter_kernels.wasm', import.meta.url));
@@ -41,12 +42,27 @@ function compiledModule(): { module?: object; reason?: string } {
   else if (!existsSync(INTERPRETER_KERNELS_WASM)) compiled = { reason: `${INTERPRETER_KERNELS_WASM} is not built (run packages/ir/wasm/build.sh)` };
   else {
     try {
-      compiled = { module: new api.Module(readFileSync(INTERPRETER_KERNELS_WASM)) };
+      compiled = { module: compileOptimised(api, readFileSync(INTERPRETER_KERNELS_WASM)) };
     } catch (e) {
       compiled = { reason: `${INTERPRETER_KERNELS_WASM} does not load: ${(e as Error).message}` };
     }
   }
   return compiled;
+}
+
+/**
+ * Compile with V8's optimising compiler up front. By default V8 starts every function in
+ * its baseline compiler and optimises it only once hot, which for these kernels takes
+ * hundreds of inferences (a short `simulate` would run at a fraction of the speed). The
+ * flag is set for this one synchronous compile and restored at once.
+ */
+function compileOptimised(api: WasmApi, bytes: Uint8Array): object {
+  v8.setFlagsFromString('--no-liftoff');
+  try {
+    return new api.Module(bytes);
+  } finally {
+    v8.setFlagsFromString('--liftoff');
+  }
 }
 
 /** Why the WebAssembly kernels cannot run here, or undefined when they can. */
