@@ -344,3 +344,35 @@ void depthwise(const Depthwise *p) {
     }
   }
 }
+
+typedef struct {
+  int32_t n;
+  const int8_t *a;
+  const int8_t *b;
+  int8_t *y;
+  /* y = clamp(((m1 * a + m2 * b + k) >> shift) + out_zp), k = 2^(shift-1) - m1 zp1 - m2 zp2 */
+  int32_t m1, m2, k, shift, out_zp, act_min, act_max;
+} AddXnnpack;
+
+/* Four int32 lanes of the fp32-mode ADD (every partial sum below 2^31, checked by the caller). */
+static v128_t add4(const AddXnnpack *p, v128_t a, v128_t b) {
+  v128_t v = wasm_i32x4_add(wasm_i32x4_mul(a, wasm_i32x4_splat(p->m1)), wasm_i32x4_mul(b, wasm_i32x4_splat(p->m2)));
+  v = wasm_i32x4_shr(wasm_i32x4_add(v, wasm_i32x4_splat(p->k)), (uint32_t)p->shift);
+  v = wasm_i32x4_add(v, wasm_i32x4_splat(p->out_zp));
+  return wasm_i32x4_min(wasm_i32x4_max(v, wasm_i32x4_splat(p->act_min)), wasm_i32x4_splat(p->act_max));
+}
+
+/* ADD in fp32 mode (XNNPACK's arithmetic), 16 elements per step (buffers padded by the caller). */
+EXPORT(add_xnnpack)
+void add_xnnpack(const AddXnnpack *p) {
+  for (int32_t i = 0; i < p->n; i += 16) {
+    v128_t a = wasm_v128_load(p->a + i), b = wasm_v128_load(p->b + i);
+    v128_t a0 = wasm_i16x8_extend_low_i8x16(a), a1 = wasm_i16x8_extend_high_i8x16(a);
+    v128_t b0 = wasm_i16x8_extend_low_i8x16(b), b1 = wasm_i16x8_extend_high_i8x16(b);
+    v128_t r0 = add4(p, wasm_i32x4_extend_low_i16x8(a0), wasm_i32x4_extend_low_i16x8(b0));
+    v128_t r1 = add4(p, wasm_i32x4_extend_high_i16x8(a0), wasm_i32x4_extend_high_i16x8(b0));
+    v128_t r2 = add4(p, wasm_i32x4_extend_low_i16x8(a1), wasm_i32x4_extend_low_i16x8(b1));
+    v128_t r3 = add4(p, wasm_i32x4_extend_high_i16x8(a1), wasm_i32x4_extend_high_i16x8(b1));
+    wasm_v128_store(p->y + i, wasm_i8x16_narrow_i16x8(wasm_i16x8_narrow_i32x4(r0, r1), wasm_i16x8_narrow_i32x4(r2, r3)));
+  }
+}

@@ -26,6 +26,7 @@ interface WasmApi {
 export interface KernelExports {
   conv(descriptor: number): void;
   depthwise(descriptor: number): void;
+  add_xnnpack(descriptor: number): void;
 }
 
 const PAGE = 65536;
