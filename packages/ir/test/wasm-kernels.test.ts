@@ -3,7 +3,8 @@
  * kernels, the reference: every tensor of random graphs in every requantisation scheme and
  * edge family (shifts at their limits take the kernels' scalar path, the rest the vector
  * path), and crafted convolutions the random graphs rarely draw (non-square kernels,
- * dilation, depth multipliers, channel and depth counts off the kernels' block sizes).
+ * dilation, depth multipliers, channel and depth counts off the kernels' block sizes) and
+ * pooling windows clipped by SAME padding.
  * Also which kernels the interpreter reports and how a bad choice is refused.
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -102,6 +103,24 @@ describe('WebAssembly kernels == TypeScript kernels on crafted convolutions', ()
           expect(new Interpreter(g, { kernels: 'wasm' }).wasmOps).toEqual([kind]);
           expect(differences(g, seed), `${scheme.scales}/${scheme.rounding} seed ${seed}`).toEqual([]);
         }
+      }
+    });
+  }
+});
+
+describe('WebAssembly kernels == TypeScript kernels on crafted pooling', () => {
+  for (const type of ['AVERAGE_POOL_2D', 'MAX_POOL_2D'] as const) {
+    it(type, () => {
+      for (let seed = 1; seed <= 12; seed++) {
+        const r = mulberry32(seed);
+        const b = new GraphBuilder(`pool${seed}`, QUANT_SCHEMES[seed % QUANT_SCHEMES.length]);
+        const x = b.input('x', [1, 3 + Math.floor(r() * 8), 3 + Math.floor(r() * 8), 1 + Math.floor(r() * 20)], q(2 ** -4, 3));
+        const filter: [number, number] = [1 + Math.floor(r() * 3), 1 + Math.floor(r() * 3)];
+        const stride: [number, number] = [1 + Math.floor(r() * 2), 1 + Math.floor(r() * 2)];
+        b.output(b.pool(type, 'pool', x, filter, stride, r() < 0.5 ? 'SAME' : 'VALID', (['NONE', 'RELU', 'RELU6'] as const)[seed % 3]));
+        const g = b.build();
+        expect(new Interpreter(g, { kernels: 'wasm' }).wasmOps).toEqual(['pool']);
+        expect(differences(g, seed), `seed ${seed}`).toEqual([]);
       }
     });
   }

@@ -376,3 +376,66 @@ void add_xnnpack(const AddXnnpack *p) {
     wasm_v128_store(p->y + i, wasm_i8x16_narrow_i16x8(wasm_i16x8_narrow_i32x4(r0, r1), wasm_i16x8_narrow_i32x4(r2, r3)));
   }
 }
+
+typedef struct {
+  int32_t in_h, in_w, c, out_h, out_w, filter_h, filter_w, stride_h, stride_w, pad_top, pad_left;
+  int32_t average, act_min, act_max;
+  const int8_t *x;
+  int8_t *y;
+} Pool;
+
+/*
+ * sum / count rounded half away from zero (TFLite's average pool), through float32: with
+ * |sum| + count/2 < 2^24 every operand is exact and a quotient that is not an integer lies
+ * at least 1/count from one, more than float32's error, so truncation is exact.
+ */
+static v128_t divide_away(v128_t sum, int32_t count) {
+  v128_t half = wasm_i32x4_splat(count / 2);
+  v128_t negative = wasm_i32x4_lt(sum, wasm_i32x4_splat(0));
+  v128_t n = wasm_i32x4_add(sum, wasm_v128_bitselect(wasm_i32x4_neg(half), half, negative));
+  return wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_div(wasm_f32x4_convert_i32x4(n), wasm_f32x4_splat((float)count)));
+}
+
+/* AVERAGE_POOL_2D / MAX_POOL_2D over the valid part of each window, 8 channels per step. */
+EXPORT(pool)
+void pool(const Pool *p) {
+  v128_t lo_clamp = wasm_i32x4_splat(p->act_min), hi_clamp = wasm_i32x4_splat(p->act_max);
+  for (int32_t oy = 0; oy < p->out_h; oy++) {
+    int32_t y0 = oy * p->stride_h - p->pad_top, y1 = y0 + p->filter_h;
+    y0 = y0 < 0 ? 0 : y0;
+    y1 = y1 > p->in_h ? p->in_h : y1;
+    for (int32_t ox = 0; ox < p->out_w; ox++) {
+      int32_t x0 = ox * p->stride_w - p->pad_left, x1 = x0 + p->filter_w;
+      x0 = x0 < 0 ? 0 : x0;
+      x1 = x1 > p->in_w ? p->in_w : x1;
+      int32_t count = (y1 - y0) * (x1 - x0);
+      int8_t *out = p->y + (oy * p->out_w + ox) * p->c;
+      for (int32_t c = 0; c < p->c; c += 8) {
+        v128_t lo, hi;
+        if (p->average) {
+          lo = wasm_i32x4_splat(0);
+          hi = lo;
+          for (int32_t iy = y0; iy < y1; iy++) {
+            for (int32_t ix = x0; ix < x1; ix++) {
+              v128_t v = wasm_i16x8_load8x8(p->x + (iy * p->in_w + ix) * p->c + c);
+              lo = wasm_i32x4_add(lo, wasm_i32x4_extend_low_i16x8(v));
+              hi = wasm_i32x4_add(hi, wasm_i32x4_extend_high_i16x8(v));
+            }
+          }
+          lo = divide_away(lo, count);
+          hi = divide_away(hi, count);
+        } else {
+          v128_t m = wasm_i16x8_splat(-128);
+          for (int32_t iy = y0; iy < y1; iy++) {
+            for (int32_t ix = x0; ix < x1; ix++) m = wasm_i16x8_max(m, wasm_i16x8_load8x8(p->x + (iy * p->in_w + ix) * p->c + c));
+          }
+          lo = wasm_i32x4_extend_low_i16x8(m);
+          hi = wasm_i32x4_extend_high_i16x8(m);
+        }
+        lo = wasm_i32x4_min(wasm_i32x4_max(lo, lo_clamp), hi_clamp);
+        hi = wasm_i32x4_min(wasm_i32x4_max(hi, lo_clamp), hi_clamp);
+        store8(out + c, lo, hi, p->c - c);
+      }
+    }
+  }
+}

@@ -27,6 +27,7 @@ export interface KernelExports {
   conv(descriptor: number): void;
   depthwise(descriptor: number): void;
   add_xnnpack(descriptor: number): void;
+  pool(descriptor: number): void;
 }
 
 const PAGE = 65536;

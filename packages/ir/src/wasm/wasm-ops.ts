@@ -1,13 +1,13 @@
 /**
- * Which ops the interpreter runs on the WebAssembly kernels (the convolutions and fully
- * connected layers always, ADD in fp32 mode), and how each is bound: the
+ * Which ops the interpreter runs on the WebAssembly kernels (convolutions, fully connected
+ * layers and pooling always, ADD in fp32 mode), and how each is bound: the
  * WebAssembly counterpart of the `prepare` member of an op's registry entry (ops/<op>.ts).
  * Ops not listed here (and any op whose weights are not constant) keep their TypeScript
  * kernel, so a new op needs nothing here.
  */
 
 import type { OpDef, QGraph } from '../qgraph.js';
-import type { AddParams, ConvLikeParams, OpParams } from '../op-params.js';
+import type { AddParams, ConvLikeParams, OpParams, PoolParams } from '../op-params.js';
 import { numElements } from '../shapes.js';
 import type { TensorData } from '../constants.js';
 import type { OpRun } from '../ops/definition.js';
@@ -16,9 +16,10 @@ import { inputOutputDims } from '../ops/kernel-binding.js';
 import type { WasmHeap } from './wasm-heap.js';
 import { prepareWasmConv, prepareWasmDepthwise } from './wasm-conv.js';
 import { prepareWasmAdd } from './wasm-add.js';
+import { prepareWasmPool } from './wasm-pool.js';
 
 /** Op types with a WebAssembly kernel. */
-export const WASM_OP_TYPES: readonly string[] = ['CONV_2D', 'DEPTHWISE_CONV_2D', 'FULLY_CONNECTED', 'ADD'];
+export const WASM_OP_TYPES: readonly string[] = ['CONV_2D', 'DEPTHWISE_CONV_2D', 'FULLY_CONNECTED', 'ADD', 'AVERAGE_POOL_2D', 'MAX_POOL_2D'];
 
 /**
  * Prepare `op` on the WebAssembly kernels of `heap`, or return undefined when it has none
@@ -28,6 +29,11 @@ export function prepareWasmOp(heap: WasmHeap, g: QGraph, op: OpDef, params: OpPa
   if (op.type === 'ADD' && params.kind === 'add' && !constants[0] && !constants[1]) {
     const kernel = prepareWasmAdd(heap, params as AddParams, g.quantization, numElements(g.tensors[op.outputs[0]].shape));
     return kernel && ((inputs, y) => kernel(inputs[0] as Int8Array, inputs[1] as Int8Array, y as Int8Array));
+  }
+  if ((op.type === 'AVERAGE_POOL_2D' || op.type === 'MAX_POOL_2D') && !constants[0]) {
+    const o = op.options;
+    const kernel = prepareWasmPool(heap, op.type === 'AVERAGE_POOL_2D', ...inputOutputDims(g, op), [o.filterH, o.filterW], [o.strideH, o.strideW], params as PoolParams);
+    return kernel && ((inputs, y) => kernel(inputs[0] as Int8Array, y as Int8Array));
   }
   const [, weights, bias] = constants;
   if (!weights || !bias || params.kind !== 'conv') return undefined;
