@@ -119,9 +119,16 @@ static v128_t requant4(const Requant *rq, v128_t acc, int32_t c) {
     q = wasm_i32x4_make(requant_scalar(rq, wasm_i32x4_extract_lane(acc, 0), c), requant_scalar(rq, wasm_i32x4_extract_lane(acc, 1), c + 1),
                         requant_scalar(rq, wasm_i32x4_extract_lane(acc, 2), c + 2), requant_scalar(rq, wasm_i32x4_extract_lane(acc, 3), c + 3));
   } else if (rq->mode == MODE_FP32) {
+    /*
+     * Clamping before rounding to the integers [act_min - zp, act_max - zp] equals clamping
+     * after (rounding is monotonic and keeps integers), and makes the +-2^15 clamp moot.
+     * Adding 1.5 * 2^23 rounds |v| < 2^22 to an integer half to even, held in the low
+     * mantissa bits: subtracting the constant's bit pattern leaves round(v), plus zp here.
+     */
     v128_t v = wasm_f32x4_mul(wasm_f32x4_convert_i32x4(acc), wasm_v128_load(rq->multiplier + c));
-    v = wasm_f32x4_min(wasm_f32x4_max(v, wasm_f32x4_splat(-32768.0f)), wasm_f32x4_splat(32767.0f));
-    q = wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_nearest(v));
+    v = wasm_f32x4_pmin(wasm_f32x4_pmax(v, wasm_f32x4_splat((float)(rq->act_min - rq->out_zp))), wasm_f32x4_splat((float)(rq->act_max - rq->out_zp)));
+    v = wasm_f32x4_add(v, wasm_f32x4_splat(12582912.0f));
+    return wasm_i32x4_sub(v, wasm_i32x4_splat(0x4B400000 - rq->out_zp));
   } else if (rq->mode == MODE_POW2) {
     q = divide_pow2(acc, wasm_v128_load(rq->half + c), rq->power + c);
   } else if (rq->mode == MODE_DOUBLE) {
@@ -140,9 +147,8 @@ static v128_t requant4(const Requant *rq, v128_t acc, int32_t c) {
     hi = clamp_i64(wasm_i64x2_shr(wasm_i64x2_mul(hi, wasm_v128_load(rq->power + c + 2)), 31), 1024);
     q = narrow_i64(lo, hi);
   }
-  /* Beyond +-1024 every value clamps alike; this keeps q + zp from wrapping around int32
-     (fp32 results are within +-2^15 already). */
-  if (rq->mode != MODE_FP32 || !rq->vector_ok) q = wasm_i32x4_min(wasm_i32x4_max(q, wasm_i32x4_splat(-1024)), wasm_i32x4_splat(1024));
+  /* Beyond +-1024 every value clamps alike; this keeps q + zp from wrapping around int32. */
+  q = wasm_i32x4_min(wasm_i32x4_max(q, wasm_i32x4_splat(-1024)), wasm_i32x4_splat(1024));
   q = wasm_i32x4_add(q, wasm_i32x4_splat(rq->out_zp));
   return wasm_i32x4_min(wasm_i32x4_max(q, wasm_i32x4_splat(rq->act_min)), wasm_i32x4_splat(rq->act_max));
 }
@@ -301,9 +307,61 @@ static void depthwise_fill(const Depthwise *p) {
  * DEPTHWISE_CONV_2D: 8 output channels of two neighbouring output pixels per step (each
  * weight vector loaded once for both), every tap in bounds thanks to the zero border.
  */
+/* Lanes 0-3 (low) or 4-7 (high) of a and b interleaved: a0 b0 a1 b1 ... */
+#define ZIP_LOW(a, b) wasm_i16x8_shuffle(a, b, 0, 8, 1, 9, 2, 10, 3, 11)
+#define ZIP_HIGH(a, b) wasm_i16x8_shuffle(a, b, 4, 12, 5, 13, 6, 14, 7, 15)
+
+/* Two taps (inputs xa, xb; interleaved weights wl, wh) of 8 channels added to lo, hi. */
+#define DW_PAIR(lo, hi, xa, xb, wl, wh) \
+  do { \
+    v128_t xa_ = (xa), xb_ = (xb); \
+    lo = wasm_i32x4_add(lo, wasm_i32x4_dot_i16x8(ZIP_LOW(xa_, xb_), wl)); \
+    hi = wasm_i32x4_add(hi, wasm_i32x4_dot_i16x8(ZIP_HIGH(xa_, xb_), wh)); \
+  } while (0)
+
+/*
+ * 3x3 windows: taps are taken in pairs, inputs and weights interleaved by channel, so one
+ * i32x4.dot_i16x8_s adds two taps of four channels (the ninth tap is paired with zero).
+ * For each block of 8 channels the interleaved weights stay in registers.
+ */
+static void depthwise_3x3(const Depthwise *p) {
+  int32_t cp = p->c_padded, cout = p->out_c;
+  int32_t row_step = p->dilation_h * p->plane_w * cp, tap_step = p->dilation_w * cp, pixel_step = p->stride_w * cp;
+  v128_t zero = wasm_i16x8_splat(0);
+  for (int32_t c = 0; c < cp; c += 8) {
+    const int16_t *w = p->weights + c;
+    v128_t k0 = wasm_v128_load(w), k1 = wasm_v128_load(w + cp), k2 = wasm_v128_load(w + 2 * cp);
+    v128_t k3 = wasm_v128_load(w + 3 * cp), k4 = wasm_v128_load(w + 4 * cp), k5 = wasm_v128_load(w + 5 * cp);
+    v128_t k6 = wasm_v128_load(w + 6 * cp), k7 = wasm_v128_load(w + 7 * cp), k8 = wasm_v128_load(w + 8 * cp);
+    v128_t w01l = ZIP_LOW(k0, k1), w01h = ZIP_HIGH(k0, k1), w23l = ZIP_LOW(k2, k3), w23h = ZIP_HIGH(k2, k3);
+    v128_t w45l = ZIP_LOW(k4, k5), w45h = ZIP_HIGH(k4, k5), w67l = ZIP_LOW(k6, k7), w67h = ZIP_HIGH(k6, k7);
+    v128_t w8l = ZIP_LOW(k8, zero), w8h = ZIP_HIGH(k8, zero);
+    v128_t b0 = wasm_v128_load(p->bias + c), b1 = wasm_v128_load(p->bias + c + 4);
+    int32_t n = cout - c;
+    for (int32_t oy = 0; oy < p->out_h; oy++) {
+      const int16_t *x = p->planes + oy * p->stride_h * p->plane_w * cp + c;
+      int8_t *y = p->y + oy * p->out_w * cout + c;
+      for (int32_t ox = 0; ox < p->out_w; ox++, x += pixel_step, y += cout) {
+        v128_t lo = b0, hi = b1;
+        const int16_t *r1 = x + row_step, *r2 = x + 2 * row_step;
+        DW_PAIR(lo, hi, wasm_v128_load(x), wasm_v128_load(x + tap_step), w01l, w01h);
+        DW_PAIR(lo, hi, wasm_v128_load(x + 2 * tap_step), wasm_v128_load(r1), w23l, w23h);
+        DW_PAIR(lo, hi, wasm_v128_load(r1 + tap_step), wasm_v128_load(r1 + 2 * tap_step), w45l, w45h);
+        DW_PAIR(lo, hi, wasm_v128_load(r2), wasm_v128_load(r2 + tap_step), w67l, w67h);
+        DW_PAIR(lo, hi, wasm_v128_load(r2 + 2 * tap_step), zero, w8l, w8h);
+        store8(y, requant4(&p->rq, lo, c), n > 4 ? requant4(&p->rq, hi, c + 4) : lo, n);
+      }
+    }
+  }
+}
+
 EXPORT(depthwise)
 void depthwise(const Depthwise *p) {
   depthwise_fill(p);
+  if (p->kernel_h == 3 && p->kernel_w == 3) {
+    depthwise_3x3(p);
+    return;
+  }
   int32_t cp = p->c_padded, cout = p->out_c;
   int32_t row_step = p->dilation_h * p->plane_w * cp, tap_step = p->dilation_w * cp, pixel_step = p->stride_w * cp;
   for (int32_t oy = 0; oy < p->out_h; oy++) {
