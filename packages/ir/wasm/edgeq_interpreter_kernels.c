@@ -39,7 +39,7 @@ typedef struct {
   const int8_t *x;
   int8_t *y;
   int16_t *rows;          /* [pixel][depth_padded] (x - zp), plus one spare row and slack */
-  const int8_t *weights;  /* [out_c_padded / 4][depth_padded / 2][4][2], zero padded */
+  const int16_t *weights; /* [out_c_padded / 4][depth_padded / 2][4][2], zero padded */
   const int32_t *bias;    /* [out_c_padded] */
   Requant rq;
 } Conv;
@@ -236,12 +236,12 @@ void conv(const Conv *p) {
     const int16_t *x0 = p->rows + r * depth;
     const int16_t *x1 = x0 + depth, *x2 = x1 + depth, *x3 = x2 + depth;
     for (int32_t c = 0; c < cout; c += 8) {
-      const int8_t *w0 = p->weights + (c / 4) * pairs * 8;
-      const int8_t *w1 = w0 + pairs * 8;
+      const int16_t *w0 = p->weights + (c / 4) * pairs * 8;
+      const int16_t *w1 = w0 + pairs * 8;
       v128_t b0 = wasm_v128_load(p->bias + c), b1 = wasm_v128_load(p->bias + c + 4);
       v128_t a0 = b0, a1 = b1, e0 = b0, e1 = b1, f0 = b0, f1 = b1, g0 = b0, g1 = b1;
       for (int32_t t = 0; t < pairs; t++) {
-        v128_t k0 = wasm_i16x8_load8x8(w0 + t * 8), k1 = wasm_i16x8_load8x8(w1 + t * 8);
+        v128_t k0 = wasm_v128_load(w0 + t * 8), k1 = wasm_v128_load(w1 + t * 8);
         v128_t u = wasm_v128_load32_splat(x0 + 2 * t);
         a0 = wasm_i32x4_add(a0, wasm_i32x4_dot_i16x8(u, k0));
         a1 = wasm_i32x4_add(a1, wasm_i32x4_dot_i16x8(u, k1));
@@ -264,13 +264,13 @@ void conv(const Conv *p) {
   for (; r < pixels; r++) {
     const int16_t *x0 = p->rows + r * depth;
     for (int32_t c = 0; c < cout; c += 8) {
-      const int8_t *w0 = p->weights + (c / 4) * pairs * 8;
-      const int8_t *w1 = w0 + pairs * 8;
+      const int16_t *w0 = p->weights + (c / 4) * pairs * 8;
+      const int16_t *w1 = w0 + pairs * 8;
       v128_t a0 = wasm_v128_load(p->bias + c), a1 = wasm_v128_load(p->bias + c + 4);
       for (int32_t t = 0; t < pairs; t++) {
         v128_t u = wasm_v128_load32_splat(x0 + 2 * t);
-        a0 = wasm_i32x4_add(a0, wasm_i32x4_dot_i16x8(u, wasm_i16x8_load8x8(w0 + t * 8)));
-        a1 = wasm_i32x4_add(a1, wasm_i32x4_dot_i16x8(u, wasm_i16x8_load8x8(w1 + t * 8)));
+        a0 = wasm_i32x4_add(a0, wasm_i32x4_dot_i16x8(u, wasm_v128_load(w0 + t * 8)));
+        a1 = wasm_i32x4_add(a1, wasm_i32x4_dot_i16x8(u, wasm_v128_load(w1 + t * 8)));
       }
       store_row8(p, r, c, a0, a1);
     }
@@ -495,5 +495,26 @@ void pool(const Pool *p) {
         store8(out + c, lo, hi, p->c - c);
       }
     }
+  }
+}
+
+typedef struct {
+  int32_t pixels, c;
+  const int8_t *x;
+  int32_t *sums; /* [c rounded up to 8] */
+} ChannelSums;
+
+/* sums[ch] = sum over pixels of x[pixel][ch] (MEAN's int32 sums; the caller finishes them). */
+EXPORT(channel_sums)
+void channel_sums(const ChannelSums *p) {
+  for (int32_t c = 0; c < p->c; c += 8) {
+    v128_t lo = wasm_i32x4_splat(0), hi = lo;
+    for (int32_t i = 0; i < p->pixels; i++) {
+      v128_t v = wasm_i16x8_load8x8(p->x + i * p->c + c);
+      lo = wasm_i32x4_add(lo, wasm_i32x4_extend_low_i16x8(v));
+      hi = wasm_i32x4_add(hi, wasm_i32x4_extend_high_i16x8(v));
+    }
+    wasm_v128_store(p->sums + c, lo);
+    wasm_v128_store(p->sums + c + 4, hi);
   }
 }

@@ -45,14 +45,15 @@ export function prepareWasmConv(
   const depthPadded = align(depth, 8);
   const channelsPadded = paddedChannels(yd.c);
   // [channel / 4][depth / 2][4 channels][2 depth steps] (the kernel's pairwise dot products).
-  const weights = new Int8Array(channelsPadded * depthPadded);
+  // Widened to int16 once here, so the kernel's dot products read them directly.
+  const weights = new Int16Array(channelsPadded * depthPadded);
   const pairs = depthPadded / 2;
   for (let c = 0; c < yd.c; c++) {
     const block = (c >> 2) * pairs * 8 + (c & 3) * 2;
     for (let t = 0; t < depth; t++) weights[block + (t >> 1) * 8 + (t & 1)] = w[c * depth + t];
   }
-  const weightsAt = heap.allocate(weights.length);
-  heap.view().int8.set(weights, weightsAt);
+  const weightsAt = heap.allocate(weights.byteLength);
+  heap.view().int16.set(weights, weightsAt >> 1);
   const biasAt = heap.allocate(channelsPadded * 4);
   heap.writeInt32(biasAt, Array.from({ length: yd.c }, (_, c) => bias[c]));
   const rq = requantFields(heap, p, scheme, yd.c, channelsPadded);

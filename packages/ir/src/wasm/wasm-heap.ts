@@ -28,6 +28,7 @@ export interface KernelExports {
   depthwise(descriptor: number): void;
   add_xnnpack(descriptor: number): void;
   pool(descriptor: number): void;
+  channel_sums(descriptor: number): void;
 }
 
 const PAGE = 65536;
