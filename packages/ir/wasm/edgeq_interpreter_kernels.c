@@ -32,29 +32,26 @@ typedef struct {
   const int64_t *rounding;   /* single rounding: 2^(30+e) */
 } Requant;
 
+/*
+ * Descriptor of a convolution (CONV_2D / FULLY_CONNECTED, or DEPTHWISE_CONV_2D): the shared
+ * geometry, then each kind's own fields (the other kind's are 0).
+ */
 typedef struct {
   int32_t in_h, in_w, in_c, out_h, out_w, out_c;
   int32_t kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left;
-  int32_t in_zp, depth, depth_padded, out_c_padded, direct;
+  int32_t in_zp;
+  int32_t depth, depth_padded, direct;                      /* CONV_2D */
+  int32_t depth_multiplier, plane_h, plane_w, c_padded;     /* DEPTHWISE_CONV_2D */
   const int8_t *x;
   int8_t *y;
-  int16_t *rows;          /* [pixel][depth_padded] (x - zp), plus one spare row and slack */
-  const int16_t *weights; /* [out_c_padded / 4][depth_padded / 2][4][2], zero padded */
-  const int32_t *bias;    /* [out_c_padded] */
+  /* CONV_2D: im2col rows [pixel][depth_padded] (x - zp), plus one spare row and slack.
+     DEPTHWISE_CONV_2D: planes [plane_h][plane_w][c_padded], x - zp by output channel, zero border. */
+  int16_t *scratch;
+  /* CONV_2D: [out channels / 4][depth_padded / 2][4][2]; DEPTHWISE_CONV_2D: [kernel_h * kernel_w][c_padded]; zero padded */
+  const int16_t *weights;
+  const int32_t *bias; /* padded to a multiple of 8 channels */
   Requant rq;
 } Conv;
-
-typedef struct {
-  int32_t in_h, in_w, in_c, out_h, out_w, out_c;
-  int32_t kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left;
-  int32_t in_zp, depth_multiplier, plane_h, plane_w, c_padded;
-  const int8_t *x;
-  int8_t *y;
-  int16_t *planes;        /* [plane_h][plane_w][c_padded]: x - zp by output channel, zero border */
-  const int16_t *weights; /* [kernel_h * kernel_w][c_padded] */
-  const int32_t *bias;    /* [c_padded] */
-  Requant rq;
-} Depthwise;
 
 static int32_t saturate_int32(int64_t v) {
   return v < INT32_MIN ? INT32_MIN : v > INT32_MAX ? INT32_MAX : (int32_t)v;
@@ -190,7 +187,7 @@ static void conv_rows(const Conv *p) {
   v128_t zp = wasm_i16x8_splat((int16_t)p->in_zp);
   int32_t pixels = p->out_h * p->out_w;
   if (p->direct) {
-    for (int32_t r = 0; r < pixels; r++) offset_copy(p->rows + r * p->depth_padded, p->x + r * p->in_c, p->in_c, zp);
+    for (int32_t r = 0; r < pixels; r++) offset_copy(p->scratch + r * p->depth_padded, p->x + r * p->in_c, p->in_c, zp);
     return;
   }
   int32_t cin = p->in_c;
@@ -198,7 +195,7 @@ static void conv_rows(const Conv *p) {
     int32_t iy0 = oy * p->stride_h - p->pad_top;
     for (int32_t ox = 0; ox < p->out_w; ox++) {
       int32_t ix0 = ox * p->stride_w - p->pad_left;
-      int16_t *row = p->rows + (oy * p->out_w + ox) * p->depth_padded;
+      int16_t *row = p->scratch + (oy * p->out_w + ox) * p->depth_padded;
       for (int32_t ky = 0; ky < p->kernel_h; ky++) {
         int32_t iy = iy0 + ky * p->dilation_h;
         int32_t row_ok = iy >= 0 && iy < p->in_h;
@@ -233,7 +230,7 @@ void conv(const Conv *p) {
   int32_t cout = p->out_c;
   int32_t r = 0;
   for (; r + 4 <= pixels; r += 4) {
-    const int16_t *x0 = p->rows + r * depth;
+    const int16_t *x0 = p->scratch + r * depth;
     const int16_t *x1 = x0 + depth, *x2 = x1 + depth, *x3 = x2 + depth;
     for (int32_t c = 0; c < cout; c += 8) {
       const int16_t *w0 = p->weights + (c / 4) * pairs * 8;
@@ -262,7 +259,7 @@ void conv(const Conv *p) {
     }
   }
   for (; r < pixels; r++) {
-    const int16_t *x0 = p->rows + r * depth;
+    const int16_t *x0 = p->scratch + r * depth;
     for (int32_t c = 0; c < cout; c += 8) {
       const int16_t *w0 = p->weights + (c / 4) * pairs * 8;
       const int16_t *w1 = w0 + pairs * 8;
@@ -278,13 +275,13 @@ void conv(const Conv *p) {
 }
 
 /* Copy x - zp into the interior of the planes (channel ci repeated depth_multiplier times). */
-static void depthwise_fill(const Depthwise *p) {
+static void depthwise_fill(const Conv *p) {
   v128_t zp = wasm_i16x8_splat((int16_t)p->in_zp);
   int32_t cin = p->in_c, mult = p->depth_multiplier, cp = p->c_padded;
   for (int32_t iy = 0; iy < p->in_h; iy++) {
     for (int32_t ix = 0; ix < p->in_w; ix++) {
       const int8_t *src = p->x + (iy * p->in_w + ix) * cin;
-      int16_t *dst = p->planes + ((p->pad_top + iy) * p->plane_w + p->pad_left + ix) * cp;
+      int16_t *dst = p->scratch + ((p->pad_top + iy) * p->plane_w + p->pad_left + ix) * cp;
       if (mult == 1) {
         offset_copy(dst, src, cin, zp);
         continue;
@@ -324,7 +321,7 @@ static void depthwise_fill(const Depthwise *p) {
  * i32x4.dot_i16x8_s adds two taps of four channels (the ninth tap is paired with zero).
  * For each block of 8 channels the interleaved weights stay in registers.
  */
-static void depthwise_3x3(const Depthwise *p) {
+static void depthwise_3x3(const Conv *p) {
   int32_t cp = p->c_padded, cout = p->out_c;
   int32_t row_step = p->dilation_h * p->plane_w * cp, tap_step = p->dilation_w * cp, pixel_step = p->stride_w * cp;
   v128_t zero = wasm_i16x8_splat(0);
@@ -339,7 +336,7 @@ static void depthwise_3x3(const Depthwise *p) {
     v128_t b0 = wasm_v128_load(p->bias + c), b1 = wasm_v128_load(p->bias + c + 4);
     int32_t n = cout - c;
     for (int32_t oy = 0; oy < p->out_h; oy++) {
-      const int16_t *x = p->planes + oy * p->stride_h * p->plane_w * cp + c;
+      const int16_t *x = p->scratch + oy * p->stride_h * p->plane_w * cp + c;
       int8_t *y = p->y + oy * p->out_w * cout + c;
       for (int32_t ox = 0; ox < p->out_w; ox++, x += pixel_step, y += cout) {
         v128_t lo = b0, hi = b1;
@@ -356,7 +353,7 @@ static void depthwise_3x3(const Depthwise *p) {
 }
 
 EXPORT(depthwise)
-void depthwise(const Depthwise *p) {
+void depthwise(const Conv *p) {
   depthwise_fill(p);
   if (p->kernel_h == 3 && p->kernel_w == 3) {
     depthwise_3x3(p);
@@ -365,7 +362,7 @@ void depthwise(const Depthwise *p) {
   int32_t cp = p->c_padded, cout = p->out_c;
   int32_t row_step = p->dilation_h * p->plane_w * cp, tap_step = p->dilation_w * cp, pixel_step = p->stride_w * cp;
   for (int32_t oy = 0; oy < p->out_h; oy++) {
-    const int16_t *row_base = p->planes + oy * p->stride_h * p->plane_w * cp;
+    const int16_t *row_base = p->scratch + oy * p->stride_h * p->plane_w * cp;
     int8_t *y = p->y + oy * p->out_w * cout;
     int32_t ox = 0;
     for (; ox + 2 <= p->out_w; ox += 2, y += 2 * cout) {

@@ -16,6 +16,11 @@ import { paddedChannels, requantFields } from './requant-tables.js';
 /** A prepared kernel's run: int8 NHWC input to int8 NHWC output. */
 export type WasmKernelRun = (x: Int8Array, y: Int8Array) => void;
 
+/** The leading int32 fields of the C `Conv` descriptor: the geometry both kinds share. */
+function windowFields(xd: Hwc, yd: Hwc, g: ConvGeometry, p: ConvLikeParams): number[] {
+  return [xd.h, xd.w, xd.c, yd.h, yd.w, yd.c, g.kh, g.kw, g.strideH, g.strideW, g.dilH, g.dilW, p.padTop, p.padLeft, p.inZp];
+}
+
 /** Scratch offsets of the input and output copies, and the bytes they take. */
 function inputOutputLayout(inputBytes: number, outputBytes: number): { x: number; y: number; end: number } {
   const y = align(inputBytes + 64, 16);
@@ -62,10 +67,7 @@ export function prepareWasmConv(
   const layout = inputOutputLayout(xd.h * xd.w * xd.c, pixels * yd.c);
   const rowsAt = layout.end;
   const scratch = rowsAt + (pixels + 1) * depthPadded * 2 + 64;
-  const fields = [
-    xd.h, xd.w, xd.c, yd.h, yd.w, yd.c, g.kh, g.kw, g.strideH, g.strideW, g.dilH, g.dilW, p.padTop, p.padLeft,
-    p.inZp, depth, depthPadded, channelsPadded, direct ? 1 : 0,
-  ];
+  const fields = [...windowFields(xd, yd, g, p), depth, depthPadded, direct ? 1 : 0, 0, 0, 0, 0];
   const descriptor = heap.allocate((fields.length + 5 + rq.length) * 4);
   const bind = runner(heap, (d) => heap.kernels.conv(d), descriptor, layout);
   const kernel: { run: WasmKernelRun } = { run: () => { throw new Error('WasmHeap.finish was not called'); } };
@@ -98,10 +100,7 @@ export function prepareWasmDepthwise(
   // The planes keep their zero border between runs, so they are the op's own, not scratch.
   const planesAt = heap.allocate(planeH * planeW * channelsPadded * 2);
   const layout = inputOutputLayout(xd.h * xd.w * xd.c, yd.h * yd.w * yd.c);
-  const fields = [
-    xd.h, xd.w, xd.c, yd.h, yd.w, yd.c, g.kh, g.kw, g.strideH, g.strideW, g.dilH, g.dilW, p.padTop, p.padLeft,
-    p.inZp, multiplier, planeH, planeW, channelsPadded,
-  ];
+  const fields = [...windowFields(xd, yd, g, p), 0, 0, 0, multiplier, planeH, planeW, channelsPadded];
   const descriptor = heap.allocate((fields.length + 5 + rq.length) * 4);
   const bind = runner(heap, (d) => heap.kernels.depthwise(d), descriptor, layout);
   const kernel: { run: WasmKernelRun } = { run: () => { throw new Error('WasmHeap.finish was not called'); } };
