@@ -196,9 +196,16 @@ static void conv_rows(const Conv *p) {
     for (int32_t ox = 0; ox < p->out_w; ox++) {
       int32_t ix0 = ox * p->stride_w - p->pad_left;
       int16_t *row = p->scratch + (oy * p->out_w + ox) * p->depth_padded;
+      /* With dilation 1 and the whole window row inside the input, a kernel row is kernel_w * cin contiguous values. */
+      int32_t row_inside = p->dilation_w == 1 && ix0 >= 0 && ix0 + p->kernel_w <= p->in_w;
       for (int32_t ky = 0; ky < p->kernel_h; ky++) {
         int32_t iy = iy0 + ky * p->dilation_h;
         int32_t row_ok = iy >= 0 && iy < p->in_h;
+        if (row_ok && row_inside) {
+          offset_copy(row, p->x + (iy * p->in_w + ix0) * cin, p->kernel_w * cin, zp);
+          row += p->kernel_w * cin;
+          continue;
+        }
         for (int32_t kx = 0; kx < p->kernel_w; kx++, row += cin) {
           int32_t ix = ix0 + kx * p->dilation_w;
           if (row_ok && ix >= 0 && ix < p->in_w) offset_copy(row, p->x + (iy * p->in_w + ix) * cin, cin, zp);
@@ -226,7 +233,8 @@ void conv(const Conv *p) {
   conv_rows(p);
   int32_t pixels = p->out_h * p->out_w;
   int32_t depth = p->depth_padded;
-  int32_t pairs = depth / 2;
+  int32_t pairs = depth / 2;            /* weight block stride */
+  int32_t steps = (p->depth + 1) / 2;   /* pairs holding any weight */
   int32_t cout = p->out_c;
   int32_t r = 0;
   for (; r + 4 <= pixels; r += 4) {
@@ -237,7 +245,7 @@ void conv(const Conv *p) {
       const int16_t *w1 = w0 + pairs * 8;
       v128_t b0 = wasm_v128_load(p->bias + c), b1 = wasm_v128_load(p->bias + c + 4);
       v128_t a0 = b0, a1 = b1, e0 = b0, e1 = b1, f0 = b0, f1 = b1, g0 = b0, g1 = b1;
-      for (int32_t t = 0; t < pairs; t++) {
+      for (int32_t t = 0; t < steps; t++) {
         v128_t k0 = wasm_v128_load(w0 + t * 8), k1 = wasm_v128_load(w1 + t * 8);
         v128_t u = wasm_v128_load32_splat(x0 + 2 * t);
         a0 = wasm_i32x4_add(a0, wasm_i32x4_dot_i16x8(u, k0));
@@ -264,7 +272,7 @@ void conv(const Conv *p) {
       const int16_t *w0 = p->weights + (c / 4) * pairs * 8;
       const int16_t *w1 = w0 + pairs * 8;
       v128_t a0 = wasm_v128_load(p->bias + c), a1 = wasm_v128_load(p->bias + c + 4);
-      for (int32_t t = 0; t < pairs; t++) {
+      for (int32_t t = 0; t < steps; t++) {
         v128_t u = wasm_v128_load32_splat(x0 + 2 * t);
         a0 = wasm_i32x4_add(a0, wasm_i32x4_dot_i16x8(u, wasm_v128_load(w0 + t * 8)));
         a1 = wasm_i32x4_add(a1, wasm_i32x4_dot_i16x8(u, wasm_v128_load(w1 + t * 8)));
