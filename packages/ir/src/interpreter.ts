@@ -61,6 +61,8 @@ interface PreparedOp {
    * output nor kept as an intermediate (nothing outside the run sees it then).
    */
   scratchOutput?: TensorData;
+  /** For an op on the WebAssembly kernels: its output's tensor region, as a view. */
+  outputView?: () => Int8Array;
 }
 
 /** A QGraph prepared for repeated execution (parameters derived, constants decoded once). */
@@ -89,11 +91,14 @@ export class Interpreter {
       const constants = op.inputs.map((t) => (graph.tensors[t].buffer ? constantData(graph, t) : undefined));
       const onWasm = heap && prepareWasmOp(heap, graph, op, params, constants);
       if (onWasm) wasmOps.push(op.name);
-      const run = onWasm ?? opDefinition(op).prepare(graph, op, params, constants);
+      const run = onWasm?.run ?? opDefinition(op).prepare(graph, op, params, constants);
       const activationSlots = op.inputs.flatMap((_t, k) => (constants[k] ? [] : [k]));
-      return { op, run, inputs: constants.map((c) => c ?? new Int8Array(0)), activationSlots };
+      return { op, run, inputs: constants.map((c) => c ?? new Int8Array(0)), activationSlots, outputView: onWasm?.outputView };
     });
     heap?.finish();
+    // A WebAssembly kernel's reusable output is its tensor region itself: no copy out, and
+    // the next kernel reading it finds it in place.
+    for (const p of this.prepared) p.scratchOutput = p.outputView?.();
     this.wasmOps = wasmOps;
   }
 

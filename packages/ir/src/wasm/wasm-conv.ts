@@ -2,8 +2,9 @@
  * CONV_2D, FULLY_CONNECTED and DEPTHWISE_CONV_2D on the WebAssembly SIMD kernels
  * (wasm/edgeq_interpreter_kernels.c): prepared once per op — weights packed into the
  * instance's memory, requantisation tables built (requant-tables.ts), one descriptor
- * written — then each run copies the input in, calls the kernel and copies the output
- * out. Same inputs, same bits as conv-kernel.ts and depthwise-kernel.ts.
+ * written — then each run calls the kernel on its input's tensor region (copied in only
+ * when it comes from elsewhere) and leaves the output in its own region (copied out only
+ * when the caller's buffer is elsewhere). Same bits as conv-kernel.ts and depthwise-kernel.ts.
  */
 
 import type { QuantScheme } from '../qgraph.js';
@@ -21,31 +22,29 @@ function windowFields(xd: Hwc, yd: Hwc, g: ConvGeometry, p: ConvLikeParams): num
   return [xd.h, xd.w, xd.c, yd.h, yd.w, yd.c, g.kh, g.kw, g.strideH, g.strideW, g.dilH, g.dilW, p.padTop, p.padLeft, p.inZp];
 }
 
-/** Scratch offsets of the input and output copies, and the bytes they take. */
-function inputOutputLayout(inputBytes: number, outputBytes: number): { x: number; y: number; end: number } {
-  const y = align(inputBytes + 64, 16);
-  return { x: 0, y, end: align(y + outputBytes + 64, 16) };
+/** Where a kernel reads its input and writes its output (tensor regions of the heap). */
+export interface WasmTensorIo {
+  x: number;
+  y: number;
 }
 
-/** The run function: copy x in, call the kernel on `descriptor`, copy y out. */
-function runner(heap: WasmHeap, kernel: (descriptor: number) => void, descriptor: number, layout: { x: number; y: number }): (base: number) => WasmKernelRun {
-  return (base) => (x, y) => {
-    const memory = heap.view().int8;
-    memory.set(x, base + layout.x);
+/** The run function: input in (unless already there), the kernel on `descriptor`, output out. */
+function runner(heap: WasmHeap, kernel: (descriptor: number) => void, descriptor: number, io: WasmTensorIo): WasmKernelRun {
+  return (x, y) => {
+    heap.copyIn(x, io.x);
     kernel(descriptor);
-    const at = base + layout.y;
-    y.set(memory.subarray(at, at + y.length));
+    heap.copyOut(io.y, y);
   };
 }
 
 /**
  * CONV_2D (OHWI filter) or, as a 1x1 conv of one pixel, FULLY_CONNECTED.
- * @returns a function that runs it once the heap is finished (`bound`)
+ * @returns its run function, usable once the heap is finished
  */
 export function prepareWasmConv(
-  heap: WasmHeap, w: ArrayLike<number>, bias: ArrayLike<number>, xd: Hwc, yd: Hwc, g: ConvGeometry,
+  heap: WasmHeap, io: WasmTensorIo, w: ArrayLike<number>, bias: ArrayLike<number>, xd: Hwc, yd: Hwc, g: ConvGeometry,
   p: ConvLikeParams, scheme: QuantScheme,
-): { run: WasmKernelRun } {
+): WasmKernelRun {
   const depth = g.kh * g.kw * xd.c;
   const depthPadded = align(depth, 8);
   const channelsPadded = paddedChannels(yd.c);
@@ -64,25 +63,18 @@ export function prepareWasmConv(
   const rq = requantFields(heap, p, scheme, yd.c, channelsPadded);
   const direct = g.kh === 1 && g.kw === 1 && g.strideH === 1 && g.strideW === 1 && p.padTop === 0 && p.padLeft === 0;
   const pixels = yd.h * yd.w;
-  const layout = inputOutputLayout(xd.h * xd.w * xd.c, pixels * yd.c);
-  const rowsAt = layout.end;
-  const scratch = rowsAt + (pixels + 1) * depthPadded * 2 + 64;
   const fields = [...windowFields(xd, yd, g, p), depth, depthPadded, direct ? 1 : 0, 0, 0, 0, 0];
   const descriptor = heap.allocate((fields.length + 5 + rq.length) * 4);
-  const bind = runner(heap, (d) => heap.kernels.conv(d), descriptor, layout);
-  const kernel: { run: WasmKernelRun } = { run: () => { throw new Error('WasmHeap.finish was not called'); } };
-  heap.useScratch(scratch, (base) => {
-    heap.writeInt32(descriptor, [...fields, base + layout.x, base + layout.y, base + rowsAt, weightsAt, biasAt, ...rq]);
-    kernel.run = bind(base);
-  });
-  return kernel;
+  // The im2col rows live in the scratch region every op shares: its address is known at finish.
+  heap.useScratch((pixels + 1) * depthPadded * 2 + 64, (rowsAt) => heap.writeInt32(descriptor, [...fields, io.x, io.y, rowsAt, weightsAt, biasAt, ...rq]));
+  return runner(heap, (d) => heap.kernels.conv(d), descriptor, io);
 }
 
 /** DEPTHWISE_CONV_2D, filter [1, kh, kw, cin·mult], output channel = ci·mult + m. */
 export function prepareWasmDepthwise(
-  heap: WasmHeap, w: ArrayLike<number>, bias: ArrayLike<number>, xd: Hwc, yd: Hwc, g: ConvGeometry, multiplier: number,
+  heap: WasmHeap, io: WasmTensorIo, w: ArrayLike<number>, bias: ArrayLike<number>, xd: Hwc, yd: Hwc, g: ConvGeometry, multiplier: number,
   p: ConvLikeParams, scheme: QuantScheme,
-): { run: WasmKernelRun } {
+): WasmKernelRun {
   const channelsPadded = paddedChannels(yd.c);
   const taps = g.kh * g.kw;
   const weights = new Int16Array(taps * channelsPadded);
@@ -99,14 +91,8 @@ export function prepareWasmDepthwise(
   const planeW = Math.max((yd.w - 1) * g.strideW + (g.kw - 1) * g.dilW + 1, p.padLeft + xd.w);
   // The planes keep their zero border between runs, so they are the op's own, not scratch.
   const planesAt = heap.allocate(planeH * planeW * channelsPadded * 2);
-  const layout = inputOutputLayout(xd.h * xd.w * xd.c, yd.h * yd.w * yd.c);
   const fields = [...windowFields(xd, yd, g, p), 0, 0, 0, multiplier, planeH, planeW, channelsPadded];
   const descriptor = heap.allocate((fields.length + 5 + rq.length) * 4);
-  const bind = runner(heap, (d) => heap.kernels.depthwise(d), descriptor, layout);
-  const kernel: { run: WasmKernelRun } = { run: () => { throw new Error('WasmHeap.finish was not called'); } };
-  heap.useScratch(layout.end, (base) => {
-    heap.writeInt32(descriptor, [...fields, base + layout.x, base + layout.y, planesAt, weightsAt, biasAt, ...rq]);
-    kernel.run = bind(base);
-  });
-  return kernel;
+  heap.writeInt32(descriptor, [...fields, io.x, io.y, planesAt, weightsAt, biasAt, ...rq]);
+  return runner(heap, (d) => heap.kernels.depthwise(d), descriptor, io);
 }

@@ -3,8 +3,8 @@
  * wasm/build/edgeq_interpreter_kernels.wasm (built from wasm/edgeq_interpreter_kernels.c by
  * wasm/build.sh, which scripts/bootstrap.sh runs) once per process, and gives each
  * Interpreter its own instance and linear memory (`WasmHeap`): a bump allocator for the
- * buffers kernels keep (packed weights, tables, descriptors) plus one scratch region all
- * ops share for their input, output and im2col rows. The instance is dropped with its
+ * buffers kernels keep (packed weights, tables, descriptors), one region per activation
+ * tensor the kernels read or write, and one scratch region all ops share (im2col rows). The instance is dropped with its
  * Interpreter, so nothing is freed by hand.
  */
 
@@ -82,6 +82,7 @@ export class WasmHeap {
   private scratchBase = -1;
   private readonly scratchUsers: ((base: number) => void)[] = [];
   private views?: { buffer: ArrayBuffer; int8: Int8Array; int16: Int16Array; int32: Int32Array };
+  private readonly regions = new Map<number, number>();
 
   constructor() {
     const { module, reason } = compiledModule();
@@ -125,6 +126,34 @@ export class WasmHeap {
       this.views = { buffer, int8: new Int8Array(buffer), int16: new Int16Array(buffer), int32: new Int32Array(buffer) };
     }
     return this.views;
+  }
+
+  /**
+   * The memory of activation tensor `t` (`bytes` long), allocated on the first request: the
+   * op producing it writes there and the ops reading it read there, so a tensor passed
+   * from one WebAssembly kernel to the next is never copied (see copyIn / copyOut).
+   */
+  tensorRegion(t: number, bytes: number): number {
+    let at = this.regions.get(t);
+    if (at === undefined) this.regions.set(t, (at = this.allocate(bytes)));
+    return at;
+  }
+
+  /** Put `data` at `at`, unless it already is the view of that memory. */
+  copyIn(data: Int8Array, at: number): void {
+    const memory = this.view().int8;
+    if (data.buffer !== memory.buffer || data.byteOffset !== at) memory.set(data, at);
+  }
+
+  /** Fill `out` from the memory at `at`, unless it already is the view of that memory. */
+  copyOut(at: number, out: Int8Array): void {
+    const memory = this.view().int8;
+    if (out.buffer !== memory.buffer || out.byteOffset !== at) out.set(memory.subarray(at, at + out.length));
+  }
+
+  /** An Int8Array view of `n` bytes at `at` (stable once every op is prepared: memory no longer grows). */
+  int8View(at: number, n: number): Int8Array {
+    return new Int8Array(this.view().int8.buffer, at, n);
   }
 
   /** Copy int32 values to `at` (4-byte aligned). */

@@ -11,22 +11,17 @@ import type { Hwc } from '../kernels.js';
 import { meanOfSum } from '../kernels.js';
 import { align, type WasmHeap } from './wasm-heap.js';
 
-/** Prepare MEAN over H and W of an NHWC tensor with dims `xd`. */
-export function prepareWasmMean(heap: WasmHeap, xd: Hwc, p: MeanParams, scheme: QuantScheme): (x: Int8Array, y: Int8Array) => void {
+/** Prepare MEAN over H and W of an NHWC tensor with dims `xd`, its input at tensor region `xAt`. */
+export function prepareWasmMean(heap: WasmHeap, xAt: number, xd: Hwc, p: MeanParams, scheme: QuantScheme): (x: Int8Array, y: Int8Array) => void {
   const pixels = xd.h * xd.w;
-  const inputBytes = align(pixels * xd.c + 64, 16);
+  const sumsAt = heap.allocate(align(xd.c, 8) * 4);
   const descriptor = heap.allocate(4 * 4);
+  heap.writeInt32(descriptor, [pixels, xd.c, xAt, sumsAt]);
   const offset = pixels * p.inZp;
-  let bound: ((x: Int8Array, y: Int8Array) => void) | undefined;
-  heap.useScratch(inputBytes + align(xd.c, 8) * 4 + 64, (base) => {
-    const [xAt, sumsAt] = [base, base + inputBytes];
-    heap.writeInt32(descriptor, [pixels, xd.c, xAt, sumsAt]);
-    bound = (x, y) => {
-      heap.view().int8.set(x, xAt);
-      heap.kernels.channel_sums(descriptor);
-      const sums = heap.view().int32;
-      for (let c = 0; c < xd.c; c++) y[c] = meanOfSum(sums[(sumsAt >> 2) + c] - offset, p, scheme);
-    };
-  });
-  return (x, y) => bound!(x, y);
+  return (x, y) => {
+    heap.copyIn(x, xAt);
+    heap.kernels.channel_sums(descriptor);
+    const sums = heap.view().int32;
+    for (let c = 0; c < xd.c; c++) y[c] = meanOfSum(sums[(sumsAt >> 2) + c] - offset, p, scheme);
+  };
 }

@@ -22,41 +22,57 @@ import { prepareWasmMean } from './wasm-mean.js';
 /** Op types with a WebAssembly kernel. */
 export const WASM_OP_TYPES: readonly string[] = ['CONV_2D', 'DEPTHWISE_CONV_2D', 'FULLY_CONNECTED', 'ADD', 'AVERAGE_POOL_2D', 'MAX_POOL_2D', 'MEAN'];
 
+/** An op prepared on the WebAssembly kernels. */
+export interface WasmOp {
+  run: OpRun;
+  /**
+   * The op's output as a view of its tensor region (valid once the heap is finished), for
+   * the interpreter to pass as the output buffer: the kernel then writes it in place and
+   * the next kernel reads it in place. Undefined when the output is not left in memory.
+   */
+  outputView?: () => Int8Array;
+}
+
 /**
  * Prepare `op` on the WebAssembly kernels of `heap`, or return undefined when it has none
  * (the caller then uses the op's TypeScript kernel).
  */
-export function prepareWasmOp(heap: WasmHeap, g: QGraph, op: OpDef, params: OpParams, constants: readonly (TensorData | undefined)[]): OpRun | undefined {
-  if (op.type === 'ADD' && params.kind === 'add' && !constants[0] && !constants[1]) {
-    const kernel = prepareWasmAdd(heap, params as AddParams, g.quantization, numElements(g.tensors[op.outputs[0]].shape));
-    return kernel && ((inputs, y) => kernel(inputs[0] as Int8Array, inputs[1] as Int8Array, y as Int8Array));
+export function prepareWasmOp(heap: WasmHeap, g: QGraph, op: OpDef, params: OpParams, constants: readonly (TensorData | undefined)[]): WasmOp | undefined {
+  if (constants[0] || (op.type === 'ADD' && constants[1])) return undefined;
+  const region = (t: number) => heap.tensorRegion(t, numElements(g.tensors[t].shape));
+  const elementsOut = numElements(g.tensors[op.outputs[0]].shape);
+  const io = { x: region(op.inputs[0]), y: region(op.outputs[0]) };
+  const withOutput = (run: OpRun): WasmOp => ({ run, outputView: () => heap.int8View(io.y, elementsOut) });
+  const scheme = g.quantization;
+  if (op.type === 'ADD') {
+    const kernel = prepareWasmAdd(heap, { a: io.x, b: region(op.inputs[1]), y: io.y }, params as AddParams, scheme, elementsOut);
+    return kernel && withOutput((inputs, y) => kernel(inputs[0] as Int8Array, inputs[1] as Int8Array, y as Int8Array));
   }
-  if ((op.type === 'AVERAGE_POOL_2D' || op.type === 'MAX_POOL_2D') && !constants[0]) {
+  if (op.type === 'AVERAGE_POOL_2D' || op.type === 'MAX_POOL_2D') {
     const o = op.options;
-    const kernel = prepareWasmPool(heap, op.type === 'AVERAGE_POOL_2D', ...inputOutputDims(g, op), [o.filterH, o.filterW], [o.strideH, o.strideW], params as PoolParams);
-    return kernel && ((inputs, y) => kernel(inputs[0] as Int8Array, y as Int8Array));
+    const kernel = prepareWasmPool(heap, io, op.type === 'AVERAGE_POOL_2D', ...inputOutputDims(g, op), [o.filterH, o.filterW], [o.strideH, o.strideW], params as PoolParams);
+    return kernel && withOutput((inputs, y) => kernel(inputs[0] as Int8Array, y as Int8Array));
   }
-  if (op.type === 'MEAN' && !constants[0]) {
-    const kernel = prepareWasmMean(heap, hwc(g.tensors[op.inputs[0]].shape), params as MeanParams, g.quantization);
-    return (inputs, y) => kernel(inputs[0] as Int8Array, y as Int8Array);
+  if (op.type === 'MEAN') {
+    const kernel = prepareWasmMean(heap, io.x, hwc(g.tensors[op.inputs[0]].shape), params as MeanParams, scheme);
+    return { run: (inputs, y) => kernel(inputs[0] as Int8Array, y as Int8Array) };
   }
   const [, weights, bias] = constants;
   if (!weights || !bias || params.kind !== 'conv') return undefined;
   const p = params as ConvLikeParams;
-  const scheme = g.quantization;
   if (op.type === 'CONV_2D') {
-    const kernel = prepareWasmConv(heap, weights, bias, ...inputOutputDims(g, op), convGeometry(g, op), p, scheme);
-    return (inputs, y) => kernel.run(inputs[0] as Int8Array, y as Int8Array);
+    const kernel = prepareWasmConv(heap, io, weights, bias, ...inputOutputDims(g, op), convGeometry(g, op), p, scheme);
+    return withOutput((inputs, y) => kernel(inputs[0] as Int8Array, y as Int8Array));
   }
   if (op.type === 'DEPTHWISE_CONV_2D') {
-    const kernel = prepareWasmDepthwise(heap, weights, bias, ...inputOutputDims(g, op), convGeometry(g, op), op.options.depthMultiplier, p, scheme);
-    return (inputs, y) => kernel.run(inputs[0] as Int8Array, y as Int8Array);
+    const kernel = prepareWasmDepthwise(heap, io, weights, bias, ...inputOutputDims(g, op), convGeometry(g, op), op.options.depthMultiplier, p, scheme);
+    return withOutput((inputs, y) => kernel(inputs[0] as Int8Array, y as Int8Array));
   }
   if (op.type === 'FULLY_CONNECTED') {
     const [cout, cin] = g.tensors[op.inputs[1]].shape;
     const geometry = { kh: 1, kw: 1, strideH: 1, strideW: 1, dilH: 1, dilW: 1 };
-    const kernel = prepareWasmConv(heap, weights, bias, { h: 1, w: 1, c: cin }, { h: 1, w: 1, c: cout }, geometry, p, scheme);
-    return (inputs, y) => kernel.run(inputs[0] as Int8Array, y as Int8Array);
+    const kernel = prepareWasmConv(heap, io, weights, bias, { h: 1, w: 1, c: cin }, { h: 1, w: 1, c: cout }, geometry, p, scheme);
+    return withOutput((inputs, y) => kernel(inputs[0] as Int8Array, y as Int8Array));
   }
   return undefined;
 }
