@@ -37,3 +37,5 @@ fi
 
 # edgeq's WebAssembly SIMD training kernels (packages/qat), rebuilt when the source changed.
 bash packages/qat/wasm/build.sh --if-stale
+# The integer interpreter's WebAssembly SIMD kernels (packages/ir), rebuilt when the source changed.
+bash packages/ir/wasm/build.sh --if-stale

@@ -485,10 +485,11 @@ const workRoot = await fs.mkdtemp(path.join(os.tmpdir(), 'edgeq-ops-'));
 afterAll(() => fs.rm(workRoot, { recursive: true, force: true }));
 
 describe.each(cases)('$name', (c) => {
-  it('interpreter gives the hand-worked output', () => {
+  // Both kernel sets: the TypeScript reference and the WebAssembly SIMD kernels (packages/ir/wasm).
+  it.each(['typescript', 'wasm'] as const)('interpreter (%s kernels) gives the hand-worked output', (kernels) => {
     const g = c.graph();
     expect(g.quantization).toEqual(c.scheme);
-    const out = new Interpreter(g).run([c.input]).outputs[0];
+    const out = new Interpreter(g, { kernels }).run([c.input]).outputs[0];
     expect(Array.from(out)).toEqual(c.expected);
   });
   it('generated C (gcc) gives the hand-worked output', async () => {

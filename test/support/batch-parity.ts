@@ -126,12 +126,16 @@ export async function batchHostParity(items: BatchItem[]): Promise<BatchResult[]
       }
       const out = r.stdout;
       const outBytes = tensorBytes(graph.tensors[graph.outputs[0]]);
-      const interp = new Interpreter(graph, { validate: false });
+      // Both kernel sets of the interpreter (TypeScript reference, WebAssembly SIMD) must match gcc.
+      const interpreters = (['typescript', 'wasm'] as const).map((kernels) => new Interpreter(graph, { validate: false, kernels }));
       let exact = 0;
       inputs.forEach((x, v) => {
-        const expected = bytesOf(interp.run([x]).outputs[0]);
         const actual = out.subarray(v * outBytes, (v + 1) * outBytes);
-        if (actual.length === expected.length && expected.every((b, i) => b === actual[i])) exact++;
+        const agrees = interpreters.every((interp) => {
+          const expected = bytesOf(interp.run([x]).outputs[0]);
+          return actual.length === expected.length && expected.every((b, i) => b === actual[i]);
+        });
+        if (agrees) exact++;
       });
       results.push({ label, exactVectors: exact, vectors: inputs.length });
     }

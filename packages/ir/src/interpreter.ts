@@ -2,7 +2,9 @@
  * The integer reference interpreter ("simulation"): runs a validated QGraph on int8 (or,
  * through QUANTIZE, float32) inputs and returns its outputs, and on request every
  * intermediate tensor for per-layer debugging. It is the host twin of the generated C.
- * Each op's kernel is prepared once by its registry entry (ops/<op>.ts `prepare`).
+ * Each op's kernel is prepared once: on the WebAssembly SIMD kernels (wasm/) when they are
+ * built and the op has one, otherwise by its registry entry (ops/<op>.ts `prepare`), the
+ * TypeScript reference. Both compute the same bits; `kernels` says which ran.
  */
 
 import type { OpDef, QGraph } from './qgraph.js';
@@ -11,6 +13,8 @@ import { deriveOpParams } from './op-params.js';
 import { validateQGraph } from './validate.js';
 import { numElements } from './shapes.js';
 import { opDefinition, type OpRun } from './ops/index.js';
+import { WasmHeap, wasmKernelsUnavailable } from './wasm/wasm-heap.js';
+import { prepareWasmOp } from './wasm/wasm-ops.js';
 
 /** What a run returns: graph outputs in order, and (when asked) every tensor by index. */
 export interface RunResult {
@@ -23,6 +27,27 @@ export interface RunOptions {
   keepIntermediates?: boolean;
 }
 
+/**
+ * Which kernels run CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED: `wasm` (WebAssembly
+ * SIMD, packages/ir/wasm), `typescript` (the reference kernels), or `auto` (wasm when the
+ * module is built, else typescript). Every other op always runs its TypeScript kernel.
+ */
+export type KernelChoice = 'auto' | 'wasm' | 'typescript';
+
+export interface InterpreterOptions {
+  validate?: boolean;
+  /** Default `auto`, or the environment variable EDGEQ_INTERPRETER_KERNELS when set. */
+  kernels?: KernelChoice;
+}
+
+/** The kernel choice the environment asks for (EDGEQ_INTERPRETER_KERNELS), default `auto`. */
+export function defaultKernelChoice(): KernelChoice {
+  const v = process.env.EDGEQ_INTERPRETER_KERNELS;
+  if (v === undefined || v === '') return 'auto';
+  if (v === 'auto' || v === 'wasm' || v === 'typescript') return v;
+  throw new Error(`EDGEQ_INTERPRETER_KERNELS must be auto, wasm or typescript, got ${JSON.stringify(v)}`);
+}
+
 interface PreparedOp {
   op: OpDef;
   /** The op's kernel, prepared once. */
@@ -31,23 +56,50 @@ interface PreparedOp {
   inputs: TensorData[];
   /** Indices into `inputs` of the activation inputs. */
   activationSlots: number[];
+  /**
+   * The op's output buffer, reused run after run when the output is neither a graph
+   * output nor kept as an intermediate (nothing outside the run sees it then).
+   */
+  scratchOutput?: TensorData;
+  /** For an op on the WebAssembly kernels: its output's tensor region, as a view. */
+  outputView?: () => Int8Array;
 }
 
 /** A QGraph prepared for repeated execution (parameters derived, constants decoded once). */
 export class Interpreter {
   readonly graph: QGraph;
+  /** The kernels that run the graph's convolutions and fully connected layers. */
+  readonly kernels: 'wasm' | 'typescript';
+  /** Why `auto` fell back to the TypeScript kernels (undefined otherwise). */
+  readonly kernelsNote?: string;
+  /** Names of the ops that run on the WebAssembly kernels (empty with `typescript`). */
+  readonly wasmOps: readonly string[];
   private readonly prepared: PreparedOp[];
 
-  constructor(graph: QGraph, opts: { validate?: boolean } = {}) {
+  constructor(graph: QGraph, opts: InterpreterOptions = {}) {
     if (opts.validate !== false) validateQGraph(graph);
     this.graph = graph;
+    const choice = opts.kernels ?? defaultKernelChoice();
+    const unavailable = choice === 'typescript' ? undefined : wasmKernelsUnavailable();
+    if (choice === 'wasm' && unavailable) throw new Error(`${graph.name}: kernels 'wasm' requested: ${unavailable}`);
+    this.kernels = choice === 'typescript' || unavailable ? 'typescript' : 'wasm';
+    this.kernelsNote = unavailable;
+    const heap = this.kernels === 'wasm' ? new WasmHeap() : undefined;
+    const wasmOps: string[] = [];
     this.prepared = graph.ops.map((op) => {
       const params = deriveOpParams(graph, op);
       const constants = op.inputs.map((t) => (graph.tensors[t].buffer ? constantData(graph, t) : undefined));
-      const run = opDefinition(op).prepare(graph, op, params, constants);
+      const onWasm = heap && prepareWasmOp(heap, graph, op, params, constants);
+      if (onWasm) wasmOps.push(op.name);
+      const run = onWasm?.run ?? opDefinition(op).prepare(graph, op, params, constants);
       const activationSlots = op.inputs.flatMap((_t, k) => (constants[k] ? [] : [k]));
-      return { op, run, inputs: constants.map((c) => c ?? new Int8Array(0)), activationSlots };
+      return { op, run, inputs: constants.map((c) => c ?? new Int8Array(0)), activationSlots, outputView: onWasm?.outputView };
     });
+    heap?.finish();
+    // A WebAssembly kernel's reusable output is its tensor region itself: no copy out, and
+    // the next kernel reading it finds it in place.
+    for (const p of this.prepared) p.scratchOutput = p.outputView?.();
+    this.wasmOps = wasmOps;
   }
 
   /** Run once. `inputs[k]` feeds `graph.inputs[k]`: Int8Array, or Float32Array for a float input. */
@@ -65,7 +117,8 @@ export class Interpreter {
       }
       values.set(t, given);
     });
-    for (const p of this.prepared) values.set(p.op.outputs[0], this.execute(p, values));
+    const fresh = opts.keepIntermediates === true;
+    for (const p of this.prepared) values.set(p.op.outputs[0], this.execute(p, values, fresh));
     const outputs = g.outputs.map((t) => values.get(t)!);
     if (!opts.keepIntermediates) return { outputs };
     return { outputs, intermediates: values };
@@ -88,9 +141,12 @@ export class Interpreter {
     return Object.fromEntries(g.outputs.map((t, k) => [g.tensors[t].name, outputs[k]]));
   }
 
-  private execute(p: PreparedOp, values: Map<number, TensorData>): TensorData {
-    const outT = this.graph.tensors[p.op.outputs[0]];
-    const y = outT.dtype === 'float32' ? new Float32Array(numElements(outT.shape)) : new Int8Array(numElements(outT.shape));
+  private execute(p: PreparedOp, values: Map<number, TensorData>, fresh: boolean): TensorData {
+    const out = p.op.outputs[0];
+    const outT = this.graph.tensors[out];
+    const reuse = !fresh && !this.graph.outputs.includes(out);
+    const y = (reuse && p.scratchOutput) || (outT.dtype === 'float32' ? new Float32Array(numElements(outT.shape)) : new Int8Array(numElements(outT.shape)));
+    if (reuse) p.scratchOutput = y;
     for (const k of p.activationSlots) p.inputs[k] = values.get(p.op.inputs[k])!;
     p.run(p.inputs, y);
     return y;
@@ -98,6 +154,6 @@ export class Interpreter {
 }
 
 /** Convenience: run a graph once. */
-export function runQGraph(g: QGraph, inputs: TensorData[], opts: RunOptions = {}): RunResult {
-  return new Interpreter(g).run(inputs, opts);
+export function runQGraph(g: QGraph, inputs: TensorData[], opts: RunOptions & { kernels?: KernelChoice } = {}): RunResult {
+  return new Interpreter(g, { kernels: opts.kernels }).run(inputs, opts);
 }

@@ -176,13 +176,17 @@ export function softmax(x: Int8Array, classes: number, y: Int8Array, p: SoftmaxP
   }
 }
 
+/** fp32 SOFTMAX tables as float32 values, decoded once per op (keyed on its bit-pattern table). */
+const floatTables = new WeakMap<Uint32Array, Float32Array>();
+
 /**
  * fp32-mode SOFTMAX, TFLite's float lookup-table kernel: sum the table entries in float32
  * in order, inv = 1 / (sum · 1/256), out = round_half_away(entry · inv) − 128, clamped.
  */
 function softmaxFloat(x: Int8Array, classes: number, y: Int8Array, p: SoftmaxParams): void {
   const f = Math.fround;
-  const table = Float32Array.from(p.expTable, (b) => bitsToFloat32(b | 0));
+  let table = floatTables.get(p.expTable);
+  if (!table) floatTables.set(p.expTable, (table = Float32Array.from(p.expTable, (b) => bitsToFloat32(b | 0))));
   for (let row = 0; row < x.length / classes; row++) {
     const base = row * classes;
     let max = -128;

@@ -23,8 +23,11 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-/** Seeded random weights and activation scales for the layers of one graph under construction. */
-class RandomLayers {
+/**
+ * Seeded random weights and activation scales for the layers of one graph under
+ * construction (the reference models here; the benchmarks' architecture equivalents).
+ */
+export class RandomLayers {
   readonly rand: () => number;
   constructor(readonly b: GraphBuilder, readonly scheme: QuantScheme, seed: number) {
     this.rand = mulberry32(seed);
@@ -43,12 +46,14 @@ class RandomLayers {
     for (let i = 0; i < n; i++) w[i] = Math.round((this.rand() * 2 - 1) * 127);
     return w;
   }
-  conv(type: 'conv' | 'dw', name: string, x: number, k: number, cout: number, stride: number, act: FusedActivation, multiplier = 1): number {
+  /** A CONV_2D or DEPTHWISE_CONV_2D (SAME padding) with a k x k or [kh, kw] kernel. */
+  conv(type: 'conv' | 'dw', name: string, x: number, k: number | [number, number], cout: number, stride: number, act: FusedActivation, multiplier = 1): number {
     const inShape = this.b.shapeOf(x);
     const cin = inShape[3];
     const sIn = this.b.quantOf(x).scale[0];
-    const taps = type === 'dw' ? k * k : k * k * cin;
-    const weightShape = type === 'dw' ? [1, k, k, cout] : [cout, k, k, cin];
+    const [kh, kw] = typeof k === 'number' ? [k, k] : k;
+    const taps = type === 'dw' ? kh * kw : kh * kw * cin;
+    const weightShape = type === 'dw' ? [1, kh, kw, cout] : [cout, kh, kw, cin];
     const ws = Array.from({ length: cout }, () => this.scale((2 + 2 * this.rand()) / 127 / Math.sqrt(taps)));
     // Real output std ≈ sqrt(taps) · σx · σw; aim the int8 range at ~3 σ.
     const range = 2.5 * 40 * sIn * 73 * Math.sqrt(taps) * ws[0];

@@ -6,15 +6,9 @@
 # Usage: packages/qat/wasm/build.sh [--if-stale]   (bootstrap.sh passes --if-stale: skip
 # the build when the module is newer than its source and this script)
 set -euo pipefail
-here="$(cd "$(dirname "$0")" && pwd)"
-src="$here/edgeq_train_kernels.c"
-out="$here/build/edgeq_train_kernels.wasm"
-if [ "${1:-}" = "--if-stale" ] && [ "$out" -nt "$src" ] && [ "$out" -nt "$0" ]; then exit 0; fi
-for tool in clang wasm-ld; do
-  command -v "$tool" >/dev/null || { echo "build.sh: $tool not found (Debian packages clang and lld)" >&2; exit 1; }
-done
-mkdir -p "$here/build"
-flags=(--target=wasm32 -msimd128 -O3 -std=c99 -Wall -Wextra -Werror -pedantic -Wno-gnu-zero-variadic-macro-arguments -nostdlib -ffreestanding)
+source "$(dirname "$0")/../../../scripts/wasm-build-lib.sh"
+wasm_build_begin "$0" edgeq_train_kernels "${1:-}"
+flags=("${WASM_SIMD_FLAGS[@]}" -Wno-gnu-zero-variadic-macro-arguments)
 asm="$(clang "${flags[@]}" -S -o - "$src")"
 if grep -q '__stack_pointer' <<<"$asm"; then
   echo "build.sh: $src uses the shadow stack (tfjs owns the memory); keep locals in registers" >&2; exit 1
@@ -22,9 +16,4 @@ fi
 if grep -Eq '\.section\s+\.(data|rodata|bss)' <<<"$asm"; then
   echo "build.sh: $src has static data (tfjs owns the memory)" >&2; exit 1
 fi
-tmp="$(mktemp "$here/build/.kernels.XXXXXX")"
-trap 'rm -f "$tmp"' EXIT
-clang "${flags[@]}" -Wl,--no-entry -Wl,--import-memory -Wl,--strip-all -o "$tmp" "$src"
-mv "$tmp" "$out"
-trap - EXIT
-echo "built $out ($(stat -c %s "$out") bytes)"
+wasm_build_link "$out" "${flags[@]}" -Wl,--no-entry -Wl,--import-memory -Wl,--strip-all "$src"

@@ -1,0 +1,98 @@
+/**
+ * CONV_2D, FULLY_CONNECTED and DEPTHWISE_CONV_2D on the WebAssembly SIMD kernels
+ * (wasm/edgeq_interpreter_kernels.c): prepared once per op — weights packed into the
+ * instance's memory, requantisation tables built (requant-tables.ts), one descriptor
+ * written — then each run calls the kernel on its input's tensor region (copied in only
+ * when it comes from elsewhere) and leaves the output in its own region (copied out only
+ * when the caller's buffer is elsewhere). Same bits as conv-kernel.ts and depthwise-kernel.ts.
+ */
+
+import type { QuantScheme } from '../qgraph.js';
+import type { ConvLikeParams } from '../op-params.js';
+import type { Hwc } from '../kernels.js';
+import type { ConvGeometry } from '../conv-kernel.js';
+import { align, type WasmHeap } from './wasm-heap.js';
+import { paddedChannels, requantFields } from './requant-tables.js';
+
+/** A prepared kernel's run: int8 NHWC input to int8 NHWC output. */
+export type WasmKernelRun = (x: Int8Array, y: Int8Array) => void;
+
+/** The leading int32 fields of the C `Conv` descriptor: the geometry both kinds share. */
+function windowFields(xd: Hwc, yd: Hwc, g: ConvGeometry, p: ConvLikeParams): number[] {
+  return [xd.h, xd.w, xd.c, yd.h, yd.w, yd.c, g.kh, g.kw, g.strideH, g.strideW, g.dilH, g.dilW, p.padTop, p.padLeft, p.inZp];
+}
+
+/** Where a kernel reads its input and writes its output (tensor regions of the heap). */
+export interface WasmTensorIo {
+  x: number;
+  y: number;
+}
+
+/** The run function: input in (unless already there), the kernel on `descriptor`, output out. */
+function runner(heap: WasmHeap, kernel: (descriptor: number) => void, descriptor: number, io: WasmTensorIo): WasmKernelRun {
+  return (x, y) => {
+    heap.copyIn(x, io.x);
+    kernel(descriptor);
+    heap.copyOut(io.y, y);
+  };
+}
+
+/**
+ * CONV_2D (OHWI filter) or, as a 1x1 conv of one pixel, FULLY_CONNECTED.
+ * @returns its run function, usable once the heap is finished
+ */
+export function prepareWasmConv(
+  heap: WasmHeap, io: WasmTensorIo, w: ArrayLike<number>, bias: ArrayLike<number>, xd: Hwc, yd: Hwc, g: ConvGeometry,
+  p: ConvLikeParams, scheme: QuantScheme,
+): WasmKernelRun {
+  const depth = g.kh * g.kw * xd.c;
+  const depthPadded = align(depth, 8);
+  const channelsPadded = paddedChannels(yd.c);
+  // [channel / 4][depth / 2][4 channels][2 depth steps] (the kernel's pairwise dot products).
+  // Widened to int16 once here, so the kernel's dot products read them directly.
+  const weights = new Int16Array(channelsPadded * depthPadded);
+  const pairs = depthPadded / 2;
+  for (let c = 0; c < yd.c; c++) {
+    const block = (c >> 2) * pairs * 8 + (c & 3) * 2;
+    for (let t = 0; t < depth; t++) weights[block + (t >> 1) * 8 + (t & 1)] = w[c * depth + t];
+  }
+  const weightsAt = heap.allocate(weights.byteLength);
+  heap.view().int16.set(weights, weightsAt >> 1);
+  const biasAt = heap.allocate(channelsPadded * 4);
+  heap.writeInt32(biasAt, Array.from({ length: yd.c }, (_, c) => bias[c]));
+  const rq = requantFields(heap, p, scheme, yd.c, channelsPadded);
+  const direct = g.kh === 1 && g.kw === 1 && g.strideH === 1 && g.strideW === 1 && p.padTop === 0 && p.padLeft === 0;
+  const pixels = yd.h * yd.w;
+  const fields = [...windowFields(xd, yd, g, p), depth, depthPadded, direct ? 1 : 0, 0, 0, 0, 0];
+  const descriptor = heap.allocate((fields.length + 5 + rq.length) * 4);
+  // The im2col rows live in the scratch region every op shares: its address is known at finish.
+  heap.useScratch((pixels + 1) * depthPadded * 2 + 64, (rowsAt) => heap.writeInt32(descriptor, [...fields, io.x, io.y, rowsAt, weightsAt, biasAt, ...rq]));
+  return runner(heap, (d) => heap.kernels.conv(d), descriptor, io);
+}
+
+/** DEPTHWISE_CONV_2D, filter [1, kh, kw, cin·mult], output channel = ci·mult + m. */
+export function prepareWasmDepthwise(
+  heap: WasmHeap, io: WasmTensorIo, w: ArrayLike<number>, bias: ArrayLike<number>, xd: Hwc, yd: Hwc, g: ConvGeometry, multiplier: number,
+  p: ConvLikeParams, scheme: QuantScheme,
+): WasmKernelRun {
+  const channelsPadded = paddedChannels(yd.c);
+  const taps = g.kh * g.kw;
+  const weights = new Int16Array(taps * channelsPadded);
+  for (let t = 0; t < taps; t++) {
+    for (let c = 0; c < yd.c; c++) weights[t * channelsPadded + c] = w[t * yd.c + c];
+  }
+  const weightsAt = heap.allocate(weights.byteLength);
+  heap.view().int16.set(weights, weightsAt >> 1);
+  const biasAt = heap.allocate(channelsPadded * 4);
+  heap.writeInt32(biasAt, Array.from({ length: yd.c }, (_, c) => bias[c]));
+  const rq = requantFields(heap, p, scheme, yd.c, channelsPadded);
+  // Rows and columns the taps reach, and those the input occupies after the leading padding.
+  const planeH = Math.max((yd.h - 1) * g.strideH + (g.kh - 1) * g.dilH + 1, p.padTop + xd.h);
+  const planeW = Math.max((yd.w - 1) * g.strideW + (g.kw - 1) * g.dilW + 1, p.padLeft + xd.w);
+  // The planes keep their zero border between runs, so they are the op's own, not scratch.
+  const planesAt = heap.allocate(planeH * planeW * channelsPadded * 2);
+  const fields = [...windowFields(xd, yd, g, p), 0, 0, 0, multiplier, planeH, planeW, channelsPadded];
+  const descriptor = heap.allocate((fields.length + 5 + rq.length) * 4);
+  heap.writeInt32(descriptor, [...fields, io.x, io.y, planesAt, weightsAt, biasAt, ...rq]);
+  return runner(heap, (d) => heap.kernels.depthwise(d), descriptor, io);
+}
