@@ -31,12 +31,17 @@ export interface FastPlan {
 
 const I32 = 2 ** 31;
 
-/** Per-channel requantisation constants, or a reason why the fast formula is not exact. */
-function deriveChannelConstants(
+/**
+ * Per-channel requantisation constants (edgeq_channel_requant rows: bias, mult, round,
+ * shift), or a reason why the fast formula is not exact. `accBound[c]` bounds |accumulator|
+ * of channel c. Also used by the FULLY_CONNECTED and ADD planners (fast-fully-connected.ts,
+ * fast-elementwise.ts).
+ */
+export function deriveChannelConstants(
   mode: FastMode,
   bias: ArrayLike<number>,
   accBound: ArrayLike<number>,
-  p: ConvLikeParams,
+  p: Pick<ConvLikeParams, 'requant' | 'outZp'>,
   channels: number,
 ): Int32Array | string {
   const out = new Int32Array(channels * 4);

@@ -16,6 +16,7 @@ import { boundaryApi } from './boundary-api.js';
 import { emitOp } from './emit/index.js';
 import { rqModeEnumerator, type EmittedOp } from './emit/emitter-support.js';
 import { planFastOp, type FastMode, type FastPlan } from './fast-kernels.js';
+import { planFcAddOps } from './fast-planner.js';
 
 /** This package's templates/ directory (beside src/ and dist/). */
 export const TEMPLATES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../templates');
@@ -30,6 +31,12 @@ export interface GenerateOptions {
    * weights, scratch in the arena) for every op whose build-time checks pass (default true).
    */
   fastKernels?: boolean;
+  /**
+   * What the specialised kernels trade (default 'speed'): 'speed' may widen weights to int16
+   * and add lookup tables where that saves instructions; 'size' keeps the model's int8
+   * weights in flash (expanded on the fly) and adds no tables.
+   */
+  optimize?: 'speed' | 'size';
 }
 
 export interface GeneratedModel {
@@ -69,10 +76,11 @@ export async function generateModel(g: QGraph, opts: GenerateOptions = {}): Prom
       if (f) fast.set(i, f);
     });
   }
+  const fcAdd = opts.fastKernels !== false && fastMode ? planFcAddOps(g, fastMode, opts.optimize ?? 'speed') : undefined;
   const plan = planMemory(g, new Map([...fast].map(([i, f]) => [i, f.scratchBytes])));
   const ids = new IdentifierTable(`${prefix}_`);
   const modeEnum = rqModeEnumerator(g.quantization);
-  const ctx = { graph: g, ids, offsets: plan.offsets, modeEnum, fast, scratchOffsets: plan.scratchOffsets };
+  const ctx = { graph: g, ids, offsets: plan.offsets, modeEnum, fast, fcAdd, scratchOffsets: plan.scratchOffsets };
   const ops = g.ops.map((op, i) => emitOp(ctx, op, i));
   const constBytes = ops.reduce((s, o) => s + o.constBytes, 0);
   const context = {

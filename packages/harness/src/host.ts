@@ -9,7 +9,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { Interpreter, inputVectorBytes, inputVectorTensors, tensorDataBytes, type InputVector, type QGraph } from '@edgeq/ir';
-import { writeFirmwareDir, type GeneratedModel } from '@edgeq/codegen';
+import { writeFirmwareDir, type GenerateOptions, type GeneratedModel } from '@edgeq/codegen';
 import { compareOutputs, parityLine, type ParityStats } from './compare.js';
 import { compile, HarnessError, SANITIZE_FLAGS } from './toolchain.js';
 import { cachedRuntimeArchive } from './runtime-cache.js';
@@ -23,6 +23,8 @@ export interface HostParityOptions {
   workDir?: string;
   /** Build with -fsanitize=address,undefined; any report fails the run. */
   sanitize?: boolean;
+  /** Code generation options (e.g. `optimize: 'size'`). */
+  codegen?: GenerateOptions;
   /** Optimisation flag (default -O2). */
   optimize?: string;
   /** C compiler (default gcc). */
@@ -107,7 +109,7 @@ function streamBytes(g: QGraph, inputs: readonly InputVector[]): Uint8Array {
 export async function runGeneratedOnHost(g: QGraph, inputs: readonly InputVector[], work: string, opts: HostParityOptions = {}): Promise<HostRun> {
   const stdin = streamBytes(g, inputs);
   const fwDir = path.join(work, 'fw');
-  const model = await writeFirmwareDir(g, fwDir);
+  const model = await writeFirmwareDir(g, fwDir, opts.codegen);
   const bin = await buildHostBinary(model, fwDir, 'parity', opts);
   const outBytes = outputVectorBytes(g);
   const raw = await runHostBinary(bin, stdin, !!opts.sanitize);

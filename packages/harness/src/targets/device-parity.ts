@@ -6,7 +6,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { inputVectorBytes, type InputVector, type QGraph } from '@edgeq/ir';
-import { writeFirmwareDir, type GeneratedModel } from '@edgeq/codegen';
+import { writeFirmwareDir, type GenerateOptions, type GeneratedModel } from '@edgeq/codegen';
 import { compareOutputs, parityLine, type ParityStats } from '../compare.js';
 import { locateMismatches } from '../vector-outputs.js';
 import type { FirmwareBuild } from './build.js';
@@ -27,6 +27,8 @@ export interface DeviceParityOptions extends ToolchainOptions {
   readonly stackSize?: number;
   /** Extra -D defines (e.g. to select a kernel path). */
   readonly defines?: Readonly<Record<string, string | number | true>>;
+  /** Code generation options (e.g. `optimize: 'size'`). */
+  readonly codegen?: GenerateOptions;
   /** QEMU timeout in ms (default: 60 s + 50 ms per vector). */
   readonly timeoutMs?: number;
 }
@@ -56,7 +58,7 @@ export async function deviceParity(g: QGraph, inputs: readonly InputVector[], o:
   const work = o.workDir ?? (await makeScratchDir(`edgeq-${o.target.id}-`));
   try {
     const fwDir = path.join(work, 'fw');
-    const model = await writeFirmwareDir(g, fwDir);
+    const model = await writeFirmwareDir(g, fwDir, o.codegen);
     const runtimeDir = path.join(fwDir, 'runtime');
     const runtimeC = (await fs.readdir(runtimeDir)).filter((f) => f.endsWith('.c')).sort();
     const packed = new Uint8Array(inputs.length * inSize);
