@@ -2,8 +2,8 @@
  * Build-time specialisation of FULLY_CONNECTED: decides whether an op can run on runtime-c's
  * blocked FULLY_CONNECTED kernels (csrc/edgeq_fully_connected_w16_s8.c for `optimize:
  * 'speed'`, csrc/edgeq_fully_connected_w8_s8.c for `'size'`) and precomputes what they need:
- * per-output {bias, mult, round, shift} with the input zero point folded into the bias, and
- * the weights (int16 in the kernel's block layout, or the model's int8 rows unchanged).
+ * the biases with the input zero point folded in, {mult, round, shift} per output feature
+ * (one row when the weight scale is per-tensor), and the weights (int16 in the kernel's block layout, or the model's int8 rows unchanged).
  * When a check that keeps the kernel's 32-bit arithmetic exact fails, the op keeps the
  * reference kernel and the reason is returned.
  */
@@ -19,8 +19,10 @@ export interface FullyConnectedPlan {
   kind: 'fully_connected';
   /** Kernel function name, e.g. edgeq_fully_connected_w16_s8_tflm_clamp. */
   fn: string;
-  /** edgeq_channel_requant rows, 4 int32 per output feature: bias, mult, round, shift. */
-  channelConstants: Int32Array;
+  /** Per output feature: bias - zp_in * sum(w) (doubled with the int16 weights in tflm mode). */
+  bias: Int32Array;
+  /** edgeq_channel_requant rows, 4 int32 each (bias field 0): one per output feature, or one for all when they are equal (per-tensor weight scale). */
+  requantRows: Int32Array;
   /** int16 block layout (speed; doubled in tflm mode) or the model's int8 rows (size). */
   weights: Int16Array | Int8Array;
   batches: number;
@@ -74,14 +76,15 @@ export function planFastFullyConnected(g: QGraph, op: OpDef, mode: FastMode, opt
   if (typeof channelConstants === 'string') return channelConstants;
   const clamp = p.actMin !== -128 || p.actMax !== 127;
   const variant = `${mode}${clamp ? '_clamp' : ''}`;
-  if (optimize === 'size') {
-    // int8 weights cannot be stored doubled: the kernel doubles the accumulator in tflm mode.
-    return { kind: 'fully_connected', fn: `edgeq_fully_connected_w8_s8_${variant}`, channelConstants, weights: w, batches, inFeatures, outFeatures };
-  }
-  const doubling = mode === 'tflm' ? 2 : 1;
-  for (let o = 0; o < outFeatures; o++) channelConstants[o * 4] *= doubling;
-  return {
-    kind: 'fully_connected', fn: `edgeq_fully_connected_w16_s8_${variant}`, channelConstants,
-    weights: blockedWeights(w, outFeatures, inFeatures, doubling), batches, inFeatures, outFeatures,
-  };
+  // int8 weights cannot be stored doubled: the w8 kernel doubles the accumulator in tflm mode.
+  const doubling = optimize === 'speed' && mode === 'tflm' ? 2 : 1;
+  const biasOut = Int32Array.from({ length: outFeatures }, (_, o) => channelConstants[o * 4] * doubling);
+  // One shared row when every output feature has the same {mult, round, shift} (per-tensor weight scale).
+  const sameAsFirst = (o: number) => [1, 2, 3].every((k) => channelConstants[o * 4 + k] === channelConstants[k]);
+  const rows = Array.from({ length: outFeatures }, (_, o) => o).every(sameAsFirst) ? 1 : outFeatures;
+  const requantRows = channelConstants.slice(0, rows * 4);
+  for (let r = 0; r < rows; r++) requantRows[r * 4] = 0;
+  const common = { kind: 'fully_connected' as const, bias: biasOut, requantRows, batches, inFeatures, outFeatures };
+  if (optimize === 'size') return { ...common, fn: `edgeq_fully_connected_w8_s8_${variant}`, weights: w };
+  return { ...common, fn: `edgeq_fully_connected_w16_s8_${variant}`, weights: blockedWeights(w, outFeatures, inFeatures, doubling) };
 }

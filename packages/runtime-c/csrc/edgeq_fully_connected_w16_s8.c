@@ -4,7 +4,8 @@
  * output rows per block so each input word is loaded and sign-extended once for four rows.
  * Parameters in edgeq.h, requantisation constants in edgeq_fast.h. The portable C99 path
  * and the Cortex-M DSP path (SMLAD on SXTB16-extended inputs) compute the same int32
- * accumulators. No scratch buffer.
+ * accumulators. Biases (input zero point folded in) and requantisation rows are separate
+ * arrays (edgeq_fc_fast_params). No scratch buffer.
  */
 #include "edgeq_fast.h"
 
@@ -77,19 +78,21 @@ EDGEQ_FAST_INLINE void fully_connected_w16_body(const edgeq_fc_fast_params *p, c
   for (b = 0; b < p->batches; b++, input += in, output += out) {
     const int16_t *wb = w;
     const edgeq_channel_requant *q = p->requant;
+    const int32_t *bias = p->bias;
+    const int32_t qs = p->requant_stride;
     int32_t o = 0, r, t;
-    for (; o + 4 <= out; o += 4, q += 4) {
+    for (; o + 4 <= out; o += 4, q += 4 * qs, bias += 4) {
       int32_t acc[4];
-      for (r = 0; r < 4; r++) acc[r] = q[r].bias;
+      for (r = 0; r < 4; r++) acc[r] = bias[r];
       wb = fc_w16_four_rows(input, quads, wb, acc);
       for (r = 0; r < 4; r++) {
         for (t = 0; t < tail; t++) acc[r] += input[4 * quads + t] * wb[t];
         wb += tail;
-        output[o + r] = edgeq_fast_clamp(edgeq_fast_requantize(acc[r], &q[r], mode), clamp, lo, hi);
+        output[o + r] = edgeq_fast_clamp(edgeq_fast_requantize(acc[r], &q[r * qs], mode), clamp, lo, hi);
       }
     }
-    for (; o < out; o++, q++) {
-      int32_t acc = q->bias;
+    for (; o < out; o++, q += qs, bias++) {
+      int32_t acc = *bias;
       int32_t k;
       for (k = 0; k < 4 * quads; k += 4, wb += 4) {
         acc += input[k] * wb[0] + input[k + 2] * wb[1] + input[k + 1] * wb[2] + input[k + 3] * wb[3];

@@ -92,21 +92,23 @@ EDGEQ_FAST_INLINE void fully_connected_w8_body(const edgeq_fc_fast_params *p, co
   int32_t b;
   for (b = 0; b < p->batches; b++, input += in, output += out) {
     const edgeq_channel_requant *q = p->requant;
+    const int32_t *bias = p->bias;
+    const int32_t qs = p->requant_stride;
     int32_t o = 0, r, k;
-    for (; o + 4 <= out; o += 4, q += 4) {
+    for (; o + 4 <= out; o += 4, q += 4 * qs, bias += 4) {
       const int8_t *const rows = w + (size_t)o * in;
       int32_t acc[4];
-      for (r = 0; r < 4; r++) acc[r] = q[r].bias;
+      for (r = 0; r < 4; r++) acc[r] = bias[r];
       fc_w8_four_rows(input, quads, rows, in, acc);
       for (r = 0; r < 4; r++) {
         const int8_t *const row = rows + (size_t)r * in;
         for (k = 4 * quads; k < in; k++) acc[r] += input[k] * row[k];
-        output[o + r] = fc_w8_output(acc[r], &q[r], mode, clamp, lo, hi);
+        output[o + r] = fc_w8_output(acc[r], &q[r * qs], mode, clamp, lo, hi);
       }
     }
-    for (; o < out; o++, q++) {
+    for (; o < out; o++, q += qs, bias++) {
       const int8_t *const row = w + (size_t)o * in;
-      int32_t acc = q->bias;
+      int32_t acc = *bias;
       for (k = 0; k < in; k++) acc += input[k] * row[k];
       output[o] = fc_w8_output(acc, q, mode, clamp, lo, hi);
     }

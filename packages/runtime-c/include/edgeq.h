@@ -269,15 +269,19 @@ EDGEQ_FAST_VARIANTS(EDGEQ_FAST_DECLARE)
 /* ---- specialised FULLY_CONNECTED and ADD (code generator's fast path, planned by
  * packages/codegen/src/fast-fully-connected.ts and fast-elementwise.ts; constants as above) ---- */
 
-/* FULLY_CONNECTED, weights [out, in], batches rows of in_features inputs. One
- * edgeq_channel_requant per output feature, bias = bias - in_zp * sum(w) (raw int8 inputs
- * enter the products). _w16_: int16 weights in blocks of four rows, SXTB16 lane order,
- * stored doubled in tflm mode (layout: csrc/edgeq_fully_connected_w16_s8.c); _w8_: the
- * model's int8 weights unchanged. No scratch. */
+/* FULLY_CONNECTED, weights [out, in], batches rows of in_features inputs. bias: one per
+ * output feature, bias - in_zp * sum(w) (raw int8 inputs enter the products). requant: one
+ * edgeq_channel_requant per output feature (requant_stride 1) or one for all
+ * (requant_stride 0, per-tensor weight scale); their bias field is unused. _w16_: int16
+ * weights in blocks of four rows, SXTB16 lane order, weights and biases stored doubled in
+ * tflm mode (layout: csrc/edgeq_fully_connected_w16_s8.c); _w8_: the model's int8 weights
+ * unchanged. No scratch. */
 typedef struct {
   int32_t batches, in_features, out_features;
   int32_t act_min, act_max;
+  const int32_t *bias;
   const edgeq_channel_requant *requant;
+  int32_t requant_stride;
 } edgeq_fc_fast_params;
 
 /* ADD through 256-entry tables of each input's rescaled term (index: the int8 value as

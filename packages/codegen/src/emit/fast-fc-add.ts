@@ -16,7 +16,9 @@ export const FC_FAST_PARAMS_STRUCT: CStructDescription = {
   typeName: 'edgeq_fc_fast_params',
   fields: [
     ...int32Fields('batches', 'in_features', 'out_features', 'act_min', 'act_max'),
+    constPointerField('bias', 'int32_t'),
     constPointerField('requant', 'edgeq_channel_requant'),
+    ...int32Fields('requant_stride'),
   ],
 };
 
@@ -53,12 +55,13 @@ export interface FcAddOperands {
 export function emitFcAddKernel(plan: FcAddPlan, constants: OpConstants, o: FcAddOperands): string {
   if (plan.kind === 'fully_connected') {
     const weights = constants.array(plan.weights instanceof Int16Array ? 'int16_t' : 'int8_t', 'weights', plan.weights);
+    const bias = constants.array('int32_t', 'bias', plan.bias);
     const rows: CStructValues[] = [];
-    for (let i = 0; i < plan.channelConstants.length; i += 4) rows.push(requantRow(plan.channelConstants.subarray(i, i + 4)));
+    for (let i = 0; i < plan.requantRows.length; i += 4) rows.push(requantRow(plan.requantRows.subarray(i, i + 4)));
     const table = constants.structArray(CHANNEL_REQUANT_STRUCT, 'channel_requant', rows);
     const s = constants.struct(FC_FAST_PARAMS_STRUCT, {
       batches: plan.batches, in_features: plan.inFeatures, out_features: plan.outFeatures,
-      act_min: o.actMin, act_max: o.actMax, requant: table,
+      act_min: o.actMin, act_max: o.actMax, bias, requant: table, requant_stride: rows.length > 1 ? 1 : 0,
     });
     return `${plan.fn}(&${s}, ${o.input}, ${weights}, ${o.output});`;
   }
