@@ -7,9 +7,10 @@
 // no unaligned access). Each case first checks that the generated C calls the kernels it
 // claims to test.
 import { describe, expect, it } from 'vitest';
-import { mulberry32, numElements, randomGraph, type QGraph, type QuantScheme } from '@edgeq/ir';
+import { randomGraph, type QGraph, type QuantScheme } from '@edgeq/ir';
 import { generateModel } from '@edgeq/codegen';
 import { hostParity } from '../src/index.js';
+import { extremeAndRandomVectors } from './support/input-vectors.js';
 import { deviceParity, getCortexMTarget, type CortexMTarget } from '../src/targets/index.js';
 import { fcAddGraph } from './fc-add-graph.js';
 
@@ -20,13 +21,7 @@ const SCHEMES: Array<[string, QuantScheme]> = [
 ];
 const OPTIMIZE = ['speed', 'size'] as const;
 
-function vectors(g: QGraph, count: number, seed: number): Int8Array[] {
-  const n = numElements(g.tensors[g.inputs[0]].shape);
-  const r = mulberry32(seed);
-  const out = [new Int8Array(n).fill(-128), new Int8Array(n).fill(127)];
-  while (out.length < count) out.push(Int8Array.from({ length: n }, () => Math.floor(r() * 256) - 128));
-  return out;
-}
+const vectors = extremeAndRandomVectors;
 
 /** The FULLY_CONNECTED / ADD kernels the generated C calls. */
 async function fcAddCalls(g: QGraph, optimize: 'speed' | 'size'): Promise<string[]> {
