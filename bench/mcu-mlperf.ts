@@ -24,7 +24,7 @@ import path from 'node:path';
 import { buildReferenceModel, GraphBuilder, mulberry32, numElements, opMacs, q, type QGraph, type QuantScheme } from '@edgeq/ir';
 import { importTflite } from '@edgeq/tflite';
 import { CORTEX_M_TARGET_IDS, FlashFitError, RamFitError, deviceParity, getCortexMTarget } from '@edgeq/harness';
-import { RESULTS_DIR, writeResults } from './lib/record.js';
+import { RESULTS_DIR, gitCommit, writeResults } from './lib/record.js';
 
 const REFERENCE_FILES: Readonly<Record<string, string>> = {
   kws_ref_model: 'kws_ref_model.tflite',
@@ -107,7 +107,7 @@ async function main(): Promise<void> {
     for (const core of cores) for (const optimize of optimizes) {
       const target = getCortexMTarget(core);
       const base = { model: name, source: loaded.source, core, qemu_machine: target.qemuMachine, rounding: `${g.quantization.scales}/${g.quantization.rounding}`,
-        optimize, gcc: '-O2', macs, constants_baseline: baseline };
+        optimize, gcc: '-O2', macs, constants_baseline: baseline, commit: gitCommit() };
       const t0 = Date.now();
       try {
         const d = await deviceParity(g, inputs, { target, codegen: { optimize } });
