@@ -8,6 +8,7 @@
  * arrays (edgeq_fc_fast_params). No scratch buffer.
  */
 #include "edgeq_fast.h"
+#include "edgeq_fc_quad_loop.h"
 
 size_t edgeq_fully_connected_w16_s8_get_buffer_size(const edgeq_fc_fast_params *p) {
   (void)p;
@@ -37,18 +38,9 @@ EDGEQ_FAST_INLINE const int16_t *fc_w16_four_rows(const int8_t *x, int32_t quads
   int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
 #ifdef EDGEQ_FAST_DSP
   int32_t xl, xh, pp, qq;
-  if (quads & 1) {
-    __asm__(EDGEQ_FC_W16_QUAD
-            : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(x),
-              [w] "+r"(w), [xl] "=&r"(xl), [xh] "=&r"(xh), [p] "=&r"(pp), [q] "=&r"(qq)
-            :
-            : "memory");
-  }
-  if (quads > 1) {
-    const int8_t *const end = x + 4 * (quads & ~1);
-    __asm__("1:\n\t" EDGEQ_FC_W16_QUAD EDGEQ_FC_W16_QUAD
-            "cmp %[x], %[end]\n\t"
-            "bne 1b\n\t"
+  if (quads > 0) {
+    const int8_t *const end = x + 4 * quads;
+    __asm__(EDGEQ_FC_QUAD_LOOP(EDGEQ_FC_W16_QUAD, "p")
             : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(x),
               [w] "+r"(w), [xl] "=&r"(xl), [xh] "=&r"(xh), [p] "=&r"(pp), [q] "=&r"(qq)
             : [end] "r"(end)

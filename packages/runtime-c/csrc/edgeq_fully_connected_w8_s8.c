@@ -7,6 +7,7 @@
  * edgeq.h, requantisation constants in edgeq_fast.h. No scratch buffer.
  */
 #include "edgeq_fast.h"
+#include "edgeq_fc_quad_loop.h"
 
 size_t edgeq_fully_connected_w8_s8_get_buffer_size(const edgeq_fc_fast_params *p) {
   (void)p;
@@ -42,19 +43,9 @@ EDGEQ_FAST_INLINE void fc_w8_four_rows(const int8_t *x, int32_t quads, const int
 #ifdef EDGEQ_FAST_DSP
   const int8_t *w2 = w0 + 2 * (size_t)in;
   int32_t xl, xh, t, tl;
-  if (quads & 1) {
-    __asm__(EDGEQ_FC_W8_QUAD
-            : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(x),
-              [w0] "+r"(w0), [w2] "+r"(w2), [xl] "=&r"(xl), [xh] "=&r"(xh), [t] "=&r"(t),
-              [tl] "=&r"(tl)
-            : [stride] "r"(in)
-            : "memory");
-  }
-  if (quads > 1) {
-    const int8_t *const end = x + 4 * (quads & ~1);
-    __asm__("1:\n\t" EDGEQ_FC_W8_QUAD EDGEQ_FC_W8_QUAD
-            "cmp %[x], %[end]\n\t"
-            "bne 1b\n\t"
+  if (quads > 0) {
+    const int8_t *const end = x + 4 * quads;
+    __asm__(EDGEQ_FC_QUAD_LOOP(EDGEQ_FC_W8_QUAD, "t")
             : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(x),
               [w0] "+r"(w0), [w2] "+r"(w2), [xl] "=&r"(xl), [xh] "=&r"(xh), [t] "=&r"(t),
               [tl] "=&r"(tl)
