@@ -49,7 +49,7 @@ describe('fast kernel chains: generated C == interpreter on the host (gcc, ASan+
   ];
   it.each(runs)('$mode, $storage weights, seed $seed', async (run) => {
     const g = chainOf(run);
-    const r = await hostParity(g, inputsFor(g, run.seed, VECTORS), { sanitize: true, generate: { weightStorage: run.storage } });
+    const r = await hostParity(g, inputsFor(g, run.seed, VECTORS), { sanitize: true, codegen: { weightStorage: run.storage } });
     expect(r.stats.exactVectors, `${r.line} ${JSON.stringify(r.firstDifferingOp)}`).toBe(VECTORS);
   }, 120_000);
 });
@@ -63,7 +63,7 @@ describe('fast kernel chains: generated C == interpreter under QEMU', () => {
   ];
   it.each(runs)('$core, $mode, $storage weights, seed $seed', async (run) => {
     const g = chainOf(run);
-    const r = await deviceParity(g, inputsFor(g, run.seed, VECTORS), { target: getCortexMTarget(run.core), generate: { weightStorage: run.storage } });
+    const r = await deviceParity(g, inputsFor(g, run.seed, VECTORS), { target: getCortexMTarget(run.core), codegen: { weightStorage: run.storage } });
     expect(r.stats.exactVectors, r.line).toBe(VECTORS);
   }, 180_000);
 });

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { execa } from 'execa';
 import { Interpreter, inputVectorBytes, inputVectorTensors, type InputVector, type QGraph } from '@edgeq/ir';
-import { writeFirmwareDir } from '@edgeq/codegen';
+import { writeFirmwareDir, type GenerateOptions } from '@edgeq/codegen';
 import { compile } from '@edgeq/harness';
 
 /** Mean interpreter time per inference in milliseconds. */
@@ -27,11 +27,11 @@ export function timeInterpreter(g: QGraph, inputs: readonly InputVector[]): numb
  * the harness binary is run on 1 and on N vectors and the difference divided by N − 1,
  * which removes process start-up.
  */
-export async function timeHostC(g: QGraph, inputs: readonly InputVector[]): Promise<number> {
+export async function timeHostC(g: QGraph, inputs: readonly InputVector[], codegen?: GenerateOptions): Promise<number> {
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'edgeq-bench-'));
   try {
     const dir = path.join(work, 'fw');
-    const gen = await writeFirmwareDir(g, dir);
+    const gen = await writeFirmwareDir(g, dir, codegen);
     const runtime = path.join(dir, 'runtime');
     const sources = [path.join(dir, `${gen.fileBase}.c`), path.join(dir, 'harness_main.c'), ...(await fs.readdir(runtime)).filter((f) => f.endsWith('.c')).map((f) => path.join(runtime, f))];
     const bin = path.join(work, 'bench');

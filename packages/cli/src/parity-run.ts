@@ -6,6 +6,7 @@
 
 import { graphInputs, mulberry32, type InputVector, type QGraph } from '@edgeq/ir';
 import { hostParity, parityLine, type HostParityReport, type ParityStats } from '@edgeq/harness';
+import type { GenerateOptions } from '@edgeq/codegen';
 import { usageError } from './errors.js';
 import type { ProgressTask } from './progress.js';
 
@@ -51,14 +52,14 @@ export function mergeStats(parts: ParityStats[]): ParityStats {
 }
 
 /** Host parity over `inputs`, in slices; the first differing op comes from the first slice that mismatches. */
-export async function runHostParity(g: QGraph, inputs: readonly InputVector[], sanitize: boolean, task?: ProgressTask): Promise<ParityResult> {
+export async function runHostParity(g: QGraph, inputs: readonly InputVector[], sanitize: boolean, task?: ProgressTask, codegen?: GenerateOptions): Promise<ParityResult> {
   const slice = Math.max(500, Math.ceil(inputs.length / 10));
   const parts: ParityStats[] = [];
   let first: HostParityReport['firstDifferingOp'];
   let last: HostParityReport | undefined;
   for (let at = 0; at < inputs.length; at += slice) {
     const chunk = inputs.slice(at, at + slice);
-    last = await hostParity(g, chunk, { sanitize });
+    last = await hostParity(g, chunk, { sanitize, codegen });
     if (!first && last.firstDifferingOp) first = { ...last.firstDifferingOp, vector: last.firstDifferingOp.vector + at };
     parts.push(last.stats);
     task?.tick(chunk.length);

@@ -75,13 +75,14 @@ export const FAST_GENERIC_SHIFT = 256;
  * the formula's range, a rounding constant that overflows int32. Returns a reason string
  * only when even the reference accumulator could overflow int32.
  *
- * `accBound[c]` bounds |accumulator| of channel c (bias included).
+ * `accBound[c]` bounds |accumulator| of channel c (bias included). Also used by the
+ * FULLY_CONNECTED and ADD planners (fast-fully-connected.ts, fast-elementwise.ts).
  */
 export function deriveChannelConstants(
   mode: FastMode,
   bias: ArrayLike<number>,
   accBound: ArrayLike<number>,
-  p: ConvLikeParams,
+  p: Pick<ConvLikeParams, 'requant' | 'outZp' | 'actMin' | 'actMax'>,
   channels: number,
   options: ChannelTableOptions = {},
 ): ChannelTable | string {
@@ -112,6 +113,21 @@ export function deriveChannelConstants(
     rows.set([bias[c], mode === 'pow2' ? 0 : specMultiplier, p.outZp, FAST_GENERIC_SHIFT + specShift], c * 4);
   }
   return { rows, weightFactor, generic };
+}
+
+/**
+ * Fast-formula rows only (bias not doubled), or the reason the first channel that needs the
+ * reference formula gives: for kernels without a generic-row variant (the FULLY_CONNECTED
+ * and ADD kernels, which fall back to the reference kernel instead).
+ */
+export function fastChannelRows(
+  mode: FastMode, bias: ArrayLike<number>, accBound: ArrayLike<number>,
+  p: Pick<ConvLikeParams, 'requant' | 'outZp' | 'actMin' | 'actMax'>, channels: number,
+): Int32Array | string {
+  const table = deriveChannelConstants(mode, bias, accBound, p, channels, { doubleTflm: false });
+  if (typeof table === 'string') return table;
+  const first = table.generic[0];
+  return first ? `channel ${first.channel}: ${first.check}` : table.rows;
 }
 
 /** Options of deriveChannelConstants. */

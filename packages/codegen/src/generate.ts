@@ -16,6 +16,7 @@ import { boundaryApi } from './boundary-api.js';
 import { emitOp } from './emit/index.js';
 import { rqModeEnumerator, type EmittedOp } from './emit/emitter-support.js';
 import { planFastOp, type FastMode, type FastPlan, type WeightStorage } from './fast-kernels.js';
+import { planFcAddOps } from './fast-planner.js';
 
 /** This package's templates/ directory (beside src/ and dist/). */
 export const TEMPLATES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../templates');
@@ -31,8 +32,15 @@ export interface GenerateOptions {
    */
   fastKernels?: boolean;
   /**
-   * How the specialised kernels store weights: 'int16' (default, fastest) or 'int8' (flash
-   * first: int8 weights expanded on the fly where a kernel has that variant; fast-kernels.ts).
+   * What the specialised kernels trade (default 'speed'): 'speed' may widen weights to int16
+   * and add lookup tables where that saves instructions; 'size' keeps the model's int8
+   * weights in flash (expanded on the fly) and adds no tables.
+   */
+  optimize?: 'speed' | 'size';
+  /**
+   * How the convolution kernels store weights, when set: 'int16' (fastest) or 'int8' (int8
+   * weights expanded on the fly where a kernel has that variant; fast-kernels.ts). By
+   * default it follows `optimize`: 'size' keeps int8, 'speed' widens to int16.
    */
   weightStorage?: WeightStorage;
 }
@@ -70,14 +78,15 @@ export async function generateModel(g: QGraph, opts: GenerateOptions = {}): Prom
   const fast = new Map<number, FastPlan>();
   if (opts.fastKernels !== false && fastMode) {
     g.ops.forEach((op, i) => {
-      const f = planFastOp(g, op, fastMode, { weightStorage: opts.weightStorage });
+      const f = planFastOp(g, op, fastMode, { weightStorage: opts.weightStorage ?? (opts.optimize === 'size' ? 'int8' : 'int16') });
       if (f) fast.set(i, f);
     });
   }
+  const fcAdd = opts.fastKernels !== false && fastMode ? planFcAddOps(g, fastMode, opts.optimize ?? 'speed') : undefined;
   const plan = planMemory(g, new Map([...fast].map(([i, f]) => [i, f.scratchBytes])));
   const ids = new IdentifierTable(`${prefix}_`);
   const modeEnum = rqModeEnumerator(g.quantization);
-  const ctx = { graph: g, ids, offsets: plan.offsets, modeEnum, fast, scratchOffsets: plan.scratchOffsets };
+  const ctx = { graph: g, ids, offsets: plan.offsets, modeEnum, fast, fcAdd, scratchOffsets: plan.scratchOffsets };
   const ops = g.ops.map((op, i) => emitOp(ctx, op, i));
   const constBytes = ops.reduce((s, o) => s + o.constBytes, 0);
   const context = {

@@ -11,3 +11,7 @@ export * from './emit/fast-kernel.js';
 export * from './emit/index.js';
 export * from './generate.js';
 export * from './fast-kernels.js';
+export * from './fast-fully-connected.js';
+export * from './fast-elementwise.js';
+export * from './fast-planner.js';
+export { FC_FAST_PARAMS_STRUCT, ADD_TABLE_PARAMS_STRUCT, type FcAddPlan } from './emit/fast-fc-add.js';

@@ -23,12 +23,12 @@ export interface HostParityOptions {
   workDir?: string;
   /** Build with -fsanitize=address,undefined; any report fails the run. */
   sanitize?: boolean;
+  /** Code generation options (e.g. `optimize: 'size'`). */
+  codegen?: GenerateOptions;
   /** Optimisation flag (default -O2). */
   optimize?: string;
   /** C compiler (default gcc). */
   compiler?: string;
-  /** Code generation options (e.g. weightStorage) for the generated model. */
-  generate?: GenerateOptions;
 }
 
 export interface FirstDifferingOp {
@@ -109,7 +109,7 @@ function streamBytes(g: QGraph, inputs: readonly InputVector[]): Uint8Array {
 export async function runGeneratedOnHost(g: QGraph, inputs: readonly InputVector[], work: string, opts: HostParityOptions = {}): Promise<HostRun> {
   const stdin = streamBytes(g, inputs);
   const fwDir = path.join(work, 'fw');
-  const model = await writeFirmwareDir(g, fwDir, opts.generate);
+  const model = await writeFirmwareDir(g, fwDir, opts.codegen);
   const bin = await buildHostBinary(model, fwDir, 'parity', opts);
   const outBytes = outputVectorBytes(g);
   const raw = await runHostBinary(bin, stdin, !!opts.sanitize);

@@ -6,8 +6,9 @@
 // interpreter. Each case first checks that the generated C really calls the fast kernel it
 // claims to test.
 import { describe, expect, it } from 'vitest';
-import { buildReferenceModel, mulberry32, numElements, randomGraph, type QGraph, type QuantScheme } from '@edgeq/ir';
+import { buildReferenceModel, randomGraph, type QGraph, type QuantScheme } from '@edgeq/ir';
 import { generateModel } from '@edgeq/codegen';
+import { extremeAndRandomVectors } from './support/input-vectors.js';
 import { deviceParity, getCortexMTarget } from '../src/targets/index.js';
 
 const SCHEMES: Array<[string, QuantScheme]> = [
@@ -20,13 +21,7 @@ const PATHS: Array<[string, Record<string, true>]> = [
   ['portable (EDGEQ_NO_DSP)', { EDGEQ_NO_DSP: true }],
 ];
 
-function vectors(g: QGraph, count: number, seed: number): Int8Array[] {
-  const n = numElements(g.tensors[g.inputs[0]].shape);
-  const r = mulberry32(seed);
-  const out = [new Int8Array(n).fill(-128), new Int8Array(n).fill(127)];
-  while (out.length < count) out.push(Int8Array.from({ length: n }, () => Math.floor(r() * 256) - 128));
-  return out;
-}
+const vectors = extremeAndRandomVectors;
 
 async function fastCalls(g: QGraph): Promise<string[]> {
   const m = await generateModel(g);

@@ -299,6 +299,50 @@ EDGEQ_FAST_VARIANTS(EDGEQ_FAST_DECLARE_MIXED)
 #undef EDGEQ_FAST_DECLARE_MIXED
 #undef EDGEQ_FAST_DECLARE
 
+/* ---- specialised FULLY_CONNECTED and ADD (code generator's fast path, planned by
+ * packages/codegen/src/fast-fully-connected.ts and fast-elementwise.ts; constants as above) ---- */
+
+/* FULLY_CONNECTED, weights [out, in], batches rows of in_features inputs. bias: one per
+ * output feature, bias - in_zp * sum(w) (raw int8 inputs enter the products). requant: one
+ * edgeq_channel_requant per output feature (requant_stride 1) or one for all
+ * (requant_stride 0, per-tensor weight scale); their bias field is unused. _w16_: int16
+ * weights in blocks of four rows, SXTB16 lane order, weights and biases stored doubled in
+ * tflm mode (layout: csrc/edgeq_fully_connected_w16_s8.c); _w8_: the model's int8 weights
+ * unchanged. No scratch. */
+typedef struct {
+  int32_t batches, in_features, out_features;
+  int32_t act_min, act_max;
+  const int32_t *bias;
+  const edgeq_channel_requant *requant;
+  int32_t requant_stride;
+} edgeq_fc_fast_params;
+
+/* ADD through 256-entry tables of each input's rescaled term (index: the int8 value as
+ * uint8_t; doubled in tflm mode), one requantisation of their sum (requant.bias unused).
+ * No scratch. */
+typedef struct {
+  int32_t size;
+  int32_t act_min, act_max;
+  edgeq_channel_requant requant;
+  const int32_t *term1;
+  const int32_t *term2;
+} edgeq_add_table_params;
+
+size_t edgeq_fully_connected_w16_s8_get_buffer_size(const edgeq_fc_fast_params *p);
+size_t edgeq_fully_connected_w8_s8_get_buffer_size(const edgeq_fc_fast_params *p);
+size_t edgeq_add_table_s8_get_buffer_size(const edgeq_add_table_params *p);
+
+#define EDGEQ_FAST_FC_ADD_DECLARE(variant, mode, clamp)                                          \
+  void edgeq_fully_connected_w16_s8_##variant(const edgeq_fc_fast_params *p,                     \
+                                             const int8_t *input, const int16_t *w,              \
+                                             int8_t *output);                                    \
+  void edgeq_fully_connected_w8_s8_##variant(const edgeq_fc_fast_params *p, const int8_t *input, \
+                                            const int8_t *w, int8_t *output);                   \
+  void edgeq_add_table_s8_##variant(const edgeq_add_table_params *p, const int8_t *in1,          \
+                                   const int8_t *in2, int8_t *output);
+EDGEQ_FAST_VARIANTS(EDGEQ_FAST_FC_ADD_DECLARE)
+#undef EDGEQ_FAST_FC_ADD_DECLARE
+
 void edgeq_mean_hw_s8(const edgeq_mean_params *p, const int8_t *input, int8_t *output);
 
 void edgeq_concat_channels_s8(const edgeq_concat_params *p, const edgeq_concat_input *inputs,

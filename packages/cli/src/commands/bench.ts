@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { usageError } from '../errors.js';
 import type { Output } from '../output.js';
 import { action } from '../command.js';
-import { bytes, positiveInt, resultsOption, roundingOption, scalesOption, type SchemeOpts } from './common.js';
+import { bytes, optimizeOption, positiveInt, resultsOption, roundingOption, scalesOption, type OptimizeOpts, type SchemeOpts } from './common.js';
 import { textTable } from '../output.js';
 import { parseTargets } from '../targets.js';
 
@@ -22,7 +22,7 @@ interface BenchRow {
   instructions?: number;
 }
 
-interface BenchOpts extends SchemeOpts {
+interface BenchOpts extends SchemeOpts, OptimizeOpts {
   targets: string;
   runs: number;
   seed: number;
@@ -42,6 +42,7 @@ export function registerBench(program: Command): void {
     .option('--runs <n>', 'inferences to time', positiveInt('--runs'), 200)
     .addOption(scalesOption())
     .addOption(roundingOption())
+    .addOption(optimizeOption())
     .option('--seed <n>', 'seed for spec weights and the timed random inputs', positiveInt('--seed'), 1)
     .option('--port <device>', 'measure cycles on a board with the serial agent: a serial device, tcp:HOST:PORT, or qemu:<target>')
     .option('--baud <n>', 'serial baud rate for --port', positiveInt('--baud'), 115200)
@@ -68,10 +69,10 @@ export function registerBench(program: Command): void {
         const inputs = randomInputs(m.graph, opts.runs, opts.seed);
         const interpMs = timeInterpreter(m.graph, inputs.slice(0, Math.min(inputs.length, 50)));
         const rows: BenchRow[] = [];
-        if (targets.includes('host')) rows.push({ target: 'host', runner: 'gcc -O2', usPerInference: await timeHostC(m.graph, inputs) });
+        if (targets.includes('host')) rows.push({ target: 'host', runner: 'gcc -O2', usPerInference: await timeHostC(m.graph, inputs, { optimize: opts.optimize }) });
         for (const t of emulated) {
           const target = device!.getCortexMTarget(t);
-          const d = await device!.deviceParity(m.graph, inputs.slice(0, Math.min(inputs.length, 20)), { target });
+          const d = await device!.deviceParity(m.graph, inputs.slice(0, Math.min(inputs.length, 20)), { target, codegen: { optimize: opts.optimize } });
           if (d.stats.exactVectors !== d.stats.vectors) out.warn(d.line);
           const s = d.build.sections;
           rows.push({ target: t, runner: `qemu ${target.qemuMachine}`, flashBytes: s.flash, ramBytes: s.ramStatic + s.stack, instructions: Math.round(d.profile.instructionsPerInference) });

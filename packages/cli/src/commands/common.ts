@@ -27,6 +27,15 @@ export function checkRoundingForScales(scales: ScaleMode | undefined, rounding: 
   if (rounding === 'fp32' && scales === 'pow2') throw usageError(`--rounding fp32: rounds a float32 multiplier, which only fixed scales have (${scalesSource})`);
 }
 /** `--target <id>` (checked in code so the error names the value). */
+/** `--optimize speed|size`: what the specialised kernels trade (codegen GenerateOptions.optimize; default speed). */
+export const optimizeOption = () =>
+  new Option('--optimize <what>', 'specialised kernels: speed (default; int16 weights and lookup tables where they save instructions) or size (int8 weights in flash, expanded on the fly)').choices(['speed', 'size']);
+
+/** The `--optimize` value of a command's options. */
+export interface OptimizeOpts {
+  optimize?: 'speed' | 'size';
+}
+
 export const targetOption = (dflt = 'host') => new Option('--target <id>', `target core (${TARGET_IDS.join(', ')})`).default(dflt);
 
 /** `--results FILE`: merge what the command computed into a results document (results-file.ts). */

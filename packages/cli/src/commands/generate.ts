@@ -11,9 +11,9 @@ import { action } from '../command.js';
 import { writeOutput } from '../atomic.js';
 import { usageError } from '../errors.js';
 import { parseTarget } from '../targets.js';
-import { bytes, positiveInt, roundingOption, scalesOption, schemeText, targetOption, type SchemeOpts } from './common.js';
+import { bytes, optimizeOption, positiveInt, roundingOption, scalesOption, schemeText, targetOption, type OptimizeOpts, type SchemeOpts } from './common.js';
 
-interface GenerateOpts extends SchemeOpts {
+interface GenerateOpts extends SchemeOpts, OptimizeOpts {
   out: string;
   target: string;
   prefix?: string;
@@ -48,6 +48,7 @@ export function registerGenerate(program: Command): void {
     .addOption(targetOption())
     .addOption(scalesOption())
     .addOption(roundingOption())
+    .addOption(optimizeOption())
     .option('--prefix <name>', 'C identifier prefix of the generated API (default: the model name)')
     .option('--integrations <list>', 'Cortex-M targets: also write arduino, platformio and/or zephyr files (comma-separated)')
     .option('--serial-agent', 'Cortex-M targets: also write the UART parity agent as harness/serial-agent/ (docs/serial-agent.md)')
@@ -84,10 +85,11 @@ export function registerGenerate(program: Command): void {
               prefix: opts.prefix,
               integrations: integrations as (typeof device.FIRMWARE_INTEGRATIONS)[number][],
               serialAgent: !!opts.serialAgent,
+              optimize: opts.optimize,
             });
             [gen, files] = [fw, fw.entries];
           } else {
-            gen = await writeFirmwareDir(m.graph, tmp, { prefix: opts.prefix });
+            gen = await writeFirmwareDir(m.graph, tmp, { prefix: opts.prefix, optimize: opts.optimize });
             files = [...gen.files.keys(), 'runtime/'];
           }
           const man: FirmwareManifest = {

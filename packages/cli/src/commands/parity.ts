@@ -10,9 +10,9 @@ import { action } from '../command.js';
 import { ExitCode, usageError, type ExitCodeValue } from '../errors.js';
 import { withProgress } from '../progress.js';
 import { parseTarget } from '../targets.js';
-import { positiveInt, resultsOption, roundingOption, scalesOption, targetOption, type SchemeOpts } from './common.js';
+import { optimizeOption, positiveInt, resultsOption, roundingOption, scalesOption, targetOption, type OptimizeOpts, type SchemeOpts } from './common.js';
 
-interface ParityOpts extends SchemeOpts {
+interface ParityOpts extends SchemeOpts, OptimizeOpts {
   target: string;
   data?: string;
   limit?: number;
@@ -39,6 +39,7 @@ export function registerParity(program: Command): void {
     .option('--sanitize', 'host only: build with AddressSanitizer + UndefinedBehaviorSanitizer')
     .addOption(scalesOption())
     .addOption(roundingOption())
+    .addOption(optimizeOption())
     .option('--seed <n>', 'seed for spec weights and random inputs', positiveInt('--seed'), 1)
     .option('--port <device>', 'run on a board with the serial agent: a serial device (/dev/ttyACM0), tcp:HOST:PORT, or qemu:<target> (agent firmware built and booted under QEMU)')
     .option('--baud <n>', 'serial baud rate for --port', positiveInt('--baud'), 115200)
@@ -75,7 +76,7 @@ export function registerParity(program: Command): void {
               let last;
               for (let at = 0; at < inputs.length; at += slice) {
                 const chunk = inputs.slice(at, at + slice);
-                last = await device.deviceParity(m.graph, chunk, { target: t, timeoutMs: 120_000 + 50 * chunk.length });
+                last = await device.deviceParity(m.graph, chunk, { target: t, timeoutMs: 120_000 + 50 * chunk.length, codegen: { optimize: opts.optimize } });
                 parts.push(last.stats);
                 task.tick(chunk.length);
               }
@@ -83,7 +84,7 @@ export function registerParity(program: Command): void {
               const line = parityLine(stats, `${t.title}`);
               return { target, runner: `qemu ${t.qemuMachine}`, line, stats, arenaBytes: last!.model.plan.arenaBytes, constBytes: last!.model.constBytes, instructionsPerInference: last!.profile.instructionsPerInference, firstDifferingOp: undefined };
             })
-          : await withProgress('parity', inputs.length, { silent }, (task) => runHostParity(m.graph, inputs, !!opts.sanitize, task));
+          : await withProgress('parity', inputs.length, { silent }, (task) => runHostParity(m.graph, inputs, !!opts.sanitize, task, { optimize: opts.optimize }));
         const exact = r.stats.exactVectors === r.stats.vectors;
         if (opts.results) {
           const { graphVariant, parityPart } = await import('../command-results.js');

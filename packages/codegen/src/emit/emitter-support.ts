@@ -8,6 +8,7 @@
 import type { OpDefOf, OpParams, OpType, QGraph, QuantScheme, Requant } from '@edgeq/ir';
 import { intArrayBody, type IdentifierTable } from '../c-syntax.js';
 import type { FastPlan } from '../fast-kernels.js';
+import type { FcAddChoice } from '../fast-planner.js';
 import {
   C_SCALAR_BYTES,
   constPointerField,
@@ -48,6 +49,8 @@ export interface EmitContext {
   modeEnum: string;
   /** Ops that run on a specialised kernel (by op index). */
   fast?: ReadonlyMap<number, FastPlan>;
+  /** FULLY_CONNECTED / ADD ops: the specialised kernel when planned, and why (by op index). */
+  fcAdd?: ReadonlyMap<number, FcAddChoice>;
   /** Arena offset of each op's scratch buffer (by op index). */
   scratchOffsets?: ReadonlyMap<number, number>;
 }

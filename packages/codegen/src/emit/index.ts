@@ -10,6 +10,7 @@ import { commentText } from '../c-syntax.js';
 import { nestedStructs, type CStructDescription } from './c-struct.js';
 import { arenaRef, OpConstants, type EmitContext, type EmittedOp, type OpEmitter } from './emitter-support.js';
 import { emitFastKernel, FAST_KERNEL_STRUCTS } from './fast-kernel.js';
+import { emitFcAddKernel, FC_ADD_KERNEL_STRUCTS } from './fast-fc-add.js';
 import { addEmitter } from './add.js';
 import { concatenationEmitter } from './concatenation.js';
 import { conv2dEmitter, depthwiseConv2dEmitter } from './conv-2d.js';
@@ -50,7 +51,7 @@ export const OP_EMITTERS: { readonly [T in OpType]: OpEmitter<T> } = {
  * structs nested in them), each once, nested structs before the structs holding them.
  */
 export function describedStructs(): CStructDescription[] {
-  const all = [...Object.values(OP_EMITTERS).flatMap((e) => e.structs), ...FAST_KERNEL_STRUCTS].flatMap(nestedStructs);
+  const all = [...Object.values(OP_EMITTERS).flatMap((e) => e.structs), ...FAST_KERNEL_STRUCTS, ...FC_ADD_KERNEL_STRUCTS].flatMap(nestedStructs);
   const byName = new Map<string, CStructDescription>();
   for (const s of all) {
     const seen = byName.get(s.typeName);
@@ -68,15 +69,19 @@ export function emitOp(ctx: EmitContext, op: OpDef, index: number): EmittedOp {
   const input = arenaRef(ctx, op.inputs[0]);
   const output = arenaRef(ctx, op.outputs[0]);
   const fast = ctx.fast?.get(index);
+  const fcAdd = ctx.fcAdd?.get(index);
+  const activation = params as { actMin: number; actMax: number };
   const call = fast
     ? emitFastKernel(ctx, index, fast, params as ConvLikeParams, constants, input, output)
-    : (OP_EMITTERS[op.type] as OpEmitter).emit({ ctx, op, params, constants, input, output });
+    : fcAdd?.plan
+      ? emitFcAddKernel(fcAdd.plan, constants, { input, input2: op.type === 'ADD' ? arenaRef(ctx, op.inputs[1]) : '', output, actMin: activation.actMin, actMax: activation.actMax })
+      : (OP_EMITTERS[op.type] as OpEmitter).emit({ ctx, op, params, constants, input, output });
   const outTensor = g.tensors[op.outputs[0]];
   return {
     index,
     label: ctx.ids.make(`op_${op.name}`),
     type: op.type,
-    comment: commentText(`${index}: ${op.type} ${op.name}`),
+    comment: commentText(`${index}: ${op.type} ${op.name}${fcAdd ? ` (${fcAdd.reason})` : ''}`),
     declarations: constants.declarations,
     call,
     outOffset: ctx.offsets.get(op.outputs[0])!,

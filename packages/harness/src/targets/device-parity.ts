@@ -27,10 +27,10 @@ export interface DeviceParityOptions extends ToolchainOptions {
   readonly stackSize?: number;
   /** Extra -D defines (e.g. to select a kernel path). */
   readonly defines?: Readonly<Record<string, string | number | true>>;
+  /** Code generation options (e.g. `optimize: 'size'`). */
+  readonly codegen?: GenerateOptions;
   /** QEMU timeout in ms (default: 60 s + 50 ms per vector). */
   readonly timeoutMs?: number;
-  /** Code generation options (e.g. weightStorage) for the generated model. */
-  readonly generate?: GenerateOptions;
 }
 
 /** Outcome of a device parity run. */
@@ -58,7 +58,7 @@ export async function deviceParity(g: QGraph, inputs: readonly InputVector[], o:
   const work = o.workDir ?? (await makeScratchDir(`edgeq-${o.target.id}-`));
   try {
     const fwDir = path.join(work, 'fw');
-    const model = await writeFirmwareDir(g, fwDir, o.generate);
+    const model = await writeFirmwareDir(g, fwDir, o.codegen);
     const runtimeDir = path.join(fwDir, 'runtime');
     const runtimeC = (await fs.readdir(runtimeDir)).filter((f) => f.endsWith('.c')).sort();
     const packed = new Uint8Array(inputs.length * inSize);

@@ -42,6 +42,8 @@ export interface DeviceFirmwareDirOptions {
   readonly stackSize?: number;
   /** C identifier prefix of the model API (default: the model name, lower case). */
   readonly prefix?: string;
+  /** What the specialised kernels trade (codegen GenerateOptions.optimize, default speed). */
+  readonly optimize?: 'speed' | 'size';
   /** Integration files to add (default none). */
   readonly integrations?: readonly FirmwareIntegration[];
   /** Version written into library.properties / library.json (default "1.0.0"). */
@@ -94,6 +96,7 @@ export async function writeDeviceFirmwareDir(g: QGraph, dir: string, o: DeviceFi
   const entries = [`${FIRMWARE_LAYOUT.library}/`, 'harness/', 'cmake/', 'Makefile', 'CMakeLists.txt'];
   const model = await writeFirmwareDir(g, dir, {
     prefix: o.prefix,
+    optimize: o.optimize,
     libraryDir: FIRMWARE_LAYOUT.library,
     runtimeDir: '.',
     hostHarness: false,

@@ -1,0 +1,153 @@
+// MLPerf Tiny MCU benchmark (issue 14): for each model, emulated Cortex-M core, rounding
+// mode and --optimize choice, builds the generated firmware, runs seeded random int8 inputs
+// under QEMU, checks bit-exact parity with the interpreter and records executed instructions
+// (QEMU -icount: instructions, not cycles) per inference, per MAC and per op, flash (model,
+// runtime, constants against int8 weights + int32 biases + requantisation data), RAM
+// (arena, largest scratch buffer, static, stack peak) in bench/results/mcu-mlperf.json.
+//
+// Models: the four MLPerf Tiny reference int8 .tflite files (kws_ref_model,
+// pretrainedResnet_quant, vww_96_int8, ad01_int8) from the directory in
+// EDGEQ_MLPERF_TINY_DIR when it is set (never committed), and architecture-equivalent
+// models built here with seeded weights for CI: ad01-arch (the AutoEncoder's dense stack)
+// and dscnn (edgeq's DS-CNN, the KWS architecture).
+//
+// CMSIS-NN's figures are measured outside the repository (its kernels built in a temporary
+// directory with the same flags, called with the same parameters, counted with the same
+// QEMU method); `--cmsis-nn FILE` merges them from a JSON file
+// {"commit": "...", "records": [{"model", "core", "instructions"}]} beside edgeq's.
+//
+// Usage: npx tsx bench/mcu-mlperf.ts [--models ad01-arch,dscnn,ad01_int8,...]
+//        [--cores cortex-m0,...] [--rounding tflm] [--optimize speed,size] [--vectors 2]
+//        [--cmsis-nn FILE]
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { buildReferenceModel, GraphBuilder, mulberry32, numElements, opMacs, q, type QGraph, type QuantScheme } from '@edgeq/ir';
+import { importTflite } from '@edgeq/tflite';
+import { CORTEX_M_TARGET_IDS, FlashFitError, RamFitError, deviceParity, getCortexMTarget } from '@edgeq/harness';
+import { RESULTS_DIR, gitCommit, writeResults } from './lib/record.js';
+
+const REFERENCE_FILES: Readonly<Record<string, string>> = {
+  kws_ref_model: 'kws_ref_model.tflite',
+  pretrainedResnet_quant: 'pretrainedResnet_quant.tflite',
+  vww_96_int8: 'vww_96_int8.tflite',
+  ad01_int8: 'ad01_int8.tflite',
+};
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
+}
+
+/** The AutoEncoder of MLPerf Tiny anomaly detection (640 -> 128 x4 -> 8 -> 128 x4 -> 640, ReLU), seeded int8 weights. */
+function ad01Architecture(scheme: QuantScheme, seed: number): QGraph {
+  const r = mulberry32(seed);
+  const b = new GraphBuilder('ad01_arch', scheme);
+  let x = b.input('input', [1, 640], q(2 ** -4, 0));
+  const widths = [128, 128, 128, 128, 8, 128, 128, 128, 128, 640];
+  let inFeatures = 640;
+  widths.forEach((outFeatures, i) => {
+    const last = i === widths.length - 1;
+    x = b.fullyConnected(x, {
+      name: `dense_${i}`,
+      weights: Int8Array.from({ length: outFeatures * inFeatures }, () => Math.floor(r() * 255) - 127),
+      weightShape: [outFeatures, inFeatures], weightScales: [2 ** -10],
+      bias: Int32Array.from({ length: outFeatures }, () => Math.floor((r() - 0.5) * 2048)),
+      out: last ? q(2 ** -3, 0) : q(2 ** -2, -128), activation: last ? 'NONE' : 'RELU',
+    });
+    inFeatures = outFeatures;
+  });
+  b.output(x);
+  return b.build();
+}
+
+function loadModel(name: string, scheme: QuantScheme): { graph: QGraph; source: string } | undefined {
+  if (name === 'ad01-arch') return { graph: ad01Architecture(scheme, 1), source: 'architecture-equivalent, seeded weights (seed 1)' };
+  if (name === 'dscnn') return { graph: buildReferenceModel('dscnn', scheme, 1), source: 'edgeq reference model dscnn, seeded weights (seed 1)' };
+  const dir = process.env.EDGEQ_MLPERF_TINY_DIR;
+  const file = REFERENCE_FILES[name];
+  if (!file) throw new Error(`--models: unknown model ${name}`);
+  if (!dir || !existsSync(path.join(dir, file))) return undefined;
+  return { graph: importTflite(readFileSync(path.join(dir, file)), file), source: `MLPerf Tiny reference ${file}` };
+}
+
+/** Bytes of int8 weights + int32 biases + requantisation data (8 B per distinct output channel multiplier) of the MAC ops. */
+function constantsBaseline(g: QGraph): number {
+  let bytes = 0;
+  for (const op of g.ops) {
+    if (op.type !== 'CONV_2D' && op.type !== 'DEPTHWISE_CONV_2D' && op.type !== 'FULLY_CONNECTED') continue;
+    const w = g.tensors[op.inputs[1]];
+    const channels = g.tensors[op.inputs[2]].shape[0];
+    bytes += numElements(w.shape) + 4 * channels + 8 * (w.quant!.scale.length > 1 ? channels : 1);
+  }
+  return bytes;
+}
+
+interface CmsisFigures { commit: string; records: Array<{ model: string; core: string; instructions: number }> }
+
+async function main(): Promise<void> {
+  const models = arg('models', ['ad01-arch', 'dscnn', ...Object.keys(REFERENCE_FILES)].join(',')).split(',');
+  const cores = arg('cores', CORTEX_M_TARGET_IDS.join(',')).split(',');
+  const roundings = arg('rounding', 'tflm').split(',');
+  const optimizes = arg('optimize', 'speed,size').split(',') as Array<'speed' | 'size'>;
+  const vectorCount = Number(arg('vectors', '2'));
+  const cmsisFile = arg('cmsis-nn', '');
+  const cmsis: CmsisFigures | undefined = cmsisFile ? JSON.parse(readFileSync(cmsisFile, 'utf8')) : undefined;
+  const records: Array<Record<string, unknown>> = [];
+  for (const rounding of roundings) for (const name of models) {
+    const scheme: QuantScheme = rounding === 'pow2' ? { scales: 'pow2', rounding: 'tflm' } : { scales: 'fixed', rounding: rounding as 'tflm' | 'single' };
+    const loaded = loadModel(name, scheme);
+    if (!loaded) { console.log(`${name}: skipped (EDGEQ_MLPERF_TINY_DIR not set or file missing)`); continue; }
+    // Imported .tflite files carry their own (tflm) scheme.
+    const g = loaded.graph;
+    const macs = g.ops.reduce((s, op) => s + opMacs(g, op), 0);
+    const n = numElements(g.tensors[g.inputs[0]].shape);
+    const r = mulberry32(7);
+    const inputs = Array.from({ length: vectorCount }, () => Int8Array.from({ length: n }, () => Math.floor(r() * 256) - 128));
+    const baseline = constantsBaseline(g);
+    for (const core of cores) for (const optimize of optimizes) {
+      const target = getCortexMTarget(core);
+      const base = { model: name, source: loaded.source, core, qemu_machine: target.qemuMachine, rounding: `${g.quantization.scales}/${g.quantization.rounding}`,
+        optimize, gcc: '-O2', macs, constants_baseline: baseline, commit: gitCommit() };
+      const t0 = Date.now();
+      try {
+        const d = await deviceParity(g, inputs, { target, codegen: { optimize } });
+        const flashOf = (b: { code: number; rodata: number; data: number } | undefined) => (b ? b.code + b.rodata + b.data : 0);
+        const scratch = [...d.model.plan.buffers].filter((b) => b.scratchOp !== undefined).reduce((m, b) => Math.max(m, b.size), 0);
+        const cmsisRecord = cmsis?.records.find((c) => c.model === name && c.core === core);
+        const rec = {
+          ...base, status: 'ok', vectors: inputs.length, parity: d.line, bit_exact: d.stats.exactVectors === d.stats.vectors,
+          instructions: d.profile.instructionsPerInference,
+          instructions_per_mac: +(d.profile.instructionsPerInference / macs).toFixed(3),
+          per_op: d.profile.perOp.map((o, i) => ({ name: o.name, type: g.ops[i].type, instructions: o.instructions, macs: opMacs(g, g.ops[i]) })),
+          flash_model: flashOf(d.build.groups.model), flash_runtime: flashOf(d.build.groups.runtime), flash_total: d.build.sections.flash,
+          constants: d.model.constBytes, constants_ratio: +(d.model.constBytes / baseline).toFixed(4),
+          arena: d.build.arena ?? d.model.plan.arenaBytes, scratch_max: scratch,
+          ram_static: d.build.sections.data + d.build.sections.bss - (d.build.arena ?? 0), stack_peak: d.profile.stackPeak,
+          ...(cmsisRecord && cmsis ? { cmsis_nn: { instructions: cmsisRecord.instructions, commit: cmsis.commit, ratio: +(d.profile.instructionsPerInference / cmsisRecord.instructions).toFixed(3) } } : {}),
+        };
+        records.push(rec);
+        console.log(`${name.padEnd(22)} ${core.padEnd(11)} ${optimize.padEnd(5)} ${String(Math.round(rec.instructions)).padStart(10)} instr ${rec.instructions_per_mac.toFixed(2)}/MAC ` +
+          `constants ${rec.constants} (${rec.constants_ratio}x) arena ${rec.arena} stack ${rec.stack_peak} ${d.line} [${((Date.now() - t0) / 1000).toFixed(0)} s]`);
+        if (!rec.bit_exact) process.exitCode = 1;
+      } catch (e) {
+        if (!(e instanceof RamFitError) && !(e instanceof FlashFitError)) throw e;
+        records.push({ ...base, status: 'refused', refused: e.message });
+        console.log(`${name.padEnd(22)} ${core.padEnd(11)} ${optimize.padEnd(5)} refused: ${e.message}`);
+      }
+    }
+  }
+  // Keep records of other (model, core, rounding, optimize) keys from earlier runs.
+  const key = (rec: Record<string, unknown>) => `${rec.model}/${rec.core}/${rec.rounding}/${rec.optimize}`;
+  const previousFile = path.join(RESULTS_DIR, 'mcu-mlperf.json');
+  const previous: Array<Record<string, unknown>> = existsSync(previousFile) ? (JSON.parse(readFileSync(previousFile, 'utf8')).records ?? []) : [];
+  const fresh = new Set(records.map(key));
+  const file = await writeResults('mcu-mlperf', {
+    unit: 'executed instructions under QEMU -icount (not cycles)',
+    inputs: 'seeded random int8 vectors (mulberry32 seed 7)',
+    ...(cmsis ? { cmsis_nn_commit: cmsis.commit } : {}),
+    records: [...previous.filter((rec) => !fresh.has(key(rec))), ...records],
+  });
+  console.log(`wrote ${path.relative(path.resolve(RESULTS_DIR, '../..'), file)} (${records.length} records)`);
+}
+
+await main();

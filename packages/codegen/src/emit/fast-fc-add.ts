@@ -1,0 +1,74 @@
+/**
+ * Emission of the specialised FULLY_CONNECTED and ADD kernels that fast-fully-connected.ts
+ * and fast-elementwise.ts planned (runtime-c csrc/edgeq_fully_connected_w16_s8.c,
+ * edgeq_fully_connected_w8_s8.c, edgeq_add_table_s8.c): their constants (weights,
+ * edgeq_channel_requant rows, term tables) and parameter structs, and the kernel call.
+ */
+
+import type { AddTablePlan } from '../fast-elementwise.js';
+import type { FullyConnectedPlan } from '../fast-fully-connected.js';
+import { constPointerField, int32Fields, structField, type CStructDescription, type CStructValues } from './c-struct.js';
+import { CHANNEL_REQUANT_STRUCT } from './fast-kernel.js';
+import type { OpConstants } from './emitter-support.js';
+
+/** `edgeq_fc_fast_params` (include/edgeq.h). */
+export const FC_FAST_PARAMS_STRUCT: CStructDescription = {
+  typeName: 'edgeq_fc_fast_params',
+  fields: [
+    ...int32Fields('batches', 'in_features', 'out_features', 'act_min', 'act_max'),
+    constPointerField('bias', 'int32_t'),
+    constPointerField('requant', 'edgeq_channel_requant'),
+    ...int32Fields('requant_stride'),
+  ],
+};
+
+/** `edgeq_add_table_params` (include/edgeq.h). */
+export const ADD_TABLE_PARAMS_STRUCT: CStructDescription = {
+  typeName: 'edgeq_add_table_params',
+  fields: [
+    ...int32Fields('size', 'act_min', 'act_max'),
+    structField('requant', CHANNEL_REQUANT_STRUCT),
+    constPointerField('term1', 'int32_t'),
+    constPointerField('term2', 'int32_t'),
+  ],
+};
+
+/** Every struct these kernels' emitted C declares. */
+export const FC_ADD_KERNEL_STRUCTS: readonly CStructDescription[] = [FC_FAST_PARAMS_STRUCT, ADD_TABLE_PARAMS_STRUCT];
+
+/** A FULLY_CONNECTED or ADD op planned onto a specialised kernel. */
+export type FcAddPlan = FullyConnectedPlan | AddTablePlan;
+
+const requantRow = (row: ArrayLike<number>): CStructValues => ({ bias: row[0], mult: row[1], round: row[2], shift: row[3] });
+
+/** Where the kernel's inputs and output live, and the op's activation range. */
+export interface FcAddOperands {
+  input: string;
+  /** ADD's second input. */
+  input2: string;
+  output: string;
+  actMin: number;
+  actMax: number;
+}
+
+/** Declares a planned FULLY_CONNECTED / ADD kernel's constants and returns its call. */
+export function emitFcAddKernel(plan: FcAddPlan, constants: OpConstants, o: FcAddOperands): string {
+  if (plan.kind === 'fully_connected') {
+    const weights = constants.array(plan.weights instanceof Int16Array ? 'int16_t' : 'int8_t', 'weights', plan.weights);
+    const bias = constants.array('int32_t', 'bias', plan.bias);
+    const rows: CStructValues[] = [];
+    for (let i = 0; i < plan.requantRows.length; i += 4) rows.push(requantRow(plan.requantRows.subarray(i, i + 4)));
+    const table = constants.structArray(CHANNEL_REQUANT_STRUCT, 'channel_requant', rows);
+    const s = constants.struct(FC_FAST_PARAMS_STRUCT, {
+      batches: plan.batches, in_features: plan.inFeatures, out_features: plan.outFeatures,
+      act_min: o.actMin, act_max: o.actMax, bias, requant: table, requant_stride: rows.length > 1 ? 1 : 0,
+    });
+    return `${plan.fn}(&${s}, ${o.input}, ${weights}, ${o.output});`;
+  }
+  const term1 = constants.array('int32_t', 'term1', plan.term1);
+  const term2 = constants.array('int32_t', 'term2', plan.term2);
+  const s = constants.struct(ADD_TABLE_PARAMS_STRUCT, {
+    size: plan.size, act_min: o.actMin, act_max: o.actMax, requant: requantRow(plan.requant), term1, term2,
+  });
+  return `${plan.fn}(&${s}, ${o.input}, ${o.input2}, ${o.output});`;
+}
