@@ -23,3 +23,5 @@ export * from './calibrate.js';
 export * from './freeze.js';
 export * from './evaluate.js';
 export { permutation, subSeed } from './random.js';
+export * from './training-loss.js';
+export { TrainingPool, defaultWorkerCount, type PoolOptions } from './train-workers.js';

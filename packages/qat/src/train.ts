@@ -1,12 +1,18 @@
 /**
  * Training loops: float training and QAT fine-tuning of an EdgeqModel on an ImageSet
  * with Adam, seeded shuffling, per-step progress and throughput segments for the bench.
+ * Steps run in this thread (one worker) or, with `workers` > 1, data-parallel across a
+ * pool of worker threads (train-workers.ts) that splits every batch.
  */
 
 import * as tf from '@tensorflow/tfjs';
-import { batchCount, batches, type ImageSet } from './dataset.js';
+import { batchCount, batches, type Batch, type ImageSet } from './dataset.js';
 import { subSeed } from './random.js';
 import type { EdgeqModel } from './model.js';
+import { currentBackend, describeBackend } from './backend.js';
+import { QatError } from './errors.js';
+import { DEFAULT_TRAINING_LOSS, trainingLoss } from './training-loss.js';
+import { TrainingPool } from './train-workers.js';
 
 /** Progress callback: `done` of `total` units (steps or images) finished. */
 export type ProgressFn = (done: number, total: number) => void;
@@ -24,6 +30,14 @@ export interface TrainOptions {
   /** Steps per throughput segment (default 50). */
   segmentSteps?: number;
   onProgress?: ProgressFn;
+  /**
+   * Worker threads to split each batch across (default 1: steps run in this thread). With
+   * N > 1 every step runs data-parallel on N replicas (wasm backend with edgeq's SIMD
+   * kernels each); see train-workers.ts. {@link defaultWorkerCount} gives one per core.
+   */
+  workers?: number;
+  /** Training loss by name (training-loss.ts; default softmax cross-entropy). */
+  loss?: string;
 }
 
 export interface TrainResult {
@@ -34,6 +48,8 @@ export interface TrainResult {
   epochLoss: number[];
   /** images/s of each full segment of `segmentSteps` steps. */
   segmentRates: number[];
+  /** What ran the steps, e.g. "2 workers × wasm + edgeq SIMD training kernels". */
+  ranOn: string;
 }
 
 /** Let the event loop run (progress redraws, test-runner RPC) at most every `ms` milliseconds. */
@@ -57,7 +73,9 @@ export function batchTensors(x: Float32Array, labels: Uint8Array, set: ImageSet)
 
 /**
  * Train `model` in its current phase (float, or QAT after prepare()) with Adam.
- * Deterministic for a given seed on a given backend.
+ * Deterministic for a given seed, backend and worker count. With `workers` > 1 the
+ * worker threads end before this returns or throws.
+ * @throws QatError for bad data or a diverged step (from whichever worker met it)
  */
 export async function train(model: EdgeqModel, data: ImageSet, opts: TrainOptions): Promise<TrainResult> {
   const batchSize = opts.batchSize ?? 64;
@@ -65,26 +83,55 @@ export async function train(model: EdgeqModel, data: ImageSet, opts: TrainOption
   const perEpoch = batchCount(data.count, batchSize, true);
   const total = Math.min(perEpoch * opts.epochs, opts.maxSteps ?? Infinity);
   const segment = opts.segmentSteps ?? 50;
-  const optimizer = tf.train.adam(opts.learningRate);
-  const vars = model.trainableVariables();
-  const res: TrainResult = { steps: 0, images: 0, seconds: 0, epochLoss: [], segmentRates: [] };
+  const workers = opts.workers ?? 1;
+  if (!(Number.isInteger(workers) && workers >= 1)) throw new QatError('workers', `must be a positive integer, got ${workers}`);
+  const loss = trainingLoss(opts.loss ?? DEFAULT_TRAINING_LOSS);
+  const res: TrainResult = { steps: 0, images: 0, seconds: 0, epochLoss: [], segmentRates: [], ranOn: '' };
   const pause = yielder();
+  let runStep: (b: Batch) => Promise<number>;
+  /** Ends the run: `ok` copies a pool's trained state into `model`; the pool always closes. */
+  let finish: (ok: boolean) => Promise<void>;
+  if (workers > 1 && total > 0) {
+    const pool = await TrainingPool.start(model, {
+      workers, learningRate: opts.learningRate, maxRows: batchSize, inputShape: [data.height, data.width, data.channels],
+      classes: data.classes, loss: opts.loss,
+    });
+    res.ranOn = pool.description;
+    runStep = (b) => pool.step(b.x, b.labels);
+    finish = async (ok) => {
+      try {
+        if (ok) await pool.copyStateTo(model);
+      } finally {
+        await pool.close();
+      }
+    };
+  } else {
+    const optimizer = tf.train.adam(opts.learningRate);
+    const vars = model.trainableVariables();
+    const backend = currentBackend();
+    res.ranOn = `1 worker × ${backend ? describeBackend(backend) : tf.getBackend()}`;
+    runStep = async (b) => {
+      const { xs, ys } = batchTensors(b.x, b.labels, data);
+      try {
+        return model.trainStep(optimizer, xs, ys, vars, loss.loss);
+      } finally {
+        xs.dispose();
+        ys.dispose();
+      }
+    };
+    finish = async () => optimizer.dispose();
+  }
   const t0 = performance.now();
   let segStart = t0;
   let segImages = 0;
+  let ok = false;
   try {
     for (let e = 0; e < opts.epochs && res.steps < total; e++) {
       let lossSum = 0;
       let n = 0;
       for (const b of batches(data, batchSize, { shuffleSeed: subSeed(seed, (opts.epochOffset ?? 0) + e), dropRemainder: true })) {
         if (res.steps >= total) break;
-        const { xs, ys } = batchTensors(b.x, b.labels, data);
-        try {
-          lossSum += model.trainStep(optimizer, xs, ys, vars);
-        } finally {
-          xs.dispose();
-          ys.dispose();
-        }
+        lossSum += await runStep(b);
         n++;
         res.steps++;
         res.images += b.size;
@@ -100,10 +147,11 @@ export async function train(model: EdgeqModel, data: ImageSet, opts: TrainOption
       }
       res.epochLoss.push(n ? lossSum / n : NaN);
     }
+    ok = true;
   } finally {
-    optimizer.dispose();
+    await finish(ok);
   }
   res.seconds = (performance.now() - t0) / 1000;
-  model.history.push(`${model.phase === 'quant' ? 'qat' : 'float'} ${opts.epochs} epoch(s) adam ${opts.learningRate} batch ${batchSize} seed ${seed}: ${res.steps} steps`);
+  model.history.push(`${model.phase === 'quant' ? 'qat' : 'float'} ${opts.epochs} epoch(s) adam ${opts.learningRate} batch ${batchSize} seed ${seed}${workers > 1 ? ` workers ${workers}` : ''}: ${res.steps} steps`);
   return res;
 }
