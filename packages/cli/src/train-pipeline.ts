@@ -33,6 +33,8 @@ export interface FloatTrainOpts {
   fineTuneLr: number;
   batch: number;
   seed: number;
+  /** Training worker threads (default: one per core on wasm). */
+  workers?: number;
 }
 
 /** Training images: Fashion-MNIST's training split, or .npy images + labels. */
@@ -76,7 +78,7 @@ export async function trainFloat(
   const ref = await resolveModel(specArg);
   if ((ref.kind === 'edgeq' || ref.kind === 'tfjs') && allowSaved) {
     const backend = await q.initBackend();
-    out.line(`tfjs backend: ${q.describeBackend(backend)}`);
+    out.line(`tfjs backend: ${q.describeBackend(backend, q.resolveWorkerCount(o.workers))}`);
     const model = ref.kind === 'edgeq' ? await loadSavedModel(q, ref.file) : await loadTfjsModel(q, ref.file);
     try {
       requirePhase(model, ref.file, 'float', command);
@@ -96,7 +98,7 @@ export async function trainFloat(
   }
   const spec = await loadArchSpec(ref.file);
   const backend = await q.initBackend();
-  out.line(`tfjs backend: ${q.describeBackend(backend)}`);
+  out.line(`tfjs backend: ${q.describeBackend(backend, q.resolveWorkerCount(o.workers))}`);
   const train = await loadTrainingSet(q, o);
   const model = q.EdgeqModel.fromLayersModel(q.buildModel(spec, o.seed));
   const silent = out.opts.json || out.opts.quiet;
@@ -104,7 +106,7 @@ export async function trainFloat(
   const run = (label: string, epochs: number, lr: number, epochOffset: number) =>
     withProgress(label, steps(epochs), { silent }, (task) => {
       let last = 0;
-      return q.train(model, train, { epochs, learningRate: lr, batchSize: o.batch, seed: o.seed, epochOffset, onProgress: (d) => { task.tick(d - last); last = d; } });
+      return q.train(model, train, { epochs, learningRate: lr, batchSize: o.batch, seed: o.seed, epochOffset, workers: q.resolveWorkerCount(o.workers), onProgress: (d) => { task.tick(d - last); last = d; } });
     });
   const r = await run('float train', o.epochs, o.lr, 0);
   out.line(`float: ${o.epochs} epochs on ${train.count} images, loss ${r.epochLoss.at(-1)?.toFixed(3)}`);
@@ -193,7 +195,7 @@ export async function runQat(specArg: string, o: FloatTrainOpts & QuantOpts & { 
   const qm = q.prepare(base, { scales: o.scales, rounding: o.rounding, perChannel: !o.perTensor, schedule });
   await withProgress('QAT', steps, { silent: out.opts.json || out.opts.quiet }, (task) => {
     let last = 0;
-    return q.train(qm, train, { epochs: o.qatEpochs, learningRate: o.qatLr, batchSize: o.batch, seed: o.seed, epochOffset: o.epochs, onProgress: (d) => { task.tick(d - last); last = d; } });
+    return q.train(qm, train, { epochs: o.qatEpochs, learningRate: o.qatLr, batchSize: o.batch, seed: o.seed, epochOffset: o.epochs, workers: q.resolveWorkerCount(o.workers), onProgress: (d) => { task.tick(d - last); last = d; } });
   });
   await finish(q, qm, `${model.name}_qat_${o.scales}`, o, out, { stage: 'qat', qatEpochs: o.qatEpochs, perChannel: !o.perTensor });
   [model, base, qm].forEach((m) => m.dispose());

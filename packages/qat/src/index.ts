@@ -24,4 +24,4 @@ export * from './freeze.js';
 export * from './evaluate.js';
 export { permutation, subSeed } from './random.js';
 export * from './training-loss.js';
-export { TrainingPool, defaultWorkerCount, type PoolOptions } from './train-workers.js';
+export { TrainingPool, defaultWorkerCount, resolveWorkerCount, type PoolOptions } from './train-workers.js';

@@ -14,7 +14,7 @@
 
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { BackendName } from './backend.js';
+import { currentBackend, type BackendName } from './backend.js';
 import { QatError } from './errors.js';
 import type { EdgeqModel } from './model.js';
 import { decodeModel, encodeModel, type ModelDoc } from './model-io.js';
@@ -52,6 +52,15 @@ export type WorkerReply =
 /** Default worker count: one per core the process may use. */
 export function defaultWorkerCount(): number {
   return availableParallelism();
+}
+
+/**
+ * Workers a training run uses: `requested`, else one per core when training runs on the
+ * wasm backend (what the workers run), else 1 (tfjs-node and cpu train in this thread).
+ */
+export function resolveWorkerCount(requested?: number): number {
+  if (requested !== undefined) return requested;
+  return currentBackend()?.backend === 'wasm' ? defaultWorkerCount() : 1;
 }
 
 /** Options of {@link TrainingPool.start}. */

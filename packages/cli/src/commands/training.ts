@@ -26,7 +26,8 @@ function floatOptions(c: Command, defaults: { epochs: number; fineTuneEpochs: nu
     .option('--fine-tune-epochs <n>', 'extra float epochs at --fine-tune-lr', nonNegativeInt('--fine-tune-epochs'), defaults.fineTuneEpochs)
     .option('--fine-tune-lr <rate>', 'learning rate of the fine-tune epochs', positiveNumber('--fine-tune-lr'), 1e-4)
     .option('--batch <n>', 'batch size', positiveInt('--batch'), 64)
-    .option('--seed <n>', 'initialisation and shuffling seed', positiveInt('--seed'), 1);
+    .option('--seed <n>', 'initialisation and shuffling seed', positiveInt('--seed'), 1)
+    .option('--workers <n>', 'training worker threads, each step split across them (default: one per core; 1 trains in the main thread)', positiveInt('--workers'));
 }
 
 export function registerTraining(program: Command): void {
