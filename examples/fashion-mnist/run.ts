@@ -88,7 +88,8 @@ async function stage<T>(label: string, total: number, run: (onProgress: (done: n
 /** Train, quantise and evaluate; returns the graph to deploy and the test images. */
 async function trainedPipeline(): Promise<{ deploy: QGraph; test: q.ImageSet; evaluations: Promise<void> }> {
   const backend = await q.initBackend();
-  log(`tfjs backend: ${q.describeBackend(backend)}`);
+  const workers = q.resolveWorkerCount(); // training worker threads: one per core on wasm
+  log(`tfjs backend: ${q.describeBackend(backend, workers)}`);
   const train = q.subset(q.loadFashionMnist('train'), 0, settings.trainImages);
   const test = q.subset(q.loadFashionMnist('test'), 0, settings.testImages);
   log(`data: ${train.count} training / ${test.count} test images`);
@@ -96,11 +97,11 @@ async function trainedPipeline(): Promise<{ deploy: QGraph; test: q.ImageSet; ev
   const m = q.EdgeqModel.fromLayersModel(q.buildReferenceTfModel(s.model, s.seed));
   const steps = (n: number, e: number) => Math.floor(n / s.batchSize) * e;
   await stage('float train', steps(train.count, s.floatEpochs), (p) =>
-    q.train(m, train, { epochs: s.floatEpochs, learningRate: s.floatLr, batchSize: s.batchSize, seed: s.seed, onProgress: p }));
+    q.train(m, train, { epochs: s.floatEpochs, learningRate: s.floatLr, batchSize: s.batchSize, seed: s.seed, workers, onProgress: p }));
   const base = m.clone(); // the weights QAT starts from (before the fine-tune epochs)
   if (s.fineTuneEpochs > 0) {
     await stage('float tune', steps(train.count, s.fineTuneEpochs), (p) =>
-      q.train(m, train, { epochs: s.fineTuneEpochs, learningRate: s.fineTuneLr, batchSize: s.batchSize, seed: s.seed, epochOffset: s.floatEpochs, onProgress: p }));
+      q.train(m, train, { epochs: s.fineTuneEpochs, learningRate: s.fineTuneLr, batchSize: s.batchSize, seed: s.seed, epochOffset: s.floatEpochs, workers, onProgress: p }));
   }
   const acc: AccuracyEntry[] = [];
   const fe = await stage('float eval', test.count, (p) => q.evaluateModel(m, test, { onProgress: p }));
@@ -126,7 +127,7 @@ async function trainedPipeline(): Promise<{ deploy: QGraph; test: q.ImageSet; ev
   for (const scales of ['fixed', 'pow2'] as const) {
     const qm = q.prepare(base, { scales, rounding: 'tflm', perChannel: true, schedule });
     await stage(`QAT ${scales}`, qatSteps, (p) =>
-      q.train(qm, qatData, { epochs: s.qatEpochs, learningRate: s.qatLr, batchSize: s.batchSize, seed: s.seed, epochOffset: s.floatEpochs, onProgress: p }));
+      q.train(qm, qatData, { epochs: s.qatEpochs, learningRate: s.qatLr, batchSize: s.batchSize, seed: s.seed, epochOffset: s.floatEpochs, workers, onProgress: p }));
     qatGraphs.push({ scales, g: q.freeze(qm, { name: `${s.model}_qat_${scales}` }) });
     qm.dispose();
     log(`QAT ${scales}: trained (${elapsed()})`);
