@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../src/backend.js';
+import { describeBackend, initBackend } from '../src/backend.js';
 import { batches } from '../src/dataset.js';
 import { EdgeqModel } from '../src/model.js';
 import { encodeModel } from '../src/model-io.js';
@@ -95,6 +95,13 @@ describe('data-parallel training across worker threads', () => {
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^QatError: [^:]+ training step: loss is NaN: training diverged .* or the data holds NaN\/Inf$/);
+  });
+
+  it('the backend description says what trains: workers × backend', () => {
+    const report = { backend: 'wasm' as const, skipped: [], simdKernels: true };
+    expect(describeBackend(report)).toBe('wasm + edgeq SIMD training kernels');
+    expect(describeBackend(report, 1)).toBe('1 worker × wasm + edgeq SIMD training kernels');
+    expect(describeBackend(report, 2)).toBe('2 workers × wasm + edgeq SIMD training kernels');
   });
 
   it('aborting wakes a replica blocked at a barrier, which then throws ReplicaAbort', async () => {
