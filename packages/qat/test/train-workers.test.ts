@@ -2,7 +2,7 @@
 // computes on the same batch (tolerance below), their replicas stay bit-identical, two runs
 // with the same seed and worker count give the same bits, a failing worker ends training
 // with one error and leaves no thread behind, and an abort wakes a replica at a barrier.
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -87,10 +87,14 @@ describe('data-parallel training across worker threads', () => {
     expect(Buffer.from(encodeModel(base).blob).equals(Buffer.from(a.blob))).toBe(false);
   });
 
-  it('a worker meeting NaN in its share ends the step with one clear error and no thread is left (the process exits)', () => {
+  it('a worker meeting NaN in its share ends the step with one clear error and no thread is left (the process exits)', async () => {
     const script = fileURLToPath(new URL('./support/failing-worker-run.ts', import.meta.url));
-    const r = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 300_000 });
-    expect(r.error).toBeUndefined();
+    // Asynchronous, so this test process keeps answering the runner while the child works.
+    const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = execFile(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 300_000 }, (error, stdout, stderr) => {
+        resolve({ status: child.exitCode, stdout, stderr: `${stderr}${error ? `\n${error.message}` : ''}` });
+      });
+    });
     expect(r.status, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
