@@ -9,6 +9,8 @@
  *   npx tsx bench/qat.ts --throughput-only
  *   (--train-limit N / --test-limit N / --epochs N / --out FILE for quick trial runs)
  *   npx tsx bench/qat.ts --merge a.json,b.json  # fold runs made in parallel (--out) into the results
+ *   npx tsx bench/qat.ts --pytorch before.json,after.json  # record the PyTorch peer's runs beside the throughput
+ *   (--workers N: training worker threads, default one per core; --rounds / --segment-steps for the throughput)
  *
  * Results merge into bench/results/qat.json (rows keyed by model, variant, seed), each with
  * the command, git commit and backend. Never run as a unit test.
@@ -86,16 +88,46 @@ function median(v: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
+/** Training worker threads of the run (`--workers N`; default one per core). */
+const workers = arg('workers') ? Number(arg('workers')) : q.defaultWorkerCount();
+
+/** Runs a model's timed training segments: on `workers` worker threads (one pool kept across segments) or in this thread. */
+interface SegmentRunner {
+  /** Train `steps` steps on round `round`'s shuffle. */
+  run(round: number, steps: number): Promise<void>;
+  close(): Promise<void>;
+}
+async function segmentRunner(model: q.EdgeqModel, learningRate: number, set: q.ImageSet): Promise<SegmentRunner> {
+  if (workers <= 1) {
+    return {
+      run: async (round, steps) => void (await q.train(model, set, { epochs: 1, maxSteps: steps, segmentSteps: steps, seed: 1, epochOffset: round, learningRate })),
+      close: async () => undefined,
+    };
+  }
+  const pool = await q.TrainingPool.start(model, { workers, learningRate, maxRows: batchSize, inputShape: [set.height, set.width, set.channels], classes: set.classes });
+  return {
+    run: async (round, steps) => {
+      let n = 0;
+      for (const b of q.batches(set, batchSize, { shuffleSeed: q.subSeed(1, round), dropRemainder: true })) {
+        if (n++ >= steps) break;
+        await pool.step(b.x, b.labels);
+      }
+    },
+    close: () => pool.close(),
+  };
+}
+
 /**
  * Throughput on a shared machine: float, QAT and QAT-pow2 segments are interleaved
  * (float, QAT, pow2, float, …) so that load from other processes hits all three alike;
  * figures are medians over segments after one warm-up round, and the QAT/float cost is
- * the median of the per-round ratios.
+ * the median of the per-round ratios. With workers, each variant keeps one pool for all
+ * its segments (start-up is not timed, as PyTorch's set-up is not).
  */
 async function throughput(backend: string, train: q.ImageSet): Promise<void> {
   const out: Record<string, unknown> = {};
-  const rounds = 6;
-  const segmentSteps = 20;
+  const rounds = Number(arg('rounds', '6'));
+  const segmentSteps = Number(arg('segment-steps', '20'));
   const noFreeze = { recordSteps: 0, freezeBnStep: 1e9, freezeRangesStep: 1e9 };
   for (const name of models) {
     const f = q.EdgeqModel.fromLayersModel(q.buildReferenceTfModel(name, 1));
@@ -103,37 +135,81 @@ async function throughput(backend: string, train: q.ImageSet): Promise<void> {
     const qp = q.prepare(f, { scales: 'pow2', schedule: noFreeze });
     const rates: number[][] = [[], [], []];
     const cpuRates: number[][] = [[], [], []];
-    for (let r = 0; r < rounds; r++) {
-      const opts = { epochs: 1, maxSteps: segmentSteps, segmentSteps, seed: 1, epochOffset: r };
-      const runs: [q.EdgeqModel, number][] = [[f, 1e-3], [qm, 1e-4], [qp, 1e-4]];
-      for (const [k, [model, learningRate]] of runs.entries()) {
-        const c0 = process.cpuUsage();
-        const g = await q.train(model, train, { ...opts, learningRate });
-        const c = process.cpuUsage(c0);
-        if (r === 0) continue; // warm-up round
-        rates[k].push(g.images / g.seconds);
-        cpuRates[k].push(g.images / ((c.user + c.system) / 1e6));
+    const runners: SegmentRunner[] = [];
+    try {
+      for (const [model, learningRate] of [[f, 1e-3], [qm, 1e-4], [qp, 1e-4]] as const) runners.push(await segmentRunner(model, learningRate, train));
+      for (let r = 0; r < rounds; r++) {
+        for (const [k, runner] of runners.entries()) {
+          const c0 = process.cpuUsage();
+          const t0 = performance.now();
+          await runner.run(r, segmentSteps);
+          const seconds = (performance.now() - t0) / 1000;
+          const c = process.cpuUsage(c0);
+          if (r === 0) continue; // warm-up round
+          const images = segmentSteps * batchSize;
+          rates[k].push(images / seconds);
+          cpuRates[k].push(images / ((c.user + c.system) / 1e6));
+        }
       }
+    } finally {
+      for (const runner of runners) await runner.close();
     }
     const [fl, qa, p2] = rates.map(median);
     const [cfl, cqa, cp2] = cpuRates.map(median);
     const ratio = median(rates[0].map((v, k) => v / rates[1][k]));
     out[name] = {
       floatImagesPerSecond: Math.round(fl), qatImagesPerSecond: Math.round(qa), qatPow2ImagesPerSecond: Math.round(p2),
-      qatStepCostVsFloat: Number(ratio.toFixed(2)), rounds: rounds - 1, segmentSteps, batchSize,
+      qatStepCostVsFloat: Number(ratio.toFixed(2)), rounds: rounds - 1, segmentSteps, batchSize, workers,
       floatSegments: rates[0].map(Math.round), qatSegments: rates[1].map(Math.round), qatPow2Segments: rates[2].map(Math.round),
-      // Images per second of CPU time of this process: what a segment runs at with a core to
-      // itself (training is single-threaded), less sensitive to other jobs on the machine.
+      // Images per second of CPU time of this process (all its threads): what a segment costs
+      // in CPU, less sensitive to other jobs on the machine than wall-clock rates.
       cpuTime: { floatImagesPerSecond: Math.round(cfl), qatImagesPerSecond: Math.round(cqa), qatPow2ImagesPerSecond: Math.round(cp2) },
       loadAverage: (await import('node:os')).loadavg().map((v) => Number(v.toFixed(1))),
     };
-    console.log(`throughput ${name}: float ${fl.toFixed(0)} img/s, QAT (BN folding, batch stats) ${qa.toFixed(0)} img/s, ` +
+    console.log(`throughput ${name} (${workers} worker${workers === 1 ? '' : 's'}): float ${fl.toFixed(0)} img/s, QAT (BN folding, batch stats) ${qa.toFixed(0)} img/s, ` +
       `QAT pow2 ${p2.toFixed(0)} img/s, QAT step = ${ratio.toFixed(2)}x float step (median of ${rounds - 1} interleaved rounds); ` +
       `per CPU second: float ${cfl.toFixed(0)}, QAT ${cqa.toFixed(0)}, QAT pow2 ${cp2.toFixed(0)} img/s`);
     [f, qm, qp].forEach((m) => m.dispose());
   }
   const r = load();
-  r.throughput = { ...r.throughput, ...out, backend, commit, command, date: new Date().toISOString() };
+  r.throughput = { ...r.throughput, ...out, backend: `${workers} worker${workers === 1 ? '' : 's'} × ${backend}`, commit, command, date: new Date().toISOString() };
+  save(r);
+}
+
+/**
+ * `--pytorch before.json,after.json`: the PyTorch peer's throughput runs made just before and
+ * just after this one (bench_throughput.py, same machine), recorded beside edgeq's figures
+ * with the edgeq / PyTorch ratios (PyTorch: mean of the two runs' medians).
+ */
+function recordPytorch(files: string[], pytorchCommand: string): void {
+  const runs = files.map((f) => JSON.parse(readFileSync(f, 'utf8')) as Record<string, unknown>);
+  const r = load();
+  const t = r.throughput as Record<string, Record<string, number> | unknown>;
+  const medianOf = (run: Record<string, unknown>, model: string, key: string) => ((run[model] as Record<string, { median: number }>)[key]).median;
+  const comparison: Record<string, unknown> = {};
+  for (const model of models) {
+    const e = t[model] as Record<string, number> | undefined;
+    if (!e) continue;
+    const side = (key: string) => {
+      const figures = runs.map((run) => Math.round(medianOf(run, model, key)));
+      return { before: figures[0], after: figures[1], mean: Math.round(figures.reduce((a, b) => a + b, 0) / figures.length) };
+    };
+    const qat = side('qat_train_observers_on');
+    const float = side('float_train');
+    comparison[model] = {
+      edgeqQatImagesPerSecond: e.qatImagesPerSecond, pytorchQatObserversOn: qat, qatRatio: Number((e.qatImagesPerSecond / qat.mean).toFixed(2)),
+      edgeqFloatImagesPerSecond: e.floatImagesPerSecond, pytorchFloat: float, floatRatio: Number((e.floatImagesPerSecond / float.mean).toFixed(2)),
+    };
+    console.log(`${model}: QAT edgeq ${e.qatImagesPerSecond} vs PyTorch ${qat.before} / ${qat.after} img/s (ratio ${(e.qatImagesPerSecond / qat.mean).toFixed(2)}); ` +
+      `float ${e.floatImagesPerSecond} vs ${float.before} / ${float.after} (ratio ${(e.floatImagesPerSecond / float.mean).toFixed(2)})`);
+  }
+  r.throughput = {
+    ...r.throughput,
+    pytorch: {
+      torch: runs[0].torch, threads: runs[0].threads, rounds: runs[0].rounds, trainStepsPerRound: runs[0].train_steps_per_round,
+      command: pytorchCommand, order: 'PyTorch, then edgeq (bench/qat.ts --throughput-only), then PyTorch again', comparison,
+    },
+  };
   save(r);
 }
 
@@ -144,9 +220,9 @@ async function accuracy(backend: string, train: q.ImageSet, test: q.ImageSet): P
     for (const name of models) {
       console.log(`== ${name} seed ${seed}`);
       const m = q.EdgeqModel.fromLayersModel(q.buildReferenceTfModel(name, seed));
-      await q.train(m, train, { epochs: floatEpochs, learningRate: 1e-3, batchSize, seed, onProgress: progress(`float ${floatEpochs} epochs`) });
+      await q.train(m, train, { epochs: floatEpochs, learningRate: 1e-3, batchSize, seed, workers, onProgress: progress(`float ${floatEpochs} epochs`) });
       const base = m.clone(); // the 5-epoch float weights QAT starts from
-      await q.train(m, train, { epochs: 1, learningRate: 1e-4, batchSize, seed, epochOffset: floatEpochs, onProgress: progress('float +1 epoch') });
+      await q.train(m, train, { epochs: 1, learningRate: 1e-4, batchSize, seed, epochOffset: floatEpochs, workers, onProgress: progress('float +1 epoch') });
       const ep = `${floatEpochs}+1`;
       record({ model: name, variant: 'float', accuracy: (await q.evaluateModel(m, test)).accuracy, epochs: ep, seed }, backend);
       const ptq: [string, q.CalibrateOptions][] = [
@@ -162,7 +238,7 @@ async function accuracy(backend: string, train: q.ImageSet, test: q.ImageSet): P
       }
       for (const [variant, scales] of [['QAT fixed per-channel', 'fixed'], ['QAT power-of-two', 'pow2']] as const) {
         const qm = q.prepare(base, { scales, perChannel: true, schedule: qatSchedule });
-        await q.train(qm, train, { epochs: 1, learningRate: 1e-4, batchSize, seed, epochOffset: floatEpochs, onProgress: progress(variant) });
+        await q.train(qm, train, { epochs: 1, learningRate: 1e-4, batchSize, seed, epochOffset: floatEpochs, workers, onProgress: progress(variant) });
         const acc = (await q.evaluateInt8(q.freeze(qm), test, { onProgress: progress(`int8 eval ${variant}`) })).accuracy;
         record({ model: name, variant, accuracy: acc, epochs: `${floatEpochs}+1 QAT`, seed }, backend);
         qm.dispose();
@@ -227,6 +303,10 @@ function merge(files: string[]): void {
 }
 
 async function main(): Promise<void> {
+  if (arg('pytorch')) {
+    recordPytorch((arg('pytorch') as string).split(','), arg('pytorch-command', 'FMNIST_DIR=/usr/share/datasets/fashion-mnist /usr/bin/python3 bench_throughput.py --state-dir STATES --out FILE') as string);
+    return;
+  }
   if (arg('merge')) {
     merge((arg('merge') as string).split(','));
     printTable();
@@ -241,7 +321,7 @@ async function main(): Promise<void> {
   if (trainLimit) train = q.subset(train, 0, trainLimit);
   if (testLimit) test = q.subset(test, 0, testLimit);
   if (!flag('skip-throughput')) await throughput(backend, train);
-  if (!flag('throughput-only')) await accuracy(backend, train, test);
+  if (!flag('throughput-only')) await accuracy(`${workers} worker${workers === 1 ? '' : 's'} × ${backend}`, train, test);
   printTable();
 }
 

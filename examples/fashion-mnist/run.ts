@@ -87,7 +87,8 @@ async function stage<T>(label: string, total: number, run: (onProgress: (done: n
 /** Train, quantise and evaluate; returns the graph to deploy and the test images. */
 async function trainedPipeline(): Promise<{ deploy: QGraph; test: q.ImageSet; evaluations: Promise<void> }> {
   const backend = await q.initBackend();
-  log(`tfjs backend: ${q.describeBackend(backend)}`);
+  const workers = q.resolveWorkerCount(); // training worker threads (1: data-parallel training is opt-in)
+  log(`tfjs backend: ${q.describeBackend(backend, workers)}`);
   const train = q.subset(q.loadFashionMnist('train'), 0, settings.trainImages);
   const test = q.subset(q.loadFashionMnist('test'), 0, settings.testImages);
   log(`data: ${train.count} training / ${test.count} test images`);
@@ -96,12 +97,12 @@ async function trainedPipeline(): Promise<{ deploy: QGraph; test: q.ImageSet; ev
   const steps = (n: number, e: number) => Math.floor(n / s.batchSize) * e;
   const epochs = (stage: 'float' | 'fine-tune' | 'qat', first: number, r: q.TrainResult) => r.epochLoss.map((loss, i) => ({ stage, epoch: first + i, loss }));
   const floatRun = await stage('float train', steps(train.count, s.floatEpochs), (p) =>
-    q.train(m, train, { epochs: s.floatEpochs, learningRate: s.floatLr, batchSize: s.batchSize, seed: s.seed, onProgress: p }));
+    q.train(m, train, { epochs: s.floatEpochs, learningRate: s.floatLr, batchSize: s.batchSize, seed: s.seed, workers, onProgress: p }));
   results.training = epochs('float', 1, floatRun);
   const base = m.clone(); // the weights QAT starts from (before the fine-tune epochs)
   if (s.fineTuneEpochs > 0) {
     const tune = await stage('float tune', steps(train.count, s.fineTuneEpochs), (p) =>
-      q.train(m, train, { epochs: s.fineTuneEpochs, learningRate: s.fineTuneLr, batchSize: s.batchSize, seed: s.seed, epochOffset: s.floatEpochs, onProgress: p }));
+      q.train(m, train, { epochs: s.fineTuneEpochs, learningRate: s.fineTuneLr, batchSize: s.batchSize, seed: s.seed, epochOffset: s.floatEpochs, workers, onProgress: p }));
     results.training.push(...epochs('fine-tune', s.floatEpochs + 1, tune));
   }
   const tuneText = s.fineTuneEpochs > 0 ? `, then ${s.fineTuneEpochs} fine-tune epoch(s) at ${s.fineTuneLr}` : '';
@@ -137,7 +138,7 @@ async function trainedPipeline(): Promise<{ deploy: QGraph; test: q.ImageSet; ev
   for (const scales of ['fixed', 'pow2'] as const) {
     const qm = q.prepare(base, { scales, rounding: 'tflm', perChannel: true, schedule });
     const qatRun = await stage(`QAT ${scales}`, qatSteps, (p) =>
-      q.train(qm, qatData, { epochs: s.qatEpochs, learningRate: s.qatLr, batchSize: s.batchSize, seed: s.seed, epochOffset: s.floatEpochs, onProgress: p }));
+      q.train(qm, qatData, { epochs: s.qatEpochs, learningRate: s.qatLr, batchSize: s.batchSize, seed: s.seed, epochOffset: s.floatEpochs, workers, onProgress: p }));
     if (scales === 'fixed') results.training!.push(...epochs('qat', s.floatEpochs + 1, qatRun));
     qatGraphs.push({ scales, g: q.freeze(qm, { name: `${s.model}_qat_${scales}` }) });
     qm.dispose();

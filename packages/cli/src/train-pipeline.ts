@@ -48,6 +48,8 @@ export interface FloatTrainOpts {
   seed: number;
   /** Merge what the command computed into this results document (edgeq report renders it). */
   results?: string;
+  /** Training worker threads (default 1: the main thread). */
+  workers?: number;
 }
 
 /** The model's task (a model output that cannot serve the asked task is a model error, exit 4). */
@@ -135,11 +137,11 @@ export interface FloatStage {
 }
 
 /** The float model of a run: a saved edgeq model, a tfjs layers model, a Keras file or a float .tflite as it is, or a spec's model (untrained). */
-async function floatModel(q: QatApi, specArg: string, out: Output, command: string, seed: number, allowSaved: boolean): Promise<{ model: QatModel; file: string; loaded: boolean; label?: string }> {
+async function floatModel(q: QatApi, specArg: string, out: Output, command: string, seed: number, allowSaved: boolean, workers: number | undefined): Promise<{ model: QatModel; file: string; loaded: boolean; label?: string }> {
   const ref = await resolveModel(specArg);
   if (FLOAT_MODEL_KINDS.includes(ref.kind) && allowSaved) {
     const backend = await q.initBackend();
-    out.line(`tfjs backend: ${q.describeBackend(backend)}`);
+    out.line(`tfjs backend: ${q.describeBackend(backend, q.resolveWorkerCount(workers))}`);
     const model = ref.kind === 'edgeq' ? await loadSavedModel(q, ref.file) : await loadFloatModelFile(q, ref);
     try {
       requirePhase(model, ref.file, 'float', command);
@@ -157,7 +159,7 @@ async function floatModel(q: QatApi, specArg: string, out: Output, command: stri
   }
   const spec = await loadArchSpec(ref.file);
   const backend = await q.initBackend();
-  out.line(`tfjs backend: ${q.describeBackend(backend)}`);
+  out.line(`tfjs backend: ${q.describeBackend(backend, q.resolveWorkerCount(workers))}`);
   return { model: q.EdgeqModel.fromLayersModel(q.buildModel(spec, seed)), file: ref.file, loaded: false };
 }
 
@@ -166,7 +168,7 @@ async function floatModel(q: QatApi, specArg: string, out: Output, command: stri
  * of a spec, built and trained for its task; then its figure on the held-out data, printed.
  */
 export async function trainFloat(q: QatApi, specArg: string, o: FloatTrainOpts, out: Output, command: string, allowSaved = true): Promise<FloatStage> {
-  const { model, file, loaded, label } = await floatModel(q, specArg, out, command, o.seed, allowSaved);
+  const { model, file, loaded, label } = await floatModel(q, specArg, out, command, o.seed, allowSaved, o.workers);
   let stage: FloatStage;
   try {
     const task = modelTask(q, model, o.task);
@@ -185,7 +187,7 @@ export async function trainFloat(q: QatApi, specArg: string, o: FloatTrainOpts, 
       const run = async (label: string, epochs: number, lr: number, epochOffset: number) => {
         const plan = { label, epochs, stepsPerEpoch: Math.floor(train.count / o.batch), firstEpoch: epochOffset + 1 };
         const r = await withTrainingProgress(plan, { silent }, (onProgress) =>
-          q.train(model, train, { task, epochs, learningRate: lr, batchSize: o.batch, seed: o.seed, epochOffset, onProgress }));
+          q.train(model, train, { task, epochs, learningRate: lr, batchSize: o.batch, seed: o.seed, epochOffset, workers: q.resolveWorkerCount(o.workers), onProgress }));
         story.epochLoss.push({ stage: epochOffset ? 'fine-tune' : 'float', figures: r.epochs });
         return r.result;
       };
@@ -339,7 +341,7 @@ export async function runQat(specArg: string, o: FloatTrainOpts & QuantOpts & { 
     try {
       const plan = { label: 'QAT', epochs: o.qatEpochs, stepsPerEpoch: Math.floor(train.count / o.batch), firstEpoch: o.epochs + 1 };
       const trained = await withTrainingProgress(plan, { silent: out.opts.json || out.opts.quiet }, (onProgress) =>
-        q.train(qm, train, { task: stage.task, epochs: o.qatEpochs, learningRate: o.qatLr, batchSize: o.batch, seed: o.seed, epochOffset: o.epochs, onProgress }));
+        q.train(qm, train, { task: stage.task, epochs: o.qatEpochs, learningRate: o.qatLr, batchSize: o.batch, seed: o.seed, epochOffset: o.epochs, workers: q.resolveWorkerCount(o.workers), onProgress }));
       const made = await finish(q, qm, `${model.name}_qat_${o.scales}`, o, stage, out, { stage: 'qat', qatEpochs: o.qatEpochs, perChannel: !o.perTensor, task: stage.task.kind });
       if (o.results) {
         await recordResults(o.results, 'qat', await quantPart(q, {

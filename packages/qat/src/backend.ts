@@ -3,7 +3,8 @@
  * dependency: its installer downloads libtensorflow), else the wasm backend (XNNPACK)
  * with the gradient kernels it lacks registered by edgeq (and edgeq's WebAssembly SIMD
  * training kernels when built), else the pure-JS cpu backend.
- * The choice is made once, at start, and reported.
+ * The choice is made once, at start, and reported. Data-parallel training workers
+ * (train-workers.ts) each initialise the wasm backend the same way.
  */
 
 import * as tf from '@tensorflow/tfjs';
@@ -81,8 +82,12 @@ export function currentBackend(): BackendReport | undefined {
   return current;
 }
 
-/** One line for users: the backend, and on wasm whether edgeq's SIMD training kernels run. */
-export function describeBackend(report: BackendReport): string {
-  if (report.backend !== 'wasm') return report.backend;
-  return report.simdKernels ? 'wasm + edgeq SIMD training kernels' : 'wasm (edgeq SIMD training kernels not loaded: slower)';
+/**
+ * One line for users: the backend, and on wasm whether edgeq's SIMD training kernels run;
+ * with `workers`, what training runs on: "2 workers × wasm + edgeq SIMD training kernels".
+ */
+export function describeBackend(report: BackendReport, workers?: number): string {
+  const backend = report.backend !== 'wasm' ? report.backend
+    : report.simdKernels ? 'wasm + edgeq SIMD training kernels' : 'wasm (edgeq SIMD training kernels not loaded: slower)';
+  return workers === undefined ? backend : `${workers} worker${workers === 1 ? '' : 's'} × ${backend}`;
 }

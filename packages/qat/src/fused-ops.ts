@@ -13,11 +13,17 @@
  * built), on the cpu backend the JS loops below; without kernels the ops are composed
  * from tf ops and differentiated by tfjs (JS loops lose to tfjs's own wasm kernels, so
  * they are not used on wasm). test/fused-ops.test.ts checks all paths against tf ops.
+ *
+ * In a data-parallel training worker (replica-sync.ts) both kernels normalise with the
+ * statistics of the whole batch across replicas (synchronised BN): the forward pass
+ * gathers each replica's count, Σx and Σ(x − μ_local)² ({@link replicaMoments}), the
+ * backward pass sums Σg and Σg·(x − μ) over replicas ({@link replicaGradSums}).
  */
 
 import * as tf from '@tensorflow/tfjs';
 import type { FusedActivation } from '@edgeq/ir';
 import { hasKernel, registerJsKernel } from './tensor-bridge.js';
+import { currentReplicaGroup } from './replica-sync.js';
 
 /** Kernel names of the fused ops (implemented here in JS and in simd-kernels.ts). */
 export const BN_FWD = 'EdgeqBatchNormAct';
@@ -49,6 +55,8 @@ export interface BnFwdAttrs {
   stats: BatchStats;
   /** 1/√(σ² + ε) per channel, filled by the forward kernel for the gradient. */
   inv: Float64Array;
+  /** Elements per channel the statistics are over (all replicas'), filled by the forward kernel. */
+  count: number;
 }
 
 /** Attributes of the gradient kernel; `sumG` and `sumGX` are outputs. */
@@ -57,6 +65,11 @@ export interface BnGradAttrs {
   hi: number;
   mean: Float64Array;
   inv: Float64Array;
+  /** Elements per channel of the forward statistics (all replicas'). */
+  count: number;
+  /** In a data-parallel worker: this replica's Σ g and Σ g·(x − μ) before the sums over replicas. */
+  localSumG?: Float64Array;
+  localSumGX?: Float64Array;
   /** Filled by the gradient kernel: Σ g, Σ g·x̂ per channel (g = dy masked by the activation). */
   sumG: Float64Array;
   sumGX: Float64Array;
@@ -74,6 +87,59 @@ export function bnScale(variance: ArrayLike<number>, eps: ArrayLike<number>, gam
     scale[k] = gamma[k] * a.inv[k];
   }
   return scale;
+}
+
+/**
+ * Batch statistics over every replica of a data-parallel step, into a.stats and a.count,
+ * from this replica's `m` elements per channel, their Σx and Σ(x − c)² about `center`
+ * (its local mean as the kernel used it). Combined in replica order with
+ * Σ(x − μ)² = Σ(x − c)² + 2(c − μ)(Σx − m·c) + m(c − μ)² per replica, in float64.
+ * Without a replica group the local statistics are the batch's.
+ * @returns whether a replica group combined them
+ */
+export function replicaMoments(m: number, sum: ArrayLike<number>, sqAboutCenter: ArrayLike<number>, center: ArrayLike<number>, a: BnFwdAttrs): boolean {
+  const group = currentReplicaGroup();
+  a.count = m;
+  if (!group) return false;
+  const c = center.length;
+  const local = new Float64Array(1 + 3 * c);
+  local[0] = m;
+  for (let k = 0; k < c; k++) {
+    local[1 + k] = sum[k];
+    local[1 + c + k] = sqAboutCenter[k];
+    local[1 + 2 * c + k] = center[k];
+  }
+  const parts = group.allGather(local);
+  const total = parts.reduce((n, p) => n + p[0], 0);
+  for (let k = 0; k < c; k++) {
+    let s = 0;
+    for (const p of parts) s += p[1 + k];
+    const mean = s / total;
+    let sq = 0;
+    for (const p of parts) {
+      const d = p[1 + 2 * c + k] - mean;
+      sq += p[1 + c + k] + 2 * d * (p[1 + k] - p[0] * p[1 + 2 * c + k]) + p[0] * d * d;
+    }
+    a.stats.mean[k] = Math.fround(mean);
+    a.stats.variance[k] = Math.fround(Math.max(0, sq / total));
+  }
+  a.count = total;
+  return true;
+}
+
+/** In a data-parallel worker: Σg and Σg·(x − μ) (a.sumG, a.sumGX) summed over the replicas in replica order. */
+export function replicaGradSums(a: BnGradAttrs): void {
+  const group = currentReplicaGroup();
+  if (!group) return;
+  const c = a.sumG.length;
+  a.localSumG = a.sumG.slice();
+  a.localSumGX = a.sumGX.slice();
+  const local = new Float64Array(2 * c);
+  local.set(a.sumG);
+  local.set(a.sumGX, c);
+  const sum = group.sumSmall(local);
+  a.sumG.set(sum.subarray(0, c));
+  a.sumGX.set(sum.subarray(c));
 }
 
 /**
@@ -110,6 +176,7 @@ function bnForwardLoop([x, gamma, beta, eps]: Float32Array[], y: Float32Array, a
     }
   }
   for (let k = 0; k < c; k++) a.stats.variance[k] = sq[k] / m;
+  replicaMoments(m, sum, sq, Float64Array.from(mean), a);
   const scale = bnScale(a.stats.variance, eps, gamma, a);
   const { lo, hi } = a;
   for (let i = 0; i < x.length; i += c) {
@@ -139,7 +206,8 @@ function bnGradLoop([x, y, dy, gamma]: Float32Array[], dx: Float32Array, a: BnGr
       sumGX[k] += g * (x[i + k] - mean[k]);
     }
   }
-  const { k1, k2, k3 } = bnGradCoefficients(gamma, m, a);
+  replicaGradSums(a);
+  const { k1, k2, k3 } = bnGradCoefficients(gamma, a.count, a);
   for (let i = 0; i < x.length; i += c) {
     for (let k = 0; k < c; k++) {
       const yv = y[i + k];
@@ -217,8 +285,11 @@ function composedBatchNormAct(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, e
 export function batchNormAct(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: tf.Tensor, act: FusedActivation): { y: tf.Tensor; stats: BatchStats } {
   const c = x.shape[x.shape.length - 1];
   const stats: BatchStats = { mean: new Float64Array(c), variance: new Float64Array(c) };
-  if (!hasKernel(BN_FWD) || !hasKernel(BN_GRAD)) return { y: composedBatchNormAct(x, gamma, beta, eps, act, stats), stats };
-  const attrs: BnFwdAttrs = { lo: actLow(act), hi: actHigh(act), stats, inv: new Float64Array(c) };
+  if (!hasKernel(BN_FWD) || !hasKernel(BN_GRAD)) {
+    if (currentReplicaGroup()) throw new Error('data-parallel training needs edgeq\'s fused batch-norm kernels (wasm SIMD or cpu), which this backend lacks');
+    return { y: composedBatchNormAct(x, gamma, beta, eps, act, stats), stats };
+  }
+  const attrs: BnFwdAttrs = { lo: actLow(act), hi: actHigh(act), stats, inv: new Float64Array(c), count: 0 };
   const y = tf.engine().runKernel(BN_FWD, { x, gamma, beta, eps }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
   return { y, stats };
 }
@@ -228,15 +299,19 @@ function batchNormActGrad(dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs
   const [x, gamma, y] = saved;
   const f = attrs as unknown as BnFwdAttrs;
   const c = gamma.shape[0];
-  const a: BnGradAttrs = { lo: f.lo, hi: f.hi, mean: f.stats.mean, inv: f.inv, sumG: new Float64Array(c), sumGX: new Float64Array(c) };
+  const a: BnGradAttrs = { lo: f.lo, hi: f.hi, mean: f.stats.mean, inv: f.inv, count: f.count, sumG: new Float64Array(c), sumGX: new Float64Array(c) };
   const dx = tf.engine().runKernel(BN_GRAD, { x, y, dy: dy as tf.Tensor, gamma }, a as unknown as tf.NamedAttrMap) as tf.Tensor;
   const gv = gamma.dataSync();
+  // In a data-parallel worker dx needs the whole batch's sums, but dγ, dβ, dε are this
+  // replica's share (the gradient all-reduce adds the shares up).
+  const sumGX = a.localSumGX ? a.localSumGX.map((v, k) => v * a.inv[k]) : a.sumGX;
+  const sumG = a.localSumG ?? a.sumG;
   // dε = Σ g·γ·∂x̂/∂ε with ∂x̂/∂ε = −x̂·inv²/2 (a.sumGX is Σ g·x̂ after the kernel).
-  const dEps = Float32Array.from(a.sumGX, (v, k) => -0.5 * gv[k] * a.inv[k] * a.inv[k] * v);
+  const dEps = Float32Array.from(sumGX, (v, k) => -0.5 * gv[k] * a.inv[k] * a.inv[k] * v);
   return {
     x: () => dx,
-    gamma: () => tf.tensor1d(Float32Array.from(a.sumGX)),
-    beta: () => tf.tensor1d(Float32Array.from(a.sumG)),
+    gamma: () => tf.tensor1d(Float32Array.from(sumGX)),
+    beta: () => tf.tensor1d(Float32Array.from(sumG)),
     eps: () => tf.tensor1d(dEps),
   };
 }

@@ -33,3 +33,5 @@ export * from './evaluate.js';
 export * from './metrics.js';
 export * from './layer-error.js';
 export { permutation, subSeed } from './random.js';
+export * from './training-loss.js';
+export { TrainingPool, defaultWorkerCount, resolveWorkerCount, type PoolOptions } from './train-workers.js';

@@ -21,6 +21,8 @@ import { convertModel, disposeNet, hasOwnQuantizer, type ConvNode, type Net, typ
 import { QatError } from './errors.js';
 import { addSim, meanSim, requantSim } from './requant-sim.js';
 import { batchNormAct, clampAct } from './fused-ops.js';
+import { currentReplicaGroup, type ReplicaGroup } from './replica-sync.js';
+import { softmaxCrossEntropyLoss, type LossFn } from './training-loss.js';
 
 /** When QAT starts quantising and freezes things (in optimizer steps, counted from prepare()). */
 export interface QatSchedule {
@@ -304,7 +306,8 @@ export class EdgeqModel {
     if (p.quantize && !this.ranges[i]) {
       // First quantised step without a recorded range: start from this batch's range.
       const [lo, hi] = mm.dataSync();
-      this.ranges[i] = { min: lo, max: hi };
+      const group = currentReplicaGroup();
+      this.ranges[i] = group ? wholeBatchRanges(group, [[lo, hi]])[0] : { min: lo, max: hi };
     }
   }
 
@@ -446,18 +449,83 @@ export class EdgeqModel {
    * quantised phase.
    * @returns the batch loss
    */
-  trainStep(
-    optimizer: tf.Optimizer, x: tf.Tensor, labels: tf.Tensor, vars = this.trainableVariables(),
-    loss: (targets: tf.Tensor, logits: tf.Tensor) => tf.Scalar = (y, logits) => this.loss(y, logits),
-  ): number {
+  trainStep(optimizer: tf.Optimizer, x: tf.Tensor, labels: tf.Tensor, vars = this.trainableVariables(), loss: LossFn = (y, logits) => this.loss(y, logits)): number {
     const p = this.trainingPass();
-    const value = optimizer.minimize(() => loss(labels, this.forwardPass(x, p)), true, vars)!;
-    const v = value.dataSync()[0];
-    value.dispose();
+    const group = currentReplicaGroup();
+    let v: number;
+    if (group) {
+      v = this.replicaUpdate(group, optimizer, vars, () => tf.mul(loss(labels, this.forwardPass(x, p)), group.shardWeight) as tf.Scalar);
+      this.reducePassRanges(group, p);
+    } else {
+      const l = optimizer.minimize(() => loss(labels, this.forwardPass(x, p)), true, vars)!;
+      v = l.dataSync()[0];
+      l.dispose();
+    }
     this.commitPass(p);
     if (this.phase === 'quant') this.qatStep++;
     if (!Number.isFinite(v)) throw new QatError(`${this.name} training step`, `loss is ${v}: training diverged (lower the learning rate) or the data holds NaN/Inf`);
     return v;
+  }
+
+  /**
+   * The data-parallel half of a step, in a worker: gradients of this replica's weighted
+   * share of the loss, summed over the replicas in replica order (the whole batch's
+   * gradients), then one optimizer update, identical on every replica.
+   * @returns the whole batch's loss
+   */
+  private replicaUpdate(group: ReplicaGroup, optimizer: tf.Optimizer, vars: tf.Variable[], f: () => tf.Scalar): number {
+    const g = replicaGradients(group, vars, f);
+    const reduced: tf.NamedTensorMap = {};
+    let at = 0;
+    g.names.forEach((n, k) => {
+      const size = tf.util.sizeFromShape(g.shapes[k]);
+      reduced[n] = tf.tensor(g.sum.subarray(at, at + size), g.shapes[k]);
+      at += size;
+    });
+    optimizer.applyGradients(reduced);
+    tf.dispose(reduced);
+    return g.loss;
+  }
+
+  /**
+   * Gradients of the batch loss with respect to {@link trainableVariables} (in that order),
+   * without updating anything: no optimizer step, no BN or range update, no schedule step.
+   * In a data-parallel worker, the whole batch's (summed over replicas). For checking that
+   * data-parallel training computes what single-worker training does.
+   */
+  batchGradients(x: tf.Tensor, labels: tf.Tensor, loss: LossFn = softmaxCrossEntropyLoss): { loss: number; gradients: Float32Array[] } {
+    const p = this.trainingPass();
+    const vars = this.trainableVariables();
+    const group = currentReplicaGroup();
+    const f = () => (group ? tf.mul(loss(labels, this.forwardPass(x, p)), group.shardWeight) : loss(labels, this.forwardPass(x, p))) as tf.Scalar;
+    try {
+      const g = replicaGradients(group, vars, f);
+      const gradients: Float32Array[] = [];
+      let at = 0;
+      for (const shape of g.shapes) {
+        const size = tf.util.sizeFromShape(shape);
+        gradients.push(g.sum.slice(at, at + size));
+        at += size;
+      }
+      return { loss: g.loss, gradients };
+    } finally {
+      tf.dispose([...p.observed.values()]);
+    }
+  }
+
+  /** Replace a pass's per-replica observed ranges with the whole batch's (min of minima, max of maxima). */
+  private reducePassRanges(group: ReplicaGroup, p: Pass): void {
+    const entries: [number, number, number][] = [];
+    for (const [i, t] of p.observed) {
+      const [mn, mx] = t.dataSync();
+      t.dispose();
+      entries.push([i, mn, mx]);
+    }
+    for (const [i, st] of p.observedStats) entries.push([i, st.min, st.max]);
+    p.observed.clear();
+    p.observedStats.clear();
+    const whole = wholeBatchRanges(group, entries.map(([, mn, mx]) => [mn, mx]));
+    entries.forEach(([i], k) => p.observedStats.set(i, whole[k]));
   }
 
   /** Inference-mode logits (folded BN; fake-quantised in the quantised phase). */
@@ -508,5 +576,43 @@ export class EdgeqModel {
   /** Indices of the nodes with their own activation quantiser (excluding the input). */
   quantizerNodes(): number[] {
     return this.net.nodes.flatMap((n, i) => (hasOwnQuantizer(n) && n.kind !== 'input' ? [i] : []));
+  }
+}
+
+/** The whole batch's ranges from every replica's [min, max] pairs (NaN wins, as in one batch). */
+function wholeBatchRanges(group: ReplicaGroup, local: [number, number][]): Range[] {
+  const parts = group.allGather(Float64Array.from(local.flat()));
+  return local.map((_, k) => {
+    let min = Infinity;
+    let max = -Infinity;
+    for (const p of parts) {
+      min = Math.min(min, p[2 * k]);
+      max = Math.max(max, p[2 * k + 1]);
+    }
+    return { min, max };
+  });
+}
+
+/**
+ * Gradients of `f` for `vars` flattened in `vars` order and, with a replica group, summed
+ * over the replicas (float32, replica order) with the loss summed likewise.
+ */
+function replicaGradients(group: ReplicaGroup | undefined, vars: tf.Variable[], f: () => tf.Scalar): { names: string[]; shapes: number[][]; sum: Float32Array; loss: number } {
+  const { value, grads } = tf.variableGrads(f, vars);
+  try {
+    const names = vars.map((v) => v.name).filter((n) => grads[n]);
+    const shapes = names.map((n) => grads[n].shape);
+    const flat = new Float32Array(names.reduce((a, n) => a + grads[n].size, 0));
+    let at = 0;
+    for (const n of names) {
+      flat.set(grads[n].dataSync() as Float32Array, at);
+      at += grads[n].size;
+    }
+    const local = value.dataSync()[0];
+    if (!group) return { names, shapes, sum: flat, loss: local };
+    return { names, shapes, sum: group.allReduceSum(flat), loss: group.sumSmall(Float64Array.of(local))[0] };
+  } finally {
+    value.dispose();
+    tf.dispose(grads);
   }
 }

@@ -13,7 +13,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { BN_FWD, BN_GRAD, CLAMP, CLAMP_GRAD, bnGradCoefficients, bnScale, type BnFwdAttrs, type BnGradAttrs } from './fused-ops.js';
+import { BN_FWD, BN_GRAD, CLAMP, CLAMP_GRAD, bnGradCoefficients, bnScale, replicaGradSums, replicaMoments, type BnFwdAttrs, type BnGradAttrs } from './fused-ops.js';
 import { FQ, FQ_GRAD, fqGradLoop, fqLoop, type FqAttrs } from './fake-quant.js';
 import { convInfo, depthwiseBackpropFilterKernel } from './grad-kernels.js';
 import { composedKernel } from './tensor-bridge.js';
@@ -125,6 +125,8 @@ function bnForward({ inputs, attrs, backend }: Parameters<tf.KernelFunc>[0]): tf
     kernels!.bn_stats(ptr(b, x), m, c, part, sum64, sq64, mean, variance);
     a.stats.mean.set(s.f32(mean, c));
     a.stats.variance.set(s.f32(variance, c));
+    // In a data-parallel worker: the whole batch's statistics (sq64 is about the local float32 mean).
+    if (replicaMoments(m, s.f64(sum64, c), s.f64(sq64, c), s.f32(mean, c), a)) s.f32(mean, c).set(a.stats.mean);
     s.f32(scale, c).set(bnScale(a.stats.variance, view(b, eps), view(b, gamma), a));
     kernels!.bn_act_forward(ptr(b, x), ptr(b, out), m, c, mean, scale, ptr(b, beta), a.lo, a.hi);
   } finally {
@@ -149,7 +151,8 @@ function bnGrad({ inputs, attrs, backend }: Parameters<tf.KernelFunc>[0]): tf.Te
     kernels!.bn_act_backward_sums(ptr(b, x), ptr(b, y), ptr(b, dy), m, c, mean, a.lo, a.hi, partG, partGX, sumG, sumGX);
     a.sumG.set(s.f64(sumG, c));
     a.sumGX.set(s.f64(sumGX, c));
-    const k = bnGradCoefficients(view(b, gamma), m, a);
+    replicaGradSums(a);
+    const k = bnGradCoefficients(view(b, gamma), a.count, a);
     s.f32(k1, c).set(k.k1);
     s.f32(k2, c).set(k.k2);
     s.f32(k3, c).set(k.k3);

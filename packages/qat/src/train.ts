@@ -1,14 +1,19 @@
 /**
  * Training loops: float training and QAT fine-tuning of an EdgeqModel on a sample set
  * with Adam, seeded shuffling, per-step progress and throughput segments for the bench.
- * The loss and the batch targets come from the task (task.ts).
+ * The loss and the batch targets come from the task (task.ts). Steps run in this thread
+ * (one worker) or, with `workers` > 1 on a classification task, data-parallel across a
+ * pool of worker threads (train-workers.ts) that splits every batch.
  */
 
 import * as tf from '@tensorflow/tfjs';
-import { batchCount, batches, sampleShapeOf, type ImageSet } from './dataset.js';
+import { batchCount, batches, sampleShapeOf, type Batch, type ImageSet } from './dataset.js';
 import { taskBatch, taskFor, taskLoss, type Task } from './task.js';
 import { subSeed } from './random.js';
 import type { EdgeqModel } from './model.js';
+import { currentBackend, describeBackend } from './backend.js';
+import { QatError } from './errors.js';
+import { TrainingPool } from './train-workers.js';
 
 /**
  * Progress callback: `done` of `total` units (steps or images) finished; training also
@@ -31,6 +36,12 @@ export interface TrainOptions {
   onProgress?: ProgressFn;
   /** What to train for; default inferred from the model's output layer (taskFor). */
   task?: Task;
+  /**
+   * Worker threads to split each batch across (default 1: steps run in this thread). With
+   * N > 1 every step runs data-parallel on N replicas (wasm backend with edgeq's SIMD
+   * kernels each; classification tasks only); see train-workers.ts.
+   */
+  workers?: number;
 }
 
 export interface TrainResult {
@@ -41,6 +52,8 @@ export interface TrainResult {
   epochLoss: number[];
   /** images/s of each full segment of `segmentSteps` steps. */
   segmentRates: number[];
+  /** What ran the steps, e.g. "2 workers × wasm + edgeq SIMD training kernels". */
+  ranOn: string;
 }
 
 /** Let the event loop run (progress redraws, test-runner RPC) at most every `ms` milliseconds. */
@@ -74,7 +87,9 @@ export function defaultTask(model: EdgeqModel, data: ImageSet): Task {
 
 /**
  * Train `model` in its current phase (float, or QAT after prepare()) with Adam.
- * Deterministic for a given seed on a given backend.
+ * Deterministic for a given seed, backend and worker count. With `workers` > 1 the
+ * worker threads end before this returns or throws.
+ * @throws QatError for bad data or a diverged step (from whichever worker met it)
  */
 export async function train(model: EdgeqModel, data: ImageSet, opts: TrainOptions): Promise<TrainResult> {
   const batchSize = opts.batchSize ?? 64;
@@ -82,28 +97,59 @@ export async function train(model: EdgeqModel, data: ImageSet, opts: TrainOption
   const perEpoch = batchCount(data.count, batchSize, true);
   const total = Math.min(perEpoch * opts.epochs, opts.maxSteps ?? Infinity);
   const segment = opts.segmentSteps ?? 50;
-  const optimizer = tf.train.adam(opts.learningRate);
-  const vars = model.trainableVariables();
+  const workers = opts.workers ?? 1;
+  if (!(Number.isInteger(workers) && workers >= 1)) throw new QatError('workers', `must be a positive integer, got ${workers}`);
   const task = opts.task ?? defaultTask(model, data);
-  const loss = taskLoss(task);
-  const res: TrainResult = { steps: 0, images: 0, seconds: 0, epochLoss: [], segmentRates: [] };
+  if (workers > 1 && (task.kind !== 'classification' || model.net.nodes[model.net.nodes.length - 1].kind === 'logistic')) {
+    throw new QatError('workers', `data-parallel training runs softmax cross-entropy (classification) only; train this ${task.kind} model with 1 worker`);
+  }
+  const res: TrainResult = { steps: 0, images: 0, seconds: 0, epochLoss: [], segmentRates: [], ranOn: '' };
   const pause = yielder();
+  let runStep: (b: Batch) => Promise<number>;
+  /** Ends the run: `ok` copies a pool's trained state into `model`; the pool always closes. */
+  let finish: (ok: boolean) => Promise<void>;
+  if (workers > 1 && total > 0) {
+    const pool = await TrainingPool.start(model, {
+      workers, learningRate: opts.learningRate, maxRows: batchSize, inputShape: sampleShapeOf(data),
+      classes: data.classes,
+    });
+    res.ranOn = pool.description;
+    runStep = (b) => pool.step(b.x, b.labels);
+    finish = async (ok) => {
+      try {
+        if (ok) await pool.copyStateTo(model);
+      } finally {
+        await pool.close();
+      }
+    };
+  } else {
+    const optimizer = tf.train.adam(opts.learningRate);
+    const vars = model.trainableVariables();
+    const backend = currentBackend();
+    res.ranOn = `1 worker × ${backend ? describeBackend(backend) : tf.getBackend()}`;
+    const loss = taskLoss(task);
+    runStep = async (b) => {
+      const { xs, ys } = taskBatch(task, b, data);
+      try {
+        return model.trainStep(optimizer, xs, ys, vars, loss);
+      } finally {
+        xs.dispose();
+        ys.dispose();
+      }
+    };
+    finish = async () => optimizer.dispose();
+  }
   const t0 = performance.now();
   let segStart = t0;
   let segImages = 0;
+  let ok = false;
   try {
     for (let e = 0; e < opts.epochs && res.steps < total; e++) {
       let lossSum = 0;
       let n = 0;
       for (const b of batches(data, batchSize, { shuffleSeed: subSeed(seed, (opts.epochOffset ?? 0) + e), dropRemainder: true })) {
         if (res.steps >= total) break;
-        const { xs, ys } = taskBatch(task, b, data);
-        try {
-          lossSum += model.trainStep(optimizer, xs, ys, vars, loss);
-        } finally {
-          xs.dispose();
-          ys.dispose();
-        }
+        lossSum += await runStep(b);
         n++;
         res.steps++;
         res.images += b.size;
@@ -119,10 +165,11 @@ export async function train(model: EdgeqModel, data: ImageSet, opts: TrainOption
       }
       res.epochLoss.push(n ? lossSum / n : NaN);
     }
+    ok = true;
   } finally {
-    optimizer.dispose();
+    await finish(ok);
   }
   res.seconds = (performance.now() - t0) / 1000;
-  model.history.push(`${model.phase === 'quant' ? 'qat' : 'float'} ${opts.epochs} epoch(s) adam ${opts.learningRate} batch ${batchSize} seed ${seed}: ${res.steps} steps`);
+  model.history.push(`${model.phase === 'quant' ? 'qat' : 'float'} ${opts.epochs} epoch(s) adam ${opts.learningRate} batch ${batchSize} seed ${seed}${workers > 1 ? ` workers ${workers}` : ''}: ${res.steps} steps`);
   return res;
 }

@@ -62,7 +62,8 @@ function floatOptions(c: Command, defaults: { epochs: number; fineTuneEpochs: nu
     .option('--fine-tune-lr <rate>', 'learning rate of the fine-tune epochs', positiveNumber('--fine-tune-lr'), 1e-4)
     .option('--batch <n>', 'batch size', positiveInt('--batch'), 64)
     .option('--seed <n>', 'initialisation and shuffling seed', positiveInt('--seed'), 1)
-    .addOption(resultsOption());
+    .addOption(resultsOption())
+    .option('--workers <n>', 'training worker threads, each step split across them (default 1: the main thread; N > 1 needs the wasm backend and a classification task)', positiveInt('--workers'));
 }
 
 export function registerTraining(program: Command): void {

@@ -1,0 +1,299 @@
+/**
+ * Data-parallel training pool (main thread side): starts N worker threads
+ * (train-worker.ts), each holding an identical replica of the model, hands them each batch
+ * through a shared input buffer and collects their answers. The replicas split every batch
+ * into contiguous shares, reduce gradients, BN batch statistics and observed ranges among
+ * themselves in replica order (replica-sync.ts) and take identical optimizer steps, so the
+ * result equals single-worker training on the same batches up to float summation order
+ * and is bit-identical between runs with the same seed and worker count.
+ *
+ * A failing replica ends the whole pool with its error (the others are woken through the
+ * abort flag, then every thread is terminated): {@link TrainingPool.close} is always called
+ * in a finally, and a SIGINT/SIGTERM while the pool runs terminates the workers first.
+ */
+
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { currentBackend, type BackendName } from './backend.js';
+import { QatError } from './errors.js';
+import type { EdgeqModel } from './model.js';
+import { decodeModel, encodeModel, type ModelDoc } from './model-io.js';
+import { abortReplicas, replicaBufferBytes } from './replica-sync.js';
+import { trainingLoss } from './training-loss.js';
+
+/** What a worker is started with (workerData). */
+export interface WorkerInit {
+  rank: number;
+  replicas: number;
+  backend: BackendName;
+  replicaBuffer: SharedArrayBuffer;
+  batchBuffer: SharedArrayBuffer;
+  /** Input rows the batch buffer holds, and their shape without the batch dimension. */
+  maxRows: number;
+  inputShape: readonly number[];
+  targetWidth: number;
+  loss: string;
+  learningRate: number;
+  doc: ModelDoc;
+  blob: Uint8Array;
+}
+
+/** Requests of the pool to a worker. */
+export type WorkerRequest = { type: 'step' | 'gradients'; rows: number } | { type: 'state' };
+
+/** Answers of a worker. */
+export type WorkerReply =
+  | { type: 'ready'; backend: string }
+  | { type: 'step'; loss: number }
+  | { type: 'gradients'; loss: number; gradients: Float32Array[] }
+  | { type: 'state'; doc: ModelDoc; blob: Uint8Array }
+  | { type: 'error'; name: string; message: string; where?: string };
+
+/** Default worker count: one per core the process may use. */
+export function defaultWorkerCount(): number {
+  return availableParallelism();
+}
+
+/**
+ * Workers a training run uses: `requested`, else 1 (this thread). Data-parallel training
+ * is opt-in: on the 2-core machine it was measured on, two workers trained slower than one
+ * (README, "Training on several cores"); it runs only on the wasm backend.
+ */
+export function resolveWorkerCount(requested?: number): number {
+  if (requested === undefined) return 1;
+  if (requested > 1 && currentBackend()?.backend !== 'wasm') return 1;
+  return requested;
+}
+
+/** Options of {@link TrainingPool.start}. */
+export interface PoolOptions {
+  workers: number;
+  learningRate: number;
+  /** Rows of the largest batch. */
+  maxRows: number;
+  inputShape: readonly number[];
+  classes: number;
+  /** Training loss name (see training-loss.ts); default softmax cross-entropy. */
+  loss?: string;
+  /** Backend of the workers (default wasm: tfjs-node is not worker-safe). */
+  backend?: BackendName;
+}
+
+/** The worker entry: the TypeScript sources need tsx's loader registered inside the worker. */
+function workerEntry(): URL {
+  const fromSources = import.meta.url.endsWith('.ts');
+  return new URL(fromSources ? './train-worker-entry.mjs' : './train-worker.js', import.meta.url);
+}
+
+const pools = new Set<TrainingPool>();
+let signalHandlersInstalled = false;
+
+/** Terminate every running pool's workers on SIGINT/SIGTERM, then let the process's own handling go on. */
+function installSignalHandlers(): void {
+  if (signalHandlersInstalled) return;
+  signalHandlersInstalled = true;
+  const stop = (signal: NodeJS.Signals) => {
+    for (const p of pools) p.terminateNow();
+    // With no other listener the signal would be ignored now that one is installed: exit as Node would.
+    if (process.listenerCount(signal) === 1) process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.prependListener('SIGINT', stop);
+  process.prependListener('SIGTERM', stop);
+}
+
+/** Rebuild a worker's error on the main thread (QatError keeps the field it names). */
+function workerError(m: { name: string; message: string; where?: string }): Error {
+  if (m.name === 'QatError' && m.where !== undefined) return new QatError(m.where, m.message.slice(m.where.length + 2));
+  const e = new Error(m.message);
+  e.name = m.name;
+  return e;
+}
+
+/** A running set of training workers with identical model replicas. */
+export class TrainingPool {
+  private readonly workers: Worker[] = [];
+  private readonly inputs: Float32Array;
+  private readonly targets: Float32Array;
+  private readonly encodeTargets: (labels: Uint8Array, classes: number, out: Float32Array) => void;
+  private failure: Error | undefined;
+  private waiting: { replies: (WorkerReply | undefined)[]; resolve: () => void; reject: (e: Error) => void } | undefined;
+  /** What runs in each worker, e.g. "2 workers × wasm + edgeq SIMD training kernels". */
+  description = '';
+
+  private constructor(private readonly opts: PoolOptions, private readonly replicaBuffer: SharedArrayBuffer, private readonly batchBuffer: SharedArrayBuffer) {
+    const rowValues = opts.inputShape.reduce((a, d) => a * d, 1);
+    const loss = trainingLoss(opts.loss ?? 'softmax-cross-entropy');
+    this.encodeTargets = loss.encodeTargets;
+    this.inputs = new Float32Array(batchBuffer, 0, opts.maxRows * rowValues);
+    this.targets = new Float32Array(batchBuffer, opts.maxRows * rowValues * 4, opts.maxRows * loss.targetWidth(opts.classes));
+  }
+
+  /** Number of workers. */
+  get size(): number {
+    return this.workers.length;
+  }
+
+  /**
+   * Start `opts.workers` workers with replicas of `model` (its current state, phase and
+   * schedule position). Resolves when every worker has its backend and model ready.
+   * @throws the first worker's error (all workers are then terminated)
+   */
+  static async start(model: EdgeqModel, opts: PoolOptions): Promise<TrainingPool> {
+    const replicas = Math.max(1, Math.min(opts.workers, opts.maxRows));
+    const loss = opts.loss ?? 'softmax-cross-entropy';
+    const targetWidth = trainingLoss(loss).targetWidth(opts.classes);
+    const { doc, blob } = encodeModel(model);
+    const paramValues = model.trainableVariables().reduce((n, v) => n + v.size, 0);
+    const maxChannels = Math.max(1, ...model.net.nodes.map((n) => (n.kind === 'conv' ? n.channels : 1)));
+    // Slots hold a float32 gradient vector, 1 + 3·channels float64 BN moments or 2 values per range observer.
+    const slotValues = Math.max(Math.ceil(paramValues / 2), 1 + 3 * maxChannels, 2 * model.net.nodes.length, 1);
+    const replicaBuffer = new SharedArrayBuffer(replicaBufferBytes(replicas, slotValues));
+    const rowValues = opts.inputShape.reduce((a, d) => a * d, 1);
+    const batchBuffer = new SharedArrayBuffer(opts.maxRows * (rowValues + targetWidth) * 4);
+    const pool = new TrainingPool(opts, replicaBuffer, batchBuffer);
+    pools.add(pool);
+    installSignalHandlers();
+    try {
+      for (let rank = 0; rank < replicas; rank++) {
+        const init: WorkerInit = {
+          rank, replicas, backend: opts.backend ?? 'wasm', replicaBuffer, batchBuffer, maxRows: opts.maxRows,
+          inputShape: opts.inputShape, targetWidth, loss, learningRate: opts.learningRate, doc, blob,
+        };
+        pool.workers.push(pool.spawn(init));
+      }
+      const ready = await pool.all();
+      const backend = (ready[0] as { backend: string }).backend;
+      pool.description = `${replicas} worker${replicas === 1 ? '' : 's'} × ${backend}`;
+      return pool;
+    } catch (e) {
+      await pool.close();
+      throw e;
+    }
+  }
+
+  private spawn(init: WorkerInit): Worker {
+    const w = new Worker(workerEntry(), { workerData: init });
+    w.on('message', (m: WorkerReply) => this.onReply(init.rank, m));
+    w.on('error', (e) => this.fail(e));
+    w.on('exit', (code) => {
+      if (this.workers.includes(w)) this.fail(new Error(`training worker ${init.rank} exited unexpectedly (code ${code})`));
+    });
+    return w;
+  }
+
+  private onReply(rank: number, m: WorkerReply): void {
+    if (m.type === 'error') {
+      // Replicas woken by the abort flag report ReplicaAbort: the first real error is the one to keep.
+      if (m.name !== 'ReplicaAbort') this.fail(workerError(m));
+      return;
+    }
+    const w = this.waiting;
+    if (!w) return;
+    w.replies[rank] = m;
+    if (w.replies.every((r) => r)) {
+      this.waiting = undefined;
+      w.resolve();
+    }
+  }
+
+  private fail(e: Error): void {
+    if (this.failure) return;
+    this.failure = e;
+    abortReplicas(this.replicaBuffer);
+    const w = this.waiting;
+    this.waiting = undefined;
+    w?.reject(e);
+  }
+
+  /** Wait for one reply from every worker. */
+  private all(): Promise<WorkerReply[]> {
+    if (this.failure) return Promise.reject(this.failure);
+    const replies: (WorkerReply | undefined)[] = this.workers.map(() => undefined);
+    return new Promise<void>((resolve, reject) => {
+      this.waiting = { replies, resolve, reject };
+    }).then(() => replies as WorkerReply[]);
+  }
+
+  private send(m: WorkerRequest): Promise<WorkerReply[]> {
+    const done = this.all();
+    for (const w of this.workers) w.postMessage(m);
+    return done;
+  }
+
+  private load(x: Float32Array, labels: Uint8Array): number {
+    const rows = labels.length;
+    if (rows > this.opts.maxRows) throw new Error(`batch of ${rows} rows exceeds the pool's ${this.opts.maxRows}`);
+    this.inputs.set(x.subarray(0, this.inputs.length));
+    this.encodeTargets(labels, this.opts.classes, this.targets);
+    return rows;
+  }
+
+  /**
+   * One training step on a batch (inputs NHWC row-major, one label per row) across all workers.
+   * @returns the batch loss
+   * @throws the first worker's error, e.g. a QatError for a diverged step or NaN data
+   */
+  async step(x: Float32Array, labels: Uint8Array): Promise<number> {
+    const rows = this.load(x, labels);
+    const replies = await this.send({ type: 'step', rows });
+    return (replies[0] as { loss: number }).loss;
+  }
+
+  /** The whole batch's gradients as the workers reduce them (no update); for verification. */
+  async gradients(x: Float32Array, labels: Uint8Array): Promise<{ loss: number; gradients: Float32Array[] }> {
+    const rows = this.load(x, labels);
+    const replies = await this.send({ type: 'gradients', rows });
+    const r = replies[0] as { loss: number; gradients: Float32Array[] };
+    return { loss: r.loss, gradients: r.gradients };
+  }
+
+  /** Every replica's model state, encoded (they are identical; tests check that). */
+  async states(): Promise<{ doc: ModelDoc; blob: Uint8Array }[]> {
+    const replies = await this.send({ type: 'state' });
+    return replies.map((r) => r as { doc: ModelDoc; blob: Uint8Array });
+  }
+
+  /** Copy the replicas' trained state (weights, BN statistics, ranges, schedule step) into `model`. */
+  async copyStateTo(model: EdgeqModel): Promise<void> {
+    const [{ doc, blob }] = await this.states();
+    const trained = decodeModel(doc, blob);
+    try {
+      adoptState(model, trained);
+    } finally {
+      trained.dispose();
+    }
+  }
+
+  /** Terminate every worker at once (signal handlers); {@link close} is the normal way. */
+  terminateNow(): void {
+    abortReplicas(this.replicaBuffer);
+    for (const w of this.workers.splice(0)) void w.terminate();
+    pools.delete(this);
+  }
+
+  /** Stop every worker and wait until they are gone (idempotent). */
+  async close(): Promise<void> {
+    abortReplicas(this.replicaBuffer);
+    const ws = this.workers.splice(0);
+    pools.delete(this);
+    await Promise.all(ws.map((w) => w.terminate()));
+  }
+}
+
+/** Copy the state of `source` (the same architecture) into `target`'s variables and fields. */
+function adoptState(target: EdgeqModel, source: EdgeqModel): void {
+  target.net.nodes.forEach((n, i) => {
+    const s = source.net.nodes[i];
+    if (n.kind !== 'conv' || s.kind !== 'conv') return;
+    n.kernel.assign(s.kernel);
+    if (n.bias && s.bias) n.bias.assign(s.bias);
+    if (n.bn && s.bn) {
+      n.bn.gamma.assign(s.bn.gamma);
+      n.bn.beta.assign(s.bn.beta);
+      n.bn.mean.assign(s.bn.mean);
+      n.bn.variance.assign(s.bn.variance);
+    }
+  });
+  target.ranges = source.ranges.map((r) => r && { ...r });
+  target.qatStep = source.qatStep;
+}
