@@ -22,7 +22,7 @@ import type { Output } from './output.js';
 import { floatFigure, int8Figure, int8Lines, type HeldOut, type PipelineMetrics } from './task-evaluation.js';
 import { withProgress, withTrainingProgress } from './progress.js';
 import { checkResultsFile, recordResults } from './results-file.js';
-import { quantPart, settingsOf, trainPart, type FloatStory } from './training-results.js';
+import { quantPart, settingsOf, trainPart, type FloatStory, type QuantStory } from './training-results.js';
 import { checkRoundingForScales } from './commands/common.js';
 import { SAVED_MODEL_DOC, checkModelTarget, freezeSavedModel, loadSavedModel, parameterCount, requirePhase, writeSavedModel, type FreezeRequest } from './saved-model.js';
 
@@ -297,6 +297,18 @@ async function checkQuantRun(q: QatApi, o: FloatTrainOpts & QuantOpts): Promise<
   await checkResultsFile(o.results);
 }
 
+/** With `--results FILE`: add what a ptq or qat run made to the results document. */
+async function recordQuantRun(
+  q: QatApi, o: FloatTrainOpts & QuantOpts, stage: FloatStage, made: { graph: QGraph; metrics: PipelineMetrics },
+  how: Pick<QuantStory, 'stage' | 'calibrationImages' | 'qat'>,
+): Promise<void> {
+  if (!o.results) return;
+  await recordResults(o.results, how.stage, await quantPart(q, {
+    ...how, float: stage.story, graph: made.graph, graphFile: o.out, floatModel: stage.model, perTensor: !!o.perTensor,
+    metrics: made.metrics, heldOut: stage.heldOut?.set, train: stage.train,
+  }, settingsOf(how.stage, o)));
+}
+
 /** `edgeq ptq`: float training (or a saved float model), calibration on the first N training samples, freeze. */
 export async function runPtq(specArg: string, o: FloatTrainOpts & QuantOpts & { calibration: number }, out: Output): Promise<PipelineMetrics> {
   checkDataOptions(o);
@@ -313,11 +325,7 @@ export async function runPtq(specArg: string, o: FloatTrainOpts & QuantOpts & { 
     });
     try {
       const made = await finish(q, c, `${model.name}_ptq_${o.scales}`, o, stage, out, { stage: 'ptq', calibrationImages: calib.count, perChannel: !o.perTensor, task: stage.task.kind });
-      if (o.results) {
-        await recordResults(o.results, 'ptq', await quantPart(q, {
-          stage: 'ptq', float: stage.story, graph: made.graph, graphFile: o.out, floatModel: model, perTensor: !!o.perTensor, calibrationImages: calib.count, metrics: made.metrics, heldOut: stage.heldOut?.set, train,
-        }, settingsOf('ptq', o)));
-      }
+      await recordQuantRun(q, o, stage, made, { stage: 'ptq', calibrationImages: calib.count });
       return made.metrics;
     } finally {
       c.dispose();
@@ -343,12 +351,7 @@ export async function runQat(specArg: string, o: FloatTrainOpts & QuantOpts & { 
       const trained = await withTrainingProgress(plan, { silent: out.opts.json || out.opts.quiet }, (onProgress) =>
         q.train(qm, train, { task: stage.task, epochs: o.qatEpochs, learningRate: o.qatLr, batchSize: o.batch, seed: o.seed, epochOffset: o.epochs, workers: q.resolveWorkerCount(o.workers), onProgress }));
       const made = await finish(q, qm, `${model.name}_qat_${o.scales}`, o, stage, out, { stage: 'qat', qatEpochs: o.qatEpochs, perChannel: !o.perTensor, task: stage.task.kind });
-      if (o.results) {
-        await recordResults(o.results, 'qat', await quantPart(q, {
-          stage: 'qat', float: stage.story, graph: made.graph, graphFile: o.out, floatModel: model, perTensor: !!o.perTensor,
-          qat: { epochs: o.qatEpochs, lr: o.qatLr, figures: trained.epochs }, metrics: made.metrics, heldOut: stage.heldOut?.set, train,
-        }, settingsOf('qat', o)));
-      }
+      await recordQuantRun(q, o, stage, made, { stage: 'qat', qat: { epochs: o.qatEpochs, lr: o.qatLr, figures: trained.epochs } });
       return made.metrics;
     } finally {
       qm.dispose();
