@@ -156,7 +156,10 @@ export function convertModel(model: tf.LayersModel): Net {
   const nodes: NetNode[] = [];
   const producer = new Map<string, number>(); // layer name → node index of its output
   const consumers = new Map<string, number>();
-  const layers = model.layers as AnyLayer[];
+  // A Sequential model does not list its InputLayer among its layers: convert it first.
+  const inputLayer = model.inputs[0]?.sourceLayer as AnyLayer | undefined;
+  const listed = model.layers as AnyLayer[];
+  const layers = inputLayer && !listed.includes(inputLayer) ? [inputLayer, ...listed] : listed;
   for (const l of layers) {
     for (const n of l.inboundNodes ?? []) for (const src of n.inboundLayers ?? []) consumers.set(src.name, (consumers.get(src.name) ?? 0) + 1);
   }

@@ -10,6 +10,7 @@ import { initBackend } from '../src/backend.js';
 import { buildReferenceTfModel } from '../src/arch.js';
 import { loadLayersModelFile, saveLayersModelFiles } from '../src/tfjs-model-dir.js';
 import { QatError } from '../src/errors.js';
+import { EdgeqModel } from '../src/model.js';
 
 beforeAll(async () => {
   await initBackend('wasm');
@@ -37,6 +38,27 @@ describe('tfjs layers model directories', () => {
     const back = await loadLayersModelFile(dir);
     const x = tf.randomUniform([3, 28, 28, 1], 0, 1, 'float32', 4);
     expect(Array.from((back.predict(x) as tf.Tensor).dataSync())).toEqual(Array.from((lm.predict(x) as tf.Tensor).dataSync()));
+  });
+
+  it('a Sequential model (whose InputLayer tfjs does not list among its layers) loads and converts with the same outputs', async () => {
+    const dir = path.join(tmp(), 'm');
+    const seq = tf.sequential({
+      layers: [
+        tf.layers.conv2d({ inputShape: [8, 8, 1], filters: 3, kernelSize: 3, strides: 2, activation: 'relu' }),
+        tf.layers.flatten(),
+        tf.layers.dense({ units: 2 }),
+      ],
+    });
+    await saveLayersModelFiles(seq, dir);
+    const back = await loadLayersModelFile(dir);
+    const m = EdgeqModel.fromLayersModel(back);
+    const x = tf.randomUniform([4, 8, 8, 1], 0, 1, 'float32', 5);
+    const want = (seq.predict(x) as tf.Tensor).dataSync();
+    const got = m.predictLogits(x).dataSync();
+    expect(m.net.nodes[0].kind).toBe('input');
+    expect(got.length).toBe(want.length);
+    for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i])).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(want[i])));
+    m.dispose();
   });
 
   it('names the file and field at fault', async () => {
