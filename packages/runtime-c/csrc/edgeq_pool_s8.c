@@ -1,13 +1,45 @@
 /*
  * edgeq_pool_s8.c - AVERAGE_POOL_2D and MAX_POOL_2D over the valid (unpadded) part of
  * each window; average rounds half away from zero (TFLite reference behaviour).
+ *
+ * The window is walked with one pointer per channel that steps a row of the window by the
+ * channel count (two taps per iteration), so the inner loop is a load, an add (or a
+ * compare) and the pointer step; integer sums are order-independent, so the bytes equal
+ * the plain nested-loop reference.
  */
 #include "edgeq_internal.h"
+
+/* Sum of one channel over a window of `rows` x `cols` taps starting at `x`. */
+static int32_t edgeq_window_sum(const int8_t *x, int32_t rows, int32_t cols, int32_t c, int32_t row_stride) {
+  int32_t acc = 0, acc2 = 0, r, k;
+  for (r = 0; r < rows; r++, x += row_stride) {
+    const int8_t *t = x;
+    for (k = 0; k + 2 <= cols; k += 2, t += 2 * c) {
+      acc += t[0];
+      acc2 += t[c];
+    }
+    if (k < cols) acc += t[0];
+  }
+  return acc + acc2;
+}
+
+/* Maximum of one channel over a window (at least -128). */
+static int32_t edgeq_window_max(const int8_t *x, int32_t rows, int32_t cols, int32_t c, int32_t row_stride) {
+  int32_t m = -128, r, k;
+  for (r = 0; r < rows; r++, x += row_stride) {
+    const int8_t *t = x;
+    for (k = 0; k < cols; k++, t += c) {
+      if (*t > m) m = *t;
+    }
+  }
+  return m;
+}
 
 static void edgeq_pool(const edgeq_pool_params *p, const int8_t *input, int8_t *output,
                        int is_average) {
   const int32_t c = p->in.c;
-  int32_t oy, ox, ch, iy, ix;
+  const int32_t row_stride = p->in.w * c;
+  int32_t oy, ox, ch;
   for (oy = 0; oy < p->out.h; oy++) {
     const int32_t y_start = oy * p->stride_h - p->pad_top;
     const int32_t y0 = y_start < 0 ? 0 : y_start;
@@ -17,18 +49,13 @@ static void edgeq_pool(const edgeq_pool_params *p, const int8_t *input, int8_t *
       const int32_t x0 = x_start < 0 ? 0 : x_start;
       const int32_t x1 = x_start + p->filter_w > p->in.w ? p->in.w : x_start + p->filter_w;
       const int32_t count = (y1 - y0) * (x1 - x0);
+      const int8_t *corner = input + ((size_t)y0 * p->in.w + x0) * c;
+      int8_t *out = output + ((size_t)oy * p->out.w + ox) * c;
       for (ch = 0; ch < c; ch++) {
-        int32_t acc = is_average ? 0 : -128;
-        int32_t v;
-        for (iy = y0; iy < y1; iy++) {
-          for (ix = x0; ix < x1; ix++) {
-            const int32_t x = input[((size_t)iy * p->in.w + ix) * c + ch];
-            if (is_average) acc += x;
-            else if (x > acc) acc = x;
-          }
-        }
-        v = is_average ? (int32_t)edgeq_div_away(acc, count) : acc;
-        output[((size_t)oy * p->out.w + ox) * c + ch] = (int8_t)edgeq_clamp(v, p->act_min, p->act_max);
+        const int32_t v = is_average
+          ? (int32_t)edgeq_div_away(edgeq_window_sum(corner + ch, y1 - y0, x1 - x0, c, row_stride), count)
+          : edgeq_window_max(corner + ch, y1 - y0, x1 - x0, c, row_stride);
+        out[ch] = (int8_t)edgeq_clamp(v, p->act_min, p->act_max);
       }
     }
   }

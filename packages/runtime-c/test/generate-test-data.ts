@@ -86,6 +86,16 @@ let random = mulberry32(SEED);
 const int8s = (n: number, lo = -128, hi = 127) => Int8Array.from({ length: n }, () => lo + Math.floor(random() * (hi - lo + 1)));
 const int32s = (n: number, span: number) => Int32Array.from({ length: n }, () => Math.floor((random() * 2 - 1) * span));
 const weights = (n: number) => int8s(n, -127, 127);
+/** Runs `make` on a random stream of its own, so cases added to a suite leave every other case's inputs as they were. */
+function ownStream<T>(seed: number, make: () => T): T {
+  const shared = random;
+  random = mulberry32(seed);
+  try {
+    return make();
+  } finally {
+    random = shared;
+  }
+}
 
 const array = (type: string, id: string, values: ArrayLike<number>): Declaration => ({ array: type, id, values: Array.from(values) });
 const struct = (type: string, id: string, fields: Record<string, string | number>): Declaration => ({ struct: type, id, fields });
@@ -392,13 +402,19 @@ function poolCases(type: 'AVERAGE_POOL_2D' | 'MAX_POOL_2D'): CaseSpec[] {
     ['3x3 stride 2 SAME (border windows)', [5, 6, 3], [3, 3], [2, 2], 'SAME', 'NONE'],
     ['3x3 stride 1 SAME, RELU', [3, 3, 2], [3, 3], [1, 1], 'SAME', 'RELU'],
   ];
-  return list.map(([name, shape, filter, stride, padding, act]) => {
+  // Windows of odd width and height, global pooling (own random stream: added later).
+  const more: typeof list = [
+    ['global 5x3 VALID over 5 channels (odd window rows and width)', [5, 3, 5], [5, 3], [1, 1], 'VALID', 'NONE'],
+    ['3x2 stride 1x2 SAME over 3 channels, RELU6', [4, 7, 3], [3, 2], [1, 2], 'SAME', 'RELU6'],
+  ];
+  const make = ([name, shape, filter, stride, padding, act]: (typeof list)[number]): CaseSpec => {
     const b = new GraphBuilder('pool', SCHEMES.tflm);
     const x = b.input('x', [1, ...shape], q(0.1, -4));
     b.output(b.pool(type, 'pool', x, filter, stride, padding, act));
     const graph = b.build();
     return { name: `${type === 'MAX_POOL_2D' ? 'max' : 'average'} pool: ${name}`, mode: 'tflm' as Mode, graph, inputs: oneInput(graph) };
-  });
+  };
+  return [...list.map(make), ...ownStream(SEED + (type === 'MAX_POOL_2D' ? 3 : 2), () => more.map(make))];
 }
 
 function meanCases(): CaseSpec[] {
@@ -487,7 +503,21 @@ function concatCases(): CaseSpec[] {
     b.output(b.concat('concat', [a, c], q(scale(mode, -4, 0.1), 3), mode === 'single' ? 'RELU' : 'NONE'));
     const graph = b.build();
     return { name: `concat ${mode}: channels 2 + 3, different scales and zero points`, mode, graph, inputs: [int8s(12), int8s(18)] };
-  });
+  }).concat(ownStream(SEED + 1, () => (['tflm', 'single', 'pow2', 'fp32'] as Mode[]).flatMap((mode) => {
+    // More than 256 elements per input: the kernel's 256-entry table path. Input a has the
+    // output's scale and zero point (an identity table: rows copied, unless RELU clips it),
+    // input b (9 * 7 * 5 = 315 elements) another scale; 7 + 5 channels, 9x7 pixels.
+    const outQ = q(scale(mode, -4, 0.1), 3);
+    return (['NONE', 'RELU'] as FusedActivation[]).map((act) => {
+      const b = new GraphBuilder(`concat_table_${mode}`, SCHEMES[mode]);
+      const a = b.input('a', [1, 9, 7, 7], outQ);
+      const c = b.input('b', [1, 9, 7, 5], q(scale(mode, -2, 0.3), -20));
+      b.output(b.concat('concat', [a, c], outQ, act));
+      const graph = b.build();
+      return { name: `concat ${mode}: 9x7 pixels, channels 7 (output's scale) + 5, ${act}: value tables${act === 'NONE' ? ', identity copied' : ''}`,
+        mode, graph, inputs: [int8s(9 * 7 * 7), int8s(9 * 7 * 5)] };
+    });
+  })));
 }
 
 function softmaxCases(): CaseSpec[] {
