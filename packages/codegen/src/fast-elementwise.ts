@@ -6,7 +6,8 @@
  * requantisation becomes one edgeq_channel_requant row (fast-kernels.ts
  * fastChannelRows). When the fast output formula is not exact the op keeps the
  * reference kernel and the reason is returned. Tables cost 2 KiB of flash per op, so
- * `optimize: 'size'` keeps the reference kernel.
+ * `optimize: 'size'` has the kernel build them at run time into 2 KiB of arena scratch
+ * (csrc/edgeq_add_terms_s8.c: 512 reference requantisations per call).
  */
 
 import { deriveOpParams, mbqmDouble, mbqmSingle, numElements, pow2Shift, type AddParams, type OpDef, type QGraph } from '@edgeq/ir';
@@ -24,7 +25,17 @@ export interface AddTablePlan {
   term2: Int32Array;
   /** The output's edgeq_channel_requant row: bias (0), mult, round, shift. */
   requant: Int32Array;
+  /**
+   * Where the term tables live: 'flash' (term1/term2 emitted as constants) or 'scratch'
+   * (built per call by edgeq_add_terms_s8 into `scratchBytes` of arena; --optimize size).
+   */
+  terms: 'flash' | 'scratch';
+  /** Arena scratch the op needs (2048 when the tables are built at run time, else 0). */
+  scratchBytes: number;
 }
+
+/** Bytes of the two run-time term tables (csrc/edgeq_add_terms_s8.c). */
+export const ADD_TERMS_SCRATCH_BYTES = 512 * 4;
 
 /** The requantisation the reference ADD applies in each fast mode (edgeq_internal.h edgeq_rq). */
 const REQUANTIZE: Readonly<Record<FastMode, (x: number, multiplier: number, shift: number) => number>> = {
@@ -44,7 +55,6 @@ const maxAbs = (t: Int32Array) => t.reduce((m, v) => Math.max(m, Math.abs(v)), 0
 
 /** Plan the table kernel of an ADD op, or the reason it keeps the reference kernel. */
 export function planFastAdd(g: QGraph, op: OpDef, mode: FastMode, optimize: OptimizeFor): AddTablePlan | string {
-  if (optimize === 'size') return 'optimize size: no 2 KiB term tables';
   const p = deriveOpParams(g, op) as AddParams;
   const size = numElements(g.tensors[op.outputs[0]].shape);
   if (numElements(g.tensors[op.inputs[0]].shape) !== size || numElements(g.tensors[op.inputs[1]].shape) !== size) {
@@ -59,5 +69,7 @@ export function planFastAdd(g: QGraph, op: OpDef, mode: FastMode, optimize: Opti
     for (let i = 0; i < 256; i++) { term1[i] *= 2; term2[i] *= 2; }
   }
   const clamp = p.actMin !== -128 || p.actMax !== 127;
-  return { kind: 'add_table', fn: `edgeq_add_table_s8_${mode}${clamp ? '_clamp' : ''}`, size, term1, term2, requant };
+  const terms = optimize === 'size' ? 'scratch' : 'flash';
+  return { kind: 'add_table', fn: `edgeq_add_table_s8_${mode}${clamp ? '_clamp' : ''}`, size, term1, term2, requant,
+    terms, scratchBytes: terms === 'scratch' ? ADD_TERMS_SCRATCH_BYTES : 0 };
 }

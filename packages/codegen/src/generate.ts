@@ -83,7 +83,9 @@ export async function generateModel(g: QGraph, opts: GenerateOptions = {}): Prom
     });
   }
   const fcAdd = opts.fastKernels !== false && fastMode ? planFcAddOps(g, fastMode, opts.optimize ?? 'speed') : undefined;
-  const plan = planMemory(g, new Map([...fast].map(([i, f]) => [i, f.scratchBytes])));
+  const scratch = new Map([...fast].map(([i, f]) => [i, f.scratchBytes]));
+  for (const [i, choice] of fcAdd ?? []) if (choice.plan?.kind === 'add_table') scratch.set(i, choice.plan.scratchBytes);
+  const plan = planMemory(g, scratch);
   const ids = new IdentifierTable(`${prefix}_`);
   const modeEnum = rqModeEnumerator(g.quantization);
   const ctx = { graph: g, ids, offsets: plan.offsets, modeEnum, fast, fcAdd, scratchOffsets: plan.scratchOffsets };

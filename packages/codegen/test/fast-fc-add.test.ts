@@ -87,16 +87,20 @@ describe('ADD planning', () => {
     expect((Math.floor((2 * sum * 2 ** 30 + 2 ** 31) / 2 ** 32) + plan.requant[2]) >> plan.requant[3]).toBe(1);
   });
 
-  it('optimize size keeps the reference ADD (no tables) and the int8 FULLY_CONNECTED weights', async () => {
+  it('optimize size builds the term tables at run time into 2 KiB of arena scratch instead of flash', async () => {
     const g = addGraph();
-    expect(planFastAdd(g, g.ops[0], 'tflm', 'size')).toBe('optimize size: no 2 KiB term tables');
-    const choices = planFcAddOps(g, 'tflm', 'size');
-    expect(choices.get(0)).toEqual({ reason: 'reference: optimize size: no 2 KiB term tables' });
+    const sizePlan = planFastAdd(g, g.ops[0], 'tflm', 'size') as AddTablePlan;
+    const speedPlan = planFastAdd(g, g.ops[0], 'tflm', 'speed') as AddTablePlan;
+    expect([sizePlan.terms, sizePlan.scratchBytes, speedPlan.terms, speedPlan.scratchBytes]).toEqual(['scratch', 2048, 'flash', 0]);
+    expect(planFcAddOps(g, 'tflm', 'size').get(0)?.reason).toBe('fast: edgeq_add_table_s8_tflm');
     const speed = await generateModel(g);
     const size = await generateModel(g, { optimize: 'size' });
     expect(speed.files.get('model.c')).toMatch(/edgeq_add_table_s8_tflm\(/);
-    expect(size.files.get('model.c')).toMatch(/edgeq_add_s8\(/);
-    // Two 256-entry int32 tables, and the table kernel's parameter struct instead of edgeq_add_params.
-    expect(speed.constBytes - size.constBytes).toBe(2048 + firmwareSizeof(ADD_TABLE_PARAMS_STRUCT) - firmwareSizeof(OP_EMITTERS.ADD.structs[0]));
+    expect(speed.files.get('model.c')).not.toMatch(/edgeq_add_terms_s8\(/);
+    expect(size.files.get('model.c')).toMatch(/edgeq_add_terms_s8\(&\w+, terms\);.*edgeq_add_table_s8_tflm\(&table,/);
+    expect(size.plan.scratchOffsets.has(0)).toBe(true);
+    expect(speed.plan.scratchOffsets.has(0)).toBe(false);
+    // Speed: two 256-entry int32 tables in flash; size: the reference parameter struct the tables are built from.
+    expect(speed.constBytes - size.constBytes).toBe(2048 - firmwareSizeof(OP_EMITTERS.ADD.structs[0]));
   });
 });

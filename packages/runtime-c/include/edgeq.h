@@ -332,6 +332,13 @@ size_t edgeq_fully_connected_w16_s8_get_buffer_size(const edgeq_fc_fast_params *
 size_t edgeq_fully_connected_w8_s8_get_buffer_size(const edgeq_fc_fast_params *p);
 size_t edgeq_add_table_s8_get_buffer_size(const edgeq_add_table_params *p);
 
+/* The two 256-entry term tables of an ADD computed at run time into `terms` (--optimize
+ * size: no tables in flash): terms[v & 255] for input 1, terms[256 + (v & 255)] for input 2,
+ * each value exactly edgeq_add_s8's rescaled term, doubled in EDGEQ_RQ_TFLM mode as the
+ * table kernel expects. `terms` holds edgeq_add_terms_s8_get_buffer_size() bytes, 4-aligned. */
+void edgeq_add_terms_s8(const edgeq_add_params *p, int32_t *terms);
+size_t edgeq_add_terms_s8_get_buffer_size(const edgeq_add_params *p);
+
 #define EDGEQ_FAST_FC_ADD_DECLARE(variant, mode, clamp)                                          \
   void edgeq_fully_connected_w16_s8_##variant(const edgeq_fc_fast_params *p,                     \
                                              const int8_t *input, const int16_t *w,              \

@@ -46,7 +46,7 @@ import {
   type SoftmaxParams,
   type TensorData,
 } from '@edgeq/ir';
-import { planFastOp, type CStructValues, type CValue, type FastMode, type WeightStorage } from '@edgeq/codegen';
+import { planFastAdd, planFastOp, type CStructValues, type CValue, type FastMode, type WeightStorage } from '@edgeq/codegen';
 import { renderHeaders, type BufferSizeData, type CaseEntry, type Declaration, type SuiteData } from './c-test-data.js';
 
 /** Directory the generator writes and the test reads. */
@@ -175,6 +175,23 @@ function renderAdd(g: QGraph, op: OpDef, id: string, out: RenderedCase): void {
     out_multiplier: p.out.multiplier[0], out_shift: p.out.shift[0], act_min: p.actMin, act_max: p.actMax, mode: modeOf(g),
   }));
   out.entry.params = `&${id}_params`;
+}
+
+/**
+ * edgeq_add_terms_s8: the ADD's parameter struct, and as the expected output the bytes of the
+ * two 256-entry int32 term tables codegen computes with @edgeq/ir's reference requantisation
+ * (planFastAdd; doubled in tflm mode), which the kernel must rebuild at run time.
+ */
+function renderAddTerms(g: QGraph, op: OpDef, id: string, out: RenderedCase): void {
+  renderAdd(g, op, id, out);
+  const mode = g.quantization.scales === 'pow2' ? 'pow2' : g.quantization.rounding;
+  if (mode === 'fp32') throw new Error(`${id}: fp32 ADD has no term tables`);
+  const plan = planFastAdd(g, op, mode, 'speed');
+  if (typeof plan === 'string') throw new Error(`${id}: ${plan}`);
+  const bytes = new Int8Array(Int32Array.from([...plan.term1, ...plan.term2]).buffer);
+  const expected = out.declarations.find((d) => 'array' in d && d.id === `${id}_expected`) as { values: number[] };
+  expected.values = Array.from(bytes);
+  out.entry.output_size = bytes.length;
 }
 
 function renderPool(g: QGraph, op: OpDef, id: string, out: RenderedCase): void {
@@ -721,6 +738,7 @@ export function testSuites(): Array<{ suite: string; kernel: string; cases: Case
     { suite: 'depthwise_conv_3x3_mixed', kernel: 'EDGEQ_TEST_DEPTHWISE_CONV_3X3', cases: mixedFastCases('depthwise_3x3'), render: renderFast },
     { suite: 'pointwise_conv_shapes', kernel: 'EDGEQ_TEST_POINTWISE_CONV', cases: convShapeCases('pointwise'), render: renderFast },
     { suite: 'conv_im2col_shapes', kernel: 'EDGEQ_TEST_CONV_IM2COL', cases: convShapeCases('conv_im2col'), render: renderFast },
+    { suite: 'add_terms', kernel: 'EDGEQ_TEST_ADD_TERMS', cases: ownStream(SEED + 4, () => addCases().filter((c) => c.mode !== 'fp32')), render: renderAddTerms },
     { suite: 'pointwise_conv_w8', kernel: 'EDGEQ_TEST_POINTWISE_CONV_W8', cases: [...fastCases('pointwise'), ...mixedFastCases('pointwise')], render: renderFastStored('int8') },
   ];
 }

@@ -10,6 +10,7 @@ import type { FullyConnectedPlan } from '../fast-fully-connected.js';
 import { constPointerField, int32Fields, structField, type CStructDescription, type CStructValues } from './c-struct.js';
 import { CHANNEL_REQUANT_STRUCT } from './fast-kernel.js';
 import type { OpConstants } from './emitter-support.js';
+import { ADD_PARAMS_STRUCT } from './add.js';
 
 /** `edgeq_fc_fast_params` (include/edgeq.h). */
 export const FC_FAST_PARAMS_STRUCT: CStructDescription = {
@@ -34,7 +35,7 @@ export const ADD_TABLE_PARAMS_STRUCT: CStructDescription = {
 };
 
 /** Every struct these kernels' emitted C declares. */
-export const FC_ADD_KERNEL_STRUCTS: readonly CStructDescription[] = [FC_FAST_PARAMS_STRUCT, ADD_TABLE_PARAMS_STRUCT];
+export const FC_ADD_KERNEL_STRUCTS: readonly CStructDescription[] = [FC_FAST_PARAMS_STRUCT, ADD_TABLE_PARAMS_STRUCT, ADD_PARAMS_STRUCT];
 
 /** A FULLY_CONNECTED or ADD op planned onto a specialised kernel. */
 export type FcAddPlan = FullyConnectedPlan | AddTablePlan;
@@ -49,6 +50,8 @@ export interface FcAddOperands {
   output: string;
   actMin: number;
   actMax: number;
+  /** ADD with run-time term tables: its reference parameter struct's values (emit/add.ts) and the scratch buffer. */
+  addTerms?: { params: CStructValues; scratch: string };
 }
 
 /** Declares a planned FULLY_CONNECTED / ADD kernel's constants and returns its call. */
@@ -64,6 +67,17 @@ export function emitFcAddKernel(plan: FcAddPlan, constants: OpConstants, o: FcAd
       act_min: o.actMin, act_max: o.actMax, bias, requant: table, requant_stride: rows.length > 1 ? 1 : 0,
     });
     return `${plan.fn}(&${s}, ${o.input}, ${weights}, ${o.output});`;
+  }
+  if (plan.terms === 'scratch') {
+    if (!o.addTerms) throw new Error('codegen: an ADD with run-time term tables needs its parameters and scratch');
+    // The tables are built into scratch, then a copy of the table struct on the stack points at them.
+    const terms = constants.struct(ADD_PARAMS_STRUCT, o.addTerms.params);
+    const s = constants.struct(ADD_TABLE_PARAMS_STRUCT, {
+      size: plan.size, act_min: o.actMin, act_max: o.actMax, requant: requantRow(plan.requant), term1: 'NULL', term2: 'NULL',
+    });
+    return `{ int32_t *terms = (int32_t *)(void *)${o.addTerms.scratch}; edgeq_add_table_params table = ${s}; ` +
+      `edgeq_add_terms_s8(&${terms}, terms); table.term1 = terms; table.term2 = terms + 256; ` +
+      `${plan.fn}(&table, ${o.input}, ${o.input2}, ${o.output}); }`;
   }
   const term1 = constants.array('int32_t', 'term1', plan.term1);
   const term2 = constants.array('int32_t', 'term2', plan.term2);

@@ -5,13 +5,13 @@
  * codegen means a new emit/<op>.ts and one line below.
  */
 
-import { DTYPE_BYTES, deriveOpParams, numElements, type ConvLikeParams, type OpDef, type OpType } from '@edgeq/ir';
+import { DTYPE_BYTES, deriveOpParams, numElements, type AddParams, type ConvLikeParams, type OpDef, type OpType } from '@edgeq/ir';
 import { commentText } from '../c-syntax.js';
 import { nestedStructs, type CStructDescription } from './c-struct.js';
-import { arenaRef, OpConstants, type EmitContext, type EmittedOp, type OpEmitter } from './emitter-support.js';
+import { arenaRef, OpConstants, scratchBufferRef, type EmitContext, type EmittedOp, type OpEmitter } from './emitter-support.js';
 import { emitFastKernel, FAST_KERNEL_STRUCTS } from './fast-kernel.js';
 import { emitFcAddKernel, FC_ADD_KERNEL_STRUCTS } from './fast-fc-add.js';
-import { addEmitter } from './add.js';
+import { addEmitter, addParamsValues } from './add.js';
 import { concatenationEmitter } from './concatenation.js';
 import { conv2dEmitter, depthwiseConv2dEmitter } from './conv-2d.js';
 import { dequantizeEmitter } from './dequantize.js';
@@ -74,7 +74,11 @@ export function emitOp(ctx: EmitContext, op: OpDef, index: number): EmittedOp {
   const call = fast
     ? emitFastKernel(ctx, index, fast, params as ConvLikeParams, constants, input, output)
     : fcAdd?.plan
-      ? emitFcAddKernel(fcAdd.plan, constants, { input, input2: op.type === 'ADD' ? arenaRef(ctx, op.inputs[1]) : '', output, actMin: activation.actMin, actMax: activation.actMax })
+      ? emitFcAddKernel(fcAdd.plan, constants, {
+        input, input2: op.type === 'ADD' ? arenaRef(ctx, op.inputs[1]) : '', output, actMin: activation.actMin, actMax: activation.actMax,
+        addTerms: fcAdd.plan.kind === 'add_table' && fcAdd.plan.terms === 'scratch'
+          ? { params: addParamsValues(ctx, op, params as AddParams), scratch: scratchBufferRef(ctx, index) } : undefined,
+      })
       : (OP_EMITTERS[op.type] as OpEmitter).emit({ ctx, op, params, constants, input, output });
   const outTensor = g.tensors[op.outputs[0]];
   return {

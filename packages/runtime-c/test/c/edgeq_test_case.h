@@ -33,7 +33,8 @@ typedef enum {
   EDGEQ_TEST_RESIZE_NEAREST,
   EDGEQ_TEST_LOGISTIC,
   EDGEQ_TEST_STRIDED_SLICE,
-  EDGEQ_TEST_POINTWISE_CONV_W8
+  EDGEQ_TEST_POINTWISE_CONV_W8,
+  EDGEQ_TEST_ADD_TERMS
 } edgeq_test_kernel;
 
 typedef void (*edgeq_test_pointwise_fn)(const edgeq_pointwise_params *p, const int8_t *input,

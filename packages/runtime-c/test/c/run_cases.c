@@ -77,6 +77,9 @@ static int32_t run_kernel(const edgeq_test_case *c, int8_t *out, int16_t *scratc
     case EDGEQ_TEST_DEPTHWISE_CONV: edgeq_depthwise_conv2d_s8(p, x, w8, c->bias, out); break;
     case EDGEQ_TEST_FULLY_CONNECTED: edgeq_fully_connected_s8(p, x, w8, c->bias, out); break;
     case EDGEQ_TEST_ADD: edgeq_add_s8(p, x, c->input2, out); break;
+    case EDGEQ_TEST_ADD_TERMS: /* the two int32 tables, compared byte by byte (output_area is 4-aligned) */
+      edgeq_add_terms_s8(p, (int32_t *)(void *)out);
+      return (int32_t)edgeq_add_terms_s8_get_buffer_size(p);
     case EDGEQ_TEST_AVG_POOL: edgeq_avg_pool_s8(p, x, out); break;
     case EDGEQ_TEST_MAX_POOL: edgeq_max_pool_s8(p, x, out); break;
     case EDGEQ_TEST_MEAN: edgeq_mean_hw_s8(p, x, out); break;
