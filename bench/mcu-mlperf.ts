@@ -22,13 +22,15 @@
 //        [--vectors 2] [--cmsis-nn FILE] [--out FILE]
 // --gcc: the firmware's gcc optimisation levels (default O2), recorded per record as `gcc`.
 // --out: write there instead of bench/results/mcu-mlperf.json (records of other keys kept).
+// --rematch (with --cmsis-nn): measure nothing; put the figures beside the records already in
+//   the results file (CMSIS-NN measured after edgeq, or re-measured).
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildReferenceModel, GraphBuilder, mulberry32, numElements, opMacs, q, writeFileAtomic, type QGraph, type QuantScheme } from '@edgeq/ir';
 import { importTflite } from '@edgeq/tflite';
 import { CORTEX_M_TARGET_IDS, FlashFitError, RamFitError, deviceParity, getCortexMTarget } from '@edgeq/harness';
 import { RESULTS_DIR, gitCommit, provenance } from './lib/record.js';
-import { compareWithCmsisNn, findCmsisNnRecord, parseCmsisNnFigures } from './lib/cmsis-nn-figures.js';
+import { attachCmsisNn, parseCmsisNnFigures, type CmsisNnFigures, type MeasuredRecord } from './lib/cmsis-nn-figures.js';
 
 const REFERENCE_FILES: Readonly<Record<string, string>> = {
   kws_ref_model: 'kws_ref_model.tflite',
@@ -106,6 +108,11 @@ async function main(): Promise<void> {
   const cmsisFile = arg('cmsis-nn', '');
   const cmsis = cmsisFile ? parseCmsisNnFigures(readFileSync(cmsisFile, 'utf8'), cmsisFile) : undefined;
   const outFile = path.resolve(arg('out', path.join(RESULTS_DIR, 'mcu-mlperf.json')));
+  if (process.argv.includes('--rematch')) {
+    if (!cmsis) throw new Error('--rematch needs --cmsis-nn FILE');
+    await rematch(outFile, cmsis);
+    return;
+  }
   const records: Array<Record<string, unknown>> = [];
   for (const rounding of roundings) for (const name of models) {
     const scheme: QuantScheme = rounding === 'pow2' ? { scales: 'pow2', rounding: 'tflm' } : { scales: 'fixed', rounding: rounding as 'tflm' | 'single' };
@@ -127,24 +134,19 @@ async function main(): Promise<void> {
         const d = await deviceParity(g, inputs, { target, optimize: gcc, codegen: { optimize } });
         const flashOf = (b: { code: number; rodata: number; data: number } | undefined) => (b ? b.code + b.rodata + b.data : 0);
         const scratch = [...d.model.plan.buffers].filter((b) => b.scratchOp !== undefined).reduce((m, b) => Math.max(m, b.size), 0);
-        const cmsisRecord = cmsis && findCmsisNnRecord(cmsis, name, core, gcc);
-        const vsCmsis = cmsisRecord && cmsis ? compareWithCmsisNn(d.profile.instructionsPerInference, d.profile.perOp, cmsisRecord, cmsis.commit) : undefined;
-        const rec = {
+        const measured = {
           ...base, status: 'ok', vectors: inputs.length, parity: d.line, bit_exact: d.stats.exactVectors === d.stats.vectors,
           instructions: d.profile.instructionsPerInference,
           instructions_per_mac: +(d.profile.instructionsPerInference / macs).toFixed(3),
-          per_op: d.profile.perOp.map((o, i) => ({
-            name: o.name, type: g.ops[i].type, instructions: o.instructions, macs: opMacs(g, g.ops[i]),
-            ...(vsCmsis?.perOp[i] !== undefined ? { cmsis_nn_instructions: vsCmsis.perOp[i], cmsis_nn_ratio: +(o.instructions / vsCmsis.perOp[i]!).toFixed(3) } : {}),
-          })),
+          per_op: d.profile.perOp.map((o, i) => ({ name: o.name, type: g.ops[i].type, instructions: o.instructions, macs: opMacs(g, g.ops[i]) })),
           flash_model: flashOf(d.build.groups.model), flash_runtime: flashOf(d.build.groups.runtime), flash_total: d.build.sections.flash,
           constants: d.model.constBytes, constants_ratio: +(d.model.constBytes / baseline).toFixed(4),
           arena: d.build.arena ?? d.model.plan.arenaBytes, scratch_max: scratch,
           ram_static: d.build.sections.data + d.build.sections.bss - (d.build.arena ?? 0), stack_peak: d.profile.stackPeak,
-          ...(vsCmsis ? { cmsis_nn: { instructions: vsCmsis.instructions, commit: vsCmsis.commit, ratio: vsCmsis.ratio, ...(vsCmsis.bit_exact !== undefined ? { bit_exact: vsCmsis.bit_exact } : {}) } } : {}),
         };
+        const rec: typeof measured & { cmsis_nn?: { instructions: number; ratio: number } } = cmsis ? attachCmsisNn(measured, cmsis) : measured;
         records.push(rec);
-        const versus = vsCmsis ? ` CMSIS-NN ${vsCmsis.instructions} (ratio ${vsCmsis.ratio.toFixed(3)})` : '';
+        const versus = rec.cmsis_nn ? ` CMSIS-NN ${rec.cmsis_nn.instructions} (ratio ${rec.cmsis_nn.ratio.toFixed(3)})` : '';
         console.log(`${name.padEnd(22)} ${core.padEnd(11)} -${gcc.padEnd(3)} ${optimize.padEnd(5)} ${String(Math.round(rec.instructions)).padStart(10)} instr ${rec.instructions_per_mac.toFixed(2)}/MAC${versus} ` +
           `constants ${rec.constants} (${rec.constants_ratio}x) arena ${rec.arena} stack ${rec.stack_peak} ${d.line} [${((Date.now() - t0) / 1000).toFixed(0)} s]`);
         if (!rec.bit_exact) process.exitCode = 1;
@@ -159,14 +161,27 @@ async function main(): Promise<void> {
   const key = (rec: Record<string, unknown>) => `${rec.model}/${rec.core}/${rec.rounding}/${rec.optimize}/${rec.gcc}`;
   const previous: Array<Record<string, unknown>> = existsSync(outFile) ? (JSON.parse(readFileSync(outFile, 'utf8')).records ?? []) : [];
   const fresh = new Set(records.map(key));
-  await writeFileAtomic(outFile, JSON.stringify({
+  await writeRecords(outFile, [...previous.filter((rec) => !fresh.has(key(rec))), ...records], cmsis);
+  console.log(`wrote ${path.relative(process.cwd(), outFile) || outFile} (${records.length} records)`);
+}
+
+async function writeRecords(file: string, records: ReadonlyArray<Record<string, unknown>>, cmsis: CmsisNnFigures | undefined): Promise<void> {
+  await writeFileAtomic(file, JSON.stringify({
     ...provenance(),
     unit: 'executed instructions under QEMU -icount (not cycles)',
     inputs: 'seeded random int8 vectors (mulberry32 seed 7)',
     ...(cmsis ? { cmsis_nn_commit: cmsis.commit, ...(cmsis.method ? { cmsis_nn_method: cmsis.method } : {}) } : {}),
-    records: [...previous.filter((rec) => !fresh.has(key(rec))), ...records],
+    records,
   }, null, 2) + '\n');
-  console.log(`wrote ${path.relative(process.cwd(), outFile) || outFile} (${records.length} records)`);
+}
+
+/** --rematch: puts (other) CMSIS-NN figures beside the records already in the results file, measuring nothing. */
+async function rematch(file: string, cmsis: CmsisNnFigures): Promise<void> {
+  if (!existsSync(file)) throw new Error(`--rematch: ${file} does not exist (run the bench first)`);
+  const records = (JSON.parse(readFileSync(file, 'utf8')).records ?? []) as Array<Record<string, unknown>>;
+  const matched = records.map((rec) => (rec.status === 'ok' ? attachCmsisNn(rec as unknown as MeasuredRecord, cmsis) as unknown as Record<string, unknown> : rec));
+  await writeRecords(file, matched, cmsis);
+  console.log(`rematched ${path.relative(process.cwd(), file) || file}: ${matched.filter((r) => r.cmsis_nn).length} of ${records.length} records have CMSIS-NN figures`);
 }
 
 await main();

@@ -2,7 +2,7 @@
 // record is matched by model, core and gcc level (no level = O2, as files written before
 // -Os was measured), and the ratios put beside edgeq's are edgeq / CMSIS-NN.
 import { describe, expect, it } from 'vitest';
-import { compareWithCmsisNn, findCmsisNnRecord, parseCmsisNnFigures } from '../bench/lib/cmsis-nn-figures.js';
+import { attachCmsisNn, compareWithCmsisNn, findCmsisNnRecord, parseCmsisNnFigures } from '../bench/lib/cmsis-nn-figures.js';
 
 const FILE = JSON.stringify({
   commit: '99f736a6',
@@ -41,5 +41,19 @@ describe('CMSIS-NN figures for bench/mcu-mlperf.ts', () => {
     expect(() => parseCmsisNnFigures('{"commit": "x", "records": [{"model": "m", "core": "c", "instructions": 5, "per_op": [{"name": "a"}]}]}', 'f.json'))
       .toThrow('f.json: records[0].per_op[0]: needs a name and a number of instructions');
     expect(() => parseCmsisNnFigures('not json', 'f.json')).toThrow('f.json: file: not JSON');
+  });
+
+  it('attaches CMSIS-NN to a bench record by its gcc flag, and removes stale figures when none match', () => {
+    const figures = parseCmsisNnFigures(FILE, 'f.json');
+    const measured = { model: 'dscnn', core: 'cortex-m3', gcc: '-O2', instructions: 2400, per_op: [{ name: 'conv1', instructions: 1800 }, { name: 'gap', instructions: 600 }] };
+    const attached = attachCmsisNn(measured, figures);
+    // 2,400 / 2,000 = 1.2; 1,800 / 1,500 = 1.2; 600 / 500 = 1.2.
+    expect(attached).toEqual({
+      ...measured,
+      per_op: [{ name: 'conv1', instructions: 1800, cmsis_nn_instructions: 1500, cmsis_nn_ratio: 1.2 }, { name: 'gap', instructions: 600, cmsis_nn_instructions: 500, cmsis_nn_ratio: 1.2 }],
+      cmsis_nn: { instructions: 2000, commit: '99f736a6', ratio: 1.2 },
+    });
+    // The same record at -O3, which the file does not hold: back to the measured fields only.
+    expect(attachCmsisNn({ ...attached, gcc: '-O3' }, figures)).toEqual({ ...measured, gcc: '-O3' });
   });
 });

@@ -97,3 +97,37 @@ export function compareWithCmsisNn(
     perOp: edgeqOps.map((op) => byName.get(op.name)),
   };
 }
+
+/** The fields of a bench/mcu-mlperf.ts record that CMSIS-NN's figures are matched and compared on. */
+export interface MeasuredRecord {
+  readonly model: string;
+  readonly core: string;
+  /** gcc flag, e.g. "-O2". */
+  readonly gcc: string;
+  readonly instructions: number;
+  readonly per_op: ReadonlyArray<{ readonly name: string; readonly instructions: number }>;
+}
+
+/**
+ * The record with CMSIS-NN beside it: `cmsis_nn` {instructions, commit, ratio, bit_exact?} and,
+ * per op, `cmsis_nn_instructions` and `cmsis_nn_ratio`; without them (stale ones removed)
+ * when the figures hold no record of the same model, core and gcc level.
+ */
+export function attachCmsisNn<R extends MeasuredRecord>(rec: R, figures: CmsisNnFigures): R {
+  const { cmsis_nn: _stale, ...rest } = rec as R & { cmsis_nn?: unknown };
+  const perOpWithout = rec.per_op.map((o) => {
+    const { cmsis_nn_instructions: _i, cmsis_nn_ratio: _r, ...op } = o as typeof o & { cmsis_nn_instructions?: number; cmsis_nn_ratio?: number };
+    return op;
+  });
+  const found = findCmsisNnRecord(figures, rec.model, rec.core, rec.gcc.replace(/^-/, ''));
+  if (!found) return { ...rest, per_op: perOpWithout } as unknown as R;
+  const c = compareWithCmsisNn(rec.instructions, rec.per_op, found, figures.commit);
+  return {
+    ...rest,
+    per_op: perOpWithout.map((o, i) => {
+      const cmsisOp = c.perOp[i];
+      return cmsisOp === undefined ? o : { ...o, cmsis_nn_instructions: cmsisOp, cmsis_nn_ratio: +(o.instructions / cmsisOp).toFixed(3) };
+    }),
+    cmsis_nn: { instructions: c.instructions, commit: c.commit, ratio: c.ratio, ...(c.bit_exact !== undefined ? { bit_exact: c.bit_exact } : {}) },
+  } as unknown as R;
+}
