@@ -165,8 +165,9 @@ async function main(): Promise<void> {
   console.log(`wrote ${path.relative(process.cwd(), outFile) || outFile} (${records.length} records)`);
 }
 
-async function writeRecords(file: string, records: ReadonlyArray<Record<string, unknown>>, cmsis: CmsisNnFigures | undefined): Promise<void> {
+async function writeRecords(file: string, records: ReadonlyArray<Record<string, unknown>>, cmsis: CmsisNnFigures | undefined, kept: Record<string, unknown> = {}): Promise<void> {
   await writeFileAtomic(file, JSON.stringify({
+    ...kept,
     ...provenance(),
     unit: 'executed instructions under QEMU -icount (not cycles)',
     inputs: 'seeded random int8 vectors (mulberry32 seed 7)',
@@ -178,9 +179,9 @@ async function writeRecords(file: string, records: ReadonlyArray<Record<string, 
 /** --rematch: puts (other) CMSIS-NN figures beside the records already in the results file, measuring nothing. */
 async function rematch(file: string, cmsis: CmsisNnFigures): Promise<void> {
   if (!existsSync(file)) throw new Error(`--rematch: ${file} does not exist (run the bench first)`);
-  const records = (JSON.parse(readFileSync(file, 'utf8')).records ?? []) as Array<Record<string, unknown>>;
+  const { records = [], ...kept } = JSON.parse(readFileSync(file, 'utf8')) as { records?: Array<Record<string, unknown>> };
   const matched = records.map((rec) => (rec.status === 'ok' ? attachCmsisNn(rec as unknown as MeasuredRecord, cmsis) as unknown as Record<string, unknown> : rec));
-  await writeRecords(file, matched, cmsis);
+  await writeRecords(file, matched, cmsis, kept); // the other top-level fields stay (provenance is this run's)
   console.log(`rematched ${path.relative(process.cwd(), file) || file}: ${matched.filter((r) => r.cmsis_nn).length} of ${records.length} records have CMSIS-NN figures`);
 }
 
