@@ -13,18 +13,24 @@
 //
 // CMSIS-NN's figures are measured outside the repository (its kernels built in a temporary
 // directory with the same flags, called with the same parameters, counted with the same
-// QEMU method); `--cmsis-nn FILE` merges them from a JSON file
-// {"commit": "...", "records": [{"model", "core", "instructions"}]} beside edgeq's.
+// QEMU method; bench/README.md); `--cmsis-nn FILE` puts them beside edgeq's, matched by
+// model, core and gcc level, from a JSON file {"commit": "...", "records": [{"model", "core",
+// "opt", "instructions", "per_op"?}]} (bench/lib/cmsis-nn-figures.ts).
 //
 // Usage: npx tsx bench/mcu-mlperf.ts [--models ad01-arch,dscnn,ad01_int8,...]
-//        [--cores cortex-m0,...] [--rounding tflm] [--optimize speed,size] [--vectors 2]
-//        [--cmsis-nn FILE]
+//        [--cores cortex-m0,...] [--rounding tflm] [--optimize speed,size] [--gcc O2,Os]
+//        [--vectors 2] [--cmsis-nn FILE] [--out FILE]
+// --gcc: the firmware's gcc optimisation levels (default O2), recorded per record as `gcc`.
+// --out: write there instead of bench/results/mcu-mlperf.json (records of other keys kept).
+// --rematch (with --cmsis-nn): measure nothing; put the figures beside the records already in
+//   the results file (CMSIS-NN measured after edgeq, or re-measured).
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { buildReferenceModel, GraphBuilder, mulberry32, numElements, opMacs, q, type QGraph, type QuantScheme } from '@edgeq/ir';
+import { buildReferenceModel, GraphBuilder, mulberry32, numElements, opMacs, q, writeFileAtomic, type QGraph, type QuantScheme } from '@edgeq/ir';
 import { importTflite } from '@edgeq/tflite';
 import { CORTEX_M_TARGET_IDS, FlashFitError, RamFitError, deviceParity, getCortexMTarget } from '@edgeq/harness';
-import { RESULTS_DIR, gitCommit, writeResults } from './lib/record.js';
+import { RESULTS_DIR, gitCommit, provenance } from './lib/record.js';
+import { attachCmsisNn, parseCmsisNnFigures, type CmsisNnFigures, type MeasuredRecord } from './lib/cmsis-nn-figures.js';
 
 const REFERENCE_FILES: Readonly<Record<string, string>> = {
   kws_ref_model: 'kws_ref_model.tflite',
@@ -82,16 +88,31 @@ function constantsBaseline(g: QGraph): number {
   return bytes;
 }
 
-interface CmsisFigures { commit: string; records: Array<{ model: string; core: string; instructions: number }> }
+const GCC_LEVELS = ['O0', 'O1', 'O2', 'O3', 'Os'] as const;
+type GccLevel = (typeof GCC_LEVELS)[number];
+
+function gccLevels(list: string): GccLevel[] {
+  return list.split(',').map((level) => {
+    if (!(GCC_LEVELS as readonly string[]).includes(level)) throw new Error(`--gcc: unknown level ${level} (one of ${GCC_LEVELS.join(', ')})`);
+    return level as GccLevel;
+  });
+}
 
 async function main(): Promise<void> {
   const models = arg('models', ['ad01-arch', 'dscnn', ...Object.keys(REFERENCE_FILES)].join(',')).split(',');
   const cores = arg('cores', CORTEX_M_TARGET_IDS.join(',')).split(',');
   const roundings = arg('rounding', 'tflm').split(',');
   const optimizes = arg('optimize', 'speed,size').split(',') as Array<'speed' | 'size'>;
+  const gccs = gccLevels(arg('gcc', 'O2'));
   const vectorCount = Number(arg('vectors', '2'));
   const cmsisFile = arg('cmsis-nn', '');
-  const cmsis: CmsisFigures | undefined = cmsisFile ? JSON.parse(readFileSync(cmsisFile, 'utf8')) : undefined;
+  const cmsis = cmsisFile ? parseCmsisNnFigures(readFileSync(cmsisFile, 'utf8'), cmsisFile) : undefined;
+  const outFile = path.resolve(arg('out', path.join(RESULTS_DIR, 'mcu-mlperf.json')));
+  if (process.argv.includes('--rematch')) {
+    if (!cmsis) throw new Error('--rematch needs --cmsis-nn FILE');
+    await rematch(outFile, cmsis);
+    return;
+  }
   const records: Array<Record<string, unknown>> = [];
   for (const rounding of roundings) for (const name of models) {
     const scheme: QuantScheme = rounding === 'pow2' ? { scales: 'pow2', rounding: 'tflm' } : { scales: 'fixed', rounding: rounding as 'tflm' | 'single' };
@@ -104,17 +125,16 @@ async function main(): Promise<void> {
     const r = mulberry32(7);
     const inputs = Array.from({ length: vectorCount }, () => Int8Array.from({ length: n }, () => Math.floor(r() * 256) - 128));
     const baseline = constantsBaseline(g);
-    for (const core of cores) for (const optimize of optimizes) {
+    for (const core of cores) for (const gcc of gccs) for (const optimize of optimizes) {
       const target = getCortexMTarget(core);
       const base = { model: name, source: loaded.source, core, qemu_machine: target.qemuMachine, rounding: `${g.quantization.scales}/${g.quantization.rounding}`,
-        optimize, gcc: '-O2', macs, constants_baseline: baseline, commit: gitCommit() };
+        optimize, gcc: `-${gcc}`, macs, constants_baseline: baseline, commit: gitCommit() };
       const t0 = Date.now();
       try {
-        const d = await deviceParity(g, inputs, { target, codegen: { optimize } });
+        const d = await deviceParity(g, inputs, { target, optimize: gcc, codegen: { optimize } });
         const flashOf = (b: { code: number; rodata: number; data: number } | undefined) => (b ? b.code + b.rodata + b.data : 0);
         const scratch = [...d.model.plan.buffers].filter((b) => b.scratchOp !== undefined).reduce((m, b) => Math.max(m, b.size), 0);
-        const cmsisRecord = cmsis?.records.find((c) => c.model === name && c.core === core);
-        const rec = {
+        const measured = {
           ...base, status: 'ok', vectors: inputs.length, parity: d.line, bit_exact: d.stats.exactVectors === d.stats.vectors,
           instructions: d.profile.instructionsPerInference,
           instructions_per_mac: +(d.profile.instructionsPerInference / macs).toFixed(3),
@@ -123,31 +143,46 @@ async function main(): Promise<void> {
           constants: d.model.constBytes, constants_ratio: +(d.model.constBytes / baseline).toFixed(4),
           arena: d.build.arena ?? d.model.plan.arenaBytes, scratch_max: scratch,
           ram_static: d.build.sections.data + d.build.sections.bss - (d.build.arena ?? 0), stack_peak: d.profile.stackPeak,
-          ...(cmsisRecord && cmsis ? { cmsis_nn: { instructions: cmsisRecord.instructions, commit: cmsis.commit, ratio: +(d.profile.instructionsPerInference / cmsisRecord.instructions).toFixed(3) } } : {}),
         };
+        const rec: typeof measured & { cmsis_nn?: { instructions: number; ratio: number } } = cmsis ? attachCmsisNn(measured, cmsis) : measured;
         records.push(rec);
-        console.log(`${name.padEnd(22)} ${core.padEnd(11)} ${optimize.padEnd(5)} ${String(Math.round(rec.instructions)).padStart(10)} instr ${rec.instructions_per_mac.toFixed(2)}/MAC ` +
+        const versus = rec.cmsis_nn ? ` CMSIS-NN ${rec.cmsis_nn.instructions} (ratio ${rec.cmsis_nn.ratio.toFixed(3)})` : '';
+        console.log(`${name.padEnd(22)} ${core.padEnd(11)} -${gcc.padEnd(3)} ${optimize.padEnd(5)} ${String(Math.round(rec.instructions)).padStart(10)} instr ${rec.instructions_per_mac.toFixed(2)}/MAC${versus} ` +
           `constants ${rec.constants} (${rec.constants_ratio}x) arena ${rec.arena} stack ${rec.stack_peak} ${d.line} [${((Date.now() - t0) / 1000).toFixed(0)} s]`);
         if (!rec.bit_exact) process.exitCode = 1;
       } catch (e) {
         if (!(e instanceof RamFitError) && !(e instanceof FlashFitError)) throw e;
         records.push({ ...base, status: 'refused', refused: e.message });
-        console.log(`${name.padEnd(22)} ${core.padEnd(11)} ${optimize.padEnd(5)} refused: ${e.message}`);
+        console.log(`${name.padEnd(22)} ${core.padEnd(11)} -${gcc.padEnd(3)} ${optimize.padEnd(5)} refused: ${e.message}`);
       }
     }
   }
-  // Keep records of other (model, core, rounding, optimize) keys from earlier runs.
-  const key = (rec: Record<string, unknown>) => `${rec.model}/${rec.core}/${rec.rounding}/${rec.optimize}`;
-  const previousFile = path.join(RESULTS_DIR, 'mcu-mlperf.json');
-  const previous: Array<Record<string, unknown>> = existsSync(previousFile) ? (JSON.parse(readFileSync(previousFile, 'utf8')).records ?? []) : [];
+  // Keep records of other (model, core, rounding, optimize, gcc) keys from earlier runs.
+  const key = (rec: Record<string, unknown>) => `${rec.model}/${rec.core}/${rec.rounding}/${rec.optimize}/${rec.gcc}`;
+  const previous: Array<Record<string, unknown>> = existsSync(outFile) ? (JSON.parse(readFileSync(outFile, 'utf8')).records ?? []) : [];
   const fresh = new Set(records.map(key));
-  const file = await writeResults('mcu-mlperf', {
+  await writeRecords(outFile, [...previous.filter((rec) => !fresh.has(key(rec))), ...records], cmsis);
+  console.log(`wrote ${path.relative(process.cwd(), outFile) || outFile} (${records.length} records)`);
+}
+
+async function writeRecords(file: string, records: ReadonlyArray<Record<string, unknown>>, cmsis: CmsisNnFigures | undefined, kept: Record<string, unknown> = {}): Promise<void> {
+  await writeFileAtomic(file, JSON.stringify({
+    ...kept,
+    ...provenance(),
     unit: 'executed instructions under QEMU -icount (not cycles)',
     inputs: 'seeded random int8 vectors (mulberry32 seed 7)',
-    ...(cmsis ? { cmsis_nn_commit: cmsis.commit } : {}),
-    records: [...previous.filter((rec) => !fresh.has(key(rec))), ...records],
-  });
-  console.log(`wrote ${path.relative(path.resolve(RESULTS_DIR, '../..'), file)} (${records.length} records)`);
+    ...(cmsis ? { cmsis_nn_commit: cmsis.commit, ...(cmsis.method ? { cmsis_nn_method: cmsis.method } : {}) } : {}),
+    records,
+  }, null, 2) + '\n');
+}
+
+/** --rematch: puts (other) CMSIS-NN figures beside the records already in the results file, measuring nothing. */
+async function rematch(file: string, cmsis: CmsisNnFigures): Promise<void> {
+  if (!existsSync(file)) throw new Error(`--rematch: ${file} does not exist (run the bench first)`);
+  const { records = [], ...kept } = JSON.parse(readFileSync(file, 'utf8')) as { records?: Array<Record<string, unknown>> };
+  const matched = records.map((rec) => (rec.status === 'ok' ? attachCmsisNn(rec as unknown as MeasuredRecord, cmsis) as unknown as Record<string, unknown> : rec));
+  await writeRecords(file, matched, cmsis, kept); // the other top-level fields stay (provenance is this run's)
+  console.log(`rematched ${path.relative(process.cwd(), file) || file}: ${matched.filter((r) => r.cmsis_nn).length} of ${records.length} records have CMSIS-NN figures`);
 }
 
 await main();
