@@ -39,6 +39,11 @@ describe('fast kernel chains: every conv op is planned on a fast kernel', () => 
       expect(fns[1]).toMatch(new RegExp(`^edgeq_depthwise_conv_3x3_s8_${mode}(_clamp)?_mixed$`));
       expect(fns[3]).toMatch(new RegExp(`^edgeq_pointwise_conv_w8_s8_${mode}(_clamp)?_mixed$`));
       expect(decideFastOp(g, g.ops[3], mode).plan!.fn).toMatch(/^edgeq_pointwise_conv_s8_/);
+      // The first layer and the dilated 3x3 go through the column, int8 weights in int8 storage.
+      for (const i of [0, 4]) {
+        expect(fns[i]).toMatch(new RegExp(`^edgeq_conv_im2col_w8_s8_${mode}(_clamp)?$`));
+        expect(decideFastOp(g, g.ops[i], mode).plan!.fn).toMatch(new RegExp(`^edgeq_conv_im2col_s8_${mode}(_clamp)?$`));
+      }
     }
   });
 });

@@ -23,13 +23,13 @@ export interface FastPlanOptions {
   /**
    * 'int16' (default): weights widened (and re-laid out) for the fastest inner loops;
    * 'int8': int8 weights in flash, sign-extended on the fly, where a kernel has that variant
-   * (1x1 pointwise today; the others keep int16 and say so in `reason`).
+   * (CONV_2D: the 1x1 pointwise and the column kernel; depthwise keeps int16 and says so in `reason`).
    */
   weightStorage?: WeightStorage;
 }
 
 export interface FastPlan {
-  kind: 'pointwise' | 'pointwise_w8' | 'conv_im2col' | 'depthwise_3x3';
+  kind: 'pointwise' | 'pointwise_w8' | 'conv_im2col' | 'conv_im2col_w8' | 'depthwise_3x3';
   /** How the weights are stored (int16: widened; int8: as in the model, re-laid out). */
   weightStorage: WeightStorage;
   /** Kernel function name, e.g. edgeq_depthwise_conv_3x3_s8_tflm_clamp (suffix _mixed when some rows are generic). */
@@ -217,8 +217,9 @@ function planConvLike(g: QGraph, op: OpDef, mode: FastMode, storage: WeightStora
     const folded = Array.from({ length: cout }, (_, c) => { let s = 0; for (let i = 0; i < taps; i++) s += w[c * taps + i]; return bias[c] - p.inZp * s; });
     const bound = folded.map((b, c) => Math.abs(b) + 128 * sumAbs(c));
     const int8Pointwise = pointwise && storage === 'int8';
+    // int8 weights cannot be stored doubled: the int8 kernels double fast tflm accumulators instead.
     const table = deriveChannelConstants(mode, folded, bound, p, cout,
-      { zeroWeightChannels: folded.map((_, c) => sumAbs(c) === 0), doubleTflm: !int8Pointwise });
+      { zeroWeightChannels: folded.map((_, c) => sumAbs(c) === 0), doubleTflm: storage !== 'int8' });
     if (typeof table === 'string') return table;
     const { variant, reason } = variantOf(mode, clamp, table, cout);
     const f = table.weightFactor;
@@ -239,7 +240,6 @@ function planConvLike(g: QGraph, op: OpDef, mode: FastMode, storage: WeightStora
       return { kind: 'pointwise_w8', weightStorage: 'int8', fn: `edgeq_pointwise_conv_w8_s8_${variant}`, channelConstants: rows, weights: w8,
         scratchBytes: 0, reason: `1x1 stride 1, int8 weights: ${reason}`, structValues: { pixels: outS[1] * outS[2], cin, cout } };
     }
-    const widened = storage === 'int8' ? ', int16 weights (no int8-weight variant of this kernel)' : '';
     if (pointwise) {
       // int16, per channel pair and input quad, in the lane order of SXTB16 (edgeq_pointwise_conv_s8.c).
       const quads = Math.ceil(cin / 4);
@@ -254,25 +254,37 @@ function planConvLike(g: QGraph, op: OpDef, mode: FastMode, storage: WeightStora
         }
       }
       return { kind: 'pointwise', weightStorage: 'int16', fn: `edgeq_pointwise_conv_s8_${variant}`, channelConstants: rows, weights: w16, scratchBytes: 0,
-        reason: `1x1 stride 1${widened}: ${reason}`, structValues: { pixels: outS[1] * outS[2], cin, cout } };
+        reason: `1x1 stride 1: ${reason}`, structValues: { pixels: outS[1] * outS[2], cin, cout } };
+    }
+    const at = (c: number, t: number) => (t < taps && c < cout ? w[c * taps + t] * f[c] : 0);
+    const columnValues = (columnTaps: number) => ({
+      in: heightWidthChannels(inS), out: heightWidthChannels(outS),
+      kernel_h: kh, kernel_w: kw, stride_h: o.strideH, stride_w: o.strideW,
+      dilation_h: o.dilationH, dilation_w: o.dilationW, pad_top: p.padTop, pad_left: p.padLeft,
+      in_zp: p.inZp, taps: columnTaps,
+    });
+    if (storage === 'int8') {
+      // int8, per channel pair and tap quad: w[o][t], w[o][t+2], w[o][t+1], w[o][t+3], then o+1 (SXTB16 lane order).
+      const quadTaps = Math.ceil(taps / 4) * 4;
+      const w8 = new Int8Array(pairs * 2 * quadTaps);
+      for (let j = 0; j < pairs; j++) {
+        for (let t = 0; t < quadTaps; t += 4) {
+          for (const c of [2 * j, 2 * j + 1]) w8.set([at(c, t), at(c, t + 2), at(c, t + 1), at(c, t + 3)], (j * quadTaps + t) * 2 + (c & 1) * 4);
+        }
+      }
+      return { kind: 'conv_im2col_w8', weightStorage: 'int8', fn: `edgeq_conv_im2col_w8_s8_${variant}`, channelConstants: rows, weights: w8,
+        scratchBytes: quadTaps * 4, reason: `${kh}x${kw} through an int16 column, int8 weights: ${reason}`, structValues: columnValues(quadTaps) };
     }
     const even = taps + (taps & 1);
     // int16, per channel pair and tap pair: w[o][t], w[o][t+1], w[o+1][t], w[o+1][t+1].
     const w16 = new Int16Array(pairs * 2 * even);
-    const at = (c: number, t: number) => (t < taps && c < cout ? w[c * taps + t] * f[c] : 0);
     for (let j = 0; j < pairs; j++) {
       for (let t = 0; t < even; t += 2) {
         w16.set([at(2 * j, t), at(2 * j, t + 1), at(2 * j + 1, t), at(2 * j + 1, t + 1)], j * even * 2 + t * 2);
       }
     }
     return { kind: 'conv_im2col', weightStorage: 'int16', fn: `edgeq_conv_im2col_s8_${variant}`, channelConstants: rows, weights: w16, scratchBytes: even * 4,
-      reason: `${kh}x${kw} through an int16 column${widened}: ${reason}`,
-      structValues: {
-        in: heightWidthChannels(inS), out: heightWidthChannels(outS),
-        kernel_h: kh, kernel_w: kw, stride_h: o.strideH, stride_w: o.strideW,
-        dilation_h: o.dilationH, dilation_w: o.dilationW, pad_top: p.padTop, pad_left: p.padLeft,
-        in_zp: p.inZp, taps: even,
-      } };
+      reason: `${kh}x${kw} through an int16 column: ${reason}`, structValues: columnValues(even) };
   }
   // DEPTHWISE_CONV_2D
   const s = o.strideH;

@@ -1,7 +1,7 @@
 // Build-time choice of runtime-c's specialised kernels: which ops take them, when the
 // generator keeps the reference kernel, and that their scratch fits the arena plan.
 import { describe, expect, it } from 'vitest';
-import { buildReferenceModel, deriveOpParams, type ConvLikeParams, type QuantScheme } from '@edgeq/ir';
+import { GraphBuilder, buildReferenceModel, deriveOpParams, q, type ConvLikeParams, type QuantScheme } from '@edgeq/ir';
 import { decideFastOp, generateModel, planFastOp, type FastPlan } from '../src/index.js';
 
 const TFLM: QuantScheme = { scales: 'fixed', rounding: 'tflm' };
@@ -53,6 +53,29 @@ describe('specialised kernels', () => {
     const g = buildReferenceModel('dscnn', TFLM, 1);
     const fc = g.ops.find((op) => op.type === 'FULLY_CONNECTED')!;
     expect(decideFastOp(g, fc, 'tflm')).toEqual({ reason: 'FULLY_CONNECTED has no specialised kernel here' });
+  });
+
+  it('int8 storage: a 1x5 conv with 3 output channels goes through the column with int8 weights in SXTB16 lane order', () => {
+    const b = new GraphBuilder('column_w8', TFLM);
+    const x = b.input('x', [1, 1, 5, 1], q(0.05, 3));
+    // Channel c's weights are 10c+1 .. 10c+5 (taps 0..4).
+    const weights = Int8Array.from({ length: 15 }, (_, i) => 10 * Math.floor(i / 5) + (i % 5) + 1);
+    b.output(b.conv2d(x, { name: 'c', weights, weightShape: [3, 1, 5, 1], weightScales: [0.01, 0.012, 0.014], bias: Int32Array.of(100, -50, 7), out: q(0.1, -2), padding: 'VALID' }));
+    const g = b.build();
+    const w8 = planFastOp(g, g.ops[0], 'tflm', { weightStorage: 'int8' })!;
+    const w16 = planFastOp(g, g.ops[0], 'tflm')!;
+    expect([w8.kind, w8.fn, w8.weightStorage]).toEqual(['conv_im2col_w8', 'edgeq_conv_im2col_w8_s8_tflm', 'int8']);
+    expect(w16.fn).toBe('edgeq_conv_im2col_s8_tflm');
+    // 5 taps round up to 2 quads; per channel pair and quad t..t+3: w[t], w[t+2], w[t+1], w[t+3] of
+    // each channel. Channel pair (2, phantom 3) has zero weights for the phantom.
+    expect(Array.from(w8.weights)).toEqual([
+      1, 3, 2, 4, 11, 13, 12, 14, 5, 0, 0, 0, 15, 0, 0, 0,
+      21, 23, 22, 24, 0, 0, 0, 0, 25, 0, 0, 0, 0, 0, 0, 0,
+    ]);
+    expect([w8.structValues.taps, w8.scratchBytes]).toEqual([8, 32]);
+    // Not doubled: the int16 plan's fast tflm biases are twice the int8 plan's; the phantom row is {0, 0, 0, 1}.
+    for (const c of [0, 1, 2]) expect(w16.channelConstants[4 * c]).toBe(2 * w8.channelConstants[4 * c]);
+    expect(Array.from(w8.channelConstants.subarray(12))).toEqual([0, 0, 0, 1]);
   });
 
   it('tflm weights and biases are stored doubled (the kernels accumulate 2 * acc)', () => {

@@ -115,6 +115,14 @@ EDGEQ_FAST_INLINE void edgeq_fast_store_last(const edgeq_channel_requant *q, int
   y1[0] = edgeq_fast_clamp(edgeq_fast_requantize_row(a1, q, mode, mixed), clamp, lo, hi);
 }
 
+/* The accumulator a row requantises when the weights are int8 (not doubled, nor the bias): 2 *
+ * acc for a fast tflm row (the generator checks |acc| < 2^30), acc otherwise. */
+EDGEQ_FAST_INLINE int32_t edgeq_fast_w8_scaled(int32_t a, const edgeq_channel_requant *q,
+                                              const int mode, const int mixed) {
+  if (mode != EDGEQ_RQ_TFLM || (mixed && q->shift >= EDGEQ_FAST_GENERIC_SHIFT / 2)) return a;
+  return a * 2;
+}
+
 /* Defines kernel KERNEL's exported variants: one per entry of EDGEQ_FAST_VARIANTS (edgeq.h),
  * and the same again with the suffix _mixed (generic rows tested). DEFINE(name, mode, clamp,
  * mixed) defines one function. */

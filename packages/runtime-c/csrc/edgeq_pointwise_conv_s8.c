@@ -62,13 +62,6 @@
   "smlad %[a11], %[x], %[wb], %[a11]\n\t"
 #endif
 
-/* The accumulator a fast tflm row requantises is 2 * acc (see the file comment). */
-EDGEQ_FAST_INLINE int32_t pointwise_w8_scaled(int32_t a, const edgeq_channel_requant *q,
-                                              const int mode, const int mixed) {
-  if (mode != EDGEQ_RQ_TFLM || (mixed && q->shift >= EDGEQ_FAST_GENERIC_SHIFT / 2)) return a;
-  return a * 2;
-}
-
 EDGEQ_FAST_INLINE void pointwise_conv_body(const edgeq_pointwise_params *p, const int8_t *input,
                                           const void *w, int8_t *output, const int mode,
                                           const int clamp, const int mixed, const int w8) {
@@ -132,8 +125,8 @@ EDGEQ_FAST_INLINE void pointwise_conv_body(const edgeq_pointwise_params *p, cons
       }
 #endif
       if (w8) {
-        a00 = pointwise_w8_scaled(a00, &q[0], mode, mixed), a10 = pointwise_w8_scaled(a10, &q[0], mode, mixed);
-        a01 = pointwise_w8_scaled(a01, &q[1], mode, mixed), a11 = pointwise_w8_scaled(a11, &q[1], mode, mixed);
+        a00 = edgeq_fast_w8_scaled(a00, &q[0], mode, mixed), a10 = edgeq_fast_w8_scaled(a10, &q[0], mode, mixed);
+        a01 = edgeq_fast_w8_scaled(a01, &q[1], mode, mixed), a11 = edgeq_fast_w8_scaled(a11, &q[1], mode, mixed);
       }
       edgeq_fast_store_block(q, a00, a01, a10, a11, y0, y1, mode, clamp, mixed, lo, hi);
     }

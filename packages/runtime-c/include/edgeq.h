@@ -242,7 +242,10 @@ typedef struct {
  * bias = bias - in_zp * sum(w)); weights int16 per channel pair and tap pair, taps =
  * kernel_h * kernel_w * in.c rounded up to even (layout: edgeq_conv_im2col_s8.c). With an odd
  * cout, the channel table has one more, zero row (a phantom channel). Scratch:
- * edgeq_conv_im2col_s8_get_buffer_size() = 4 * taps bytes, 4-aligned. */
+ * edgeq_conv_im2col_s8_get_buffer_size() = 4 * taps bytes, 4-aligned.
+ * edgeq_conv_im2col_w8_s8_*: the same with int8 weights as stored in flash (not doubled), 8
+ * bytes per channel pair and tap quad, taps rounded up to a multiple of 4 (layout:
+ * edgeq_conv_im2col_s8.c); same parameters and scratch. */
 typedef struct {
   EDGEQ_CONV_GEOMETRY_FIELDS
   int32_t in_zp;
@@ -298,6 +301,16 @@ EDGEQ_FAST_VARIANTS(EDGEQ_FAST_DECLARE)
 EDGEQ_FAST_VARIANTS(EDGEQ_FAST_DECLARE_MIXED)
 #undef EDGEQ_FAST_DECLARE_MIXED
 #undef EDGEQ_FAST_DECLARE
+#define EDGEQ_FAST_COLUMN_W8_DECLARE(variant, mode, clamp)                                  \
+  void edgeq_conv_im2col_w8_s8_##variant(const edgeq_conv_im2col_params *p,                 \
+                                         const int8_t *input, const int8_t *w,              \
+                                         int8_t *output, int16_t *scratch);
+#define EDGEQ_FAST_COLUMN_W8_DECLARE_MIXED(variant, mode, clamp) \
+  EDGEQ_FAST_COLUMN_W8_DECLARE(variant##_mixed, mode, clamp)
+EDGEQ_FAST_VARIANTS(EDGEQ_FAST_COLUMN_W8_DECLARE)
+EDGEQ_FAST_VARIANTS(EDGEQ_FAST_COLUMN_W8_DECLARE_MIXED)
+#undef EDGEQ_FAST_COLUMN_W8_DECLARE_MIXED
+#undef EDGEQ_FAST_COLUMN_W8_DECLARE
 
 /* ---- specialised FULLY_CONNECTED and ADD (code generator's fast path, planned by
  * packages/codegen/src/fast-fully-connected.ts and fast-elementwise.ts; constants as above) ---- */

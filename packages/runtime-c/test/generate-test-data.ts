@@ -304,7 +304,7 @@ function renderFastPlan(g: QGraph, op: OpDef, id: string, out: RenderedCase, wei
   for (let i = 0; i < plan.channelConstants.length; i += 4) rows.push(Array.from(plan.channelConstants.subarray(i, i + 4)));
   out.declarations.push({ table: 'edgeq_channel_requant', id: `${id}_requant`, rows });
   out.declarations.push(array(plan.weightStorage === 'int8' ? 'int8_t' : 'int16_t', `${id}_weights`, plan.weights));
-  const type = { pointwise: 'edgeq_pointwise_params', pointwise_w8: 'edgeq_pointwise_params', conv_im2col: 'edgeq_conv_im2col_params', depthwise_3x3: 'edgeq_depthwise_3x3_params' }[plan.kind];
+  const type = { pointwise: 'edgeq_pointwise_params', pointwise_w8: 'edgeq_pointwise_params', conv_im2col: 'edgeq_conv_im2col_params', conv_im2col_w8: 'edgeq_conv_im2col_params', depthwise_3x3: 'edgeq_depthwise_3x3_params' }[plan.kind];
   out.declarations.push(struct(type, `${id}_params`, { ...planFields(plan.structValues), act_min: p.actMin, act_max: p.actMax, requant: `${id}_requant` }));
   Object.assign(out.entry, { params: `&${id}_params`, weights: `${id}_weights`, [plan.kind]: plan.fn, scratch_bytes: plan.scratchBytes });
 }
@@ -653,6 +653,10 @@ function convShapeCases(family: 'pointwise' | 'conv_im2col'): CaseSpec[] {
     ['pow2', { cin: 8, size: [3, 5], cout: 3, k: 3 }],
     ['tflm', { cin: 16, size: [3, 3], cout: 7, k: 1 }],
     ['single', { cin: 6, size: [4, 3], cout: 5, k: 3, stride: 1 }],
+    // Column runs: odd kernel rows (5 x 3 taps) starting at odd taps, dilated runs of one pixel, a 1-channel 4x4 window at the border.
+    ['tflm', { cin: 5, size: [6, 5], cout: 3, k: 3, dilation: 2, act: 'RELU6', zpIn: -128 }],
+    ['pow2', { cin: 1, size: [7, 6], cout: 4, k: 4, stride: 2 }],
+    ['single', { cin: 3, size: [6, 7], cout: 8, k: 3, stride: 2, padding: 'VALID' }],
   ];
   return list.map(([mode, c]) => {
     const graph = convGraph('conv', mode, c);
@@ -740,6 +744,7 @@ export function testSuites(): Array<{ suite: string; kernel: string; cases: Case
     { suite: 'conv_im2col_shapes', kernel: 'EDGEQ_TEST_CONV_IM2COL', cases: convShapeCases('conv_im2col'), render: renderFast },
     { suite: 'add_terms', kernel: 'EDGEQ_TEST_ADD_TERMS', cases: ownStream(SEED + 4, () => addCases().filter((c) => c.mode !== 'fp32')), render: renderAddTerms },
     { suite: 'pointwise_conv_w8', kernel: 'EDGEQ_TEST_POINTWISE_CONV_W8', cases: [...fastCases('pointwise'), ...mixedFastCases('pointwise')], render: renderFastStored('int8') },
+    { suite: 'conv_im2col_w8', kernel: 'EDGEQ_TEST_CONV_IM2COL_W8', cases: [...fastCases('conv_im2col'), ...mixedFastCases('conv_im2col'), ...convShapeCases('conv_im2col')], render: renderFastStored('int8') },
   ];
 }
 

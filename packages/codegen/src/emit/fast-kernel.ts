@@ -50,6 +50,7 @@ export const FAST_PARAMS_STRUCTS: Readonly<Record<FastPlan['kind'], CStructDescr
   pointwise: POINTWISE_PARAMS_STRUCT,
   pointwise_w8: POINTWISE_PARAMS_STRUCT,
   conv_im2col: COLUMN_CONV_PARAMS_STRUCT,
+  conv_im2col_w8: COLUMN_CONV_PARAMS_STRUCT,
   depthwise_3x3: DEPTHWISE_3X3_PARAMS_STRUCT,
 };
 

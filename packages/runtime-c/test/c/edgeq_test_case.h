@@ -34,7 +34,8 @@ typedef enum {
   EDGEQ_TEST_LOGISTIC,
   EDGEQ_TEST_STRIDED_SLICE,
   EDGEQ_TEST_POINTWISE_CONV_W8,
-  EDGEQ_TEST_ADD_TERMS
+  EDGEQ_TEST_ADD_TERMS,
+  EDGEQ_TEST_CONV_IM2COL_W8
 } edgeq_test_kernel;
 
 typedef void (*edgeq_test_pointwise_fn)(const edgeq_pointwise_params *p, const int8_t *input,
@@ -44,6 +45,9 @@ typedef void (*edgeq_test_pointwise_w8_fn)(const edgeq_pointwise_params *p, cons
 typedef void (*edgeq_test_conv_im2col_fn)(const edgeq_conv_im2col_params *p,
                                           const int8_t *input, const int16_t *w,
                                           int8_t *output, int16_t *scratch);
+typedef void (*edgeq_test_conv_im2col_w8_fn)(const edgeq_conv_im2col_params *p,
+                                             const int8_t *input, const int8_t *w,
+                                             int8_t *output, int16_t *scratch);
 typedef void (*edgeq_test_depthwise_3x3_fn)(const edgeq_depthwise_3x3_params *p,
                                             const int8_t *input, const int16_t *w,
                                             int8_t *output, int16_t *scratch);
@@ -64,6 +68,7 @@ typedef struct {
   edgeq_test_pointwise_fn pointwise;
   edgeq_test_pointwise_w8_fn pointwise_w8;
   edgeq_test_conv_im2col_fn conv_im2col;
+  edgeq_test_conv_im2col_w8_fn conv_im2col_w8;
   edgeq_test_depthwise_3x3_fn depthwise_3x3;
   int32_t scratch_bytes;   /* what codegen plans for the fast kernel's scratch */
   const int8_t *expected;  /* int8 outputs */
