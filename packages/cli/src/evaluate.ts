@@ -11,9 +11,10 @@ import { yieldToEventLoop, type ProgressTask } from './progress.js';
 /** What an evaluation returns. */
 export interface Evaluation {
   predictions: Int32Array;
-  /** The interpreter kernels that ran, and the worker threads (0: the main thread). */
+  /** The interpreter kernels that ran, the worker threads started (0: none) and the samples they simulated. */
   kernels: 'wasm' | 'typescript';
   workers: number;
+  samplesOnWorkers: number;
   correct?: number;
   accuracy?: number;
   /** confusion[label][prediction], when labels were given. */
@@ -41,7 +42,7 @@ export async function evaluate(g: QGraph, inputs: readonly InputVector[], labels
   const batch = await simulateBatch(g, inputs, { tensors: [g.outputs[0]], workers: opts.workers, onProgress });
   const predictions = new Int32Array(inputs.length);
   for (let i = 0; i < inputs.length; i++) predictions[i] = argmax(sampleValues(batch, 0, i));
-  const ran = { kernels: batch.kernels, workers: batch.workers };
+  const ran = { kernels: batch.kernels, workers: batch.workers, samplesOnWorkers: batch.samplesOnWorkers };
   if (!labels) return { predictions, ...ran };
   let n = g.tensors[g.outputs[0]].shape.at(-1) ?? 0;
   for (let i = 0; i < labels.length; i++) n = Math.max(n, labels[i] + 1, predictions[i] + 1);

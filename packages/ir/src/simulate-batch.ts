@@ -8,12 +8,13 @@
  * result is bit-identical to simulating on one thread, whatever the worker count.
  *
  * Small batches (under {@link IN_THREAD_BELOW} samples) and `workers: 1` run on the calling
- * thread, yielding to the event loop every few milliseconds. With the worker count left to
- * the default, a batch starts on the calling thread too and moves what is left to workers
- * only once the first {@link PROBE_MS} ms show that it would take more than
- * {@link AUTO_WORKERS_MIN_MS} ms more there: starting a worker costs about 0.15 s of CPU
- * from the built package (about 1 s from the TypeScript sources under tsx), more than a
- * short batch of a small model takes in all.
+ * thread, yielding to the event loop every few milliseconds. Otherwise the calling thread
+ * simulates samples too until the first worker is ready, so worker start-up (about 0.15 s of
+ * CPU from the built package, about 1 s from the TypeScript sources under tsx) is not time
+ * the batch waits for. With the worker count left to the default, a batch starts on the calling thread and
+ * starts workers only once the first {@link PROBE_MS} ms show that the rest would take more
+ * than {@link AUTO_WORKERS_MIN_MS} ms there: a short batch of a small model is over before a
+ * worker would be ready.
  */
 
 import { availableParallelism } from 'node:os';
@@ -51,6 +52,12 @@ export interface SimulateBatchOptions {
   kernels?: KernelChoice;
   /** Tensors returned per sample, as indices into `graph.tensors` (default `graph.outputs`). */
   tensors?: readonly number[];
+  /**
+   * Default true: the calling thread simulates samples until a worker is ready (and, with the
+   * default worker count, first times the batch to decide whether workers are worth starting).
+   * false: with more than one worker, every sample runs on a worker.
+   */
+  useCallingThread?: boolean;
   /** Validate the graph first (default true). */
   validate?: boolean;
   /** Called as samples complete (in chunks, not necessarily in index order). */
@@ -70,8 +77,10 @@ export interface BatchOutputs {
    * values are `values[k].subarray(i * elements[k], (i + 1) * elements[k])` ({@link sampleValues}).
    */
   values: TensorData[];
-  /** Worker threads that ran the samples (with the default count: those left after the probe); 0 when all ran on the calling thread. */
+  /** Worker threads started; 0 when every sample ran on the calling thread. */
   workers: number;
+  /** Samples the workers simulated (the others ran on the calling thread). */
+  samplesOnWorkers: number;
   /** The kernels that ran the convolutions and fully connected layers. */
   kernels: 'wasm' | 'typescript';
 }
@@ -103,12 +112,23 @@ export async function simulateBatch(graph: QGraph, inputs: readonly InputVector[
   const kernels = opts.kernels ?? defaultKernelChoice();
   const workers = Math.min(opts.workers ?? defaultSimulationWorkers(), inputs.length);
   const values = allocateOutputs(layout, inputs.length);
-  const batch: Batch = { graph, inputs, layout, kernels, values, onProgress: opts.onProgress };
-  if (inputs.length < IN_THREAD_BELOW || workers <= 1) return finished(batch, await inThread(batch, inputs.length), 0);
-  if (opts.workers !== undefined) return finished(batch, await onWorkers(batch, 0, workers), workers);
-  const done = await inThread(batch, inputs.length, { probeMs: PROBE_MS, minRemainingMs: AUTO_WORKERS_MIN_MS });
-  if (done.stoppedAt === inputs.length) return finished(batch, done, 0);
-  return finished(batch, await onWorkers(batch, done.stoppedAt, workers), workers);
+  const batch: Batch = { graph, inputs, layout, values, onProgress: opts.onProgress };
+  const interp = new Interpreter(graph, { validate: false, kernels });
+  const result = (threads: number, samplesOnWorkers: number): BatchOutputs => ({
+    count: inputs.length, tensors: layout.tensors, elements: layout.elements, values, workers: threads, samplesOnWorkers, kernels: interp.kernels,
+  });
+  if (inputs.length < IN_THREAD_BELOW || workers <= 1) {
+    await inThread(batch, interp);
+    return result(0, 0);
+  }
+  const useCallingThread = opts.useCallingThread !== false;
+  let from = 0;
+  if (opts.workers === undefined && useCallingThread) {
+    from = await inThread(batch, interp, { probeMs: PROBE_MS, minRemainingMs: AUTO_WORKERS_MIN_MS });
+    if (from === inputs.length) return result(0, 0);
+  }
+  const samplesOnWorkers = await onWorkers(batch, from, workers, useCallingThread ? interp : undefined, kernels);
+  return result(workers, samplesOnWorkers);
 }
 
 /** One batch being simulated: what every path reads, and the packed outputs they fill. */
@@ -116,41 +136,29 @@ interface Batch {
   graph: QGraph;
   inputs: readonly InputVector[];
   layout: BatchLayout;
-  kernels: KernelChoice;
   values: TensorData[];
   onProgress: SimulateBatchOptions['onProgress'];
-}
-
-/** How a run ended: the kernels that ran and the first sample it left undone (the batch's end when it finished). */
-interface RunEnd {
-  kernelsUsed: 'wasm' | 'typescript';
-  stoppedAt: number;
-}
-
-function finished(batch: Batch, end: RunEnd, workers: number): BatchOutputs {
-  const { inputs, layout, values } = batch;
-  return { count: inputs.length, tensors: layout.tensors, elements: layout.elements, values, workers, kernels: end.kernelsUsed };
 }
 
 /** Longest stretch of interpreter work on the calling thread between two yields to the event loop. */
 const SLICE_MS = 20;
 
 /**
- * Samples 0, 1, … of the batch on the calling thread, in slices that yield to the event loop,
- * up to `end`; with `handOff`, it stops after `probeMs` when the samples left would take
- * more than `minRemainingMs` at the speed seen so far.
+ * Samples 0, 1, … of the batch on the calling thread, in slices that yield to the event
+ * loop; with `handOff`, it stops after `probeMs` when the samples left would take more than
+ * `minRemainingMs` at the speed seen so far.
+ * @returns the first sample left undone (the batch's length when it finished)
  */
-async function inThread(batch: Batch, end: number, handOff?: { probeMs: number; minRemainingMs: number }): Promise<RunEnd> {
-  const { graph, inputs, layout, kernels, values, onProgress } = batch;
-  const interp = new Interpreter(graph, { validate: false, kernels });
+async function inThread(batch: Batch, interp: Interpreter, handOff?: { probeMs: number; minRemainingMs: number }): Promise<number> {
+  const { inputs, layout, values, onProgress } = batch;
   const start = performance.now();
   let sliceStart = start;
-  for (let i = 0; i < end; i++) {
+  for (let i = 0; i < inputs.length; i++) {
     simulateInto(interp, layout, inputs[i], i, values, i);
     const now = performance.now();
     if (handOff && now - start >= handOff.probeMs) {
-      const remainingMs = ((now - start) / (i + 1)) * (end - i - 1);
-      if (remainingMs > handOff.minRemainingMs) return { kernelsUsed: interp.kernels, stoppedAt: i + 1 };
+      const remainingMs = ((now - start) / (i + 1)) * (inputs.length - i - 1);
+      if (remainingMs > handOff.minRemainingMs) return i + 1;
       handOff = undefined;
     }
     if (now - sliceStart >= SLICE_MS) {
@@ -159,8 +167,8 @@ async function inThread(batch: Batch, end: number, handOff?: { probeMs: number; 
       sliceStart = performance.now();
     }
   }
-  onProgress?.(end, inputs.length);
-  return { kernelsUsed: interp.kernels, stoppedAt: end };
+  onProgress?.(inputs.length, inputs.length);
+  return inputs.length;
 }
 
 /** What a simulation worker is started with (workerData). */
@@ -179,7 +187,7 @@ export interface SimulationChunk {
 
 /** Answers of a worker. */
 export type SimulationReply =
-  | { type: 'ready'; kernels: 'wasm' | 'typescript' }
+  | { type: 'ready' }
   | { type: 'done'; first: number; count: number; values: TensorData[] }
   | { type: 'error'; message: string; sample?: number };
 
@@ -198,24 +206,37 @@ function withSharedBlob(g: QGraph): QGraph {
   return { ...g, blob };
 }
 
-/** Samples `from`, `from + 1`, … to the batch's end on `workers` worker threads. */
-function onWorkers(batch: Batch, from: number, workers: number): Promise<RunEnd> {
-  const { graph: g, inputs, layout, kernels, values, onProgress } = batch;
+/**
+ * Samples `from`, `from + 1`, … to the batch's end on `workers` worker threads. Given
+ * `interp`, the calling thread goes on simulating samples itself until the first worker is
+ * ready (yielding to the event loop between slices), so a worker's start-up is no time
+ * lost; from then on it only hands out chunks and copies answers.
+ * @returns the number of samples the workers simulated
+ */
+function onWorkers(batch: Batch, from: number, workers: number, interp: Interpreter | undefined, kernels: KernelChoice): Promise<number> {
+  const { graph: g, inputs, layout, values, onProgress } = batch;
   const count = inputs.length;
   const chunk = chunkSize(count - from, workers);
   const init: SimulationWorkerInit = { graph: withSharedBlob(g), kernels, layout };
   const threads: Worker[] = [];
   let next = from;
   let done = from;
-  let kernelsUsed: 'wasm' | 'typescript' = 'typescript';
+  let onWorkerThreads = 0;
+  let anyReady = false;
   let ended = false;
 
-  return new Promise<RunEnd>((resolve, reject) => {
+  return new Promise<number>((resolve, reject) => {
     /** End the batch once: terminate every worker, then settle. */
-    const end = (outcome: { error: Error } | { result: RunEnd }) => {
+    const end = (error?: unknown) => {
       if (ended) return;
       ended = true;
-      void Promise.all(threads.map((w) => w.terminate())).then(() => ('error' in outcome ? reject(outcome.error) : resolve(outcome.result)));
+      void Promise.all(threads.map((w) => w.terminate())).then(() => (error === undefined ? resolve(onWorkerThreads) : reject(error)));
+    };
+
+    const completed = (n: number) => {
+      done += n;
+      onProgress?.(done, count);
+      if (done === count) end();
     };
 
     /** Hand the next chunk of samples to `w` (copies of their tensors, transferred). */
@@ -233,7 +254,7 @@ function onWorkers(batch: Batch, from: number, workers: number): Promise<RunEnd>
           samples.push(copies);
         }
       } catch (e) {
-        end({ error: e as Error });
+        end(e);
         return;
       }
       const message: SimulationChunk = { first, samples };
@@ -243,17 +264,34 @@ function onWorkers(batch: Batch, from: number, workers: number): Promise<RunEnd>
     const onReply = (w: Worker, m: SimulationReply) => {
       if (ended) return;
       if (m.type === 'error') {
-        end({ error: new SimulationError(m.message, m.sample) });
+        end(new SimulationError(m.message, m.sample));
       } else if (m.type === 'ready') {
-        kernelsUsed = m.kernels;
+        anyReady = true;
         for (let k = 0; k < CHUNKS_IN_FLIGHT; k++) dispatch(w);
       } else {
         m.values.forEach((v, k) => values[k].set(v, m.first * layout.elements[k]));
-        done += m.count;
-        onProgress?.(done, count);
-        if (done === count) end({ result: { kernelsUsed, stoppedAt: count } });
-        else dispatch(w);
+        onWorkerThreads += m.count;
+        completed(m.count);
+        dispatch(w);
       }
+    };
+
+    /** The calling thread's share: one sample at a time while no worker is ready. */
+    const meanwhile = async (interp: Interpreter) => {
+      let sliceStart = performance.now();
+      let simulated = 0;
+      while (!anyReady && !ended && next < count) {
+        const i = next++;
+        simulateInto(interp, layout, inputs[i], i, values, i);
+        simulated++;
+        if (performance.now() - sliceStart >= SLICE_MS) {
+          completed(simulated);
+          simulated = 0;
+          await nextTurn();
+          sliceStart = performance.now();
+        }
+      }
+      if (simulated > 0 && !ended) completed(simulated);
     };
 
     try {
@@ -261,11 +299,13 @@ function onWorkers(batch: Batch, from: number, workers: number): Promise<RunEnd>
         const w = startModuleWorker(import.meta.url, './simulate-worker', { workerData: init });
         threads.push(w);
         w.on('message', (m: SimulationReply) => onReply(w, m));
-        w.on('error', (e) => end({ error: new SimulationError(`${g.name}: simulation worker ${rank} failed: ${e.message}`) }));
-        w.on('exit', (code) => end({ error: new SimulationError(`${g.name}: simulation worker ${rank} exited unexpectedly (code ${code})`) }));
+        w.on('error', (e) => end(new SimulationError(`${g.name}: simulation worker ${rank} failed: ${e.message}`)));
+        w.on('exit', (code) => end(new SimulationError(`${g.name}: simulation worker ${rank} exited unexpectedly (code ${code})`)));
       }
     } catch (e) {
-      end({ error: e as Error });
+      end(e);
+      return;
     }
+    if (interp) meanwhile(interp).catch(end);
   });
 }

@@ -35,7 +35,7 @@ try {
     }
     reply({ type: 'done', first: m.first, count: m.samples.length, values }, values.map((v) => v.buffer as ArrayBuffer));
   });
-  reply({ type: 'ready', kernels: interp.kernels });
+  reply({ type: 'ready' });
 } catch (e) {
   reply(failure(e));
 }

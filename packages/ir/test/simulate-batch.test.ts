@@ -1,5 +1,6 @@
 /**
- * Batch simulation over worker threads (simulate-batch.ts): 1, 2 and 3 workers give
+ * Batch simulation over worker threads (simulate-batch.ts): 1 thread, 2 workers and 3 workers
+ * helped by the calling thread give
  * byte-identical outputs, equal to one Interpreter run per sample, for graph outputs and an
  * intermediate tensor; a bad sample ends the batch with one error naming it, on the calling
  * thread as in a worker, and leaves no thread behind (checked in a child process that must
@@ -31,9 +32,11 @@ describe('simulateBatch', () => {
     const inputs = inputsFor(g, 80, 4);
     const interp = new Interpreter(g);
     const reference = tensors.map((t) => Buffer.concat(inputs.map((x) => bytes(interp.run(x, { keepIntermediates: true }).intermediates!.get(t)!))));
-    for (const workers of [1, 2, 3]) {
-      const r = await simulateBatch(g, inputs, { workers, tensors });
+    // 2 workers simulate every sample; with 3 the calling thread also simulates until one is ready.
+    for (const [workers, useCallingThread] of [[1, true], [2, false], [3, true]] as const) {
+      const r = await simulateBatch(g, inputs, { workers, tensors, useCallingThread });
       expect(r.workers, `${workers} workers`).toBe(workers === 1 ? 0 : workers);
+      if (!useCallingThread) expect(r.samplesOnWorkers).toBe(80);
       expect(r.kernels).toBe(interp.kernels);
       expect(r.count).toBe(80);
       tensors.forEach((t, k) => expect(bytes(r.values[k]).equals(reference[k]), `tensor ${t}, ${workers} workers`).toBe(true));
@@ -43,7 +46,7 @@ describe('simulateBatch', () => {
 
   it('a batch under 64 samples, or short enough, runs on the calling thread by default', async () => {
     const g = randomGraph(12);
-    expect((await simulateBatch(g, inputsFor(g, 63, 1), { workers: 2 })).workers).toBe(0);
+    expect((await simulateBatch(g, inputsFor(g, 63, 1), { workers: 2, useCallingThread: false })).workers).toBe(0);
     expect((await simulateBatch(g, inputsFor(g, 64, 1))).workers).toBe(0);
   });
 

@@ -77,7 +77,7 @@ export function registerSimulate(program: Command): void {
           samples: set.inputs.length,
           ...(ev.accuracy !== undefined ? { correct: ev.correct, accuracy: ev.accuracy, confusion: ev.confusion } : {}),
           predictions: Array.from(ev.predictions),
-          interpreter: { kernels: ev.kernels, workers: ev.workers },
+          interpreter: { kernels: ev.kernels, workers: ev.workers, samplesOnWorkers: ev.samplesOnWorkers },
           ...(dumped ? { layersDir: dumped } : {}),
         });
         out.line(`simulated ${m.graph.name} (int8 interpreter) on ${set.inputs.length} samples from ${set.source}`);

@@ -1,5 +1,5 @@
-// Child process of simulate-batch.test.ts: a batch on 3 worker threads whose sample 70 has
-// the wrong length. Prints the error the batch ends with as one line and returns without
+// Child process of simulate-batch.test.ts: a batch on 3 worker threads (every sample on a
+// worker) whose sample 70 has the wrong length. Prints the error the batch ends with as one line and returns without
 // process.exit, so the process ends only if no worker thread is left behind.
 import { mulberry32, randomGraph, simulateBatch, type TensorData } from '../../src/index.js';
 
@@ -11,7 +11,7 @@ const inputs: TensorData[][] = Array.from({ length: 200 }, () => g.inputs.map((t
 }));
 inputs[70] = inputs[70].map((t) => t.subarray(0, 3));
 try {
-  await simulateBatch(g, inputs, { workers: 3 });
+  await simulateBatch(g, inputs, { workers: 3, useCallingThread: false });
   console.log('no error');
 } catch (e) {
   const err = e as Error & { sample?: number };
