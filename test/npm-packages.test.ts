@@ -106,6 +106,22 @@ describe('edgeq as npm packages', () => {
     expect(bad.all).toMatch(/has no exported member (named )?'generateModels'/);
   }, 300_000);
 
+  it('simulateBatch starts its worker threads from the installed package (no tsx): 2 workers give the bits of one thread', async () => {
+    const script = [
+      "import { buildReferenceModel, graphInputs, mulberry32, simulateBatch } from '@edgeq/ir';",
+      "const g = buildReferenceModel('dscnn');",
+      'const rand = mulberry32(3);',
+      'const inputs = Array.from({ length: 100 }, () => Int8Array.from({ length: graphInputs(g)[0].elements }, () => Math.floor(rand() * 256) - 128));',
+      'const one = await simulateBatch(g, inputs, { workers: 1 });',
+      'const two = await simulateBatch(g, inputs, { workers: 2, useCallingThread: false });',
+      'console.log(two.workers, two.samplesOnWorkers, Buffer.from(one.values[0].buffer).equals(Buffer.from(two.values[0].buffer)));',
+    ].join('\n');
+    await fs.writeFile(path.join(project, 'simulate.mjs'), script + '\n');
+    const run = await inProject('node', ['simulate.mjs']);
+    expect(run.exitCode, run.all).toBe(0);
+    expect(run.stdout.trim()).toBe('2 100 true');
+  }, 120_000);
+
   it('plain Node imports the built packages and generates C with the requested prefix', async () => {
     const script = [
       "import { buildReferenceModel } from '@edgeq/ir';",
