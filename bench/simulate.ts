@@ -4,7 +4,8 @@
  * (availableParallelism, explicit) and with the default (the run starts on the calling
  * thread and moves to workers only when the rest would take over a second), measured in
  * the same run: rounds alternate the three, and medians over rounds give the times and the
- * speed-up over one thread. Worker start-up is inside the timed call, as a user meets it.
+ * speed-up over one thread, with the CPU time of every thread of the process (what the
+ * workers cost beyond one thread's work). Worker start-up is inside the timed call, as a user meets it.
  * Every configuration's outputs are compared byte for byte with the one-thread run's.
  *
  * Models: dscnn and the vww architecture equivalent (random weights, seed 1, fixed scales,
@@ -74,6 +75,7 @@ for (const name of MODELS) {
   const g = model(name);
   const inputs = inputsFor(g);
   const times: number[][] = CONFIGS.map(() => []);
+  const cpuTimes: number[][] = CONFIGS.map(() => []);
   const ran: number[] = CONFIGS.map(() => 0);
   let reference: Buffer | undefined;
   let identical = true;
@@ -81,8 +83,11 @@ for (const name of MODELS) {
   for (let round = 0; round < ROUNDS; round++) {
     for (const [c, config] of CONFIGS.entries()) {
       const t0 = performance.now();
+      const cpu0 = process.cpuUsage();
       const r = await ir.simulateBatch(g, inputs, { workers: config.workers });
       times[c].push(performance.now() - t0);
+      const cpu = process.cpuUsage(cpu0);
+      cpuTimes[c].push((cpu.user + cpu.system) / 1000);
       ran[c] = r.workers;
       kernels = r.kernels;
       const bytes = Buffer.from(r.values[0].buffer, r.values[0].byteOffset, r.values[0].byteLength);
@@ -101,6 +106,7 @@ for (const name of MODELS) {
       workersRequested: c.workers ?? null,
       workersThatRan: ran[k],
       medianMs: +medians[k].toFixed(1),
+      medianCpuMs: +median(cpuTimes[k]).toFixed(1),
       samplesPerS: +((SAMPLES / medians[k]) * 1000).toFixed(1),
       speedupOverOneThread: +(medians[0] / medians[k]).toFixed(3),
       roundsMs: times[k].map((t) => +t.toFixed(1)),
@@ -108,7 +114,7 @@ for (const name of MODELS) {
     outputsIdentical: identical,
   };
   rows.push(row);
-  console.log(`${name}: ${row.configurations.map((c) => `${c.label}: ${c.medianMs} ms (×${c.speedupOverOneThread})`).join('; ')}; outputs identical: ${identical}`);
+  console.log(`${name}: ${row.configurations.map((c) => `${c.label}: ${c.medianMs} ms (×${c.speedupOverOneThread}, CPU ${c.medianCpuMs} ms)`).join('; ')}; outputs identical: ${identical}`);
 }
 
 const result = {
@@ -117,7 +123,7 @@ const result = {
   cores: CORES,
   loadavgBefore: loadBefore,
   loadavgAfter: loadavg().map((v) => +v.toFixed(2)),
-  method: `median of ${ROUNDS} rounds, the three configurations alternating within each round; each timed call is one simulateBatch over all samples, worker start-up included`,
+  method: `median of ${ROUNDS} rounds, the three configurations alternating within each round; each timed call is one simulateBatch over all samples, worker start-up included; medianCpuMs is the process's user + system CPU time (every thread) of the call`,
   rows,
 };
 await writeFileAtomic(OUT, JSON.stringify(result, null, 2) + '\n');
