@@ -76,7 +76,7 @@ for (const name of MODELS) {
   const inputs = inputsFor(g);
   const times: number[][] = CONFIGS.map(() => []);
   const cpuTimes: number[][] = CONFIGS.map(() => []);
-  const ran: number[] = CONFIGS.map(() => 0);
+  const ran: number[][] = CONFIGS.map(() => []);
   let reference: Buffer | undefined;
   let identical = true;
   let kernels = '';
@@ -88,7 +88,7 @@ for (const name of MODELS) {
       times[c].push(performance.now() - t0);
       const cpu = process.cpuUsage(cpu0);
       cpuTimes[c].push((cpu.user + cpu.system) / 1000);
-      ran[c] = r.workers;
+      ran[c].push(r.workers);
       kernels = r.kernels;
       const bytes = Buffer.from(r.values[0].buffer, r.values[0].byteOffset, r.values[0].byteLength);
       reference ??= bytes;
@@ -104,7 +104,7 @@ for (const name of MODELS) {
     configurations: CONFIGS.map((c, k) => ({
       label: c.label,
       workersRequested: c.workers ?? null,
-      workersThatRan: ran[k],
+      workersStartedPerRound: ran[k],
       medianMs: +medians[k].toFixed(1),
       medianCpuMs: +median(cpuTimes[k]).toFixed(1),
       samplesPerS: +((SAMPLES / medians[k]) * 1000).toFixed(1),
