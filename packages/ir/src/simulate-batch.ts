@@ -27,6 +27,7 @@ import { startModuleWorker } from './module-worker.js';
 import type { QGraph } from './qgraph.js';
 import { SimulationError, allocateOutputs, batchLayout, sampleTensors, simulateInto, type BatchLayout } from './sample-runner.js';
 import { validateQGraph } from './validate.js';
+import { compiledKernelsModule } from './wasm/wasm-heap.js';
 
 export { SimulationError } from './sample-runner.js';
 
@@ -112,8 +113,9 @@ export async function simulateBatch(graph: QGraph, inputs: readonly InputVector[
   const kernels = opts.kernels ?? defaultKernelChoice();
   const workers = Math.min(opts.workers ?? defaultSimulationWorkers(), inputs.length);
   const values = allocateOutputs(layout, inputs.length);
-  const batch: Batch = { graph, inputs, layout, values, onProgress: opts.onProgress };
   const interp = new Interpreter(graph, { validate: false, kernels });
+  const kernelsModule = interp.kernels === 'wasm' ? compiledKernelsModule() : undefined;
+  const batch: Batch = { graph, inputs, layout, values, kernelsModule, onProgress: opts.onProgress };
   const result = (threads: number, samplesOnWorkers: number): BatchOutputs => ({
     count: inputs.length, tensors: layout.tensors, elements: layout.elements, values, workers: threads, samplesOnWorkers, kernels: interp.kernels,
   });
@@ -137,6 +139,8 @@ interface Batch {
   inputs: readonly InputVector[];
   layout: BatchLayout;
   values: TensorData[];
+  /** The compiled WebAssembly kernels the calling thread runs, for the workers. */
+  kernelsModule: object | undefined;
   onProgress: SimulateBatchOptions['onProgress'];
 }
 
@@ -176,6 +180,8 @@ export interface SimulationWorkerInit {
   /** The graph, its blob in shared memory. */
   graph: QGraph;
   kernels: KernelChoice;
+  /** The calling thread's compiled WebAssembly kernels, when it runs them (workers then compile nothing). */
+  kernelsModule?: object;
   layout: BatchLayout;
 }
 
@@ -217,7 +223,7 @@ function onWorkers(batch: Batch, from: number, workers: number, interp: Interpre
   const { graph: g, inputs, layout, values, onProgress } = batch;
   const count = inputs.length;
   const chunk = chunkSize(count - from, workers);
-  const init: SimulationWorkerInit = { graph: withSharedBlob(g), kernels, layout };
+  const init: SimulationWorkerInit = { graph: withSharedBlob(g), kernels, layout, kernelsModule: batch.kernelsModule };
   const threads: Worker[] = [];
   let next = from;
   let done = from;

@@ -1,7 +1,7 @@
 /**
  * Entry of a batch-simulation worker (started by simulate-batch.ts): builds one Interpreter
  * for the graph it was started with (kernels resolved as on the main thread: same modules,
- * same wasm file), says it is ready, then simulates each chunk of samples it is sent and
+ * same wasm file, and the main thread's compiled WebAssembly module when it has one), says it is ready, then simulates each chunk of samples it is sent and
  * answers with the chunk's packed outputs (transferred). A failure is reported as one
  * message naming the sample; the batch then terminates every worker.
  */
@@ -10,6 +10,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Interpreter } from './interpreter.js';
 import { SimulationError, allocateOutputs, simulateInto } from './sample-runner.js';
 import type { SimulationChunk, SimulationReply, SimulationWorkerInit } from './simulate-batch.js';
+import { adoptCompiledKernelsModule } from './wasm/wasm-heap.js';
 
 const init = workerData as SimulationWorkerInit;
 const port = parentPort!;
@@ -24,6 +25,7 @@ function failure(e: unknown): SimulationReply {
 }
 
 try {
+  if (init.kernelsModule) adoptCompiledKernelsModule(init.kernelsModule);
   const interp = new Interpreter(init.graph, { validate: false, kernels: init.kernels });
   port.on('message', (m: SimulationChunk) => {
     const values = allocateOutputs(init.layout, m.samples.length);
