@@ -11,10 +11,10 @@
  * thread, yielding to the event loop every few milliseconds. Otherwise the calling thread
  * simulates samples too until the first worker is ready, so worker start-up (about 0.15 s of
  * CPU from the built package, about 1 s from the TypeScript sources under tsx) is not time
- * the batch waits for. With the worker count left to the default, a batch starts on the calling thread and
- * starts workers only once the first {@link PROBE_MS} ms show that the rest would take more
- * than {@link AUTO_WORKERS_MIN_MS} ms there: a short batch of a small model is over before a
- * worker would be ready.
+ * the batch waits for. With the worker count left to the default, a batch starts on the
+ * calling thread and starts workers only once its first {@link PROBE_MS} ms of CPU time show
+ * that the rest would take more than {@link AUTO_WORKERS_MIN_MS} ms there: a short batch of a
+ * small model is over before a worker would be ready.
  */
 
 import { availableParallelism } from 'node:os';
@@ -34,10 +34,10 @@ export { SimulationError } from './sample-runner.js';
 /** Batches with fewer samples run on the calling thread (starting workers would cost more than it saves). */
 export const IN_THREAD_BELOW = 64;
 
-/** With the default worker count: how long a batch runs on the calling thread before its speed is judged. */
-export const PROBE_MS = 100;
+/** With the default worker count: the CPU time (ms) a batch runs on the calling thread before its speed is judged. */
+export const PROBE_MS = 200;
 
-/** With the default worker count: the least work (ms on the calling thread) left after the probe that goes to workers. */
+/** With the default worker count: the least work (CPU ms on the calling thread) left after the probe that goes to workers. */
 export const AUTO_WORKERS_MIN_MS = 1000;
 
 /** Options of {@link simulateBatch}. */
@@ -45,7 +45,7 @@ export interface SimulateBatchOptions {
   /**
    * Worker threads; 1 runs on the calling thread, as does any batch under
    * {@link IN_THREAD_BELOW} samples. Default: {@link defaultSimulationWorkers} (one per core)
-   * for what is left of a batch after {@link PROBE_MS} ms when it would take over
+   * for what is left of a batch after {@link PROBE_MS} ms of CPU time when it would take over
    * {@link AUTO_WORKERS_MIN_MS} ms more on the calling thread, else the calling thread.
    */
   workers?: number;
@@ -149,21 +149,29 @@ const SLICE_MS = 20;
 
 /**
  * Samples 0, 1, … of the batch on the calling thread, in slices that yield to the event
- * loop; with `handOff`, it stops after `probeMs` when the samples left would take more than
- * `minRemainingMs` at the speed seen so far.
+ * loop; with `handOff`, it stops after `probeMs` of CPU time when the samples left would take
+ * more than `minRemainingMs` of CPU time at the speed seen so far (CPU time, not wall time: on a
+ * busy machine the wall time would overstate the work and start workers for a short batch).
  * @returns the first sample left undone (the batch's length when it finished)
  */
 async function inThread(batch: Batch, interp: Interpreter, handOff?: { probeMs: number; minRemainingMs: number }): Promise<number> {
   const { inputs, layout, values, onProgress } = batch;
-  const start = performance.now();
-  let sliceStart = start;
+  const cpuStart = process.cpuUsage();
+  // The speed is judged on the probe's second half: its first samples run on cold JIT code.
+  let halfway: { sample: number; cpuMs: number } | undefined;
+  let sliceStart = performance.now();
   for (let i = 0; i < inputs.length; i++) {
     simulateInto(interp, layout, inputs[i], i, values, i);
     const now = performance.now();
-    if (handOff && now - start >= handOff.probeMs) {
-      const remainingMs = ((now - start) / (i + 1)) * (inputs.length - i - 1);
-      if (remainingMs > handOff.minRemainingMs) return i + 1;
-      handOff = undefined;
+    if (handOff) {
+      const cpu = process.cpuUsage(cpuStart);
+      const cpuMs = (cpu.user + cpu.system) / 1000;
+      if (!halfway && cpuMs >= handOff.probeMs / 2) halfway = { sample: i, cpuMs };
+      if (halfway && cpuMs >= handOff.probeMs) {
+        const perSample = i > halfway.sample ? (cpuMs - halfway.cpuMs) / (i - halfway.sample) : cpuMs / (i + 1);
+        if (perSample * (inputs.length - i - 1) > handOff.minRemainingMs) return i + 1;
+        handOff = undefined;
+      }
     }
     if (now - sliceStart >= SLICE_MS) {
       onProgress?.(i + 1, inputs.length);
