@@ -36,6 +36,14 @@ function run(command: string, args: string[], cwd: string): Promise<Run> {
 /** Runs a command in the installed project; the repository's node_modules are not on any path. */
 const inProject = (command: string, args: string[]) => run(command, args, project);
 
+/** Write `lines` as a module in the installed project, run it with plain Node (it must exit 0) and return its stdout, trimmed. */
+async function nodeScript(file: string, lines: string[]): Promise<string> {
+  await fs.writeFile(path.join(project, file), lines.join('\n') + '\n');
+  const result = await inProject('node', [file]);
+  expect(result.exitCode, result.all).toBe(0);
+  return result.stdout.trim();
+}
+
 async function mustRun(command: string, args: string[], cwd: string): Promise<void> {
   const result = await run(command, args, cwd);
   if (result.exitCode !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.exitCode}:\n${result.all}`);
@@ -106,16 +114,26 @@ describe('edgeq as npm packages', () => {
     expect(bad.all).toMatch(/has no exported member (named )?'generateModels'/);
   }, 300_000);
 
+  it('simulateBatch starts its worker threads from the installed package (no tsx): 2 workers give the bits of one thread', async () => {
+    const script = [
+      "import { buildReferenceModel, graphInputs, mulberry32, simulateBatch } from '@edgeq/ir';",
+      "const g = buildReferenceModel('dscnn');",
+      'const rand = mulberry32(3);',
+      'const inputs = Array.from({ length: 100 }, () => Int8Array.from({ length: graphInputs(g)[0].elements }, () => Math.floor(rand() * 256) - 128));',
+      'const one = await simulateBatch(g, inputs, { workers: 1 });',
+      'const two = await simulateBatch(g, inputs, { workers: 2, useCallingThread: false });',
+      'console.log(two.workers, two.samplesOnWorkers, Buffer.from(one.values[0].buffer).equals(Buffer.from(two.values[0].buffer)));',
+    ];
+    expect(await nodeScript('simulate.mjs', script)).toBe('2 100 true');
+  }, 120_000);
+
   it('plain Node imports the built packages and generates C with the requested prefix', async () => {
     const script = [
       "import { buildReferenceModel } from '@edgeq/ir';",
       "import { generateModel } from '@edgeq/codegen';",
       "const model = await generateModel(buildReferenceModel('dscnn'), { prefix: 'kws' });",
       'console.log([...model.files.keys()].join(","), model.prefix, model.constBytes);',
-    ].join('\n');
-    await fs.writeFile(path.join(project, 'use.mjs'), script + '\n');
-    const run = await inProject('node', ['use.mjs']);
-    expect(run.exitCode, run.all).toBe(0);
-    expect(run.stdout.trim()).toMatch(/^model\.h,model\.c,harness_main\.c kws \d+$/);
+    ];
+    expect(await nodeScript('use.mjs', script)).toMatch(/^model\.h,model\.c,harness_main\.c kws \d+$/);
   }, 120_000);
 });

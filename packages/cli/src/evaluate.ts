@@ -1,15 +1,20 @@
 /**
  * Evaluation on the integer interpreter: predictions (argmax of the output), top-1
- * accuracy against labels, a confusion matrix, and observed activation ranges. Runs in
- * slices that yield to the event loop so progress bars redraw and Ctrl-C is honoured.
+ * accuracy against labels, a confusion matrix, and observed activation ranges. Long runs go
+ * to worker threads (@edgeq/ir simulateBatch); work on the main thread runs in slices that
+ * yield to the event loop, so progress bars redraw and Ctrl-C is honoured.
  */
 
-import { Interpreter, dequantizeInt, inputVectorTensors, type InputVector, type QGraph } from '@edgeq/ir';
+import { Interpreter, dequantizeInt, inputVectorTensors, sampleValues, simulateBatch, type InputVector, type QGraph } from '@edgeq/ir';
 import { yieldToEventLoop, type ProgressTask } from './progress.js';
 
 /** What an evaluation returns. */
 export interface Evaluation {
   predictions: Int32Array;
+  /** The interpreter kernels that ran, the worker threads started (0: none) and the samples they simulated. */
+  kernels: 'wasm' | 'typescript';
+  workers: number;
+  samplesOnWorkers: number;
   correct?: number;
   accuracy?: number;
   /** confusion[label][prediction], when labels were given. */
@@ -24,21 +29,21 @@ export function argmax(x: ArrayLike<number>): number {
 }
 
 /**
- * Run every input vector through the interpreter and score it against `labels` when given;
- * the prediction is the argmax of output 0.
+ * Run every input vector through the interpreter (on worker threads when the run is long
+ * enough: simulateBatch) and score it against `labels` when given; the prediction is the
+ * argmax of output 0.
  */
-export async function evaluate(g: QGraph, inputs: readonly InputVector[], labels: Int32Array | undefined, task?: ProgressTask): Promise<Evaluation> {
-  const interp = new Interpreter(g);
+export async function evaluate(g: QGraph, inputs: readonly InputVector[], labels: Int32Array | undefined, task?: ProgressTask, opts: { workers?: number } = {}): Promise<Evaluation> {
+  let reported = 0;
+  const onProgress = (done: number) => {
+    task?.tick(done - reported);
+    reported = done;
+  };
+  const batch = await simulateBatch(g, inputs, { tensors: [g.outputs[0]], workers: opts.workers, onProgress });
   const predictions = new Int32Array(inputs.length);
-  for (let i = 0; i < inputs.length; i++) {
-    predictions[i] = argmax(interp.run(inputVectorTensors(g, inputs[i], `input vector ${i}`)).outputs[0]);
-    if ((i & 63) === 63) {
-      task?.tick(64);
-      await yieldToEventLoop();
-    }
-  }
-  task?.tick(inputs.length & 63);
-  if (!labels) return { predictions };
+  for (let i = 0; i < inputs.length; i++) predictions[i] = argmax(sampleValues(batch, 0, i));
+  const ran = { kernels: batch.kernels, workers: batch.workers, samplesOnWorkers: batch.samplesOnWorkers };
+  if (!labels) return { predictions, ...ran };
   let n = g.tensors[g.outputs[0]].shape.at(-1) ?? 0;
   for (let i = 0; i < labels.length; i++) n = Math.max(n, labels[i] + 1, predictions[i] + 1);
   const confusion = Array.from({ length: n }, () => new Array<number>(n).fill(0));
@@ -47,7 +52,7 @@ export async function evaluate(g: QGraph, inputs: readonly InputVector[], labels
     confusion[labels[i]][p]++;
     if (p === labels[i]) correct++;
   });
-  return { predictions, correct, accuracy: correct / inputs.length, confusion };
+  return { predictions, ...ran, correct, accuracy: correct / inputs.length, confusion };
 }
 
 /** Real-valued range of one layer's output, observed over a set of inputs. */

@@ -51,15 +51,18 @@ export function mergeStats(parts: ParityStats[]): ParityStats {
   return s;
 }
 
-/** Host parity over `inputs`, in slices; the first differing op comes from the first slice that mismatches. */
-export async function runHostParity(g: QGraph, inputs: readonly InputVector[], sanitize: boolean, task?: ProgressTask, codegen?: GenerateOptions): Promise<ParityResult> {
+/**
+ * Host parity over `inputs`, in slices; the first differing op comes from the first slice
+ * that mismatches. `simulationWorkers`: worker threads of the interpreter's side (default: one per core when a slice is long enough).
+ */
+export async function runHostParity(g: QGraph, inputs: readonly InputVector[], sanitize: boolean, task?: ProgressTask, codegen?: GenerateOptions, simulationWorkers?: number): Promise<ParityResult> {
   const slice = Math.max(500, Math.ceil(inputs.length / 10));
   const parts: ParityStats[] = [];
   let first: HostParityReport['firstDifferingOp'];
   let last: HostParityReport | undefined;
   for (let at = 0; at < inputs.length; at += slice) {
     const chunk = inputs.slice(at, at + slice);
-    last = await hostParity(g, chunk, { sanitize, codegen });
+    last = await hostParity(g, chunk, { sanitize, codegen, simulationWorkers });
     if (!first && last.firstDifferingOp) first = { ...last.firstDifferingOp, vector: last.firstDifferingOp.vector + at };
     parts.push(last.stats);
     task?.tick(chunk.length);

@@ -74,13 +74,14 @@ export async function floatFigure(q: QatApi, m: QatModel, task: Task, h: HeldOut
 /**
  * The int8 graph's figure on the held-out set, its agreement with float outputs (when
  * given) and, with the model it was frozen from, the per-layer error on the first samples.
+ * `simWorkers`: worker threads of the interpreter (default: one per core when the set is long enough).
  */
 export async function int8Figure(
-  q: QatApi, g: QGraph, task: Task, h: HeldOut, out: Output, float?: Outputs, frozenFrom?: QatModel,
+  q: QatApi, g: QGraph, task: Task, h: HeldOut, out: Output, float?: Outputs, frozenFrom?: QatModel, simWorkers?: number,
 ): Promise<{ int8: TaskMetrics; agreement?: AgreementMetrics; layers?: LayerErrorEntry[]; confusion?: number[][] }> {
   const outputs = await withProgress('int8 eval', h.set.count, { silent: silent(out) }, (t) => {
     let last = 0;
-    return q.int8Outputs(g, h.set, { onProgress: (d) => { t.tick(d - last); last = d; } });
+    return q.int8Outputs(g, h.set, { onProgress: (d) => { t.tick(d - last); last = d; }, workers: simWorkers });
   });
   const int8 = q.taskMetrics(task, outputs, truthOf(h.set, task));
   const layers = frozenFrom ? q.layerError(frozenFrom, g, q.subset(h.set, 0, LAYER_ERROR_SAMPLES)) : undefined;

@@ -227,6 +227,8 @@ export interface QuantOpts extends InputQuantOpts {
   evaluate?: boolean;
   /** Also save the quantised model as a model directory here (for a later `edgeq freeze`). */
   saveModel?: string;
+  /** Worker threads of the int8 interpreter on the held-out data (default: one per core when it is long enough). */
+  simWorkers?: number;
 }
 
 /**
@@ -235,10 +237,10 @@ export interface QuantOpts extends InputQuantOpts {
  */
 async function judgeGraph(
   q: QatApi, g: QGraph, task: FloatStage['task'], heldOut: HeldOut | undefined, metrics: PipelineMetrics, out: Output,
-  floatOutputs?: import('@edgeq/qat').Outputs, frozenFrom?: QatModel,
+  floatOutputs?: import('@edgeq/qat').Outputs, frozenFrom?: QatModel, simWorkers?: number,
 ): Promise<PipelineMetrics> {
   if (!heldOut) return metrics;
-  const r = await int8Figure(q, g, task, heldOut, out, floatOutputs, frozenFrom);
+  const r = await int8Figure(q, g, task, heldOut, out, floatOutputs, frozenFrom, simWorkers);
   return { ...metrics, evaluatedOn: heldOut.source, int8: r.int8, ...(r.agreement ? { agreement: r.agreement } : {}), ...(r.layers ? { layers: r.layers } : {}), ...(r.confusion ? { confusion: r.confusion } : {}) };
 }
 
@@ -268,7 +270,7 @@ function metricsJson(m: PipelineMetrics): Record<string, unknown> {
 async function finish(q: QatApi, m: QatModel, name: string, o: QuantOpts, stage: FloatStage, out: Output, extra: Record<string, unknown>): Promise<{ graph: QGraph; metrics: PipelineMetrics }> {
   const g = q.freeze(m, { name, metadata: { tool: 'edgeq', ...extra } });
   const judged = stage.heldOut && (stage.heldOut.explicit || o.evaluate) ? stage.heldOut : undefined;
-  const metrics = await judgeGraph(q, g, stage.task, judged, stage.metrics, out, stage.floatOutputs, m);
+  const metrics = await judgeGraph(q, g, stage.task, judged, stage.metrics, out, stage.floatOutputs, m, o.simWorkers);
   if (!o.saveModel) {
     (await writeGraph(q, g, o, out, metrics, extra))();
     return { graph: g, metrics };
@@ -390,6 +392,8 @@ export interface FreezeDataOpts {
   testLabels?: string;
   testTargets?: string;
   task?: FloatTrainOpts['task'];
+  /** Worker threads of the int8 interpreter on the held-out data. */
+  simWorkers?: number;
 }
 
 /** `edgeq freeze`: a saved quantised model directory → QGraph (judged on held-out data first, when given). */
@@ -411,7 +415,7 @@ export async function runFreeze(modelArg: string, o: FreezeRequest & FreezeDataO
     if (data) {
       const set = await loadSampleSet(q, { data, labels: o.testLabels, targets: o.testTargets }, { inputShape: m.inputShape, model: m.name, task }, 'test');
       const source = o.testData ? `${o.testData} (${set.count} samples)` : `the Fashion-MNIST test set (${set.count} images)`;
-      metrics = await judgeGraph(q, g, task, { set, source, explicit: true }, metrics, out, undefined, m);
+      metrics = await judgeGraph(q, g, task, { set, source, explicit: true }, metrics, out, undefined, m, o.simWorkers);
     }
     (await writeGraph(q, g, o, out, metrics, { stage: 'freeze', model: path.resolve(ref.file), qatStep: m.qatStep }))();
     return metrics;

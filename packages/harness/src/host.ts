@@ -29,6 +29,8 @@ export interface HostParityOptions {
   optimize?: string;
   /** C compiler (default gcc). */
   compiler?: string;
+  /** Worker threads of the interpreter's side (default: one per core when the run is long enough; 1: this thread). */
+  simulationWorkers?: number;
 }
 
 export interface FirstDifferingOp {
@@ -131,7 +133,7 @@ export async function hostParity(g: QGraph, inputs: readonly InputVector[], opts
   try {
     await fs.mkdir(work, { recursive: true });
     const run = await runGeneratedOnHost(g, inputs, work, opts);
-    const expected = await interpreterOutputs(g, inputs);
+    const expected = await interpreterOutputs(g, inputs, { workers: opts.simulationWorkers });
     const actual = run.outputs.map((o) => new Int8Array(o.buffer, o.byteOffset, o.length));
     const stats = locateMismatches(g, compareOutputs(expected, actual));
     const report: HostParityReport = {

@@ -19,6 +19,10 @@ export * from './io.js';
 export * from './temporary-paths.js';
 export * from './builder.js';
 export * from './interpreter.js';
+export {
+  AUTO_WORKERS_MIN_MS, IN_THREAD_BELOW, PROBE_MS, SimulationError, defaultSimulationWorkers, sampleValues, simulateBatch, type BatchOutputs, type SimulateBatchOptions,
+} from './simulate-batch.js';
+export { startModuleWorker } from './module-worker.js';
 export * from './arch-spec.js';
 export * from './reference-models.js';
 export * from './random-graph.js';

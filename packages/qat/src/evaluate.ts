@@ -6,7 +6,7 @@
  */
 
 import * as tf from '@tensorflow/tfjs';
-import { Interpreter, dequantizeInt, quantizeFloat, type QGraph } from '@edgeq/ir';
+import { dequantizeInt, quantizeFloat, simulateBatch, type QGraph } from '@edgeq/ir';
 import { batches, sampleShapeOf, sampleSize, type ImageSet } from './dataset.js';
 import type { EdgeqModel } from './model.js';
 import { yielder, type ProgressFn } from './train.js';
@@ -43,7 +43,7 @@ function top1(out: Outputs, labels: Uint8Array): EvalResult {
  * feeding it (softmax is monotonic, but its 1/256 output grid can tie the two best
  * classes); otherwise the argmax of the output. Ties go to the first class.
  */
-export async function evaluateInt8(graph: QGraph, data: ImageSet, opts: { onProgress?: ProgressFn } = {}): Promise<EvalResult> {
+export async function evaluateInt8(graph: QGraph, data: ImageSet, opts: Int8EvalOptions = {}): Promise<EvalResult> {
   return top1(await int8Outputs(graph, data, opts), data.labels);
 }
 
@@ -59,41 +59,45 @@ export interface Outputs {
   count: number;
 }
 
+/** Options of {@link int8Outputs} and {@link evaluateInt8}. */
+export interface Int8EvalOptions {
+  onProgress?: ProgressFn;
+  /** Interpreter worker threads (@edgeq/ir simulateBatch; default: one per core when the set is long enough). */
+  workers?: number;
+}
+
 /**
  * Run every sample of `data` through the QGraph in the integer interpreter and return its
  * dequantised outputs. When the graph ends in SOFTMAX or LOGISTIC, the values are the
  * int8 logits feeding it (the ranking without the output's 1/256 grid ties, and the same
- * quantity the float model's logits give), as in {@link evaluateInt8}.
+ * quantity the float model's logits give), as in {@link evaluateInt8}. The samples are
+ * quantised on this thread, then simulated on worker threads (simulateBatch): the values
+ * are the same whatever the worker count.
  */
-export async function int8Outputs(graph: QGraph, data: ImageSet, opts: { onProgress?: ProgressFn } = {}): Promise<Outputs> {
-  const interp = new Interpreter(graph);
+export async function int8Outputs(graph: QGraph, data: ImageSet, opts: Int8EvalOptions = {}): Promise<Outputs> {
   const inT = graph.tensors[graph.inputs[0]];
   const lastOp = graph.ops[graph.ops.length - 1];
   const scored = (lastOp.type === 'SOFTMAX' || lastOp.type === 'LOGISTIC') && lastOp.outputs[0] === graph.outputs[0] ? lastOp.inputs[0] : graph.outputs[0];
-  const outT = graph.tensors[scored];
-  const perSample = outT.shape.reduce((a, d) => a * d, 1);
+  const outQ = graph.tensors[scored].quant!;
   const px = sampleSize(data);
   if (inT.shape.reduce((a, d) => a * d, 1) !== px) {
     throw new QatError(`graph ${JSON.stringify(graph.name)} input`, `has shape ${JSON.stringify(inT.shape)} but the samples are [${sampleShapeOf(data).join(', ')}]`);
   }
   const inQ = inT.quant!;
-  const outQ = outT.quant!;
-  const values = new Float32Array(data.count * perSample);
-  const xq = new Int8Array(px);
-  let done = 0;
+  const quantised = new Int8Array(data.count * px);
+  let at = 0;
   const pause = yielder();
   for (const b of batches(data, 100)) {
-    for (let k = 0; k < b.size; k++) {
-      for (let i = 0; i < px; i++) xq[i] = quantizeFloat(b.x[k * px + i], inQ.scale[0], inQ.zeroPoint[0], graph.quantization);
-      const run = interp.run([xq], { keepIntermediates: scored !== graph.outputs[0] });
-      const y = (scored === graph.outputs[0] ? run.outputs[0] : run.intermediates!.get(scored)) as Int8Array;
-      for (let i = 0; i < perSample; i++) values[done * perSample + i] = dequantizeInt(y[i], outQ.scale[0], outQ.zeroPoint[0]);
-      done++;
-    }
-    opts.onProgress?.(done, data.count);
+    for (let i = 0; i < b.size * px; i++) quantised[at + i] = quantizeFloat(b.x[i], inQ.scale[0], inQ.zeroPoint[0], graph.quantization);
+    at += b.size * px;
     await pause();
   }
-  return { values, perSample, count: data.count };
+  const inputs = Array.from({ length: data.count }, (_, k) => quantised.subarray(k * px, (k + 1) * px));
+  const batch = await simulateBatch(graph, inputs, { tensors: [scored], workers: opts.workers, onProgress: opts.onProgress });
+  const y = batch.values[0];
+  const values = new Float32Array(y.length);
+  for (let i = 0; i < y.length; i++) values[i] = dequantizeInt(y[i], outQ.scale[0], outQ.zeroPoint[0]);
+  return { values, perSample: batch.elements[0], count: data.count };
 }
 
 /** Outputs (logits: before a final softmax) of the model's own forward pass, float or fake-quant. */

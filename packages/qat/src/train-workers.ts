@@ -13,7 +13,8 @@
  */
 
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '@edgeq/ir';
 import { currentBackend, type BackendName } from './backend.js';
 import { QatError } from './errors.js';
 import type { EdgeqModel } from './model.js';
@@ -77,12 +78,6 @@ export interface PoolOptions {
   loss?: string;
   /** Backend of the workers (default wasm: tfjs-node is not worker-safe). */
   backend?: BackendName;
-}
-
-/** The worker entry: the TypeScript sources need tsx's loader registered inside the worker. */
-function workerEntry(): URL {
-  const fromSources = import.meta.url.endsWith('.ts');
-  return new URL(fromSources ? './train-worker-entry.mjs' : './train-worker.js', import.meta.url);
 }
 
 const pools = new Set<TrainingPool>();
@@ -172,7 +167,8 @@ export class TrainingPool {
   }
 
   private spawn(init: WorkerInit): Worker {
-    const w = new Worker(workerEntry(), { workerData: init });
+    // From the sources, startModuleWorker registers tsx's loader inside the worker first.
+    const w = startModuleWorker(import.meta.url, './train-worker', { workerData: init });
     w.on('message', (m: WorkerReply) => this.onReply(init.rank, m));
     w.on('error', (e) => this.fail(e));
     w.on('exit', (code) => {

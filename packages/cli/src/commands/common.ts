@@ -42,6 +42,15 @@ export const targetOption = (dflt = 'host') => new Option('--target <id>', `targ
 export const resultsOption = () =>
   new Option('--results <file>', 'add what this command measured to a results document (created if absent; edgeq report renders it)');
 
+/**
+ * `--sim-workers N`: worker threads of the int8 interpreter when it runs over many samples
+ * (simulate, parity, and the int8 evaluation of ptq, qat and freeze). A name of its own:
+ * `--workers` of the training commands means training workers, with another default.
+ */
+export const simWorkersOption = () =>
+  new Option('--sim-workers <n>', 'int8 interpreter worker threads over many samples (default: one per core when the run is long enough; 1: the main thread)')
+    .argParser(positiveInt('--sim-workers'));
+
 /** Parse a positive integer flag value. */
 export function positiveInt(flag: string) {
   return (v: string): number => {

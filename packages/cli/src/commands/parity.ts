@@ -10,7 +10,7 @@ import { action } from '../command.js';
 import { ExitCode, usageError, type ExitCodeValue } from '../errors.js';
 import { withProgress } from '../progress.js';
 import { parseTarget } from '../targets.js';
-import { optimizeOption, positiveInt, resultsOption, roundingOption, scalesOption, targetOption, type OptimizeOpts, type SchemeOpts } from './common.js';
+import { optimizeOption, positiveInt, resultsOption, roundingOption, scalesOption, simWorkersOption, targetOption, type OptimizeOpts, type SchemeOpts } from './common.js';
 
 interface ParityOpts extends SchemeOpts, OptimizeOpts {
   target: string;
@@ -25,6 +25,7 @@ interface ParityOpts extends SchemeOpts, OptimizeOpts {
   flashCmd?: string;
   linkTimeout?: number;
   results?: string;
+  simWorkers?: number;
 }
 
 export function registerParity(program: Command): void {
@@ -46,6 +47,7 @@ export function registerParity(program: Command): void {
     .option('--per-layer', 'with --port: compare every layer of one vector and name the first that differs')
     .option('--flash-cmd <command>', 'with --port: shell command that flashes the board first (e.g. probe-rs download …)')
     .option('--link-timeout <ms>', 'with --port: resend a request after this long without a byte from the board', positiveInt('--link-timeout'), 2000)
+    .addOption(simWorkersOption())
     .addOption(resultsOption())
     .addHelpText('after', '\nExit code 5 when any output differs.\n\nExample:\n  edgeq parity model.qgraph.json --data test-images.npy --target host\n  edgeq parity model.qgraph.json --port /dev/ttyACM0 --per-layer   (board running the serial agent, docs/serial-agent.md)\n')
     .action(
@@ -76,7 +78,7 @@ export function registerParity(program: Command): void {
               let last;
               for (let at = 0; at < inputs.length; at += slice) {
                 const chunk = inputs.slice(at, at + slice);
-                last = await device.deviceParity(m.graph, chunk, { target: t, timeoutMs: 120_000 + 50 * chunk.length, codegen: { optimize: opts.optimize } });
+                last = await device.deviceParity(m.graph, chunk, { target: t, timeoutMs: 120_000 + 50 * chunk.length, codegen: { optimize: opts.optimize }, simulationWorkers: opts.simWorkers });
                 parts.push(last.stats);
                 task.tick(chunk.length);
               }
@@ -84,7 +86,7 @@ export function registerParity(program: Command): void {
               const line = parityLine(stats, `${t.title}`);
               return { target, runner: `qemu ${t.qemuMachine}`, line, stats, arenaBytes: last!.model.plan.arenaBytes, constBytes: last!.model.constBytes, instructionsPerInference: last!.profile.instructionsPerInference, firstDifferingOp: undefined };
             })
-          : await withProgress('parity', inputs.length, { silent }, (task) => runHostParity(m.graph, inputs, !!opts.sanitize, task, { optimize: opts.optimize }));
+          : await withProgress('parity', inputs.length, { silent }, (task) => runHostParity(m.graph, inputs, !!opts.sanitize, task, { optimize: opts.optimize }, opts.simWorkers));
         const exact = r.stats.exactVectors === r.stats.vectors;
         if (opts.results) {
           const { graphVariant, parityPart } = await import('../command-results.js');

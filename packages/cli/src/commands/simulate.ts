@@ -14,7 +14,7 @@ import { usageError } from '../errors.js';
 import { writeOutput } from '../atomic.js';
 import { encodeNpy } from '../inputs/npy.js';
 import { withProgress } from '../progress.js';
-import { positiveInt, resultsOption, roundingOption, scalesOption, type SchemeOpts } from './common.js';
+import { positiveInt, resultsOption, roundingOption, scalesOption, simWorkersOption, type SchemeOpts } from './common.js';
 
 interface SimulateOpts extends SchemeOpts {
   data?: string;
@@ -26,6 +26,7 @@ interface SimulateOpts extends SchemeOpts {
   predictions?: string;
   seed: number;
   results?: string;
+  simWorkers?: number;
 }
 
 export function registerSimulate(program: Command): void {
@@ -43,6 +44,7 @@ export function registerSimulate(program: Command): void {
     .addOption(scalesOption())
     .addOption(roundingOption())
     .option('--seed <n>', 'weight seed when the model is a spec, and seed of --random', positiveInt('--seed'), 1)
+    .addOption(simWorkersOption())
     .addOption(resultsOption())
     .addHelpText('after', '\nExample:\n  edgeq simulate model.qgraph.json --data test-images.npy --labels test-labels.npy\n')
     .action(
@@ -60,7 +62,7 @@ export function registerSimulate(program: Command): void {
           ? await loadInputSet(m.graph, { data: opts.data, labels: opts.labels, limit: opts.limit })
           : { source: `${opts.random} seeded random int8 vectors`, inputs: randomInputs(m.graph, opts.random!, opts.seed) };
         const silent = out.opts.json || out.opts.quiet;
-        const ev = await withProgress('simulate', set.inputs.length, { silent }, (task) => evaluate(m.graph, set.inputs, set.labels, task));
+        const ev = await withProgress('simulate', set.inputs.length, { silent }, (task) => evaluate(m.graph, set.inputs, set.labels, task, { workers: opts.simWorkers }));
         if (opts.predictions) await writeFileAtomic(path.resolve(opts.predictions), encodeNpy(ev.predictions, [ev.predictions.length]));
         let dumped: string | undefined;
         if (opts.dumpLayers) dumped = await dumpLayers(m.graph, set.inputs.slice(0, opts.dumpCount), opts.dumpLayers);
@@ -75,6 +77,7 @@ export function registerSimulate(program: Command): void {
           samples: set.inputs.length,
           ...(ev.accuracy !== undefined ? { correct: ev.correct, accuracy: ev.accuracy, confusion: ev.confusion } : {}),
           predictions: Array.from(ev.predictions),
+          interpreter: { kernels: ev.kernels, workers: ev.workers, samplesOnWorkers: ev.samplesOnWorkers },
           ...(dumped ? { layersDir: dumped } : {}),
         });
         out.line(`simulated ${m.graph.name} (int8 interpreter) on ${set.inputs.length} samples from ${set.source}`);

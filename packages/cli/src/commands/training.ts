@@ -9,7 +9,7 @@ import { Option, type Command } from 'commander';
 import { action } from '../command.js';
 import { usageError } from '../errors.js';
 import { parseRange } from '../inputs/input-range.js';
-import { nonNegativeInt, positiveInt, positiveNumber, resultsOption, roundingOption, scalesOption } from './common.js';
+import { nonNegativeInt, positiveInt, positiveNumber, resultsOption, roundingOption, scalesOption, simWorkersOption } from './common.js';
 
 /** `--task classification|binary|regression`. */
 const taskOption = () =>
@@ -87,6 +87,7 @@ export function registerTraining(program: Command): void {
     .addOption(scalesOption().default('fixed'))
     .addOption(roundingOption().default('tflm'))
     .option('--evaluate', 'judge the int8 graph (integer interpreter) next to float on the held-out data (implied by --test-data / --val-split; with Fashion-MNIST: its test set)')
+    .addOption(simWorkersOption())
     .option('-o, --out <file>', 'output QGraph (.qgraph.json + .qgraph.bin)', 'model-ptq.qgraph.json')
     .option('--save-model <dir>', 'also save the calibrated model as a model directory (edgeq freeze reads it)')
     .addHelpText('after', '\nExample:\n  edgeq ptq dscnn --epochs 5 --calibration 1000 --evaluate --out out/ptq.qgraph.json\n  edgeq ptq out/float --calibration 1000 --out out/ptq.qgraph.json\n')
@@ -106,6 +107,7 @@ export function registerTraining(program: Command): void {
     .addOption(scalesOption().default('fixed'))
     .addOption(roundingOption().default('tflm'))
     .option('--evaluate', 'judge the int8 graph (integer interpreter) next to float on the held-out data (implied by --test-data / --val-split; with Fashion-MNIST: its test set)')
+    .addOption(simWorkersOption())
     .option('-o, --out <file>', 'output QGraph (.qgraph.json + .qgraph.bin)', 'model-qat.qgraph.json')
     .option('--save-model <dir>', 'also save the QAT model (weights, ranges, schedule state) as a model directory (edgeq freeze reads it)')
     .addHelpText('after', '\nExample:\n  edgeq qat dscnn --epochs 5 --qat-epochs 1 --scales pow2 --out out/qat-pow2.qgraph.json\n  edgeq qat out/float --qat-epochs 1 --save-model out/qat --out out/qat.qgraph.json\n')
@@ -123,6 +125,7 @@ export function registerTraining(program: Command): void {
     .addOption(withDescription(roundingOption(), "(default: the model's)"))
     .option('--evaluate', 'judge the int8 graph on the Fashion-MNIST test set (integer interpreter), or on --test-data')
     .addOption(taskOption())
+    .addOption(simWorkersOption())
     .option('-o, --out <file>', 'output QGraph (.qgraph.json + .qgraph.bin)', 'model-qat.qgraph.json')
     .addHelpText('after', '\nExample:\n  edgeq freeze out/qat --out out/qat.qgraph.json\n')
     .action(

@@ -31,6 +31,8 @@ export interface DeviceParityOptions extends ToolchainOptions {
   readonly codegen?: GenerateOptions;
   /** QEMU timeout in ms (default: 60 s + 50 ms per vector). */
   readonly timeoutMs?: number;
+  /** Worker threads of the interpreter's side (default: one per core when the run is long enough; 1: this thread). */
+  readonly simulationWorkers?: number;
 }
 
 /** Outcome of a device parity run. */
@@ -79,7 +81,7 @@ export async function deviceParity(g: QGraph, inputs: readonly InputVector[], o:
       arenaSymbol: `${model.prefix}_arena`,
       timeoutMs: o.timeoutMs ?? 60_000 + 50 * inputs.length,
     });
-    const expected = await interpreterOutputs(g, inputs);
+    const expected = await interpreterOutputs(g, inputs, { workers: o.simulationWorkers });
     const actual = inputs.map((_, v) => r.outputs.subarray(v * outSize, (v + 1) * outSize));
     const stats = locateMismatches(g, compareOutputs(expected, actual));
     return { target: o.target, stats, line: parityLine(stats, o.target.title), profile: r.profile, build: r.build, model };

@@ -68,6 +68,20 @@ function compileOptimised(api: WasmApi, bytes: Uint8Array): object {
   }
 }
 
+/**
+ * The compiled kernels module (undefined when unavailable), to hand to worker threads: a
+ * WebAssembly.Module passes between threads with its compiled code, so a worker need not
+ * compile it again (simulate-batch.ts).
+ */
+export function compiledKernelsModule(): object | undefined {
+  return compiledModule().module;
+}
+
+/** Use a module another thread compiled ({@link compiledKernelsModule}) instead of compiling one here. */
+export function adoptCompiledKernelsModule(module: object): void {
+  compiled ??= { module };
+}
+
 /** Why the WebAssembly kernels cannot run here, or undefined when they can. */
 export function wasmKernelsUnavailable(): string | undefined {
   return compiledModule().reason;
