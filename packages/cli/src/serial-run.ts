@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { InputVector, QGraph } from '@edgeq/ir';
 import type { ByteTransport, SerialBenchReport, SerialParityReport } from '@edgeq/harness';
 import { execa } from 'execa';
-import { parseTarget } from './targets.js';
+import { TARGET_IDS, parseTarget } from './targets.js';
 import { textTable } from './output.js';
 import { usageError } from './errors.js';
 
@@ -47,7 +47,7 @@ async function openPort(g: QGraph, o: PortOptions): Promise<OpenPort> {
   const emulated = /^qemu:(.+)$/.exec(o.port);
   if (!emulated) return { transport: await h.openTransport(o.port, { baud: o.baud }), release: async () => {} };
   const id = parseTarget(emulated[1], '--port qemu:');
-  if (id === 'host') throw usageError(`--port ${o.port}: qemu: needs a Cortex-M target (cortex-m0, cortex-m3, cortex-m4, cortex-m7, cortex-m33)`);
+  if (id === 'host') throw usageError(`--port ${o.port}: qemu: needs a Cortex-M target (${TARGET_IDS.filter((t) => t !== 'host').join(', ')})`);
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'edgeq-agent-'));
   try {
     const target = h.getCortexMTarget(id);

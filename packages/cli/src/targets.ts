@@ -1,12 +1,13 @@
 /**
  * Target names the CLI accepts for `--target` (the same ids as @edgeq/harness's target
- * table): the host (gcc, native) and Cortex-M cores emulated by QEMU.
+ * table): the host (gcc, native) and Cortex-M cores emulated by QEMU (cortex-m0-mps2: Cortex-M0
+ * code on the MPS2 AN385 board, for models the microbit cannot hold).
  */
 
 import { usageError } from './errors.js';
 
 /** Every target id. */
-export const TARGET_IDS = ['host', 'cortex-m0', 'cortex-m3', 'cortex-m4', 'cortex-m7', 'cortex-m33'] as const;
+export const TARGET_IDS = ['host', 'cortex-m0', 'cortex-m3', 'cortex-m4', 'cortex-m7', 'cortex-m33', 'cortex-m0-mps2'] as const;
 export type TargetName = (typeof TARGET_IDS)[number];
 
 /** Check a `--target` value, naming it when unknown. */

@@ -57,7 +57,7 @@ describe('bad inputs', () => {
     writeFileSync(path.join(cwd, 'fw', 'keep.txt'), 'mine');
     const r = await edgeq(['generate', 'dscnn', '--target', 'cortex-m99', '--out', 'fw'], cwd);
     expect(r.exitCode).toBe(2);
-    expect(lines(r.stderr)).toEqual(['edgeq generate: --target cortex-m99: unknown target (known: host, cortex-m0, cortex-m3, cortex-m4, cortex-m7, cortex-m33)']);
+    expect(lines(r.stderr)).toEqual(['edgeq generate: --target cortex-m99: unknown target (known: host, cortex-m0, cortex-m3, cortex-m4, cortex-m7, cortex-m33, cortex-m0-mps2)']);
     expect(entries(cwd)).toEqual(['fw']);
     expect(entries(path.join(cwd, 'fw'))).toEqual(['keep.txt']);
   });

@@ -11,9 +11,11 @@ import { Interpreter, buildReferenceModel, mulberry32, type QuantScheme } from '
 import {
   CORTEX_M_TARGET_IDS,
   RamFitError,
+  describeRamFit,
   deviceParity,
   getCortexMTarget,
   parseFirmwareSummary,
+  ramFit,
   runFirmware,
   writeDeviceFirmwareDir,
 } from '../src/targets/index.js';
@@ -28,9 +30,20 @@ function images(count: number, seed: number): Int8Array[] {
   return out;
 }
 
+/** One dscnn parity run per target, shared by the tests that need it (started on first use). */
+const dscnnRuns = new Map<string, ReturnType<typeof deviceParity>>();
+function dscnnOn(id: string): ReturnType<typeof deviceParity> {
+  let run = dscnnRuns.get(id);
+  if (!run) {
+    run = deviceParity(buildReferenceModel('dscnn', FIXED_TFLM, 1), images(24, 11), { target: getCortexMTarget(id) });
+    dscnnRuns.set(id, run);
+  }
+  return run;
+}
+
 describe.each(CORTEX_M_TARGET_IDS)('generated dscnn on %s', (id) => {
   it('is bit-exact with the interpreter and fits', async () => {
-    const r = await deviceParity(buildReferenceModel('dscnn', FIXED_TFLM, 1), images(24, 11), { target: getCortexMTarget(id) });
+    const r = await dscnnOn(id);
     console.log(`${id} dscnn: ${r.line}; ${r.profile.instructionsPerInference} instructions/inference; ` +
       `stack ${r.profile.stackPeak} B; arena ${r.build.arena} B; flash ${r.build.sections.flash} B`);
     expect(r.stats.mismatchedElements).toBe(0);
@@ -38,6 +51,32 @@ describe.each(CORTEX_M_TARGET_IDS)('generated dscnn on %s', (id) => {
     expect(r.build.arena).toBe(r.model.plan.arenaBytes);
     expect(r.profile.perOp).toHaveLength(10);
     expect(r.build.groups.model.rodata).toBeGreaterThanOrEqual(r.model.constBytes);
+  });
+});
+
+describe('cortex-m0-mps2: Cortex-M0 code on the MPS2 AN385 memory map', () => {
+  it('executes the instructions the micro:bit executes, op by op', async () => {
+    const [microbit, mps2] = await Promise.all([dscnnOn('cortex-m0'), dscnnOn('cortex-m0-mps2')]);
+    // Same -mcpu, same sources: only the link addresses of the stack top and the SysTick clock
+    // differ. Each mean is within one tick of the true count (62.5 and 40 instructions), plus rounding.
+    const perTick = (id: string) => getCortexMTarget(id).counter.instrPerTickNum / getCortexMTarget(id).counter.instrPerTickDen;
+    const slack = perTick('cortex-m0') + perTick('cortex-m0-mps2') + 1;
+    console.log(`dscnn: ${microbit.profile.instructionsPerInference} instructions on the micro:bit, ${mps2.profile.instructionsPerInference} on mps2-an385`);
+    expect(Math.abs(mps2.profile.instructionsPerInference - microbit.profile.instructionsPerInference)).toBeLessThanOrEqual(slack);
+    mps2.profile.perOp.forEach((op, i) => expect(Math.abs(op.instructions - microbit.profile.perOp[i].instructions)).toBeLessThanOrEqual(slack));
+  });
+
+  it('runs bit-exact a model whose image the micro:bit cannot hold', async () => {
+    const g = buildReferenceModel('mbv2mini', FIXED_TFLM, 3);
+    const r = await deviceParity(g, images(4, 17), { target: getCortexMTarget('cortex-m0-mps2') });
+    expect(r.stats.exactVectors).toBe(4);
+    expect(r.stats.mismatchedElements).toBe(0);
+    // The same code linked for the micro:bit needs its data, bss (with the arena) and stack in 16 KB.
+    const microbit = getCortexMTarget('cortex-m0');
+    const fit = ramFit(microbit, { data: r.build.sections.data, bss: r.build.sections.bss, stack: microbit.defaultStackSize, arena: r.build.arena });
+    console.log(`mbv2mini on cortex-m0-mps2: ${r.line}; arena ${r.build.arena} B; ${r.profile.instructionsPerInference} instructions; micro:bit: ${describeRamFit(fit)}`);
+    expect(r.build.arena).toBeGreaterThan(16 * 1024);
+    expect(fit.fits).toBe(false);
   });
 });
 
