@@ -73,7 +73,6 @@ export function parseCmsisNnFigures(text: string, file: string): CmsisNnFigures 
   return top as CmsisNnFigures;
 }
 
-/** The record of `model` on `core` at gcc level `opt` ("O2", "Os"); a record without `opt` is O2. */
 /**
  * Cores whose records may stand in for one another because they run the same instruction
  * stream: Cortex-M0 code on the AN385 memory map (edgeq's cortex-m0-mps2 target) and on the
@@ -82,6 +81,8 @@ export function parseCmsisNnFigures(text: string, file: string): CmsisNnFigures 
 const SAME_CODE_CORES: Readonly<Record<string, readonly string[]>> = {
   'cortex-m0-mps2': ['cortex-m0-mps2', 'cortex-m0-on-mps2-an385', 'cortex-m0'],
 };
+
+/** The record of `model` on `core` at gcc level `opt` ("O2", "Os"); a record without `opt` is O2. */
 
 export function findCmsisNnRecord(figures: CmsisNnFigures, model: string, core: string, opt: string): CmsisNnRecord | undefined {
   for (const candidate of SAME_CODE_CORES[core] ?? [core]) {
