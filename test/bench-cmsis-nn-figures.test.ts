@@ -23,6 +23,20 @@ describe('CMSIS-NN figures for bench/mcu-mlperf.ts', () => {
     expect(findCmsisNnRecord(figures, 'dscnn', 'cortex-m4', 'O2')).toBeUndefined();
   });
 
+  it('cortex-m0-mps2 runs the microbit\'s ARMv6-M code: its own record first, else the microbit\'s; no other core stands in', () => {
+    const figures = parseCmsisNnFigures(JSON.stringify({
+      commit: 'c',
+      records: [
+        { model: 'kws', core: 'cortex-m0', instructions: 10 }, { model: 'vww', core: 'cortex-m0', instructions: 20 },
+        { model: 'vww', core: 'cortex-m0-mps2', instructions: 21 }, { model: 'ad01', core: 'cortex-m3', instructions: 30 },
+      ],
+    }), 'f.json');
+    expect(findCmsisNnRecord(figures, 'kws', 'cortex-m0-mps2', 'O2')?.instructions).toBe(10);
+    expect(findCmsisNnRecord(figures, 'vww', 'cortex-m0-mps2', 'O2')?.instructions).toBe(21);
+    expect(findCmsisNnRecord(figures, 'ad01', 'cortex-m0-mps2', 'O2')).toBeUndefined();
+    expect(findCmsisNnRecord(figures, 'vww', 'cortex-m3', 'O2')).toBeUndefined();
+  });
+
   it('gives edgeq / CMSIS-NN for the inference and CMSIS-NN per op by op name', () => {
     const figures = parseCmsisNnFigures(FILE, 'f.json');
     const record = findCmsisNnRecord(figures, 'dscnn', 'cortex-m3', 'O2')!;
