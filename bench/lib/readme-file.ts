@@ -1,5 +1,5 @@
 /**
- * Reads bench/results/{arena,mcu,qat}.json and renders them into README.md's bench sections
+ * Reads bench/results/{arena,mcu,qat,mcu-mlperf}.json and renders them into README.md's bench sections
  * (the rendering itself: readme-tables.ts).
  */
 import { readFileSync } from 'node:fs';
@@ -13,7 +13,10 @@ export const README_PATH = path.join(BENCH_ROOT, '..', 'README.md');
 /** The current results files. */
 export function readBenchResults(dir: string = RESULTS_DIR): BenchResults {
   const read = (name: string): unknown => JSON.parse(readFileSync(path.join(dir, `${name}.json`), 'utf8'));
-  return { arena: read('arena') as BenchResults['arena'], mcu: read('mcu') as BenchResults['mcu'], qat: read('qat') as BenchResults['qat'] };
+  return {
+    arena: read('arena') as BenchResults['arena'], mcu: read('mcu') as BenchResults['mcu'], qat: read('qat') as BenchResults['qat'],
+    mlperf: read('mcu-mlperf') as BenchResults['mlperf'],
+  };
 }
 
 /** `readme` with its bench sections rendered from `results`. */

@@ -1,5 +1,5 @@
 /**
- * Renders the README's bench figures from bench/results/{arena,mcu,qat}.json: each section
+ * Renders the README's bench figures from bench/results/{arena,mcu,qat,mcu-mlperf}.json: each section
  * is Markdown placed between `<!-- bench:NAME -->` and `<!-- /bench:NAME -->` markers, so the
  * README quotes the files instead of pinning numbers in prose. Used by
  * scripts/render-bench-tables.ts (rewrites the README) and test/readme-bench-tables.test.ts
@@ -77,12 +77,40 @@ export interface QatResults {
   throughput: Record<string, QatThroughput | unknown> & { commit: string };
 }
 
-/** The three results files. */
+/** One run of bench/results/mcu-mlperf.json (bench/mcu-mlperf.ts), the fields the README quotes. */
+export interface MlperfRecord {
+  model: string;
+  core: string;
+  rounding: string;
+  optimize: string;
+  /** gcc level, e.g. "-O2"; records written before --gcc existed have none (-O2). */
+  gcc?: string;
+  commit: string;
+  status: string;
+  macs?: number;
+  bit_exact?: boolean;
+  instructions?: number;
+  instructions_per_mac?: number;
+  constants_ratio?: number;
+  cmsis_nn?: { instructions: number; ratio: number };
+}
+
+/** bench/results/mcu-mlperf.json. */
+export interface MlperfResults {
+  cmsis_nn_commit?: string;
+  records: MlperfRecord[];
+}
+
+/** The results files. */
 export interface BenchResults {
   arena: ArenaResults;
   mcu: McuResults;
   qat: QatResults;
+  mlperf: MlperfResults;
 }
+
+/** The MLPerf Tiny reference models (and dscnn) in the README's table, in this order. */
+export const MLPERF_TABLE_MODELS: readonly string[] = ['kws_ref_model', 'pretrainedResnet_quant', 'vww_96_int8', 'ad01_int8', 'dscnn'];
 
 /** The Cortex-M rows the README's table shows (model, core, path), `tflm` rounding at -O2. */
 export const MCU_TABLE_ROWS: readonly (readonly [string, string, string])[] = [
@@ -231,11 +259,46 @@ function qatThroughputSection(qat: QatResults): string {
 }
 
 /** Every section's Markdown, by marker name. */
+function mlperfSection(mlperf: MlperfResults): string {
+  const find = (model: string, cores: readonly string[], optimize: string, gcc: string) =>
+    mlperf.records.find((r) => r.model === model && cores.includes(r.core) && r.rounding.endsWith('tflm') && r.optimize === optimize &&
+      (r.gcc ?? '-O2') === gcc && r.status === 'ok');
+  const ratio = (r: MlperfRecord | undefined): string => (r?.cmsis_nn ? `${r.cmsis_nn.ratio.toFixed(2)}×` : '—');
+  const ran = mlperf.records.filter((r) => r.status === 'ok');
+  const exact = ran.filter((r) => r.bit_exact);
+  const commits = [...new Set(ran.map((r) => shortCommit(r.commit.replace(/\+dirty$/, ''))))];
+  const lines = [
+    `From \`bench/results/mcu-mlperf.json\` (\`bench/mcu-mlperf.ts\`, commit ${list(commits)}): ${ran.length} runs, ` +
+      `${exact.length === ran.length ? '**all bit-exact**' : `**${exact.length} of them bit-exact**`} against the interpreter on 2 seeded vectors.`,
+    `Instructions per inference under QEMU \`-icount\`, \`tflm\` rounding; ÷ CMSIS-NN is edgeq's count over CMSIS-NN ${mlperf.cmsis_nn_commit ? shortCommit(mlperf.cmsis_nn_commit) : ''}'s`,
+    'on the same weights, built with the same flags and counted the same way (bench/README.md). Cortex-M0 rows of models the',
+    'micro:bit cannot hold ran the same ARMv6-M code on the `cortex-m0-mps2` target.',
+    '',
+    '| model | MACs | M4 `speed` (per MAC) | ÷ CMSIS-NN | M4 `size` | ÷ CMSIS-NN | constants ×, `speed` / `size` | M3 -O2 ÷ CMSIS-NN | M3 -Os ÷ CMSIS-NN | M0 ÷ CMSIS-NN |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const model of MLPERF_TABLE_MODELS) {
+    const speed = find(model, ['cortex-m4'], 'speed', '-O2');
+    if (!speed) throw new Error(`bench/results/mcu-mlperf.json: no tflm -O2 speed run of ${model} on cortex-m4`);
+    const size = find(model, ['cortex-m4'], 'size', '-O2');
+    const m3 = find(model, ['cortex-m3'], 'speed', '-O2');
+    const m3s = find(model, ['cortex-m3'], 'speed', '-Os');
+    const m0 = find(model, ['cortex-m0', 'cortex-m0-mps2'], 'speed', '-O2');
+    lines.push(
+      `| ${model} | ${count(speed.macs!)} | ${count(speed.instructions!)} (${speed.instructions_per_mac!.toFixed(2)}) | ${ratio(speed)} | ` +
+        `${size ? count(size.instructions!) : '—'} | ${ratio(size)} | ${speed.constants_ratio!.toFixed(2)} / ${size ? size.constants_ratio!.toFixed(2) : '—'} | ` +
+        `${ratio(m3)} | ${ratio(m3s)} | ${ratio(m0)} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
 export function renderBenchSections(results: BenchResults): Record<string, string> {
   return {
     arena: arenaSection(results.arena, results.mcu),
     interpreter: interpreterSection(results.arena),
     mcu: mcuSection(results.mcu),
+    mlperf: mlperfSection(results.mlperf),
     'qat-accuracy': qatAccuracySection(results.qat),
     'qat-throughput': qatThroughputSection(results.qat),
   };
