@@ -40,16 +40,21 @@ typedef struct {
   int32_t in_h, in_w, in_c, out_h, out_w, out_c;
   int32_t kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left;
   int32_t in_zp;
-  int32_t depth, depth_padded, direct;                      /* CONV_2D */
-  int32_t depth_multiplier, plane_h, plane_w, c_padded;     /* DEPTHWISE_CONV_2D */
+  /* CONV_2D: the window as `segments` runs of contiguous plane values (a kernel row, or one
+     tap when dilation_w > 1), each read as `segment_pairs` pairs (odd runs end on one value of
+     the next run, its weight 0). */
+  int32_t segments, segment_pairs;
+  int32_t depth_multiplier, c_padded;                       /* DEPTHWISE_CONV_2D */
+  int32_t plane_h, plane_w;                                 /* both: the zero-bordered plane */
   const int8_t *x;
   int8_t *y;
-  /* CONV_2D: im2col rows [pixel][depth_padded] (x - zp), plus one spare row and slack.
+  /* CONV_2D: plane [plane_h][plane_w][in_c] of x - zp, zero border, rewritten every run.
      DEPTHWISE_CONV_2D: planes [plane_h][plane_w][c_padded], x - zp by output channel, zero border. */
   int16_t *scratch;
-  /* CONV_2D: [out channels / 4][depth_padded / 2][4][2]; DEPTHWISE_CONV_2D: [kernel_h * kernel_w][c_padded]; zero padded */
+  /* CONV_2D: [out channels / 4][segments * segment_pairs][4][2]; DEPTHWISE_CONV_2D: [kernel_h * kernel_w][c_padded]; zero padded */
   const int16_t *weights;
   const int32_t *bias; /* padded to a multiple of 8 channels */
+  const int32_t *segment_offsets; /* CONV_2D: plane offset (int16 elements) of each segment from the window's corner */
   Requant rq;
 } Conv;
 
@@ -182,39 +187,47 @@ static void zero_fill(int16_t *dst, int32_t n) {
   for (int32_t i = 0; i < n; i += 8) wasm_v128_store(dst + i, wasm_i16x8_splat(0));
 }
 
-/* One row of offset inputs per output pixel (the receptive field, padding taps 0). */
-static void conv_rows(const Conv *p) {
+/*
+ * The CONV_2D plane: every plane row written in address order (left border, input row,
+ * right border, or all border), each piece 8 values at a time; a piece's overrun lands
+ * where the next piece (or the scratch slack) is written afterwards, so the whole plane
+ * is rewritten exactly, whatever earlier ops left in the shared scratch.
+ */
+static void conv_plane(const Conv *p) {
   v128_t zp = wasm_i16x8_splat((int16_t)p->in_zp);
-  int32_t pixels = p->out_h * p->out_w;
-  if (p->direct) {
-    for (int32_t r = 0; r < pixels; r++) offset_copy(p->scratch + r * p->depth_padded, p->x + r * p->in_c, p->in_c, zp);
-    return;
-  }
-  int32_t cin = p->in_c;
-  for (int32_t oy = 0; oy < p->out_h; oy++) {
-    int32_t iy0 = oy * p->stride_h - p->pad_top;
-    for (int32_t ox = 0; ox < p->out_w; ox++) {
-      int32_t ix0 = ox * p->stride_w - p->pad_left;
-      int16_t *row = p->scratch + (oy * p->out_w + ox) * p->depth_padded;
-      /* With dilation 1 and the whole window row inside the input, a kernel row is kernel_w * cin contiguous values. */
-      int32_t row_inside = p->dilation_w == 1 && ix0 >= 0 && ix0 + p->kernel_w <= p->in_w;
-      for (int32_t ky = 0; ky < p->kernel_h; ky++) {
-        int32_t iy = iy0 + ky * p->dilation_h;
-        int32_t row_ok = iy >= 0 && iy < p->in_h;
-        if (row_ok && row_inside) {
-          offset_copy(row, p->x + (iy * p->in_w + ix0) * cin, p->kernel_w * cin, zp);
-          row += p->kernel_w * cin;
-          continue;
-        }
-        for (int32_t kx = 0; kx < p->kernel_w; kx++, row += cin) {
-          int32_t ix = ix0 + kx * p->dilation_w;
-          if (row_ok && ix >= 0 && ix < p->in_w) offset_copy(row, p->x + (iy * p->in_w + ix) * cin, cin, zp);
-          else zero_fill(row, cin);
-        }
-      }
+  int32_t cin = p->in_c, row = p->plane_w * cin;
+  int32_t left = p->pad_left * cin, inside = p->in_w * cin;
+  int32_t right = row - left - inside;
+  int16_t *dst = p->scratch;
+  for (int32_t py = 0; py < p->plane_h; py++, dst += row) {
+    int32_t iy = py - p->pad_top;
+    if (iy < 0 || iy >= p->in_h) {
+      zero_fill(dst, row);
+      continue;
     }
+    zero_fill(dst, left);
+    offset_copy(dst + left, p->x + iy * inside, inside, zp);
+    zero_fill(dst + left + inside, right);
   }
 }
+
+/* Plane address of the window corner of output pixel (oy, ox), then (oy, ox) moved to the next pixel. */
+static const int16_t *next_window(const Conv *p, int32_t *oy, int32_t *ox) {
+  const int16_t *at = p->scratch + (*oy * p->stride_h * p->plane_w + *ox * p->stride_w) * p->in_c;
+  if (++*ox == p->out_w) {
+    *ox = 0;
+    ++*oy;
+  }
+  return at;
+}
+
+/* Add the broadcast input pair at x times the packed weights k0, k1 (channels c..c+7) to lo, hi. */
+#define DOT_PAIR(lo, hi, x) \
+  do { \
+    v128_t v_ = wasm_v128_load32_splat(x); \
+    lo = wasm_i32x4_add(lo, wasm_i32x4_dot_i16x8(v_, k0)); \
+    hi = wasm_i32x4_add(hi, wasm_i32x4_dot_i16x8(v_, k1)); \
+  } while (0)
 
 /* Requantise and store two channel vectors (channels c..c+7) of one output row. */
 static void store_row8(const Conv *p, int32_t r, int32_t c, v128_t lo, v128_t hi) {
@@ -223,42 +236,39 @@ static void store_row8(const Conv *p, int32_t r, int32_t c, v128_t lo, v128_t hi
 }
 
 /*
- * CONV_2D or FULLY_CONNECTED: im2col rows, then blocks of 4 rows x 8 channels. The weights
- * are packed in pairs of depth steps, [channel/4][depth/2][4 channels][2 steps], so one
- * i32x4.dot_i16x8_s of the broadcast input pair (x[t], x[t+1]) with 8 packed weights adds
- * w[c][t]x[t] + w[c][t+1]x[t+1] to four channels at once: no horizontal sums.
+ * CONV_2D or FULLY_CONNECTED as an implicit GEMM: the input is widened once into the
+ * zero-bordered plane, and each output pixel's window is read in place from it (no im2col
+ * copy), in blocks of 4 pixels x 8 channels. The weights are packed in pairs of depth
+ * steps, [channel/4][pair][4 channels][2 steps], so one i32x4.dot_i16x8_s of the broadcast
+ * input pair (x[t], x[t+1]) with 8 packed weights adds w[c][t]x[t] + w[c][t+1]x[t+1] to four
+ * channels at once: no horizontal sums.
  */
 EXPORT(conv)
 void conv(const Conv *p) {
-  conv_rows(p);
+  conv_plane(p);
   int32_t pixels = p->out_h * p->out_w;
-  int32_t depth = p->depth_padded;
-  int32_t pairs = depth / 2;            /* weight block stride */
-  int32_t steps = (p->depth + 1) / 2;   /* pairs holding any weight */
+  int32_t segments = p->segments, seg_pairs = p->segment_pairs;
+  int32_t block = segments * seg_pairs * 8; /* weights of 4 channels */
   int32_t cout = p->out_c;
-  int32_t r = 0;
+  int32_t r = 0, oy = 0, ox = 0;
   for (; r + 4 <= pixels; r += 4) {
-    const int16_t *x0 = p->scratch + r * depth;
-    const int16_t *x1 = x0 + depth, *x2 = x1 + depth, *x3 = x2 + depth;
+    const int16_t *x0 = next_window(p, &oy, &ox), *x1 = next_window(p, &oy, &ox);
+    const int16_t *x2 = next_window(p, &oy, &ox), *x3 = next_window(p, &oy, &ox);
+    int32_t d1 = (int32_t)(x1 - x0), d2 = (int32_t)(x2 - x0), d3 = (int32_t)(x3 - x0);
     for (int32_t c = 0; c < cout; c += 8) {
-      const int16_t *w0 = p->weights + (c / 4) * pairs * 8;
-      const int16_t *w1 = w0 + pairs * 8;
+      const int16_t *k = p->weights + (c / 4) * block;
       v128_t b0 = wasm_v128_load(p->bias + c), b1 = wasm_v128_load(p->bias + c + 4);
       v128_t a0 = b0, a1 = b1, e0 = b0, e1 = b1, f0 = b0, f1 = b1, g0 = b0, g1 = b1;
-      for (int32_t t = 0; t < steps; t++) {
-        v128_t k0 = wasm_v128_load(w0 + t * 8), k1 = wasm_v128_load(w1 + t * 8);
-        v128_t u = wasm_v128_load32_splat(x0 + 2 * t);
-        a0 = wasm_i32x4_add(a0, wasm_i32x4_dot_i16x8(u, k0));
-        a1 = wasm_i32x4_add(a1, wasm_i32x4_dot_i16x8(u, k1));
-        u = wasm_v128_load32_splat(x1 + 2 * t);
-        e0 = wasm_i32x4_add(e0, wasm_i32x4_dot_i16x8(u, k0));
-        e1 = wasm_i32x4_add(e1, wasm_i32x4_dot_i16x8(u, k1));
-        u = wasm_v128_load32_splat(x2 + 2 * t);
-        f0 = wasm_i32x4_add(f0, wasm_i32x4_dot_i16x8(u, k0));
-        f1 = wasm_i32x4_add(f1, wasm_i32x4_dot_i16x8(u, k1));
-        u = wasm_v128_load32_splat(x3 + 2 * t);
-        g0 = wasm_i32x4_add(g0, wasm_i32x4_dot_i16x8(u, k0));
-        g1 = wasm_i32x4_add(g1, wasm_i32x4_dot_i16x8(u, k1));
+      for (int32_t s = 0; s < segments; s++) {
+        /* One moving pointer; the other pixels' values at fixed distances from it. */
+        const int16_t *u = x0 + p->segment_offsets[s], *end = u + 2 * seg_pairs;
+        for (; u < end; u += 2, k += 8) {
+          v128_t k0 = wasm_v128_load(k), k1 = wasm_v128_load(k + block);
+          DOT_PAIR(a0, a1, u);
+          DOT_PAIR(e0, e1, u + d1);
+          DOT_PAIR(f0, f1, u + d2);
+          DOT_PAIR(g0, g1, u + d3);
+        }
       }
       store_row8(p, r, c, a0, a1);
       store_row8(p, r + 1, c, e0, e1);
@@ -267,15 +277,16 @@ void conv(const Conv *p) {
     }
   }
   for (; r < pixels; r++) {
-    const int16_t *x0 = p->scratch + r * depth;
+    const int16_t *x0 = next_window(p, &oy, &ox);
     for (int32_t c = 0; c < cout; c += 8) {
-      const int16_t *w0 = p->weights + (c / 4) * pairs * 8;
-      const int16_t *w1 = w0 + pairs * 8;
+      const int16_t *k = p->weights + (c / 4) * block;
       v128_t a0 = wasm_v128_load(p->bias + c), a1 = wasm_v128_load(p->bias + c + 4);
-      for (int32_t t = 0; t < steps; t++) {
-        v128_t u = wasm_v128_load32_splat(x0 + 2 * t);
-        a0 = wasm_i32x4_add(a0, wasm_i32x4_dot_i16x8(u, wasm_v128_load(w0 + t * 8)));
-        a1 = wasm_i32x4_add(a1, wasm_i32x4_dot_i16x8(u, wasm_v128_load(w1 + t * 8)));
+      for (int32_t s = 0; s < segments; s++) {
+        const int16_t *u = x0 + p->segment_offsets[s], *end = u + 2 * seg_pairs;
+        for (; u < end; u += 2, k += 8) {
+          v128_t k0 = wasm_v128_load(k), k1 = wasm_v128_load(k + block);
+          DOT_PAIR(a0, a1, u);
+        }
       }
       store_row8(p, r, c, a0, a1);
     }
