@@ -76,9 +76,9 @@ export function prepareWasmConv(
   const segmentPairs = Math.ceil(segments.length / 2);
   const pairs = segments.offsets.length * segmentPairs;
   const channelsPadded = paddedChannels(yd.c);
-  // [channel / 4][pair][4 channels][2 depth steps] (the kernel's pairwise dot products).
-  // Widened to int16 once here, so the kernel's dot products read them directly.
-  const weights = new Int16Array(channelsPadded * pairs * 2);
+  // int8 [channel / 4][pair][4 channels][2 depth steps] (the kernel's pairwise dot products;
+  // it widens each 8 as it loads them, which costs no extra instruction).
+  const weights = new Int8Array(channelsPadded * pairs * 2);
   for (let c = 0; c < yd.c; c++) {
     const block = (c >> 2) * pairs * 8 + (c & 3) * 2;
     for (let t = 0; t < depth; t++) {
@@ -87,7 +87,7 @@ export function prepareWasmConv(
     }
   }
   const weightsAt = heap.allocate(weights.byteLength);
-  heap.view().int16.set(weights, weightsAt >> 1);
+  heap.view().int8.set(weights, weightsAt);
   const biasAt = heap.allocate(channelsPadded * 4);
   heap.writeInt32(biasAt, Array.from({ length: yd.c }, (_, c) => bias[c]));
   const offsetsAt = heap.allocate(segments.offsets.length * 4);
@@ -117,10 +117,9 @@ export function prepareWasmDepthwise(
   heap.writeInt32(biasAt, Array.from({ length: yd.c }, (_, c) => bias[c]));
   const rq = requantFields(heap, p, scheme, yd.c, channelsPadded);
   const { planeH, planeW } = planeSize(xd, yd, g, p);
-  // The planes keep their zero border between runs, so they are the op's own, not scratch.
-  const planesAt = heap.allocate(planeH * planeW * channelsPadded * 2);
   const fields = [...windowFields(xd, yd, g, p), 0, 0, multiplier, channelsPadded, planeH, planeW];
   const descriptor = heap.allocate((fields.length + 6 + rq.length) * 4);
-  heap.writeInt32(descriptor, [...fields, io.x, io.y, planesAt, weightsAt, biasAt, 0, ...rq]);
+  // The planes live in the shared scratch region (rewritten whole each run), hot in cache from the op before.
+  heap.useScratch(planeH * planeW * channelsPadded * 2 + 64, (planesAt) => heap.writeInt32(descriptor, [...fields, io.x, io.y, planesAt, weightsAt, biasAt, 0, ...rq]));
   return runner(heap, (d) => heap.kernels.depthwise(d), descriptor, io);
 }
