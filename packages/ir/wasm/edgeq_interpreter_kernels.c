@@ -230,10 +230,15 @@ static const int16_t *next_window(const Conv *p, int32_t *oy, int32_t *ox) {
     hi = wasm_i32x4_add(hi, wasm_i32x4_dot_i16x8(v_, k1)); \
   } while (0)
 
-/* Requantise and store two channel vectors (channels c..c+7) of one output row. */
-static void store_row8(const Conv *p, int32_t r, int32_t c, v128_t lo, v128_t hi) {
+/*
+ * Requantise and store two channel vectors (channels c..c+7) of one output row. `rq` is the
+ * kernel's local copy of p->rq: the int8 output stores cannot alias a local, so its fields
+ * and the constants built from them stay in registers across the loops (read through p,
+ * every store would force them to be reloaded).
+ */
+static void store_row8(const Conv *p, const Requant *rq, int32_t r, int32_t c, v128_t lo, v128_t hi) {
   int32_t n = p->out_c - c;
-  store8(p->y + r * p->out_c + c, requant4(&p->rq, lo, c), n > 4 ? requant4(&p->rq, hi, c + 4) : lo, n);
+  store8(p->y + r * p->out_c + c, requant4(rq, lo, c), n > 4 ? requant4(rq, hi, c + 4) : lo, n);
 }
 
 /*
@@ -246,6 +251,7 @@ static void store_row8(const Conv *p, int32_t r, int32_t c, v128_t lo, v128_t hi
  */
 EXPORT(conv)
 void conv(const Conv *p) {
+  const Requant rq = p->rq;
   conv_plane(p);
   int32_t pixels = p->out_h * p->out_w;
   int32_t segments = p->segments, seg_pairs = p->segment_pairs;
@@ -271,10 +277,10 @@ void conv(const Conv *p) {
           DOT_PAIR(g0, g1, u + d3);
         }
       }
-      store_row8(p, r, c, a0, a1);
-      store_row8(p, r + 1, c, e0, e1);
-      store_row8(p, r + 2, c, f0, f1);
-      store_row8(p, r + 3, c, g0, g1);
+      store_row8(p, &rq, r, c, a0, a1);
+      store_row8(p, &rq, r + 1, c, e0, e1);
+      store_row8(p, &rq, r + 2, c, f0, f1);
+      store_row8(p, &rq, r + 3, c, g0, g1);
     }
   }
   for (; r < pixels; r++) {
@@ -289,7 +295,7 @@ void conv(const Conv *p) {
           DOT_PAIR(a0, a1, u);
         }
       }
-      store_row8(p, r, c, a0, a1);
+      store_row8(p, &rq, r, c, a0, a1);
     }
   }
 }
@@ -355,6 +361,7 @@ static void depthwise_fill(const Conv *p) {
  * For each block of 8 channels the interleaved weights stay in registers.
  */
 static void depthwise_3x3(const Conv *p) {
+  const Requant rq = p->rq; /* a local: see store_row8 */
   int32_t cp = p->c_padded, cout = p->out_c;
   int32_t row_step = p->dilation_h * p->plane_w * cp, tap_step = p->dilation_w * cp, pixel_step = p->stride_w * cp;
   v128_t zero = wasm_i16x8_splat(0);
@@ -379,7 +386,7 @@ static void depthwise_3x3(const Conv *p) {
         DW_PAIR(lo, hi, wasm_v128_load(r1 + tap_step), wasm_v128_load(r1 + 2 * tap_step), w45l, w45h);
         DW_PAIR(lo, hi, wasm_v128_load(r2), wasm_v128_load(r2 + tap_step), w67l, w67h);
         DW_PAIR(lo, hi, wasm_v128_load(r2 + 2 * tap_step), zero, w8l, w8h);
-        store8(y, requant4(&p->rq, lo, c), n > 4 ? requant4(&p->rq, hi, c + 4) : lo, n);
+        store8(y, requant4(&rq, lo, c), n > 4 ? requant4(&rq, hi, c + 4) : lo, n);
       }
     }
   }
@@ -392,6 +399,7 @@ void depthwise(const Conv *p) {
     depthwise_3x3(p);
     return;
   }
+  const Requant rq = p->rq; /* a local: see store_row8 */
   int32_t cp = p->c_padded, cout = p->out_c;
   int32_t row_step = p->dilation_h * p->plane_w * cp, tap_step = p->dilation_w * cp, pixel_step = p->stride_w * cp;
   for (int32_t oy = 0; oy < p->out_h; oy++) {
@@ -413,8 +421,8 @@ void depthwise(const Conv *p) {
           }
         }
         int32_t n = cout - c;
-        store8(y + c, requant4(&p->rq, lo, c), n > 4 ? requant4(&p->rq, hi, c + 4) : lo, n);
-        store8(y + cout + c, requant4(&p->rq, lo1, c), n > 4 ? requant4(&p->rq, hi1, c + 4) : lo1, n);
+        store8(y + c, requant4(&rq, lo, c), n > 4 ? requant4(&rq, hi, c + 4) : lo, n);
+        store8(y + cout + c, requant4(&rq, lo1, c), n > 4 ? requant4(&rq, hi1, c + 4) : lo1, n);
       }
     }
     if (ox < p->out_w) {
@@ -427,7 +435,7 @@ void depthwise(const Conv *p) {
           for (int32_t kx = 0; kx < p->kernel_w; kx++, w += cp, xr += tap_step) DW_TAP(lo, hi, wasm_v128_load(xr), wasm_v128_load(w));
         }
         int32_t n = cout - c;
-        store8(y + c, requant4(&p->rq, lo, c), n > 4 ? requant4(&p->rq, hi, c + 4) : lo, n);
+        store8(y + c, requant4(&rq, lo, c), n > 4 ? requant4(&rq, hi, c + 4) : lo, n);
       }
     }
   }
