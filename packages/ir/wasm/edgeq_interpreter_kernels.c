@@ -42,13 +42,14 @@ typedef struct {
   int32_t in_zp;
   /* CONV_2D: the window as `segments` runs of contiguous plane values (a kernel row, or one
      tap when dilation_w > 1), each read as `segment_pairs` pairs (odd runs end on one value of
-     the next run, its weight 0). */
-  int32_t segments, segment_pairs;
+     the next run, its weight 0). With `im2col` set (runs too short to pay for their loop), the
+     scratch holds instead one row of 2 * segment_pairs values per output pixel, one run each. */
+  int32_t segments, segment_pairs, im2col;
   int32_t depth_multiplier, c_padded;                       /* DEPTHWISE_CONV_2D */
   int32_t plane_h, plane_w;                                 /* both: the zero-bordered plane */
   const int8_t *x;
   int8_t *y;
-  /* CONV_2D: plane [plane_h][plane_w][in_c] of x - zp, zero border, rewritten every run.
+  /* CONV_2D: plane [plane_h][plane_w][in_c] of x - zp, zero border (or im2col rows), rewritten every run.
      DEPTHWISE_CONV_2D: planes [plane_h][plane_w][c_padded], x - zp by output channel, zero border. */
   int16_t *scratch;
   /* CONV_2D: int8 [out channels / 4][segments * segment_pairs][4][2] (widened as loaded: half the
@@ -212,10 +213,64 @@ static void conv_plane(const Conv *p) {
   }
 }
 
-/* Plane address of the window corner of output pixel (oy, ox), then (oy, ox) moved to the next pixel. */
-static const int16_t *next_window(const Conv *p, int32_t *oy, int32_t *ox) {
-  const int16_t *at = p->scratch + (*oy * p->stride_h * p->plane_w + *ox * p->stride_w) * p->in_c;
-  if (++*ox == p->out_w) {
+/*
+ * One im2col row of x - zp per output pixel (taps outside the input are 0), each row
+ * written in address order, so a piece's 8-wide overrun is rewritten by the next piece.
+ */
+static void conv_rows(const Conv *p) {
+  v128_t zp = wasm_i16x8_splat((int16_t)p->in_zp);
+  int32_t cin = p->in_c;
+  int16_t *row = p->scratch;
+  for (int32_t oy = 0; oy < p->out_h; oy++) {
+    int32_t iy0 = oy * p->stride_h - p->pad_top;
+    for (int32_t ox = 0; ox < p->out_w; ox++, row += 2 * p->segment_pairs) {
+      int32_t ix0 = ox * p->stride_w - p->pad_left;
+      /* With dilation 1 and the whole window row inside the input, a kernel row is kernel_w * cin contiguous values. */
+      int32_t row_inside = p->dilation_w == 1 && ix0 >= 0 && ix0 + p->kernel_w <= p->in_w;
+      int16_t *at = row;
+      for (int32_t ky = 0; ky < p->kernel_h; ky++) {
+        int32_t iy = iy0 + ky * p->dilation_h;
+        int32_t row_ok = iy >= 0 && iy < p->in_h;
+        if (row_ok && row_inside) {
+          offset_copy(at, p->x + (iy * p->in_w + ix0) * cin, p->kernel_w * cin, zp);
+          at += p->kernel_w * cin;
+          continue;
+        }
+        for (int32_t kx = 0; kx < p->kernel_w; kx++, at += cin) {
+          int32_t ix = ix0 + kx * p->dilation_w;
+          if (row_ok && ix >= 0 && ix < p->in_w) offset_copy(at, p->x + (iy * p->in_w + ix) * cin, cin, zp);
+          else zero_fill(at, cin);
+        }
+      }
+    }
+  }
+}
+
+/* Where the windows of the output pixels start: pixel (oy, ox) at oy * row_step + ox * pixel_step. */
+typedef struct {
+  const int16_t *base;
+  int32_t row_step, pixel_step, out_w;
+} Windows;
+
+/* Write the scratch (plane or im2col rows) and say where each window starts. */
+static Windows conv_windows(const Conv *p) {
+  Windows w = {p->scratch, 0, 0, p->out_w};
+  if (p->im2col) {
+    conv_rows(p);
+    w.pixel_step = 2 * p->segment_pairs;
+    w.row_step = p->out_w * w.pixel_step;
+  } else {
+    conv_plane(p);
+    w.pixel_step = p->stride_w * p->in_c;
+    w.row_step = p->stride_h * p->plane_w * p->in_c;
+  }
+  return w;
+}
+
+/* Scratch address of the window of output pixel (oy, ox), then (oy, ox) moved to the next pixel. */
+static const int16_t *next_window(const Windows *w, int32_t *oy, int32_t *ox) {
+  const int16_t *at = w->base + *oy * w->row_step + *ox * w->pixel_step;
+  if (++*ox == w->out_w) {
     *ox = 0;
     ++*oy;
   }
@@ -252,15 +307,15 @@ static void store_row8(const Conv *p, const Requant *rq, int32_t r, int32_t c, v
 EXPORT(conv)
 void conv(const Conv *p) {
   const Requant rq = p->rq;
-  conv_plane(p);
+  const Windows windows = conv_windows(p);
   int32_t pixels = p->out_h * p->out_w;
   int32_t segments = p->segments, seg_pairs = p->segment_pairs;
   int32_t block = segments * seg_pairs * 8; /* weights of 4 channels */
   int32_t cout = p->out_c;
   int32_t r = 0, oy = 0, ox = 0;
   for (; r + 4 <= pixels; r += 4) {
-    const int16_t *x0 = next_window(p, &oy, &ox), *x1 = next_window(p, &oy, &ox);
-    const int16_t *x2 = next_window(p, &oy, &ox), *x3 = next_window(p, &oy, &ox);
+    const int16_t *x0 = next_window(&windows, &oy, &ox), *x1 = next_window(&windows, &oy, &ox);
+    const int16_t *x2 = next_window(&windows, &oy, &ox), *x3 = next_window(&windows, &oy, &ox);
     int32_t d1 = (int32_t)(x1 - x0), d2 = (int32_t)(x2 - x0), d3 = (int32_t)(x3 - x0);
     for (int32_t c = 0; c < cout; c += 8) {
       const int8_t *k = (const int8_t *)p->weights + (c / 4) * block;
@@ -284,7 +339,7 @@ void conv(const Conv *p) {
     }
   }
   for (; r < pixels; r++) {
-    const int16_t *x0 = next_window(p, &oy, &ox);
+    const int16_t *x0 = next_window(&windows, &oy, &ox);
     for (int32_t c = 0; c < cout; c += 8) {
       const int8_t *k = (const int8_t *)p->weights + (c / 4) * block;
       v128_t a0 = wasm_v128_load(p->bias + c), a1 = wasm_v128_load(p->bias + c + 4);

@@ -45,21 +45,31 @@ function planeSize(xd: Hwc, yd: Hwc, g: ConvGeometry, p: ConvLikeParams): { plan
   };
 }
 
+/** Runs shorter than this many values cost more in loop overhead than an im2col copy of the windows. */
+const SHORTEST_RUN = 8;
+
 /**
  * How the CONV_2D kernel walks a window of the plane: as runs of contiguous values, a whole
  * kernel row (kw·cin values) when dilation_w is 1, else one tap (cin values) per run; each
  * run read in pairs (an odd run's last pair takes one value of the next run, weighted 0).
- * `offsets` are in int16 elements from the window's corner; `position(t)` maps filter depth
- * index t = (ky·kw + kx)·cin + ci to its run and place within the run.
+ * When the runs are short and there are several (e.g. a 10x4 kernel over one channel), the
+ * kernel copies each window into an im2col row instead and reads it as one run. `offsets`
+ * are in int16 elements from the window's start; `position(t)` maps filter depth index
+ * t = (ky·kw + kx)·cin + ci to its run and place within the run.
  */
-export function convSegments(xd: Hwc, g: ConvGeometry, planeW: number): { length: number; offsets: number[]; position: (t: number) => [number, number] } {
+export function convSegments(xd: Hwc, g: ConvGeometry, planeW: number): { im2col: boolean; length: number; offsets: number[]; position: (t: number) => [number, number] } {
   const rowRuns = g.dilW === 1;
-  const length = rowRuns ? g.kw * xd.c : xd.c;
+  const runLength = rowRuns ? g.kw * xd.c : xd.c;
+  const runs = rowRuns ? g.kh : g.kh * g.kw;
+  if (runs > 1 && runLength < SHORTEST_RUN) {
+    const depth = g.kh * g.kw * xd.c;
+    return { im2col: true, length: depth, offsets: [0], position: (t) => [0, t] };
+  }
   const offsets: number[] = [];
   for (let ky = 0; ky < g.kh; ky++) {
     for (let kx = 0; kx < (rowRuns ? 1 : g.kw); kx++) offsets.push((ky * g.dilH * planeW + kx * g.dilW) * xd.c);
   }
-  return { length, offsets, position: (t) => [Math.floor(t / length), t % length] };
+  return { im2col: false, length: runLength, offsets, position: (t) => [Math.floor(t / runLength), t % runLength] };
 }
 
 /**
@@ -93,10 +103,12 @@ export function prepareWasmConv(
   const offsetsAt = heap.allocate(segments.offsets.length * 4);
   heap.writeInt32(offsetsAt, segments.offsets);
   const rq = requantFields(heap, p, scheme, yd.c, channelsPadded);
-  const fields = [...windowFields(xd, yd, g, p), segments.offsets.length, segmentPairs, 0, 0, planeH, planeW];
+  const fields = [...windowFields(xd, yd, g, p), segments.offsets.length, segmentPairs, segments.im2col ? 1 : 0, 0, 0, planeH, planeW];
   const descriptor = heap.allocate((fields.length + 6 + rq.length) * 4);
-  // The plane lives in the scratch region every op shares (rewritten whole each run): its address is known at finish.
-  heap.useScratch(planeH * planeW * xd.c * 2 + 64, (planeAt) => heap.writeInt32(descriptor, [...fields, io.x, io.y, planeAt, weightsAt, biasAt, offsetsAt, ...rq]));
+  // The plane (or the im2col rows) lives in the scratch region every op shares, rewritten
+  // whole each run: its address is known at finish.
+  const scratchBytes = segments.im2col ? yd.h * yd.w * segmentPairs * 4 : planeH * planeW * xd.c * 2;
+  heap.useScratch(scratchBytes + 64, (planeAt) => heap.writeInt32(descriptor, [...fields, io.x, io.y, planeAt, weightsAt, biasAt, offsetsAt, ...rq]));
   return runner(heap, (d) => heap.kernels.conv(d), descriptor, io);
 }
 
@@ -117,7 +129,7 @@ export function prepareWasmDepthwise(
   heap.writeInt32(biasAt, Array.from({ length: yd.c }, (_, c) => bias[c]));
   const rq = requantFields(heap, p, scheme, yd.c, channelsPadded);
   const { planeH, planeW } = planeSize(xd, yd, g, p);
-  const fields = [...windowFields(xd, yd, g, p), 0, 0, multiplier, channelsPadded, planeH, planeW];
+  const fields = [...windowFields(xd, yd, g, p), 0, 0, 0, multiplier, channelsPadded, planeH, planeW];
   const descriptor = heap.allocate((fields.length + 6 + rq.length) * 4);
   // The planes live in the shared scratch region (rewritten whole each run), hot in cache from the op before.
   heap.useScratch(planeH * planeW * channelsPadded * 2 + 64, (planesAt) => heap.writeInt32(descriptor, [...fields, io.x, io.y, planesAt, weightsAt, biasAt, 0, ...rq]));
