@@ -1,8 +1,9 @@
 /*
  * edgeq's integer interpreter kernels in WebAssembly SIMD128: CONV_2D / FULLY_CONNECTED
- * (im2col rows of zero-point-offset int16 inputs times int8 weights, i32x4.dot_i16x8_s)
- * and DEPTHWISE_CONV_2D (channel-vector multiply-accumulate over a zero-bordered int16
- * copy of the input), each followed by the per-channel requantisation of the graph's
+ * (an implicit GEMM: each window read in place from a zero-bordered int16 plane of the
+ * zero-point-offset input, or from im2col rows when its runs are short, times int8 weights
+ * widened as loaded, i32x4.dot_i16x8_s) and DEPTHWISE_CONV_2D (channel-vector
+ * multiply-accumulate over a zero-bordered int16 plane), each followed by the per-channel requantisation of the graph's
  * scheme (double rounding, single rounding, power-of-two, fp32). The TypeScript kernels in
  * packages/ir/src are the reference: every function here computes the same bits
  * (packages/ir/src/wasm/ prepares the tables and calls these; see requant-tables.ts
@@ -190,16 +191,18 @@ static void zero_fill(int16_t *dst, int32_t n) {
 }
 
 /*
- * The CONV_2D plane: every plane row written in address order (left border, input row,
- * right border, or all border), each piece 8 values at a time; a piece's overrun lands
- * where the next piece (or the scratch slack) is written afterwards, so the whole plane
- * is rewritten exactly, whatever earlier ops left in the shared scratch.
+ * Write the whole zero-bordered plane of x - zp, `stride` values per pixel: CONV_2D's
+ * (stride in_c) or DEPTHWISE_CONV_2D's (stride c_padded, channel ci repeated
+ * depth_multiplier times; a pixel's padding channels may hold anything, their weights are
+ * 0 and their outputs never stored). Each plane row is written in address order (left
+ * border, input row, right border, or all border), each piece 8 values at a time: a
+ * piece's overrun lands where the next piece (or the scratch slack) is written afterwards,
+ * so the plane is rewritten exactly, whatever earlier ops left in the shared scratch.
  */
-static void conv_plane(const Conv *p) {
+static void fill_plane(const Conv *p, int32_t stride) {
   v128_t zp = wasm_i16x8_splat((int16_t)p->in_zp);
-  int32_t cin = p->in_c, row = p->plane_w * cin;
-  int32_t left = p->pad_left * cin, inside = p->in_w * cin;
-  int32_t right = row - left - inside;
+  int32_t cin = p->in_c, row = p->plane_w * stride;
+  int32_t left = p->pad_left * stride, inside = p->in_w * stride;
   int16_t *dst = p->scratch;
   for (int32_t py = 0; py < p->plane_h; py++, dst += row) {
     int32_t iy = py - p->pad_top;
@@ -208,8 +211,22 @@ static void conv_plane(const Conv *p) {
       continue;
     }
     zero_fill(dst, left);
-    offset_copy(dst + left, p->x + iy * inside, inside, zp);
-    zero_fill(dst + left + inside, right);
+    const int8_t *src = p->x + iy * p->in_w * cin;
+    if (stride == cin) {
+      offset_copy(dst + left, src, inside, zp); /* the input row is one run */
+    } else {
+      for (int32_t ix = 0; ix < p->in_w; ix++, src += cin) {
+        int16_t *pixel = dst + left + ix * stride;
+        if (p->depth_multiplier == 1) {
+          offset_copy(pixel, src, cin, zp); /* the overrun stays in the pixel's padding channels */
+          continue;
+        }
+        for (int32_t ci = 0; ci < cin; ci++) {
+          for (int32_t m = 0; m < p->depth_multiplier; m++) pixel[ci * p->depth_multiplier + m] = (int16_t)(src[ci] - p->in_zp);
+        }
+      }
+    }
+    zero_fill(dst + left + inside, row - left - inside);
   }
 }
 
@@ -260,7 +277,7 @@ static Windows conv_windows(const Conv *p) {
     w.pixel_step = 2 * p->segment_pairs;
     w.row_step = p->out_w * w.pixel_step;
   } else {
-    conv_plane(p);
+    fill_plane(p, p->in_c);
     w.pixel_step = p->stride_w * p->in_c;
     w.row_step = p->stride_h * p->plane_w * p->in_c;
   }
@@ -355,38 +372,6 @@ void conv(const Conv *p) {
   }
 }
 
-/*
- * Write the whole depthwise plane: x - zp inside (channel ci repeated depth_multiplier
- * times), zeros around it; every pixel's padding channels may hold anything (their weights
- * are 0 and their outputs are never stored). The plane is scratch other ops also write.
- */
-static void depthwise_fill(const Conv *p) {
-  v128_t zp = wasm_i16x8_splat((int16_t)p->in_zp);
-  int32_t cin = p->in_c, mult = p->depth_multiplier, cp = p->c_padded;
-  int32_t row = p->plane_w * cp, left = p->pad_left * cp, right = (p->plane_w - p->pad_left - p->in_w) * cp;
-  int16_t *dst = p->scratch;
-  for (int32_t py = 0; py < p->plane_h; py++, dst += row) {
-    int32_t iy = py - p->pad_top;
-    if (iy < 0 || iy >= p->in_h) {
-      zero_fill(dst, row);
-      continue;
-    }
-    zero_fill(dst, left);
-    zero_fill(dst + row - right, right);
-    for (int32_t ix = 0; ix < p->in_w; ix++) {
-      const int8_t *src = p->x + (iy * p->in_w + ix) * cin;
-      int16_t *pixel = dst + left + ix * cp;
-      if (mult == 1) {
-        offset_copy(pixel, src, cin, zp); /* the overrun stays in the pixel's padding channels */
-        continue;
-      }
-      for (int32_t ci = 0; ci < cin; ci++) {
-        for (int32_t m = 0; m < mult; m++) pixel[ci * mult + m] = (int16_t)(src[ci] - p->in_zp);
-      }
-    }
-  }
-}
-
 /* Multiply-accumulate 8 channels of one tap into lo, hi. */
 #define DW_TAP(lo, hi, xv, wv) \
   do { \
@@ -449,7 +434,7 @@ static void depthwise_3x3(const Conv *p) {
 
 EXPORT(depthwise)
 void depthwise(const Conv *p) {
-  depthwise_fill(p);
+  fill_plane(p, p->c_padded);
   if (p->kernel_h == 3 && p->kernel_w == 3) {
     depthwise_3x3(p);
     return;

@@ -1,7 +1,8 @@
 /**
  * CONV_2D, FULLY_CONNECTED and DEPTHWISE_CONV_2D on the WebAssembly SIMD kernels
  * (wasm/edgeq_interpreter_kernels.c): prepared once per op — weights packed into the
- * instance's memory, requantisation tables built (requant-tables.ts), one descriptor
+ * instance's memory, requantisation tables built (requant-tables.ts), the walk of a window
+ * over the kernel's zero-bordered input plane laid out (convSegments), one descriptor
  * written — then each run calls the kernel on its input's tensor region (copied in only
  * when it comes from elsewhere) and leaves the output in its own region (copied out only
  * when the caller's buffer is elsewhere). Same bits as conv-kernel.ts and depthwise-kernel.ts.
