@@ -12,7 +12,7 @@ import type { QuantScheme } from '../qgraph.js';
 import type { ConvLikeParams } from '../op-params.js';
 import type { Hwc } from '../kernels.js';
 import type { ConvGeometry } from '../conv-kernel.js';
-import { align, type WasmHeap } from './wasm-heap.js';
+import type { WasmHeap } from './wasm-heap.js';
 import { paddedChannels, requantFields } from './requant-tables.js';
 
 /** A prepared kernel's run: int8 NHWC input to int8 NHWC output. */
