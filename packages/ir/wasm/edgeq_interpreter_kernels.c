@@ -1,8 +1,8 @@
 /*
  * edgeq's integer interpreter kernels in WebAssembly SIMD128: CONV_2D / FULLY_CONNECTED
  * (an implicit GEMM: each window read in place from a zero-bordered int16 plane of the
- * zero-point-offset input, or from im2col rows when its runs are short, times int8 weights
- * widened as loaded, i32x4.dot_i16x8_s) and DEPTHWISE_CONV_2D (channel-vector
+ * zero-point-offset input, or from im2col rows when its runs are short, times the int8
+ * weights widened to int16, i32x4.dot_i16x8_s) and DEPTHWISE_CONV_2D (channel-vector
  * multiply-accumulate over a zero-bordered int16 plane), each followed by the per-channel requantisation of the graph's
  * scheme (double rounding, single rounding, power-of-two, fp32). The TypeScript kernels in
  * packages/ir/src are the reference: every function here computes the same bits
@@ -53,9 +53,9 @@ typedef struct {
   /* CONV_2D: plane [plane_h][plane_w][in_c] of x - zp, zero border (or im2col rows), rewritten every run.
      DEPTHWISE_CONV_2D: planes [plane_h][plane_w][c_padded], x - zp by output channel, zero border. */
   int16_t *scratch;
-  /* CONV_2D: int8 [out channels / 4][segments * segment_pairs][4][2] (widened as loaded: half the
-     cache footprint of int16); DEPTHWISE_CONV_2D: int16 [kernel_h * kernel_w][c_padded]; zero padded */
-  const void *weights;
+  /* CONV_2D: [out channels / 4][segments * segment_pairs][4][2]; DEPTHWISE_CONV_2D: [kernel_h * kernel_w][c_padded];
+     int16 (an int8 copy widened by the loads costs one more vector op per load: measured 5% slower), zero padded */
+  const int16_t *weights;
   const int32_t *bias; /* padded to a multiple of 8 channels */
   const int32_t *segment_offsets; /* CONV_2D: plane offset (int16 elements) of each segment from the window's corner */
   Requant rq;
@@ -335,14 +335,14 @@ void conv(const Conv *p) {
     const int16_t *x2 = next_window(&windows, &oy, &ox), *x3 = next_window(&windows, &oy, &ox);
     int32_t d1 = (int32_t)(x1 - x0), d2 = (int32_t)(x2 - x0), d3 = (int32_t)(x3 - x0);
     for (int32_t c = 0; c < cout; c += 8) {
-      const int8_t *k = (const int8_t *)p->weights + (c / 4) * block;
+      const int16_t *k = p->weights + (c / 4) * block;
       v128_t b0 = wasm_v128_load(p->bias + c), b1 = wasm_v128_load(p->bias + c + 4);
       v128_t a0 = b0, a1 = b1, e0 = b0, e1 = b1, f0 = b0, f1 = b1, g0 = b0, g1 = b1;
       for (int32_t s = 0; s < segments; s++) {
         /* One moving pointer; the other pixels' values at fixed distances from it. */
         const int16_t *u = x0 + p->segment_offsets[s], *end = u + 2 * seg_pairs;
         for (; u < end; u += 2, k += 8) {
-          v128_t k0 = wasm_i16x8_load8x8(k), k1 = wasm_i16x8_load8x8(k + block);
+          v128_t k0 = wasm_v128_load(k), k1 = wasm_v128_load(k + block);
           DOT_PAIR(a0, a1, u);
           DOT_PAIR(e0, e1, u + d1);
           DOT_PAIR(f0, f1, u + d2);
@@ -358,12 +358,12 @@ void conv(const Conv *p) {
   for (; r < pixels; r++) {
     const int16_t *x0 = next_window(&windows, &oy, &ox);
     for (int32_t c = 0; c < cout; c += 8) {
-      const int8_t *k = (const int8_t *)p->weights + (c / 4) * block;
+      const int16_t *k = p->weights + (c / 4) * block;
       v128_t a0 = wasm_v128_load(p->bias + c), a1 = wasm_v128_load(p->bias + c + 4);
       for (int32_t s = 0; s < segments; s++) {
         const int16_t *u = x0 + p->segment_offsets[s], *end = u + 2 * seg_pairs;
         for (; u < end; u += 2, k += 8) {
-          v128_t k0 = wasm_i16x8_load8x8(k), k1 = wasm_i16x8_load8x8(k + block);
+          v128_t k0 = wasm_v128_load(k), k1 = wasm_v128_load(k + block);
           DOT_PAIR(a0, a1, u);
         }
       }
@@ -406,7 +406,7 @@ static void depthwise_3x3(const Conv *p) {
   int32_t row_step = p->dilation_h * p->plane_w * cp, tap_step = p->dilation_w * cp, pixel_step = p->stride_w * cp;
   v128_t zero = wasm_i16x8_splat(0);
   for (int32_t c = 0; c < cp; c += 8) {
-    const int16_t *w = (const int16_t *)p->weights + c;
+    const int16_t *w = p->weights + c;
     v128_t k0 = wasm_v128_load(w), k1 = wasm_v128_load(w + cp), k2 = wasm_v128_load(w + 2 * cp);
     v128_t k3 = wasm_v128_load(w + 3 * cp), k4 = wasm_v128_load(w + 4 * cp), k5 = wasm_v128_load(w + 5 * cp);
     v128_t k6 = wasm_v128_load(w + 6 * cp), k7 = wasm_v128_load(w + 7 * cp), k8 = wasm_v128_load(w + 8 * cp);
@@ -451,7 +451,7 @@ void depthwise(const Conv *p) {
       for (int32_t c = 0; c < cp; c += 8) {
         v128_t lo = wasm_v128_load(p->bias + c), hi = wasm_v128_load(p->bias + c + 4);
         v128_t lo1 = lo, hi1 = hi;
-        const int16_t *w = (const int16_t *)p->weights + c;
+        const int16_t *w = p->weights + c;
         for (int32_t ky = 0; ky < p->kernel_h; ky++) {
           const int16_t *xr = base + ky * row_step + c;
           for (int32_t kx = 0; kx < p->kernel_w; kx++, w += cp, xr += tap_step) {
@@ -469,7 +469,7 @@ void depthwise(const Conv *p) {
       const int16_t *base = row_base + ox * pixel_step;
       for (int32_t c = 0; c < cp; c += 8) {
         v128_t lo = wasm_v128_load(p->bias + c), hi = wasm_v128_load(p->bias + c + 4);
-        const int16_t *w = (const int16_t *)p->weights + c;
+        const int16_t *w = p->weights + c;
         for (int32_t ky = 0; ky < p->kernel_h; ky++) {
           const int16_t *xr = base + ky * row_step + c;
           for (int32_t kx = 0; kx < p->kernel_w; kx++, w += cp, xr += tap_step) DW_TAP(lo, hi, wasm_v128_load(xr), wasm_v128_load(w));

@@ -87,9 +87,9 @@ export function prepareWasmConv(
   const segmentPairs = Math.ceil(segments.length / 2);
   const pairs = segments.offsets.length * segmentPairs;
   const channelsPadded = paddedChannels(yd.c);
-  // int8 [channel / 4][pair][4 channels][2 depth steps] (the kernel's pairwise dot products;
-  // it widens each 8 as it loads them, which costs no extra instruction).
-  const weights = new Int8Array(channelsPadded * pairs * 2);
+  // [channel / 4][pair][4 channels][2 depth steps] (the kernel's pairwise dot products).
+  // Widened to int16 once here, so the kernel's dot products read them directly.
+  const weights = new Int16Array(channelsPadded * pairs * 2);
   for (let c = 0; c < yd.c; c++) {
     const block = (c >> 2) * pairs * 8 + (c & 3) * 2;
     for (let t = 0; t < depth; t++) {
@@ -98,7 +98,7 @@ export function prepareWasmConv(
     }
   }
   const weightsAt = heap.allocate(weights.byteLength);
-  heap.view().int8.set(weights, weightsAt);
+  heap.view().int16.set(weights, weightsAt >> 1);
   const biasAt = heap.allocate(channelsPadded * 4);
   heap.writeInt32(biasAt, Array.from({ length: yd.c }, (_, c) => bias[c]));
   const offsetsAt = heap.allocate(segments.offsets.length * 4);
