@@ -114,6 +114,50 @@ describe('WebAssembly kernels == TypeScript kernels on crafted convolutions', ()
   }
 });
 
+/**
+ * Convolutions chained in one graph, so every op reads its plane from the scratch region the
+ * op before left dirty (a larger plane, other channel counts): the kernels must rewrite the
+ * zero border and padding themselves. The shapes are chosen to hit the CONV_2D kernel's
+ * remainders: odd window rows (3x3 over 3, 5 or 7 channels: 9, 15, 21 values, so the last
+ * pair of a row takes the next row's first value), one run per tap (dilation_w 2) of odd
+ * length, runs short enough for the im2col rows (2x2 taps of 5 values), pixel counts that are not a multiple of the 4-pixel block, and output channel
+ * counts that are not a multiple of 8.
+ */
+function chained(scheme: QuantScheme, seed: number): QGraph {
+  const r = mulberry32(seed);
+  const b = new GraphBuilder(`chain${seed}`, scheme);
+  const scale = (v: number) => (scheme.scales === 'pow2' ? 2 ** Math.round(Math.log2(v)) : Math.fround(v));
+  const layer = (cin: number, cout: number, taps: number) => ({
+    weights: new Int8Array(cout * taps * cin).map(() => Math.floor(r() * 255) - 127),
+    weightScales: Array.from({ length: cout }, () => scale(0.002 + r() * 0.01)),
+    bias: new Int32Array(cout).map(() => Math.floor(r() * 2000) - 1000),
+    out: q(scale(0.05 + r() * 0.3), Math.floor(r() * 20) - 10),
+    activation: (['NONE', 'RELU', 'RELU6'] as const)[Math.floor(r() * 3)],
+  });
+  let h = b.input('x', [1, 11, 13, 3], q(scale(0.05), Math.floor(r() * 40) - 20));
+  h = b.conv2d(h, { name: 'rows_of_9', ...layer(3, 5, 9), weightShape: [5, 3, 3, 3], stride: [1, 1], dilation: [1, 1], padding: 'SAME' });
+  h = b.conv2d(h, { name: 'im2col_taps_of_5', ...layer(5, 5, 4), weightShape: [5, 2, 2, 5], stride: [1, 1], dilation: [2, 2], padding: 'SAME' });
+  h = b.conv2d(h, { name: 'rows_of_15_stride_2', ...layer(5, 7, 9), weightShape: [7, 3, 3, 5], stride: [2, 2], dilation: [1, 1], padding: 'SAME' });
+  h = b.depthwiseConv2d(h, { name: 'depthwise', ...layer(1, 7, 9), weights: new Int8Array(63).map(() => Math.floor(r() * 255) - 127), weightShape: [1, 3, 3, 7], stride: [1, 1], dilation: [1, 1], padding: 'SAME' });
+  h = b.conv2d(h, { name: 'taps_of_7_dilated', ...layer(7, 9, 6), weightShape: [9, 2, 3, 7], stride: [1, 1], dilation: [1, 2], padding: 'SAME' });
+  h = b.conv2d(h, { name: 'pointwise_13', ...layer(9, 13, 1), weightShape: [13, 1, 1, 9], stride: [1, 1], dilation: [1, 1], padding: 'VALID' });
+  h = b.conv2d(h, { name: 'valid_5x1', ...layer(13, 3, 5), weightShape: [3, 5, 1, 13], stride: [1, 1], dilation: [1, 1], padding: 'VALID' });
+  b.output(h);
+  return b.build();
+}
+
+describe('WebAssembly kernels == TypeScript kernels on chained convolutions', () => {
+  it('sharing one dirty scratch region, at the kernel block remainders, in every scheme', () => {
+    for (const scheme of QUANT_SCHEMES) {
+      for (let seed = 1; seed <= 2; seed++) {
+        const g = chained(scheme, seed);
+        expect(new Interpreter(g, { kernels: 'wasm' }).wasmOps).toHaveLength(7);
+        expect(differences(g, seed), `${scheme.scales}/${scheme.rounding} seed ${seed}`).toEqual([]);
+      }
+    }
+  });
+});
+
 describe('WebAssembly kernels == TypeScript kernels on crafted pooling', () => {
   for (const type of ['AVERAGE_POOL_2D', 'MAX_POOL_2D'] as const) {
     it(type, () => {

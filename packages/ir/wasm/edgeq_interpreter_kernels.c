@@ -1,8 +1,9 @@
 /*
  * edgeq's integer interpreter kernels in WebAssembly SIMD128: CONV_2D / FULLY_CONNECTED
- * (im2col rows of zero-point-offset int16 inputs times int8 weights, i32x4.dot_i16x8_s)
- * and DEPTHWISE_CONV_2D (channel-vector multiply-accumulate over a zero-bordered int16
- * copy of the input), each followed by the per-channel requantisation of the graph's
+ * (an implicit GEMM: each window read in place from a zero-bordered int16 plane of the
+ * zero-point-offset input, or from im2col rows when its runs are short, times the int8
+ * weights widened to int16, i32x4.dot_i16x8_s) and DEPTHWISE_CONV_2D (channel-vector
+ * multiply-accumulate over a zero-bordered int16 plane), each followed by the per-channel requantisation of the graph's
  * scheme (double rounding, single rounding, power-of-two, fp32). The TypeScript kernels in
  * packages/ir/src are the reference: every function here computes the same bits
  * (packages/ir/src/wasm/ prepares the tables and calls these; see requant-tables.ts
@@ -40,16 +41,23 @@ typedef struct {
   int32_t in_h, in_w, in_c, out_h, out_w, out_c;
   int32_t kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left;
   int32_t in_zp;
-  int32_t depth, depth_padded, direct;                      /* CONV_2D */
-  int32_t depth_multiplier, plane_h, plane_w, c_padded;     /* DEPTHWISE_CONV_2D */
+  /* CONV_2D: the window as `segments` runs of contiguous plane values (a kernel row, or one
+     tap when dilation_w > 1), each read as `segment_pairs` pairs (odd runs end on one value of
+     the next run, its weight 0). With `im2col` set (runs too short to pay for their loop), the
+     scratch holds instead one row of 2 * segment_pairs values per output pixel, one run each. */
+  int32_t segments, segment_pairs, im2col;
+  int32_t depth_multiplier, c_padded;                       /* DEPTHWISE_CONV_2D */
+  int32_t plane_h, plane_w;                                 /* both: the zero-bordered plane */
   const int8_t *x;
   int8_t *y;
-  /* CONV_2D: im2col rows [pixel][depth_padded] (x - zp), plus one spare row and slack.
+  /* CONV_2D: plane [plane_h][plane_w][in_c] of x - zp, zero border (or im2col rows), rewritten every run.
      DEPTHWISE_CONV_2D: planes [plane_h][plane_w][c_padded], x - zp by output channel, zero border. */
   int16_t *scratch;
-  /* CONV_2D: [out channels / 4][depth_padded / 2][4][2]; DEPTHWISE_CONV_2D: [kernel_h * kernel_w][c_padded]; zero padded */
+  /* CONV_2D: [out channels / 4][segments * segment_pairs][4][2]; DEPTHWISE_CONV_2D: [kernel_h * kernel_w][c_padded];
+     int16 (an int8 copy widened by the loads costs one more vector op per load: measured 5% slower), zero padded */
   const int16_t *weights;
   const int32_t *bias; /* padded to a multiple of 8 channels */
+  const int32_t *segment_offsets; /* CONV_2D: plane offset (int16 elements) of each segment from the window's corner */
   Requant rq;
 } Conv;
 
@@ -182,121 +190,184 @@ static void zero_fill(int16_t *dst, int32_t n) {
   for (int32_t i = 0; i < n; i += 8) wasm_v128_store(dst + i, wasm_i16x8_splat(0));
 }
 
-/* One row of offset inputs per output pixel (the receptive field, padding taps 0). */
+/*
+ * Write the whole zero-bordered plane of x - zp, `stride` values per pixel: CONV_2D's
+ * (stride in_c) or DEPTHWISE_CONV_2D's (stride c_padded, channel ci repeated
+ * depth_multiplier times; a pixel's padding channels may hold anything, their weights are
+ * 0 and their outputs never stored). Each plane row is written in address order (left
+ * border, input row, right border, or all border), each piece 8 values at a time: a
+ * piece's overrun lands where the next piece (or the scratch slack) is written afterwards,
+ * so the plane is rewritten exactly, whatever earlier ops left in the shared scratch.
+ */
+static void fill_plane(const Conv *p, int32_t stride) {
+  v128_t zp = wasm_i16x8_splat((int16_t)p->in_zp);
+  int32_t cin = p->in_c, row = p->plane_w * stride;
+  int32_t left = p->pad_left * stride, inside = p->in_w * stride;
+  int16_t *dst = p->scratch;
+  for (int32_t py = 0; py < p->plane_h; py++, dst += row) {
+    int32_t iy = py - p->pad_top;
+    if (iy < 0 || iy >= p->in_h) {
+      zero_fill(dst, row);
+      continue;
+    }
+    zero_fill(dst, left);
+    const int8_t *src = p->x + iy * p->in_w * cin;
+    if (stride == cin) {
+      offset_copy(dst + left, src, inside, zp); /* the input row is one run */
+    } else {
+      for (int32_t ix = 0; ix < p->in_w; ix++, src += cin) {
+        int16_t *pixel = dst + left + ix * stride;
+        if (p->depth_multiplier == 1) {
+          offset_copy(pixel, src, cin, zp); /* the overrun stays in the pixel's padding channels */
+          continue;
+        }
+        for (int32_t ci = 0; ci < cin; ci++) {
+          for (int32_t m = 0; m < p->depth_multiplier; m++) pixel[ci * p->depth_multiplier + m] = (int16_t)(src[ci] - p->in_zp);
+        }
+      }
+    }
+    zero_fill(dst + left + inside, row - left - inside);
+  }
+}
+
+/*
+ * One im2col row of x - zp per output pixel (taps outside the input are 0), each row
+ * written in address order, so a piece's 8-wide overrun is rewritten by the next piece.
+ */
 static void conv_rows(const Conv *p) {
   v128_t zp = wasm_i16x8_splat((int16_t)p->in_zp);
-  int32_t pixels = p->out_h * p->out_w;
-  if (p->direct) {
-    for (int32_t r = 0; r < pixels; r++) offset_copy(p->scratch + r * p->depth_padded, p->x + r * p->in_c, p->in_c, zp);
-    return;
-  }
   int32_t cin = p->in_c;
+  int16_t *row = p->scratch;
   for (int32_t oy = 0; oy < p->out_h; oy++) {
     int32_t iy0 = oy * p->stride_h - p->pad_top;
-    for (int32_t ox = 0; ox < p->out_w; ox++) {
+    for (int32_t ox = 0; ox < p->out_w; ox++, row += 2 * p->segment_pairs) {
       int32_t ix0 = ox * p->stride_w - p->pad_left;
-      int16_t *row = p->scratch + (oy * p->out_w + ox) * p->depth_padded;
       /* With dilation 1 and the whole window row inside the input, a kernel row is kernel_w * cin contiguous values. */
       int32_t row_inside = p->dilation_w == 1 && ix0 >= 0 && ix0 + p->kernel_w <= p->in_w;
+      int16_t *at = row;
       for (int32_t ky = 0; ky < p->kernel_h; ky++) {
         int32_t iy = iy0 + ky * p->dilation_h;
         int32_t row_ok = iy >= 0 && iy < p->in_h;
         if (row_ok && row_inside) {
-          offset_copy(row, p->x + (iy * p->in_w + ix0) * cin, p->kernel_w * cin, zp);
-          row += p->kernel_w * cin;
+          offset_copy(at, p->x + (iy * p->in_w + ix0) * cin, p->kernel_w * cin, zp);
+          at += p->kernel_w * cin;
           continue;
         }
-        for (int32_t kx = 0; kx < p->kernel_w; kx++, row += cin) {
+        for (int32_t kx = 0; kx < p->kernel_w; kx++, at += cin) {
           int32_t ix = ix0 + kx * p->dilation_w;
-          if (row_ok && ix >= 0 && ix < p->in_w) offset_copy(row, p->x + (iy * p->in_w + ix) * cin, cin, zp);
-          else zero_fill(row, cin);
+          if (row_ok && ix >= 0 && ix < p->in_w) offset_copy(at, p->x + (iy * p->in_w + ix) * cin, cin, zp);
+          else zero_fill(at, cin);
         }
       }
     }
   }
 }
 
-/* Requantise and store two channel vectors (channels c..c+7) of one output row. */
-static void store_row8(const Conv *p, int32_t r, int32_t c, v128_t lo, v128_t hi) {
+/* Where the windows of the output pixels start: pixel (oy, ox) at oy * row_step + ox * pixel_step. */
+typedef struct {
+  const int16_t *base;
+  int32_t row_step, pixel_step, out_w;
+} Windows;
+
+/* Write the scratch (plane or im2col rows) and say where each window starts. */
+static Windows conv_windows(const Conv *p) {
+  Windows w = {p->scratch, 0, 0, p->out_w};
+  if (p->im2col) {
+    conv_rows(p);
+    w.pixel_step = 2 * p->segment_pairs;
+    w.row_step = p->out_w * w.pixel_step;
+  } else {
+    fill_plane(p, p->in_c);
+    w.pixel_step = p->stride_w * p->in_c;
+    w.row_step = p->stride_h * p->plane_w * p->in_c;
+  }
+  return w;
+}
+
+/* Scratch address of the window of output pixel (oy, ox), then (oy, ox) moved to the next pixel. */
+static const int16_t *next_window(const Windows *w, int32_t *oy, int32_t *ox) {
+  const int16_t *at = w->base + *oy * w->row_step + *ox * w->pixel_step;
+  if (++*ox == w->out_w) {
+    *ox = 0;
+    ++*oy;
+  }
+  return at;
+}
+
+/* Add the broadcast input pair at x times the packed weights k0, k1 (channels c..c+7) to lo, hi. */
+#define DOT_PAIR(lo, hi, x) \
+  do { \
+    v128_t v_ = wasm_v128_load32_splat(x); \
+    lo = wasm_i32x4_add(lo, wasm_i32x4_dot_i16x8(v_, k0)); \
+    hi = wasm_i32x4_add(hi, wasm_i32x4_dot_i16x8(v_, k1)); \
+  } while (0)
+
+/*
+ * Requantise and store two channel vectors (channels c..c+7) of one output row. `rq` is the
+ * kernel's local copy of p->rq: the int8 output stores cannot alias a local, so its fields
+ * and the constants built from them stay in registers across the loops (read through p,
+ * every store would force them to be reloaded).
+ */
+static void store_row8(const Conv *p, const Requant *rq, int32_t r, int32_t c, v128_t lo, v128_t hi) {
   int32_t n = p->out_c - c;
-  store8(p->y + r * p->out_c + c, requant4(&p->rq, lo, c), n > 4 ? requant4(&p->rq, hi, c + 4) : lo, n);
+  store8(p->y + r * p->out_c + c, requant4(rq, lo, c), n > 4 ? requant4(rq, hi, c + 4) : lo, n);
 }
 
 /*
- * CONV_2D or FULLY_CONNECTED: im2col rows, then blocks of 4 rows x 8 channels. The weights
- * are packed in pairs of depth steps, [channel/4][depth/2][4 channels][2 steps], so one
- * i32x4.dot_i16x8_s of the broadcast input pair (x[t], x[t+1]) with 8 packed weights adds
- * w[c][t]x[t] + w[c][t+1]x[t+1] to four channels at once: no horizontal sums.
+ * CONV_2D or FULLY_CONNECTED as an implicit GEMM: the input is widened once into the
+ * zero-bordered plane, and each output pixel's window is read in place from it (no im2col
+ * copy), in blocks of 4 pixels x 8 channels. The weights are packed in pairs of depth
+ * steps, [channel/4][pair][4 channels][2 steps], so one i32x4.dot_i16x8_s of the broadcast
+ * input pair (x[t], x[t+1]) with 8 packed weights adds w[c][t]x[t] + w[c][t+1]x[t+1] to four
+ * channels at once: no horizontal sums.
  */
 EXPORT(conv)
 void conv(const Conv *p) {
-  conv_rows(p);
+  const Requant rq = p->rq;
+  const Windows windows = conv_windows(p);
   int32_t pixels = p->out_h * p->out_w;
-  int32_t depth = p->depth_padded;
-  int32_t pairs = depth / 2;            /* weight block stride */
-  int32_t steps = (p->depth + 1) / 2;   /* pairs holding any weight */
+  int32_t segments = p->segments, seg_pairs = p->segment_pairs;
+  int32_t block = segments * seg_pairs * 8; /* weights of 4 channels */
   int32_t cout = p->out_c;
-  int32_t r = 0;
+  int32_t r = 0, oy = 0, ox = 0;
   for (; r + 4 <= pixels; r += 4) {
-    const int16_t *x0 = p->scratch + r * depth;
-    const int16_t *x1 = x0 + depth, *x2 = x1 + depth, *x3 = x2 + depth;
+    const int16_t *x0 = next_window(&windows, &oy, &ox), *x1 = next_window(&windows, &oy, &ox);
+    const int16_t *x2 = next_window(&windows, &oy, &ox), *x3 = next_window(&windows, &oy, &ox);
+    int32_t d1 = (int32_t)(x1 - x0), d2 = (int32_t)(x2 - x0), d3 = (int32_t)(x3 - x0);
     for (int32_t c = 0; c < cout; c += 8) {
-      const int16_t *w0 = p->weights + (c / 4) * pairs * 8;
-      const int16_t *w1 = w0 + pairs * 8;
+      const int16_t *k = p->weights + (c / 4) * block;
       v128_t b0 = wasm_v128_load(p->bias + c), b1 = wasm_v128_load(p->bias + c + 4);
       v128_t a0 = b0, a1 = b1, e0 = b0, e1 = b1, f0 = b0, f1 = b1, g0 = b0, g1 = b1;
-      for (int32_t t = 0; t < steps; t++) {
-        v128_t k0 = wasm_v128_load(w0 + t * 8), k1 = wasm_v128_load(w1 + t * 8);
-        v128_t u = wasm_v128_load32_splat(x0 + 2 * t);
-        a0 = wasm_i32x4_add(a0, wasm_i32x4_dot_i16x8(u, k0));
-        a1 = wasm_i32x4_add(a1, wasm_i32x4_dot_i16x8(u, k1));
-        u = wasm_v128_load32_splat(x1 + 2 * t);
-        e0 = wasm_i32x4_add(e0, wasm_i32x4_dot_i16x8(u, k0));
-        e1 = wasm_i32x4_add(e1, wasm_i32x4_dot_i16x8(u, k1));
-        u = wasm_v128_load32_splat(x2 + 2 * t);
-        f0 = wasm_i32x4_add(f0, wasm_i32x4_dot_i16x8(u, k0));
-        f1 = wasm_i32x4_add(f1, wasm_i32x4_dot_i16x8(u, k1));
-        u = wasm_v128_load32_splat(x3 + 2 * t);
-        g0 = wasm_i32x4_add(g0, wasm_i32x4_dot_i16x8(u, k0));
-        g1 = wasm_i32x4_add(g1, wasm_i32x4_dot_i16x8(u, k1));
+      for (int32_t s = 0; s < segments; s++) {
+        /* One moving pointer; the other pixels' values at fixed distances from it. */
+        const int16_t *u = x0 + p->segment_offsets[s], *end = u + 2 * seg_pairs;
+        for (; u < end; u += 2, k += 8) {
+          v128_t k0 = wasm_v128_load(k), k1 = wasm_v128_load(k + block);
+          DOT_PAIR(a0, a1, u);
+          DOT_PAIR(e0, e1, u + d1);
+          DOT_PAIR(f0, f1, u + d2);
+          DOT_PAIR(g0, g1, u + d3);
+        }
       }
-      store_row8(p, r, c, a0, a1);
-      store_row8(p, r + 1, c, e0, e1);
-      store_row8(p, r + 2, c, f0, f1);
-      store_row8(p, r + 3, c, g0, g1);
+      store_row8(p, &rq, r, c, a0, a1);
+      store_row8(p, &rq, r + 1, c, e0, e1);
+      store_row8(p, &rq, r + 2, c, f0, f1);
+      store_row8(p, &rq, r + 3, c, g0, g1);
     }
   }
   for (; r < pixels; r++) {
-    const int16_t *x0 = p->scratch + r * depth;
+    const int16_t *x0 = next_window(&windows, &oy, &ox);
     for (int32_t c = 0; c < cout; c += 8) {
-      const int16_t *w0 = p->weights + (c / 4) * pairs * 8;
-      const int16_t *w1 = w0 + pairs * 8;
+      const int16_t *k = p->weights + (c / 4) * block;
       v128_t a0 = wasm_v128_load(p->bias + c), a1 = wasm_v128_load(p->bias + c + 4);
-      for (int32_t t = 0; t < steps; t++) {
-        v128_t u = wasm_v128_load32_splat(x0 + 2 * t);
-        a0 = wasm_i32x4_add(a0, wasm_i32x4_dot_i16x8(u, wasm_v128_load(w0 + t * 8)));
-        a1 = wasm_i32x4_add(a1, wasm_i32x4_dot_i16x8(u, wasm_v128_load(w1 + t * 8)));
+      for (int32_t s = 0; s < segments; s++) {
+        const int16_t *u = x0 + p->segment_offsets[s], *end = u + 2 * seg_pairs;
+        for (; u < end; u += 2, k += 8) {
+          v128_t k0 = wasm_v128_load(k), k1 = wasm_v128_load(k + block);
+          DOT_PAIR(a0, a1, u);
+        }
       }
-      store_row8(p, r, c, a0, a1);
-    }
-  }
-}
-
-/* Copy x - zp into the interior of the planes (channel ci repeated depth_multiplier times). */
-static void depthwise_fill(const Conv *p) {
-  v128_t zp = wasm_i16x8_splat((int16_t)p->in_zp);
-  int32_t cin = p->in_c, mult = p->depth_multiplier, cp = p->c_padded;
-  for (int32_t iy = 0; iy < p->in_h; iy++) {
-    for (int32_t ix = 0; ix < p->in_w; ix++) {
-      const int8_t *src = p->x + (iy * p->in_w + ix) * cin;
-      int16_t *dst = p->scratch + ((p->pad_top + iy) * p->plane_w + p->pad_left + ix) * cp;
-      if (mult == 1) {
-        offset_copy(dst, src, cin, zp);
-        continue;
-      }
-      for (int32_t ci = 0; ci < cin; ci++) {
-        for (int32_t m = 0; m < mult; m++) dst[ci * mult + m] = (int16_t)(src[ci] - p->in_zp);
-      }
+      store_row8(p, &rq, r, c, a0, a1);
     }
   }
 }
@@ -330,6 +401,7 @@ static void depthwise_fill(const Conv *p) {
  * For each block of 8 channels the interleaved weights stay in registers.
  */
 static void depthwise_3x3(const Conv *p) {
+  const Requant rq = p->rq; /* a local: see store_row8 */
   int32_t cp = p->c_padded, cout = p->out_c;
   int32_t row_step = p->dilation_h * p->plane_w * cp, tap_step = p->dilation_w * cp, pixel_step = p->stride_w * cp;
   v128_t zero = wasm_i16x8_splat(0);
@@ -354,7 +426,7 @@ static void depthwise_3x3(const Conv *p) {
         DW_PAIR(lo, hi, wasm_v128_load(r1 + tap_step), wasm_v128_load(r1 + 2 * tap_step), w45l, w45h);
         DW_PAIR(lo, hi, wasm_v128_load(r2), wasm_v128_load(r2 + tap_step), w67l, w67h);
         DW_PAIR(lo, hi, wasm_v128_load(r2 + 2 * tap_step), zero, w8l, w8h);
-        store8(y, requant4(&p->rq, lo, c), n > 4 ? requant4(&p->rq, hi, c + 4) : lo, n);
+        store8(y, requant4(&rq, lo, c), n > 4 ? requant4(&rq, hi, c + 4) : lo, n);
       }
     }
   }
@@ -362,11 +434,12 @@ static void depthwise_3x3(const Conv *p) {
 
 EXPORT(depthwise)
 void depthwise(const Conv *p) {
-  depthwise_fill(p);
+  fill_plane(p, p->c_padded);
   if (p->kernel_h == 3 && p->kernel_w == 3) {
     depthwise_3x3(p);
     return;
   }
+  const Requant rq = p->rq; /* a local: see store_row8 */
   int32_t cp = p->c_padded, cout = p->out_c;
   int32_t row_step = p->dilation_h * p->plane_w * cp, tap_step = p->dilation_w * cp, pixel_step = p->stride_w * cp;
   for (int32_t oy = 0; oy < p->out_h; oy++) {
@@ -388,8 +461,8 @@ void depthwise(const Conv *p) {
           }
         }
         int32_t n = cout - c;
-        store8(y + c, requant4(&p->rq, lo, c), n > 4 ? requant4(&p->rq, hi, c + 4) : lo, n);
-        store8(y + cout + c, requant4(&p->rq, lo1, c), n > 4 ? requant4(&p->rq, hi1, c + 4) : lo1, n);
+        store8(y + c, requant4(&rq, lo, c), n > 4 ? requant4(&rq, hi, c + 4) : lo, n);
+        store8(y + cout + c, requant4(&rq, lo1, c), n > 4 ? requant4(&rq, hi1, c + 4) : lo1, n);
       }
     }
     if (ox < p->out_w) {
@@ -402,7 +475,7 @@ void depthwise(const Conv *p) {
           for (int32_t kx = 0; kx < p->kernel_w; kx++, w += cp, xr += tap_step) DW_TAP(lo, hi, wasm_v128_load(xr), wasm_v128_load(w));
         }
         int32_t n = cout - c;
-        store8(y + c, requant4(&p->rq, lo, c), n > 4 ? requant4(&p->rq, hi, c + 4) : lo, n);
+        store8(y + c, requant4(&rq, lo, c), n > 4 ? requant4(&rq, hi, c + 4) : lo, n);
       }
     }
   }

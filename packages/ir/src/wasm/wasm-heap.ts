@@ -4,7 +4,7 @@
  * wasm/build.sh, which scripts/bootstrap.sh runs) once per process, and gives each
  * Interpreter its own instance and linear memory (`WasmHeap`): a bump allocator for the
  * buffers kernels keep (packed weights, tables, descriptors), one region per activation
- * tensor the kernels read or write, and one scratch region all ops share (im2col rows). The instance is dropped with its
+ * tensor the kernels read or write, and one scratch region all ops share (the convolutions' int16 planes or im2col rows, rewritten whole by each op). The instance is dropped with its
  * Interpreter, so nothing is freed by hand.
  */
 
