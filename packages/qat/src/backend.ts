@@ -2,7 +2,7 @@
  * Backend choice for training: @tensorflow/tfjs-node when it loads (optional, not a
  * dependency: its installer downloads libtensorflow), else the wasm backend (XNNPACK)
  * with the gradient kernels it lacks registered by edgeq (and edgeq's WebAssembly SIMD
- * training kernels when built), else the pure-JS cpu backend.
+ * training kernels when built, and a copy-free Identity), else the pure-JS cpu backend.
  * The choice is made once, at start, and reported. Data-parallel training workers
  * (train-workers.ts) each initialise the wasm backend the same way.
  */
@@ -12,6 +12,7 @@ import { registerGradientKernels } from './grad-kernels.js';
 import { registerFakeQuantKernels } from './fake-quant.js';
 import { registerFusedOpKernels } from './fused-ops.js';
 import { registerSimdKernels } from './simd-kernels.js';
+import { registerSharedIdentity } from './shared-identity.js';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 
@@ -55,6 +56,7 @@ export async function initBackend(prefer?: BackendName): Promise<BackendReport> 
     if (b === 'wasm') {
       await import('@tensorflow/tfjs-backend-wasm');
       registerGradientKernels('wasm');
+      registerSharedIdentity();
     }
     registerFakeQuantKernels();
     registerFusedOpKernels();

@@ -22,6 +22,7 @@ import { QatError } from './errors.js';
 import { addSim, meanSim, requantSim } from './requant-sim.js';
 import { batchNormAct, clampAct } from './fused-ops.js';
 import { currentReplicaGroup, type ReplicaGroup } from './replica-sync.js';
+import { FusedAdam } from './fused-adam.js';
 import { softmaxCrossEntropyLoss, type LossFn } from './training-loss.js';
 
 /** When QAT starts quantising and freezes things (in optimizer steps, counted from prepare()). */
@@ -475,6 +476,17 @@ export class EdgeqModel {
    */
   private replicaUpdate(group: ReplicaGroup, optimizer: tf.Optimizer, vars: tf.Variable[], f: () => tf.Scalar): number {
     const g = replicaGradients(group, vars, f);
+    if (optimizer instanceof FusedAdam) {
+      // The reduced sums go straight into the update, without a round trip through tensors.
+      const byName = new Map(vars.map((v) => [v.name, v]));
+      let from = 0;
+      optimizer.applyGradientArrays(g.names.map((n, k) => {
+        const size = tf.util.sizeFromShape(g.shapes[k]);
+        from += size;
+        return { variable: byName.get(n)!, gradient: g.sum.subarray(from - size, from) };
+      }));
+      return g.loss;
+    }
     const reduced: tf.NamedTensorMap = {};
     let at = 0;
     g.names.forEach((n, k) => {

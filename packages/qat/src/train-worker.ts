@@ -10,6 +10,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { describeBackend, initBackend } from './backend.js';
+import { FusedAdam } from './fused-adam.js';
 import { decodeModel, encodeModel } from './model-io.js';
 import { ReplicaGroup, setReplicaGroup } from './replica-sync.js';
 import { trainingLoss } from './training-loss.js';
@@ -29,7 +30,7 @@ async function main(): Promise<void> {
   const model = decodeModel(init.doc, init.blob);
   const vars = model.trainableVariables();
   const { loss } = trainingLoss(init.loss);
-  const optimizer = tf.train.adam(init.learningRate);
+  const optimizer = new FusedAdam(init.learningRate);
   const rowValues = init.inputShape.reduce((a, d) => a * d, 1);
   const inputs = new Float32Array(init.batchBuffer, 0, init.maxRows * rowValues);
   const targets = new Float32Array(init.batchBuffer, init.maxRows * rowValues * 4, init.maxRows * init.targetWidth);

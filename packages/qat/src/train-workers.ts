@@ -57,8 +57,10 @@ export function defaultWorkerCount(): number {
 
 /**
  * Workers a training run uses: `requested`, else 1 (this thread). Data-parallel training
- * is opt-in: on the 2-core machine it was measured on, two workers trained slower than one
- * (README, "Training on several cores"); it runs only on the wasm backend.
+ * is opt-in: a step in a worker costs the same CPU as in this thread, but two workers each
+ * pay the step's fixed cost (every tfjs kernel call, whatever the rows) and ~20 barriers,
+ * so on 2 cores they spent 1.2–1.6× the CPU per image of one thread (README, `edgeq
+ * train`), too little gain for a default. It runs only on the wasm backend.
  */
 export function resolveWorkerCount(requested?: number): number {
   if (requested === undefined) return 1;

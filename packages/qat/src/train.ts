@@ -14,6 +14,7 @@ import type { EdgeqModel } from './model.js';
 import { currentBackend, describeBackend } from './backend.js';
 import { QatError } from './errors.js';
 import { TrainingPool } from './train-workers.js';
+import { FusedAdam } from './fused-adam.js';
 
 /**
  * Progress callback: `done` of `total` units (steps or images) finished; training also
@@ -123,7 +124,7 @@ export async function train(model: EdgeqModel, data: ImageSet, opts: TrainOption
       }
     };
   } else {
-    const optimizer = tf.train.adam(opts.learningRate);
+    const optimizer = new FusedAdam(opts.learningRate);
     const vars = model.trainableVariables();
     const backend = currentBackend();
     res.ranOn = `1 worker × ${backend ? describeBackend(backend) : tf.getBackend()}`;
