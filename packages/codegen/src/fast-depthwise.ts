@@ -43,7 +43,9 @@ export function planDepthwise(g: QGraph, op: OpDef, mode: FastMode, storage: Wei
   if (typeof d === 'string') return d;
   if (force === 'plane' && !planeFits(d)) return 'DEPTHWISE_CONV_2D: the 3x3 plane kernel was asked for, but the op is not 3x3, stride 1 or 2, multiplier 1, dilation 1';
   const kernel = force ?? (storage === 'int16' ? chooseKernel(d) : 'rows');
-  return kernel === 'plane' ? planePlan(d) : rowsPlan(d);
+  if (kernel === 'plane') return planePlan(d);
+  const plan = rowsPlan(d);
+  return storage === 'int16' && planeFits(d) && !force ? { ...plan, reason: `${plan.reason} (faster than the 3x3 plane kernel at this size)` } : plan;
 }
 
 /** runtime-c's two depthwise kernels: the 3x3 plane kernel and the general (rows) kernel. */
@@ -81,11 +83,19 @@ function prepare(g: QGraph, op: OpDef, mode: FastMode): DepthwiseOp | string {
 }
 
 /**
- * 'plane' when the 3x3 plane kernel can run the op and is the faster one, else 'rows'.
- * Measured on Cortex-M4 -O2 (bench/mcu-mlperf.ts): PLACEHOLDER.
+ * 'plane' when the 3x3 plane kernel can run the op and is the faster one, else 'rows'. Both
+ * share the DSP inner loop (edgeq_depthwise_3x3_rows.h); they differ in the fixed cost per
+ * output row and channel, which is lower for the plane (no ring bookkeeping), and in the
+ * transposition only the general kernel can do. Measured on Cortex-M4 -O2 (tflm, one-op
+ * graphs, instructions per MAC, plane / rows): 25x5x64 stride 1 5.15 / 4.05 (rows runs it
+ * transposed), 48x48x8 stride 1 3.65 / 3.56, 48x48x16 stride 2 5.74 / 5.69, 12x12x64 stride 1
+ * 4.10 / 4.77, 12x12x64 stride 2 7.11 / 8.59, 6x6x128 stride 1 4.82 / 6.59, stride 2 9.29 /
+ * 13.45, 3x3x256 stride 1 6.86 / 10.67: the plane wins on outputs up to 16 wide that are not
+ * taller than wide.
  */
-function chooseKernel(d: DepthwiseOp): 'plane' | 'rows' {
-  return planeFits(d) && process.env.EDGEQ_DW_KERNEL === 'plane' ? 'plane' : 'rows';
+function chooseKernel(d: DepthwiseOp): DepthwiseKernel {
+  const [, outH, outW] = d.outShape;
+  return planeFits(d) && outH <= outW && outW <= 16 ? 'plane' : 'rows';
 }
 
 /** The 3x3 plane kernel's shapes: 3x3, multiplier 1, no dilation, the same stride 1 or 2 both ways. */
@@ -151,7 +161,8 @@ function planePlan(d: DepthwiseOp): FastPlan {
   const planeW = ((wo - 1) * s + 4 + 1) & ~1;
   return {
     kind: 'depthwise_3x3', weightStorage: 'int16', fn: `edgeq_depthwise_conv_3x3_s8_${d.variant}`, channelConstants: d.table.rows, weights: w16,
-    scratchBytes: planeH * planeW * 2 + ((wo + 1) & ~1) * 4, reason: `3x3 stride ${s} through an int16 plane: ${d.reason}`,
+    scratchBytes: planeH * planeW * 2 + ((wo + 1) & ~1) * 4,
+    reason: `3x3 stride ${s} through an int16 plane (faster than the general kernel on outputs up to 16 wide): ${d.reason}`,
     structValues: {
       in: heightWidthChannels(d.inShape), out: heightWidthChannels(d.outShape),
       stride: s, pad_top: p.padTop, pad_left: p.padLeft, in_zp: p.inZp, plane_h: planeH, plane_w: planeW,
