@@ -111,6 +111,9 @@ function planeFits(d: DepthwiseOp): boolean {
  * columns (height and width, kernel, strides, dilations and padding swapped; the kernel reads
  * and writes the HWC tensors through the steps it is given).
  */
+/** Largest int16 plane the general kernel caches whole (vww's 48x48 planes fit). */
+const WHOLE_PLANE_BYTES = 6144;
+
 function rowsPlan(d: DepthwiseOp): FastPlan {
   const p = d.params;
   const [, inH, inW, inC] = d.inShape;
@@ -127,14 +130,18 @@ function rowsPlan(d: DepthwiseOp): FastPlan {
   // the stride-1 3x3 loop's even output count (cache_w even, >= out_w + 4).
   const needed = (image.outW - 1) * image.strideW + (image.kernelW - 1) * image.dilationW + 1;
   const cacheW = (Math.max(needed + 2, image.outW + 4) + 1) & ~1;
-  const cacheRows = (image.kernelH - 1) * image.dilationH + 1;
+  // The whole padded plane of a channel when it takes at most WHOLE_PLANE_BYTES (each row loaded
+  // once per channel, no ring bookkeeping per output row), else a ring of the rows one output row reads.
+  const paddedRows = (image.outH - 1) * image.strideH + (image.kernelH - 1) * image.dilationH + 1;
+  const whole = paddedRows * cacheW * 2 <= WHOLE_PLANE_BYTES;
+  const cacheRows = whole ? paddedRows : (image.kernelH - 1) * image.dilationH + 1;
   const tapsW = (image.kernelW + 1) & ~1;
   const scratchBytes = ((cacheRows + 1) * cacheW + image.kernelH * tapsW) * 2 + (cacheW + cacheRows + image.kernelH) * 4;
   return {
     kind: 'depthwise_rows', weightStorage: 'int8', fn: `edgeq_depthwise_conv_rows_s8_${d.variant}`,
     channelConstants: d.table.rows, weights: d.weights, scratchBytes,
     reason: `${d.kernelH}x${d.kernelW} stride ${d.strideH}x${d.strideW}, dilation ${d.dilationH}x${d.dilationW}, multiplier ${d.multiplier} ` +
-      `through int16 input rows${transposed ? ' (transposed: output taller than wide)' : ''}, int8 weights: ${d.reason}`,
+      `through ${whole ? 'a whole int16 plane' : 'a ring of int16 input rows'}${transposed ? ' (transposed: output taller than wide)' : ''}, int8 weights: ${d.reason}`,
     structValues: {
       in_h: image.inH, in_w: image.inW, in_row_step: image.inRow, in_col_step: image.inCol,
       out_h: image.outH, out_w: image.outW, out_row_step: image.outRow, out_col_step: image.outCol,

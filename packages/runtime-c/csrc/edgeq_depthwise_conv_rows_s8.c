@@ -8,15 +8,17 @@
  * doubled in tflm mode) and requantisation constants stay in registers for the whole output
  * plane, and the weights stay int8 in flash in the model's own [kh][kw][channels] layout (no
  * widened copy: `--optimize size` and speed store the same bytes). The channel's input rows go
- * through a small ring of int16 rows in scratch (cache_rows = (kernel_h - 1) * dilation_h + 1
- * slots of cache_w values, plus one row of in_zp for the rows above and below the input): each
- * input value is sign-extended once and then read by every tap that uses it; in a row, the
+ * through int16 rows in scratch: the whole padded plane of the channel when it is small enough
+ * (cache_rows >= the padded rows the outputs read), else a ring of cache_rows = (kernel_h - 1) *
+ * dilation_h + 1 slots of cache_w values plus one row of in_zp for the rows above and below the
+ * input. Each input value is sign-extended once and then read by every tap that uses it; in a row, the
  * columns left and right of the input hold in_zp forever (written once per call), so the
  * padding costs nothing in the inner loops and the folded bias = bias - in_zp * sum(w) cancels
  * it. Horizontally adjacent taps of a channel are adjacent int16 values, so on the DSP path one
- * 32-bit load and one SMLAD make two MACs (3x3 keeps the whole kernel in five registers; other
- * sizes with dilation_w 1 pair taps from a small table; dilation_w > 1 takes one tap at a
- * time). The portable C99 path computes the same int32 accumulators.
+ * 32-bit load and one SMLAD make two MACs (3x3 at stride 1 or 2 runs the plane kernel's loops,
+ * edgeq_depthwise_3x3_rows.h; other sizes with dilation_w 1 pair taps from a small table;
+ * dilation_w > 1 takes one tap at a time). The portable C99 path computes the same int32
+ * accumulators.
  * Depth multiplier m: output channel co reads input channel co / m.
  */
 #include "edgeq_depthwise_3x3_rows.h"
@@ -124,6 +126,9 @@ EDGEQ_FAST_INLINE void depthwise_rows_body(const edgeq_depthwise_rows_params *p,
   /* Input columns that land in a cache row (the rest are never read). */
   const int32_t count = p->in_w < cache_w - p->pad_left ? p->in_w : cache_w - p->pad_left;
   const int32_t zp_row = ring * cache_w;
+  /* Whole-plane mode: the cache holds every padded input row a channel needs (row r at slot r),
+   * loaded once per channel; no ring bookkeeping per output row. */
+  const int whole = ring >= (Ho - 1) * sh + (kh - 1) * dh + 1;
   int16_t *const cache = scratch;
   int16_t *const taps = cache + (ring + 1) * cache_w;
   int32_t *const acc = (int32_t *)(void *)(taps + kh * taps_w);
@@ -158,10 +163,17 @@ EDGEQ_FAST_INLINE void depthwise_rows_body(const edgeq_depthwise_rows_params *p,
       }
     }
 #undef EDGEQ_TAP
-    for (i = 0; i < ring; i++) slot_row[i] = -1;
+    if (whole) {
+      for (i = 0; i < H && i + p->pad_top < ring; i++) {
+        load_row(cache + (i + p->pad_top) * cache_w + p->pad_left, src + (size_t)i * p->in_row_step, count, p->in_col_step);
+      }
+    } else {
+      for (i = 0; i < ring; i++) slot_row[i] = -1;
+    }
     for (oy = 0; oy < Ho; oy++) {
       const int32_t top = oy * sh - p->pad_top;
-      for (ky = 0; ky < kh; ky++) {
+      for (ky = 0; ky < kh && whole; ky++) row_at[ky] = (oy * sh + ky * dh) * cache_w;
+      for (ky = 0; ky < kh && !whole; ky++) {
         const int32_t iy = top + ky * dh;
         if (iy < 0 || iy >= H) {
           row_at[ky] = zp_row;

@@ -625,7 +625,8 @@ function convShapeCases(family: 'pointwise' | 'conv_im2col'): CaseSpec[] {
 /**
  * Depthwise shapes for the general kernel (edgeq_depthwise_conv_rows_s8.c): odd channel counts,
  * multipliers 2 and 3, dilation 2 and 3, 5x5, 10x4, 1x3 and 2x2 kernels, strides 2 and 3, SAME
- * and VALID, outputs taller than wide (the planner transposes those), in every fast mode.
+ * and VALID, outputs taller than wide (the planner transposes those), planes cached whole and
+ * through the ring of rows, in every fast mode.
  */
 function depthwiseShapeCases(): CaseSpec[] {
   const list: Array<[FastMode, ConvCase]> = [
@@ -641,6 +642,10 @@ function depthwiseShapeCases(): CaseSpec[] {
     ['tflm', { cin: 4, size: [8, 8], cout: 4, k: 2, stride: 3 }],
     ['single', { cin: 2, size: [10, 9], cout: 2, k: 3, dilation: 3, padding: 'VALID' }],
     ['pow2', { cin: 6, size: [3, 3], cout: 6, k: 3 }],
+    // Planes too large to cache whole: the ring of input rows.
+    ['tflm', { cin: 1, size: [66, 52], cout: 1, k: 3 }],
+    ['single', { cin: 2, size: [60, 56], cout: 2, k: 5, stride: 2, act: 'RELU6' }],
+    ['pow2', { cin: 1, size: [62, 60], cout: 2, k: 3, dilation: 2, mult: 2, padding: 'VALID' }],
   ];
   return list.map(([mode, c]) => {
     const graph = convGraph('depthwise', mode, c);
