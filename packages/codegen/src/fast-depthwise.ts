@@ -85,12 +85,12 @@ function prepare(g: QGraph, op: OpDef, mode: FastMode): DepthwiseOp | string {
 /**
  * 'plane' when the 3x3 plane kernel can run the op and is the faster one, else 'rows'. Both
  * share the DSP inner loop (edgeq_depthwise_3x3_rows.h); they differ in the fixed cost per
- * output row and channel, which is lower for the plane (no ring bookkeeping), and in the
- * transposition only the general kernel can do. Measured on Cortex-M4 -O2 (tflm, one-op
- * graphs, instructions per MAC, plane / rows): 25x5x64 stride 1 5.15 / 4.05 (rows runs it
- * transposed), 48x48x8 stride 1 3.65 / 3.56, 48x48x16 stride 2 5.74 / 5.69, 12x12x64 stride 1
- * 4.10 / 4.77, 12x12x64 stride 2 7.11 / 8.59, 6x6x128 stride 1 4.82 / 6.59, stride 2 9.29 /
- * 13.45, 3x3x256 stride 1 6.86 / 10.67: the plane wins on outputs up to 16 wide that are not
+ * output row and channel, which is lower for the plane kernel (no tap gathering from int8, no
+ * row table), and in the transposition only the general kernel can do. Measured on Cortex-M4
+ * -O2 (tflm, one-op graphs with RELU6, instructions per MAC, plane / general): 25x5x64 stride 1
+ * 5.15 / 3.84 (the general kernel runs it transposed), 48x48x8 stride 1 3.65 / 3.49, 12x12x64
+ * stride 1 4.10 / 4.33, stride 2 7.11 / 7.58, 6x6x128 stride 1 4.82 / 5.70, stride 2 9.29 /
+ * 11.36, 3x3x256 stride 1 6.86 / 9.04: the plane wins on outputs up to 16 wide that are not
  * taller than wide.
  */
 function chooseKernel(d: DepthwiseOp): DepthwiseKernel {
