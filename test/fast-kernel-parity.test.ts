@@ -36,7 +36,7 @@ describe('fast kernel chains: every conv op is planned on a fast kernel', () => 
         expect(d.plan, `${op.name}: ${d.plan ? '' : d.reason}`).toBeDefined();
         return d.plan!.fn;
       });
-      expect(fns[1]).toMatch(new RegExp(`^edgeq_depthwise_conv_3x3_s8_${mode}(_clamp)?_mixed$`));
+      expect(fns[1]).toMatch(new RegExp(`^edgeq_depthwise_conv_(3x3|rows)_s8_${mode}(_clamp)?_mixed$`));
       expect(fns[3]).toMatch(new RegExp(`^edgeq_pointwise_conv_w8_s8_${mode}(_clamp)?_mixed$`));
       expect(decideFastOp(g, g.ops[3], mode).plan!.fn).toMatch(/^edgeq_pointwise_conv_s8_/);
       // The first layer and the dilated 3x3 go through the column, int8 weights in int8 storage.

@@ -1,5 +1,6 @@
 /**
- * Build-time specialisation of CONV_2D and DEPTHWISE_CONV_2D: decides whether an op can
+ * Build-time specialisation of CONV_2D and DEPTHWISE_CONV_2D (the depthwise planning itself
+ * lives in fast-depthwise.ts): decides whether an op can
  * run on runtime-c's specialised kernels (csrc/edgeq_*_s8.c), and if so precomputes
  * everything they need: per-channel {bias, mult, round, shift} (input zero point folded
  * into the bias for 1x1, output zero point and rounding folded into `round`), weights
@@ -12,6 +13,7 @@
 import { constantData, deriveOpParams, mbqmDouble, mbqmSingle, pow2Shift, type ConvLikeParams, type OpDef, type QGraph } from '@edgeq/ir';
 import type { CStructValues } from './emit/c-struct.js';
 import { heightWidthChannels } from './emit/emitter-support.js';
+import { planDepthwise, type DepthwiseKernel } from './fast-depthwise.js';
 
 export type FastMode = 'tflm' | 'single' | 'pow2';
 
@@ -23,13 +25,19 @@ export interface FastPlanOptions {
   /**
    * 'int16' (default): weights widened (and re-laid out) for the fastest inner loops;
    * 'int8': int8 weights in flash, sign-extended on the fly, where a kernel has that variant
-   * (CONV_2D: the 1x1 pointwise and the column kernel; depthwise keeps int16 and says so in `reason`).
+   * (CONV_2D: the 1x1 pointwise and the column kernel; DEPTHWISE_CONV_2D: the general kernel,
+   * which keeps the model's int8 weights in either storage — fast-depthwise.ts).
    */
   weightStorage?: WeightStorage;
+  /**
+   * DEPTHWISE_CONV_2D only: force the 3x3 plane kernel ('plane', where it applies) or the general
+   * one ('rows') instead of fast-depthwise.ts' choice (for kernel tests).
+   */
+  depthwiseKernel?: DepthwiseKernel;
 }
 
 export interface FastPlan {
-  kind: 'pointwise' | 'pointwise_w8' | 'conv_im2col' | 'conv_im2col_w8' | 'depthwise_3x3';
+  kind: 'pointwise' | 'pointwise_w8' | 'conv_im2col' | 'conv_im2col_w8' | 'depthwise_3x3' | 'depthwise_rows';
   /** How the weights are stored (int16: widened; int8: as in the model, re-laid out). */
   weightStorage: WeightStorage;
   /** Kernel function name, e.g. edgeq_depthwise_conv_3x3_s8_tflm_clamp (suffix _mixed when some rows are generic). */
@@ -173,7 +181,7 @@ function fastRow(mode: FastMode, bias: number, multiplier: number, e: number, a:
 }
 
 /** The kernel variant suffix and the reason text of a channel table. */
-function variantOf(mode: FastMode, clamp: boolean, table: ChannelTable, channels: number): { variant: string; reason: string } {
+export function variantOf(mode: FastMode, clamp: boolean, table: ChannelTable, channels: number): { variant: string; reason: string } {
   const mixed = table.generic.length > 0;
   const first = table.generic[0];
   return {
@@ -191,7 +199,8 @@ export function planFastOp(g: QGraph, op: OpDef, mode: FastMode, options: FastPl
 
 /** Plan the specialised kernel of an op, or say why it keeps the reference kernel. */
 export function decideFastOp(g: QGraph, op: OpDef, mode: FastMode, options: FastPlanOptions = {}): FastDecision {
-  const r = planConvLike(g, op, mode, options.weightStorage ?? 'int16');
+  const r = op.type === 'DEPTHWISE_CONV_2D' ? planDepthwise(g, op, mode, options.weightStorage ?? 'int16', options.depthwiseKernel)
+    : planConvLike(g, op, mode, options.weightStorage ?? 'int16');
   return typeof r === 'string' ? { reason: r } : { plan: r };
 }
 
@@ -286,36 +295,5 @@ function planConvLike(g: QGraph, op: OpDef, mode: FastMode, storage: WeightStora
     return { kind: 'conv_im2col', weightStorage: 'int16', fn: `edgeq_conv_im2col_s8_${variant}`, channelConstants: rows, weights: w16, scratchBytes: even * 4,
       reason: `${kh}x${kw} through an int16 column: ${reason}`, structValues: columnValues(even) };
   }
-  // DEPTHWISE_CONV_2D
-  const s = o.strideH;
-  if (kh !== 3 || kw !== 3 || (op.options as { depthMultiplier: number }).depthMultiplier !== 1 || o.dilationH !== 1 || o.dilationW !== 1 ||
-    o.strideW !== s || (s !== 1 && s !== 2) || p.padTop < 0 || p.padLeft < 0 || inS[3] !== cout) {
-    return `DEPTHWISE_CONV_2D ${kh}x${kw}, stride ${o.strideH}x${o.strideW}, dilation ${o.dilationH}x${o.dilationW}, multiplier ${(op.options as { depthMultiplier: number }).depthMultiplier}: no specialised kernel`;
-  }
-  // The plane's border holds zp_in: fold -zp_in * sum(w) into the bias (raw inputs in the products).
-  const folded = Array.from({ length: cout }, (_, c) => { let t = 0; for (let k = 0; k < 9; k++) t += w[k * cout + c]; return bias[c] - p.inZp * t; });
-  const absSum = folded.map((_, c) => {
-    let t = 0;
-    for (let k = 0; k < 9; k++) t += Math.abs(w[k * cout + c]);
-    return t;
-  });
-  const bound = folded.map((b, c) => Math.abs(b) + 128 * absSum[c]);
-  const table = deriveChannelConstants(mode, folded, bound, p, cout, { zeroWeightChannels: absSum.map((t) => t === 0) });
-  if (typeof table === 'string') return table;
-  const { variant, reason } = variantOf(mode, clamp, table, cout);
-  const tap = (ky: number, kx: number, c: number) => w[(ky * 3 + kx) * cout + c] * table.weightFactor[c];
-  const w16 = new Int16Array(cout * 10);
-  for (let c = 0; c < cout; c++) {
-    w16.set([tap(0, 0, c), tap(0, 1, c), tap(1, 0, c), tap(1, 1, c), tap(2, 0, c), tap(2, 1, c),
-      tap(0, 2, c), tap(1, 2, c), tap(2, 2, c), 0], c * 10);
-  }
-  const [ho, wo] = [outS[1], outS[2]];
-  const planeH = (ho - 1) * s + 3;
-  const planeW = ((wo - 1) * s + 4 + 1) & ~1;
-  return { kind: 'depthwise_3x3', weightStorage: 'int16', fn: `edgeq_depthwise_conv_3x3_s8_${variant}`, channelConstants: table.rows, weights: w16,
-    scratchBytes: planeH * planeW * 2 + ((wo + 1) & ~1) * 4, reason: `3x3 stride ${s} through an int16 plane: ${reason}`,
-    structValues: {
-      in: heightWidthChannels(inS), out: heightWidthChannels(outS),
-      stride: s, pad_top: p.padTop, pad_left: p.padLeft, in_zp: p.inZp, plane_h: planeH, plane_w: planeW,
-    } };
+  return `${op.type} has no specialised kernel here`;
 }

@@ -1,7 +1,7 @@
 // Build-time choice of runtime-c's specialised kernels: which ops take them, when the
 // generator keeps the reference kernel, and that their scratch fits the arena plan.
 import { describe, expect, it } from 'vitest';
-import { GraphBuilder, buildReferenceModel, deriveOpParams, q, type ConvLikeParams, type QuantScheme } from '@edgeq/ir';
+import { GraphBuilder, buildReferenceModel, constantData, deriveOpParams, q, type ConvLikeParams, type QuantScheme } from '@edgeq/ir';
 import { decideFastOp, generateModel, planFastOp, type FastPlan } from '../src/index.js';
 
 const TFLM: QuantScheme = { scales: 'fixed', rounding: 'tflm' };
@@ -81,9 +81,43 @@ describe('specialised kernels', () => {
   it('tflm weights and biases are stored doubled (the kernels accumulate 2 * acc)', () => {
     const g = buildReferenceModel('dscnn', TFLM, 1);
     const op = g.ops.find((o) => o.name === 'dw2')!;
-    const tflm = planFastOp(g, op, 'tflm')!;
-    const single = planFastOp(g, op, 'single')!;
+    const tflm = planFastOp(g, op, 'tflm', { depthwiseKernel: 'plane' })!;
+    const single = planFastOp(g, op, 'single', { depthwiseKernel: 'plane' })!;
     expect(Array.from(tflm.weights)).toEqual(Array.from(single.weights, (v) => 2 * v));
     expect(tflm.channelConstants[0]).toBe(2 * single.channelConstants[0]);
+  });
+
+  it('the general depthwise kernel keeps the model\'s int8 weights (it doubles them itself in tflm mode)', () => {
+    const g = buildReferenceModel('dscnn', TFLM, 1);
+    const op = g.ops.find((o) => o.name === 'dw2')!;
+    const tflm = planFastOp(g, op, 'tflm', { weightStorage: 'int8' })!;
+    const single = planFastOp(g, op, 'single', { weightStorage: 'int8' })!;
+    expect(tflm.fn).toBe('edgeq_depthwise_conv_rows_s8_tflm');
+    expect(tflm.weights).toEqual(constantData(g, op.inputs[1]));
+    expect(single.weights).toEqual(tflm.weights);
+    expect(tflm.channelConstants[0]).toBe(2 * single.channelConstants[0]);
+  });
+
+  it('plans every depthwise geometry (kernel size, stride, dilation, multiplier) on the general kernel, outputs taller than wide transposed', () => {
+    for (const [kernel, stride, dilation, multiplier] of [[[5, 5], 1, 1, 1], [[10, 4], 2, 1, 1], [[3, 3], 1, 2, 2], [[1, 3], 3, 1, 3]] as Array<[[number, number], number, number, number]>) {
+      const b = new GraphBuilder('dw', TFLM);
+      const x = b.input('x', [1, 12, 9, 3], q(0.05, 1));
+      const channels = 3 * multiplier;
+      b.output(b.depthwiseConv2d(x, {
+        name: 'dw', weights: new Int8Array(kernel[0] * kernel[1] * channels).fill(3), weightShape: [1, ...kernel, channels],
+        weightScales: new Array(channels).fill(0.01), bias: new Int32Array(channels), out: q(0.1, 0), stride, dilation, padding: 'SAME',
+      }, multiplier));
+      const g = b.build();
+      for (const weightStorage of ['int8', 'int16'] as const) {
+        const plan = planFastOp(g, g.ops[0], 'tflm', { weightStorage });
+        expect(plan?.fn, JSON.stringify({ kernel, stride, dilation, multiplier })).toBe('edgeq_depthwise_conv_rows_s8_tflm');
+        expect(plan!.weightStorage).toBe('int8');
+        // Swept along the output's longer side: its columns (the transposed image's rows) here.
+        const [, outH, outW] = g.tensors[g.ops[0].outputs[0]].shape;
+        expect(outH).toBeGreaterThan(outW);
+        expect(plan!.structValues).toMatchObject({ out_h: outW, out_w: outH, out_row_step: channels, out_col_step: outW * channels, kernel_h: kernel[1], kernel_w: kernel[0] });
+        expect(plan!.reason).toMatch(/transposed/);
+      }
+    }
   });
 });

@@ -5,7 +5,7 @@
  * constants in edgeq_fast.h. The portable C99 path and the Cortex-M DSP path (SMLAD /
  * SMLAxy on int16 pairs) compute the same int32 accumulators.
  */
-#include "edgeq_fast.h"
+#include "edgeq_depthwise_3x3_rows.h"
 
 size_t edgeq_depthwise_conv_3x3_s8_get_buffer_size(const edgeq_depthwise_3x3_params *p) {
   /* plane, then one row of int32 accumulators (an even count) */
@@ -55,71 +55,9 @@ EDGEQ_FAST_INLINE void depthwise_conv_3x3_body(const edgeq_depthwise_3x3_params 
       for (y = 0; y < Ho; y++) {
         const int16_t *r0 = plane + (size_t)y * s * plane_w;
         const int16_t *r1 = r0 + plane_w, *r2 = r1 + plane_w;
-        int32_t *acc = row_accumulators;
-        int32_t a0, a1, A, B, K;
         int8_t *out = output + (size_t)y * Wo * C + c;
         const int32_t *ab;
-        if (s == 1) {
-          /* Output pairs (x, x+1); an odd last one computes a harmless extra entry.
-           * The weights are reloaded through kp: 11 registers, so gcc can always allocate. */
-          /* volatile: the results go to row_accumulators through memory, not through outputs */
-          __asm__ __volatile__("1:\n\t"
-                  "ldrd %[A], %[B], [%[r0]], #4\n\t"
-                  "ldr %[K], [%[kp]]\n\t"
-                  "smlad %[a0], %[A], %[K], %[bias]\n\t"
-                  "ldr %[A], [%[r0], #-2]\n\t"
-                  "smlad %[a1], %[A], %[K], %[bias]\n\t"
-                  "ldr %[K], [%[kp], #12]\n\t"
-                  "smlabb %[a0], %[B], %[K], %[a0]\n\t"
-                  "smlatb %[a1], %[B], %[K], %[a1]\n\t"
-                  "ldrd %[A], %[B], [%[r1]], #4\n\t"
-                  "smlabt %[a0], %[B], %[K], %[a0]\n\t"
-                  "smlatt %[a1], %[B], %[K], %[a1]\n\t"
-                  "ldr %[K], [%[kp], #4]\n\t"
-                  "smlad %[a0], %[A], %[K], %[a0]\n\t"
-                  "ldr %[A], [%[r1], #-2]\n\t"
-                  "smlad %[a1], %[A], %[K], %[a1]\n\t"
-                  "ldrd %[A], %[B], [%[r2]], #4\n\t"
-                  "ldr %[K], [%[kp], #8]\n\t"
-                  "smlad %[a0], %[A], %[K], %[a0]\n\t"
-                  "ldr %[A], [%[r2], #-2]\n\t"
-                  "smlad %[a1], %[A], %[K], %[a1]\n\t"
-                  "ldr %[K], [%[kp], #16]\n\t"
-                  "smlabb %[a0], %[B], %[K], %[a0]\n\t"
-                  "smlatb %[a1], %[B], %[K], %[a1]\n\t"
-                  "strd %[a0], %[a1], [%[acc]], #8\n\t"
-                  "cmp %[r0], %[end]\n\t"
-                  "bne 1b\n\t"
-                  : [r0] "+r"(r0), [r1] "+r"(r1), [r2] "+r"(r2), [acc] "+r"(acc), [a0] "=&r"(a0),
-                    [a1] "=&r"(a1), [A] "=&r"(A), [B] "=&r"(B), [K] "=&r"(K)
-                  : [kp] "r"(wc), [end] "r"(r0 + ((Wo + 1) & ~1)), [bias] "r"(qc.bias)
-                  : "memory", "cc");
-        } else {
-          /* volatile: the results go to row_accumulators through memory, not through outputs */
-          __asm__ __volatile__("1:\n\t"
-                  "ldrd %[A], %[B], [%[r0]], #4\n\t"
-                  "ldr %[K], [%[kp]]\n\t"
-                  "smlad %[a0], %[A], %[K], %[bias]\n\t"
-                  "ldr %[K], [%[kp], #12]\n\t"
-                  "smlabb %[a0], %[B], %[K], %[a0]\n\t"
-                  "ldrd %[A], %[B], [%[r1]], #4\n\t"
-                  "smlabt %[a0], %[B], %[K], %[a0]\n\t"
-                  "ldr %[K], [%[kp], #4]\n\t"
-                  "smlad %[a0], %[A], %[K], %[a0]\n\t"
-                  "ldrd %[A], %[B], [%[r2]], #4\n\t"
-                  "ldr %[K], [%[kp], #8]\n\t"
-                  "smlad %[a0], %[A], %[K], %[a0]\n\t"
-                  "ldr %[K], [%[kp], #16]\n\t"
-                  "smlabb %[a0], %[B], %[K], %[a0]\n\t"
-                  "str %[a0], [%[acc]], #4\n\t"
-                  "cmp %[r0], %[end]\n\t"
-                  "bne 1b\n\t"
-                  : [r0] "+r"(r0), [r1] "+r"(r1), [r2] "+r"(r2), [acc] "+r"(acc), [a0] "=&r"(a0),
-                    [A] "=&r"(A), [B] "=&r"(B), [K] "=&r"(K)
-                  : [kp] "r"(wc), [end] "r"(r0 + 2 * Wo), [bias] "r"(qc.bias)
-                  : "memory", "cc");
-          (void)a1;
-        }
+        edgeq_depthwise_3x3_row_acc(r0, r1, r2, wc, qc.bias, row_accumulators, Wo, s);
         for (ab = row_accumulators; ab < row_accumulators + Wo; ab++, out += ostride) {
           *out = edgeq_fast_clamp(edgeq_fast_requantize_row(*ab, &qc, mode, mixed), clamp, lo, hi);
         }

@@ -270,7 +270,32 @@ typedef struct {
   const edgeq_channel_requant *requant;
 } edgeq_depthwise_3x3_params;
 
+/* DEPTHWISE_CONV_2D of any kernel size, stride, dilation, padding and depth multiplier, one
+ * output channel at a time through a ring of int16 input rows (layout and design:
+ * edgeq_depthwise_conv_rows_s8.c). The geometry is given in the kernel's orientation: a "row"
+ * is a line of the image the kernel sweeps along (an image row, or an image column when the
+ * generator transposes the op because its output is taller than wide), and each of the input,
+ * output and weights has its own element step between rows and between columns (input and
+ * output steps in bytes of the HWC tensors, weight steps in int8 elements). Raw inputs; the
+ * padding holds in_zp and bias = bias - in_zp * sum(w) cancels it. Weights int8 as in the
+ * model ([1][kh][kw][channels]), not doubled (the kernel doubles them in tflm mode).
+ * cache_w (even) >= the input columns one output row reads + 2 (and >= out_w + 4);
+ * cache_rows = (kernel_h - 1) * dilation_h + 1. Scratch:
+ * edgeq_depthwise_conv_rows_s8_get_buffer_size(), 4-aligned. */
+typedef struct {
+  int32_t in_h, in_w, in_row_step, in_col_step;
+  int32_t out_h, out_w, out_row_step, out_col_step;
+  int32_t channels, depth_multiplier;
+  int32_t kernel_h, kernel_w, w_row_step, w_col_step;
+  int32_t stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left;
+  int32_t in_zp;
+  int32_t cache_w, cache_rows;
+  int32_t act_min, act_max;
+  const edgeq_channel_requant *requant;
+} edgeq_depthwise_rows_params;
+
 size_t edgeq_conv_im2col_s8_get_buffer_size(const edgeq_conv_im2col_params *p);
+size_t edgeq_depthwise_conv_rows_s8_get_buffer_size(const edgeq_depthwise_rows_params *p);
 size_t edgeq_depthwise_conv_3x3_s8_get_buffer_size(const edgeq_depthwise_3x3_params *p);
 
 /* The variants of every specialised kernel: X(suffix, requantisation mode, clamp kind). The
@@ -295,7 +320,10 @@ size_t edgeq_depthwise_conv_3x3_s8_get_buffer_size(const edgeq_depthwise_3x3_par
                                              int8_t *output, int16_t *scratch);              \
   void edgeq_pointwise_conv_w8_s8_##variant(const edgeq_pointwise_params *p,                \
                                             const int8_t *input, const int8_t *w,           \
-                                            int8_t *output);
+                                            int8_t *output);                                   \
+  void edgeq_depthwise_conv_rows_s8_##variant(const edgeq_depthwise_rows_params *p,         \
+                                              const int8_t *input, const int8_t *w,         \
+                                              int8_t *output, int16_t *scratch);
 #define EDGEQ_FAST_DECLARE_MIXED(variant, mode, clamp) EDGEQ_FAST_DECLARE(variant##_mixed, mode, clamp)
 EDGEQ_FAST_VARIANTS(EDGEQ_FAST_DECLARE)
 EDGEQ_FAST_VARIANTS(EDGEQ_FAST_DECLARE_MIXED)

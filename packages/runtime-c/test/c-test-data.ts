@@ -25,7 +25,7 @@ export interface SuiteData {
 
 /** Fast-kernel parameter structs with the scratch bytes codegen plans for them (test/data/buffer_sizes.json). */
 export interface BufferSizeData {
-  shapes: Array<{ kernel: 'conv_im2col' | 'depthwise_conv_3x3'; params: Declaration; plannedBytes: number }>;
+  shapes: Array<{ kernel: 'conv_im2col' | 'depthwise_conv_3x3' | 'depthwise_conv_rows'; params: Declaration; plannedBytes: number }>;
 }
 
 const HEADER = '/* Rendered from test/data (generate-test-data.ts, from the @edgeq/ir interpreter): do not edit. */\n';
@@ -70,9 +70,9 @@ export function renderHeaders(suites: SuiteData[], bufferSizes: BufferSizeData):
     const table = s.cases.map((c) => entry(s.kernel, c.name, c.entry));
     files.set(`${s.suite}.h`, guarded(s.suite, `${objects.join('\n')}\nstatic const edgeq_test_case ${s.suite}_cases[${table.length}] = {\n${table.join(',\n')}\n};\n`));
   }
-  const tables = (['conv_im2col', 'depthwise_conv_3x3'] as const).map((kernel) => {
+  const tables = (['conv_im2col', 'depthwise_conv_3x3', 'depthwise_conv_rows'] as const).map((kernel) => {
     const shapes = bufferSizes.shapes.filter((b) => b.kernel === kernel);
-    const type = kernel === 'conv_im2col' ? 'edgeq_conv_im2col_params' : 'edgeq_depthwise_3x3_params';
+    const type = { conv_im2col: 'edgeq_conv_im2col_params', depthwise_conv_3x3: 'edgeq_depthwise_3x3_params', depthwise_conv_rows: 'edgeq_depthwise_rows_params' }[kernel];
     const rows = shapes.map((b) => `  { &${b.params.id}, ${b.plannedBytes} }`);
     return `static const struct {\n  const ${type} *params;\n  int32_t planned_bytes;\n} ${kernel}_buffer_sizes[${rows.length}] = {\n${rows.join(',\n')}\n};\n`;
   });

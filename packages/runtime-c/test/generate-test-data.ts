@@ -46,7 +46,7 @@ import {
   type SoftmaxParams,
   type TensorData,
 } from '@edgeq/ir';
-import { planFastAdd, planFastOp, type CStructValues, type CValue, type FastMode, type WeightStorage } from '@edgeq/codegen';
+import { planFastAdd, planFastOp, type CStructValues, type CValue, type FastMode, type FastPlanOptions, type WeightStorage } from '@edgeq/codegen';
 import { renderHeaders, type BufferSizeData, type CaseEntry, type Declaration, type SuiteData } from './c-test-data.js';
 
 /** Directory the generator writes and the test reads. */
@@ -292,19 +292,24 @@ function renderFast(g: QGraph, op: OpDef, id: string, out: RenderedCase): void {
 
 /** renderFast for a weight storage. */
 function renderFastStored(weightStorage: WeightStorage) {
-  return (g: QGraph, op: OpDef, id: string, out: RenderedCase): void => renderFastPlan(g, op, id, out, weightStorage);
+  return renderFastWith({ weightStorage });
 }
 
-function renderFastPlan(g: QGraph, op: OpDef, id: string, out: RenderedCase, weightStorage: WeightStorage): void {
+/** renderFast with the planner's options (a weight storage, a forced depthwise kernel). */
+function renderFastWith(options: FastPlanOptions) {
+  return (g: QGraph, op: OpDef, id: string, out: RenderedCase): void => renderFastPlan(g, op, id, out, options);
+}
+
+function renderFastPlan(g: QGraph, op: OpDef, id: string, out: RenderedCase, options: FastPlanOptions): void {
   const mode = modeOf(g) === 'EDGEQ_RQ_POW2' ? 'pow2' : g.quantization.rounding as FastMode;
-  const plan = planFastOp(g, op, mode, { weightStorage });
+  const plan = planFastOp(g, op, mode, options);
   if (!plan) throw new Error(`${g.name}: codegen does not plan a fast kernel for this case`);
   const p = deriveOpParams(g, op) as ConvLikeParams;
   const rows: number[][] = [];
   for (let i = 0; i < plan.channelConstants.length; i += 4) rows.push(Array.from(plan.channelConstants.subarray(i, i + 4)));
   out.declarations.push({ table: 'edgeq_channel_requant', id: `${id}_requant`, rows });
   out.declarations.push(array(plan.weightStorage === 'int8' ? 'int8_t' : 'int16_t', `${id}_weights`, plan.weights));
-  const type = { pointwise: 'edgeq_pointwise_params', pointwise_w8: 'edgeq_pointwise_params', conv_im2col: 'edgeq_conv_im2col_params', conv_im2col_w8: 'edgeq_conv_im2col_params', depthwise_3x3: 'edgeq_depthwise_3x3_params' }[plan.kind];
+  const type = { pointwise: 'edgeq_pointwise_params', pointwise_w8: 'edgeq_pointwise_params', conv_im2col: 'edgeq_conv_im2col_params', conv_im2col_w8: 'edgeq_conv_im2col_params', depthwise_3x3: 'edgeq_depthwise_3x3_params', depthwise_rows: 'edgeq_depthwise_rows_params' }[plan.kind];
   out.declarations.push(struct(type, `${id}_params`, { ...planFields(plan.structValues), act_min: p.actMin, act_max: p.actMax, requant: `${id}_requant` }));
   Object.assign(out.entry, { params: `&${id}_params`, weights: `${id}_weights`, [plan.kind]: plan.fn, scratch_bytes: plan.scratchBytes });
 }
@@ -315,7 +320,9 @@ function modeOf(g: QGraph): string {
 
 // ---- the cases ----
 
-interface ConvCase { cin: number; size: [number, number]; cout: number; k: number; stride?: number; dilation?: number; padding?: Padding; act?: FusedActivation; zpIn?: number; zpOut?: number; perTensor?: boolean; mult?: number;
+interface ConvCase { cin: number; size: [number, number]; cout: number; k: number;
+  /** Kernel height and width when not k x k. */
+  kernel?: [number, number]; stride?: number; dilation?: number; padding?: Padding; act?: FusedActivation; zpIn?: number; zpOut?: number; perTensor?: boolean; mult?: number;
   /** Requantisation right shift of 1 or 2 (multiplier 0.15 to 0.5): every output's rounding matters. */
   fine?: boolean;
   /**
@@ -331,7 +338,8 @@ function convGraph(type: 'conv' | 'depthwise', mode: Mode, c: ConvCase): CaseSpe
   const x = b.input('x', [1, c.size[0], c.size[1], c.cin], q(scale(mode, -4, 0.05), c.zpIn ?? 3));
   const mult = c.mult ?? 1;
   const cout = type === 'conv' ? c.cout : c.cin * mult;
-  const taps = type === 'conv' ? c.k * c.k * c.cin : c.k * c.k;
+  const [kh, kw] = c.kernel ?? [c.k, c.k];
+  const taps = type === 'conv' ? kh * kw * c.cin : kh * kw;
   const scales = Array.from({ length: c.perTensor ? 1 : cout }, (_, i) => scale(mode, -6 - (i % 2), c.fine ? 0.01 * (1 + 0.05 * i) : 0.01 + 0.004 * i));
   const outScale = !c.fine ? scale(mode, 0, 1) : mode === 'pow2' ? 2 ** -9 : (0.05 * 0.01) / (mode === 'single' ? 0.15 : 0.3);
   const w = weights(type === 'conv' ? cout * taps : taps * cout);
@@ -348,7 +356,7 @@ function convGraph(type: 'conv' | 'depthwise', mode: Mode, c: ConvCase): CaseSpe
   }
   const spec = {
     name: type, weights: w,
-    weightShape: type === 'conv' ? [cout, c.k, c.k, c.cin] : [1, c.k, c.k, cout], weightScales: scales,
+    weightShape: type === 'conv' ? [cout, kh, kw, c.cin] : [1, kh, kw, cout], weightScales: scales,
     bias, out: q(outScale, c.zpOut ?? -5), stride: c.stride, dilation: c.dilation,
     padding: c.padding ?? 'SAME', activation: c.act,
   };
@@ -665,6 +673,39 @@ function convShapeCases(family: 'pointwise' | 'conv_im2col'): CaseSpec[] {
   });
 }
 
+/**
+ * Depthwise shapes for the general kernel (edgeq_depthwise_conv_rows_s8.c): odd channel counts,
+ * multipliers 2 and 3, dilation 2 and 3, 5x5, 10x4, 1x3 and 2x2 kernels, strides 2 and 3, SAME
+ * and VALID, outputs taller than wide (the planner transposes those), planes cached whole and
+ * through the ring of rows, in every fast mode.
+ */
+function depthwiseShapeCases(): CaseSpec[] {
+  const list: Array<[FastMode, ConvCase]> = [
+    ['tflm', { cin: 3, size: [7, 6], cout: 3, k: 5 }],
+    ['single', { cin: 2, size: [12, 6], cout: 2, k: 0, kernel: [10, 4], act: 'RELU' }],
+    ['pow2', { cin: 3, size: [5, 6], cout: 6, k: 3, stride: 2, mult: 2 }],
+    ['tflm', { cin: 5, size: [7, 7], cout: 5, k: 3, dilation: 2, act: 'RELU6', zpIn: -128 }],
+    ['single', { cin: 3, size: [4, 7], cout: 3, k: 0, kernel: [1, 3], padding: 'VALID' }],
+    ['pow2', { cin: 7, size: [9, 8], cout: 7, k: 3, stride: 2, padding: 'VALID' }],
+    ['tflm', { cin: 1, size: [9, 9], cout: 3, k: 5, stride: 2, mult: 3, zpIn: 127 }],
+    ['single', { cin: 5, size: [9, 3], cout: 5, k: 3 }],
+    ['pow2', { cin: 3, size: [11, 4], cout: 3, k: 3, stride: 2, act: 'RELU' }],
+    ['tflm', { cin: 4, size: [8, 8], cout: 4, k: 2, stride: 3 }],
+    ['single', { cin: 2, size: [10, 9], cout: 2, k: 3, dilation: 3, padding: 'VALID' }],
+    ['pow2', { cin: 6, size: [3, 3], cout: 6, k: 3 }],
+    // Planes too large to cache whole: the ring of input rows.
+    ['tflm', { cin: 1, size: [66, 52], cout: 1, k: 3 }],
+    ['single', { cin: 2, size: [60, 56], cout: 2, k: 5, stride: 2, act: 'RELU6' }],
+    ['pow2', { cin: 1, size: [62, 60], cout: 2, k: 3, dilation: 2, mult: 2, padding: 'VALID' }],
+  ];
+  return list.map(([mode, c]) => {
+    const graph = convGraph('depthwise', mode, c);
+    const [kh, kw] = c.kernel ?? [c.k, c.k];
+    const name = `depthwise ${mode}: ${c.size.join('x')}x${c.cin}, ${kh}x${kw}, multiplier ${c.mult ?? 1}, stride ${c.stride ?? 1}, dilation ${c.dilation ?? 1}, ${c.padding ?? 'SAME'}`;
+    return { name, mode, graph, inputs: oneInput(graph) };
+  });
+}
+
 /** Every suite: name, kernel enum of the runner, cases and the renderer of their parameters. */
 /**
  * MEAN at TFLite Micro's rule's edges: 7x7 sums that land on .5 after the first rounding
@@ -730,7 +771,7 @@ export function testSuites(): Array<{ suite: string; kernel: string; cases: Case
     { suite: 'dequantize', kernel: 'EDGEQ_TEST_DEQUANTIZE', cases: boundaryCases(false), render: renderBoundary(false) },
     { suite: 'pointwise_conv', kernel: 'EDGEQ_TEST_POINTWISE_CONV', cases: fastCases('pointwise'), render: renderFast },
     { suite: 'conv_im2col', kernel: 'EDGEQ_TEST_CONV_IM2COL', cases: fastCases('conv_im2col'), render: renderFast },
-    { suite: 'depthwise_conv_3x3', kernel: 'EDGEQ_TEST_DEPTHWISE_CONV_3X3', cases: fastCases('depthwise_3x3'), render: renderFast },
+    { suite: 'depthwise_conv_3x3', kernel: 'EDGEQ_TEST_DEPTHWISE_CONV_3X3', cases: fastCases('depthwise_3x3'), render: renderFastWith({ depthwiseKernel: 'plane' }) },
     { suite: 'resize_nearest', kernel: 'EDGEQ_TEST_RESIZE_NEAREST', cases: resizeNearestCases(), render: renderResizeNearest },
     { suite: 'mean_edges', kernel: 'EDGEQ_TEST_MEAN', cases: meanEdgeCases(), render: renderMean },
     { suite: 'softmax_edges', kernel: 'EDGEQ_TEST_SOFTMAX', cases: softmaxEdgeCases(), render: renderSoftmax },
@@ -739,12 +780,14 @@ export function testSuites(): Array<{ suite: string; kernel: string; cases: Case
     { suite: 'strided_slice', kernel: 'EDGEQ_TEST_STRIDED_SLICE', cases: stridedSliceCases(), render: renderStridedSlice },
     { suite: 'pointwise_conv_mixed', kernel: 'EDGEQ_TEST_POINTWISE_CONV', cases: mixedFastCases('pointwise'), render: renderFast },
     { suite: 'conv_im2col_mixed', kernel: 'EDGEQ_TEST_CONV_IM2COL', cases: mixedFastCases('conv_im2col'), render: renderFast },
-    { suite: 'depthwise_conv_3x3_mixed', kernel: 'EDGEQ_TEST_DEPTHWISE_CONV_3X3', cases: mixedFastCases('depthwise_3x3'), render: renderFast },
+    { suite: 'depthwise_conv_3x3_mixed', kernel: 'EDGEQ_TEST_DEPTHWISE_CONV_3X3', cases: mixedFastCases('depthwise_3x3'), render: renderFastWith({ depthwiseKernel: 'plane' }) },
     { suite: 'pointwise_conv_shapes', kernel: 'EDGEQ_TEST_POINTWISE_CONV', cases: convShapeCases('pointwise'), render: renderFast },
     { suite: 'conv_im2col_shapes', kernel: 'EDGEQ_TEST_CONV_IM2COL', cases: convShapeCases('conv_im2col'), render: renderFast },
     { suite: 'add_terms', kernel: 'EDGEQ_TEST_ADD_TERMS', cases: ownStream(SEED + 4, () => addCases().filter((c) => c.mode !== 'fp32')), render: renderAddTerms },
     { suite: 'pointwise_conv_w8', kernel: 'EDGEQ_TEST_POINTWISE_CONV_W8', cases: [...fastCases('pointwise'), ...mixedFastCases('pointwise')], render: renderFastStored('int8') },
     { suite: 'conv_im2col_w8', kernel: 'EDGEQ_TEST_CONV_IM2COL_W8', cases: [...fastCases('conv_im2col'), ...mixedFastCases('conv_im2col'), ...convShapeCases('conv_im2col')], render: renderFastStored('int8') },
+    { suite: 'depthwise_conv_rows', kernel: 'EDGEQ_TEST_DEPTHWISE_CONV_ROWS', cases: [...fastCases('depthwise_3x3'), ...depthwiseShapeCases()], render: renderFastWith({ depthwiseKernel: 'rows' }) },
+    { suite: 'depthwise_conv_rows_mixed', kernel: 'EDGEQ_TEST_DEPTHWISE_CONV_ROWS', cases: mixedFastCases('depthwise_3x3'), render: renderFastWith({ depthwiseKernel: 'rows' }) },
   ];
 }
 
@@ -755,12 +798,13 @@ export function testSuites(): Array<{ suite: string; kernel: string; cases: Case
  */
 function bufferSizeCases(): BufferSizeData {
   const shapes: BufferSizeData['shapes'] = [];
-  const add = (type: 'conv' | 'depthwise', c: ConvCase) => {
+  const add = (type: 'conv' | 'depthwise', c: ConvCase, depthwiseKernel: 'plane' | 'rows' = 'plane') => {
     const g = convGraph(type, 'tflm', c);
-    const plan = planFastOp(g, g.ops[0], 'tflm');
+    const plan = planFastOp(g, g.ops[0], 'tflm', { depthwiseKernel });
     if (!plan) throw new Error(`no fast plan for buffer-size shape ${JSON.stringify(c)}`);
-    const kernel = plan.kind === 'conv_im2col' ? 'conv_im2col' : 'depthwise_conv_3x3';
-    const params = struct(kernel === 'conv_im2col' ? 'edgeq_conv_im2col_params' : 'edgeq_depthwise_3x3_params', `buffer_size_${shapes.length}_params`, planFields(plan.structValues));
+    const kernel = plan.kind === 'conv_im2col' ? 'conv_im2col' : plan.kind === 'depthwise_rows' ? 'depthwise_conv_rows' : 'depthwise_conv_3x3';
+    const structType = { conv_im2col: 'edgeq_conv_im2col_params', depthwise_conv_3x3: 'edgeq_depthwise_3x3_params', depthwise_conv_rows: 'edgeq_depthwise_rows_params' }[kernel];
+    const params = struct(structType, `buffer_size_${shapes.length}_params`, planFields(plan.structValues));
     shapes.push({ kernel, params, plannedBytes: plan.scratchBytes });
   };
   for (const [cin, k, size, stride] of [[1, 3, 8, 1], [1, 5, 9, 2], [2, 3, 6, 1], [3, 3, 7, 2], [4, 1, 5, 2], [5, 2, 6, 1], [8, 3, 4, 1], [16, 3, 5, 2], [3, 5, 10, 1], [7, 3, 3, 1]]) {
@@ -768,6 +812,10 @@ function bufferSizeCases(): BufferSizeData {
   }
   for (const [size, stride, padding] of [[[4, 4], 1, 'SAME'], [[5, 7], 1, 'SAME'], [[6, 6], 2, 'SAME'], [[7, 5], 2, 'SAME'], [[8, 9], 1, 'VALID'], [[9, 8], 2, 'VALID'], [[3, 3], 1, 'VALID'], [[16, 15], 2, 'SAME']] as Array<[[number, number], number, Padding]>) {
     add('depthwise', { cin: 2, k: 3, size, cout: 2, stride, padding });
+    add('depthwise', { cin: 2, k: 3, size, cout: 2, stride, padding }, 'rows');
+  }
+  for (const [kernel, size, dilation, mult] of [[[10, 4], [12, 5], 1, 1], [[5, 5], [6, 9], 2, 2], [[1, 3], [4, 4], 1, 3]] as Array<[[number, number], [number, number], number, number]>) {
+    add('depthwise', { cin: 3, k: 0, kernel, size, cout: 3 * mult, dilation, mult }, 'rows');
   }
   return { shapes };
 }

@@ -23,7 +23,7 @@ const run = promisify(execFile);
 const RUNNER_DIR = path.join(path.dirname(TEST_DATA_DIR), 'c');
 const RUNNER = path.join(RUNNER_DIR, 'run_cases.c');
 const SUITES = readTestData().suites.map((s) => ({ suite: s.suite, cases: s.cases.length }));
-const BUFFER_SIZE_KERNELS = ['conv_im2col', 'depthwise_conv_3x3'];
+const BUFFER_SIZE_KERNELS = ['conv_im2col', 'depthwise_conv_3x3', 'depthwise_conv_rows'];
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'edgeq-runtime-c-test-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -1,6 +1,7 @@
 /**
  * Emission of the specialised CONV_2D / DEPTHWISE_CONV_2D kernels (runtime-c
- * csrc/edgeq_pointwise_conv_s8.c, edgeq_conv_im2col_s8.c, edgeq_depthwise_conv_3x3_s8.c) that fast-kernels.ts planned: the re-laid-out weights, the per-channel
+ * csrc/edgeq_pointwise_conv_s8.c, edgeq_conv_im2col_s8.c, edgeq_depthwise_conv_3x3_s8.c,
+ * edgeq_depthwise_conv_rows_s8.c) that fast-kernels.ts and fast-depthwise.ts planned: the re-laid-out weights, the per-channel
  * requantisation table (edgeq_channel_requant rows) and the kernel's parameter struct, whose
  * geometry values the plan carries. The one place that emits a fast kernel call.
  */
@@ -45,6 +46,17 @@ export const DEPTHWISE_3X3_PARAMS_STRUCT: CStructDescription = {
   ],
 };
 
+/** `edgeq_depthwise_rows_params`: depthwise convolution of any geometry through int16 input rows. */
+export const DEPTHWISE_ROWS_PARAMS_STRUCT: CStructDescription = {
+  typeName: 'edgeq_depthwise_rows_params',
+  fields: [
+    ...int32Fields('in_h', 'in_w', 'in_row_step', 'in_col_step', 'out_h', 'out_w', 'out_row_step', 'out_col_step', 'channels', 'depth_multiplier'),
+    ...int32Fields('kernel_h', 'kernel_w', 'w_row_step', 'w_col_step', 'stride_h', 'stride_w', 'dilation_h', 'dilation_w', 'pad_top', 'pad_left'),
+    ...int32Fields('in_zp', 'cache_w', 'cache_rows'),
+    ...ACTIVATION_AND_CHANNELS,
+  ],
+};
+
 /** The parameter struct of each fast kernel kind. */
 export const FAST_PARAMS_STRUCTS: Readonly<Record<FastPlan['kind'], CStructDescription>> = {
   pointwise: POINTWISE_PARAMS_STRUCT,
@@ -52,6 +64,7 @@ export const FAST_PARAMS_STRUCTS: Readonly<Record<FastPlan['kind'], CStructDescr
   conv_im2col: COLUMN_CONV_PARAMS_STRUCT,
   conv_im2col_w8: COLUMN_CONV_PARAMS_STRUCT,
   depthwise_3x3: DEPTHWISE_3X3_PARAMS_STRUCT,
+  depthwise_rows: DEPTHWISE_ROWS_PARAMS_STRUCT,
 };
 
 /** Every struct the fast kernels' emitted C declares. */

@@ -35,7 +35,8 @@ typedef enum {
   EDGEQ_TEST_STRIDED_SLICE,
   EDGEQ_TEST_POINTWISE_CONV_W8,
   EDGEQ_TEST_ADD_TERMS,
-  EDGEQ_TEST_CONV_IM2COL_W8
+  EDGEQ_TEST_CONV_IM2COL_W8,
+  EDGEQ_TEST_DEPTHWISE_CONV_ROWS
 } edgeq_test_kernel;
 
 typedef void (*edgeq_test_pointwise_fn)(const edgeq_pointwise_params *p, const int8_t *input,
@@ -51,6 +52,9 @@ typedef void (*edgeq_test_conv_im2col_w8_fn)(const edgeq_conv_im2col_params *p,
 typedef void (*edgeq_test_depthwise_3x3_fn)(const edgeq_depthwise_3x3_params *p,
                                             const int8_t *input, const int16_t *w,
                                             int8_t *output, int16_t *scratch);
+typedef void (*edgeq_test_depthwise_rows_fn)(const edgeq_depthwise_rows_params *p,
+                                             const int8_t *input, const int8_t *w,
+                                             int8_t *output, int16_t *scratch);
 
 typedef struct {
   edgeq_test_kernel kernel;
@@ -70,6 +74,7 @@ typedef struct {
   edgeq_test_conv_im2col_fn conv_im2col;
   edgeq_test_conv_im2col_w8_fn conv_im2col_w8;
   edgeq_test_depthwise_3x3_fn depthwise_3x3;
+  edgeq_test_depthwise_rows_fn depthwise_rows;
   int32_t scratch_bytes;   /* what codegen plans for the fast kernel's scratch */
   const int8_t *expected;  /* int8 outputs */
   int32_t output_size;     /* output elements */

@@ -103,6 +103,7 @@ static int32_t run_kernel(const edgeq_test_case *c, int8_t *out, int16_t *scratc
     case EDGEQ_TEST_CONV_IM2COL: c->conv_im2col(p, x, w16, out, scratch); break;
     case EDGEQ_TEST_CONV_IM2COL_W8: c->conv_im2col_w8(p, x, w8, out, scratch); break;
     case EDGEQ_TEST_DEPTHWISE_CONV_3X3: c->depthwise_3x3(p, x, w16, out, scratch); break;
+    case EDGEQ_TEST_DEPTHWISE_CONV_ROWS: c->depthwise_rows(p, x, w8, out, scratch); break;
     default: return 0;
   }
   return n;
@@ -116,6 +117,10 @@ static int32_t buffer_size(const edgeq_test_case *c) {
   if (c->kernel == EDGEQ_TEST_DEPTHWISE_CONV_3X3) {
     return (int32_t)edgeq_depthwise_conv_3x3_s8_get_buffer_size(
         (const edgeq_depthwise_3x3_params *)c->params);
+  }
+  if (c->kernel == EDGEQ_TEST_DEPTHWISE_CONV_ROWS) {
+    return (int32_t)edgeq_depthwise_conv_rows_s8_get_buffer_size(
+        (const edgeq_depthwise_rows_params *)c->params);
   }
   return 0;
 }
@@ -209,6 +214,12 @@ int main(void) {
         "depthwise_conv_3x3", i,
         edgeq_depthwise_conv_3x3_s8_get_buffer_size(depthwise_conv_3x3_buffer_sizes[i].params),
         depthwise_conv_3x3_buffer_sizes[i].planned_bytes);
+  }
+  for (i = 0; i < (int32_t)(sizeof depthwise_conv_rows_buffer_sizes / sizeof depthwise_conv_rows_buffer_sizes[0]); i++) {
+    failures += check_buffer_size(
+        "depthwise_conv_rows", i,
+        edgeq_depthwise_conv_rows_s8_get_buffer_size(depthwise_conv_rows_buffer_sizes[i].params),
+        depthwise_conv_rows_buffer_sizes[i].planned_bytes);
   }
   print(failures == 0 ? "ALL PASSED\n" : "SOME FAILED\n");
   return failures == 0 ? 0 : 1;
