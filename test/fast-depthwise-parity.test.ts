@@ -7,17 +7,13 @@
  * under ASan+UBSan and under QEMU on Cortex-M0 (portable C), M4 and M33 (DSP).
  */
 import { describe, expect, it } from 'vitest';
-import type { QuantScheme } from '@edgeq/ir';
 import { decideFastOp, type FastMode, type WeightStorage } from '@edgeq/codegen';
 import { deviceParity, getCortexMTarget, hostParity } from '@edgeq/harness';
 import { fastDepthwiseChain } from './support/fast-depthwise-graphs.js';
+import { FAST_MODE_SCHEMES } from './support/fast-kernel-graphs.js';
 import { inputsFor } from './support/parity-inputs.js';
 
-const SCHEMES: Record<FastMode, QuantScheme> = {
-  tflm: { scales: 'fixed', rounding: 'tflm' },
-  single: { scales: 'fixed', rounding: 'single' },
-  pow2: { scales: 'pow2', rounding: 'tflm' },
-};
+const SCHEMES = FAST_MODE_SCHEMES;
 const VECTORS = 4;
 
 interface Run { mode: FastMode; storage: WeightStorage; seed: number }

@@ -8,17 +8,12 @@
  * Few runs, each a chain of six ops: runtime-c's kernel tests cover every variant case by case.
  */
 import { describe, expect, it } from 'vitest';
-import type { QuantScheme } from '@edgeq/ir';
 import { decideFastOp, type FastMode, type WeightStorage } from '@edgeq/codegen';
 import { deviceParity, getCortexMTarget, hostParity } from '@edgeq/harness';
-import { fastKernelChain } from './support/fast-kernel-graphs.js';
+import { FAST_MODE_SCHEMES, fastKernelChain } from './support/fast-kernel-graphs.js';
 import { inputsFor } from './support/parity-inputs.js';
 
-const SCHEMES: Record<FastMode, QuantScheme> = {
-  tflm: { scales: 'fixed', rounding: 'tflm' },
-  single: { scales: 'fixed', rounding: 'single' },
-  pow2: { scales: 'pow2', rounding: 'tflm' },
-};
+const SCHEMES = FAST_MODE_SCHEMES;
 const VECTORS = 6;
 
 interface Run { mode: FastMode; storage: WeightStorage; seed: number }

@@ -10,6 +10,13 @@
  */
 import { GraphBuilder, mulberry32, q, type Padding, type QGraph, type QuantScheme } from '@edgeq/ir';
 
+/** The quantisation scheme of each fast-kernel mode (codegen's FastMode). */
+export const FAST_MODE_SCHEMES: Readonly<Record<'tflm' | 'single' | 'pow2', QuantScheme>> = {
+  tflm: { scales: 'fixed', rounding: 'tflm' },
+  single: { scales: 'fixed', rounding: 'single' },
+  pow2: { scales: 'pow2', rounding: 'tflm' },
+};
+
 /** A seeded chain for one requantisation scheme. */
 export function fastKernelChain(seed: number, scheme: QuantScheme): QGraph {
   const random = mulberry32(seed);
