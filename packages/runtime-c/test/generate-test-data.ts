@@ -431,6 +431,8 @@ function poolCases(type: 'AVERAGE_POOL_2D' | 'MAX_POOL_2D'): CaseSpec[] {
   const more: typeof list = [
     ['global 5x3 VALID over 5 channels (odd window rows and width)', [5, 3, 5], [5, 3], [1, 1], 'VALID', 'NONE'],
     ['3x2 stride 1x2 SAME over 3 channels, RELU6', [4, 7, 3], [3, 2], [1, 2], 'SAME', 'RELU6'],
+    ['3x3 stride 2 SAME over 8 channels (two quads on DSP cores, border windows), RELU', [7, 6, 8], [3, 3], [2, 2], 'SAME', 'RELU'],
+    ['global 16x16 VALID over 6 channels (256 taps, the most a DSP quad sums)', [16, 16, 6], [16, 16], [1, 1], 'VALID', 'NONE'],
   ];
   const make = ([name, shape, filter, stride, padding, act]: (typeof list)[number]): CaseSpec => {
     const b = new GraphBuilder('pool', SCHEMES.tflm);
