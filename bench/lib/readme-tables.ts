@@ -243,8 +243,15 @@ function qatThroughputSection(qat: QatResults): string {
   const met =
     target.qatImagesPerSecond >= QAT_THROUGHPUT_TARGETS.qatImagesPerSecond &&
     rows.every(([, r]) => r.qatStepCostVsFloat <= QAT_THROUGHPUT_TARGETS.stepCostVsFloat);
+  const backend = typeof t.backend === 'string' ? `, ${t.backend}` : '';
+  const peer = t.pytorch as { torch: string; threads: number; comparison: Record<string, { qatRatio: number; floatRatio: number; pytorchQatObserversOn: { mean: number }; pytorchFloat: { mean: number } }> } | undefined;
+  const versus = peer
+    ? ['', `Against PyTorch ${peer.torch} (${peer.threads} threads, observers on; run just before and just after edgeq, mean of the two): ` +
+        list(Object.entries(peer.comparison).map(([m, c]) =>
+          `${m} QAT ${c.qatRatio.toFixed(2)}× (PyTorch ${count(c.pytorchQatObserversOn.mean)} img/s), float ${c.floatRatio.toFixed(2)}× (${count(c.pytorchFloat.mean)})`)) + '.']
+    : [];
   return [
-    `Training throughput (\`npx tsx bench/qat.ts --throughput-only\`, commit ${shortCommit(t.commit)}, batch ${first.batchSize}, median`,
+    `Training throughput (\`npx tsx bench/qat.ts --throughput-only\`, commit ${shortCommit(t.commit)}${backend}, batch ${first.batchSize}, median`,
     `of ${first.rounds} interleaved ${first.segmentSteps}-step segments):`,
     '',
     '| model | float | QAT (BN folding, batch statistics) | QAT power-of-two | QAT step / float step |',
@@ -255,6 +262,7 @@ function qatThroughputSection(qat: QatResults): string {
     ),
     '',
     `Targets (${QAT_THROUGHPUT_TARGETS.model} QAT ≥ ${QAT_THROUGHPUT_TARGETS.qatImagesPerSecond} images/s, QAT step ≤ ${QAT_THROUGHPUT_TARGETS.stepCostVsFloat}× a float step): ${met ? 'met' : 'not met'}.`,
+    ...versus,
   ].join('\n');
 }
 
