@@ -4,7 +4,7 @@
 // kernel --optimize picks and the reason recorded in the generated C.
 import { describe, expect, it } from 'vitest';
 import { GraphBuilder, q, type QGraph, type QuantScheme } from '@edgeq/ir';
-import { ADD_TABLE_PARAMS_STRUCT, OP_EMITTERS, blockedWeights, firmwareSizeof, generateModel, planFastAdd, planFastFullyConnected, planFcAddOps, type AddTablePlan, type FullyConnectedPlan } from '../src/index.js';
+import { OP_EMITTERS, blockedWeights, firmwareSizeof, generateModel, planFastAdd, planFastFullyConnected, planFcAddOps, type AddTablePlan, type FullyConnectedPlan } from '../src/index.js';
 
 const TFLM: QuantScheme = { scales: 'fixed', rounding: 'tflm' };
 
