@@ -104,10 +104,12 @@ function gccLevels(list: string): GccLevel[] {
 }
 
 /**
- * Targets that run the same code with more memory: a model refused on the key is measured on
- * the value (same instruction stream and counts; see the target's notes).
+ * The target that runs `core`'s code with more memory (the target table's `sameCodeAs`): a
+ * model refused on `core` is measured there (same instruction stream and counts).
  */
-const LARGE_MEMORY_SIBLING: Readonly<Record<string, string>> = { 'cortex-m0': 'cortex-m0-mps2' };
+function largeMemorySibling(core: string): string | undefined {
+  return CORTEX_M_TARGET_IDS.find((id) => getCortexMTarget(id).sameCodeAs === core);
+}
 
 /** The -mcpu value of a target's compiler flags (the core the code is built for). */
 function cpuOf(cpuFlags: readonly string[]): string {
@@ -175,7 +177,7 @@ async function main(): Promise<void> {
         if (!(e instanceof RamFitError) && !(e instanceof FlashFitError)) throw e;
         records.push({ ...base, status: 'refused', refused: e.message });
         console.log(`${name.padEnd(22)} ${core.padEnd(14)} -${gcc.padEnd(3)} ${optimize.padEnd(5)} refused: ${e.message}`);
-        const sibling = LARGE_MEMORY_SIBLING[core];
+        const sibling = largeMemorySibling(core);
         if (sibling && !cores.includes(sibling)) {
           queue.unshift({ core: sibling, gcc, optimize, because: `${core} (QEMU ${target.qemuMachine}) cannot hold the model: ${e.message}` });
         }

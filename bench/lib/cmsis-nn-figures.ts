@@ -4,6 +4,8 @@
  * gcc optimisation level, and puts it beside edgeq's (whole-inference and per-op ratios).
  */
 
+import { CORTEX_M_TARGET_IDS, getCortexMTarget } from '@edgeq/harness';
+
 /** Instructions of one op in a CMSIS-NN run (aligned with the QGraph's ops). */
 export interface CmsisNnOpFigure {
   readonly name: string;
@@ -74,18 +76,20 @@ export function parseCmsisNnFigures(text: string, file: string): CmsisNnFigures 
 }
 
 /**
- * Cores whose records may stand in for one another because they run the same instruction
- * stream: Cortex-M0 code on the AN385 memory map (edgeq's cortex-m0-mps2 target) and on the
- * microbit.
+ * Cores whose CMSIS-NN records may stand in for `core`'s: itself, then, for a target that runs
+ * another core's code on a larger memory map (the target table's `sameCodeAs`, e.g.
+ * cortex-m0-mps2), that code measured on this board ("cortex-m0-on-mps2-an385") or on its own.
  */
-const SAME_CODE_CORES: Readonly<Record<string, readonly string[]>> = {
-  'cortex-m0-mps2': ['cortex-m0-mps2', 'cortex-m0-on-mps2-an385', 'cortex-m0'],
-};
+function sameCodeCores(core: string): string[] {
+  if (!(CORTEX_M_TARGET_IDS as readonly string[]).includes(core)) return [core];
+  const target = getCortexMTarget(core);
+  return target.sameCodeAs ? [core, `${target.sameCodeAs}-on-${target.qemuMachine}`, target.sameCodeAs] : [core];
+}
 
 /** The record of `model` on `core` at gcc level `opt` ("O2", "Os"); a record without `opt` is O2. */
 
 export function findCmsisNnRecord(figures: CmsisNnFigures, model: string, core: string, opt: string): CmsisNnRecord | undefined {
-  for (const candidate of SAME_CODE_CORES[core] ?? [core]) {
+  for (const candidate of sameCodeCores(core)) {
     const found = figures.records.find((r) => r.model === model && r.core === candidate && (r.opt ?? 'O2') === opt);
     if (found) return found;
   }

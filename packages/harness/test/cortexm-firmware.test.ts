@@ -225,6 +225,19 @@ describe.each(CORTEX_M_TARGET_IDS)('firmware on %s', (id) => {
   });
 });
 
+describe('targets that run another target\'s code (sameCodeAs)', () => {
+  it('build for the same core with the same flags, on another board', () => {
+    const pairs = CORTEX_M_TARGET_IDS.map((id) => getCortexMTarget(id)).filter((t) => t.sameCodeAs !== undefined);
+    expect(pairs.map((t) => `${t.id}->${t.sameCodeAs}`)).toEqual(['cortex-m0-mps2->cortex-m0']);
+    for (const t of pairs) {
+      const original = getCortexMTarget(t.sameCodeAs as string);
+      expect(t.cpuFlags).toEqual(original.cpuFlags);
+      expect(t.dsp).toBe(original.dsp);
+      expect(t.qemuMachine).not.toBe(original.qemuMachine);
+    }
+  });
+});
+
 describe('failure reports', () => {
   it('names the Debian package when arm-none-eabi-gcc is missing', async () => {
     const err = await runModelOnTarget(options('cortex-m3', 'no-gcc', { crossPrefix: '/nonexistent/bin/arm-none-eabi-' })).catch(

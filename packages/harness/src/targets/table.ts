@@ -54,6 +54,11 @@ export interface CortexMTarget {
   readonly counter: InstructionCounter;
   /** Notes worth showing users (e.g. security state at boot). */
   readonly notes: string;
+  /**
+   * The target whose instruction stream this one runs on another memory map (same `-mcpu`,
+   * same code, same counts), e.g. Cortex-M0 code on a board with room for larger models.
+   */
+  readonly sameCodeAs?: Exclude<TargetId, 'host'>;
 }
 
 /** The build machine itself (gcc, run natively). */
@@ -164,6 +169,7 @@ export const TARGETS: Readonly<Record<TargetId, Target>> = {
     dsp: false,
     fpu: 'none',
     ...MPS2_BOARD,
+    sameCodeAs: 'cortex-m0',
     notes:
       'ARMv6-M code on the MPS2 AN385 memory map: same instruction stream and counts as on a Cortex-M0; ' +
       'QEMU executes it on its Cortex-M3 model, so unaligned accesses that would fault on a real M0 are not caught — ' +
