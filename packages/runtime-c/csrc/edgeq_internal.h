@@ -95,4 +95,12 @@ static inline int64_t edgeq_div_away(int64_t num, int64_t den) {
   return (num >= 0 ? num + half : num - half) / den;
 }
 
+/* edgeq_div_away in 32 bits, for callers whose |num| + den / 2 fits int32 (a pooling window's
+ * sum: |num| <= 128 * den): the same value without a 64-bit library division on cores that
+ * have none. */
+static inline int32_t edgeq_div_away_s32(int32_t num, int32_t den) {
+  const int32_t half = den / 2;
+  return (num >= 0 ? num + half : num - half) / den;
+}
+
 #endif /* EDGEQ_INTERNAL_H */

@@ -11,13 +11,6 @@
  */
 #include "edgeq_fast.h"
 
-/* x / count rounded half away from zero in 32 bits: x is a window sum, |x| <= 128 * count,
- * far inside int32 (same value as edgeq_div_away, without a 64-bit library division). */
-static int32_t edgeq_pool_div(int32_t x, int32_t count) {
-  const int32_t half = count / 2;
-  return (x >= 0 ? x + half : x - half) / count;
-}
-
 #ifdef EDGEQ_FAST_DSP
 /* Averages of channels [ch, ch + 4) over a window of `rows` x `cols` taps at `x`, clamped. */
 static void edgeq_avg_quad(const int8_t *x, int32_t rows, int32_t cols, int32_t c, int32_t row_stride,
@@ -33,10 +26,10 @@ static void edgeq_avg_quad(const int8_t *x, int32_t rows, int32_t cols, int32_t 
       odd = __sadd16(odd, __sxtb16(word >> 8)); /* bytes 1 and 3 */
     }
   }
-  out[0] = (int8_t)edgeq_clamp(edgeq_pool_div((int16_t)(even & 0xFFFF), count), lo, hi);
-  out[1] = (int8_t)edgeq_clamp(edgeq_pool_div((int16_t)(odd & 0xFFFF), count), lo, hi);
-  out[2] = (int8_t)edgeq_clamp(edgeq_pool_div((int16_t)(even >> 16), count), lo, hi);
-  out[3] = (int8_t)edgeq_clamp(edgeq_pool_div((int16_t)(odd >> 16), count), lo, hi);
+  out[0] = (int8_t)edgeq_clamp(edgeq_div_away_s32((int16_t)(even & 0xFFFF), count), lo, hi);
+  out[1] = (int8_t)edgeq_clamp(edgeq_div_away_s32((int16_t)(odd & 0xFFFF), count), lo, hi);
+  out[2] = (int8_t)edgeq_clamp(edgeq_div_away_s32((int16_t)(even >> 16), count), lo, hi);
+  out[3] = (int8_t)edgeq_clamp(edgeq_div_away_s32((int16_t)(odd >> 16), count), lo, hi);
 }
 #endif
 
@@ -92,7 +85,7 @@ static void edgeq_pool(const edgeq_pool_params *p, const int8_t *input, int8_t *
 #endif
       for (; ch < c; ch++) {
         const int32_t v = is_average
-          ? edgeq_pool_div(edgeq_window_sum(corner + ch, y1 - y0, x1 - x0, c, row_stride), count)
+          ? edgeq_div_away_s32(edgeq_window_sum(corner + ch, y1 - y0, x1 - x0, c, row_stride), count)
           : edgeq_window_max(corner + ch, y1 - y0, x1 - x0, c, row_stride);
         out[ch] = (int8_t)edgeq_clamp(v, p->act_min, p->act_max);
       }
