@@ -6,15 +6,12 @@
  * them), and on the first op the channels that fail the fast formula's checks (all-zero
  * weights, a scale ratio of 0.55 - right shift 0 -, a bias of 2^30 - 7). Free of vitest.
  */
-import { GraphBuilder, mulberry32, q, type QGraph, type QuantScheme } from '@edgeq/ir';
+import { GraphBuilder, q, type QGraph, type QuantScheme } from '@edgeq/ir';
+import { seededDraws } from './fast-kernel-graphs.js';
 
 /** A seeded depthwise chain for one requantisation scheme. */
 export function fastDepthwiseChain(seed: number, scheme: QuantScheme): QGraph {
-  const random = mulberry32(seed);
-  const int = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
-  const pick = <T>(options: readonly T[]): T => options[int(0, options.length - 1)];
-  const pow2 = scheme.scales === 'pow2';
-  const scaleOf = (s: number) => (pow2 ? 2 ** Math.round(Math.log2(s)) : s);
+  const { random, int, pick, scaleOf } = seededDraws(seed, scheme);
   const b = new GraphBuilder(`fast_depthwise_${seed}`, scheme);
   let x = b.input('x', [1, int(9, 13), int(3, 8), pick([3, 5, 6, 7])], q(scaleOf(0.05), int(-20, 20)));
   const layer = (index: number, kernel: [number, number], stride: number, dilation: number, multiplier: number, failing: boolean) => {
@@ -31,7 +28,7 @@ export function fastDepthwiseChain(seed: number, scheme: QuantScheme): QGraph {
     if (failing) {
       for (let t = 0; t < taps; t++) weights[t * channels] = 0;
       bias[0] = int(-40000, 40000);
-      weightScales[1] = (outScale / inScale) * (pow2 ? 1 : 0.55);
+      weightScales[1] = (outScale / inScale) * (scheme.scales === 'pow2' ? 1 : 0.55);
       for (let t = 0; t < taps; t++) weights[t * channels + 1] = Math.round(weights[t * channels + 1] / 64);
       bias[2] = 2 ** 30 - 7;
     }

@@ -17,13 +17,31 @@ export const FAST_MODE_SCHEMES: Readonly<Record<'tflm' | 'single' | 'pow2', Quan
   pow2: { scales: 'pow2', rounding: 'tflm' },
 };
 
-/** A seeded chain for one requantisation scheme. */
-export function fastKernelChain(seed: number, scheme: QuantScheme): QGraph {
+/** The seeded draws both fast-kernel graph generators make their choices with. */
+export interface SeededDraws {
+  /** Uniform in [0, 1). */
+  random: () => number;
+  /** Uniform integer in [lo, hi]. */
+  int: (lo: number, hi: number) => number;
+  /** One of `options`. */
+  pick: <T>(options: readonly T[]) => T;
+  /** `s`, or the nearest power of two when the scheme's scales are pow2. */
+  scaleOf: (s: number) => number;
+}
+
+/** Seeded draws for one requantisation scheme. */
+export function seededDraws(seed: number, scheme: QuantScheme): SeededDraws {
   const random = mulberry32(seed);
   const int = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
   const pick = <T>(options: readonly T[]): T => options[int(0, options.length - 1)];
   const pow2 = scheme.scales === 'pow2';
   const scaleOf = (s: number) => (pow2 ? 2 ** Math.round(Math.log2(s)) : s);
+  return { random, int, pick, scaleOf };
+}
+
+/** A seeded chain for one requantisation scheme. */
+export function fastKernelChain(seed: number, scheme: QuantScheme): QGraph {
+  const { random, int, pick, scaleOf } = seededDraws(seed, scheme);
   const b = new GraphBuilder(`fast_chain_${seed}`, scheme);
   let x = b.input('x', [1, int(7, 11), int(6, 10), int(1, 3)], q(scaleOf(0.05), int(-20, 20)));
   let layer = 0;
@@ -41,7 +59,7 @@ export function fastKernelChain(seed: number, scheme: QuantScheme): QGraph {
     if (mixed) {
       for (let t = 0; t < taps; t++) weights[at(0, t)] = 0;
       bias[0] = int(-40000, 40000);
-      weightScales[1] = (outScale / inScale) * (pow2 ? 1 : 0.55);
+      weightScales[1] = (outScale / inScale) * (scheme.scales === 'pow2' ? 1 : 0.55);
       for (let t = 0; t < taps; t++) weights[at(1, t)] = Math.round(weights[at(1, t)] / 64);
       bias[2] = 2 ** 30 - 7;
     }
