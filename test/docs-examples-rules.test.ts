@@ -1,10 +1,14 @@
-// The docs-example rules themselves: how blocks become examples, how placeholders match and how
-// --update keeps them (test/support/docs-examples/{extract,match,update}.ts), on small made-up docs.
-import { describe, expect, it } from 'vitest';
+// The docs-example rules themselves: how blocks become examples, how placeholders match, how
+// --update keeps them and how `after:` examples are prepared (test/support/docs-examples/
+// {extract,match,update,run}.ts), on small made-up docs.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { extractExamples } from './support/docs-examples/extract.js';
 import { compareOutput, lineMatches, updatedOutput } from './support/docs-examples/match.js';
 import { rewriteDocOutputs } from './support/docs-examples/update.js';
-import type { ExampleResult } from './support/docs-examples/run.js';
+import { SCRATCH_ROOT, describeFailure, runExample, type ExampleResult } from './support/docs-examples/run.js';
 
 const DOC = [
   '# t', // 1
@@ -102,5 +106,45 @@ describe('matching printed output', () => {
     };
     const lines = rewriteDocOutputs(DOC, [result]).split('\n');
     expect(lines.slice(6, 11)).toEqual(['$ edgeq x --flag', 'line 1', 'took <n> ms', '$ edgeq bad', 'edgeq bad: no   (exit 3)']);
+  });
+});
+
+describe('preparing `after:` examples', () => {
+  // Each example appends its id to a log outside the scratch directories, so the test sees every
+  // time an example's commands ran; each leaves a file the examples after it read.
+  const logDir = mkdtempSync(path.join(os.tmpdir(), 'edgeq-docs-after-'));
+  const log = path.join(logDir, 'runs.log');
+  const step = (id: string, after: string, reads: string) => [
+    '<!-- example', `id: ${id}`, ...(after ? [`after: ${after}`] : []), '-->', '```sh',
+    ...(reads ? [`cat ${reads}`] : []), `echo ${id} >> ${log}`, `echo ${id} > ${id}.txt`, '```', '',
+  ];
+  const doc = [
+    ...step('rules-first', '', ''),
+    ...step('rules-second', 'rules-first', 'rules-first.txt'),
+    ...step('rules-third', 'rules-first, rules-second', 'rules-first.txt rules-second.txt'),
+    ...step('rules-alone', '', ''),
+    ...step('rules-after-alone', 'rules-alone', 'rules-alone.txt'),
+  ].join('\n');
+  const examples = extractExamples('docs-rules-after.md', doc);
+  const [first, second, third, alone, afterAlone] = examples;
+  const runs = () => readFileSync(log, 'utf8').trim().split('\n');
+  afterAll(() => {
+    rmSync(logDir, { recursive: true, force: true });
+    for (const e of examples) rmSync(path.join(SCRATCH_ROOT, `docs-rules-after-md-${e.line}`), { recursive: true, force: true });
+    for (const key of ['rules-first', 'rules-first-rules-second', 'rules-alone']) rmSync(path.join(SCRATCH_ROOT, '.after', key), { recursive: true, force: true });
+  });
+
+  it('an example that already ran as a test is not run again for the examples after it; the rest of the list still runs', async () => {
+    for (const e of [first, second, third]) expect(describeFailure(await runExample(e, examples))).toBeUndefined();
+    // first ran once (as its own test); second ran as its test and once more for third's list.
+    expect(runs()).toEqual(['rules-first', 'rules-second', 'rules-second', 'rules-third']);
+  });
+
+  it('an example that has not run yet runs as a prerequisite first', async () => {
+    expect(describeFailure(await runExample(afterAlone, examples))).toBeUndefined();
+    expect(runs().slice(4)).toEqual(['rules-alone', 'rules-after-alone']);
+    // Its own test later still runs it (it is checked where it stands).
+    expect(describeFailure(await runExample(alone, examples))).toBeUndefined();
+    expect(runs().slice(6)).toEqual(['rules-alone']);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Per-op tests with small vectors whose expected outputs are worked out by hand in the
  * comments (not by the code under test). Each case runs through the TypeScript
- * interpreter AND through generated C compiled with gcc; both must give exactly the
+ * interpreter AND through generated C compiled with gcc (under ASan+UBSan; every case's
+ * model in one binary, test/support/batch-parity.ts); both must give exactly the
  * hand-worked values, in every requantisation mode the case lists.
  */
 import { promises as fs } from 'node:fs';
@@ -10,6 +11,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { GraphBuilder, Interpreter, q, type FusedActivation, type QGraph, type QuantScheme, type TensorData } from '@edgeq/ir';
 import { runGeneratedOnHost } from '@edgeq/harness';
+import { batchHostOutputs, type BatchOutput } from './support/batch-parity.js';
 
 const TFLM: QuantScheme = { scales: 'fixed', rounding: 'tflm' };
 const SINGLE: QuantScheme = { scales: 'fixed', rounding: 'single' };
@@ -484,6 +486,28 @@ add({
 const workRoot = await fs.mkdtemp(path.join(os.tmpdir(), 'edgeq-ops-'));
 afterAll(() => fs.rm(workRoot, { recursive: true, force: true }));
 
+/**
+ * Every case's generated C in one gcc binary (ASan+UBSan), built on first use: one compile
+ * instead of one per case. When that binary does not compile, each case builds its own (with
+ * the host harness) so the failure names the case and carries the compiler's message.
+ */
+let batch: Promise<BatchOutput[] | undefined> | undefined;
+function batchOutputs(): Promise<BatchOutput[] | undefined> {
+  batch ??= batchHostOutputs(cases.map((c) => ({ graph: c.graph(), inputs: [c.input] }))).catch(() => undefined);
+  return batch;
+}
+
+/** The output bytes of case `c`'s generated C on its input, from the batch binary or its own build. */
+async function generatedOutput(c: Case, g: QGraph): Promise<Uint8Array> {
+  const fromBatch = (await batchOutputs())?.[cases.indexOf(c)];
+  if (fromBatch !== undefined) {
+    expect(fromBatch.error, `${c.name}: batch binary`).toBeUndefined();
+    return fromBatch.output!;
+  }
+  const dir = await fs.mkdtemp(path.join(workRoot, 'case-'));
+  return (await runGeneratedOnHost(g, [c.input], dir, { sanitize: true })).outputs[0];
+}
+
 describe.each(cases)('$name', (c) => {
   // Both kernel sets: the TypeScript reference and the WebAssembly SIMD kernels (packages/ir/wasm).
   it.each(['typescript', 'wasm'] as const)('interpreter (%s kernels) gives the hand-worked output', (kernels) => {
@@ -494,9 +518,9 @@ describe.each(cases)('$name', (c) => {
   });
   it('generated C (gcc) gives the hand-worked output', async () => {
     const g = c.graph();
-    const dir = await fs.mkdtemp(path.join(workRoot, 'case-'));
-    const run = await runGeneratedOnHost(g, [c.input], dir, { sanitize: true });
-    const raw = run.outputs[0];
+    // The batch binary feeds input 0 and writes output 0: every case has one of each.
+    expect([g.inputs.length, g.outputs.length]).toEqual([1, 1]);
+    const raw = await generatedOutput(c, g);
     const outT = g.tensors[g.outputs[0]];
     const values = outT.dtype === 'float32' ? new Float32Array(raw.buffer, raw.byteOffset, raw.length / 4) : new Int8Array(raw.buffer, raw.byteOffset, raw.length);
     expect(Array.from(values)).toEqual(c.expected);

@@ -1,5 +1,6 @@
 // Builds a Cortex-M ELF with arm-none-eabi-gcc: compiles each C source to its own
-// object (so the map file can attribute bytes to model, runtime or harness),
+// object (so the map file can attribute bytes to model, runtime or harness; an object
+// compiled before from the same preprocessed text and flags comes from the object cache),
 // links with the project's linker script and startup, newlib-nano and
 // --gc-sections, then reads the sizes and applies the RAM-fit rule.
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -9,6 +10,7 @@ import { FIRMWARE_SUPPORT_SOURCES, FIRMWARE_TEMPLATE_DIR, renderLinkerScript } f
 import { assertRamFit, ramFit, describeRamFit } from './ram-fit.js';
 import { bytesByGroup, readLinkerMap, sectionTotals, symbolSizes, type GroupBytes, type SectionTotals } from './sizes.js';
 import type { CortexMTarget } from './table.js';
+import { compileObjectCached } from '../object-cache.js';
 import { STRICT_C_FLAGS, checkTool, crossToolchain, runCompiler, type CrossToolchain, type ToolchainOptions } from '../toolchain.js';
 import type { FlashFitReport, RamFitReport } from './errors.js';
 
@@ -140,7 +142,10 @@ export async function buildFirmware(o: BuildFirmwareOptions): Promise<FirmwareBu
     groupOf.set(obj, s.group ?? 'app');
     return obj;
   });
-  await limited(sources, 2, (s, i) => runTool(tc.gcc, [...cflags, '-c', resolve(s.path), '-o', objects[i]], 'compile', s.path));
+  await limited(sources, 2, async (s, i) => {
+    const r = await compileObjectCached(tc.gcc, cflags, resolve(s.path), objects[i]);
+    if (!r.ok) throw new CompileError('compile', s.path, [tc.gcc, ...cflags, '-c', resolve(s.path), '-o', objects[i]].join(' '), r.output);
+  });
 
   const elf = join(outDir, name);
   const map = elf.replace(/\.elf$/, '') + '.map';
