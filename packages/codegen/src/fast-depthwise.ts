@@ -114,6 +114,20 @@ function planeFits(d: DepthwiseOp): boolean {
 /** Largest int16 plane the general kernel caches whole (vww's 48x48 planes fit). */
 const WHOLE_PLANE_BYTES = 6144;
 
+/** Most int32 accumulators the general kernel keeps for a whole-plane sweep (EDGEQ_DW_ROWS_ACC_MAX). */
+const ROWS_ACCUMULATORS_MAX = 256;
+
+/**
+ * The general kernel's int32 accumulators (accumulator_count in edgeq_depthwise_conv_rows_s8.c):
+ * one row of the cache, or with the whole plane cached, room for as many output rows as fit in
+ * ROWS_ACCUMULATORS_MAX (+1 for the stride-1 3x3 loop's extra), swept by one call of the 3x3
+ * assembly loops on DSP cores.
+ */
+function rowsAccumulators(outH: number, outW: number, cacheW: number, whole: boolean): number {
+  const wanted = Math.min(outH * outW + 1, ROWS_ACCUMULATORS_MAX);
+  return whole && wanted > cacheW ? wanted : cacheW;
+}
+
 function rowsPlan(d: DepthwiseOp): FastPlan {
   const p = d.params;
   const [, inH, inW, inC] = d.inShape;
@@ -136,7 +150,7 @@ function rowsPlan(d: DepthwiseOp): FastPlan {
   const whole = paddedRows * cacheW * 2 <= WHOLE_PLANE_BYTES;
   const cacheRows = whole ? paddedRows : (image.kernelH - 1) * image.dilationH + 1;
   const tapsW = (image.kernelW + 1) & ~1;
-  const scratchBytes = ((cacheRows + 1) * cacheW + image.kernelH * tapsW) * 2 + (cacheW + cacheRows + image.kernelH) * 4;
+  const scratchBytes = ((cacheRows + 1) * cacheW + image.kernelH * tapsW) * 2 + (rowsAccumulators(image.outH, image.outW, cacheW, cacheRows >= paddedRows) + cacheRows + image.kernelH) * 4;
   return {
     kind: 'depthwise_rows', weightStorage: 'int8', fn: `edgeq_depthwise_conv_rows_s8_${d.variant}`,
     channelConstants: d.table.rows, weights: d.weights, scratchBytes,
@@ -168,7 +182,7 @@ function planePlan(d: DepthwiseOp): FastPlan {
   const planeW = ((wo - 1) * s + 4 + 1) & ~1;
   return {
     kind: 'depthwise_3x3', weightStorage: 'int16', fn: `edgeq_depthwise_conv_3x3_s8_${d.variant}`, channelConstants: d.table.rows, weights: w16,
-    scratchBytes: planeH * planeW * 2 + ((wo + 1) & ~1) * 4,
+    scratchBytes: planeH * planeW * 2 + (ho * wo + 1) * 4,
     reason: `3x3 stride ${s} through an int16 plane (faster than the general kernel on outputs up to 16 wide): ${d.reason}`,
     structValues: {
       in: heightWidthChannels(d.inShape), out: heightWidthChannels(d.outShape),
