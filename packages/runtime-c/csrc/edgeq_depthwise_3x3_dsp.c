@@ -19,11 +19,11 @@
 #include "edgeq_depthwise_3x3_rows.h"
 
 #ifdef EDGEQ_FAST_DSP
-/* Registers: r0-r2 the three input rows, r3 accumulators, r4 end of row 0 (top row of the
- * output row between rows), r5 bias, r6/r7 accumulators of the outputs (r7: w22 at stride 2),
- * r8/r9 input words, r10-r12 and lr weight words 0-3; on the stack: w22, the top
- * input row of the current output row, the sweep, the output rows left. The two functions
- * share everything but the inner loop: ENTRY and ROW_START before it, ROW_END after it. */
+/* Registers: r0-r2 the three input rows, r3 accumulators, r4 end of row 0, r5 bias, r6/r7
+ * accumulators of the outputs (r7: w22 at stride 2), r8/r9 input words, r10-r12 and lr weight
+ * words 0-3; on the stack: w22, a free word (sp stays 8-aligned), the sweep, the output rows
+ * left. The two functions share everything but the inner loop: ENTRY and FIRST_ROW before
+ * it, ROW_END after it. */
 #define EDGEQ_DW3X3_ENTRY(name)                                \
   "  .pushsection .text." name ",\"ax\",%progbits\n"           \
   "  .syntax unified\n"                                        \
@@ -45,39 +45,39 @@
   "  str r0, [sp, #8]\n"                                       \
   "  ldr r4, [r0, #20]\n" /* rows */                           \
   "  str r4, [sp, #12]\n"                                      \
-  "  ldr r4, [r0]\n"      /* row0 */
-/* r0-r2 and the end of row 0 from the sweep's offsets and count. */
-#define EDGEQ_DW3X3_ROW_START                                  \
-  "2:\n"                                                       \
+  "  ldr r0, [r0]\n"      /* row0 */
+/* r1, r2 and the end of row 0 from the sweep's offsets and row length (r0 = row0). */
+#define EDGEQ_DW3X3_FIRST_ROW                                  \
   "  ldr r8, [sp, #8]\n"                                       \
-  "  str r4, [sp, #4]\n"                                       \
-  "  mov r0, r4\n"                                             \
   "  ldr r9, [r8, #4]\n"                                       \
-  "  add r1, r4, r9\n"                                         \
+  "  add r1, r0, r9\n"                                         \
   "  ldr r9, [r8, #8]\n"                                       \
-  "  add r2, r4, r9\n"                                         \
+  "  add r2, r0, r9\n"                                         \
   "  ldr r9, [r8, #16]\n"                                      \
-  "  add r4, r4, r9, lsl #2\n"                                 \
+  "  add r4, r0, r9\n"                                         \
   "1:\n"
-/* Accumulator pointer back by acc_back, top row on by row_step, next row or return. */
+/* Accumulator pointer back by acc_back, the three rows on by row_skip, next row or return. */
 #define EDGEQ_DW3X3_ROW_END(name)                              \
   "  ldr r8, [sp, #8]\n"                                       \
   "  ldr r9, [r8, #24]\n"                                      \
   "  sub r3, r3, r9\n"                                         \
   "  ldr r9, [r8, #12]\n"                                      \
-  "  ldr r4, [sp, #4]\n"                                       \
-  "  add r4, r4, r9\n"                                         \
+  "  add r0, r0, r9\n"                                         \
+  "  add r1, r1, r9\n"                                         \
+  "  add r2, r2, r9\n"                                         \
+  "  ldr r9, [r8, #16]\n"                                      \
+  "  add r4, r0, r9\n"                                         \
   "  ldr r9, [sp, #12]\n"                                      \
   "  subs r9, r9, #1\n"                                        \
   "  str r9, [sp, #12]\n"                                      \
-  "  bne 2b\n"                                                 \
+  "  bne 1b\n"                                                 \
   "  add sp, sp, #20\n"                                        \
   "  pop {r4-r11, pc}\n"                                       \
   "  .size " name ", . - " name "\n"                           \
   "  .popsection\n"
 
 /* Outputs x and x+1 per iteration. */
-__asm__(EDGEQ_DW3X3_ENTRY("edgeq_depthwise_3x3_s1_dsp") EDGEQ_DW3X3_ROW_START
+__asm__(EDGEQ_DW3X3_ENTRY("edgeq_depthwise_3x3_s1_dsp") EDGEQ_DW3X3_FIRST_ROW
         "  ldrd r8, r9, [r0], #4\n"
         "  smlad r6, r8, r10, r5\n"
         "  ldr r8, [r0, #-2]\n"
@@ -103,7 +103,7 @@ __asm__(EDGEQ_DW3X3_ENTRY("edgeq_depthwise_3x3_s1_dsp") EDGEQ_DW3X3_ROW_START
         EDGEQ_DW3X3_ROW_END("edgeq_depthwise_3x3_s1_dsp"));
 
 /* One output per iteration; w22 stays in r7. */
-__asm__(EDGEQ_DW3X3_ENTRY("edgeq_depthwise_3x3_s2_dsp") EDGEQ_DW3X3_ROW_START
+__asm__(EDGEQ_DW3X3_ENTRY("edgeq_depthwise_3x3_s2_dsp") EDGEQ_DW3X3_FIRST_ROW
         "  ldrd r8, r9, [r0], #4\n"
         "  smlad r6, r8, r10, r5\n"
         "  smlabb r6, r9, lr, r6\n"

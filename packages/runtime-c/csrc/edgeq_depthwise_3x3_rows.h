@@ -1,6 +1,7 @@
 /*
- * edgeq_depthwise_3x3_rows.h - the Cortex-M DSP inner loops of a 3x3 depthwise convolution
- * (dilation 1, stride 1 or 2) over three int16 input rows of one channel, shared by
+ * edgeq_depthwise_3x3_rows.h - what the two depthwise kernels share: the widening of a
+ * channel's input row into int16, and the Cortex-M DSP inner loops of a 3x3 depthwise
+ * convolution (dilation 1, stride 1 or 2) over three int16 input rows of one channel, used by
  * edgeq_depthwise_conv_3x3_s8.c (rows of a whole-channel plane) and
  * edgeq_depthwise_conv_rows_s8.c (rows of a ring of converted input rows); the loops themselves
  * are assembly functions in edgeq_depthwise_3x3_dsp.c. Weights: 10 int16
@@ -14,15 +15,33 @@
 
 #include "edgeq_fast.h"
 
+/* Sign-extends `count` int8 values, `step` bytes apart, into consecutive int16 (a channel's
+ * input row into the plane or cache of both depthwise kernels), four per iteration (halfword
+ * stores at fixed offsets: fewer instructions than pairing them into words). */
+EDGEQ_FAST_INLINE void edgeq_depthwise_widen_row(int16_t *dst, const int8_t *src,
+                                                 int32_t count, int32_t step) {
+  const size_t s = (size_t)step;
+  int16_t *const end = dst + count;
+  for (; dst + 4 <= end; dst += 4, src += 4 * s) {
+    dst[0] = src[0];
+    dst[1] = src[s];
+    dst[2] = src[2 * s];
+    dst[3] = src[3 * s];
+  }
+  for (; dst < end; dst++, src += s) dst[0] = src[0];
+}
+
 #ifdef EDGEQ_FAST_DSP
 /* Output rows of one channel for the assembly loops (edgeq_depthwise_3x3_dsp.c; the field
  * offsets are part of that code). Each output row reads the input rows at top, top + off1 and
- * top + off2 (bytes, 4-aligned rows); top starts at row0 and moves by row_step per output row. */
+ * top + off2 (bytes, 4-aligned rows); top starts at row0 and moves on by row_skip + row_bytes
+ * per output row. */
 typedef struct {
   const int16_t *row0;
   int32_t off1, off2; /* bytes from the top input row to the second and third */
-  int32_t row_step;   /* bytes between the top input rows of consecutive output rows */
-  int32_t count;      /* iterations per row: output pairs at stride 1, outputs at stride 2 */
+  int32_t row_skip;   /* bytes from where a row's loop leaves the rows to the next output row's */
+  int32_t row_bytes;  /* bytes the loop moves along a row: 4 per iteration (an output pair at
+                       * stride 1, an output at stride 2) */
   int32_t rows;       /* output rows, at least 1 */
   int32_t acc_back;   /* bytes the accumulator pointer steps back after a row: 4 when a
                        * stride-1 row has an odd output count (its harmless extra), else 0 */
@@ -45,8 +64,8 @@ EDGEQ_FAST_INLINE void edgeq_depthwise_3x3_rows_acc(const int16_t *top, int32_t 
   sweep.row0 = top;
   sweep.off1 = off1 * 2;
   sweep.off2 = off2 * 2;
-  sweep.row_step = row_step * 2;
-  sweep.count = s == 1 ? (Wo + 1) >> 1 : Wo;
+  sweep.row_bytes = (s == 1 ? (Wo + 1) >> 1 : Wo) * 4;
+  sweep.row_skip = row_step * 2 - sweep.row_bytes;
   sweep.rows = rows;
   sweep.acc_back = s == 1 ? (Wo & 1) * 4 : 0;
   if (s == 1) {

@@ -38,18 +38,10 @@ EDGEQ_FAST_INLINE void depthwise_conv_3x3_body(const edgeq_depthwise_3x3_params 
   for (c = 0; c < C; c++) {
     const edgeq_channel_requant *q = p->requant + c;
     const int16_t *wc = w + (size_t)c * 10;
-    int32_t y, x;
+    int32_t y;
     for (y = 0; y < y_end; y++) {
       const int8_t *src = input + (size_t)y * W * C + c;
-      int16_t *dst = plane + (size_t)(y + p->pad_top) * plane_w + p->pad_left;
-      x = 0;
-#ifdef EDGEQ_FAST_DSP
-      for (; x + 2 <= x_end; x += 2, src += 2 * ostride) {
-        const uint32_t v = (uint32_t)(uint16_t)src[0] | ((uint32_t)(int32_t)src[ostride] << 16);
-        memcpy(dst + x, &v, 4);
-      }
-#endif
-      for (; x < x_end; x++, src += ostride) dst[x] = src[0];
+      edgeq_depthwise_widen_row(plane + (size_t)(y + p->pad_top) * plane_w + p->pad_left, src, x_end, C);
     }
     {
 #ifdef EDGEQ_FAST_DSP
@@ -68,6 +60,7 @@ EDGEQ_FAST_INLINE void depthwise_conv_3x3_body(const edgeq_depthwise_3x3_params 
 #else
       const int32_t w00 = wc[0], w01 = wc[1], w10 = wc[2], w11 = wc[3], w20 = wc[4];
       const int32_t w21 = wc[5], w02 = wc[6], w12 = wc[7], w22 = wc[8];
+      int32_t x;
       for (y = 0; y < Ho; y++) {
         const int16_t *r0 = plane + (size_t)y * s * plane_w;
         const int16_t *r1 = r0 + plane_w, *r2 = r1 + plane_w;

@@ -60,19 +60,6 @@ EDGEQ_FAST_INLINE int32_t load_pair(const int16_t *p) {
 }
 #endif
 
-/* Sign-extends `count` input values, `step` bytes apart, into a cache row. */
-EDGEQ_FAST_INLINE void load_row(int16_t *dst, const int8_t *src, int32_t count, int32_t step) {
-  const int16_t *const end = dst + count;
-  const size_t s = (size_t)step;
-  for (; dst + 4 <= end; dst += 4, src += 4 * s) {
-    dst[0] = src[0];
-    dst[1] = src[s];
-    dst[2] = src[2 * s];
-    dst[3] = src[3 * s];
-  }
-  for (; dst < end; dst++, src += s) dst[0] = src[0];
-}
-
 /* Requantises, clamps and stores `n` accumulators, `step` bytes apart. */
 EDGEQ_FAST_INLINE void store_row(const int32_t *acc, int32_t n, int8_t *out, int32_t step,
                                  const edgeq_channel_requant *q, const int mode, const int clamp,
@@ -180,7 +167,7 @@ EDGEQ_FAST_INLINE void depthwise_rows_body(const edgeq_depthwise_rows_params *p,
 #undef EDGEQ_TAP
     if (whole) {
       for (i = 0; i < H && i + p->pad_top < ring; i++) {
-        load_row(cache + (i + p->pad_top) * cache_w + p->pad_left, src + (size_t)i * p->in_row_step, count, p->in_col_step);
+        edgeq_depthwise_widen_row(cache + (i + p->pad_top) * cache_w + p->pad_left, src + (size_t)i * p->in_row_step, count, p->in_col_step);
       }
     } else {
       for (i = 0; i < ring; i++) slot_row[i] = -1;
@@ -210,7 +197,7 @@ EDGEQ_FAST_INLINE void depthwise_rows_body(const edgeq_depthwise_rows_params *p,
         } else {
           const int32_t slot = iy % ring;
           if (slot_row[slot] != iy) {
-            load_row(cache + slot * cache_w + p->pad_left, src + (size_t)iy * p->in_row_step, count, p->in_col_step);
+            edgeq_depthwise_widen_row(cache + slot * cache_w + p->pad_left, src + (size_t)iy * p->in_row_step, count, p->in_col_step);
             slot_row[slot] = iy;
           }
           row_at[ky] = slot * cache_w;
