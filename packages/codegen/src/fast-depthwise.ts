@@ -84,18 +84,31 @@ function prepare(g: QGraph, op: OpDef, mode: FastMode): DepthwiseOp | string {
 
 /**
  * 'plane' when the 3x3 plane kernel can run the op and is the faster one, else 'rows'. Both
- * share the DSP inner loop (edgeq_depthwise_3x3_rows.h); they differ in the fixed cost per
- * output row and channel, which is lower for the plane kernel (no tap gathering from int8, no
- * row table), and in the transposition only the general kernel can do. Measured on Cortex-M4
- * -O2 (tflm, one-op graphs with RELU6, instructions per MAC, plane / general): 25x5x64 stride 1
- * 5.15 / 3.84 (the general kernel runs it transposed), 48x48x8 stride 1 3.65 / 3.49, 12x12x64
- * stride 1 4.10 / 4.33, stride 2 7.11 / 7.58, 6x6x128 stride 1 4.82 / 5.70, stride 2 9.29 /
- * 11.36, 3x3x256 stride 1 6.86 / 9.04: the plane wins on outputs up to 16 wide that are not
- * taller than wide.
+ * run the same DSP loops (csrc/edgeq_depthwise_3x3_dsp.c, a channel's output rows per call);
+ * the plane kernel pays less per channel (no tap gathering from int8, one flat requantisation
+ * loop over the whole plane) but cannot transpose. Measured on Cortex-M4 -O2 (tflm, MLPerf Tiny
+ * ops, instructions per MAC, plane / general): vww 48x48x8 stride 1 2.53 / 2.69, 48x48x16
+ * stride 2 3.91 / 4.25, 24x24x32 stride 1 2.60 / 2.89, 12x12x64 stride 1 2.83 / 3.38, 6x6x128
+ * stride 1 3.47 / 4.73, 3x3x256 stride 1 5.32 / 8.24; kws 25x5x64 (taller than wide: the
+ * general kernel runs it transposed) 3.63 / 3.02. So: the plane on outputs not taller than
+ * wide, while its scratch (the plane and the accumulators of a whole output plane) stays
+ * within PLANE_SCRATCH_MAX.
  */
 function chooseKernel(d: DepthwiseOp): DepthwiseKernel {
   const [, outH, outW] = d.outShape;
-  return planeFits(d) && outH <= outW && outW <= 16 ? 'plane' : 'rows';
+  return planeFits(d) && outH <= outW && planeGeometry(d).scratchBytes <= PLANE_SCRATCH_MAX ? 'plane' : 'rows';
+}
+
+/** Largest scratch the planner gives the 3x3 plane kernel by choice (vww's 48x48x8 layer: 14.4 KB). */
+const PLANE_SCRATCH_MAX = 16384;
+
+/** The plane kernel's int16 plane (border included, width even) and its scratch bytes (edgeq_depthwise_conv_3x3_s8_get_buffer_size). */
+function planeGeometry(d: DepthwiseOp): { planeH: number; planeW: number; scratchBytes: number } {
+  const [, ho, wo] = d.outShape;
+  const s = d.strideH;
+  const planeH = (ho - 1) * s + 3;
+  const planeW = ((wo - 1) * s + 4 + 1) & ~1;
+  return { planeH, planeW, scratchBytes: planeH * planeW * 2 + (ho * wo + 1) * 4 };
 }
 
 /** The 3x3 plane kernel's shapes: 3x3, multiplier 1, no dilation, the same stride 1 or 2 both ways. */
@@ -113,6 +126,20 @@ function planeFits(d: DepthwiseOp): boolean {
  */
 /** Largest int16 plane the general kernel caches whole (vww's 48x48 planes fit). */
 const WHOLE_PLANE_BYTES = 6144;
+
+/** Most int32 accumulators the general kernel keeps for a whole-plane sweep (EDGEQ_DW_ROWS_ACC_MAX). */
+const ROWS_ACCUMULATORS_MAX = 256;
+
+/**
+ * The general kernel's int32 accumulators (accumulator_count in edgeq_depthwise_conv_rows_s8.c):
+ * one row of the cache, or with the whole plane cached, room for as many output rows as fit in
+ * ROWS_ACCUMULATORS_MAX (+1 for the stride-1 3x3 loop's extra), swept by one call of the 3x3
+ * assembly loops on DSP cores.
+ */
+function rowsAccumulators(outH: number, outW: number, cacheW: number, whole: boolean): number {
+  const wanted = Math.min(outH * outW + 1, ROWS_ACCUMULATORS_MAX);
+  return whole && wanted > cacheW ? wanted : cacheW;
+}
 
 function rowsPlan(d: DepthwiseOp): FastPlan {
   const p = d.params;
@@ -136,7 +163,7 @@ function rowsPlan(d: DepthwiseOp): FastPlan {
   const whole = paddedRows * cacheW * 2 <= WHOLE_PLANE_BYTES;
   const cacheRows = whole ? paddedRows : (image.kernelH - 1) * image.dilationH + 1;
   const tapsW = (image.kernelW + 1) & ~1;
-  const scratchBytes = ((cacheRows + 1) * cacheW + image.kernelH * tapsW) * 2 + (cacheW + cacheRows + image.kernelH) * 4;
+  const scratchBytes = ((cacheRows + 1) * cacheW + image.kernelH * tapsW) * 2 + (rowsAccumulators(image.outH, image.outW, cacheW, cacheRows >= paddedRows) + cacheRows + image.kernelH) * 4;
   return {
     kind: 'depthwise_rows', weightStorage: 'int8', fn: `edgeq_depthwise_conv_rows_s8_${d.variant}`,
     channelConstants: d.table.rows, weights: d.weights, scratchBytes,
@@ -163,13 +190,11 @@ function planePlan(d: DepthwiseOp): FastPlan {
     w16.set([tap(0, 0, c), tap(0, 1, c), tap(1, 0, c), tap(1, 1, c), tap(2, 0, c), tap(2, 1, c),
       tap(0, 2, c), tap(1, 2, c), tap(2, 2, c), 0], c * 10);
   }
-  const [, ho, wo] = d.outShape;
-  const planeH = (ho - 1) * s + 3;
-  const planeW = ((wo - 1) * s + 4 + 1) & ~1;
+  const { planeH, planeW, scratchBytes } = planeGeometry(d);
   return {
     kind: 'depthwise_3x3', weightStorage: 'int16', fn: `edgeq_depthwise_conv_3x3_s8_${d.variant}`, channelConstants: d.table.rows, weights: w16,
-    scratchBytes: planeH * planeW * 2 + ((wo + 1) & ~1) * 4,
-    reason: `3x3 stride ${s} through an int16 plane (faster than the general kernel on outputs up to 16 wide): ${d.reason}`,
+    scratchBytes,
+    reason: `3x3 stride ${s} through an int16 plane (faster than the general kernel on outputs not taller than wide): ${d.reason}`,
     structValues: {
       in: heightWidthChannels(d.inShape), out: heightWidthChannels(d.outShape),
       stride: s, pad_top: p.padTop, pad_left: p.padLeft, in_zp: p.inZp, plane_h: planeH, plane_w: planeW,

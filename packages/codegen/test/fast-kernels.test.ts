@@ -98,6 +98,27 @@ describe('specialised kernels', () => {
     expect(tflm.channelConstants[0]).toBe(2 * single.channelConstants[0]);
   });
 
+  it('int16 storage takes the 3x3 plane kernel on outputs not taller than wide while its scratch stays within 16 KB', () => {
+    const plan = (size: [number, number], stride: number) => {
+      const b = new GraphBuilder('dw', TFLM);
+      const x = b.input('x', [1, ...size, 4], q(0.05, 1));
+      b.output(b.depthwiseConv2d(x, {
+        name: 'dw', weights: new Int8Array(9 * 4).fill(3), weightShape: [1, 3, 3, 4], weightScales: new Array(4).fill(0.01),
+        bias: new Int32Array(4), out: q(0.1, 0), stride, padding: 'SAME',
+      }));
+      const g = b.build();
+      return planFastOp(g, g.ops[0], 'tflm')!;
+    };
+    // 24x24 stride 1: plane 26 x 28 int16 + 577 int32 = 3764 bytes.
+    expect(plan([24, 24], 1)).toMatchObject({ fn: 'edgeq_depthwise_conv_3x3_s8_tflm', scratchBytes: 26 * 28 * 2 + 577 * 4 });
+    // 48x48 stride 2 (24x24 out): plane 49 x 50 int16 + 577 int32 = 7208 bytes.
+    expect(plan([48, 48], 2)).toMatchObject({ fn: 'edgeq_depthwise_conv_3x3_s8_tflm', scratchBytes: 49 * 50 * 2 + 577 * 4 });
+    // 64x64 stride 1: 66 x 68 int16 + 4097 int32 = 25364 bytes > 16384: the general kernel.
+    expect(plan([64, 64], 1).fn).toBe('edgeq_depthwise_conv_rows_s8_tflm');
+    // 30x6 stride 1: taller than wide, only the general kernel transposes.
+    expect(plan([30, 6], 1).reason).toMatch(/transposed/);
+  });
+
   it('plans every depthwise geometry (kernel size, stride, dilation, multiplier) on the general kernel, outputs taller than wide transposed', () => {
     for (const [kernel, stride, dilation, multiplier] of [[[5, 5], 1, 1, 1], [[10, 4], 2, 1, 1], [[3, 3], 1, 2, 2], [[1, 3], 3, 1, 3]] as Array<[[number, number], number, number, number]>) {
       const b = new GraphBuilder('dw', TFLM);

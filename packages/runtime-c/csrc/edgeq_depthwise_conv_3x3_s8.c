@@ -8,15 +8,17 @@
 #include "edgeq_depthwise_3x3_rows.h"
 
 size_t edgeq_depthwise_conv_3x3_s8_get_buffer_size(const edgeq_depthwise_3x3_params *p) {
-  /* plane, then one row of int32 accumulators (an even count) */
+  /* plane, then the int32 accumulators of the channel's whole output plane (+1: the harmless
+   * extra of a stride-1 row with an odd width) */
   return (size_t)p->plane_h * (size_t)p->plane_w * sizeof(int16_t) +
-         (size_t)((p->out.w + 1) & ~1) * sizeof(int32_t);
+         ((size_t)p->out.h * (size_t)p->out.w + 1) * sizeof(int32_t);
 }
 
 /* The plane holds the channel's raw inputs as int16 with a border of in_zp (the padding
- * taps), which the folded bias = bias - in_zp * sum(w) cancels. On the DSP path a row of
- * accumulators goes to a small int32 buffer after the plane, then is
- * requantised with the channel's constants held in registers. */
+ * taps), which the folded bias = bias - in_zp * sum(w) cancels. On the DSP path one call of
+ * the assembly loops fills the int32 buffer after the plane with the accumulators of the
+ * channel's whole output plane, which one flat loop then requantises (the channel's outputs
+ * are C bytes apart in every row and across rows) with its constants held in registers. */
 EDGEQ_FAST_INLINE void depthwise_conv_3x3_body(const edgeq_depthwise_3x3_params *p,
                                               const int8_t *input, const int16_t *w,
                                               int8_t *output, int16_t *plane, const int mode,
@@ -30,41 +32,35 @@ EDGEQ_FAST_INLINE void depthwise_conv_3x3_body(const edgeq_depthwise_3x3_params 
   const size_t ostride = (size_t)C;
   int32_t c, i;
 #ifdef EDGEQ_FAST_DSP
-  int32_t *const row_accumulators = (int32_t *)(void *)(plane + p->plane_h * plane_w);
+  int32_t *const accumulators = (int32_t *)(void *)(plane + p->plane_h * plane_w);
 #endif
   for (i = 0; i < p->plane_h * plane_w; i++) plane[i] = (int16_t)p->in_zp;
   for (c = 0; c < C; c++) {
     const edgeq_channel_requant *q = p->requant + c;
     const int16_t *wc = w + (size_t)c * 10;
-    int32_t y, x;
+    int32_t y;
     for (y = 0; y < y_end; y++) {
       const int8_t *src = input + (size_t)y * W * C + c;
-      int16_t *dst = plane + (size_t)(y + p->pad_top) * plane_w + p->pad_left;
-      x = 0;
-#ifdef EDGEQ_FAST_DSP
-      for (; x + 2 <= x_end; x += 2, src += 2 * ostride) {
-        const uint32_t v = (uint32_t)(uint16_t)src[0] | ((uint32_t)(int32_t)src[ostride] << 16);
-        memcpy(dst + x, &v, 4);
-      }
-#endif
-      for (; x < x_end; x++, src += ostride) dst[x] = src[0];
+      edgeq_depthwise_widen_row(plane + (size_t)(y + p->pad_top) * plane_w + p->pad_left, src, x_end, C);
     }
     {
 #ifdef EDGEQ_FAST_DSP
       const edgeq_channel_requant qc = *q;
-      for (y = 0; y < Ho; y++) {
-        const int16_t *r0 = plane + (size_t)y * s * plane_w;
-        const int16_t *r1 = r0 + plane_w, *r2 = r1 + plane_w;
-        int8_t *out = output + (size_t)y * Wo * C + c;
-        const int32_t *ab;
-        edgeq_depthwise_3x3_row_acc(r0, r1, r2, wc, qc.bias, row_accumulators, Wo, s);
-        for (ab = row_accumulators; ab < row_accumulators + Wo; ab++, out += ostride) {
-          *out = edgeq_fast_clamp(edgeq_fast_requantize_row(*ab, &qc, mode, mixed), clamp, lo, hi);
-        }
+      const int32_t *ab = accumulators;
+      const int32_t *const end = accumulators + Ho * Wo;
+      int8_t *out = output + c;
+      edgeq_depthwise_3x3_rows_acc(plane, plane_w, 2 * plane_w, s * plane_w, Ho, wc, qc.bias, accumulators, Wo, s);
+      /* Two per iteration: one loop test and one pointer step per pair. */
+      for (; ab + 2 <= end; ab += 2, out += 2 * ostride) {
+        const int32_t a0 = ab[0], a1 = ab[1];
+        out[0] = edgeq_fast_clamp(edgeq_fast_requantize_row(a0, &qc, mode, mixed), clamp, lo, hi);
+        out[ostride] = edgeq_fast_clamp(edgeq_fast_requantize_row(a1, &qc, mode, mixed), clamp, lo, hi);
       }
+      if (ab < end) *out = edgeq_fast_clamp(edgeq_fast_requantize_row(*ab, &qc, mode, mixed), clamp, lo, hi);
 #else
       const int32_t w00 = wc[0], w01 = wc[1], w10 = wc[2], w11 = wc[3], w20 = wc[4];
       const int32_t w21 = wc[5], w02 = wc[6], w12 = wc[7], w22 = wc[8];
+      int32_t x;
       for (y = 0; y < Ho; y++) {
         const int16_t *r0 = plane + (size_t)y * s * plane_w;
         const int16_t *r1 = r0 + plane_w, *r2 = r1 + plane_w;

@@ -23,17 +23,32 @@
  */
 #include "edgeq_depthwise_3x3_rows.h"
 
+/* Whole-plane mode: the cache holds every padded input row a channel needs (row r at slot r). */
+EDGEQ_FAST_INLINE int whole_plane(const edgeq_depthwise_rows_params *p) {
+  return p->cache_rows >= (p->out_h - 1) * p->stride_h + (p->kernel_h - 1) * p->dilation_h + 1;
+}
+
+/* int32 accumulators: one row (cache_w), or in whole-plane mode room for as many output rows
+ * as fit in EDGEQ_DW_ROWS_ACC_MAX entries (+1: the harmless extra of the stride-1 3x3 loop),
+ * so that one call of the 3x3 assembly loops sweeps several rows. */
+#define EDGEQ_DW_ROWS_ACC_MAX 256
+EDGEQ_FAST_INLINE int32_t accumulator_count(const edgeq_depthwise_rows_params *p) {
+  const int32_t plane = p->out_h * p->out_w + 1;
+  const int32_t wanted = plane < EDGEQ_DW_ROWS_ACC_MAX ? plane : EDGEQ_DW_ROWS_ACC_MAX;
+  return whole_plane(p) && wanted > p->cache_w ? wanted : p->cache_w;
+}
+
 /* Scratch, in this order: the ring and the zp row ((cache_rows + 1) * cache_w int16), the
  * channel's taps (kernel_h * taps_w int16, taps_w = kernel_w rounded up to even, the extra
  * tap 0; a 3x3 kernel on the DSP path uses the first 10 in edgeq_depthwise_3x3_rows.h's
- * order), one row of int32 accumulators (cache_w), the input row held by each ring slot
+ * order), the int32 accumulators (accumulator_count), the input row held by each ring slot
  * (cache_rows int32) and each kernel row's offset into the cache for the current output row
  * (kernel_h int32). */
 size_t edgeq_depthwise_conv_rows_s8_get_buffer_size(const edgeq_depthwise_rows_params *p) {
   const size_t taps_w = (size_t)(p->kernel_w + 1) & ~(size_t)1;
   return ((size_t)(p->cache_rows + 1) * (size_t)p->cache_w + (size_t)p->kernel_h * taps_w) *
              sizeof(int16_t) +
-         ((size_t)p->cache_w + (size_t)p->cache_rows + (size_t)p->kernel_h) * sizeof(int32_t);
+         ((size_t)accumulator_count(p) + (size_t)p->cache_rows + (size_t)p->kernel_h) * sizeof(int32_t);
 }
 
 #ifdef EDGEQ_FAST_DSP
@@ -44,19 +59,6 @@ EDGEQ_FAST_INLINE int32_t load_pair(const int16_t *p) {
   return v;
 }
 #endif
-
-/* Sign-extends `count` input values, `step` bytes apart, into a cache row. */
-EDGEQ_FAST_INLINE void load_row(int16_t *dst, const int8_t *src, int32_t count, int32_t step) {
-  const int16_t *const end = dst + count;
-  const size_t s = (size_t)step;
-  for (; dst + 4 <= end; dst += 4, src += 4 * s) {
-    dst[0] = src[0];
-    dst[1] = src[s];
-    dst[2] = src[2 * s];
-    dst[3] = src[3 * s];
-  }
-  for (; dst < end; dst++, src += s) dst[0] = src[0];
-}
 
 /* Requantises, clamps and stores `n` accumulators, `step` bytes apart. */
 EDGEQ_FAST_INLINE void store_row(const int32_t *acc, int32_t n, int8_t *out, int32_t step,
@@ -128,11 +130,11 @@ EDGEQ_FAST_INLINE void depthwise_rows_body(const edgeq_depthwise_rows_params *p,
   const int32_t zp_row = ring * cache_w;
   /* Whole-plane mode: the cache holds every padded input row a channel needs (row r at slot r),
    * loaded once per channel; no ring bookkeeping per output row. */
-  const int whole = ring >= (Ho - 1) * sh + (kh - 1) * dh + 1;
+  const int whole = whole_plane(p);
   int16_t *const cache = scratch;
   int16_t *const taps = cache + (ring + 1) * cache_w;
   int32_t *const acc = (int32_t *)(void *)(taps + kh * taps_w);
-  int32_t *const slot_row = acc + cache_w;
+  int32_t *const slot_row = acc + accumulator_count(p);
   int32_t *const row_at = slot_row + ring;
 #ifdef EDGEQ_FAST_DSP
   const int dsp_3x3 = kh == 3 && kw == 3 && p->dilation_w == 1 && (p->stride_w == 1 || p->stride_w == 2);
@@ -165,11 +167,26 @@ EDGEQ_FAST_INLINE void depthwise_rows_body(const edgeq_depthwise_rows_params *p,
 #undef EDGEQ_TAP
     if (whole) {
       for (i = 0; i < H && i + p->pad_top < ring; i++) {
-        load_row(cache + (i + p->pad_top) * cache_w + p->pad_left, src + (size_t)i * p->in_row_step, count, p->in_col_step);
+        edgeq_depthwise_widen_row(cache + (i + p->pad_top) * cache_w + p->pad_left, src + (size_t)i * p->in_row_step, count, p->in_col_step);
       }
     } else {
       for (i = 0; i < ring; i++) slot_row[i] = -1;
     }
+#ifdef EDGEQ_FAST_DSP
+    if (dsp_3x3 && whole) {
+      /* Row oy reads cache rows oy * sh, + dh, + 2 * dh: the assembly loops sweep `chunk` rows per call. */
+      const int32_t chunk = (accumulator_count(p) - 1) / Wo;
+      for (oy = 0; oy < Ho; oy += chunk) {
+        const int32_t rows = Ho - oy < chunk ? Ho - oy : chunk;
+        int32_t r;
+        edgeq_depthwise_3x3_rows_acc(cache + oy * sh * cache_w, dh * cache_w, 2 * dh * cache_w, sh * cache_w, rows, taps, q->bias, acc, Wo, p->stride_w);
+        for (r = 0; r < rows; r++) {
+          store_row(acc + r * Wo, Wo, output + (size_t)(oy + r) * p->out_row_step + co, p->out_col_step, q, mode, clamp, mixed, p->act_min, p->act_max);
+        }
+      }
+      continue;
+    }
+#endif
     for (oy = 0; oy < Ho; oy++) {
       const int32_t top = oy * sh - p->pad_top;
       for (ky = 0; ky < kh && whole; ky++) row_at[ky] = (oy * sh + ky * dh) * cache_w;
@@ -180,7 +197,7 @@ EDGEQ_FAST_INLINE void depthwise_rows_body(const edgeq_depthwise_rows_params *p,
         } else {
           const int32_t slot = iy % ring;
           if (slot_row[slot] != iy) {
-            load_row(cache + slot * cache_w + p->pad_left, src + (size_t)iy * p->in_row_step, count, p->in_col_step);
+            edgeq_depthwise_widen_row(cache + slot * cache_w + p->pad_left, src + (size_t)iy * p->in_row_step, count, p->in_col_step);
             slot_row[slot] = iy;
           }
           row_at[ky] = slot * cache_w;
@@ -188,7 +205,7 @@ EDGEQ_FAST_INLINE void depthwise_rows_body(const edgeq_depthwise_rows_params *p,
       }
 #ifdef EDGEQ_FAST_DSP
       if (dsp_3x3) {
-        edgeq_depthwise_3x3_row_acc(cache + row_at[0], cache + row_at[1], cache + row_at[2], taps, q->bias, acc, Wo, p->stride_w);
+        edgeq_depthwise_3x3_rows_acc(cache + row_at[0], row_at[1] - row_at[0], row_at[2] - row_at[0], 0, 1, taps, q->bias, acc, Wo, p->stride_w);
       } else {
         general_row(p, cache, row_at, taps, q->bias, acc);
       }

@@ -258,7 +258,8 @@ typedef struct {
  * time through an int16 plane of its raw inputs with a border of in_zp (the padding taps;
  * bias = bias - in_zp * sum(w) cancels it). Weights int16, 10 per channel: (w00,w01)
  * (w10,w11) (w20,w21) (w02,w12) (w22,0). Scratch
- * (edgeq_depthwise_conv_3x3_s8_get_buffer_size(), 4-aligned): the plane, plane_h * plane_w int16, then one row of int32 accumulators. */
+ * (edgeq_depthwise_conv_3x3_s8_get_buffer_size(), 4-aligned): the plane, plane_h * plane_w int16, then
+ * out.h * out.w + 1 int32 accumulators (a channel's whole output plane, swept at once on DSP cores). */
 typedef struct {
   edgeq_hwc in;
   edgeq_hwc out;

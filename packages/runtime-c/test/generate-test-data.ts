@@ -322,7 +322,7 @@ function modeOf(g: QGraph): string {
 
 interface ConvCase { cin: number; size: [number, number]; cout: number; k: number;
   /** Kernel height and width when not k x k. */
-  kernel?: [number, number]; stride?: number; dilation?: number; padding?: Padding; act?: FusedActivation; zpIn?: number; zpOut?: number; perTensor?: boolean; mult?: number;
+  kernel?: [number, number]; stride?: number | [number, number]; dilation?: number | [number, number]; padding?: Padding; act?: FusedActivation; zpIn?: number; zpOut?: number; perTensor?: boolean; mult?: number;
   /** Requantisation right shift of 1 or 2 (multiplier 0.15 to 0.5): every output's rounding matters. */
   fine?: boolean;
   /**
@@ -700,12 +700,22 @@ function depthwiseShapeCases(): CaseSpec[] {
     ['single', { cin: 2, size: [60, 56], cout: 2, k: 5, stride: 2, act: 'RELU6' }],
     ['pow2', { cin: 1, size: [62, 60], cout: 2, k: 3, dilation: 2, mult: 2, padding: 'VALID' }],
   ];
-  return list.map(([mode, c]) => {
+  // Whole planes that the 3x3 DSP loops sweep several output rows per call (up to 255
+  // accumulators: 12 rows of 21, then the last 9; 3 rows of 9 transposed with stride 3 x 2 and
+  // dilation 2 x 1 in the kernel's orientation, so rows are 2 apart and tops 3 apart).
+  const sweeps: Array<[FastMode, ConvCase]> = [
+    ['tflm', { cin: 2, size: [21, 21], cout: 2, k: 3, act: 'RELU6' }],
+    ['single', { cin: 3, size: [17, 8], cout: 3, k: 3, stride: [2, 3], dilation: [1, 2] }],
+    ['pow2', { cin: 4, size: [10, 12], cout: 4, k: 3, stride: [3, 2], dilation: [2, 1], act: 'RELU' }],
+  ];
+  const render = ([mode, c]: [FastMode, ConvCase]): CaseSpec => {
     const graph = convGraph('depthwise', mode, c);
     const [kh, kw] = c.kernel ?? [c.k, c.k];
-    const name = `depthwise ${mode}: ${c.size.join('x')}x${c.cin}, ${kh}x${kw}, multiplier ${c.mult ?? 1}, stride ${c.stride ?? 1}, dilation ${c.dilation ?? 1}, ${c.padding ?? 'SAME'}`;
+    const pairText = (v: number | [number, number] | undefined) => (Array.isArray(v) ? v.join('x') : String(v ?? 1));
+    const name = `depthwise ${mode}: ${c.size.join('x')}x${c.cin}, ${kh}x${kw}, multiplier ${c.mult ?? 1}, stride ${pairText(c.stride)}, dilation ${pairText(c.dilation)}, ${c.padding ?? 'SAME'}`;
     return { name, mode, graph, inputs: oneInput(graph) };
-  });
+  };
+  return [...list.map(render), ...ownStream(SEED + 5, () => sweeps.map(render))];
 }
 
 /** Every suite: name, kernel enum of the runner, cases and the renderer of their parameters. */
