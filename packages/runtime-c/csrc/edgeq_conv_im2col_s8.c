@@ -182,13 +182,14 @@ EDGEQ_FAST_INLINE void conv_im2col_pair(const int16_t *col, int32_t taps, const 
             : [end] "r"(col + taps * 2), [taps] "r"(taps)
             : "memory", "cc");
 #else
-    int32_t k;
-    for (k = 0; k < taps; k += 4, c += 8, wq += 8) {
-      a00 += c[0] * wq[0] + c[1] * wq[2] + c[4] * wq[1] + c[5] * wq[3];
-      a01 += c[0] * wq[4] + c[1] * wq[6] + c[4] * wq[5] + c[5] * wq[7];
-      a10 += c[2] * wq[0] + c[3] * wq[2] + c[6] * wq[1] + c[7] * wq[3];
-      a11 += c[2] * wq[4] + c[3] * wq[6] + c[6] * wq[5] + c[7] * wq[7];
-    }
+    const int16_t *const end = col + taps * 2;
+    do { /* one tap quad: column px0 (t, t+1), px1 (t, t+1), px0 (t+2, t+3), px1 (t+2, t+3) */
+      EDGEQ_FAST_MAC_2X2(c[0], c[2], wq[0], wq[4]);
+      EDGEQ_FAST_MAC_2X2(c[1], c[3], wq[2], wq[6]);
+      EDGEQ_FAST_MAC_2X2(c[4], c[6], wq[1], wq[5]);
+      EDGEQ_FAST_MAC_2X2(c[5], c[7], wq[3], wq[7]);
+      c += 8, wq += 8;
+    } while (c != end);
 #endif
     *wp = wq;
   } else {
@@ -207,12 +208,18 @@ EDGEQ_FAST_INLINE void conv_im2col_pair(const int16_t *col, int32_t taps, const 
             : [end] "r"(col + taps * 2), [taps] "r"(taps)
             : "memory", "cc");
 #else
-    int32_t k;
-    for (k = 0; k < taps; k += 2, c += 4, wq += 4) {
-      a00 += c[0] * wq[0] + c[1] * wq[1];
-      a01 += c[0] * wq[2] + c[1] * wq[3];
-      a10 += c[2] * wq[0] + c[3] * wq[1];
-      a11 += c[2] * wq[2] + c[3] * wq[3];
+    const int16_t *const end = col + taps * 2;
+    if (taps & 2) { /* an odd number of tap pairs: the first pair alone */
+      EDGEQ_FAST_MAC_2X2(c[0], c[2], wq[0], wq[2]);
+      EDGEQ_FAST_MAC_2X2(c[1], c[3], wq[1], wq[3]);
+      c += 4, wq += 4;
+    }
+    while (c != end) { /* two tap pairs: column px0 (t, t+1), px1 (t, t+1) per pair */
+      EDGEQ_FAST_MAC_2X2(c[0], c[2], wq[0], wq[2]);
+      EDGEQ_FAST_MAC_2X2(c[1], c[3], wq[1], wq[3]);
+      EDGEQ_FAST_MAC_2X2(c[4], c[6], wq[4], wq[6]);
+      EDGEQ_FAST_MAC_2X2(c[5], c[7], wq[5], wq[7]);
+      c += 8, wq += 8;
     }
 #endif
     *wp = wq;
