@@ -62,6 +62,18 @@
   "smlad %[a11], %[x], %[wb], %[a11]\n\t"
 #endif
 
+#ifndef EDGEQ_FAST_DSP
+/* One input quad k..k+3 of both pixels against a channel pair: input k+i takes the weights
+ * w[Wi] (channel o) and w[Wi + GAP] (channel o+1). */
+#define POINTWISE_C_QUAD(w, w0, w1, w2, w3, gap)                            \
+  do {                                                                     \
+    EDGEQ_FAST_MAC_2X2(xp0[0], xp1[0], (w)[w0], (w)[(w0) + (gap)]);        \
+    EDGEQ_FAST_MAC_2X2(xp0[1], xp1[1], (w)[w1], (w)[(w1) + (gap)]);        \
+    EDGEQ_FAST_MAC_2X2(xp0[2], xp1[2], (w)[w2], (w)[(w2) + (gap)]);        \
+    EDGEQ_FAST_MAC_2X2(xp0[3], xp1[3], (w)[w3], (w)[(w3) + (gap)]);        \
+  } while (0)
+#endif
+
 #ifdef EDGEQ_FAST_V6M
 /* Input k (byte offset XOFF in both pixels) against the pair's weights for k: the low or high
  * (HALF) int16 of the words at WOFF0 (channel o) and WOFF1 (channel o+1). */
@@ -122,10 +134,7 @@ EDGEQ_FAST_INLINE void pointwise_conv_body(const edgeq_pointwise_params *p, cons
       const int8_t *const end = x0 + cin;
       if (w8) {
         do {
-          EDGEQ_FAST_MAC_2X2(xp0[0], xp1[0], wq8[0], wq8[4]);
-          EDGEQ_FAST_MAC_2X2(xp0[1], xp1[1], wq8[1], wq8[5]);
-          EDGEQ_FAST_MAC_2X2(xp0[2], xp1[2], wq8[2], wq8[6]);
-          EDGEQ_FAST_MAC_2X2(xp0[3], xp1[3], wq8[3], wq8[7]);
+          POINTWISE_C_QUAD(wq8, 0, 1, 2, 3, 4);
           xp0 += 4, xp1 += 4, wq8 += 8;
         } while (xp0 != end);
       } else {
@@ -152,10 +161,7 @@ EDGEQ_FAST_INLINE void pointwise_conv_body(const edgeq_pointwise_params *p, cons
                 : "memory", "cc");
 #else
         do {
-          EDGEQ_FAST_MAC_2X2(xp0[0], xp1[0], wq[0], wq[2]);
-          EDGEQ_FAST_MAC_2X2(xp0[2], xp1[2], wq[1], wq[3]);
-          EDGEQ_FAST_MAC_2X2(xp0[1], xp1[1], wq[4], wq[6]);
-          EDGEQ_FAST_MAC_2X2(xp0[3], xp1[3], wq[5], wq[7]);
+          POINTWISE_C_QUAD(wq, 0, 4, 1, 5, 2);
           xp0 += 4, xp1 += 4, wq += 8;
         } while (xp0 != end);
 #endif
