@@ -4,7 +4,8 @@
  * kernels, 3x3 depthwise at stride 1 and 2, 1x1 into and out of multiples of 8 channels,
  * dilation 2, odd output channel counts, channels on the generic requantisation), in every
  * fast mode and both weight storages, must compute exactly what the interpreter computes:
- * on the host under ASan+UBSan and under QEMU on Cortex-M0 (portable C), M4 and M33 (DSP).
+ * on the host under ASan+UBSan and under QEMU on Cortex-M0 (ARMv6-M assembly loops
+ * where runtime-c has them, portable C elsewhere), M4 and M33 (DSP).
  * Few runs, each a chain of six ops: runtime-c's kernel tests cover every variant case by case.
  */
 import { describe, expect, it } from 'vitest';

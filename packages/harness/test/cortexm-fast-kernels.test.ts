@@ -3,8 +3,8 @@
 // general conv column and the 3x3 depthwise plane, in every requantisation mode (tflm,
 // single, pow2 - pow2 also takes the narrower-clamp variants), on the Cortex-M DSP path
 // and on the portable path forced with EDGEQ_NO_DSP, under QEMU, bit for bit against the
-// interpreter. Each case first checks that the generated C really calls the fast kernel it
-// claims to test.
+// interpreter; dscnn also on Cortex-M3 (portable C) and Cortex-M0 (ARMv6-M assembly loops).
+// Each case first checks that the generated C really calls the fast kernel it claims to test.
 import { describe, expect, it } from 'vitest';
 import { buildReferenceModel, randomGraph, type QGraph, type QuantScheme } from '@edgeq/ir';
 import { generateModel } from '@edgeq/codegen';
@@ -60,5 +60,14 @@ describe('fast kernels on a core without DSP (Cortex-M3)', () => {
     const g = buildReferenceModel('dscnn', SCHEMES[0][1], 8);
     const r = await deviceParity(g, vectors(g, 8, 22), { target: getCortexMTarget('cortex-m3') });
     expect(r.stats.exactVectors).toBe(8);
+  }, 300_000);
+});
+
+describe('fast kernels on ARMv6-M (Cortex-M0, micro:bit)', () => {
+  it('dscnn in tflm rounding is bit-exact with the ARMv6-M assembly loops (1x1, column conv, FULLY_CONNECTED)', async () => {
+    const g = buildReferenceModel('dscnn', SCHEMES[0][1], 9);
+    const r = await deviceParity(g, vectors(g, 6, 23), { target: getCortexMTarget('cortex-m0') });
+    expect(r.stats.mismatchedElements).toBe(0);
+    expect(r.stats.exactVectors).toBe(6);
   }, 300_000);
 });

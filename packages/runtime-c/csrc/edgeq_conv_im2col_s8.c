@@ -159,6 +159,15 @@ EDGEQ_FAST_INLINE void conv_im2col_fill_column(const edgeq_conv_im2col_params *p
   "smlad %[a11], %[xb], %[q], %[a11]\n\t"
 #endif
 
+#ifdef EDGEQ_FAST_V6M
+/* Tap t (HALF: LO16) or t+1 (HI16) of a tap pair: the column words at OFF0 (pixel 0) and OFF1
+ * (pixel 1) against the weight words at the same offsets (channels o and o+1). */
+#define COLUMN_V6M_TAP(off0, off1, half)                                         \
+  EDGEQ_V6M_##half("x0", "c", off0) EDGEQ_V6M_##half("x1", "c", off1)           \
+  EDGEQ_V6M_##half("w0", "w", off0) EDGEQ_V6M_##half("w1", "w", off1)           \
+  EDGEQ_V6M_MAC_2X2(EDGEQ_V6M_##half("w0", "w", off0))
+#endif
+
 /* The 2 pixels x 2 channels accumulators a[4] (a00, a01, a10, a11; biases on entry) of the
  * channel pair whose weights start at *wp (int16, or int8 when w8); advances *wp to the next
  * pair. */
@@ -182,13 +191,14 @@ EDGEQ_FAST_INLINE void conv_im2col_pair(const int16_t *col, int32_t taps, const 
             : [end] "r"(col + taps * 2), [taps] "r"(taps)
             : "memory", "cc");
 #else
-    int32_t k;
-    for (k = 0; k < taps; k += 4, c += 8, wq += 8) {
-      a00 += c[0] * wq[0] + c[1] * wq[2] + c[4] * wq[1] + c[5] * wq[3];
-      a01 += c[0] * wq[4] + c[1] * wq[6] + c[4] * wq[5] + c[5] * wq[7];
-      a10 += c[2] * wq[0] + c[3] * wq[2] + c[6] * wq[1] + c[7] * wq[3];
-      a11 += c[2] * wq[4] + c[3] * wq[6] + c[6] * wq[5] + c[7] * wq[7];
-    }
+    const int16_t *const end = col + taps * 2;
+    do { /* one tap quad: column px0 (t, t+1), px1 (t, t+1), px0 (t+2, t+3), px1 (t+2, t+3) */
+      EDGEQ_FAST_MAC_2X2(c[0], c[2], wq[0], wq[4]);
+      EDGEQ_FAST_MAC_2X2(c[1], c[3], wq[2], wq[6]);
+      EDGEQ_FAST_MAC_2X2(c[4], c[6], wq[1], wq[5]);
+      EDGEQ_FAST_MAC_2X2(c[5], c[7], wq[3], wq[7]);
+      c += 8, wq += 8;
+    } while (c != end);
 #endif
     *wp = wq;
   } else {
@@ -207,13 +217,35 @@ EDGEQ_FAST_INLINE void conv_im2col_pair(const int16_t *col, int32_t taps, const 
             : [end] "r"(col + taps * 2), [taps] "r"(taps)
             : "memory", "cc");
 #else
-    int32_t k;
-    for (k = 0; k < taps; k += 2, c += 4, wq += 4) {
-      a00 += c[0] * wq[0] + c[1] * wq[1];
-      a01 += c[0] * wq[2] + c[1] * wq[3];
-      a10 += c[2] * wq[0] + c[3] * wq[1];
-      a11 += c[2] * wq[2] + c[3] * wq[3];
+    const int16_t *const end = col + taps * 2;
+    if (taps & 2) { /* an odd number of tap pairs: the first pair alone */
+      EDGEQ_FAST_MAC_2X2(c[0], c[2], wq[0], wq[2]);
+      EDGEQ_FAST_MAC_2X2(c[1], c[3], wq[1], wq[3]);
+      c += 4, wq += 4;
     }
+#ifdef EDGEQ_FAST_V6M
+    if (c != end) { /* two tap pairs per iteration, 18 instructions per tap and 4 MACs */
+      int32_t v0, v1, v2, v3;
+      __asm__(EDGEQ_V6M_BEGIN "1:\n\t"
+              COLUMN_V6M_TAP("0", "4", LO16) COLUMN_V6M_TAP("0", "4", HI16)
+              COLUMN_V6M_TAP("8", "12", LO16) COLUMN_V6M_TAP("8", "12", HI16)
+              "adds %[c], #16\n\t"
+              "adds %[w], #16\n\t"
+              "cmp %[c], %[end]\n\t"
+              "bne 1b\n\t" EDGEQ_V6M_END
+              : [c] "+l"(c), [w] "+l"(wq), EDGEQ_V6M_BLOCK_OPERANDS
+              : [end] "r"(end)
+              : "memory", "cc");
+    }
+#else
+    while (c != end) { /* two tap pairs: column px0 (t, t+1), px1 (t, t+1) per pair */
+      EDGEQ_FAST_MAC_2X2(c[0], c[2], wq[0], wq[2]);
+      EDGEQ_FAST_MAC_2X2(c[1], c[3], wq[1], wq[3]);
+      EDGEQ_FAST_MAC_2X2(c[4], c[6], wq[4], wq[6]);
+      EDGEQ_FAST_MAC_2X2(c[5], c[7], wq[5], wq[7]);
+      c += 8, wq += 8;
+    }
+#endif
 #endif
     *wp = wq;
   }

@@ -35,6 +35,14 @@
 #define EDGEQ_FAST_DSP 1
 #endif
 
+/* ARMv6-M (Cortex-M0/M0+) inner loops in inline assembly: gcc spills the 2x2 block's values
+ * there (8 low registers, two-operand MULS, signed loads only with a register offset). Not at
+ * -Os: gcc 12 cannot allocate those loops' operands there (the portable C runs instead). */
+#if defined(__ARM_ARCH_6M__) && defined(__GNUC__) && !defined(__clang__) && \
+    !defined(__OPTIMIZE_SIZE__) && !defined(EDGEQ_NO_V6M_ASM)
+#define EDGEQ_FAST_V6M 1
+#endif
+
 #if defined(__GNUC__)
 #define EDGEQ_FAST_INLINE static inline __attribute__((always_inline))
 #else
@@ -122,6 +130,52 @@ EDGEQ_FAST_INLINE int32_t edgeq_fast_w8_scaled(int32_t a, const edgeq_channel_re
   if (mode != EDGEQ_RQ_TFLM || (mixed && q->shift >= EDGEQ_FAST_GENERIC_SHIFT / 2)) return a;
   return a * 2;
 }
+
+/* The portable 2 pixels x 2 channels step of the matrix-product kernels: input k of both
+ * pixels (in0, in1) against channels o and o+1 (weights w0, w1), added to the caller's
+ * accumulators a00, a01, a10, a11. Called once per input in source order, so only two
+ * inputs and two weights are live at a time: gcc -Os and ARMv6-M (8 low registers) keep the
+ * four accumulators and the pointers in registers. */
+#define EDGEQ_FAST_MAC_2X2(in0, in1, w0, w1)   \
+  do {                                         \
+    const int32_t i0_ = (in0), i1_ = (in1);    \
+    const int32_t w0_ = (w0), w1_ = (w1);      \
+    a00 += i0_ * w0_, a01 += i0_ * w1_;        \
+    a10 += i1_ * w0_, a11 += i1_ * w1_;        \
+  } while (0)
+
+#ifdef EDGEQ_FAST_V6M
+/* ARMv6-M assembly text for the same 2x2 step. Operands: accumulators a00, a01, a10, a11
+ * ("+h": r8-r12, ADD takes them) and four low scratch registers x0, x1, w0, w1 (the loops'
+ * pointers take the other three low registers gcc can give). A load puts a sign-extended value
+ * in a register: an int8 at BASE + OFF, or the low / high int16 of the aligned word at
+ * BASE + OFF (2 instructions each). EDGEQ_V6M_MAC_2X2(load_w0) multiplies in place (two-operand
+ * MULS) and loads w0 a second time with load_w0: 10 instructions for the four MACs. */
+#define EDGEQ_V6M_S8(reg, base, off) \
+  "ldrb %[" reg "], [%[" base "], #" off "]\n\tsxtb %[" reg "], %[" reg "]\n\t"
+#define EDGEQ_V6M_LO16(reg, base, off) \
+  "ldr %[" reg "], [%[" base "], #" off "]\n\tsxth %[" reg "], %[" reg "]\n\t"
+#define EDGEQ_V6M_HI16(reg, base, off) \
+  "ldr %[" reg "], [%[" base "], #" off "]\n\tasrs %[" reg "], %[" reg "], #16\n\t"
+#define EDGEQ_V6M_MAC_2X2(load_w0)                \
+  "muls %[w0], %[x0]\n\t"                  \
+  "add %[a00], %[w0]\n\t"                         \
+  "muls %[x0], %[w1]\n\t"                  \
+  "add %[a01], %[x0]\n\t"                         \
+  load_w0                                         \
+  "muls %[w0], %[x1]\n\t"                  \
+  "add %[a10], %[w0]\n\t"                         \
+  "muls %[x1], %[w1]\n\t"                  \
+  "add %[a11], %[x1]\n\t"
+/* gcc hands Thumb-1 inline assembly to gas in divided syntax: the loops switch to unified
+ * syntax (MULS, ASRS) and back. */
+#define EDGEQ_V6M_BEGIN ".syntax unified\n\t"
+#define EDGEQ_V6M_END ".syntax divided\n\t"
+/* The operand list shared by the ARMv6-M loops (after the kernel's own pointer operands). */
+#define EDGEQ_V6M_BLOCK_OPERANDS                                                          \
+  [a00] "+h"(a00), [a01] "+h"(a01), [a10] "+h"(a10), [a11] "+h"(a11), [x0] "=&l"(v0),     \
+  [x1] "=&l"(v1), [w0] "=&l"(v2), [w1] "=&l"(v3)
+#endif
 
 /* Defines kernel KERNEL's exported variants: one per entry of EDGEQ_FAST_VARIANTS (edgeq.h),
  * and the same again with the suffix _mixed (generic rows tested). DEFINE(name, mode, clamp,

@@ -32,6 +32,28 @@ size_t edgeq_fully_connected_w16_s8_get_buffer_size(const edgeq_fc_fast_params *
   EDGEQ_FC_W16_ROW("a0") EDGEQ_FC_W16_ROW("a1") EDGEQ_FC_W16_ROW("a2") EDGEQ_FC_W16_ROW("a3")
 #endif
 
+#ifdef EDGEQ_FAST_V6M
+/* ARMv6-M: one row's word at OFF (its weights of the inputs in xe and xo, low and high
+ * int16) into accumulator ACC: 7 instructions, 2 MACs. */
+#define FC_V6M_ROW(acc, off)                  \
+  "ldr %[t], [%[w], #" off "]\n\t"            \
+  "sxth %[u], %[t]\n\t"                       \
+  "muls %[u], %[xe]\n\t"                      \
+  "add %[" acc "], %[u]\n\t"                  \
+  "asrs %[t], %[t], #16\n\t"                  \
+  "muls %[t], %[xo]\n\t"                      \
+  "add %[" acc "], %[t]\n\t"
+#endif
+
+#if !defined(EDGEQ_FAST_DSP) && !defined(EDGEQ_FAST_V6M)
+/* Input value XV against its weights in the four rows (W0..W3). */
+#define FC_W16_INPUT(xv, w0, w1, w2, w3)                       \
+  do {                                                         \
+    const int32_t x_ = (xv);                                   \
+    a0 += x_ * (w0), a1 += x_ * (w1), a2 += x_ * (w2), a3 += x_ * (w3); \
+  } while (0)
+#endif
+
 /* Four rows: accumulates the quads of x against the block's weights; returns past them. */
 EDGEQ_FAST_INLINE const int16_t *fc_w16_four_rows(const int8_t *x, int32_t quads, const int16_t *w,
                                                  int32_t acc[4]) {
@@ -46,14 +68,33 @@ EDGEQ_FAST_INLINE const int16_t *fc_w16_four_rows(const int8_t *x, int32_t quads
             : [end] "r"(end)
             : "memory", "cc");
   }
+#elif defined(EDGEQ_FAST_V6M)
+  int32_t xe, xo, t, u;
+  if (quads > 0) {
+    const int8_t *const end = x + 4 * quads;
+    __asm__(EDGEQ_V6M_BEGIN "1:\n\t"
+            EDGEQ_V6M_S8("xe", "x", "0") EDGEQ_V6M_S8("xo", "x", "2")
+            FC_V6M_ROW("a0", "0") FC_V6M_ROW("a1", "8") FC_V6M_ROW("a2", "16") FC_V6M_ROW("a3", "24")
+            EDGEQ_V6M_S8("xe", "x", "1") EDGEQ_V6M_S8("xo", "x", "3")
+            FC_V6M_ROW("a0", "4") FC_V6M_ROW("a1", "12") FC_V6M_ROW("a2", "20") FC_V6M_ROW("a3", "28")
+            "adds %[x], #4\n\t"
+            "adds %[w], #32\n\t"
+            "cmp %[x], %[end]\n\t"
+            "bne 1b\n\t" EDGEQ_V6M_END
+            : [a0] "+h"(a0), [a1] "+h"(a1), [a2] "+h"(a2), [a3] "+h"(a3), [x] "+l"(x), [w] "+l"(w),
+              [xe] "=&l"(xe), [xo] "=&l"(xo), [t] "=&l"(t), [u] "=&l"(u)
+            : [end] "r"(end)
+            : "memory", "cc");
+  }
 #else
   int32_t k;
+  /* One input at a time against the four rows: each product goes straight into its
+   * accumulator (one MLA), and only one input is live. */
   for (k = 0; k < quads; k++, x += 4, w += 16) {
-    const int32_t x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3];
-    a0 += x0 * w[0] + x2 * w[1] + x1 * w[2] + x3 * w[3];
-    a1 += x0 * w[4] + x2 * w[5] + x1 * w[6] + x3 * w[7];
-    a2 += x0 * w[8] + x2 * w[9] + x1 * w[10] + x3 * w[11];
-    a3 += x0 * w[12] + x2 * w[13] + x1 * w[14] + x3 * w[15];
+    FC_W16_INPUT(x[0], w[0], w[4], w[8], w[12]);
+    FC_W16_INPUT(x[2], w[1], w[5], w[9], w[13]);
+    FC_W16_INPUT(x[1], w[2], w[6], w[10], w[14]);
+    FC_W16_INPUT(x[3], w[3], w[7], w[11], w[15]);
   }
 #endif
   acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;

@@ -62,6 +62,28 @@
   "smlad %[a11], %[x], %[wb], %[a11]\n\t"
 #endif
 
+#ifndef EDGEQ_FAST_DSP
+/* One input quad k..k+3 of both pixels against a channel pair: input k+i takes the weights
+ * w[Wi] (channel o) and w[Wi + GAP] (channel o+1). */
+#define POINTWISE_C_QUAD(w, w0, w1, w2, w3, gap)                            \
+  do {                                                                     \
+    EDGEQ_FAST_MAC_2X2(xp0[0], xp1[0], (w)[w0], (w)[(w0) + (gap)]);        \
+    EDGEQ_FAST_MAC_2X2(xp0[1], xp1[1], (w)[w1], (w)[(w1) + (gap)]);        \
+    EDGEQ_FAST_MAC_2X2(xp0[2], xp1[2], (w)[w2], (w)[(w2) + (gap)]);        \
+    EDGEQ_FAST_MAC_2X2(xp0[3], xp1[3], (w)[w3], (w)[(w3) + (gap)]);        \
+  } while (0)
+#endif
+
+#ifdef EDGEQ_FAST_V6M
+/* Input k (byte offset XOFF in both pixels) against the pair's weights for k: the low or high
+ * (HALF) int16 of the words at WOFF0 (channel o) and WOFF1 (channel o+1). */
+#define POINTWISE_V6M_INPUT(xoff, woff0, woff1, half)                                   \
+  EDGEQ_V6M_S8("x0", "p0", xoff)                                                        \
+  "mov %[x1], %[p1]\n\t" EDGEQ_V6M_S8("x1", "x1", xoff)                                 \
+  EDGEQ_V6M_##half("w0", "w", woff0) EDGEQ_V6M_##half("w1", "w", woff1)                \
+  EDGEQ_V6M_MAC_2X2(EDGEQ_V6M_##half("w0", "w", woff0))
+#endif
+
 EDGEQ_FAST_INLINE void pointwise_conv_body(const edgeq_pointwise_params *p, const int8_t *input,
                                           const void *w, int8_t *output, const int mode,
                                           const int clamp, const int mixed, const int w8) {
@@ -106,22 +128,43 @@ EDGEQ_FAST_INLINE void pointwise_conv_body(const edgeq_pointwise_params *p, cons
                 : "memory", "cc");
       }
 #else
-      int32_t k, i;
-      for (k = 0; w8 && k < cin; k += 4, wq8 += 8) {
-        for (i = 0; i < 4; i++) {
-          a00 += x0[k + i] * wq8[i];
-          a01 += x0[k + i] * wq8[4 + i];
-          a10 += x1[k + i] * wq8[i];
-          a11 += x1[k + i] * wq8[4 + i];
-        }
-      }
-      for (k = 0; !w8 && k < cin; k += 4, wq += 8) {
-        const int32_t xa0 = x0[k], xb0 = x0[k + 1], xc0 = x0[k + 2], xd0 = x0[k + 3];
-        const int32_t xa1 = x1[k], xb1 = x1[k + 1], xc1 = x1[k + 2], xd1 = x1[k + 3];
-        a00 += xa0 * wq[0] + xc0 * wq[1] + xb0 * wq[4] + xd0 * wq[5];
-        a01 += xa0 * wq[2] + xc0 * wq[3] + xb0 * wq[6] + xd0 * wq[7];
-        a10 += xa1 * wq[0] + xc1 * wq[1] + xb1 * wq[4] + xd1 * wq[5];
-        a11 += xa1 * wq[2] + xc1 * wq[3] + xb1 * wq[6] + xd1 * wq[7];
+      /* One input index at a time (two inputs, two weights, four MACs live), stepping
+       * pointers: few registers, so gcc -Os and ARMv6-M keep the accumulators in registers. */
+      const int8_t *xp0 = x0, *xp1 = x1;
+      const int8_t *const end = x0 + cin;
+      if (w8) {
+        do {
+          POINTWISE_C_QUAD(wq8, 0, 1, 2, 3, 4);
+          xp0 += 4, xp1 += 4, wq8 += 8;
+        } while (xp0 != end);
+      } else {
+#ifdef EDGEQ_FAST_V6M
+        /* Two input quads per iteration (cin % 8 == 0): 19 instructions per input and 4 MACs.
+         * Six low registers (pixel 1's pointer is a high one, copied to x1 for its loads), so
+         * gcc finds them at every optimisation level. */
+        int32_t v0, v1, v2, v3;
+        __asm__(EDGEQ_V6M_BEGIN "1:\n\t"
+                POINTWISE_V6M_INPUT("0", "0", "4", LO16) POINTWISE_V6M_INPUT("2", "0", "4", HI16)
+                POINTWISE_V6M_INPUT("1", "8", "12", LO16) POINTWISE_V6M_INPUT("3", "8", "12", HI16)
+                POINTWISE_V6M_INPUT("4", "16", "20", LO16) POINTWISE_V6M_INPUT("6", "16", "20", HI16)
+                POINTWISE_V6M_INPUT("5", "24", "28", LO16) POINTWISE_V6M_INPUT("7", "24", "28", HI16)
+                "adds %[p0], #8\n\t"
+                "movs %[x1], #8\n\t"
+                "add %[p1], %[x1]\n\t"
+                "adds %[w], #32\n\t"
+                "cmp %[p0], %[end]\n\t"
+                "beq 2f\n\t"
+                "b 1b\n\t" /* the loop is longer than BNE's reach */
+                "2:\n\t" EDGEQ_V6M_END
+                : [p0] "+l"(xp0), [p1] "+h"(xp1), [w] "+l"(wq), EDGEQ_V6M_BLOCK_OPERANDS
+                : [end] "r"(end)
+                : "memory", "cc");
+#else
+        do {
+          POINTWISE_C_QUAD(wq, 0, 4, 1, 5, 2);
+          xp0 += 4, xp1 += 4, wq += 8;
+        } while (xp0 != end);
+#endif
       }
 #endif
       if (w8) {

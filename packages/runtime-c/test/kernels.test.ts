@@ -7,6 +7,7 @@
 //     portable path of every kernel),
 //   - on Cortex-M4 under QEMU (mps2-an386, semihosting), with the DSP path of the fast
 //     kernels and again with -DEDGEQ_NO_DSP (their portable path on the target),
+//   - as Cortex-M0 code under QEMU (mps2-an385), with the ARMv6-M assembly loops,
 // and expects every case of every kernel to pass on each, plus each fast kernel's
 // *_get_buffer_size() to equal the scratch codegen's planner (planFastOp) plans.
 import { execFile } from 'node:child_process';
@@ -110,26 +111,28 @@ describe('natively (gcc, strict flags, ASan + UBSan)', () => {
   it.each(BUFFER_SIZE_KERNELS)('edgeq_%s_s8_get_buffer_size() equals codegen\'s planned scratch on every shape', (kernel) => expectBufferSizesMatch(stdout, kernel));
 });
 
-const M4 = getCortexMTarget('cortex-m4');
-
 describe.each([
-  ['DSP path', {}],
-  ['portable path (EDGEQ_NO_DSP)', { EDGEQ_NO_DSP: true }],
-] as Array<[string, Record<string, true>]>)('on Cortex-M4 under QEMU, %s', (label, defines) => {
+  ['Cortex-M4', 'DSP path', 'cortex-m4', {}],
+  ['Cortex-M4', 'portable path (EDGEQ_NO_DSP)', 'cortex-m4', { EDGEQ_NO_DSP: true }],
+  ['Cortex-M0', 'ARMv6-M assembly loops', 'cortex-m0-mps2', {}],
+] as Array<[string, string, string, Record<string, true>]>)('on %s under QEMU, %s', (_core, label, targetId, defines) => {
+  const target = getCortexMTarget(targetId);
   let stdout = '';
   let disassembly = '';
   beforeAll(async () => {
-    const outDir = path.join(work, label.startsWith('DSP') ? 'm4-dsp' : 'm4-portable');
-    const build = await buildFirmware({ target: M4, sources: [RUNNER, ...runtimeSources()], includeDirs: INCLUDE_DIRS, outDir, defines });
-    const r = await runFirmware({ target: M4, elf: build.elf, cwd: outDir, icount: false, timeoutMs: 60_000 });
+    const outDir = path.join(work, `${targetId}-${label.split(' ')[0]}`);
+    const build = await buildFirmware({ target, sources: [RUNNER, ...runtimeSources()], includeDirs: INCLUDE_DIRS, outDir, defines });
+    const r = await runFirmware({ target, elf: build.elf, cwd: outDir, icount: false, timeoutMs: 60_000 });
     // A failing case exits 1 (status 'exit'); a crash or hang leaves cases unreported below.
     stdout = r.stdout;
     disassembly = (await run('arm-none-eabi-objdump', ['-d', build.elf], { maxBuffer: 64 << 20 })).stdout;
   }, 300_000);
 
   it('the fast kernels were built on the path this run claims to test', () => {
-    // SMLAD appears only in the DSP paths of runtime-c (dot product and fast kernels).
-    expect(/\bsmlad\b/.test(disassembly)).toBe(Object.keys(defines).length === 0);
+    // SMLAD appears only in the DSP paths of runtime-c (dot product and fast kernels); the
+    // ARMv6-M loops multiply the high half of a weight word (ASRS #16, then MULS into it).
+    expect(/\bsmlad\b/.test(disassembly)).toBe(label.startsWith('DSP'));
+    if (targetId === 'cortex-m0-mps2') expect(disassembly).toMatch(/asrs\s+(r\d), \1, #16\n[^\n]*muls\s+\1, r\d/);
   });
 
   it.each(SUITES)('$suite: every case equals the interpreter', ({ suite, cases }) => expectEveryCasePassed(stdout, suite, cases));
