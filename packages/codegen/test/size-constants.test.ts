@@ -1,11 +1,11 @@
 /**
  * --optimize size keeps flash close to the model's own data: int8 weights, int32 biases and
- * the per-channel requantisation data (multiplier + shift). These tests derive, from the
- * graph alone, what each op's constants must take under the size layout (compact rows of 12
- * bytes per channel: bias, multiplier, shift; FULLY_CONNECTED: its bias array and 8 bytes per
- * requantisation row; SOFTMAX: its scaling struct, no table; plus each kernel's parameter
- * struct) and compare it with the bytes codegen reports; and they check the compact rows
- * rebuild the kernels' four-word rows exactly (compact-requant.ts, the twin of runtime-c's
+ * the per-channel requantisation data. These tests derive, from the graph alone, what each
+ * op's constants must take under the size layout (per channel 9 bytes: int32 bias, int32
+ * multiplier, int8 shift code; FULLY_CONNECTED: its bias array and 5 bytes per requantisation
+ * row; SOFTMAX: its scaling struct, no table; plus each kernel's parameter struct) and compare
+ * it with the bytes codegen reports; and they check the compact data rebuilds the kernels'
+ * four-word rows exactly (compact-requant.ts, the twin of runtime-c's
  * edgeq_channel_requant_expand).
  */
 import { describe, expect, it } from 'vitest';
@@ -50,17 +50,17 @@ function expectedSizeBytes(g: QGraph, op: OpDef, mode: FastMode): { data: number
     const channels = g.tensors[op.outputs[0]].shape[3];
     // A conv's odd channel count has a phantom channel to complete the last pair.
     const rows = op.type === 'CONV_2D' ? Math.ceil(channels / 2) * 2 : channels;
-    return { data: storedWeightBytes(g, op, plan.kind) + 12 * rows, struct: firmwareSizeof(FAST_PARAMS_STRUCTS[plan.kind]) };
+    return { data: storedWeightBytes(g, op, plan.kind) + 9 * rows, struct: firmwareSizeof(FAST_PARAMS_STRUCTS[plan.kind]) };
   }
   if (op.type === 'FULLY_CONNECTED') {
     const [outFeatures, inFeatures] = g.tensors[op.inputs[1]].shape;
-    return { data: outFeatures * inFeatures + 4 * outFeatures + 8 * fullyConnectedRows(g, op), struct: firmwareSizeof(FC_FAST_PARAMS_STRUCT) };
+    return { data: outFeatures * inFeatures + 4 * outFeatures + 5 * fullyConnectedRows(g, op), struct: firmwareSizeof(FC_FAST_PARAMS_STRUCT) };
   }
   if (op.type === 'SOFTMAX') return { data: 0, struct: firmwareSizeof(SOFTMAX_SCALING_PARAMS_STRUCT) };
   return undefined;
 }
 
-/** A MAC op's own data: int8 weights + int32 biases + multiplier and shift per requantisation row (0 for other ops). */
+/** A MAC op's own data as bench/mcu-mlperf.ts counts it: int8 weights + int32 biases + int32 multiplier and shift per requantisation row (0 for other ops). */
 function ownDataBytes(g: QGraph, op: OpDef): number {
   if (op.type !== 'CONV_2D' && op.type !== 'DEPTHWISE_CONV_2D' && op.type !== 'FULLY_CONNECTED') return 0;
   const channels = g.tensors[op.inputs[2]].shape[0];
@@ -78,8 +78,6 @@ describe('--optimize size: constant bytes are what the layout implies', () => {
       const expected = expectedSizeBytes(g, op, mode);
       if (!expected) continue;
       expect(model.ops[i].constBytes, `op ${i} ${op.type}`).toBe(expected.data + expected.struct);
-      // Beyond the op's own data: only weight padding (conv1: 16 channels x 3x3x1 = 9 taps stored as 12).
-      expect(expected.data - ownDataBytes(g, op), `op ${i} ${op.type}`).toBe(op.name === 'conv1' ? 16 * 3 : 0);
     }
     expect(model.constBytes / own).toBeLessThanOrEqual(1.05);
   });
@@ -103,7 +101,7 @@ describe('compact requantisation rows', () => {
       if (!plan) continue;
       const compact = compactChannelRows(plan.channelConstants, (deriveOpParams(g, op) as ConvLikeParams).outZp, true)!;
       expect(compact, op.name).toBeDefined();
-      expect(compact.values.length).toBe(3 * plan.channelConstants.length / 4);
+      expect(compact.shiftCode.length).toBe(plan.channelConstants.length / 4);
       expect(Array.from(expandChannelRows(compact))).toEqual(Array.from(plan.channelConstants));
       compacted++;
     }
@@ -111,16 +109,22 @@ describe('compact requantisation rows', () => {
   });
 
   it('hand-worked rows: fast, generic, constant; and rows whose rounding constant does not follow are kept whole', () => {
-    // out_zp = -3. Fast row, shift 5: round = 2^4 + (-3) * 2^5 = 16 - 96 = -80.
-    // Generic row (shift 256 - 7 = 249): round = out_zp = -3. Constant row {0, 0, 2 * 9, 1}: compact {18, 0, 0}.
+    // out_zp = -3. Fast row, shift 5: code 5, round = 2^4 + (-3) * 2^5 = 16 - 96 = -80.
+    // Generic row, spec shift -7 (stored 256 - 7 = 249): code -7 - 64 = -71, round = out_zp = -3.
+    // Constant row {0, 0, 2 * 9, 1}: code 0, its round 18 stored as the bias.
     const rows = Int32Array.of(1000, 1500000000, -80, 5, -20, 1200000000, -3, 249, 0, 0, 18, 1);
     const compact = compactChannelRows(rows, -3, true)!;
-    expect(Array.from(compact.values)).toEqual([1000, 1500000000, 5, -20, 1200000000, 249, 18, 0, 0]);
+    expect(Array.from(compact.bias!)).toEqual([1000, -20, 18]);
+    expect(Array.from(compact.multiplier)).toEqual([1500000000, 1200000000, 0]);
+    expect(Array.from(compact.shiftCode)).toEqual([5, -71, 0]);
     expect(Array.from(expandChannelRows(compact))).toEqual(Array.from(rows));
     // A rounding constant other than 2^(shift-1) + out_zp * 2^shift cannot be rebuilt.
     expect(compactChannelRows(Int32Array.of(1000, 1500000000, -79, 5), -3, true)).toBeUndefined();
+    // A generic spec shift outside [-64, 63] has no code.
+    expect(compactChannelRows(Int32Array.of(1000, 1500000000, -3, 256 + 64), -3, true)).toBeUndefined();
     // Without biases (FULLY_CONNECTED), a row with a bias is not compactable; one without is {mult, shift}.
     expect(compactChannelRows(Int32Array.of(7, 1500000000, -80, 5), -3, false)).toBeUndefined();
-    expect(Array.from(compactChannelRows(Int32Array.of(0, 1500000000, -80, 5), -3, false)!.values)).toEqual([1500000000, 5]);
+    const fullyConnected = compactChannelRows(Int32Array.of(0, 1500000000, -80, 5), -3, false)!;
+    expect([fullyConnected.bias, Array.from(fullyConnected.multiplier), Array.from(fullyConnected.shiftCode)]).toEqual([undefined, [1500000000], [5]]);
   });
 });

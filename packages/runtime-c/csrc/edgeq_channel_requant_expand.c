@@ -1,47 +1,49 @@
 /*
  * edgeq_channel_requant_expand.c - --optimize size keeps each specialised kernel's
- * per-channel requantisation data in flash as compact rows ({bias, mult, shift}, or
- * {mult, shift} for FULLY_CONNECTED, whose biases are a separate array) instead of
- * edgeq_channel_requant's four words; the generated code expands them into the op's
- * scratch right before the kernel runs. The rounding constant is the fourth word, and it
- * follows from the shift and the output zero point (edgeq_fast.h):
+ * per-channel requantisation data in flash as the model has it, 9 bytes per channel: an
+ * int32 bias (none for FULLY_CONNECTED, whose biases are a separate array), an int32
+ * multiplier and an int8 shift code, instead of edgeq_channel_requant's four int32 words.
+ * The generated code expands them into the op's scratch right before the kernel runs. The
+ * rounding constant, the fourth word, follows from the shift and the output zero point
+ * (edgeq_fast.h):
  *
- *   fast row     round = 2^(shift-1) + zp_out * 2^shift   (tflm, pow2: shift = e;
- *                                                           single: shift = e - 1)
- *   generic row  round = zp_out                   (shift >= EDGEQ_FAST_GENERIC_SHIFT / 2)
- *   constant row compact {2v, 0, 0} -> {0, 0, 2v, 1}  (all-zero weights: output v;
- *                                                    a phantom channel: v = 0)
+ *   code 1 .. 31    fast row, shift = code,
+ *                   round = 2^(shift-1) + zp_out * 2^shift  (tflm, pow2: shift = e;
+ *                                                             single: shift = e - 1)
+ *   code -128 .. -1 generic row, shift = EDGEQ_FAST_GENERIC_SHIFT + code + 64 (the spec's
+ *                   shift code + 64, in [-64, 63]), round = zp_out
+ *   code 0          constant row {0, 0, bias, 1}: all-zero weights, output bias / 2 (a
+ *                   phantom channel: bias 0)
  *
  * The generator compacts an op's rows only when this expansion gives them back exactly
  * (packages/codegen/src/compact-requant.ts is the TypeScript twin).
  */
 #include "edgeq_internal.h"
 
-const edgeq_channel_requant *edgeq_channel_requant_expand(const int32_t *compact, int32_t rows,
-                                                          int32_t with_bias, int32_t out_zp,
+const edgeq_channel_requant *edgeq_channel_requant_expand(const int32_t *bias,
+                                                          const int32_t *mult,
+                                                          const int8_t *shift_code, int32_t rows,
+                                                          int32_t out_zp,
                                                           edgeq_channel_requant *out) {
-  const int32_t stride = with_bias ? 3 : 2;
   int32_t r;
-  for (r = 0; r < rows; r++, compact += stride) {
-    const int32_t bias = with_bias ? compact[0] : 0;
-    const int32_t mult = compact[stride - 2];
-    const int32_t shift = compact[stride - 1];
+  for (r = 0; r < rows; r++) {
+    const int32_t code = shift_code[r];
     edgeq_channel_requant *const row = out + r;
-    if (shift == 0) {
+    row->bias = bias != NULL ? bias[r] : 0;
+    row->mult = mult[r];
+    if (code == 0) {
+      row->round = row->bias;
       row->bias = 0;
       row->mult = 0;
-      row->round = bias;
       row->shift = 1;
-      continue;
+    } else if (code < 0) {
+      row->shift = EDGEQ_FAST_GENERIC_SHIFT + code + 64;
+      row->round = out_zp;
+    } else {
+      row->shift = code;
+      /* In uint32: the generator checked that the constant fits int32. */
+      row->round = (int32_t)(((uint32_t)1 << (code - 1)) + ((uint32_t)out_zp << code));
     }
-    row->bias = bias;
-    row->mult = mult;
-    row->shift = shift;
-    /* In unsigned arithmetic: zp_out * 2^shift may leave int32 only where the generator
-     * never compacts (it checks the rebuilt constant). */
-    row->round = shift >= EDGEQ_FAST_GENERIC_SHIFT / 2
-                     ? out_zp
-                     : (int32_t)(((uint32_t)1 << (shift - 1)) + ((uint32_t)out_zp << shift));
   }
   return out;
 }

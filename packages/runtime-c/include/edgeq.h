@@ -355,12 +355,14 @@ EDGEQ_FAST_VARIANTS(EDGEQ_FAST_COLUMN_W8_DECLARE_MIXED)
 #undef EDGEQ_FAST_COLUMN_W8_DECLARE_MIXED
 #undef EDGEQ_FAST_COLUMN_W8_DECLARE
 
-/* --optimize size: expands `rows` compact requantisation rows ({bias, mult, shift} each, or
- * {mult, shift} when with_bias is 0, bias 0) into `out` (scratch, 4-aligned, 16 bytes per row),
- * rebuilding each row's rounding constant from its shift and out_zp (rules:
- * csrc/edgeq_channel_requant_expand.c). Returns `out`. */
-const edgeq_channel_requant *edgeq_channel_requant_expand(const int32_t *compact, int32_t rows,
-                                                          int32_t with_bias, int32_t out_zp,
+/* --optimize size: expands `rows` channels of compact requantisation data (bias[r], or 0 when
+ * bias is NULL; mult[r]; the int8 shift code shift_code[r]) into `out` (scratch, 4-aligned,
+ * 16 bytes per row), rebuilding each row's rounding constant from its shift and out_zp
+ * (codes and rules: csrc/edgeq_channel_requant_expand.c). Returns `out`. */
+const edgeq_channel_requant *edgeq_channel_requant_expand(const int32_t *bias,
+                                                          const int32_t *mult,
+                                                          const int8_t *shift_code, int32_t rows,
+                                                          int32_t out_zp,
                                                           edgeq_channel_requant *out);
 
 /* ---- specialised FULLY_CONNECTED and ADD (code generator's fast path, planned by

@@ -7,7 +7,7 @@
 
 import type { AddTablePlan } from '../fast-elementwise.js';
 import type { FullyConnectedPlan } from '../fast-fully-connected.js';
-import type { CompactRequant } from '../compact-requant.js';
+import { declareCompactArrays, type CompactRequant, type CompactRequantArrays } from '../compact-requant.js';
 import { constPointerField, int32Fields, structField, type CStructDescription, type CStructValues } from './c-struct.js';
 import { CHANNEL_REQUANT_STRUCT } from './fast-kernel.js';
 import type { OpConstants } from './emitter-support.js';
@@ -54,10 +54,10 @@ export interface FcAddOperands {
   /** ADD with run-time term tables: its reference parameter struct's values (emit/add.ts) and the scratch buffer. */
   addTerms?: { params: CStructValues; scratch: string };
   /**
-   * FULLY_CONNECTED under --optimize size: its compact requantisation rows, and the C
-   * expression that expands the named compact array into scratch (compact-requant.ts).
+   * FULLY_CONNECTED under --optimize size: its compact requantisation data, and the C
+   * expression that expands the named compact arrays into scratch (compact-requant.ts).
    */
-  compactRequant?: { compact: CompactRequant; expand: (compactRows: string) => string };
+  compactRequant?: { compact: CompactRequant; expand: (arrays: CompactRequantArrays) => string };
 }
 
 /** Declares a planned FULLY_CONNECTED / ADD kernel's constants and returns its call. */
@@ -70,10 +70,10 @@ export function emitFcAddKernel(plan: FcAddPlan, constants: OpConstants, o: FcAd
       act_min: o.actMin, act_max: o.actMax, bias, requant_stride: plan.requantRows.length > 4 ? 1 : 0,
     };
     if (o.compactRequant) {
-      // Compact rows in flash; a stack copy of the parameter struct points at their expansion in scratch.
-      const compactRows = constants.array('int32_t', 'channel_rows', o.compactRequant.compact.values);
+      // Compact data in flash; a stack copy of the parameter struct points at the rows expanded in scratch.
+      const arrays = declareCompactArrays(constants, o.compactRequant.compact);
       const s = constants.struct(FC_FAST_PARAMS_STRUCT, { ...values, requant: 'NULL' });
-      return `{ edgeq_fc_fast_params params = ${s}; params.requant = ${o.compactRequant.expand(compactRows)}; ` +
+      return `{ edgeq_fc_fast_params params = ${s}; params.requant = ${o.compactRequant.expand(arrays)}; ` +
         `${plan.fn}(&params, ${o.input}, ${weights}, ${o.output}); }`;
     }
     const rows: CStructValues[] = [];

@@ -10,7 +10,7 @@ import type { ConvLikeParams } from '@edgeq/ir';
 import type { FastPlan } from '../fast-kernels.js';
 import { commentText } from '../c-syntax.js';
 import { constPointerField, int32Fields, type CStructDescription, type CStructValues } from './c-struct.js';
-import { expandedRowsRef } from '../compact-requant.js';
+import { declareCompactArrays, expandedRowsRef } from '../compact-requant.js';
 import { IN_OUT_SHAPE_FIELDS, scratchBufferRef, type OpConstants, type EmitContext } from './emitter-support.js';
 
 /** `edgeq_channel_requant`: one output channel's folded bias, multiplier, rounding constant and shift. */
@@ -87,11 +87,11 @@ export function emitFastKernel(
   const scratch = plan.scratchBytes > 0 ? `, (int16_t *)(void *)${scratchBufferRef(ctx, opIndex)}` : '';
   const comment = `/* ${commentText(plan.reason, 200)} */`;
   if (compact) {
-    // Compact rows in flash; a stack copy of the parameter struct points at their expansion in scratch.
-    const compactRows = constants.array('int32_t', 'channel_rows', compact.values);
+    // Compact data in flash; a stack copy of the parameter struct points at the rows expanded in scratch.
+    const arrays = declareCompactArrays(constants, compact);
     const s = constants.struct(FAST_PARAMS_STRUCTS[plan.kind], { ...values, requant: 'NULL' });
     const typeName = FAST_PARAMS_STRUCTS[plan.kind].typeName;
-    return `${comment} { ${typeName} params = ${s}; params.requant = ${expandedRowsRef(ctx, opIndex, compactRows, compact, plan.scratchBytes)}; ` +
+    return `${comment} { ${typeName} params = ${s}; params.requant = ${expandedRowsRef(ctx, opIndex, arrays, compact, plan.scratchBytes)}; ` +
       `${plan.fn}(&params, ${input}, ${weights}, ${output}${scratch}); }`;
   }
   const rows: CStructValues[] = [];

@@ -80,7 +80,7 @@ export function emitOp(ctx: EmitContext, op: OpDef, index: number): EmittedOp {
         input, input2: op.type === 'ADD' ? arenaRef(ctx, op.inputs[1]) : '', output, actMin: activation.actMin, actMax: activation.actMax,
         addTerms: fcAdd.plan.kind === 'add_table' && fcAdd.plan.terms === 'scratch'
           ? { params: addParamsValues(ctx, op, params as AddParams), scratch: scratchBufferRef(ctx, index) } : undefined,
-        compactRequant: compact ? { compact, expand: (compactRows) => expandedRowsRef(ctx, index, compactRows, compact, 0) } : undefined,
+        compactRequant: compact ? { compact, expand: (arrays) => expandedRowsRef(ctx, index, arrays, compact, 0) } : undefined,
       })
       : (OP_EMITTERS[op.type] as OpEmitter).emit({ ctx, op, opIndex: index, params, constants, input, output });
   const outTensor = g.tensors[op.outputs[0]];
