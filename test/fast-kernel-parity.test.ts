@@ -3,9 +3,10 @@
  * that take every fast path the planner has (first layers of 1-3 channels with non-square
  * kernels, 3x3 depthwise at stride 1 and 2, 1x1 into and out of multiples of 8 channels,
  * dilation 2, odd output channel counts, channels on the generic requantisation), in every
- * fast mode and both weight storages, must compute exactly what the interpreter computes:
- * on the host under ASan+UBSan and under QEMU on Cortex-M0 (ARMv6-M assembly loops
- * where runtime-c has them, portable C elsewhere), M4 and M33 (DSP).
+ * fast mode, both weight storages and --optimize size (compact requantisation rows), must compute
+ * exactly what the interpreter computes: on the host under ASan+UBSan and under QEMU on
+ * Cortex-M0 (ARMv6-M assembly loops where runtime-c has them, portable C elsewhere), M4 and
+ * M33 (DSP).
  * Few runs, each a chain of six ops: runtime-c's kernel tests cover every variant case by case.
  */
 import { describe, expect, it } from 'vitest';
@@ -17,7 +18,11 @@ import { inputsFor } from './support/parity-inputs.js';
 const SCHEMES = FAST_MODE_SCHEMES;
 const VECTORS = 6;
 
-interface Run { mode: FastMode; storage: WeightStorage; seed: number }
+/** `size`: --optimize size (int8 weights and compact requantisation rows expanded at run time). */
+interface Run { mode: FastMode; storage: WeightStorage; seed: number; optimize?: 'size' }
+
+/** Codegen options of a run: --optimize size, or the weight storage alone. */
+const codegenOf = (run: Run) => (run.optimize ? { optimize: run.optimize } : { weightStorage: run.storage });
 
 function chainOf({ mode, seed }: Run) {
   return fastKernelChain(seed, SCHEMES[mode]);
@@ -46,25 +51,25 @@ describe('fast kernel chains: every conv op is planned on a fast kernel', () => 
 
 describe('fast kernel chains: generated C == interpreter on the host (gcc, ASan+UBSan)', () => {
   const runs: Run[] = [
-    { mode: 'tflm', storage: 'int8', seed: 12 }, { mode: 'single', storage: 'int16', seed: 13 }, { mode: 'pow2', storage: 'int8', seed: 16 },
+    { mode: 'tflm', storage: 'int8', seed: 12, optimize: 'size' }, { mode: 'single', storage: 'int16', seed: 13 }, { mode: 'pow2', storage: 'int8', seed: 16 },
   ];
-  it.each(runs)('$mode, $storage weights, seed $seed', async (run) => {
+  it.each(runs)('$mode, $storage weights, seed $seed, optimize $optimize', async (run) => {
     const g = chainOf(run);
-    const r = await hostParity(g, inputsFor(g, run.seed, VECTORS), { sanitize: true, codegen: { weightStorage: run.storage } });
+    const r = await hostParity(g, inputsFor(g, run.seed, VECTORS), { sanitize: true, codegen: codegenOf(run) });
     expect(r.stats.exactVectors, `${r.line} ${JSON.stringify(r.firstDifferingOp)}`).toBe(VECTORS);
   }, 300_000); // a cold ASan build of every kernel took over 120 s at load ~20
 });
 
 describe('fast kernel chains: generated C == interpreter under QEMU', () => {
   const runs: Array<Run & { core: string }> = [
-    { core: 'cortex-m0', mode: 'tflm', storage: 'int8', seed: 21 },
+    { core: 'cortex-m0', mode: 'tflm', storage: 'int8', seed: 21, optimize: 'size' },
     { core: 'cortex-m4', mode: 'tflm', storage: 'int16', seed: 23 },
-    { core: 'cortex-m4', mode: 'single', storage: 'int8', seed: 24 },
+    { core: 'cortex-m4', mode: 'single', storage: 'int8', seed: 24, optimize: 'size' },
     { core: 'cortex-m33', mode: 'pow2', storage: 'int16', seed: 27 },
   ];
-  it.each(runs)('$core, $mode, $storage weights, seed $seed', async (run) => {
+  it.each(runs)('$core, $mode, $storage weights, seed $seed, optimize $optimize', async (run) => {
     const g = chainOf(run);
-    const r = await deviceParity(g, inputsFor(g, run.seed, VECTORS), { target: getCortexMTarget(run.core), codegen: { weightStorage: run.storage } });
+    const r = await deviceParity(g, inputsFor(g, run.seed, VECTORS), { target: getCortexMTarget(run.core), codegen: codegenOf(run) });
     expect(r.stats.exactVectors, r.line).toBe(VECTORS);
   }, 180_000);
 });

@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
-import { validateQGraph, writeDirAtomic, type QGraph } from '@edgeq/ir';
+import { validateQGraph, writeDirAtomic, type QGraph, type SoftmaxInputScaling } from '@edgeq/ir';
 import { runtimeFiles } from '@edgeq/runtime-c';
 import { planMemory, type MemoryPlan } from './memory-plan.js';
 import { IdentifierTable, apiPrefix, commentText, sanitizeIdentifier } from './c-syntax.js';
@@ -17,6 +17,8 @@ import { emitOp } from './emit/index.js';
 import { rqModeEnumerator, type EmittedOp } from './emit/emitter-support.js';
 import { planFastOp, type FastMode, type FastPlan, type WeightStorage } from './fast-kernels.js';
 import { planFcAddOps } from './fast-planner.js';
+import { COMPUTED_SOFTMAX_SCRATCH_BYTES, planComputedSoftmax } from './computed-softmax.js';
+import { EXPANDED_ROW_BYTES, expandedRowsOffset, planCompactRequant, type CompactRequant } from './compact-requant.js';
 
 /** This package's templates/ directory (beside src/ and dist/). */
 export const TEMPLATES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../templates');
@@ -34,7 +36,9 @@ export interface GenerateOptions {
   /**
    * What the specialised kernels trade (default 'speed'): 'speed' may widen weights to int16
    * and add lookup tables where that saves instructions; 'size' keeps the model's int8
-   * weights in flash (expanded on the fly) and adds no tables.
+   * weights in flash (expanded on the fly), adds no tables (SOFTMAX computes its exponentials
+   * at run time: computed-softmax.ts), and stores the per-channel
+   * requantisation rows compactly (compact-requant.ts: expanded into scratch at run time).
    */
   optimize?: 'speed' | 'size';
   /**
@@ -85,10 +89,15 @@ export async function generateModel(g: QGraph, opts: GenerateOptions = {}): Prom
   const fcAdd = opts.fastKernels !== false && fastMode ? planFcAddOps(g, fastMode, opts.optimize ?? 'speed') : undefined;
   const scratch = new Map([...fast].map(([i, f]) => [i, f.scratchBytes]));
   for (const [i, choice] of fcAdd ?? []) if (choice.plan?.kind === 'add_table') scratch.set(i, choice.plan.scratchBytes);
+  // --optimize size: compact requantisation rows in flash, expanded into scratch after the kernel's own.
+  const compactRequant = opts.optimize === 'size' ? planCompactRequant(g, fast, fcAdd) : new Map<number, CompactRequant>();
+  for (const [i, c] of compactRequant) scratch.set(i, expandedRowsOffset(scratch.get(i) ?? 0) + c.rows * EXPANDED_ROW_BYTES);
+  const computedSoftmax = opts.optimize === 'size' ? planComputedSoftmax(g) : new Map<number, SoftmaxInputScaling>();
+  for (const i of computedSoftmax.keys()) scratch.set(i, COMPUTED_SOFTMAX_SCRATCH_BYTES);
   const plan = planMemory(g, scratch);
   const ids = new IdentifierTable(`${prefix}_`);
   const modeEnum = rqModeEnumerator(g.quantization);
-  const ctx = { graph: g, ids, offsets: plan.offsets, modeEnum, fast, fcAdd, scratchOffsets: plan.scratchOffsets };
+  const ctx = { graph: g, ids, offsets: plan.offsets, modeEnum, fast, fcAdd, compactRequant, computedSoftmax, scratchOffsets: plan.scratchOffsets };
   const ops = g.ops.map((op, i) => emitOp(ctx, op, i));
   const constBytes = ops.reduce((s, o) => s + o.constBytes, 0);
   const context = {

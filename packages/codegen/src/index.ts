@@ -14,4 +14,7 @@ export * from './fast-kernels.js';
 export * from './fast-fully-connected.js';
 export * from './fast-elementwise.js';
 export * from './fast-planner.js';
+export * from './compact-requant.js';
+export * from './computed-softmax.js';
 export { FC_FAST_PARAMS_STRUCT, ADD_TABLE_PARAMS_STRUCT, type FcAddPlan } from './emit/fast-fc-add.js';
+export { SOFTMAX_PARAMS_STRUCT, SOFTMAX_SCALING_PARAMS_STRUCT } from './emit/softmax.js';

@@ -22,8 +22,10 @@ afterAll(async () => {
 });
 
 const TFLM: QuantScheme = { scales: 'fixed', rounding: 'tflm' };
-const CASES: [string, QGraph, boolean][] = [
+/** Name, graph, fast kernels, --optimize (default speed). */
+const CASES: [string, QGraph, boolean, ('speed' | 'size')?][] = [
   ['dscnn, fast kernels', buildReferenceModel('dscnn', TFLM), true],
+  ['dscnn, fast kernels, --optimize size', buildReferenceModel('dscnn', TFLM), true, 'size'],
   ['dscnn, reference kernels', buildReferenceModel('dscnn', TFLM), false],
   ['mbv2mini pow2, fast kernels', buildReferenceModel('mbv2mini', { scales: 'pow2', rounding: 'tflm' }), true],
   ...[6, 11, 29].map((seed): [string, QGraph, boolean] => [`random graph ${seed} fp32`, randomGraph(seed, { scheme: { scales: 'fixed', rounding: 'fp32' } }), false]),
@@ -31,8 +33,8 @@ const CASES: [string, QGraph, boolean][] = [
 ];
 
 describe('reported constant bytes', () => {
-  it.each(CASES)('%s: equal the const objects of the Cortex-M4 object file', async (name, graph, fastKernels) => {
-    const model = await generateModel(graph, { fastKernels });
+  it.each(CASES)('%s: equal the const objects of the Cortex-M4 object file', async (name, graph, fastKernels, optimize) => {
+    const model = await generateModel(graph, { fastKernels, optimize });
     const caseDir = await fs.mkdtemp(path.join(dir, 'case-'));
     for (const [file, text] of model.files) await fs.writeFile(path.join(caseDir, file), text);
     const object = path.join(caseDir, 'model.o');

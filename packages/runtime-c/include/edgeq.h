@@ -175,6 +175,21 @@ typedef struct {
   edgeq_rq_mode mode; /* EDGEQ_RQ_FP32 selects the float kernel; any other value the fixed-point one */
 } edgeq_softmax_params;
 
+/* SOFTMAX for --optimize size (csrc/edgeq_softmax_computed_s8.c): no exponent table in flash.
+ * The input scaling of TFLite Micro's Prepare (multiplier: Q31 of beta * s_in * 2^26, with
+ * left_shift; diff_min), from which the exponentials this input needs are computed into
+ * scratch (edgeq_softmax_computed_s8_get_buffer_size() bytes, 4-aligned) before
+ * edgeq_softmax_s8 runs on them. mode: EDGEQ_RQ_SINGLE rescales with single rounding,
+ * EDGEQ_RQ_TFLM and EDGEQ_RQ_POW2 with double rounding; never EDGEQ_RQ_FP32. */
+typedef struct {
+  int32_t rows;
+  int32_t classes;
+  int32_t multiplier;
+  int32_t left_shift;
+  int32_t diff_min;
+  edgeq_rq_mode mode;
+} edgeq_softmax_scaling_params;
+
 /* ---- requantisation primitives (exposed for tests and custom kernels) ---- */
 int32_t edgeq_requantize(int32_t x, int32_t multiplier, int32_t shift, edgeq_rq_mode mode);
 int32_t edgeq_mbqm_tflm(int32_t x, int32_t multiplier, int32_t shift);
@@ -341,6 +356,16 @@ EDGEQ_FAST_VARIANTS(EDGEQ_FAST_COLUMN_W8_DECLARE_MIXED)
 #undef EDGEQ_FAST_COLUMN_W8_DECLARE_MIXED
 #undef EDGEQ_FAST_COLUMN_W8_DECLARE
 
+/* --optimize size: expands `rows` channels of compact requantisation data (bias[r], or 0 when
+ * bias is NULL; mult[r]; the int8 shift code shift_code[r]) into `out` (scratch, 4-aligned,
+ * 16 bytes per row), rebuilding each row's rounding constant from its shift and out_zp
+ * (codes and rules: csrc/edgeq_channel_requant_expand.c). Returns `out`. */
+const edgeq_channel_requant *edgeq_channel_requant_expand(const int32_t *bias,
+                                                          const int32_t *mult,
+                                                          const int8_t *shift_code, int32_t rows,
+                                                          int32_t out_zp,
+                                                          edgeq_channel_requant *out);
+
 /* ---- specialised FULLY_CONNECTED and ADD (code generator's fast path, planned by
  * packages/codegen/src/fast-fully-connected.ts and fast-elementwise.ts; constants as above) ---- */
 
@@ -409,6 +434,9 @@ void edgeq_logistic_s8(const edgeq_logistic_params *p, const int8_t *input, int8
                        int32_t size);
 
 void edgeq_softmax_s8(const edgeq_softmax_params *p, const int8_t *input, int8_t *output);
+size_t edgeq_softmax_computed_s8_get_buffer_size(const edgeq_softmax_scaling_params *p);
+void edgeq_softmax_computed_s8(const edgeq_softmax_scaling_params *p, const int8_t *input,
+                               int8_t *output, uint32_t *scratch);
 
 void edgeq_copy_s8(const int8_t *input, int8_t *output, int32_t size);
 

@@ -46,7 +46,7 @@ import {
   type SoftmaxParams,
   type TensorData,
 } from '@edgeq/ir';
-import { planFastAdd, planFastOp, type CStructValues, type CValue, type FastMode, type FastPlanOptions, type WeightStorage } from '@edgeq/codegen';
+import { COMPUTED_SOFTMAX_SCRATCH_BYTES, planComputedSoftmax, planFastAdd, planFastOp, type CStructValues, type CValue, type FastMode, type FastPlanOptions, type WeightStorage } from '@edgeq/codegen';
 import { renderHeaders, type BufferSizeData, type CaseEntry, type Declaration, type SuiteData } from './c-test-data.js';
 
 /** Directory the generator writes and the test reads. */
@@ -275,6 +275,22 @@ function renderSoftmax(g: QGraph, op: OpDef, id: string, out: RenderedCase): voi
     rows: numElements(shape) / classes, classes, exp_table: `${id}_exp_table`, mode: modeOf(g),
   }));
   out.entry.params = `&${id}_params`;
+}
+
+/**
+ * edgeq_softmax_computed_s8 (--optimize size): the input scaling codegen plans
+ * (planComputedSoftmax) instead of the table; the kernel must compute the same exponentials.
+ */
+function renderSoftmaxComputed(g: QGraph, op: OpDef, id: string, out: RenderedCase): void {
+  const scaling = planComputedSoftmax(g).get(g.ops.indexOf(op));
+  if (!scaling) throw new Error(`${id}: no computed softmax planned`);
+  const shape = g.tensors[op.inputs[0]].shape;
+  const classes = shape[shape.length - 1];
+  out.declarations.push(struct('edgeq_softmax_scaling_params', `${id}_params`, {
+    rows: numElements(shape) / classes, classes, multiplier: scaling.multiplier, left_shift: scaling.leftShift,
+    diff_min: scaling.diffMin, mode: modeOf(g),
+  }));
+  Object.assign(out.entry, { params: `&${id}_params`, scratch_bytes: COMPUTED_SOFTMAX_SCRATCH_BYTES });
 }
 
 function renderBoundary(quantize: boolean) {
@@ -800,6 +816,8 @@ export function testSuites(): Array<{ suite: string; kernel: string; cases: Case
     { suite: 'conv_im2col_w8', kernel: 'EDGEQ_TEST_CONV_IM2COL_W8', cases: [...fastCases('conv_im2col'), ...mixedFastCases('conv_im2col'), ...convShapeCases('conv_im2col')], render: renderFastStored('int8') },
     { suite: 'depthwise_conv_rows', kernel: 'EDGEQ_TEST_DEPTHWISE_CONV_ROWS', cases: [...fastCases('depthwise_3x3'), ...depthwiseShapeCases()], render: renderFastWith({ depthwiseKernel: 'rows' }) },
     { suite: 'depthwise_conv_rows_mixed', kernel: 'EDGEQ_TEST_DEPTHWISE_CONV_ROWS', cases: mixedFastCases('depthwise_3x3'), render: renderFastWith({ depthwiseKernel: 'rows' }) },
+    // Its own random stream: the suites above keep their inputs.
+    { suite: 'softmax_computed', kernel: 'EDGEQ_TEST_SOFTMAX_COMPUTED', cases: ownStream(SEED + 5, () => [...softmaxCases(), ...softmaxEdgeCases()].filter((c) => c.mode !== 'fp32')), render: renderSoftmaxComputed },
   ];
 }
 

@@ -5,10 +5,11 @@
  * arrays, parameter structs) and counts their bytes on the firmware ABI.
  */
 
-import type { OpDefOf, OpParams, OpType, QGraph, QuantScheme, Requant } from '@edgeq/ir';
+import type { OpDefOf, OpParams, OpType, QGraph, QuantScheme, Requant, SoftmaxInputScaling } from '@edgeq/ir';
 import { intArrayBody, type IdentifierTable } from '../c-syntax.js';
 import type { FastPlan } from '../fast-kernels.js';
 import type { FcAddChoice } from '../fast-planner.js';
+import type { CompactRequant } from '../compact-requant.js';
 import {
   C_SCALAR_BYTES,
   constPointerField,
@@ -51,6 +52,13 @@ export interface EmitContext {
   fast?: ReadonlyMap<number, FastPlan>;
   /** FULLY_CONNECTED / ADD ops: the specialised kernel when planned, and why (by op index). */
   fcAdd?: ReadonlyMap<number, FcAddChoice>;
+  /**
+   * --optimize size: ops whose requantisation rows are stored compactly and expanded into
+   * their scratch (after the kernel's own scratch) before the kernel runs (by op index).
+   */
+  compactRequant?: ReadonlyMap<number, CompactRequant>;
+  /** --optimize size: SOFTMAX ops that compute their exponentials into scratch, with their input scaling (by op index). */
+  computedSoftmax?: ReadonlyMap<number, SoftmaxInputScaling>;
   /** Arena offset of each op's scratch buffer (by op index). */
   scratchOffsets?: ReadonlyMap<number, number>;
 }
@@ -113,6 +121,8 @@ export class OpConstants {
 export interface OpEmitArgs<T extends OpType> {
   ctx: EmitContext;
   op: OpDefOf<T>;
+  /** The op's index in the graph (its scratch buffer's key). */
+  opIndex: number;
   /** The op's integer parameters (deriveOpParams), the same the interpreter uses. */
   params: OpParams;
   constants: OpConstants;

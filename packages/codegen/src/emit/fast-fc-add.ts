@@ -7,6 +7,7 @@
 
 import type { AddTablePlan } from '../fast-elementwise.js';
 import type { FullyConnectedPlan } from '../fast-fully-connected.js';
+import { declareCompactArrays, type CompactRequant, type CompactRequantArrays } from '../compact-requant.js';
 import { constPointerField, int32Fields, structField, type CStructDescription, type CStructValues } from './c-struct.js';
 import { CHANNEL_REQUANT_STRUCT } from './fast-kernel.js';
 import type { OpConstants } from './emitter-support.js';
@@ -52,6 +53,11 @@ export interface FcAddOperands {
   actMax: number;
   /** ADD with run-time term tables: its reference parameter struct's values (emit/add.ts) and the scratch buffer. */
   addTerms?: { params: CStructValues; scratch: string };
+  /**
+   * FULLY_CONNECTED under --optimize size: its compact requantisation data, and the C
+   * expression that expands the named compact arrays into scratch (compact-requant.ts).
+   */
+  compactRequant?: { compact: CompactRequant; expand: (arrays: CompactRequantArrays) => string };
 }
 
 /** Declares a planned FULLY_CONNECTED / ADD kernel's constants and returns its call. */
@@ -59,13 +65,21 @@ export function emitFcAddKernel(plan: FcAddPlan, constants: OpConstants, o: FcAd
   if (plan.kind === 'fully_connected') {
     const weights = constants.array(plan.weights instanceof Int16Array ? 'int16_t' : 'int8_t', 'weights', plan.weights);
     const bias = constants.array('int32_t', 'bias', plan.bias);
+    const values = {
+      batches: plan.batches, in_features: plan.inFeatures, out_features: plan.outFeatures,
+      act_min: o.actMin, act_max: o.actMax, bias, requant_stride: plan.requantRows.length > 4 ? 1 : 0,
+    };
+    if (o.compactRequant) {
+      // Compact data in flash; a stack copy of the parameter struct points at the rows expanded in scratch.
+      const arrays = declareCompactArrays(constants, o.compactRequant.compact);
+      const s = constants.struct(FC_FAST_PARAMS_STRUCT, { ...values, requant: 'NULL' });
+      return `{ edgeq_fc_fast_params params = ${s}; params.requant = ${o.compactRequant.expand(arrays)}; ` +
+        `${plan.fn}(&params, ${o.input}, ${weights}, ${o.output}); }`;
+    }
     const rows: CStructValues[] = [];
     for (let i = 0; i < plan.requantRows.length; i += 4) rows.push(requantRow(plan.requantRows.subarray(i, i + 4)));
     const table = constants.structArray(CHANNEL_REQUANT_STRUCT, 'channel_requant', rows);
-    const s = constants.struct(FC_FAST_PARAMS_STRUCT, {
-      batches: plan.batches, in_features: plan.inFeatures, out_features: plan.outFeatures,
-      act_min: o.actMin, act_max: o.actMax, bias, requant: table, requant_stride: rows.length > 1 ? 1 : 0,
-    });
+    const s = constants.struct(FC_FAST_PARAMS_STRUCT, { ...values, requant: table });
     return `${plan.fn}(&${s}, ${o.input}, ${weights}, ${o.output});`;
   }
   if (plan.terms === 'scratch') {

@@ -10,6 +10,7 @@ import type { ConvLikeParams } from '@edgeq/ir';
 import type { FastPlan } from '../fast-kernels.js';
 import { commentText } from '../c-syntax.js';
 import { constPointerField, int32Fields, type CStructDescription, type CStructValues } from './c-struct.js';
+import { declareCompactArrays, expandedRowsRef } from '../compact-requant.js';
 import { IN_OUT_SHAPE_FIELDS, scratchBufferRef, type OpConstants, type EmitContext } from './emitter-support.js';
 
 /** `edgeq_channel_requant`: one output channel's folded bias, multiplier, rounding constant and shift. */
@@ -81,18 +82,24 @@ export function emitFastKernel(
   output: string,
 ): string {
   const weights = constants.array(plan.weights instanceof Int16Array ? 'int16_t' : 'int8_t', 'weights', plan.weights);
+  const compact = ctx.compactRequant?.get(opIndex);
+  const values = { ...plan.structValues, act_min: params.actMin, act_max: params.actMax };
+  const scratch = plan.scratchBytes > 0 ? `, (int16_t *)(void *)${scratchBufferRef(ctx, opIndex)}` : '';
+  const comment = `/* ${commentText(plan.reason, 200)} */`;
+  if (compact) {
+    // Compact data in flash; a stack copy of the parameter struct points at the rows expanded in scratch.
+    const arrays = declareCompactArrays(constants, compact);
+    const s = constants.struct(FAST_PARAMS_STRUCTS[plan.kind], { ...values, requant: 'NULL' });
+    const typeName = FAST_PARAMS_STRUCTS[plan.kind].typeName;
+    return `${comment} { ${typeName} params = ${s}; params.requant = ${expandedRowsRef(ctx, opIndex, arrays, compact, plan.scratchBytes)}; ` +
+      `${plan.fn}(&params, ${input}, ${weights}, ${output}${scratch}); }`;
+  }
   const rows: CStructValues[] = [];
   for (let i = 0; i < plan.channelConstants.length; i += 4) {
     const [bias, mult, round, shift] = plan.channelConstants.subarray(i, i + 4);
     rows.push({ bias, mult, round, shift });
   }
   const channelTable = constants.structArray(CHANNEL_REQUANT_STRUCT, 'channel_requant', rows);
-  const s = constants.struct(FAST_PARAMS_STRUCTS[plan.kind], {
-    ...plan.structValues,
-    act_min: params.actMin,
-    act_max: params.actMax,
-    requant: channelTable,
-  });
-  const scratch = plan.scratchBytes > 0 ? `, (int16_t *)(void *)${scratchBufferRef(ctx, opIndex)}` : '';
-  return `/* ${commentText(plan.reason, 200)} */ ${plan.fn}(&${s}, ${input}, ${weights}, ${output}${scratch});`;
+  const s = constants.struct(FAST_PARAMS_STRUCTS[plan.kind], { ...values, requant: channelTable });
+  return `${comment} ${plan.fn}(&${s}, ${input}, ${weights}, ${output}${scratch});`;
 }

@@ -7,6 +7,7 @@
 
 import { DTYPE_BYTES, deriveOpParams, numElements, type AddParams, type ConvLikeParams, type OpDef, type OpType } from '@edgeq/ir';
 import { commentText } from '../c-syntax.js';
+import { expandedRowsRef } from '../compact-requant.js';
 import { nestedStructs, type CStructDescription } from './c-struct.js';
 import { arenaRef, OpConstants, scratchBufferRef, type EmitContext, type EmittedOp, type OpEmitter } from './emitter-support.js';
 import { emitFastKernel, FAST_KERNEL_STRUCTS } from './fast-kernel.js';
@@ -71,6 +72,7 @@ export function emitOp(ctx: EmitContext, op: OpDef, index: number): EmittedOp {
   const fast = ctx.fast?.get(index);
   const fcAdd = ctx.fcAdd?.get(index);
   const activation = params as { actMin: number; actMax: number };
+  const compact = ctx.compactRequant?.get(index);
   const call = fast
     ? emitFastKernel(ctx, index, fast, params as ConvLikeParams, constants, input, output)
     : fcAdd?.plan
@@ -78,8 +80,9 @@ export function emitOp(ctx: EmitContext, op: OpDef, index: number): EmittedOp {
         input, input2: op.type === 'ADD' ? arenaRef(ctx, op.inputs[1]) : '', output, actMin: activation.actMin, actMax: activation.actMax,
         addTerms: fcAdd.plan.kind === 'add_table' && fcAdd.plan.terms === 'scratch'
           ? { params: addParamsValues(ctx, op, params as AddParams), scratch: scratchBufferRef(ctx, index) } : undefined,
+        compactRequant: compact ? { compact, expand: (arrays) => expandedRowsRef(ctx, index, arrays, compact, 0) } : undefined,
       })
-      : (OP_EMITTERS[op.type] as OpEmitter).emit({ ctx, op, params, constants, input, output });
+      : (OP_EMITTERS[op.type] as OpEmitter).emit({ ctx, op, opIndex: index, params, constants, input, output });
   const outTensor = g.tensors[op.outputs[0]];
   return {
     index,

@@ -36,7 +36,8 @@ typedef enum {
   EDGEQ_TEST_POINTWISE_CONV_W8,
   EDGEQ_TEST_ADD_TERMS,
   EDGEQ_TEST_CONV_IM2COL_W8,
-  EDGEQ_TEST_DEPTHWISE_CONV_ROWS
+  EDGEQ_TEST_DEPTHWISE_CONV_ROWS,
+  EDGEQ_TEST_SOFTMAX_COMPUTED
 } edgeq_test_kernel;
 
 typedef void (*edgeq_test_pointwise_fn)(const edgeq_pointwise_params *p, const int8_t *input,

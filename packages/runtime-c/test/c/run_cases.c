@@ -90,6 +90,9 @@ static int32_t run_kernel(const edgeq_test_case *c, int8_t *out, int16_t *scratc
     case EDGEQ_TEST_COPY: edgeq_copy_s8(x, out, n); break;
     case EDGEQ_TEST_CONCAT: edgeq_concat_channels_s8(p, c->concat_inputs, out); break;
     case EDGEQ_TEST_SOFTMAX: edgeq_softmax_s8(p, x, out); break;
+    case EDGEQ_TEST_SOFTMAX_COMPUTED:
+      edgeq_softmax_computed_s8(p, x, out, (uint32_t *)(void *)scratch);
+      break;
     case EDGEQ_TEST_QUANTIZE:
       for (i = 0; i < n; i++) values[i] = float_of(c->float_bits[i]);
       edgeq_quantize_f32_s8(values, out, n, float_of(c->scale_bits), c->zero_point, c->mode);
@@ -117,6 +120,10 @@ static int32_t buffer_size(const edgeq_test_case *c) {
   if (c->kernel == EDGEQ_TEST_DEPTHWISE_CONV_3X3) {
     return (int32_t)edgeq_depthwise_conv_3x3_s8_get_buffer_size(
         (const edgeq_depthwise_3x3_params *)c->params);
+  }
+  if (c->kernel == EDGEQ_TEST_SOFTMAX_COMPUTED) {
+    return (int32_t)edgeq_softmax_computed_s8_get_buffer_size(
+        (const edgeq_softmax_scaling_params *)c->params);
   }
   if (c->kernel == EDGEQ_TEST_DEPTHWISE_CONV_ROWS) {
     return (int32_t)edgeq_depthwise_conv_rows_s8_get_buffer_size(

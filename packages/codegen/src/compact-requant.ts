@@ -1,0 +1,130 @@
+/**
+ * --optimize size: the specialised kernels' per-channel requantisation rows
+ * (edgeq_channel_requant {bias, mult, round, shift}, fast-kernels.ts) stored in flash as
+ * the model has its data, 9 bytes per channel: int32 biases (none for FULLY_CONNECTED, whose
+ * biases are their own array), int32 multipliers and int8 shift codes. The rounding constant
+ * follows from the shift and the output zero point, and runtime-c's
+ * edgeq_channel_requant_expand rebuilds the rows into the op's scratch before the kernel runs.
+ * This module is that function's TypeScript twin: it compacts an op's rows only when the
+ * expansion gives every row back exactly.
+ */
+
+import { deriveOpParams, type QGraph } from '@edgeq/ir';
+import { FAST_GENERIC_SHIFT, type FastPlan } from './fast-kernels.js';
+import type { FcAddChoice } from './fast-planner.js';
+import type { EmitContext, OpConstants } from './emit/emitter-support.js';
+
+/** Bytes of one expanded row (sizeof(edgeq_channel_requant)) in the scratch buffer. */
+export const EXPANDED_ROW_BYTES = 16;
+
+/** Shift codes of a generic row are the spec's shift minus this (codes -128 .. -1: shifts -64 .. 63). */
+const GENERIC_CODE_OFFSET = 64;
+
+/** An op's compact requantisation data and what the generated expansion call needs. */
+export interface CompactRequant {
+  /** One per row; undefined: every bias is 0 (FULLY_CONNECTED rows). */
+  bias?: Int32Array;
+  multiplier: Int32Array;
+  /** 1 .. 31: a fast row's shift; -128 .. -1: a generic row's spec shift - 64; 0: a constant row {0, 0, bias, 1}. */
+  shiftCode: Int8Array;
+  rows: number;
+  outZp: number;
+}
+
+/** The rows edgeq_channel_requant_expand builds from compact data (4 int32 per row). */
+export function expandChannelRows(compact: CompactRequant): Int32Array {
+  const rows = new Int32Array(compact.rows * 4);
+  for (let r = 0; r < compact.rows; r++) {
+    const bias = compact.bias?.[r] ?? 0;
+    const code = compact.shiftCode[r];
+    // The C computes the rounding constant in uint32 and converts: Int32Array's store wraps the same way.
+    if (code === 0) rows.set([0, 0, bias, 1], r * 4);
+    else if (code < 0) rows.set([bias, compact.multiplier[r], compact.outZp, FAST_GENERIC_SHIFT + code + GENERIC_CODE_OFFSET], r * 4);
+    else rows.set([bias, compact.multiplier[r], 2 ** (code - 1) + compact.outZp * 2 ** code, code], r * 4);
+  }
+  return rows;
+}
+
+/** The shift code of a row, or undefined when none represents it. */
+function shiftCodeOf(bias: number, mult: number, shift: number): number | undefined {
+  if (bias === 0 && mult === 0 && shift === 1) return 0; // a constant row (its round is stored as the bias)
+  if (shift >= 1 && shift <= 31) return shift;
+  const code = shift - FAST_GENERIC_SHIFT - GENERIC_CODE_OFFSET;
+  return shift >= FAST_GENERIC_SHIFT / 2 && code >= -128 && code <= -1 ? code : undefined;
+}
+
+/**
+ * Compact data of `rows` (4 int32 each: bias, mult, round, shift), or undefined when some
+ * row does not come back exactly from it (then the op keeps its full table).
+ * `withBias` false: every bias field must be 0 (FULLY_CONNECTED rows).
+ */
+export function compactChannelRows(rows: Int32Array, outZp: number, withBias: boolean): CompactRequant | undefined {
+  const count = rows.length / 4;
+  const bias = new Int32Array(count);
+  const multiplier = new Int32Array(count);
+  const shiftCode = new Int8Array(count);
+  for (let r = 0; r < count; r++) {
+    const [b, mult, round, shift] = rows.subarray(r * 4, r * 4 + 4);
+    const code = shiftCodeOf(b, mult, shift);
+    if (code === undefined || (code === 0 && !withBias)) return undefined;
+    bias[r] = code === 0 ? round : b;
+    multiplier[r] = mult;
+    shiftCode[r] = code;
+  }
+  const compact: CompactRequant = { ...(withBias ? { bias } : {}), multiplier, shiftCode, rows: count, outZp };
+  const expanded = expandChannelRows(compact);
+  return expanded.every((v, i) => v === rows[i]) ? compact : undefined;
+}
+
+/**
+ * The compact rows of every op whose specialised kernel takes edgeq_channel_requant rows
+ * (CONV_2D / DEPTHWISE_CONV_2D plans, FULLY_CONNECTED plans), by op index: generate.ts calls
+ * this for --optimize size and gives each such op scratch for its expanded rows.
+ */
+export function planCompactRequant(
+  g: QGraph,
+  fast: ReadonlyMap<number, FastPlan>,
+  fcAdd: ReadonlyMap<number, FcAddChoice> | undefined,
+): Map<number, CompactRequant> {
+  const compact = new Map<number, CompactRequant>();
+  const outZp = (i: number) => (deriveOpParams(g, g.ops[i]) as { outZp: number }).outZp;
+  for (const [i, plan] of fast) {
+    const c = compactChannelRows(plan.channelConstants, outZp(i), true);
+    if (c) compact.set(i, c);
+  }
+  for (const [i, choice] of fcAdd ?? []) {
+    if (choice.plan?.kind !== 'fully_connected') continue;
+    const c = compactChannelRows(choice.plan.requantRows, outZp(i), false);
+    if (c) compact.set(i, c);
+  }
+  return compact;
+}
+
+/** Offset, in an op's scratch, of its expanded rows, placed after `kernelScratchBytes` of the kernel's own scratch. */
+export function expandedRowsOffset(kernelScratchBytes: number): number {
+  return Math.ceil(kernelScratchBytes / 4) * 4;
+}
+
+/** The names of an op's compact arrays in the generated C (`bias` undefined: NULL). */
+export interface CompactRequantArrays {
+  bias?: string;
+  multiplier: string;
+  shiftCode: string;
+}
+
+/** Declares an op's compact arrays (the int8 shift codes last, so no padding follows an int32 array). */
+export function declareCompactArrays(constants: OpConstants, compact: CompactRequant): CompactRequantArrays {
+  const bias = compact.bias ? constants.array('int32_t', 'channel_bias', compact.bias) : undefined;
+  const multiplier = constants.array('int32_t', 'channel_mult', compact.multiplier);
+  return { bias, multiplier, shiftCode: constants.array('int8_t', 'channel_shift', compact.shiftCode) };
+}
+
+/**
+ * The C expression that expands an op's compact requantisation data into its scratch (after
+ * `kernelScratchBytes` of the kernel's own) and yields the `const edgeq_channel_requant *`.
+ */
+export function expandedRowsRef(ctx: EmitContext, opIndex: number, arrays: CompactRequantArrays, compact: CompactRequant, kernelScratchBytes: number): string {
+  const at = ctx.scratchOffsets!.get(opIndex)! + expandedRowsOffset(kernelScratchBytes);
+  return `edgeq_channel_requant_expand(${arrays.bias ?? 'NULL'}, ${arrays.multiplier}, ${arrays.shiftCode}, ${compact.rows}, ${compact.outZp}, ` +
+    `(edgeq_channel_requant *)(void *)EDGEQ_ARENA(${at}))`;
+}

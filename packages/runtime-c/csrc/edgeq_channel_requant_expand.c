@@ -1,0 +1,49 @@
+/*
+ * edgeq_channel_requant_expand.c - --optimize size keeps each specialised kernel's
+ * per-channel requantisation data in flash as the model has it, 9 bytes per channel: an
+ * int32 bias (none for FULLY_CONNECTED, whose biases are a separate array), an int32
+ * multiplier and an int8 shift code, instead of edgeq_channel_requant's four int32 words.
+ * The generated code expands them into the op's scratch right before the kernel runs. The
+ * rounding constant, the fourth word, follows from the shift and the output zero point
+ * (edgeq_fast.h):
+ *
+ *   code 1 .. 31    fast row, shift = code,
+ *                   round = 2^(shift-1) + zp_out * 2^shift  (tflm, pow2: shift = e;
+ *                                                             single: shift = e - 1)
+ *   code -128 .. -1 generic row, shift = EDGEQ_FAST_GENERIC_SHIFT + code + 64 (the spec's
+ *                   shift code + 64, in [-64, 63]), round = zp_out
+ *   code 0          constant row {0, 0, bias, 1}: all-zero weights, output bias / 2 (a
+ *                   phantom channel: bias 0)
+ *
+ * The generator compacts an op's rows only when this expansion gives them back exactly
+ * (packages/codegen/src/compact-requant.ts is the TypeScript twin).
+ */
+#include "edgeq_internal.h"
+
+const edgeq_channel_requant *edgeq_channel_requant_expand(const int32_t *bias,
+                                                          const int32_t *mult,
+                                                          const int8_t *shift_code, int32_t rows,
+                                                          int32_t out_zp,
+                                                          edgeq_channel_requant *out) {
+  int32_t r;
+  for (r = 0; r < rows; r++) {
+    const int32_t code = shift_code[r];
+    edgeq_channel_requant *const row = out + r;
+    row->bias = bias != NULL ? bias[r] : 0;
+    row->mult = mult[r];
+    if (code == 0) {
+      row->round = row->bias;
+      row->bias = 0;
+      row->mult = 0;
+      row->shift = 1;
+    } else if (code < 0) {
+      row->shift = EDGEQ_FAST_GENERIC_SHIFT + code + 64;
+      row->round = out_zp;
+    } else {
+      row->shift = code;
+      /* In uint32: the generator checked that the constant fits int32. */
+      row->round = (int32_t)(((uint32_t)1 << (code - 1)) + ((uint32_t)out_zp << code));
+    }
+  }
+  return out;
+}
