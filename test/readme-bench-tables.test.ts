@@ -25,6 +25,16 @@ describe('README bench sections', () => {
     expect(after.interpreter).toContain('is below the 1,000 images/s target');
   });
 
+  it('names the worst --optimize size run off the M4 of each MLPerf model, with its core and gcc level', () => {
+    const results = readBenchResults();
+    const kws = results.mlperf.records.filter((r) => r.model === 'kws_ref_model' && r.core !== 'cortex-m4' && r.optimize === 'size' && r.cmsis_nn);
+    expect(kws.length).toBeGreaterThan(1);
+    const target = kws[kws.length - 1];
+    target.cmsis_nn!.ratio = 1.97;
+    const row = renderBenchSections(results).mlperf.split('\n').find((line) => line.startsWith('| kws_ref_model |'))!;
+    expect(row).toContain(`| 1.97× (${target.core} ${target.gcc ?? '-O2'}; ${kws.length} runs) |`);
+  });
+
   it('replaces only what is between the markers, and refuses a missing or unknown section', () => {
     const doc = 'a\n<!-- bench:x -->\nold\n<!-- /bench:x -->\nb\n';
     expect(renderIntoDocument(doc, { x: 'new' })).toBe('a\n<!-- bench:x -->\nnew\n<!-- /bench:x -->\nb\n');
