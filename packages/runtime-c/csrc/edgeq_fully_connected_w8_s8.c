@@ -35,6 +35,21 @@ size_t edgeq_fully_connected_w8_s8_get_buffer_size(const edgeq_fc_fast_params *p
   EDGEQ_FC_W8_ROW("ldr %[t], [%[w2]], #4\n\t", "a2")
 #endif
 
+#ifdef EDGEQ_FAST_V6M
+/* ARMv6-M: input k (a negative index from the ends of the input and of the four rows, so
+ * LDRSB's register offset reaches all five and the ADDS that steps it sets the loop's flag)
+ * against the four rows: 14 instructions, 4 MACs. MULS overwrites the weight, keeps xv. */
+#define FC_W8_V6M_ROW(row, acc)                  \
+  "ldrsb %[t], [%[" row "], %[k]]\n\t"          \
+  "muls %[t], %[xv]\n\t"                        \
+  "add %[" acc "], %[t]\n\t"
+#define FC_W8_V6M_INPUT                         \
+  "ldrsb %[xv], [%[xe], %[k]]\n\t"              \
+  FC_W8_V6M_ROW("e0", "a0") FC_W8_V6M_ROW("e1", "a1") \
+  FC_W8_V6M_ROW("e2", "a2") FC_W8_V6M_ROW("e3", "a3") \
+  "adds %[k], #1\n\t"
+#endif
+
 /* Accumulates the first 4 * quads inputs against rows w0..w3 (stride `in`). Unaligned
  * word loads (rows of any length) are single LDRs on v7E-M / v8-M.main. */
 EDGEQ_FAST_INLINE void fc_w8_four_rows(const int8_t *x, int32_t quads, const int8_t *w0, int32_t in,
@@ -50,6 +65,22 @@ EDGEQ_FAST_INLINE void fc_w8_four_rows(const int8_t *x, int32_t quads, const int
               [w0] "+r"(w0), [w2] "+r"(w2), [xl] "=&r"(xl), [xh] "=&r"(xh), [t] "=&r"(t),
               [tl] "=&r"(tl)
             : [stride] "r"(in), [end] "r"(end)
+            : "memory", "cc");
+  }
+#elif defined(EDGEQ_FAST_V6M)
+  if (quads > 0) {
+    /* All eight low registers: five ends, the index and two values; the accumulators
+     * ("+h") go to r8-r11. Four inputs per iteration; the fourth ADDS reaches 0 at the end. */
+    const int32_t n = 4 * quads;
+    const int8_t *const xe = x + n, *const e0 = w0 + n, *const e1 = e0 + in, *const e2 = e1 + in,
+                 *const e3 = e2 + in;
+    int32_t k = -n, xv, t;
+    __asm__(EDGEQ_V6M_BEGIN "1:\n\t"
+            FC_W8_V6M_INPUT FC_W8_V6M_INPUT FC_W8_V6M_INPUT FC_W8_V6M_INPUT
+            "bne 1b\n\t" EDGEQ_V6M_END
+            : [a0] "+h"(a0), [a1] "+h"(a1), [a2] "+h"(a2), [a3] "+h"(a3), [k] "+l"(k),
+              [xv] "=&l"(xv), [t] "=&l"(t)
+            : [xe] "l"(xe), [e0] "l"(e0), [e1] "l"(e1), [e2] "l"(e2), [e3] "l"(e3)
             : "memory", "cc");
   }
 #else
