@@ -85,13 +85,12 @@ EDGEQ_FAST_INLINE void fc_w8_four_rows(const int8_t *x, int32_t quads, const int
   }
 #else
   const int8_t *w1 = w0 + in, *w2 = w1 + in, *w3 = w2 + in;
-  int32_t k;
-  for (k = 0; k < 4 * quads; k += 4) {
-    const int32_t x0 = x[k], x1 = x[k + 1], x2 = x[k + 2], x3 = x[k + 3];
-    a0 += x0 * w0[k] + x1 * w0[k + 1] + x2 * w0[k + 2] + x3 * w0[k + 3];
-    a1 += x0 * w1[k] + x1 * w1[k + 1] + x2 * w1[k + 2] + x3 * w1[k + 3];
-    a2 += x0 * w2[k] + x1 * w2[k + 1] + x2 * w2[k + 2] + x3 * w2[k + 3];
-    a3 += x0 * w3[k] + x1 * w3[k + 1] + x2 * w3[k + 2] + x3 * w3[k + 3];
+  const int8_t *const end = x + 4 * quads;
+  /* One input at a time against the four rows, stepping pointers: each product goes straight
+   * into its accumulator (one MLA on ARMv7-M) and only one input is live. */
+  while (x != end) {
+    const int32_t xv = *x++;
+    a0 += xv * *w0++, a1 += xv * *w1++, a2 += xv * *w2++, a3 += xv * *w3++;
   }
 #endif
   acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
