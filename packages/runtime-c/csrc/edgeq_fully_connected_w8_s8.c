@@ -3,7 +3,8 @@
  * [out, in], unchanged in flash (--optimize size; packages/codegen/src/fast-fully-connected.ts);
  * four output rows per block. The Cortex-M DSP path sign-extends weights and inputs on the
  * fly (SXTB16: lanes 0 and 2, then 1 and 3, of both, so the SMLAD pairs match without any
- * re-layout); the portable C99 path computes the same int32 accumulators. Parameters in
+ * re-layout); the ARMv6-M path (Cortex-M0, not at -Os: edgeq_fast.h) is an assembly loop of
+ * LDRSB/MULS/ADD; the portable C99 path computes the same int32 accumulators. Parameters in
  * edgeq.h, requantisation constants in edgeq_fast.h. No scratch buffer.
  */
 #include "edgeq_fast.h"
