@@ -3,8 +3,8 @@
 // interpreter, bit for bit, in every fast rounding mode (tflm, single, pow2) and with both
 // --optimize choices: on the host under ASan+UBSan (the hand-built graph of fc-add-graph.ts
 // and random FULLY_CONNECTED/ADD graphs), and under QEMU on Cortex-M4 (DSP path, and the
-// portable path forced with EDGEQ_NO_DSP), Cortex-M33 (DSP, v8-M) and Cortex-M0 (portable,
-// no unaligned access). Each case first checks that the generated C calls the kernels it
+// portable path forced with EDGEQ_NO_DSP), Cortex-M33 (DSP, v8-M) and Cortex-M0 (ARMv6-M
+// assembly loops, no unaligned access). Each case first checks that the generated C calls the kernels it
 // claims to test.
 import { describe, expect, it } from 'vitest';
 import { randomGraph, type QGraph, type QuantScheme } from '@edgeq/ir';
@@ -61,8 +61,9 @@ describe.each(SCHEMES)('FULLY_CONNECTED and ADD kernels, %s rounding', (mode, sc
  * Device runs (each one firmware build and QEMU run), chosen to cover each kernel path once
  * per core family: the DSP paths of both weight layouts in every rounding mode's requantisation
  * on Cortex-M4 (tflm with both layouts; single and pow2 share the layouts' loops), v8-M.main
- * (Cortex-M33) with both layouts, and the portable paths on Cortex-M4 (EDGEQ_NO_DSP) and
- * Cortex-M0 (no unaligned access).
+ * (Cortex-M33) with both layouts, the portable paths on Cortex-M4 (EDGEQ_NO_DSP) and
+ * Cortex-M0 (no unaligned access), and the ARMv6-M assembly loop of the int8 layout (Cortex-M0,
+ * size: rows with an input tail, blocks of four rows then single rows).
  */
 const DEVICE_RUNS: Array<[string, CortexMTarget['id'], QuantScheme, 'speed' | 'size', Record<string, true>]> = [
   ['Cortex-M4 DSP, tflm, speed', 'cortex-m4', SCHEMES[0][1], 'speed', {}],
@@ -73,6 +74,7 @@ const DEVICE_RUNS: Array<[string, CortexMTarget['id'], QuantScheme, 'speed' | 's
   ['Cortex-M33 DSP, tflm, speed', 'cortex-m33', SCHEMES[0][1], 'speed', {}],
   ['Cortex-M33 DSP, single, size', 'cortex-m33', SCHEMES[1][1], 'size', {}],
   ['Cortex-M0 portable, pow2, speed', 'cortex-m0', SCHEMES[2][1], 'speed', {}],
+  ['Cortex-M0 ARMv6-M int8-weight loop, tflm, size', 'cortex-m0', SCHEMES[0][1], 'size', {}],
 ];
 
 describe('FULLY_CONNECTED and ADD kernels under QEMU', () => {

@@ -3,7 +3,8 @@
  * [out, in], unchanged in flash (--optimize size; packages/codegen/src/fast-fully-connected.ts);
  * four output rows per block. The Cortex-M DSP path sign-extends weights and inputs on the
  * fly (SXTB16: lanes 0 and 2, then 1 and 3, of both, so the SMLAD pairs match without any
- * re-layout); the portable C99 path computes the same int32 accumulators. Parameters in
+ * re-layout); the ARMv6-M path (Cortex-M0, not at -Os: edgeq_fast.h) is an assembly loop of
+ * LDRSB/MULS/ADD; the portable C99 path computes the same int32 accumulators. Parameters in
  * edgeq.h, requantisation constants in edgeq_fast.h. No scratch buffer.
  */
 #include "edgeq_fast.h"
@@ -35,6 +36,21 @@ size_t edgeq_fully_connected_w8_s8_get_buffer_size(const edgeq_fc_fast_params *p
   EDGEQ_FC_W8_ROW("ldr %[t], [%[w2]], #4\n\t", "a2")
 #endif
 
+#ifdef EDGEQ_FAST_V6M
+/* ARMv6-M: input k (a negative index from the ends of the input and of the four rows, so
+ * LDRSB's register offset reaches all five and the ADDS that steps it sets the loop's flag)
+ * against the four rows: 14 instructions, 4 MACs. MULS overwrites the weight, keeps xv. */
+#define FC_W8_V6M_ROW(row, acc)                  \
+  "ldrsb %[t], [%[" row "], %[k]]\n\t"          \
+  "muls %[t], %[xv]\n\t"                        \
+  "add %[" acc "], %[t]\n\t"
+#define FC_W8_V6M_INPUT                         \
+  "ldrsb %[xv], [%[xe], %[k]]\n\t"              \
+  FC_W8_V6M_ROW("e0", "a0") FC_W8_V6M_ROW("e1", "a1") \
+  FC_W8_V6M_ROW("e2", "a2") FC_W8_V6M_ROW("e3", "a3") \
+  "adds %[k], #1\n\t"
+#endif
+
 /* Accumulates the first 4 * quads inputs against rows w0..w3 (stride `in`). Unaligned
  * word loads (rows of any length) are single LDRs on v7E-M / v8-M.main. */
 EDGEQ_FAST_INLINE void fc_w8_four_rows(const int8_t *x, int32_t quads, const int8_t *w0, int32_t in,
@@ -52,15 +68,30 @@ EDGEQ_FAST_INLINE void fc_w8_four_rows(const int8_t *x, int32_t quads, const int
             : [stride] "r"(in), [end] "r"(end)
             : "memory", "cc");
   }
+#elif defined(EDGEQ_FAST_V6M)
+  if (quads > 0) {
+    /* All eight low registers: five ends, the index and two values; the accumulators
+     * ("+h") go to r8-r11. Four inputs per iteration; the fourth ADDS reaches 0 at the end. */
+    const int32_t n = 4 * quads;
+    const int8_t *const xe = x + n, *const e0 = w0 + n, *const e1 = e0 + in, *const e2 = e1 + in,
+                 *const e3 = e2 + in;
+    int32_t k = -n, xv, t;
+    __asm__(EDGEQ_V6M_BEGIN "1:\n\t"
+            FC_W8_V6M_INPUT FC_W8_V6M_INPUT FC_W8_V6M_INPUT FC_W8_V6M_INPUT
+            "bne 1b\n\t" EDGEQ_V6M_END
+            : [a0] "+h"(a0), [a1] "+h"(a1), [a2] "+h"(a2), [a3] "+h"(a3), [k] "+l"(k),
+              [xv] "=&l"(xv), [t] "=&l"(t)
+            : [xe] "l"(xe), [e0] "l"(e0), [e1] "l"(e1), [e2] "l"(e2), [e3] "l"(e3)
+            : "memory", "cc");
+  }
 #else
   const int8_t *w1 = w0 + in, *w2 = w1 + in, *w3 = w2 + in;
-  int32_t k;
-  for (k = 0; k < 4 * quads; k += 4) {
-    const int32_t x0 = x[k], x1 = x[k + 1], x2 = x[k + 2], x3 = x[k + 3];
-    a0 += x0 * w0[k] + x1 * w0[k + 1] + x2 * w0[k + 2] + x3 * w0[k + 3];
-    a1 += x0 * w1[k] + x1 * w1[k + 1] + x2 * w1[k + 2] + x3 * w1[k + 3];
-    a2 += x0 * w2[k] + x1 * w2[k + 1] + x2 * w2[k + 2] + x3 * w2[k + 3];
-    a3 += x0 * w3[k] + x1 * w3[k + 1] + x2 * w3[k + 2] + x3 * w3[k + 3];
+  const int8_t *const end = x + 4 * quads;
+  /* One input at a time against the four rows, stepping pointers: each product goes straight
+   * into its accumulator (one MLA on ARMv7-M) and only one input is live. */
+  while (x != end) {
+    const int32_t xv = *x++;
+    a0 += xv * *w0++, a1 += xv * *w1++, a2 += xv * *w2++, a3 += xv * *w3++;
   }
 #endif
   acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
