@@ -47,8 +47,39 @@ EDGEQ_FAST_INLINE int32_t conv_im2col_fill_run(int16_t *d, int32_t t, const int8
   return end;
 }
 
+#ifdef EDGEQ_FAST_DSP
+/* Bytes of the stack buffer that stages an inside window's taps when in.c is not a multiple
+ * of 4 (the usual first layer, e.g. 3x3 x 3 channels): its kernel rows are copied there
+ * word by word, then widened four taps per word load like the in.c % 4 == 0 path. */
+#define EDGEQ_COLUMN_STAGE_BYTES 64
+
+/* Widens the bytes s[0 .. quads * 4) into the column d (tap t at d[t + (t & ~1)]): SXTB16
+ * lanes (0,2) (1,3) repacked by PKHBT/PKHTB to (0,1) (2,3), 9 instructions per 4 taps.
+ * quads >= 1; returns the column after them. */
+EDGEQ_FAST_INLINE int16_t *conv_im2col_widen_quads(int16_t *d, const int8_t *s, int32_t quads) {
+  int32_t v, even, odd;
+  /* volatile: the results go to the column through memory, not through outputs */
+  __asm__ __volatile__("1:\n\t"
+                       "ldr %[v], [%[s]], #4\n\t"
+                       "sxtb16 %[e], %[v]\n\t"
+                       "sxtb16 %[o], %[v], ror #8\n\t"
+                       "pkhbt %[v], %[e], %[o], lsl #16\n\t"
+                       "pkhtb %[o], %[o], %[e], asr #16\n\t"
+                       "str %[v], [%[d]], #8\n\t"
+                       "str %[o], [%[d]], #8\n\t"
+                       "cmp %[s], %[end]\n\t"
+                       "bne 1b\n\t"
+                       : [s] "+r"(s), [d] "+r"(d), [v] "=&r"(v), [e] "=&r"(even), [o] "=&r"(odd)
+                       : [end] "r"(s + quads * 4)
+                       : "memory", "cc");
+  return d;
+}
+#endif
+
+/* stage: EDGEQ_COLUMN_STAGE_BYTES zero-initialised bytes (DSP builds; unused otherwise). */
 EDGEQ_FAST_INLINE void conv_im2col_fill_column(const edgeq_conv_im2col_params *p,
-                                              const int8_t *input, int16_t *d, int32_t pix) {
+                                              const int8_t *input, int16_t *d, int32_t pix,
+                                              int8_t *stage) {
   const int32_t cin = p->in.c, W = p->in.w, kh = p->kernel_h, kw = p->kernel_w;
   const int32_t dh = p->dilation_h, dw = p->dilation_w;
   const int32_t oy = pix / p->out.w, ox = pix - oy * p->out.w;
@@ -57,6 +88,7 @@ EDGEQ_FAST_INLINE void conv_im2col_fill_column(const edgeq_conv_im2col_params *p
   const int16_t zp = (int16_t)p->in_zp;
   const int inside_x = ix0 >= 0 && ix0 + (kw - 1) * dw < W;
   int32_t ky, kx, i, t = 0;
+  (void)stage;
   if (inside_x && iy0 >= 0 && iy0 + (kh - 1) * dh < p->in.h) {
     const int8_t *row = input + ((size_t)iy0 * W + ix0) * cin;
     if (cin == 1 && kh == 3 && kw == 3 && dh == 1 && dw == 1) { /* the usual first layer */
@@ -67,27 +99,42 @@ EDGEQ_FAST_INLINE void conv_im2col_fill_column(const edgeq_conv_im2col_params *p
       return;
     }
 #ifdef EDGEQ_FAST_DSP
-    if ((cin & 3) == 0) { /* four taps per word load: SXTB16 lanes (0,2) (1,3) repacked by PKHBT/PKHTB to (0,1) (2,3) */
+    if ((cin & 3) != 0 && dw == 1 && p->taps <= EDGEQ_COLUMN_STAGE_BYTES && p->taps >= 4) {
+      /* Kernel rows of kw * cin bytes, copied one after the other (unaligned word copies, the
+       * bytes past the window never read), then widened; stage bytes past the window's taps
+       * stay 0 (their weights are 0). */
+      const int32_t run = kw * cin;
+      int8_t *s = stage;
+      const int32_t tail = run & 3;
       for (ky = 0; ky < kh; ky++, row += (size_t)dh * W * cin) {
         const int8_t *x = row;
-        for (kx = 0; kx < kw; kx++, x += dw * cin) {
-          const int8_t *xi = x;
-          int32_t v, even, odd;
-          /* volatile: the results go to the column through memory, not through outputs */
+        if (run >= 4) { /* assembly: gcc turns a C copy loop into a call of memcpy */
+          int32_t v;
           __asm__ __volatile__("1:\n\t"
-                  "ldr %[v], [%[x]], #4\n\t"
-                  "sxtb16 %[e], %[v]\n\t"
-                  "sxtb16 %[o], %[v], ror #8\n\t"
-                  "pkhbt %[v], %[e], %[o], lsl #16\n\t"
-                  "pkhtb %[o], %[o], %[e], asr #16\n\t"
-                  "str %[v], [%[d]], #8\n\t"
-                  "str %[o], [%[d]], #8\n\t"
-                  "cmp %[x], %[end]\n\t"
-                  "bne 1b\n\t"
-                  : [x] "+r"(xi), [d] "+r"(d), [v] "=&r"(v), [e] "=&r"(even), [o] "=&r"(odd)
-                  : [end] "r"(x + cin)
-                  : "memory", "cc");
+                               "ldr %[v], [%[x]], #4\n\t"
+                               "str %[v], [%[s]], #4\n\t"
+                               "cmp %[x], %[end]\n\t"
+                               "bne 1b\n\t"
+                               : [x] "+r"(x), [s] "+r"(s), [v] "=&r"(v)
+                               : [end] "r"(row + (run & ~3))
+                               : "memory", "cc");
         }
+        if (tail > 0) s[0] = x[0];
+        if (tail > 1) s[1] = x[1];
+        if (tail > 2) s[2] = x[2];
+        s += tail;
+      }
+      conv_im2col_widen_quads(d, stage, p->taps >> 2);
+      if (p->taps & 2) { /* the last tap pair */
+        int16_t *last = d + (p->taps & ~3) * 2;
+        last[0] = stage[p->taps - 2], last[1] = stage[p->taps - 1];
+      }
+      return;
+    }
+    if ((cin & 3) == 0) { /* four taps per word load */
+      for (ky = 0; ky < kh; ky++, row += (size_t)dh * W * cin) {
+        const int8_t *x = row;
+        for (kx = 0; kx < kw; kx++, x += dw * cin) d = conv_im2col_widen_quads(d, x, cin >> 2);
       }
       return;
     }
@@ -125,17 +172,6 @@ EDGEQ_FAST_INLINE void conv_im2col_fill_column(const edgeq_conv_im2col_params *p
     }
   }
 }
-
-#ifdef EDGEQ_FAST_DSP
-/* One tap pair of both pixels against one channel pair: 6 instructions, 8 MACs. */
-#define EDGEQ_COLUMN_TAP_PAIR                   \
-  "ldrd %[xa], %[xb], [%[c]], #8\n\t"          \
-  "ldrd %[p], %[q], [%[w]], #8\n\t"           \
-  "smlad %[a00], %[xa], %[p], %[a00]\n\t"      \
-  "smlad %[a01], %[xa], %[q], %[a01]\n\t"      \
-  "smlad %[a10], %[xb], %[p], %[a10]\n\t"      \
-  "smlad %[a11], %[xb], %[q], %[a11]\n\t"
-#endif
 
 #ifdef EDGEQ_FAST_DSP
 /* One tap quad of both pixels against one channel pair from int8 weights (bytes t, t+2,
@@ -260,6 +296,11 @@ EDGEQ_FAST_INLINE void conv_im2col_body(const edgeq_conv_im2col_params *p, const
   const int32_t pixels = p->out.h * p->out.w;
   const int32_t lo = p->act_min, hi = p->act_max;
   const edgeq_channel_requant *const pairs_end = p->requant + (cout & ~1);
+#ifdef EDGEQ_FAST_DSP
+  int8_t stage[EDGEQ_COLUMN_STAGE_BYTES] = {0};
+#else
+  int8_t *const stage = NULL;
+#endif
   int32_t px;
   for (px = p->kernel_h * p->kernel_w * p->in.c; px < taps; px++) { /* padding taps: zero weights, any finite value */
     col[px + (px & ~1)] = 0;
@@ -271,8 +312,8 @@ EDGEQ_FAST_INLINE void conv_im2col_body(const edgeq_conv_im2col_params *p, const
     int8_t *y1 = y0 + step * cout;
     const void *wq = w;
     const edgeq_channel_requant *q;
-    conv_im2col_fill_column(p, input, col, px);
-    conv_im2col_fill_column(p, input, col + 2, px + step);
+    conv_im2col_fill_column(p, input, col, px, stage);
+    conv_im2col_fill_column(p, input, col + 2, px + step, stage);
     for (q = p->requant; q < pairs_end; q += 2, y0 += 2, y1 += 2) {
       int32_t a[4];
       a[0] = a[2] = q[0].bias;

@@ -177,6 +177,19 @@ EDGEQ_FAST_INLINE int32_t edgeq_fast_w8_scaled(int32_t a, const edgeq_channel_re
   [x1] "=&l"(v1), [w0] "=&l"(v2), [w1] "=&l"(v3)
 #endif
 
+#ifdef EDGEQ_FAST_DSP
+/* One int16 pair of both pixels (words px0, px1 at c) against one channel pair (words o,
+ * o+1 at w), used by the column kernels (edgeq_conv_im2col_s8.c, edgeq_pointwise_conv_s8.c):
+ * 6 instructions, 8 MACs. Operands a00, a01, a10, a11, c, w and scratch xa, xb, p, q. */
+#define EDGEQ_COLUMN_TAP_PAIR                   \
+  "ldrd %[xa], %[xb], [%[c]], #8\n\t"          \
+  "ldrd %[p], %[q], [%[w]], #8\n\t"           \
+  "smlad %[a00], %[xa], %[p], %[a00]\n\t"      \
+  "smlad %[a01], %[xa], %[q], %[a01]\n\t"      \
+  "smlad %[a10], %[xb], %[p], %[a10]\n\t"      \
+  "smlad %[a11], %[xb], %[q], %[a11]\n\t"
+#endif
+
 /* Defines kernel KERNEL's exported variants: one per entry of EDGEQ_FAST_VARIANTS (edgeq.h),
  * and the same again with the suffix _mixed (generic rows tested). DEFINE(name, mode, clamp,
  * mixed) defines one function. */

@@ -62,6 +62,36 @@
   "smlad %[a11], %[x], %[wb], %[a11]\n\t"
 #endif
 
+#ifdef EDGEQ_FAST_DSP
+/* Input channels up to which the int16-weight DSP path widens a pixel pair's inputs once
+ * (into a stack buffer of as many words) instead of once per channel pair: per input quad
+ * the words SXTB16 gives, px0 (k, k+2), px1 (k, k+2), px0 (k+1, k+3), px1 (k+1, k+3), which
+ * the column loop (EDGEQ_COLUMN_TAP_PAIR) takes against the same int16 weights: 12
+ * instructions per quad and channel pair instead of 16. */
+#define EDGEQ_POINTWISE_WIDE_CIN 128
+
+/* Widens the quads of x0 and x1 ending at x0 + cin into wide (layout above): 8 instructions per quad. */
+EDGEQ_FAST_INLINE void pointwise_widen_pair(int32_t *wide, const int8_t *x0, const int8_t *x1,
+                                           int32_t cin) {
+  int32_t a, b, e0, e1;
+  __asm__ __volatile__("1:\n\t"
+                       "ldr %[a], [%[x0]], #4\n\t"
+                       "ldr %[b], [%[x1]], #4\n\t"
+                       "sxtb16 %[e0], %[a]\n\t"
+                       "sxtb16 %[e1], %[b]\n\t"
+                       "sxtb16 %[a], %[a], ror #8\n\t"
+                       "sxtb16 %[b], %[b], ror #8\n\t"
+                       "strd %[e0], %[e1], [%[d]], #8\n\t"
+                       "strd %[a], %[b], [%[d]], #8\n\t"
+                       "cmp %[x0], %[end]\n\t"
+                       "bne 1b\n\t"
+                       : [x0] "+r"(x0), [x1] "+r"(x1), [d] "+r"(wide), [a] "=&r"(a), [b] "=&r"(b),
+                         [e0] "=&r"(e0), [e1] "=&r"(e1)
+                       : [end] "r"(x0 + cin)
+                       : "memory", "cc");
+}
+#endif
+
 #ifndef EDGEQ_FAST_DSP
 /* One input quad k..k+3 of both pixels against a channel pair: input k+i takes the weights
  * w[Wi] (channel o) and w[Wi + GAP] (channel o+1). */
@@ -91,6 +121,10 @@ EDGEQ_FAST_INLINE void pointwise_conv_body(const edgeq_pointwise_params *p, cons
   const int32_t cout = p->cout;
   const int32_t lo = p->act_min, hi = p->act_max;
   const edgeq_channel_requant *const requant_end = p->requant + cout;
+#ifdef EDGEQ_FAST_DSP
+  int32_t wide[EDGEQ_POINTWISE_WIDE_CIN];
+  const int widened = !w8 && cin <= EDGEQ_POINTWISE_WIDE_CIN;
+#endif
   int32_t px;
   for (px = 0; px < p->pixels; px += 2) {
     /* An odd last pixel is paired with itself: the same values are stored twice. */
@@ -102,11 +136,26 @@ EDGEQ_FAST_INLINE void pointwise_conv_body(const edgeq_pointwise_params *p, cons
     const int16_t *wq = (const int16_t *)w;
     const int8_t *wq8 = (const int8_t *)w;
     const edgeq_channel_requant *q;
+#ifdef EDGEQ_FAST_DSP
+    if (widened) pointwise_widen_pair(wide, x0, x1, cin);
+#endif
     for (q = p->requant; q < requant_end; q += 2, y0 += 2, y1 += 2) {
       int32_t a00 = q[0].bias, a01 = q[1].bias, a10 = q[0].bias, a11 = q[1].bias;
 #ifdef EDGEQ_FAST_DSP
       const int8_t *xp0 = x0, *xp1 = x1;
-      if (w8) {
+      if (widened) {
+        const int32_t *c = wide;
+        int32_t xa, xb, pp, qq;
+        /* Two input quads per iteration (cin % 8 == 0). */
+        __asm__("1:\n\t" EDGEQ_COLUMN_TAP_PAIR EDGEQ_COLUMN_TAP_PAIR EDGEQ_COLUMN_TAP_PAIR
+                EDGEQ_COLUMN_TAP_PAIR
+                "cmp %[c], %[end]\n\t"
+                "bne 1b\n\t"
+                : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [c] "+r"(c),
+                  [w] "+r"(wq), [xa] "=&r"(xa), [xb] "=&r"(xb), [p] "=&r"(pp), [q] "=&r"(qq)
+                : [end] "r"(wide + cin)
+                : "memory", "cc");
+      } else if (w8) {
         int32_t x, e, t, u, wa, wb;
         __asm__("1:\n\t" EDGEQ_POINTWISE_W8_QUAD EDGEQ_POINTWISE_W8_QUAD
                 "cmp %[x0], %[end]\n\t"

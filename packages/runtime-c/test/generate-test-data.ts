@@ -684,11 +684,23 @@ function convShapeCases(family: 'pointwise' | 'conv_im2col'): CaseSpec[] {
     ['pow2', { cin: 1, size: [7, 6], cout: 4, k: 4, stride: 2 }],
     ['single', { cin: 3, size: [6, 7], cout: 8, k: 3, stride: 2, padding: 'VALID' }],
   ];
-  return list.map(([mode, c]) => {
+  // The DSP bounds (own random stream: the cases above keep their inputs): pointwise inputs
+  // widened once per pixel pair up to 128 channels, per channel pair above; the column's
+  // staged window (in.c % 4 != 0) up to 64 taps (7 x 3x3 = 63, padded to 64), the
+  // tap-by-tap fill above (3 x 5x5 = 75).
+  const bounds: Array<[Mode, ConvCase]> = family === 'pointwise' ? [
+    ['tflm', { cin: 128, size: [2, 3], cout: 4, k: 1 }],
+    ['single', { cin: 136, size: [1, 3], cout: 2, k: 1 }],
+  ] : [
+    ['tflm', { cin: 7, size: [4, 5], cout: 3, k: 3, padding: 'VALID' }],
+    ['pow2', { cin: 3, size: [7, 7], cout: 2, k: 5 }],
+  ];
+  const make = ([mode, c]: [Mode, ConvCase]): CaseSpec => {
     const graph = convGraph('conv', mode, c);
     const name = `conv ${mode}: ${c.size.join('x')}x${c.cin} -> ${c.cout}, k ${c.k}, stride ${c.stride ?? 1}, dilation ${c.dilation ?? 1}, ${c.padding ?? 'SAME'}`;
     return { name, mode, graph, inputs: oneInput(graph) };
-  });
+  };
+  return [...list.map(make), ...ownStream(SEED + 6, () => bounds.map(make))];
 }
 
 /**
