@@ -71,7 +71,7 @@ interface QatThroughput {
 
 /** bench/results/qat.json, the fields the README quotes. */
 export interface QatResults {
-  rows: { model: string; variant: string; commit: string; seed: number }[];
+  rows: { model: string; variant: string; commit: string; seed: number; backend?: string }[];
   recipe: string;
   summary: Record<string, { means: Record<string, QatMean>; targets: Record<string, QatTarget> }>;
   throughput: Record<string, QatThroughput | unknown> & { commit: string };
@@ -207,6 +207,7 @@ function qatAccuracySection(qat: QatResults): string {
   const variants = Object.keys(qat.summary[models[0]].means);
   const commits = [...new Set(qat.rows.map((r) => r.commit))];
   const seeds = [...new Set(qat.rows.map((r) => r.seed))].sort((a, b) => a - b);
+  const backends = [...new Set(qat.rows.map((r) => r.backend).filter((b): b is string => b !== undefined))];
   const cell = (model: string, variant: string): string => {
     const mean = qat.summary[model].means[variant]?.mean;
     if (mean === undefined) return '–';
@@ -219,7 +220,8 @@ function qatAccuracySection(qat: QatResults): string {
     return `${variant} ≥ float − ${allowed}: ${met ? 'met' : 'not met'}`;
   });
   return [
-    `From \`bench/results/qat.json\` (\`npx tsx bench/qat.ts\`, commit ${list(commits)}, seeds ${list(seeds.map(String))}; per-seed`,
+    `From \`bench/results/qat.json\` (\`npx tsx bench/qat.ts\`, commit ${list(commits)}, seeds ${list(seeds.map(String))}` +
+      `${backends.length ? `, trained on ${list(backends)}` : ''}; per-seed`,
     `figures in the file): int8 top-1 on all 10,000 Fashion-MNIST test images, computed by the integer interpreter.`,
     `Recipe (the file's \`recipe\`): ${qat.recipe}.`,
     '',
