@@ -119,6 +119,7 @@ function valueTokens(data: TensorData): string {
 
 function tensorHeader(t: TensorDef): string {
   const scales = t.quant ? t.quant.scale.map((s) => float32ToBits(s) >>> 0) : [];
+  if (t.dtype === 'int4') throw new Error(`${t.name}: the TFLM op cases hold no int4 tensors`);
   return `${DTYPE_TOKEN[t.dtype]} ${t.shape.length} ${t.shape.join(' ')} ${scales.length} ${scales.join(' ')} ${t.quant ? t.quant.zeroPoint[0] : 0}`.replace(/ +/g, ' ');
 }
 

@@ -6,7 +6,7 @@
  * sanitisers; clashing names get numbered suffixes.
  */
 
-import { DTYPE_BYTES, numElements, type QGraph } from '@edgeq/ir';
+import { dtypeByteLength, numElements, type QGraph } from '@edgeq/ir';
 import { commentText, floatLiteral, sanitizeIdentifier } from './c-syntax.js';
 
 /** Template context of one graph input or output. */
@@ -43,7 +43,7 @@ function boundaryContexts(g: QGraph, tensors: readonly number[], offsets: Readon
       dtype: t.dtype,
       shapeText: t.shape.join(', '),
       elements: numElements(t.shape),
-      bytes: numElements(t.shape) * DTYPE_BYTES[t.dtype],
+      bytes: dtypeByteLength(t.dtype, numElements(t.shape)),
       scale,
       zeroPoint,
       isInt8: t.dtype === 'int8',

@@ -39,6 +39,8 @@ export interface ConvSpec {
   /** [cout, kh, kw, cin] for CONV_2D; [1, kh, kw, cin·mult] for depthwise. */
   weightShape: number[];
   weightScales: number[];
+  /** 8 (default): int8 weights; 4: int4 weights, each value in [-8, 7], packed in the blob. */
+  weightBits?: 4 | 8;
   bias: Int32Array;
   out: QuantParams;
   stride?: number | [number, number];
@@ -46,6 +48,8 @@ export interface ConvSpec {
   padding?: Padding;
   activation?: FusedActivation;
 }
+
+const weightDType = (s: { weightBits?: 4 | 8 }): DType => (s.weightBits === 4 ? 'int4' : 'int8');
 
 const pair = (v: number | [number, number] | undefined, d: number): [number, number] =>
   v === undefined ? [d, d] : typeof v === 'number' ? [v, v] : v;
@@ -70,11 +74,11 @@ export class GraphBuilder {
     return n;
   }
 
-  /** Add a tensor; returns its index. */
+  /** Add a tensor; returns its index. An int4 tensor's data is given unpacked (Int8Array, values in [-8, 7]). */
   tensor(name: string, shape: number[], dtype: DType, quant?: QuantParams, data?: Int8Array | Int32Array | Float32Array): number {
     const t: TensorDef = { name: this.uniqueName(name), shape: [...shape], dtype };
     if (quant) t.quant = quant;
-    if (data) t.buffer = this.blob.add(data);
+    if (data) t.buffer = this.blob.add(data, dtype);
     this.tensors.push(t);
     return this.tensors.length - 1;
   }
@@ -115,7 +119,7 @@ export class GraphBuilder {
     const oh = spatialGeometry(inShape[1], kh, sh, dh, padding).out;
     const ow = spatialGeometry(inShape[2], kw, sw, dw, padding).out;
     const cout = type === 'CONV_2D' ? s.weightShape[0] : s.weightShape[3];
-    const w = this.tensor(`${s.name}/weights`, s.weightShape, 'int8', qPerChannel(s.weightScales, type === 'CONV_2D' ? 0 : 3), s.weights);
+    const w = this.tensor(`${s.name}/weights`, s.weightShape, weightDType(s), qPerChannel(s.weightScales, type === 'CONV_2D' ? 0 : 3), s.weights);
     const b = this.tensor(`${s.name}/bias`, [cout], 'int32', undefined, s.bias);
     const common = { strideH: sh, strideW: sw, dilationH: dh, dilationW: dw, padding, activation: s.activation ?? 'NONE' };
     const options = type === 'CONV_2D' ? common : { ...common, depthMultiplier: mult };
@@ -131,7 +135,7 @@ export class GraphBuilder {
   }
 
   fullyConnected(x: number, s: Omit<ConvSpec, 'stride' | 'dilation' | 'padding'>): number {
-    const w = this.tensor(`${s.name}/weights`, s.weightShape, 'int8', qPerChannel(s.weightScales, 0), s.weights);
+    const w = this.tensor(`${s.name}/weights`, s.weightShape, weightDType(s), qPerChannel(s.weightScales, 0), s.weights);
     const b = this.tensor(`${s.name}/bias`, [s.weightShape[0]], 'int32', undefined, s.bias);
     return this.op('FULLY_CONNECTED', s.name, [x, w, b], { activation: s.activation ?? 'NONE' }, [1, s.weightShape[0]], s.out);
   }

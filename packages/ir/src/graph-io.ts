@@ -7,7 +7,7 @@
  */
 
 import type { DType, QGraph, QuantParams } from './qgraph.js';
-import { DTYPE_BYTES, type TensorData } from './constants.js';
+import { dtypeByteLength, type TensorData } from './constants.js';
 import { numElements, shapeString } from './shapes.js';
 
 /** One graph input or output, as callers and generated code see it. */
@@ -27,7 +27,7 @@ export interface BoundaryTensor {
 function describe(g: QGraph, tensor: number, position: number): BoundaryTensor {
   const t = g.tensors[tensor];
   const elements = numElements(t.shape);
-  return { position, tensor, name: t.name, shape: [...t.shape], dtype: t.dtype, quant: t.quant, elements, bytes: elements * DTYPE_BYTES[t.dtype] };
+  return { position, tensor, name: t.name, shape: [...t.shape], dtype: t.dtype, quant: t.quant, elements, bytes: dtypeByteLength(t.dtype, elements) };
 }
 
 /** The graph inputs, in order. */

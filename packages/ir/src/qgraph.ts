@@ -16,8 +16,14 @@ export const QGRAPH_FORMAT = 'edgeq.qgraph';
 /** Current document version; the loader refuses others. */
 export const QGRAPH_VERSION = 1;
 
-/** Element types a QGraph tensor may hold. */
-export type DType = 'int8' | 'int32' | 'float32';
+/**
+ * Element types a QGraph tensor may hold. `int4` is for constant weights only (CONV_2D,
+ * DEPTHWISE_CONV_2D, FULLY_CONNECTED): values in [-8, 7], packed two per byte in the blob,
+ * element 2k in the low nibble (TFLite's order; see int4.ts).
+ */
+export type DType = 'int8' | 'int4' | 'int32' | 'float32';
+/** Element types an activation (a tensor without a buffer) may hold. */
+export type ActivationDType = Exclude<DType, 'int4'>;
 
 /**
  * Affine quantisation: real = (q − zeroPoint) · scale.

@@ -60,6 +60,13 @@ export interface RandomGraphOptions {
    * (default false): the validator must refuse every such graph, so `randomGraph` throws.
    */
   constantOutput?: boolean;
+  /**
+   * Weight width of CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED (default 8): 4 gives int4
+   * weights in [-8, 7] (10% of layers hold only -8 and 7), 'mixed' draws 4 or 8 per layer.
+   * Output scales of int4 layers are sized to their 16× smaller accumulators. Without this
+   * option no draw is made, so the other families' graphs do not change.
+   */
+  weightBits?: 4 | 8 | 'mixed';
 }
 
 class Rng {
@@ -124,12 +131,17 @@ export function randomGraph(seed: number, opts: RandomGraphOptions = {}): QGraph
     return scale(scheme.rounding === 'fp32' ? maxReal / 255 : maxReal * 1.25 * 2 ** -31);
   };
   const act = (): FusedActivation => r.pick(['NONE', 'NONE', 'RELU', 'RELU6']);
-  const weights = (n: number) => {
+  const weights = (n: number, bits: 4 | 8 = 8) => {
     const w = new Int8Array(n);
     const extreme = r.chance(0.1);
-    for (let i = 0; i < n; i++) w[i] = extreme ? r.pick([-127, 127]) : r.int(-127, 127);
+    const [lo, hi] = bits === 4 ? [-8, 7] : [-127, 127];
+    for (let i = 0; i < n; i++) w[i] = extreme ? r.pick([lo, hi]) : r.int(lo, hi);
     return w;
   };
+  /** This layer's weight width (no draw unless the option asks for a mix). */
+  const layerWeightBits = (): 4 | 8 => (opts.weightBits === 'mixed' ? (r.chance(0.5) ? 4 : 8) : opts.weightBits ?? 8);
+  /** Output-scale factor of a layer: its accumulators shrink with its weights' range. */
+  const accumulatorShrink = (bits: 4 | 8) => (bits === 4 ? 8 / 127 : 1);
 
   const inShape = opts.largeMeanWindow ? [1, r.int(32, 96), r.int(32, 96), r.int(1, 3)] : [1, r.int(1, 10), r.int(1, 10), r.int(1, 6)];
   const inQ = actQ(r.float() * 8 + 0.5);
@@ -168,15 +180,17 @@ export function randomGraph(seed: number, opts: RandomGraphOptions = {}): QGraph
     // Branches of an ADD or CONCATENATION (keepShape) keep ordinary scales, so the ADD's own ratios stay legal.
     const reals = ws.map((w) => sIn * w);
     const limited = keepShape ? undefined : limitScale(Math.min(...reals), Math.max(...reals));
-    const outScale = limited ?? (pickOut < 0.08 ? scale(realScale) : pickOut < 0.14 ? scale(realScale * 2 ** 20) : scale(realScale * 60 * Math.sqrt(taps) * (0.3 + r.float())));
+    const bits = layerWeightBits();
+    const outScale = limited ?? (pickOut < 0.08 ? scale(realScale) : pickOut < 0.14 ? scale(realScale * 2 ** 20) : scale(realScale * 60 * Math.sqrt(taps) * (0.3 + r.float()) * accumulatorShrink(bits)));
     const bias = new Int32Array(cout);
     const bigBias = r.chance(0.1);
     for (let c = 0; c < cout; c++) bias[c] = bigBias ? r.int(-(2 ** 24), 2 ** 24) : r.int(-2000 * Math.sqrt(taps), 2000 * Math.sqrt(taps));
     const spec = {
       name: kind,
-      weights: weights(kind === 'dw' ? k * k * cout : cout * k * k * s[3]),
+      weights: weights(kind === 'dw' ? k * k * cout : cout * k * k * s[3], bits),
       weightShape: kind === 'dw' ? [1, k, k, cout] : [cout, k, k, s[3]],
       weightScales: ws,
+      weightBits: bits,
       bias,
       out: out ?? q(outScale, zp()),
       stride,
@@ -246,9 +260,10 @@ export function randomGraph(seed: number, opts: RandomGraphOptions = {}): QGraph
     const sIn = b.quantOf(x).scale[0];
     const ws = Array.from({ length: r.chance(0.7) ? cout : 1 }, () => scale(0.01 * (0.25 + r.float())));
     const bias = new Int32Array(cout).map(() => r.int(-5000, 5000));
+    const bits = layerWeightBits();
     x = b.fullyConnected(x, {
-      name: 'fc', weights: weights(cout * cin), weightShape: [cout, cin], weightScales: ws, bias,
-      out: q(scale(sIn * ws[0] * 60 * Math.sqrt(cin) * (0.3 + r.float())), zp()), activation: act(),
+      name: 'fc', weights: weights(cout * cin, bits), weightShape: [cout, cin], weightScales: ws, weightBits: bits, bias,
+      out: q(scale(sIn * ws[0] * 60 * Math.sqrt(cin) * (0.3 + r.float()) * accumulatorShrink(bits)), zp()), activation: act(),
     });
     // Extreme scales put beta · input scale below SOFTMAX's 2^-26 floor, which the validator
     // refuses (TFLite Micro does too): that family leaves SOFTMAX out so its graphs stay valid.

@@ -6,7 +6,7 @@
  * with the same error.
  */
 
-import { DTYPE_BYTES, type TensorData } from './constants.js';
+import type { TensorData } from './constants.js';
 import { inputVectorTensors, type InputVector } from './graph-io.js';
 import type { Interpreter } from './interpreter.js';
 import type { DType, QGraph } from './qgraph.js';
@@ -60,7 +60,7 @@ export function allocateOutputs(layout: BatchLayout, count: number): TensorData[
     const n = count * layout.elements[k];
     if (dtype === 'float32') return new Float32Array(n);
     if (dtype === 'int32') return new Int32Array(n);
-    if (DTYPE_BYTES[dtype] !== 1) throw new Error(`no packed array for dtype ${dtype}`);
+    if (dtype !== 'int8') throw new Error(`no packed array for dtype ${dtype}`);
     return new Int8Array(n);
   });
 }

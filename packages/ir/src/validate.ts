@@ -16,7 +16,8 @@ import {
   type TensorDef,
 } from './qgraph.js';
 import { QGraphError, tensorWhere as tWhere } from './errors.js';
-import { DTYPE_BYTES } from './constants.js';
+import { dtypeByteLength } from './constants.js';
+import { INT4_MAX, INT4_MIN } from './int4.js';
 import { numElements, shapeString } from './shapes.js';
 import { deriveOpParams } from './op-params.js';
 import { exactLog2 } from './quant-math.js';
@@ -25,7 +26,7 @@ import { isInt } from './ops/checks.js';
 import { checkBoundaryLists } from './validate-io.js';
 import { MAX_SCALE, MIN_SCALE, checkGraphLimits } from './graph-limits.js';
 
-const DTYPES = ['int8', 'int32', 'float32'];
+const DTYPES = ['int8', 'int4', 'int32', 'float32'];
 /** A JSON object (not null, not an array): what every record field of the document must be. */
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 function oWhere(op: OpDef, i: number): string {
@@ -58,7 +59,7 @@ function checkTensor(g: QGraph, t: TensorDef, i: number, names: Set<string>): vo
       }
     });
     q.zeroPoint.forEach((z, c) => {
-      const [lo, hi] = t.dtype === 'int8' ? [-128, 127] : [0, 0];
+      const [lo, hi] = t.dtype === 'int8' ? [-128, 127] : t.dtype === 'int4' ? [INT4_MIN, INT4_MAX] : [0, 0];
       if (!isInt(z) || z < lo || z > hi) throw new QGraphError(`${w}.quant.zeroPoint[${c}]`, `zero point ${z} out of range [${lo}, ${hi}] for ${t.dtype}`);
     });
     if (q.scale.length > 1) {
@@ -70,10 +71,11 @@ function checkTensor(g: QGraph, t: TensorDef, i: number, names: Set<string>): vo
       }
     }
   }
+  if (t.dtype === 'int4' && t.buffer === undefined) throw new QGraphError(`${w}.dtype`, 'int4 is for constant weights only; an activation must be int8, int32 or float32');
   if (t.buffer !== undefined) {
     const b = t.buffer;
     if (!isRecord(b)) throw new QGraphError(`${w}.buffer`, `must be an object, got ${JSON.stringify(b)}`);
-    const need = numElements(t.shape) * DTYPE_BYTES[t.dtype];
+    const need = dtypeByteLength(t.dtype, numElements(t.shape));
     if (!isInt(b.offset) || !isInt(b.byteLength) || b.offset < 0) throw new QGraphError(`${w}.buffer`, 'offset and byteLength must be non-negative integers');
     if (b.byteLength !== need) throw new QGraphError(`${w}.buffer.byteLength`, `is ${b.byteLength} but shape ${shapeString(t.shape)} of ${t.dtype} needs ${need}`);
     if (b.offset + b.byteLength > g.blob.length) {

@@ -50,7 +50,7 @@ describe('QGraph validation errors name the fault', () => {
     ['tensor produced twice', (d) => { d.ops[1].outputs[0] = d.ops[0].outputs[0]; }, /ops\[1\] "gap" \(MEAN\)\.outputs\[0\]: .* already defined/],
     ['weight of -128', (_d, blob) => { const out = blob.slice(); out[0] = 0x80; return out; }, /"conv1".*weights "conv1\/weights" hold -128 at element 0/],
     ['bad option', (d) => { (d.ops[0].options as { strideH: number }).strideH = 0; }, /ops\[0\] "conv1" \(CONV_2D\)\.options\.strideH: must be an integer in \[1, 64\]/],
-    ['unknown dtype', (d) => { (d.tensors[0] as { dtype: string }).dtype = 'int4'; }, /tensors\[0\] "x"\.dtype: unknown dtype "int4"/],
+    ['unknown dtype', (d) => { (d.tensors[0] as { dtype: string }).dtype = 'int2'; }, /tensors\[0\] "x"\.dtype: unknown dtype "int2"/],
     ['duplicate tensor name', (d) => { d.tensors[1].name = 'x'; }, /tensors\[1\] "x"\.name: duplicate tensor name/],
     ['pow2 graph with a non-power-of-two scale', (d) => { d.quantization.scales = 'pow2'; }, /tensors\[0\] "x"\.quant\.scale\[0\]: power-of-two mode needs scales 2\^-n, got 0\.05/],
     ['unknown rounding', (d) => { (d.quantization as { rounding: string }).rounding = 'banker'; }, /quantization\.rounding: must be "tflm", "single" or "fp32"/],

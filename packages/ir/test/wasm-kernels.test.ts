@@ -15,7 +15,7 @@ import {
 
 const FAMILIES: [string, RandomGraphOptions][] = [
   ['plain', {}], ['several inputs and outputs', { multiIo: true }], ['shifts at their limits', { shiftLimits: true }], ['extreme scales', { extremeScales: true }],
-  ['large MEAN windows', { largeMeanWindow: true }],
+  ['large MEAN windows', { largeMeanWindow: true }], ['int4 weights', { weightBits: 'mixed' }],
 ];
 const SEEDS = 6;
 const VECTORS = 6;

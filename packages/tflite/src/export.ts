@@ -19,6 +19,12 @@ import { TfliteError } from './errors.js';
 
 const TYPE_CODE = { int8: TensorType.INT8, int32: TensorType.INT32, float32: TensorType.FLOAT32 } as const;
 
+/** The TFLite TensorType of a QGraph tensor; int4 weights have no export yet (the tflite package's INT4 support lands separately). */
+function tensorTypeCode(t: TensorDef): number {
+  if (t.dtype === 'int4') throw new TfliteError('export', `tensor ${JSON.stringify(t.name)}`, 'int4 weights cannot be exported to .tflite yet');
+  return TYPE_CODE[t.dtype];
+}
+
 /** Name of the model metadata entry holding what TFLite has no field for (op names, scheme). */
 export const EDGEQ_METADATA_NAME = 'edgeq.qgraph';
 
@@ -84,7 +90,7 @@ export function exportTflite(g: QGraph): Uint8Array {
     }
     const biasOp = biasOf.get(i);
     const quantization = biasOp ? biasQuant(g, biasOp) : quantOf(t);
-    return { name: t.name, shape: [...t.shape], type: TYPE_CODE[t.dtype], buffer, ...(quantization ? { quantization } : {}) };
+    return { name: t.name, shape: [...t.shape], type: tensorTypeCode(t), buffer, ...(quantization ? { quantization } : {}) };
   });
   /** Append an int32 constant operand tensor (axes, shape, paddings). */
   const constInt32 = (name: string, shape: number[], values: number[]): number => {

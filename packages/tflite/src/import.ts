@@ -12,6 +12,7 @@
 import {
   BlobBuilder,
   DTYPE_BYTES,
+  dtypeByteLength,
   OP_VERSIONS,
   QGRAPH_FORMAT,
   QGRAPH_VERSION,
@@ -79,7 +80,7 @@ class Importer {
     const d = this.m.buffers[t.buffer];
     if (t.buffer === 0 || d.length === 0) return undefined;
     const dtype = DTYPE_OF[t.type];
-    const per = dtype ? DTYPE_BYTES[dtype] : t.type === TensorType.INT64 ? INT64_BYTES : undefined;
+    const per = dtype && dtype !== 'int4' ? DTYPE_BYTES[dtype] : t.type === TensorType.INT64 ? INT64_BYTES : undefined;
     if (per !== undefined) {
       const need = t.shape.reduce((a, b) => a * b, 1) * per;
       if (d.length !== need) {
@@ -330,7 +331,7 @@ function convertTensor(im: Importer, ti: number, blob: BlobBuilder, weightAxis: 
   const data = im.data(ti, where);
   if (data) {
     const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-    const n = data.length / DTYPE_BYTES[dtype];
+    const n = data.length / dtypeByteLength(dtype, 1);
     const typed = dtype === 'int8' ? new Int8Array(data.buffer, data.byteOffset, data.byteLength)
       : dtype === 'int32' ? Int32Array.from({ length: n }, (_, k) => view.getInt32(DTYPE_BYTES.int32 * k, true))
       : Float32Array.from({ length: n }, (_, k) => view.getFloat32(DTYPE_BYTES.float32 * k, true));

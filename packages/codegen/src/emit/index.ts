@@ -5,7 +5,7 @@
  * codegen means a new emit/<op>.ts and one line below.
  */
 
-import { DTYPE_BYTES, deriveOpParams, numElements, type AddParams, type ConvLikeParams, type OpDef, type OpType } from '@edgeq/ir';
+import { deriveOpParams, dtypeByteLength, numElements, type AddParams, type ConvLikeParams, type OpDef, type OpType } from '@edgeq/ir';
 import { commentText } from '../c-syntax.js';
 import { expandedRowsRef } from '../compact-requant.js';
 import { nestedStructs, type CStructDescription } from './c-struct.js';
@@ -92,7 +92,7 @@ export function emitOp(ctx: EmitContext, op: OpDef, index: number): EmittedOp {
     declarations: constants.declarations,
     call,
     outOffset: ctx.offsets.get(op.outputs[0])!,
-    outBytes: numElements(outTensor.shape) * DTYPE_BYTES[outTensor.dtype],
+    outBytes: dtypeByteLength(outTensor.dtype, numElements(outTensor.shape)),
     constBytes: constants.constBytes,
   };
 }

@@ -115,17 +115,22 @@ export function checkAccumulator(g: QGraph, w: string, biasIdx: number, taps: nu
   if (bound > 2 ** 31 - 1) throw new QGraphError(w, `worst-case accumulator ${bound} overflows int32 (${taps} taps per output)`);
 }
 
-/** Weights: symmetric int8 constant in [-127, 127], per tensor or per channel on `perChannelAxis`; bias: int32 constant of `outChannels`. */
+/**
+ * Weights: symmetric constant, int8 in [-127, 127] or int4 in [-8, 7] (TFLite's int4), per tensor
+ * or per channel on `perChannelAxis`; bias: int32 constant of `outChannels`.
+ */
 export function checkWeightsBias(g: QGraph, w: string, op: { inputs: number[] }, outChannels: number, perChannelAxis: number): void {
   const wt = g.tensors[op.inputs[1]];
   const bt = g.tensors[op.inputs[2]];
-  if (wt.dtype !== 'int8' || !wt.buffer || !wt.quant) throw new QGraphError(`${w}.inputs[1]`, `weights ${JSON.stringify(wt.name)} must be a quantised int8 constant`);
+  if ((wt.dtype !== 'int8' && wt.dtype !== 'int4') || !wt.buffer || !wt.quant) {
+    throw new QGraphError(`${w}.inputs[1]`, `weights ${JSON.stringify(wt.name)} must be a quantised int8 or int4 constant`);
+  }
   if (wt.quant.zeroPoint.some((z) => z !== 0)) throw new QGraphError(`${w}.inputs[1]`, `weights ${JSON.stringify(wt.name)} must be symmetric (zero point 0)`);
   if (wt.quant.scale.length !== 1 && (wt.quant.scale.length !== outChannels || wt.quant.axis !== perChannelAxis)) {
     throw new QGraphError(`${w}.inputs[1]`, `weights ${JSON.stringify(wt.name)} per-channel scales must have ${outChannels} entries on axis ${perChannelAxis}`);
   }
   const wd = constantData(g, op.inputs[1]);
-  const bad = wd.findIndex((v) => v === -128);
+  const bad = wt.dtype === 'int4' ? -1 : wd.findIndex((v) => v === -128);
   if (bad >= 0) throw new QGraphError(`${w}.inputs[1]`, `weights ${JSON.stringify(wt.name)} hold -128 at element ${bad}; weights must lie in [-127, 127]`);
   if (bt.dtype !== 'int32' || !bt.buffer) throw new QGraphError(`${w}.inputs[2]`, `bias ${JSON.stringify(bt.name)} must be an int32 constant`);
   if (numElements(bt.shape) !== outChannels) throw new QGraphError(`${w}.inputs[2]`, `bias ${JSON.stringify(bt.name)} has ${numElements(bt.shape)} elements, expected ${outChannels}`);
