@@ -4,9 +4,8 @@
  * and its weights / bias roles. Accepts the ops of edgeq's integer core with fused
  * NONE/RELU/RELU6 activations, INT4 constant weights (packed two per byte, low nibble
  * first) on CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED, and QUANTIZE/DEQUANTIZE at
- * the graph boundary; refuses
- * anything else with an error naming the file, the operator (index and builtin name),
- * the tensor and the field. Constant operands that QGraph keeps as options (MEAN axes,
+ * the graph boundary; refuses anything else with an error naming the file, the operator
+ * (index and builtin name), the tensor and the field. Constant operands that QGraph keeps as options (MEAN axes,
  * RESHAPE shape, PAD paddings) are folded and their tensors dropped; every other tensor
  * keeps its relative order, so a graph exported by edgeq comes back identical.
  */
