@@ -1,6 +1,9 @@
 /**
  * QGraph → .tflite (int8, schema version 3), a generic driver over the op map (op-map.ts):
- * each op's entry gives its builtin code, version and options table fields. Tensors keep
+ * each op's entry gives its builtin code, version and options table fields. int4 weights
+ * become INT4 tensors whose buffer is the QGraph blob's packed bytes as they are (two per
+ * byte, element 2k in the low nibble: the layout TFLite's converter writes and its kernels
+ * unpack), and their operator gets the version TFLite gives an INT4 filter. Tensors keep
  * their QGraph indices; the constant operands an entry adds (MEAN axes, RESHAPE shape, PAD
  * paddings) are appended after them. Weights carry per-channel quantisation on the
  * dimension the entry names (conv/FC: 0, depthwise: 3); biases get scale s_in·s_w[c] and
@@ -9,7 +12,7 @@
  * model metadata entry named "edgeq.qgraph" so that import(export(g)) gives g back.
  */
 
-import { DTYPE_BYTES, validateQGraph, type OpDef, type OpType, type QGraph, type TensorDef } from '@edgeq/ir';
+import { DTYPE_BYTES, validateQGraph, type DType, type OpDef, type OpType, type QGraph, type TensorDef } from '@edgeq/ir';
 import type { TflModel, TflOperator, TflOperatorCode, TflQuantization, TflTensor } from './model.js';
 import { OP_MAP } from './op-map.js';
 import type { ExportOpContext, TfliteOpMapping } from './op-mapping.js';
@@ -17,13 +20,13 @@ import { TensorType, TFLITE_SCHEMA_VERSION } from './schema.js';
 import { writeTfliteModel } from './write-model.js';
 import { TfliteError } from './errors.js';
 
-const TYPE_CODE = { int8: TensorType.INT8, int32: TensorType.INT32, float32: TensorType.FLOAT32 } as const;
-
-/** The TFLite TensorType of a QGraph tensor; int4 weights have no export yet (the tflite package's INT4 support lands separately). */
-function tensorTypeCode(t: TensorDef): number {
-  if (t.dtype === 'int4') throw new TfliteError('export', `tensor ${JSON.stringify(t.name)}`, 'int4 weights cannot be exported to .tflite yet');
-  return TYPE_CODE[t.dtype];
-}
+/** The TFLite TensorType of each QGraph dtype. */
+const TYPE_CODE: Readonly<Record<DType, number>> = {
+  int8: TensorType.INT8,
+  int4: TensorType.INT4,
+  int32: TensorType.INT32,
+  float32: TensorType.FLOAT32,
+};
 
 /** Name of the model metadata entry holding what TFLite has no field for (op names, scheme). */
 export const EDGEQ_METADATA_NAME = 'edgeq.qgraph';
@@ -60,6 +63,35 @@ function mappingOf(op: OpDef): TfliteOpMapping<OpType> {
   return OP_MAP[op.type];
 }
 
+/** The version TFLite's op_version.cc gives an operator: its INT4-filter version when its weights are int4. */
+function operatorVersion(g: QGraph, op: OpDef): number {
+  const mapping = mappingOf(op);
+  const weights = mapping.weights;
+  return weights && g.tensors[op.inputs[weights.input]].dtype === 'int4' ? weights.int4Version : mapping.exportVersion;
+}
+
+/**
+ * The operator codes, one per builtin in order of first use, each with the highest version
+ * its operators need (as TFLite's converter writes them: a W4/W8 mix of CONV_2D is one
+ * CONV_2D code of version 7), and each op's index into them.
+ */
+function operatorCodes(g: QGraph): { codes: TflOperatorCode[]; indexOf: number[] } {
+  const codes: TflOperatorCode[] = [];
+  const byBuiltin = new Map<number, number>();
+  const indexOf = g.ops.map((op) => {
+    const builtinCode = mappingOf(op).code;
+    const version = operatorVersion(g, op);
+    let k = byBuiltin.get(builtinCode);
+    if (k === undefined) {
+      k = codes.push({ builtinCode, version }) - 1;
+      byBuiltin.set(builtinCode, k);
+    }
+    codes[k].version = Math.max(codes[k].version, version);
+    return k;
+  });
+  return { codes, indexOf };
+}
+
 /** Bias quantisation as TFLite requires it: scale s_in·s_w[c] (float32), zero point 0, dimension 0. */
 function biasQuant(g: QGraph, op: OpDef): TflQuantization {
   const sIn = Math.fround(g.tensors[op.inputs[0]].quant!.scale[0]);
@@ -69,7 +101,7 @@ function biasQuant(g: QGraph, op: OpDef): TflQuantization {
 }
 
 /**
- * Export a QGraph as an int8 .tflite flatbuffer.
+ * Export a QGraph as an int8 .tflite flatbuffer (int4 weights as packed INT4 tensors).
  * @param g a valid QGraph (validated again here)
  * @returns the .tflite file contents
  * @throws TfliteError for a QGraph feature TFLite's int8 kernels lack (an op-map entry refuses it)
@@ -90,7 +122,7 @@ export function exportTflite(g: QGraph): Uint8Array {
     }
     const biasOp = biasOf.get(i);
     const quantization = biasOp ? biasQuant(g, biasOp) : quantOf(t);
-    return { name: t.name, shape: [...t.shape], type: tensorTypeCode(t), buffer, ...(quantization ? { quantization } : {}) };
+    return { name: t.name, shape: [...t.shape], type: TYPE_CODE[t.dtype], buffer, ...(quantization ? { quantization } : {}) };
   });
   /** Append an int32 constant operand tensor (axes, shape, paddings). */
   const constInt32 = (name: string, shape: number[], values: number[]): number => {
@@ -99,12 +131,7 @@ export function exportTflite(g: QGraph): Uint8Array {
     return tensors.length - 1;
   };
 
-  const codes: TflOperatorCode[] = [];
-  const codeIndex = (c: TflOperatorCode): number => {
-    let k = codes.findIndex((x) => x.builtinCode === c.builtinCode && x.version === c.version);
-    if (k < 0) k = codes.push(c) - 1;
-    return k;
-  };
+  const { codes, indexOf } = operatorCodes(g);
   const operators: TflOperator[] = g.ops.map((op, k) => {
     const mapping = mappingOf(op);
     const inputs = [...op.inputs];
@@ -118,7 +145,7 @@ export function exportTflite(g: QGraph): Uint8Array {
     };
     const options = mapping.toTflite(op, context);
     return {
-      opcodeIndex: codeIndex({ builtinCode: mapping.code, version: mapping.exportVersion }),
+      opcodeIndex: indexOf[k],
       inputs,
       outputs: [...op.outputs],
       optionsType: mapping.optionsTable.type,

@@ -2,9 +2,10 @@
  * .tflite (int8) → QGraph, a generic driver over the op map (op-map.ts): each operator's
  * entry reads and checks its options, names the inputs kept and folded, its operand types
  * and its weights / bias roles. Accepts the ops of edgeq's integer core with fused
- * NONE/RELU/RELU6 activations and QUANTIZE/DEQUANTIZE at the graph boundary; refuses
- * anything else with an error naming the file, the operator (index and builtin name),
- * the tensor and the field. Constant operands that QGraph keeps as options (MEAN axes,
+ * NONE/RELU/RELU6 activations, INT4 constant weights (packed two per byte, low nibble
+ * first) on CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED, and QUANTIZE/DEQUANTIZE at
+ * the graph boundary; refuses anything else with an error naming the file, the operator
+ * (index and builtin name), the tensor and the field. Constant operands that QGraph keeps as options (MEAN axes,
  * RESHAPE shape, PAD paddings) are folded and their tensors dropped; every other tensor
  * keeps its relative order, so a graph exported by edgeq comes back identical.
  */
@@ -12,7 +13,7 @@
 import {
   BlobBuilder,
   DTYPE_BYTES,
-  dtypeByteLength,
+  int4ByteLength,
   OP_VERSIONS,
   QGRAPH_FORMAT,
   QGRAPH_VERSION,
@@ -25,6 +26,7 @@ import {
   type QuantParams,
   type QuantScheme,
   type TensorDef,
+  unpackInt4,
 } from '@edgeq/ir';
 import { TfliteError } from './errors.js';
 import type { TflModel, TflTensor } from './model.js';
@@ -42,7 +44,14 @@ export interface ImportOptions {
   name?: string;
 }
 
-const DTYPE_OF: Record<number, DType> = { [TensorType.INT8]: 'int8', [TensorType.INT32]: 'int32', [TensorType.FLOAT32]: 'float32' };
+const DTYPE_OF: Record<number, DType> = {
+  [TensorType.INT8]: 'int8',
+  [TensorType.INT4]: 'int4',
+  [TensorType.INT32]: 'int32',
+  [TensorType.FLOAT32]: 'float32',
+};
+/** The operators whose weights may be INT4 (the op map entries with weights). */
+const INT4_WEIGHT_OPS = (Object.keys(OP_MAP) as OpType[]).filter((type) => OP_MAP[type].weights).join(', ');
 /** Bytes per INT64 element (axes and paddings may come as INT64; QGraph has no int64 dtype). */
 const INT64_BYTES = 8;
 /** Relative tolerance TFLite itself allows between a bias scale and s_in·s_w (kernel_util.cc). */
@@ -80,9 +89,18 @@ class Importer {
     const d = this.m.buffers[t.buffer];
     if (t.buffer === 0 || d.length === 0) return undefined;
     const dtype = DTYPE_OF[t.type];
-    const per = dtype && dtype !== 'int4' ? DTYPE_BYTES[dtype] : t.type === TensorType.INT64 ? INT64_BYTES : undefined;
+    const elements = t.shape.reduce((a, b) => a * b, 1);
+    if (dtype === 'int4') {
+      const need = int4ByteLength(elements);
+      if (d.length !== need) {
+        const unpacked = d.length === elements ? ' (one value per byte: INT4 constants are packed two per byte, element 2k in the low nibble)' : '';
+        this.fail(`${where} ${this.tWhere(i)}`, `buffer ${t.buffer} holds ${d.length} bytes but shape [${t.shape.join(', ')}] of INT4 needs ${need}${unpacked}`);
+      }
+      return d;
+    }
+    const per = dtype ? DTYPE_BYTES[dtype] : t.type === TensorType.INT64 ? INT64_BYTES : undefined;
     if (per !== undefined) {
-      const need = t.shape.reduce((a, b) => a * b, 1) * per;
+      const need = elements * per;
       if (d.length !== need) {
         this.fail(`${where} ${this.tWhere(i)}`, `buffer ${t.buffer} holds ${d.length} bytes but shape [${t.shape.join(', ')}] of ${tensorTypeName(t.type)} needs ${need}`);
       }
@@ -313,7 +331,8 @@ function convertTensor(im: Importer, ti: number, blob: BlobBuilder, weightAxis: 
   const t = im.sg.tensors[ti];
   const where = im.tWhere(ti);
   const dtype = DTYPE_OF[t.type];
-  if (!dtype) im.fail(where, `tensor type ${tensorTypeName(t.type)} is not supported (edgeq handles INT8, INT32 bias and FLOAT32 at QUANTIZE/DEQUANTIZE)`);
+  if (!dtype) im.fail(where, `tensor type ${tensorTypeName(t.type)} is not supported (edgeq handles INT8, INT4 weights, INT32 bias and FLOAT32 at QUANTIZE/DEQUANTIZE)`);
+  if (dtype === 'int4' && weightAxis === undefined) im.fail(where, `INT4 is supported only as the constant weights (filter) of ${INT4_WEIGHT_OPS}`);
   if (t.hasSparsity) im.fail(`${where}.sparsity`, 'sparse tensors (TFLite\'s sparsity format, e.g. FULLY_CONNECTED version 8) are not supported');
   if (t.isVariable) im.fail(where, 'variable tensors are not supported');
   if (t.shape.length < 1 || t.shape.length > 4 || t.shape.some((d) => !(d >= 1))) {
@@ -324,14 +343,17 @@ function convertTensor(im: Importer, ti: number, blob: BlobBuilder, weightAxis: 
   if (q?.hasDetails) im.fail(`${where}.quantization.details`, 'custom quantisation is not supported');
   if (biasUse !== undefined) {
     if (q) checkBiasScale(im, ti, biasUse);
-  } else if (dtype === 'int8') {
-    if (!q || q.scale.length === 0) im.fail(`${where}.quantization`, 'int8 tensor without quantisation parameters (scale, zero point)');
+  } else if (dtype === 'int8' || dtype === 'int4') {
+    if (!q || q.scale.length === 0) im.fail(`${where}.quantization`, `${tensorTypeName(t.type)} tensor without quantisation parameters (scale, zero point)`);
     def.quant = convertQuant(im, ti, weightAxis);
   }
   const data = im.data(ti, where);
-  if (data) {
+  if (dtype === 'int4') {
+    if (!data) im.fail(where, `INT4 weights must be a constant tensor (a buffer with data); edgeq's 4-bit weights are constants`);
+    def.buffer = blob.add(unpackInt4(data, t.shape.reduce((a, b) => a * b, 1)), 'int4');
+  } else if (data) {
     const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-    const n = data.length / dtypeByteLength(dtype, 1);
+    const n = data.length / DTYPE_BYTES[dtype];
     const typed = dtype === 'int8' ? new Int8Array(data.buffer, data.byteOffset, data.byteLength)
       : dtype === 'int32' ? Int32Array.from({ length: n }, (_, k) => view.getInt32(DTYPE_BYTES.int32 * k, true))
       : Float32Array.from({ length: n }, (_, k) => view.getFloat32(DTYPE_BYTES.float32 * k, true));

@@ -1,6 +1,6 @@
 /**
- * @edgeq/tflite — int8 .tflite interop for QGraphs: export, import, and LiteRT.js as an
- * independent oracle for the interpreter and the generated C.
+ * @edgeq/tflite — int8 .tflite interop for QGraphs (4-bit weights as TFLite INT4 tensors):
+ * export, import, and LiteRT.js as an independent oracle for the interpreter and the generated C.
  */
 
 export * from './errors.js';

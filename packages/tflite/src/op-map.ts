@@ -22,10 +22,13 @@ import {
 import { BuiltinOperator, field, optionsTable, TensorType, tensorTypeName, type OptionsTableLayout } from './schema.js';
 
 const INT8: readonly number[] = [TensorType.INT8];
-/** Activation input, int8 weights, int32 bias: the operands of TFLite's int8 conv and FC kernels. */
+/**
+ * Activation input, int8 or int4 weights, int32 bias: the operands of TFLite's int8 conv and
+ * FC kernels (an INT4 filter is a constant packed two per byte, which the kernels unpack).
+ */
 const WEIGHTED_OPERANDS: readonly OperandType[] = [
   { role: 'input', types: INT8 },
-  { role: 'weights', types: INT8 },
+  { role: 'weights', types: [TensorType.INT8, TensorType.INT4] },
   { role: 'bias', types: [TensorType.INT32] },
 ];
 /** A conv's bias has one element per output channel. */
@@ -117,8 +120,9 @@ function checkQuantizedBiasType(ctx: ImportOpContext): void {
 
 /**
  * Versions (TFLite op_version.cc / register.cc): 1 float, 2 hybrid, 3 int8, 4 int16, 5 hybrid
- * per-channel, 6 grouped convolution, 7 INT4 weights, 8 quantized_bias_type. The runtime registers
- * 1 to 8; hybrid, int16 and INT4 are refused by their types, grouped convolution by its filter.
+ * per-channel, 6 grouped convolution, 7 INT4 weights (int8 input and output), 8
+ * quantized_bias_type. The runtime registers 1 to 8; INT4 weights are imported and exported
+ * (version 7), hybrid and int16 are refused by their types, grouped convolution by its filter.
  */
 export const OP_MAP: TfliteOpMap = {
   CONV_2D: {
@@ -128,7 +132,7 @@ export const OP_MAP: TfliteOpMap = {
       dilation_w_factor: field(4, 'i32', 1), dilation_h_factor: field(5, 'i32', 1), quantized_bias_type: field(6, 'i8'),
     }),
     exportVersion: 3, maxImportVersion: 8, inputCount: [2, 3],
-    weights: { input: 1, channelAxis: 0 },
+    weights: { input: 1, channelAxis: 0, int4Version: 7 },
     bias: CONV_BIAS,
     inputTypes: WEIGHTED_OPERANDS,
     toTflite: (op) => convToTflite(op.options),
@@ -144,7 +148,8 @@ export const OP_MAP: TfliteOpMap = {
   },
 
   // Versions: 1 float, 2 dilation, 3 int8, 4 hybrid, 5 int16, 6 hybrid per-channel, 7 INT4
-  // weights; the runtime registers 1 to 7. Dilation is supported; the rest are refused by their types.
+  // weights (int8 input and output); the runtime registers 1 to 7. Dilation and INT4 weights are
+  // supported; the rest are refused by their types.
 
   DEPTHWISE_CONV_2D: {
     code: BuiltinOperator.DEPTHWISE_CONV_2D,
@@ -153,7 +158,7 @@ export const OP_MAP: TfliteOpMap = {
       fused_activation_function: field(4, 'i8'), dilation_w_factor: field(5, 'i32', 1), dilation_h_factor: field(6, 'i32', 1),
     }),
     exportVersion: 3, maxImportVersion: 7, inputCount: [2, 3],
-    weights: { input: 1, channelAxis: 3 },
+    weights: { input: 1, channelAxis: 3, int4Version: 7 },
     bias: CONV_BIAS,
     inputTypes: WEIGHTED_OPERANDS,
     toTflite: (op) => ({ ...convToTflite(op.options), depth_multiplier: op.options.depthMultiplier }),
@@ -168,11 +173,12 @@ export const OP_MAP: TfliteOpMap = {
   },
 
   // Versions: 1 float, 2 shuffled weights, 3 hybrid, 4 int8, 5 keep_num_dims, 6 no bias (a zero
-  // bias is made), 7 int16, 8 sparse weights, 9 hybrid with asymmetric inputs, 10 INT4 weights,
-  // 11 quantized_bias_type, 12 hybrid per-channel, 13 int16 with INT4 weights; the runtime
-  // registers 1 to 13. For int8 operands only shuffled weights, sparse weights and a
-  // keep_num_dims that keeps more than two dimensions change what is computed (refused below and
-  // by the tensor checks); the hybrid, int16 and INT4 forms are refused by their types.
+  // bias is made), 7 int16, 8 sparse weights, 9 hybrid with asymmetric inputs, 10 INT4 weights
+  // (int8 input and output), 11 quantized_bias_type, 12 hybrid per-channel, 13 int16 with INT4
+  // weights; the runtime registers 1 to 13. For int8 operands only shuffled weights, sparse
+  // weights and a keep_num_dims that keeps more than two dimensions change what is computed
+  // (refused below and by the tensor checks); INT4 weights with int8 activations are imported
+  // and exported (version 10), the hybrid and int16 forms are refused by their types.
   // asymmetric_quantize_inputs only steers hybrid kernels: TFLite's int8 kernel ignores it.
   FULLY_CONNECTED: {
     code: BuiltinOperator.FULLY_CONNECTED,
@@ -181,7 +187,7 @@ export const OP_MAP: TfliteOpMap = {
       asymmetric_quantize_inputs: field(3, 'bool'), quantized_bias_type: field(4, 'i8'),
     }),
     exportVersion: 4, maxImportVersion: 13, inputCount: [2, 3],
-    weights: { input: 1, channelAxis: 0 },
+    weights: { input: 1, channelAxis: 0, int4Version: 10 },
     bias: { input: 2, zeroBiasLength: (weights) => weights.shape[0] },
     inputTypes: WEIGHTED_OPERANDS,
     toTflite: (op) => ({ fused_activation_function: ACTIVATION_TO_CODE[op.options.activation], weights_format: 0, keep_num_dims: false }),

@@ -70,7 +70,7 @@ export interface TfliteOpMapping<T extends OpType> {
   code: number;
   /** The options table: its union position and its fields' layout. */
   optionsTable: OptionsTableLayout;
-  /** Version written on export (int8 inputs and outputs; TFLite's op_version.cc). */
+  /** Version written on export (int8 inputs, weights and outputs; TFLite's op_version.cc). */
   exportVersion: number;
   /**
    * Highest version accepted on import: the highest TFLite's own runtime registers for the
@@ -84,8 +84,12 @@ export interface TfliteOpMapping<T extends OpType> {
   maxImportVersion: number;
   /** TFLite inputs accepted on import: [fewest, most]. */
   inputCount: readonly [number, number];
-  /** The constant weights input and the dimension TFLite quantises it along per channel. */
-  weights?: { input: number; channelAxis: number };
+  /**
+   * The constant weights input, the dimension TFLite quantises it along per channel, and the
+   * version TFLite's op_version.cc gives the operator when those weights are INT4 (int8 input
+   * and output, 4-bit filter; written on export instead of `exportVersion`).
+   */
+  weights?: { input: number; channelAxis: number; int4Version: number };
   /**
    * The int32 bias input (an entry with a bias declares its weights too): scale s_in·s_w[c],
    * zero point 0. TFLite may omit it (−1); the importer then makes a zero bias of

@@ -63,7 +63,7 @@ export function singleOpGraph(g: QGraph, index: number): QGraph {
       const def = g.tensors[t];
       const copy: TensorDef = { name: def.name, shape: [...def.shape], dtype: def.dtype };
       if (def.quant) copy.quant = structuredClone(def.quant);
-      if (def.buffer) copy.buffer = blob.add(constantData(g, t));
+      if (def.buffer) copy.buffer = blob.add(constantData(g, t), def.dtype);
       k = tensors.push(copy) - 1;
       map.set(t, k);
     }

@@ -1,8 +1,8 @@
 /**
  * Why the importer refuses an operand's TensorType: the forms later TFLite operator versions
- * add (hybrid float/int8 operators, 16-bit activations, 4-bit weights, ...) compute something
- * edgeq's int8 kernels do not, and the error says which form the file uses rather than only
- * which type it has.
+ * add (hybrid float/int8 operators, 16-bit activations, 4-bit activations, ...) compute
+ * something edgeq's int8 kernels do not, and the error says which form the file uses rather
+ * than only which type it has.
  */
 
 import { TensorType } from './schema.js';
@@ -22,7 +22,8 @@ export interface OperandContext {
 export function typeRefusalReason(type: number, operand: OperandContext): string | undefined {
   switch (type) {
     case TensorType.INT4:
-      return '4-bit weights need a 4-bit kernel; edgeq computes with int8 weights';
+      // Reached only where INT4 is not the weights of CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED (those accept it).
+      return 'edgeq supports INT4 only as the constant weights (filter) of CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED; activations are int8';
     case TensorType.INT16:
       return "16-bit activations (TFLite's int16x8 scheme) are not supported";
     case TensorType.INT64:

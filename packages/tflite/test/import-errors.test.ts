@@ -48,7 +48,7 @@ describe('importTflite refuses bad input with errors that say where', () => {
     const f = importError(patched((m) => { m.subgraphs[0].tensors[4].type = 'FLOAT32'; }));
     expect(f.message).toContain('operators[1] (CONV_2D) output tensors[4] "conv/relu6": is FLOAT32, edgeq needs INT8 here');
     const i16 = importError(patched((m) => { m.subgraphs[0].tensors[5].type = 'INT16'; }));
-    expect(i16.message).toContain('operators[2] (DEPTHWISE_CONV_2D) weights tensors[5] "dw/weights": is INT16, edgeq needs INT8 here');
+    expect(i16.message).toContain('operators[2] (DEPTHWISE_CONV_2D) weights tensors[5] "dw/weights": is INT16, edgeq needs INT8 or INT4 here');
   });
 
   it('per-channel arrays of the wrong length or on the wrong dimension', () => {

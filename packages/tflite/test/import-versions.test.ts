@@ -109,11 +109,13 @@ describe('what a later version adds that changes the arithmetic is refused, nami
     expect(e.message).toContain('operators[4] (FULLY_CONNECTED) input tensors[15] "features": is FLOAT32, edgeq needs INT8 here: a hybrid operator');
   });
 
-  it('4-bit weights (INT4: CONV_2D version 7, FULLY_CONNECTED version 10)', () => {
+  // INT4 weights (CONV_2D version 7, FULLY_CONNECTED version 10) are imported: int4.test.ts.
+  // An INT4 tensor keeping one value per byte is not TFLite's layout and is refused by size.
+  it('4-bit weights stored one per byte (INT4: CONV_2D version 7, FULLY_CONNECTED version 10)', () => {
     const conv = importError(patched((m) => { m.operator_codes[1].version = 7; m.subgraphs[0].tensors[2].type = 17; }));
-    expect(conv.message).toContain('operators[1] (CONV_2D) weights tensors[2] "conv/weights": is INT4, edgeq needs INT8 here: 4-bit weights');
+    expect(conv.message).toContain('tensors[2] "conv/weights": buffer 1 holds 36 bytes but shape [4, 3, 3, 1] of INT4 needs 18 (one value per byte: INT4 constants are packed two per byte');
     const fc = importError(patched((m) => { m.operator_codes[4].version = 10; m.subgraphs[0].tensors[10].type = 17; }));
-    expect(fc.message).toContain('operators[4] (FULLY_CONNECTED) weights tensors[10] "fc/weights": is INT4, edgeq needs INT8 here: 4-bit weights');
+    expect(fc.message).toContain('tensors[10] "fc/weights": buffer 6 holds 12 bytes but shape [3, 4] of INT4 needs 6 (one value per byte');
   });
 
   it('16-bit activations and a 64-bit quantized_bias_type (int16x8, FULLY_CONNECTED version 11)', () => {

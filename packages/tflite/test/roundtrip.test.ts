@@ -1,8 +1,10 @@
 // Done-when 1: QGraph → .tflite → QGraph is identical for the reference models and
-// ≥ 100 random graphs, in every requantisation scheme.
+// ≥ 100 random graphs, in every requantisation scheme; and (issue 17, item 4) for random
+// graphs with int4 and with mixed int4/int8 weights.
 import { describe, expect, it } from 'vitest';
 import { buildReferenceModel, randomGraph, REFERENCE_MODELS, type QuantScheme } from '@edgeq/ir';
-import { exportTflite, importTflite, readTfliteModel } from '../src/index.js';
+import { exportTflite, importTflite, readTfliteModel, TensorType } from '../src/index.js';
+import { OP_MAP } from '../src/op-map.js';
 import { TFLITE_GRAPHS } from './random-graph-options.js';
 import { canonicalScales } from './canonical.js';
 
@@ -49,6 +51,45 @@ describe('QGraph → .tflite → QGraph', () => {
       expect(importTflite(bytes, `random_${seed}.tflite`), `seed ${seed}`).toEqual(canonicalScales(g));
     }
   });
+
+  for (const weightBits of [4, 'mixed'] as const) {
+    it(`60 random graphs with ${weightBits === 4 ? 'int4' : 'mixed int4/int8'} weights come back identical (INT4 tensors, op versions 7/7/10)`, () => {
+      const weightTypes = new Set<string>();
+      let sharedCodes = 0; // builtins whose one operator code serves int4 and int8 weights alike
+      for (let seed = 1; seed <= 60; seed++) {
+        const g = randomGraph(seed, { ...TFLITE_GRAPHS, weightBits, scheme: SCHEMES[seed % SCHEMES.length] });
+        const bytes = exportTflite(g);
+        const back = importTflite(bytes, `w4_${seed}.tflite`);
+        expect(back, `seed ${seed}`).toEqual(canonicalScales(g));
+        expect(Buffer.from(back.blob).equals(Buffer.from(g.blob)), `seed ${seed} blob`).toBe(true);
+        // Each int4 weight is an INT4 tensor whose buffer is the blob's packed bytes; each
+        // builtin has one operator code, of the INT4-filter version when any of its weights is int4.
+        const m = readTfliteModel(bytes);
+        const sg = m.subgraphs[0];
+        const int4Version: Record<string, number> = { CONV_2D: 7, DEPTHWISE_CONV_2D: 7, FULLY_CONNECTED: 10 };
+        const codeOf = new Map<string, number>();
+        g.ops.forEach((op, k) => {
+          if (!(op.type in int4Version)) return;
+          const w = g.tensors[op.inputs[1]];
+          weightTypes.add(w.dtype);
+          const t = sg.tensors[op.inputs[1]];
+          expect(t.type, `seed ${seed} ${w.name}`).toBe(w.dtype === 'int4' ? TensorType.INT4 : TensorType.INT8);
+          expect(Buffer.from(m.buffers[t.buffer]).equals(Buffer.from(g.blob.subarray(w.buffer!.offset, w.buffer!.offset + w.buffer!.byteLength))), `seed ${seed} ${w.name} bytes`).toBe(true);
+          const code = m.operatorCodes[sg.operators[k].opcodeIndex];
+          codeOf.set(op.type, code.version);
+        });
+        expect(new Set(m.operatorCodes.map((c) => c.builtinCode)).size, `seed ${seed}: one code per builtin`).toBe(m.operatorCodes.length);
+        for (const [type, version] of codeOf) {
+          const dtypes = new Set(g.ops.filter((op) => op.type === type).map((op) => g.tensors[op.inputs[1]].dtype));
+          const anyInt4 = dtypes.has('int4');
+          if (dtypes.size === 2) sharedCodes++;
+          expect(version, `seed ${seed} ${type}`).toBe(anyInt4 ? int4Version[type] : OP_MAP[type as 'CONV_2D'].exportVersion);
+        }
+      }
+      expect([...weightTypes].sort()).toEqual(weightBits === 4 ? ['int4'] : ['int4', 'int8']);
+      if (weightBits === 'mixed') expect(sharedCodes).toBeGreaterThan(5);
+    });
+  }
 
   it('writes what TFLite expects: schema 3, int8 op versions, per-channel dims, bias scales', () => {
     const g = buildReferenceModel('mbv2mini');
