@@ -236,13 +236,15 @@ export interface QuantOpts extends InputQuantOpts {
   weightBits?: string;
   /** `--int8-layers`: with --weight-bits 4, layers kept at 8 bits (comma-separated names, first, last). */
   int8Layers?: string;
+  /** `--int4-clipping`: mse (default) or max. */
+  int4Clipping?: 'mse' | 'max';
 }
 
 /** The weight width options of a run as @edgeq/qat's config fields. */
-function weightBitsConfig(o: QuantOpts): { weightBits: 4 | 8; int8Layers: string[] } {
+function weightBitsConfig(o: QuantOpts): { weightBits: 4 | 8; int8Layers: string[]; int4Clipping: 'mse' | 'max' } {
   const weightBits = o.weightBits === '4' ? 4 : 8;
   const int8Layers = (o.int8Layers ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  return { weightBits, int8Layers };
+  return { weightBits, int8Layers, int4Clipping: o.int4Clipping ?? 'mse' };
 }
 
 /** Refuse an `--int8-layers` entry that names no weight layer of `model` (before any training), listing the valid ones. */
@@ -318,7 +320,10 @@ function inputRangeOf(q: QatApi, o: QuantOpts, stage: FloatStage): [number, numb
 /** Checks made before any work: options that need no file. */
 async function checkQuantRun(q: QatApi, o: FloatTrainOpts & QuantOpts): Promise<void> {
   checkRoundingForScales(o.scales, o.rounding);
-  if (o.int8Layers !== undefined && o.weightBits !== '4') throw usageError('--int8-layers: only applies with --weight-bits 4');
+  if (o.weightBits !== '4') {
+    if (o.int8Layers !== undefined) throw usageError('--int8-layers: only applies with --weight-bits 4');
+    if (o.int4Clipping !== undefined) throw usageError('--int4-clipping: only applies with --weight-bits 4');
+  }
   givenInputRange(q, o, o.scales);
   if (o.saveModel) await checkModelTarget(q, o.saveModel, '--save-model');
   await checkResultsFile(o.results);
