@@ -35,6 +35,28 @@ describe('README bench sections', () => {
     expect(row).toContain(`| 1.97× (${target.core} ${target.gcc ?? '-O2'}; ${kws.length} runs) |`);
   });
 
+  it('renders the W4 table from qat-w4.json, with its targets and 4-bit layers, and says when it is missing', () => {
+    const results = readBenchResults();
+    expect(renderBenchSections({ ...results, qatW4: undefined })['qat-w4-accuracy']).toBe('Not measured yet: `npx tsx bench/qat.ts --w4` writes `bench/results/qat-w4.json`.');
+    const mean = (m: number) => ({ mean: m, seeds: [1], accuracies: [m] });
+    const row = (variant: string) => ({ model: 'dscnn', variant, commit: 'abc1234', seed: 1, backend: '1 worker × wasm+simd', ...(variant.includes('W4') ? { int4Layers: ['conv1', 'dw2'] } : {}) });
+    const qatW4 = {
+      rows: ['float', 'PTQ W4 per-channel', 'QAT W4 per-channel'].map(row),
+      recipe: 'r',
+      summary: { dscnn: {
+        means: { float: mean(88.8), 'PTQ W4 per-channel': mean(80.25), 'QAT W4 per-channel': mean(88.5) },
+        targets: { 'QAT W4 per-channel': { seeds: [1], floatMinusQat: 0.3, allowed: 0.5, met: true } },
+      } },
+      throughput: { commit: 'abc1234' },
+    };
+    const text = renderBenchSections({ ...results, qatW4 })['qat-w4-accuracy'];
+    expect(text).toContain('From `bench/results/qat-w4.json` (`npx tsx bench/qat.ts --w4`, commit abc1234, seeds 1');
+    expect(text).toContain('| PTQ W4 per-channel | 80.25 |');
+    expect(text).toContain('| QAT W4 per-channel | 88.50 (float − 0.30) |');
+    expect(text).toContain('- QAT W4 per-channel ≥ float − 0.5: met');
+    expect(text).toContain("4-bit layers (the rows' `int4Layers`; the others stay 8-bit): dscnn: conv1, dw2.");
+  });
+
   it('replaces only what is between the markers, and refuses a missing or unknown section', () => {
     const doc = 'a\n<!-- bench:x -->\nold\n<!-- /bench:x -->\nb\n';
     expect(renderIntoDocument(doc, { x: 'new' })).toBe('a\n<!-- bench:x -->\nnew\n<!-- /bench:x -->\nb\n');

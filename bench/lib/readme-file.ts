@@ -1,8 +1,8 @@
 /**
- * Reads bench/results/{arena,mcu,qat,mcu-mlperf}.json and renders them into README.md's bench sections
+ * Reads bench/results/{arena,mcu,qat,qat-w4,mcu-mlperf}.json and renders them into README.md's bench sections
  * (the rendering itself: readme-tables.ts).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { BENCH_ROOT, RESULTS_DIR } from './record.js';
 import { renderBenchSections, renderIntoDocument, type BenchResults } from './readme-tables.js';
@@ -16,6 +16,7 @@ export function readBenchResults(dir: string = RESULTS_DIR): BenchResults {
   return {
     arena: read('arena') as BenchResults['arena'], mcu: read('mcu') as BenchResults['mcu'], qat: read('qat') as BenchResults['qat'],
     mlperf: read('mcu-mlperf') as BenchResults['mlperf'],
+    ...(existsSync(path.join(dir, 'qat-w4.json')) ? { qatW4: read('qat-w4') as BenchResults['qatW4'] } : {}),
   };
 }
 

@@ -71,7 +71,7 @@ interface QatThroughput {
 
 /** bench/results/qat.json, the fields the README quotes. */
 export interface QatResults {
-  rows: { model: string; variant: string; commit: string; seed: number; backend?: string }[];
+  rows: { model: string; variant: string; commit: string; seed: number; backend?: string; int4Layers?: string[] }[];
   recipe: string;
   summary: Record<string, { means: Record<string, QatMean>; targets: Record<string, QatTarget> }>;
   throughput: Record<string, QatThroughput | unknown> & { commit: string };
@@ -106,6 +106,8 @@ export interface BenchResults {
   arena: ArenaResults;
   mcu: McuResults;
   qat: QatResults;
+  /** bench/results/qat-w4.json (`bench/qat.ts --w4`), absent until the W4 table is measured. */
+  qatW4?: QatResults;
   mlperf: MlperfResults;
 }
 
@@ -202,7 +204,13 @@ function mcuSection(mcu: McuResults): string {
   return lines.join('\n');
 }
 
-function qatAccuracySection(qat: QatResults): string {
+/** Where a QAT accuracy table comes from: its results file and the command that writes it. */
+interface QatTableSource {
+  file: string;
+  command: string;
+}
+
+function qatAccuracySection(qat: QatResults, source: QatTableSource = { file: 'bench/results/qat.json', command: 'npx tsx bench/qat.ts' }): string {
   const models = Object.keys(qat.summary);
   const variants = Object.keys(qat.summary[models[0]].means);
   const commits = [...new Set(qat.rows.map((r) => r.commit))];
@@ -220,7 +228,7 @@ function qatAccuracySection(qat: QatResults): string {
     return `${variant} ≥ float − ${allowed}: ${met ? 'met' : 'not met'}`;
   });
   return [
-    `From \`bench/results/qat.json\` (\`npx tsx bench/qat.ts\`, commit ${list(commits)}, seeds ${list(seeds.map(String))}` +
+    `From \`${source.file}\` (\`${source.command}\`, commit ${list(commits)}, seeds ${list(seeds.map(String))}` +
       `${backends.length ? `, trained on ${list(backends)}` : ''}; per-seed`,
     `figures in the file): int8 top-1 on all 10,000 Fashion-MNIST test images, computed by the integer interpreter.`,
     `Recipe (the file's \`recipe\`): ${qat.recipe}.`,
@@ -234,6 +242,20 @@ function qatAccuracySection(qat: QatResults): string {
     `Targets (both models; verdicts stored in the file's \`summary\`):`,
     ...targetText.map((t) => `- ${t}`),
   ].join('\n');
+}
+
+/**
+ * The W4A8 table (issue 17): float / PTQ W8 / PTQ W4 / QAT W4 in both scale modes, with the
+ * layers that were 4-bit; a pointer to the command while bench/results/qat-w4.json is missing.
+ */
+function qatW4AccuracySection(qat: QatResults | undefined): string {
+  const command = 'npx tsx bench/qat.ts --w4';
+  if (!qat) return `Not measured yet: \`${command}\` writes \`bench/results/qat-w4.json\`.`;
+  const layers = Object.keys(qat.summary).map((model) => {
+    const row = qat.rows.find((r) => r.model === model && r.variant.startsWith('QAT W4') && r.int4Layers);
+    return `${model}: ${row?.int4Layers?.join(', ') ?? '–'}`;
+  });
+  return [qatAccuracySection(qat, { file: 'bench/results/qat-w4.json', command }), '', `4-bit layers (the rows' \`int4Layers\`; the others stay 8-bit): ${layers.join('; ')}.`].join('\n');
 }
 
 function qatThroughputSection(qat: QatResults): string {
@@ -317,6 +339,7 @@ export function renderBenchSections(results: BenchResults): Record<string, strin
     mcu: mcuSection(results.mcu),
     mlperf: mlperfSection(results.mlperf),
     'qat-accuracy': qatAccuracySection(results.qat),
+    'qat-w4-accuracy': qatW4AccuracySection(results.qatW4),
     'qat-throughput': qatThroughputSection(results.qat),
   };
 }

@@ -167,10 +167,13 @@ async function floatModel(q: QatApi, specArg: string, out: Output, command: stri
  * The float model to quantise: a saved edgeq or tfjs float model directory as it is, or the float model
  * of a spec, built and trained for its task; then its figure on the held-out data, printed.
  */
-export async function trainFloat(q: QatApi, specArg: string, o: FloatTrainOpts, out: Output, command: string, allowSaved = true): Promise<FloatStage> {
+export async function trainFloat(
+  q: QatApi, specArg: string, o: FloatTrainOpts, out: Output, command: string, allowSaved = true, checkModel?: (m: QatModel) => void,
+): Promise<FloatStage> {
   const { model, file, loaded, label } = await floatModel(q, specArg, out, command, o.seed, allowSaved, o.workers);
   let stage: FloatStage;
   try {
+    checkModel?.(model);
     const task = modelTask(q, model, o.task);
     // PTQ of a trained model only calibrates: its training data need no labels or targets.
     const truthNeeded = !(loaded && command === 'ptq');
@@ -229,6 +232,29 @@ export interface QuantOpts extends InputQuantOpts {
   saveModel?: string;
   /** Worker threads of the int8 interpreter on the held-out data (default: one per core when it is long enough). */
   simWorkers?: number;
+  /** `--weight-bits`: '8' (default) or '4' (int4 weights in every conv/depthwise/dense layer but --int8-layers). */
+  weightBits?: string;
+  /** `--int8-layers`: with --weight-bits 4, layers kept at 8 bits (comma-separated names, first, last). */
+  int8Layers?: string;
+  /** `--int4-clipping`: mse (default) or max. */
+  int4Clipping?: 'mse' | 'max';
+}
+
+/** The weight width options of a run as @edgeq/qat's config fields. */
+function weightBitsConfig(o: QuantOpts): { weightBits: 4 | 8; int8Layers: string[]; int4Clipping: 'mse' | 'max' } {
+  const weightBits = o.weightBits === '4' ? 4 : 8;
+  const int8Layers = (o.int8Layers ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return { weightBits, int8Layers, int4Clipping: o.int4Clipping ?? 'mse' };
+}
+
+/** Refuse an `--int8-layers` entry that names no weight layer of `model` (before any training), listing the valid ones. */
+function checkInt8Layers(q: QatApi, o: QuantOpts, model: QatModel): void {
+  const names = q.weightLayerNames(model.net);
+  for (const entry of weightBitsConfig(o).int8Layers) {
+    if (!(q.INT8_LAYER_RULES as readonly string[]).includes(entry) && !names.includes(entry)) {
+      throw usageError(`--int8-layers ${entry}: not a conv/depthwise/dense layer of ${model.name}; valid: ${[...q.INT8_LAYER_RULES, ...names].join(', ')}`);
+    }
+  }
 }
 
 /**
@@ -294,6 +320,10 @@ function inputRangeOf(q: QatApi, o: QuantOpts, stage: FloatStage): [number, numb
 /** Checks made before any work: options that need no file. */
 async function checkQuantRun(q: QatApi, o: FloatTrainOpts & QuantOpts): Promise<void> {
   checkRoundingForScales(o.scales, o.rounding);
+  if (o.weightBits !== '4') {
+    if (o.int8Layers !== undefined) throw usageError('--int8-layers: only applies with --weight-bits 4');
+    if (o.int4Clipping !== undefined) throw usageError('--int4-clipping: only applies with --weight-bits 4');
+  }
   givenInputRange(q, o, o.scales);
   if (o.saveModel) await checkModelTarget(q, o.saveModel, '--save-model');
   await checkResultsFile(o.results);
@@ -316,17 +346,17 @@ export async function runPtq(specArg: string, o: FloatTrainOpts & QuantOpts & { 
   checkDataOptions(o);
   const q = await qatApi();
   await checkQuantRun(q, o);
-  const stage = await trainFloat(q, specArg, o, out, 'ptq');
+  const stage = await trainFloat(q, specArg, o, out, 'ptq', true, (m) => checkInt8Layers(q, o, m));
   const { model, base, train } = stage;
   try {
     const calib = q.subset(train, 0, o.calibration);
     const inputRange = inputRangeOf(q, o, stage);
     const c = await withProgress('calibrate', calib.count, { silent: out.opts.json || out.opts.quiet }, (task) => {
       let last = 0;
-      return q.calibrate(model, calib, { scales: o.scales, rounding: o.rounding, perChannel: !o.perTensor, method: 'minmax', inputRange, onProgress: (d) => { task.tick(d - last); last = d; } });
+      return q.calibrate(model, calib, { scales: o.scales, rounding: o.rounding, perChannel: !o.perTensor, ...weightBitsConfig(o), method: 'minmax', inputRange, onProgress: (d) => { task.tick(d - last); last = d; } });
     });
     try {
-      const made = await finish(q, c, `${model.name}_ptq_${o.scales}`, o, stage, out, { stage: 'ptq', calibrationImages: calib.count, perChannel: !o.perTensor, task: stage.task.kind });
+      const made = await finish(q, c, `${model.name}_ptq_${weightBitsConfig(o).weightBits === 4 ? 'w4_' : ''}${o.scales}`, o, stage, out, { stage: 'ptq', calibrationImages: calib.count, perChannel: !o.perTensor, task: stage.task.kind });
       await recordQuantRun(q, o, stage, made, { stage: 'ptq', calibrationImages: calib.count });
       return made.metrics;
     } finally {
@@ -342,17 +372,17 @@ export async function runQat(specArg: string, o: FloatTrainOpts & QuantOpts & { 
   checkDataOptions(o);
   const q = await qatApi();
   await checkQuantRun(q, o);
-  const stage = await trainFloat(q, specArg, { ...o, fineTuneEpochs: 0 }, out, 'qat');
+  const stage = await trainFloat(q, specArg, { ...o, fineTuneEpochs: 0 }, out, 'qat', true, (m) => checkInt8Layers(q, o, m));
   const { model, base, train } = stage;
   try {
     const steps = Math.floor(train.count / o.batch) * o.qatEpochs;
     const schedule = { recordSteps: Math.min(50, Math.floor(steps / 10)), freezeBnStep: Math.floor(steps / 2), freezeRangesStep: Math.floor((steps * 4) / 5) };
-    const qm = q.prepare(base, { scales: o.scales, rounding: o.rounding, perChannel: !o.perTensor, schedule, inputRange: inputRangeOf(q, o, stage) });
+    const qm = q.prepare(base, { scales: o.scales, rounding: o.rounding, perChannel: !o.perTensor, ...weightBitsConfig(o), schedule, inputRange: inputRangeOf(q, o, stage) });
     try {
       const plan = { label: 'QAT', epochs: o.qatEpochs, stepsPerEpoch: Math.floor(train.count / o.batch), firstEpoch: o.epochs + 1 };
       const trained = await withTrainingProgress(plan, { silent: out.opts.json || out.opts.quiet }, (onProgress) =>
         q.train(qm, train, { task: stage.task, epochs: o.qatEpochs, learningRate: o.qatLr, batchSize: o.batch, seed: o.seed, epochOffset: o.epochs, workers: q.resolveWorkerCount(o.workers), onProgress }));
-      const made = await finish(q, qm, `${model.name}_qat_${o.scales}`, o, stage, out, { stage: 'qat', qatEpochs: o.qatEpochs, perChannel: !o.perTensor, task: stage.task.kind });
+      const made = await finish(q, qm, `${model.name}_qat_${weightBitsConfig(o).weightBits === 4 ? 'w4_' : ''}${o.scales}`, o, stage, out, { stage: 'qat', qatEpochs: o.qatEpochs, perChannel: !o.perTensor, task: stage.task.kind });
       await recordQuantRun(q, o, stage, made, { stage: 'qat', qat: { epochs: o.qatEpochs, lr: o.qatLr, figures: trained.epochs } });
       return made.metrics;
     } finally {

@@ -121,7 +121,9 @@ export interface QuantStory {
 /** What the int8 variant is, in words a reader of the report needs. */
 function quantDescription(s: QuantStory): string {
   const weights = s.perTensor ? 'per-tensor' : 'per-channel';
-  const scheme = `${s.graph.quantization.scales} scales, ${weights} weights`;
+  const int4 = s.graph.metadata?.int4Layers as string[] | undefined;
+  const bits = int4?.length ? `, 4-bit weights in ${int4.join(', ')} (8-bit elsewhere)` : '';
+  const scheme = `${s.graph.quantization.scales} scales, ${weights} weights${bits}`;
   if (s.stage === 'ptq') return `PTQ: the float model calibrated (min/max) on ${n(s.calibrationImages ?? 0)} training images, no further training; ${scheme}`;
   const q = s.qat!;
   const from = s.float.loadedFrom ? `the float model loaded from ${s.float.loadedFrom} (after all its training)` : `the float weights after epoch ${s.float.epochs} (before any fine-tune)`;

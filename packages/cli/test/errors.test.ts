@@ -21,6 +21,17 @@ describe('bad inputs', () => {
     expect(entries(cwd)).toEqual([]);
   });
 
+  it('a W4 run keeping an unknown layer at 8 bits: exit 2 before training, the line names it and lists the valid ones', async () => {
+    const cwd = scratch('err-int8-layers');
+    const r = await edgeq(['qat', 'dscnn', '--weight-bits', '4', '--int8-layers', 'first,conv9', '--out', 'm.qgraph.json'], cwd);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr.trim()).toBe('edgeq qat: --int8-layers conv9: not a conv/depthwise/dense layer of dscnn; valid: first, last, conv1, dw2, pw2, dw3, pw3, dw4, pw4, dense');
+    expect(entries(cwd)).toEqual([]);
+    const bare = await edgeq(['ptq', 'dscnn', '--int8-layers', 'last', '--out', 'm.qgraph.json'], cwd);
+    expect(bare.exitCode).toBe(2);
+    expect(bare.stderr.trim()).toBe('edgeq ptq: --int8-layers: only applies with --weight-bits 4');
+  });
+
   it('a corrupt model file: exit 4, one line naming the file, no output dir', async () => {
     const cwd = scratch('err-corrupt');
     writeFileSync(path.join(cwd, 'broken.qgraph.json'), '{"format": "edgeq.qgraph", "version": 1, "tensors": [');

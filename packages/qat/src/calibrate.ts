@@ -6,12 +6,13 @@
  */
 
 import * as tf from '@tensorflow/tfjs';
-import type { ScaleMode, RoundingMode } from '@edgeq/ir';
+import type { ScaleMode, RoundingMode, WeightClipping } from '@edgeq/ir';
 import { batches, sampleShapeOf, type ImageSet } from './dataset.js';
 import { EdgeqModel, type Range } from './model.js';
 import { activationQuant, ACT_QMAX, ACT_QMIN } from './quant-params.js';
 import { yielder, type ProgressFn } from './train.js';
 import { QatError } from './errors.js';
+import type { WeightBits } from './weight-bits.js';
 
 export type CalibrationMethod = 'minmax' | 'percentile' | 'mse';
 
@@ -20,6 +21,12 @@ export interface CalibrateOptions {
   scales?: ScaleMode;
   rounding?: RoundingMode;
   perChannel?: boolean;
+  /** Weight bits (default 8); 4: int4 weights in every weight layer but `int8Layers` (see QuantConfig). */
+  weightBits?: WeightBits;
+  /** With `weightBits` 4: layers kept at 8 bits (names, `first`, `last`). */
+  int8Layers?: string[];
+  /** Scale choice of 4-bit layers from the float weights: `mse` (default) or `max`. */
+  int4Clipping?: WeightClipping;
   /** Real range of the model input (default [0, 1], pixels/255), for models fed other values (audio features, sensor data). */
   inputRange?: [number, number];
   /** Percentile kept by the 'percentile' method (default 99.99). */
@@ -89,6 +96,7 @@ export async function calibrate(model: EdgeqModel, data: ImageSet, opts: Calibra
   const m = model.clone();
   m.setQuantConfig({
     scales: opts.scales ?? 'fixed', rounding: opts.rounding ?? 'tflm', perChannel: opts.perChannel ?? true,
+    weightBits: opts.weightBits ?? 8, int8Layers: opts.int8Layers ?? [], int4Clipping: opts.int4Clipping ?? 'mse',
     ...(opts.inputRange ? { inputRange: opts.inputRange } : {}),
   });
   m.phase = 'float'; // observe in float inference mode
@@ -145,6 +153,6 @@ export async function calibrate(model: EdgeqModel, data: ImageSet, opts: Calibra
   }
   for (const [i, r] of mm) m.ranges[i] = r;
   m.phase = 'quant';
-  m.history.push(`ptq ${method} ${m.config.perChannel ? 'per-channel' : 'per-tensor'} ${m.config.scales} on ${data.count} images`);
+  m.history.push(`ptq ${method} ${m.config.perChannel ? 'per-channel' : 'per-tensor'} ${m.config.scales}${m.config.weightBits === 4 ? ` W4 (${m.config.int4Clipping} clip; 8-bit: ${m.config.int8Layers.join(',') || 'none'})` : ''} on ${data.count} images`);
   return m;
 }

@@ -12,14 +12,18 @@ import * as tf from '@tensorflow/tfjs';
 import { GraphBuilder, q, type QGraph, type QuantParams } from '@edgeq/ir';
 import type { EdgeqModel } from './model.js';
 import type { ConvNode } from './net.js';
-import { roundAway, weightScales, W_QMAX } from './quant-params.js';
+import { layerWeightScales, roundAway, weightQmax } from './quant-params.js';
+import { int4LayerNames, type WeightBits } from './weight-bits.js';
 import { QatError } from './errors.js';
 
 const INT32_LIMIT = 2 ** 31 - 1;
 
-/** Quantised weights in TFLite layout, per-channel scales and int32 bias of one conv node. */
+/**
+ * Quantised weights in TFLite layout (unpacked: one value per byte, in [−7, 7] for a
+ * 4-bit layer), per-channel scales, int32 bias and weight bits of one conv node.
+ */
 export function quantizeConvNode(model: EdgeqModel, n: ConvNode, inScale: number): {
-  weights: Int8Array; weightShape: number[]; scales: number[]; bias: Int32Array;
+  weights: Int8Array; weightShape: number[]; scales: number[]; bias: Int32Array; weightBits: WeightBits;
 } {
   const { w, b } = model.foldedWeights(n);
   const wv = w.dataSync() as Float32Array; // channels last: [..., C]
@@ -31,13 +35,10 @@ export function quantizeConvNode(model: EdgeqModel, n: ConvNode, inScale: number
   const where = `layer ${JSON.stringify(n.name)}`;
   for (let i = 0; i < wv.length; i++) if (!Number.isFinite(wv[i])) throw new QatError(where, `folded weight ${i} is ${wv[i]}`);
   for (let i = 0; i < bv.length; i++) if (!Number.isFinite(bv[i])) throw new QatError(where, `folded bias ${i} is ${bv[i]}`);
-  const maxAbs = new Float64Array(model.config.perChannel ? c : 1);
-  for (let i = 0; i < wv.length; i++) {
-    const k = model.config.perChannel ? i % c : 0;
-    const a = Math.abs(wv[i]);
-    if (a > maxAbs[k]) maxAbs[k] = a;
-  }
-  let scales = weightScales(maxAbs, model.config.scales);
+  const bits = model.weightBitsByLayer().get(n.name) ?? 8;
+  const qmax = weightQmax(bits);
+  const clipping = bits === 4 ? model.config.int4Clipping ?? 'mse' : 'max';
+  let scales = layerWeightScales(wv, c, model.config.perChannel, bits, model.config.scales, clipping);
   const taps = wv.length / c;
   // Keep the worst-case accumulator inside int32 (the validator's bound): a channel
   // whose bias needs more than the headroom gets a coarser weight scale.
@@ -45,13 +46,13 @@ export function quantizeConvNode(model: EdgeqModel, n: ConvNode, inScale: number
   if (model.config.perChannel) {
     scales = scales.map((s, k) => {
       const need = Math.abs(bv[k]) / (inScale * headroom);
-      return need > s ? weightScales([need * W_QMAX * 1.0001], model.config.scales)[0] : s;
+      return need > s ? layerWeightScales(Float32Array.of(need * qmax * 1.0001), 1, false, bits, model.config.scales, 'max')[0] : s;
     });
   }
   const sc = (k: number) => scales[model.config.perChannel ? k : 0];
   const weights = new Int8Array(wv.length);
   let weightShape: number[];
-  const qw = (v: number, k: number) => Math.max(-W_QMAX, Math.min(W_QMAX, roundAway(v / sc(k))));
+  const qw = (v: number, k: number) => Math.max(-qmax, Math.min(qmax, roundAway(v / sc(k))));
   if (n.op === 'conv') {
     const [kh, kw, cin] = shape;
     weightShape = [c, kh, kw, cin];
@@ -72,7 +73,7 @@ export function quantizeConvNode(model: EdgeqModel, n: ConvNode, inScale: number
     const v = roundAway(bv[k] / (Math.fround(inScale) * Math.fround(sc(k))));
     bias[k] = Math.max(-headroom, Math.min(headroom, v));
   }
-  return { weights, weightShape, scales: model.config.perChannel ? scales : [scales[0]], bias };
+  return { weights, weightShape, scales: model.config.perChannel ? scales : [scales[0]], bias, weightBits: bits };
 }
 
 /**
@@ -101,7 +102,7 @@ export function freeze(model: EdgeqModel, opts: { name?: string; metadata?: Reco
       case 'conv': {
         const sIn = b.quantOf(x).scale[0];
         const qn = quantizeConvNode(model, n, sIn);
-        const spec = { name: n.name, weights: qn.weights, weightShape: qn.weightShape, weightScales: qn.scales, bias: qn.bias, out: aq(i), activation: n.act };
+        const spec = { name: n.name, weights: qn.weights, weightShape: qn.weightShape, weightScales: qn.scales, bias: qn.bias, out: aq(i), activation: n.act, weightBits: qn.weightBits };
         if (n.op === 'dense') {
           t.push(b.fullyConnected(x, spec));
         } else {
@@ -151,6 +152,8 @@ export function freeze(model: EdgeqModel, opts: { name?: string; metadata?: Reco
     model: model.name,
     scales: cfg.scales,
     perChannel: cfg.perChannel,
+    weightBits: cfg.weightBits ?? 8,
+    ...(cfg.weightBits === 4 ? { int8Layers: cfg.int8Layers ?? [], int4Layers: int4LayerNames(model.weightBitsByLayer()), int4Clipping: cfg.int4Clipping ?? 'mse' } : {}),
     history: model.history,
     backend: tf.getBackend(),
     ...opts.metadata,

@@ -13,6 +13,7 @@ export * from './grad-kernels.js';
 export * from './fake-quant.js';
 export * from './fused-ops.js';
 export * from './quant-params.js';
+export * from './weight-bits.js';
 export * from './dataset.js';
 export * from './arch.js';
 export * from './net.js';

@@ -249,6 +249,10 @@ function checkConfig(c: Checker, v: unknown): QuantConfig {
     scales: c.oneOf(o.scales, 'config.scales', ['fixed', 'pow2'] as const),
     rounding: c.oneOf(o.rounding, 'config.rounding', ['tflm', 'single', 'fp32'] as const),
     perChannel: c.bool(o.perChannel, 'config.perChannel'),
+    // Absent in files written before W4A8: 8-bit weights.
+    weightBits: o.weightBits === undefined ? 8 : o.weightBits === 4 || o.weightBits === 8 ? o.weightBits : c.fail('config.weightBits', `expected 4 or 8, got ${show(o.weightBits)}`),
+    int8Layers: o.int8Layers === undefined ? [] : c.arr(o.int8Layers, 'config.int8Layers').map((v, i) => c.str(v, `config.int8Layers[${i}]`)),
+    int4Clipping: o.int4Clipping === undefined ? 'mse' : c.oneOf(o.int4Clipping, 'config.int4Clipping', ['max', 'mse'] as const),
     inputRange,
     emaDecay,
     schedule: {

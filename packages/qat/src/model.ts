@@ -14,9 +14,10 @@
  */
 
 import * as tf from '@tensorflow/tfjs';
-import { referenceInputQuant, type QuantScheme, type ScaleMode, type RoundingMode } from '@edgeq/ir';
+import { referenceInputQuant, type QuantScheme, type ScaleMode, type RoundingMode, type WeightClipping } from '@edgeq/ir';
 import { fakeQuant } from './fake-quant.js';
-import { activationQuant, weightScales, ACT_QMAX, ACT_QMIN, W_QMAX, type ActQuant } from './quant-params.js';
+import { activationQuant, layerWeightScales, weightQmax, ACT_QMAX, ACT_QMIN, type ActQuant } from './quant-params.js';
+import { resolveWeightBits, type WeightBits } from './weight-bits.js';
 import { convertModel, disposeNet, hasOwnQuantizer, type ConvNode, type Net, type NetNode } from './net.js';
 import { QatError } from './errors.js';
 import { addSim, meanSim, requantSim } from './requant-sim.js';
@@ -43,6 +44,22 @@ export interface QuantConfig {
   rounding: RoundingMode;
   /** Per-output-channel weight scales (default) or one scale per tensor. */
   perChannel: boolean;
+  /**
+   * Weight bits of every conv/depthwise/dense layer: 8 (default) or 4 (W4A8: int4 weights
+   * on [−7, 7], int8 activations), except the layers named in `int8Layers`.
+   */
+  weightBits: WeightBits;
+  /**
+   * With `weightBits` 4, the layers kept at 8 bits: layer names, `first` (the first
+   * conv/depthwise/dense layer) and `last` (the last one). Default none.
+   */
+  int8Layers: string[];
+  /**
+   * How the scales of 4-bit layers are chosen from their folded weights: `mse` (default,
+   * the clip minimising the squared error, @edgeq/ir's channelWeightScale) or `max`
+   * (max |w| / 7). 8-bit layers always clip at max |w|.
+   */
+  int4Clipping: WeightClipping;
   /** Real range of the model input; [0, 1] (pixels/255) uses the reference input quantisation of @edgeq/ir. */
   inputRange: [number, number];
   /** EMA decay of the activation range observers. */
@@ -50,11 +67,14 @@ export interface QuantConfig {
   schedule: QatSchedule;
 }
 
-/** Defaults: fixed-point, per-channel, pixels/255 input, EMA 0.99, record 50 / freeze BN 300 / freeze ranges 600 steps. */
+/** Defaults: fixed-point, per-channel, 8-bit weights, pixels/255 input, EMA 0.99, record 50 / freeze BN 300 / freeze ranges 600 steps. */
 export const DEFAULT_QUANT_CONFIG: QuantConfig = {
   scales: 'fixed',
   rounding: 'tflm',
   perChannel: true,
+  weightBits: 8,
+  int8Layers: [],
+  int4Clipping: 'mse',
   inputRange: [0, 1],
   emaDecay: 0.99,
   schedule: { recordSteps: 50, freezeBnStep: 300, freezeRangesStep: 600 },
@@ -194,16 +214,27 @@ export class EdgeqModel {
     return { training: false, quantize: this.phase === 'quant' && !observe, observe, bnFrozen: true, bnUpdates: [], observed: new Map(), observedStats: new Map() };
   }
 
-  /** Per-channel (last axis) weight scales of a folded weight tensor laid out [..., channels]. */
-  private weightScalesOf(w: tf.Tensor): number[] {
-    const c = w.shape[w.shape.length - 1];
-    const maxAbs = tf.tidy(() => (this.config.perChannel ? tf.max(tf.abs(tf.reshape(w, [-1, c])), 0) : tf.max(tf.abs(w)))).dataSync();
-    return weightScales(maxAbs, this.config.scales);
+  /** Weight bits of every weight layer by name (the config's width and 8-bit list, resolved). */
+  weightBitsByLayer(): Map<string, WeightBits> {
+    return resolveWeightBits(this.net, this.config.weightBits ?? 8, this.config.int8Layers ?? []);
   }
 
-  /** Fake-quantise folded weights on the symmetric int8 grid. */
-  private quantWeights(w: tf.Tensor, scales = this.weightScalesOf(w)): tf.Tensor {
-    return fakeQuant(w, { scale: scales, zeroPoint: scales.map(() => 0), qmin: -W_QMAX, qmax: W_QMAX });
+  /** Per-channel (last axis) weight scales of node `n`'s folded weights laid out [..., channels]. */
+  private weightScalesOf(n: ConvNode, w: tf.Tensor): number[] {
+    const c = w.shape[w.shape.length - 1];
+    const bits = this.weightBitsByLayer().get(n.name) ?? 8;
+    if (bits === 8) {
+      // 8 bits: only max |w| per channel leaves the backend.
+      const maxAbs = tf.tidy(() => (this.config.perChannel ? tf.max(tf.abs(tf.reshape(w, [-1, c])), 0) : tf.reshape(tf.max(tf.abs(w)), [1]))).dataSync() as Float32Array;
+      return layerWeightScales(maxAbs, maxAbs.length, this.config.perChannel, 8, this.config.scales, 'max');
+    }
+    return layerWeightScales(w.dataSync() as Float32Array, c, this.config.perChannel, bits, this.config.scales, this.config.int4Clipping ?? 'mse');
+  }
+
+  /** Fake-quantise node `n`'s folded weights on its symmetric grid ([−127, 127] or [−7, 7]). */
+  private quantWeights(n: ConvNode, w: tf.Tensor, scales = this.weightScalesOf(n, w)): tf.Tensor {
+    const qmax = weightQmax(this.weightBitsByLayer().get(n.name) ?? 8);
+    return fakeQuant(w, { scale: scales, zeroPoint: scales.map(() => 0), qmin: -qmax, qmax });
   }
 
   /** Fake-quantise a bias on the int32 grid s_in·s_w[c] the integer graph stores it on. */
@@ -252,7 +283,7 @@ export class EdgeqModel {
         //   y = sign(f)·γ·(pre − μ)/√(σ² + ε·f²) + β,
         // so the 1/f never needs a pass over the output: it moves into γ and ε.
         const f = tf.div(bn.gamma, tf.sqrt(tf.add(bn.variance, bn.epsilon)));
-        let pre = this.convOp(n, x, this.quantWeights(tf.mul(k, f)));
+        let pre = this.convOp(n, x, this.quantWeights(n, tf.mul(k, f)));
         if (n.bias) pre = tf.add(pre, tf.mul(n.bias, f));
         const r = batchNormAct(pre, tf.mul(bn.gamma, tf.sign(f)), bn.beta, tf.mul(tf.square(f), bn.epsilon), n.act);
         // Statistics of conv = pre/f; a channel with f = 0 (γ = 0) has pre ≡ 0 and says
@@ -280,8 +311,8 @@ export class EdgeqModel {
       }
       let ws: number[] | undefined;
       if (p.quantize) {
-        ws = this.weightScalesOf(w);
-        w = this.quantWeights(w, ws);
+        ws = this.weightScalesOf(n, w);
+        w = this.quantWeights(n, w, ws);
         b = this.quantBias(b ?? tf.zeros([n.channels]), this.actQuant(n.inputs[0]).scale, ws, n.channels);
       }
       y = this.convOp(n, x, w);
@@ -578,9 +609,14 @@ export class EdgeqModel {
     return res;
   }
 
-  /** Switch to the quantised phase with `config` and reset the schedule. */
+  /**
+   * Switch to the quantised phase with `config` and reset the schedule.
+   * @throws QatError for a weight width other than 4 or 8, or an `int8Layers` entry that names no weight layer
+   */
   setQuantConfig(config: Partial<QuantConfig>): void {
-    this.config = { ...structuredClone(DEFAULT_QUANT_CONFIG), ...config, schedule: { ...DEFAULT_QUANT_CONFIG.schedule, ...config.schedule } };
+    const next: QuantConfig = { ...structuredClone(DEFAULT_QUANT_CONFIG), ...config, schedule: { ...DEFAULT_QUANT_CONFIG.schedule, ...config.schedule } };
+    resolveWeightBits(this.net, next.weightBits, next.int8Layers); // a bad width or layer name fails here, before any training
+    this.config = next;
     this.phase = 'quant';
     this.qatStep = 0;
   }

@@ -13,12 +13,13 @@ export type PrepareConfig = Partial<Omit<QuantConfig, 'schedule'>> & { schedule?
 /**
  * Prepare a model for QAT. A tfjs LayersModel is converted (weights copied); an
  * EdgeqModel is cloned, so the float model stays usable (e.g. for PTQ).
- * @throws QatError naming an unsupported layer (and listing the supported ones) or a non-finite weight
+ * With `weightBits: 4` the weight layers train on the int4 grid (see QuantConfig.int8Layers for layers kept at 8 bits).
+ * @throws QatError naming an unsupported layer (and listing the supported ones), a non-finite weight, a bad weight width or an `int8Layers` entry that is no weight layer (listing the valid ones)
  */
 export function prepare(model: tf.LayersModel | EdgeqModel, config: PrepareConfig = {}): EdgeqModel {
   const m = model instanceof EdgeqModel ? model.clone() : EdgeqModel.fromLayersModel(model);
   m.setQuantConfig(config as Partial<QuantConfig>);
   m.ranges = m.ranges.map(() => undefined);
-  m.history.push(`prepare ${m.config.scales} ${m.config.perChannel ? 'per-channel' : 'per-tensor'} schedule ${JSON.stringify(m.config.schedule)}`);
+  m.history.push(`prepare ${m.config.scales} ${m.config.perChannel ? 'per-channel' : 'per-tensor'}${m.config.weightBits === 4 ? ` W4 (${m.config.int4Clipping} clip; 8-bit: ${m.config.int8Layers.join(',') || 'none'})` : ''} schedule ${JSON.stringify(m.config.schedule)}`);
   return m;
 }

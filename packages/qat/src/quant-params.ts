@@ -5,13 +5,21 @@
  * freeze, so the trained grid is the exported grid.
  */
 
-import type { ScaleMode } from '@edgeq/ir';
+import { channelWeightScale, type ScaleMode, type WeightClipping } from '@edgeq/ir';
+import type { WeightBits } from './weight-bits.js';
 
 /** int8 activation grid. */
 export const ACT_QMIN = -128;
 export const ACT_QMAX = 127;
 /** Symmetric int8 weight grid (TFLite: −128 is never used). */
 export const W_QMAX = 127;
+/** Symmetric int4 weight grid [−7, 7] (−8 is never used, as −128 at 8 bits). */
+export const W4_QMAX = 7;
+
+/** Largest weight level of a layer with `bits`-bit weights. */
+export function weightQmax(bits: WeightBits): number {
+  return bits === 4 ? W4_QMAX : W_QMAX;
+}
 
 /** Scale of a range that collapsed to a point (dead channel / constant tensor). */
 const MIN_RANGE = 1e-6;
@@ -53,6 +61,35 @@ export function weightScales(maxAbs: ArrayLike<number>, mode: ScaleMode): number
   const live = Array.from(maxAbs).filter((m) => m > 0 && Number.isFinite(m));
   const fallback = live.length ? Math.max(...live) : W_QMAX * 2 ** -7;
   return Array.from(maxAbs, (m) => constrainScale((m > 0 && Number.isFinite(m) ? m : fallback) / W_QMAX, mode));
+}
+
+/**
+ * Weight scales of one layer's weights laid out channels last (`values[i]` belongs to
+ * channel i mod channels; one scale when not `perChannel`). 8-bit layers clip at max |w|
+ * ({@link weightScales}); 4-bit layers use @edgeq/ir's clip search on [−7, 7] with the
+ * mode's scale constraint (`mse`: the clip that minimises the squared error; `max`: max |w|).
+ * Training (fake-quant) and freeze both call this, so the trained grid is the exported grid.
+ */
+export function layerWeightScales(
+  values: Float32Array, channels: number, perChannel: boolean, bits: WeightBits, mode: ScaleMode, clipping: WeightClipping,
+): number[] {
+  const groups = perChannel ? channels : 1;
+  const maxAbs = new Float64Array(groups);
+  for (let i = 0; i < values.length; i++) {
+    const k = perChannel ? i % channels : 0;
+    const a = Math.abs(values[i]);
+    if (a > maxAbs[k]) maxAbs[k] = a;
+  }
+  if (bits === 8) return weightScales(maxAbs, mode);
+  const live = Array.from(maxAbs).filter((m) => m > 0 && Number.isFinite(m));
+  const fallback = live.length ? Math.max(...live) : W4_QMAX * 2 ** -3;
+  if (!perChannel) return [channelWeightScale(values, W4_QMAX, clipping, (s) => constrainScale(s, mode), fallback)];
+  const per = values.length / channels;
+  const channel = new Float32Array(per);
+  return Array.from({ length: channels }, (_, k) => {
+    for (let j = 0; j < per; j++) channel[j] = values[j * channels + k];
+    return channelWeightScale(channel, W4_QMAX, clipping, (s) => constrainScale(s, mode), fallback);
+  });
 }
 
 /** Round half away from zero (the converter's rounding of weights and biases). */

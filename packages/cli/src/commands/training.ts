@@ -42,6 +42,17 @@ function inputQuantOptions(c: Command): Command {
     .option('--input-zero-point <zp>', 'input quantisation zero point, -128..127 (with --input-scale)', realNumber('--input-zero-point'));
 }
 
+/**
+ * Weight width options of ptq and qat (W4A8): `--weight-bits 4|8` and `--int8-layers LIST`,
+ * the layers kept at 8 bits (layer names, `first`, `last`, comma-separated).
+ */
+function weightBitsOptions(c: Command): Command {
+  return c
+    .addOption(new Option('--weight-bits <bits>', 'weight bits of every conv/depthwise/dense layer: 8 (int8, the default) or 4 (int4 weights, int8 activations)').choices(['4', '8']))
+    .option('--int8-layers <list>', 'with --weight-bits 4: layers kept at 8 bits, comma-separated layer names and/or first, last (the first / last conv, depthwise or dense layer), e.g. first,last')
+    .addOption(new Option('--int4-clipping <how>', 'with --weight-bits 4: how 4-bit weight scales are chosen: mse (the clip with the least squared error, default) or max (max |w| / 7)').choices(['mse', 'max']));
+}
+
 /** An option with a note appended to its description. */
 function withDescription(o: Option, note: string): Option {
   o.description = `${o.description} ${note}`;
@@ -79,7 +90,7 @@ export function registerTraining(program: Command): void {
       }),
     );
 
-  inputQuantOptions(floatOptions(program.command('ptq'), { epochs: 5, fineTuneEpochs: 1 }))
+  weightBitsOptions(inputQuantOptions(floatOptions(program.command('ptq'), { epochs: 5, fineTuneEpochs: 1 })))
     .description('post-training quantisation: train the float model of a spec (or load a saved one), calibrate on training images, freeze to a QGraph')
     .argument('<model>', 'architecture spec .json, a shipped spec name (dscnn, mbv2mini), a float model (a directory from edgeq train, a tfjs layers model, a Keras .keras/.h5 file or a float32 .tflite; the float options are then unused)')
     .option('--calibration <n>', 'calibration samples (the first N training samples)', positiveInt('--calibration'), 1000)
@@ -98,7 +109,7 @@ export function registerTraining(program: Command): void {
       }),
     );
 
-  inputQuantOptions(floatOptions(program.command('qat'), { epochs: 5, fineTuneEpochs: 0 }))
+  weightBitsOptions(inputQuantOptions(floatOptions(program.command('qat'), { epochs: 5, fineTuneEpochs: 0 })))
     .description('quantisation-aware training: train the float model of a spec (or load a saved one), fine-tune with fake-quant and folded BN, freeze to a QGraph')
     .argument('<model>', 'architecture spec .json, a shipped spec name (dscnn, mbv2mini), a float model (a directory from edgeq train, a tfjs layers model, a Keras .keras/.h5 file or a float32 .tflite; then only --data, --limit, --batch and --seed of the float options apply; --epochs numbers the QAT shuffles)')
     .option('--qat-epochs <n>', 'QAT epochs', positiveInt('--qat-epochs'), 1)
@@ -110,7 +121,7 @@ export function registerTraining(program: Command): void {
     .addOption(simWorkersOption())
     .option('-o, --out <file>', 'output QGraph (.qgraph.json + .qgraph.bin)', 'model-qat.qgraph.json')
     .option('--save-model <dir>', 'also save the QAT model (weights, ranges, schedule state) as a model directory (edgeq freeze reads it)')
-    .addHelpText('after', '\nExample:\n  edgeq qat dscnn --epochs 5 --qat-epochs 1 --scales pow2 --out out/qat-pow2.qgraph.json\n  edgeq qat out/float --qat-epochs 1 --save-model out/qat --out out/qat.qgraph.json\n')
+    .addHelpText('after', '\nExample:\n  edgeq qat dscnn --epochs 5 --qat-epochs 1 --scales pow2 --out out/qat-pow2.qgraph.json\n  edgeq qat out/float --qat-epochs 1 --save-model out/qat --out out/qat.qgraph.json\n  edgeq qat out/float --qat-epochs 2 --weight-bits 4 --int8-layers first,last --out out/qat-w4.qgraph.json\n')
     .action(
       action(program, async ([spec], { opts, out }) => {
         const { runQat } = await import('../train-pipeline.js');
