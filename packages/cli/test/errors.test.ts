@@ -25,7 +25,7 @@ describe('bad inputs', () => {
     const cwd = scratch('err-int8-layers');
     const r = await edgeq(['qat', 'dscnn', '--weight-bits', '4', '--int8-layers', 'first,conv9', '--out', 'm.qgraph.json'], cwd);
     expect(r.exitCode).toBe(2);
-    expect(r.stderr.trim()).toBe('edgeq qat: --int8-layers conv9: not a conv/depthwise/dense layer of dscnn; valid: first, last, conv1, dw2, pw2, dw3, pw3, dw4, pw4, dense');
+    expect(r.stderr.trim()).toBe('edgeq qat: --int8-layers conv9: not a conv/depthwise/dense layer of dscnn; valid: first, last, depthwise, conv1, dw2, pw2, dw3, pw3, dw4, pw4, dense');
     expect(entries(cwd)).toEqual([]);
     const bare = await edgeq(['ptq', 'dscnn', '--int8-layers', 'last', '--out', 'm.qgraph.json'], cwd);
     expect(bare.exitCode).toBe(2);

@@ -11,8 +11,12 @@ import { QatError } from './errors.js';
 /** Bits of a layer's weights: 8 (int8) or 4 (int4, values in [-7, 7]). */
 export type WeightBits = 4 | 8;
 
-/** Rules accepted in a list of layers kept at 8 bits, besides layer names. */
-export const INT8_LAYER_RULES = ['first', 'last'] as const;
+/**
+ * Rules accepted in a list of layers kept at 8 bits, besides layer names: `first` / `last`
+ * (the first / last weight layer in graph order) and `depthwise` (every depthwise layer: few
+ * taps per output, so 4 bits cost them most accuracy, and they hold few of the weights).
+ */
+export const INT8_LAYER_RULES = ['first', 'last', 'depthwise'] as const;
 
 /** Names of the layers that carry weights (conv, depthwise, dense), in graph order. */
 export function weightLayerNames(net: Net): string[] {
@@ -22,7 +26,7 @@ export function weightLayerNames(net: Net): string[] {
 /**
  * The weight width of every weight layer, by layer name. With `weightBits` 8 every layer
  * is 8-bit; with 4 every layer is 4-bit except those `int8Layers` names: a layer name, or
- * `first` / `last` (the first / last weight layer in graph order).
+ * a rule of INT8_LAYER_RULES.
  * @throws QatError naming an entry that is neither a rule nor a weight layer, and listing the valid ones
  */
 export function resolveWeightBits(net: Net, weightBits: WeightBits, int8Layers: readonly string[]): Map<string, WeightBits> {
@@ -32,6 +36,8 @@ export function resolveWeightBits(net: Net, weightBits: WeightBits, int8Layers: 
   for (const entry of int8Layers) {
     if (entry === 'first' || entry === 'last') {
       if (names.length) kept.add(entry === 'first' ? names[0] : names[names.length - 1]);
+    } else if (entry === 'depthwise') {
+      for (const node of net.nodes) if (node.kind === 'conv' && node.op === 'dw') kept.add(node.name);
     } else if (names.includes(entry)) {
       kept.add(entry);
     } else {

@@ -69,17 +69,19 @@ describe('4-bit fake-quant', () => {
 });
 
 describe('which layers hold 4-bit weights', () => {
-  it('default all, first/last and names kept at 8 bits, a bad name refused with the valid ones', () => {
+  it('default all, first/last, depthwise and names kept at 8 bits, a bad name refused with the valid ones', () => {
     const m = EdgeqModel.fromLayersModel(tinyParallelModel(1));
     try {
       const bits = (w: 4 | 8, keep: string[]) => Object.fromEntries(resolveWeightBits(m.net, w, keep));
       expect(bits(4, [])).toEqual({ c1: 4, dw: 4, fc: 4 });
       expect(bits(4, ['first', 'last'])).toEqual({ c1: 8, dw: 4, fc: 8 });
       expect(bits(4, ['dw'])).toEqual({ c1: 4, dw: 8, fc: 4 });
+      expect(bits(4, ['depthwise'])).toEqual({ c1: 4, dw: 8, fc: 4 });
+      expect(bits(4, ['first', 'depthwise'])).toEqual({ c1: 8, dw: 8, fc: 4 });
       expect(bits(8, ['dw'])).toEqual({ c1: 8, dw: 8, fc: 8 });
       expect(() => resolveWeightBits(m.net, 4, ['conv9'])).toThrow(QatError);
       expect(() => resolveWeightBits(m.net, 4, ['conv9'])).toThrow('int8Layers "conv9": is not a conv/depthwise/dense layer of');
-      expect(() => resolveWeightBits(m.net, 4, ['conv9'])).toThrow('valid: first, last, c1, dw, fc');
+      expect(() => resolveWeightBits(m.net, 4, ['conv9'])).toThrow('valid: first, last, depthwise, c1, dw, fc');
       // prepare() refuses it before any training.
       expect(() => prepare(m, { weightBits: 4, int8Layers: ['conv9'] })).toThrow('int8Layers "conv9"');
     } finally {

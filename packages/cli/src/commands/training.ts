@@ -49,7 +49,7 @@ function inputQuantOptions(c: Command): Command {
 function weightBitsOptions(c: Command): Command {
   return c
     .addOption(new Option('--weight-bits <bits>', 'weight bits of every conv/depthwise/dense layer: 8 (int8, the default) or 4 (int4 weights, int8 activations)').choices(['4', '8']))
-    .option('--int8-layers <list>', 'with --weight-bits 4: layers kept at 8 bits, comma-separated layer names and/or first, last (the first / last conv, depthwise or dense layer), e.g. first,last')
+    .option('--int8-layers <list>', 'with --weight-bits 4: layers kept at 8 bits, comma-separated layer names and/or the rules first, last (the first / last conv, depthwise or dense layer) and depthwise (every depthwise layer), e.g. first,last')
     .addOption(new Option('--int4-clipping <how>', 'with --weight-bits 4: how 4-bit weight scales are chosen: mse (the clip with the least squared error, default) or max (max |w| / 7)').choices(['mse', 'max']));
 }
 
