@@ -93,7 +93,7 @@ describe('kernel paths on a DSP core (Cortex-M4)', () => {
   });
 });
 
-describe('W4A8 reference models (int4 weights: _s4 kernels, packed in flash)', () => {
+describe('W4A8 reference models (int4 weights packed in flash)', () => {
   it.each([
     ['dscnn', 'cortex-m0', FIXED_TFLM, 'speed'],
     ['dscnn', 'cortex-m4', FIXED_TFLM, 'speed'],
