@@ -86,10 +86,13 @@ const DEVICE_RUNS: Array<[string, CortexMTarget['id'], QuantScheme, 'speed' | 's
   ['Cortex-M0 ARMv6-M int8-weight loop, tflm, size', 'cortex-m0', SCHEMES[0][1], 'size', {}],
 ];
 
-/** The int4-weight kernel's paths: DSP on v7E-M and v8-M.main, portable C on Cortex-M4 and Cortex-M0. */
+/**
+ * The int4-weight kernel's paths: DSP on v7E-M and v8-M.main, portable C on Cortex-M0 (its
+ * portable C on Cortex-M4, EDGEQ_NO_DSP, runs in runtime-c's kernel suite through
+ * edgeq_conv_im2col_s4, which shares the inner product).
+ */
 const W4_DEVICE_RUNS: typeof DEVICE_RUNS = [
   ['int4 weights: Cortex-M4 DSP, tflm, size', 'cortex-m4', SCHEMES[0][1], 'size', {}],
-  ['int4 weights: Cortex-M4 portable (EDGEQ_NO_DSP), single, speed', 'cortex-m4', SCHEMES[1][1], 'speed', { EDGEQ_NO_DSP: true }],
   ['int4 weights: Cortex-M33 DSP, pow2, speed', 'cortex-m33', SCHEMES[2][1], 'speed', {}],
   ['int4 weights: Cortex-M0 portable, tflm, speed', 'cortex-m0', SCHEMES[0][1], 'speed', {}],
 ];
