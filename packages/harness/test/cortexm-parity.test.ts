@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { Interpreter, buildReferenceModel, mulberry32, type QuantScheme } from '@edgeq/ir';
+import { generateModel } from '@edgeq/codegen';
 import {
   CORTEX_M_TARGET_IDS,
   RamFitError,
@@ -91,6 +92,22 @@ describe('kernel paths on a DSP core (Cortex-M4)', () => {
     console.log(`cortex-m4 dscnn: portable ${portable.profile.instructionsPerInference}, dsp ${dsp.profile.instructionsPerInference} instructions`);
     expect(dsp.profile.instructionsPerInference).toBeLessThan(portable.profile.instructionsPerInference);
   });
+});
+
+describe('W4A8 reference models (int4 weights packed in flash)', () => {
+  it.each([
+    ['dscnn', 'cortex-m0', FIXED_TFLM, 'speed'],
+    ['dscnn', 'cortex-m4', FIXED_TFLM, 'speed'],
+    ['dscnn', 'cortex-m33', { scales: 'pow2', rounding: 'tflm' }, 'size'],
+    ['mbv2mini', 'cortex-m4', { scales: 'fixed', rounding: 'single' }, 'size'],
+  ] as const)('%s on %s (%o, optimize %s) is bit-exact', async (name, id, scheme, optimize) => {
+    const g = buildReferenceModel(name, scheme, 1, 4);
+    const r = await deviceParity(g, images(8, 19), { target: getCortexMTarget(id), codegen: { optimize } });
+    expect(r.stats.exactVectors, r.line).toBe(8);
+    const w8 = await generateModel(buildReferenceModel(name, scheme, 1), { optimize });
+    console.log(`${id} ${name} W4: ${r.line}; ${r.profile.instructionsPerInference} instructions/inference; constants ${r.model.constBytes} B (W8: ${w8.constBytes} B)`);
+    expect(r.model.constBytes).toBeLessThan(w8.constBytes);
+  }, 300_000);
 });
 
 describe('generated models in every requantisation mode (Cortex-M3)', () => {
