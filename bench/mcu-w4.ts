@@ -22,7 +22,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { mulberry32, narrowWeightsToInt4, numElements, opMacs, writeFileAtomic, type NarrowLayerSelection, type QGraph, type WeightClipping } from '@edgeq/ir';
 import { deviceParity, getCortexMTarget } from '@edgeq/harness';
-import { RESULTS_DIR, provenance, toolchainVersions } from './lib/record.js';
+import { RESULTS_DIR, gitCommit, provenance, toolchainVersions } from './lib/record.js';
 import { loadModel } from './lib/mlperf-models.js';
 import { attachCmsisNn, findCmsisNnRecord, parseCmsisNnFigures, type CmsisNnFigures } from './lib/cmsis-nn-figures.js';
 import { summariseW4, WEIGHT_DOMINATED_MODELS, type W4Record } from './lib/w4-summary.js';
@@ -77,7 +77,7 @@ async function main(): Promise<void> {
       const flashOf = (b: { code: number; rodata: number; data: number } | undefined) => (b ? b.code + b.rodata + b.data : 0);
       const measured: W4Record = {
         model: name, source: loaded.source, weights, core: CORE, cpu: 'cortex-m4', rounding: `${g.quantization.scales}/${g.quantization.rounding}`,
-        optimize, gcc: `-${GCC}`, macs, ...(weights === 'w4' ? { narrowing: g.metadata?.weightNarrowing } : {}),
+        optimize, gcc: `-${GCC}`, commit: gitCommit(), macs, ...(weights === 'w4' ? { narrowing: g.metadata?.weightNarrowing } : {}),
         status: 'ok', vectors: inputs.length, parity: d.line, bit_exact: d.stats.exactVectors === d.stats.vectors,
         instructions: d.profile.instructionsPerInference, instructions_per_mac: +(d.profile.instructionsPerInference / macs).toFixed(3),
         constants: d.model.constBytes,

@@ -34,6 +34,8 @@ export interface W4Record {
   rounding: string;
   optimize: string;
   gcc: string;
+  /** git commit of the run (with +dirty for uncommitted changes). */
+  commit: string;
   macs: number;
   narrowing?: unknown;
   status: string;
