@@ -12,7 +12,7 @@
 // CMSIS-NN's figures are measured outside the repository (bench/README.md): `--cmsis-nn FILE`
 // (its s8 kernels on the W8 weights, the file bench/mcu-mlperf.ts reads) and `--cmsis-nn-w4 FILE`
 // (its s4 kernels on the same W4 weights) put them beside edgeq's, matched by model, core and
-// gcc level; a W4 figure also carries CMSIS-NN's flash and layer constants when the file has them.
+// gcc level, with CMSIS-NN's firmware flash (and, from the W4 file, its layers' constants) when the file has them.
 //
 // Usage: npx tsx bench/mcu-w4.ts [--models ad01_int8,vww_96_int8,kws_ref_model,pretrainedResnet_quant,dscnn]
 //        [--optimize speed,size] [--layers all|keep-first-last] [--clipping mse|max] [--vectors 2]
@@ -44,7 +44,7 @@ function figures(flag: string): CmsisNnFigures | undefined {
   return file ? parseCmsisNnFigures(readFileSync(file, 'utf8'), file) : undefined;
 }
 
-/** CMSIS-NN's flash and layer constants from its W4 figures file, when it recorded them. */
+/** CMSIS-NN's firmware flash (and, in the W4 file, its layers' constants) from a figures file, when it recorded them. */
 function cmsisFlash(figs: CmsisNnFigures, model: string): { flash?: number; constants?: number } {
   const found = findCmsisNnRecord(figs, model, CORE, GCC) as ({ flash?: number; constants_cmsis_layers?: number } & object) | undefined;
   return { ...(found?.flash ? { flash: found.flash } : {}), ...(found?.constants_cmsis_layers ? { constants: found.constants_cmsis_layers } : {}) };
@@ -90,7 +90,7 @@ async function main(): Promise<void> {
       };
       const figs = weights === 'w8' ? cmsisW8 : cmsisW4;
       let rec = figs ? attachCmsisNn(measured, figs) : measured;
-      if (figs && weights === 'w4' && rec.cmsis_nn) rec = { ...rec, cmsis_nn: { ...rec.cmsis_nn, ...cmsisFlash(figs, name) } };
+      if (figs && rec.cmsis_nn) rec = { ...rec, cmsis_nn: { ...rec.cmsis_nn, ...cmsisFlash(figs, name) } };
       records.push(rec);
       const versus = rec.cmsis_nn ? ` CMSIS-NN ${rec.cmsis_nn.instructions} (ratio ${rec.cmsis_nn.ratio.toFixed(3)})` : '';
       console.log(`${name.padEnd(22)} ${weights} ${optimize.padEnd(5)} ${String(Math.round(rec.instructions)).padStart(10)} instr ${rec.instructions_per_mac.toFixed(2)}/MAC${versus} ` +

@@ -343,13 +343,14 @@ function w4Section(w4: W4Results): string {
   const lines = [
     `From \`bench/results/mcu-w4.json\` (\`bench/mcu-w4.ts\`, commit ${list(commits)}): ${ran.length} runs on the Cortex-M4 (-O2, \`tflm\`), ` +
       `${exact.length === ran.length ? '**all bit-exact**' : `**${exact.length} of them bit-exact**`} against the interpreter of the same graph on 2 seeded vectors.`,
-    `W4 is each model's int8 weights narrowed to int4 by \`narrowWeightsToInt4\` (every CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED` +
-      `${narrowing?.clipping ? `, ${narrowing.clipping} clip search` : ''}; no retraining). Constants are the generated const bytes (weights, biases,`,
-    `requantisation data); ÷ divides W4 by W8 in the same \`--optimize\` mode. The bar for the weight-dominated models (W4 ≤ 0.55× W8):`,
-    `${bar('speed')}; ${bar('size')}. CMSIS-NN ${w4.cmsis_nn_w4_commit ? shortCommit(w4.cmsis_nn_w4_commit) : ''} runs its s8 kernels on W8 and its s4 kernels on W4, measured`,
-    'outside the repository the same way (bench/README.md).',
+    `W4 is each model's int8 weights narrowed to int4 by \`narrowWeightsToInt4\` (every CONV_2D, DEPTHWISE_CONV_2D and`,
+    `FULLY_CONNECTED${narrowing?.clipping ? `, ${narrowing.clipping} clip search` : ''}; no retraining). Constants are the generated const bytes (weights, biases,`,
+    `requantisation data); ÷ divides W4 by W8 in the same \`--optimize\` mode. The bar for the weight-dominated models`,
+    `(W4 ≤ 0.55× W8): ${bar('speed')}; ${bar('size')}.`,
+    `CMSIS-NN ${w4.cmsis_nn_w4_commit ? shortCommit(w4.cmsis_nn_w4_commit) : ''} runs its s8 kernels on W8 and its s4 kernels on W4, measured outside the`,
+    'repository the same way (bench/README.md); its flash is the whole firmware\'s.',
     '',
-    '| model | constants W8 / W4 `speed` | ÷ | constants W8 / W4 `size` | ÷ | M4 instructions W8 / W4 `speed` | M4 `size` | CMSIS-NN s8 / s4 instructions | CMSIS-NN s4 flash |',
+    '| model | constants W8 / W4 `speed` | ÷ | constants W8 / W4 `size` | ÷ | M4 instructions W8 / W4 `speed` | M4 `size` | CMSIS-NN s8 / s4 instructions | CMSIS-NN flash s8 / s4 |',
     '|---|---|---|---|---|---|---|---|---|',
   ];
   for (const model of W4_TABLE_MODELS) {
@@ -361,7 +362,7 @@ function w4Section(w4: W4Results): string {
       `| ${name} | ${pair(speed?.constants_w8, speed?.constants_w4)} | ${speed ? `${speed.constants_ratio.toFixed(2)}×` : '—'} | ` +
         `${pair(size?.constants_w8, size?.constants_w4)} | ${size ? `${size.constants_ratio.toFixed(2)}×` : '—'} | ` +
         `${pair(speed?.instructions_w8, speed?.instructions_w4)} | ${pair(size?.instructions_w8, size?.instructions_w4)} | ${cmsis(model)} | ` +
-        `${speed?.cmsis_nn_w4_flash !== undefined ? bytes(speed.cmsis_nn_w4_flash) : '—'} |`,
+        `${pair(speed?.cmsis_nn_w8_flash, speed?.cmsis_nn_w4_flash)} |`,
     );
   }
   return lines.join('\n');

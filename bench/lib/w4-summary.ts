@@ -74,6 +74,7 @@ export interface W4Summary {
   bit_exact: boolean;
   cmsis_nn_w8_instructions?: number;
   cmsis_nn_w4_instructions?: number;
+  cmsis_nn_w8_flash?: number;
   cmsis_nn_w4_flash?: number;
 }
 
@@ -98,6 +99,7 @@ export function summariseW4(records: readonly W4Record[]): W4Summary[] {
       flash_total_w8: w8.flash_total, flash_total_w4: w4.flash_total, bit_exact: w8.bit_exact && w4.bit_exact,
       ...(w8.cmsis_nn ? { cmsis_nn_w8_instructions: w8.cmsis_nn.instructions } : {}),
       ...(w4.cmsis_nn ? { cmsis_nn_w4_instructions: w4.cmsis_nn.instructions } : {}),
+      ...(w8.cmsis_nn?.flash ? { cmsis_nn_w8_flash: w8.cmsis_nn.flash } : {}),
       ...(w4.cmsis_nn?.flash ? { cmsis_nn_w4_flash: w4.cmsis_nn.flash } : {}),
     });
   }
