@@ -119,6 +119,12 @@ describe('narrowWeightsToInt4', () => {
     expect(narrowWeightsToInt4(all, { clipping: 'max' }).blob).toEqual(all.blob);
   });
 
+  it('refuses a bias that leaves int32 on the int4 scale, naming the op and the element', () => {
+    // w8 [1, 0] · 0.01: max 0.01 -> s4 = f32(0.01 / 7), seven times finer; bias 2^30 · 0.01 / s4 ≈ 7.5e9 > 2^31 - 1.
+    const g = fcGraph([1, 0], [0.01], [2 ** 30], [1, 2]);
+    expect(() => narrowWeightsToInt4(g, { clipping: 'max' })).toThrow(/op "fc" \(FULLY_CONNECTED\) bias "fc\/bias"\[0\]: re-quantised to the int4 scale it is 75\d{8}, outside int32/);
+  });
+
   it('names the op it cannot narrow', () => {
     const g = buildReferenceModel('dscnn', { scales: 'fixed', rounding: 'tflm' }, 1);
     const pool = g.ops.find((op) => !['CONV_2D', 'DEPTHWISE_CONV_2D', 'FULLY_CONNECTED'].includes(op.type))!;
