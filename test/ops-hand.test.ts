@@ -9,7 +9,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { GraphBuilder, Interpreter, q, type FusedActivation, type QGraph, type QuantScheme, type TensorData } from '@edgeq/ir';
+import { GraphBuilder, Interpreter, q, type ConvSpec, type FusedActivation, type QGraph, type QuantScheme, type TensorData } from '@edgeq/ir';
 import { runGeneratedOnHost } from '@edgeq/harness';
 import { batchHostOutputs, type BatchOutput } from './support/batch-parity.js';
 
@@ -482,6 +482,74 @@ add({
   name: 'STRIDED_SLICE of channels', scheme: FP32, graph: slice(FP32, [1, 2, 1, 3], [0, 0, 0, 1], [1, 2, 1, 2]),
   input: new Int8Array([1, 2, 3, 4, 5, 6]), expected: [2, 3, 5, 6],
 });
+
+// ---- int4 weights (W4A8): packed two per byte, element 2k in the low nibble (TFLite's order) ----
+// The weight matrix of the three cases below, 3 x 3 = 9 elements (an odd count: the fifth
+// byte's high nibble is padding), with both extremes -8 and 7:
+//   W = [[-8, 7, 1], [2, -3, 4], [5, -6, 7]]   packed bytes 0x78 0x21 0x4D 0xA5 0x07
+// (element 0 = -8 is nibble 0x8 in the low half of byte 0, element 1 = 7 the high half; a
+// swapped nibble order would compute with [7, -8, 2, 1, ...] and give other outputs).
+const W4_MATRIX = [-8, 7, 1, 2, -3, 4, 5, -6, 7];
+
+/** A one-op graph on the int4 weights W4_MATRIX (s_in = s_w = 1, zero points 0, bias 0, VALID), output scale `sOut`. */
+function int4Op(scheme: QuantScheme, inputShape: number[], sOut: number, op: (b: GraphBuilder, x: number, spec: ConvSpec) => number) {
+  return () => {
+    const b = new GraphBuilder('w4', scheme);
+    const x = b.input('x', inputShape, q(1, 0));
+    b.output(op(b, x, { name: 'op', weights: Int8Array.from(W4_MATRIX), weightBits: 4, weightShape: [], weightScales: [1, 1, 1], bias: new Int32Array(3), out: q(sOut, 0), padding: 'VALID' }));
+    return b.build();
+  };
+}
+/** FULLY_CONNECTED 3 -> 3, M = 1/16. */
+const fcInt4 = (scheme: QuantScheme) => int4Op(scheme, [1, 3], 16, (b, x, spec) => b.fullyConnected(x, { ...spec, weightShape: [3, 3] }));
+// x = [-128, 127, 3]:
+//   row 0: -8*-128 + 7*127 + 1*3 = 1024 + 889 + 3 = 1916  -> 1916/16 = 119.75  -> 120
+//   row 1: 2*-128 - 3*127 + 4*3  = -256 - 381 + 12 = -625 -> -39.0625         -> -39
+//   row 2: 5*-128 - 6*127 + 7*3  = -640 - 762 + 21 = -1381 -> -86.3125        -> -86
+// No ties, so every mode agrees: tflm SRDHM(a, 2^30) = floor((a + 1) / 2) = 958, -312, -690, then
+// RDBPOT(., 3) = 119.75 -> 120, -39, -86.25 -> -86; single / pow2 floor((a + 8) / 16) = 120, -39, -86;
+// fp32 rounds 119.75, -39.0625, -86.3125 to 120, -39, -86.
+for (const scheme of [TFLM, SINGLE, POW2, FP32]) {
+  add({ name: `FC int4 weights: nibble order, odd element count, -8 and 7 (${scheme.scales}/${scheme.rounding})`, scheme, graph: fcInt4(scheme), input: new Int8Array([-128, 127, 3]), expected: [120, -39, -86] });
+}
+
+/** CONV_2D 1x1, 3 -> 3 channels (odd), W4_MATRIX as [3][1][1][3], M = 1/16, on a 1x2 image. */
+const convInt4 = (scheme: QuantScheme) => int4Op(scheme, [1, 1, 2, 3], 16, (b, x, spec) => b.conv2d(x, { ...spec, weightShape: [3, 1, 1, 3] }));
+// Pixel 0 = [-128, 127, 3]: as the FC case, [120, -39, -86].
+// Pixel 1 = [-1, -128, 127]:
+//   row 0: 8 - 896 + 127 = -761 -> -47.5625 -> -48 (tflm: floor(-760/2) = -380, -380/8 = -47.5 away from 0 -> -48)
+//   row 1: -2 + 384 + 508 = 890 -> 55.625 -> 56   (tflm: 445/8 = 55.625 -> 56)
+//   row 2: -5 + 768 + 889 = 1652 -> 103.25 -> 103 (tflm: 826/8 = 103.25 -> 103)
+for (const scheme of [TFLM, POW2, FP32]) {
+  add({ name: `CONV int4 weights, 3 output channels (${scheme.scales}/${scheme.rounding})`, scheme, graph: convInt4(scheme), input: new Int8Array([-128, 127, 3, -1, -128, 127]), expected: [120, -39, -86, -48, 56, 103] });
+}
+
+/** DEPTHWISE_CONV_2D 3x1 VALID on 3 channels, W4_MATRIX as [1][3][1][3] (tap t, channel c at 3t + c), M = 1/8. */
+const depthwiseInt4 = (scheme: QuantScheme) => int4Op(scheme, [1, 3, 1, 3], 8, (b, x, spec) => b.depthwiseConv2d(x, { ...spec, weightShape: [1, 3, 1, 3] }));
+// Rows (taps) of x: [1, 2, 3], [-128, 127, -1], [10, 20, 30]; channel c takes W[t][c]:
+//   c0: -8*1 + 2*-128 + 5*10 = -214 -> -26.75  -> -27 (tflm: floor(-213/2) = -107, -107/4 = -26.75 -> -27)
+//   c1: 7*2 - 3*127 - 6*20  = -487 -> -60.875 -> -61 (tflm: -243/4 = -60.75 -> -61)
+//   c2: 1*3 + 4*-1 + 7*30   = 209  -> 26.125  -> 26  (tflm: 105/4 = 26.25 -> 26)
+for (const scheme of [TFLM, SINGLE, FP32]) {
+  add({ name: `DEPTHWISE int4 weights (${scheme.scales}/${scheme.rounding})`, scheme, graph: depthwiseInt4(scheme), input: new Int8Array([1, 2, 3, -128, 127, -1, 10, 20, 30]), expected: [-27, -61, 26] });
+}
+
+// FC 9 -> 4 with int4 weights w[o][i] = ((i + o) mod 16) - 8 (every value -8 .. 7 appears; 36
+// elements), s_in = s_w = s_out = 1, input zero point 1 and x = 3 everywhere, so (x - zp) = 2:
+//   out[o] = 2 * sum_{i<9} (((i + o) mod 16) - 8) = 2 * (sum of 9 consecutive values from o - 8)
+//   o = 0: 2 * (36 - 72) = -72; o = 1: 2 * (45 - 72) = -54; o = 2: 2 * (54 - 72) = -36; o = 3: 2 * (63 - 72) = -18.
+function fcInt4Cycle(scheme: QuantScheme) {
+  return () => {
+    const b = new GraphBuilder('fc_w4_cycle', scheme);
+    const x = b.input('x', [1, 9], q(1, 1));
+    const w = Int8Array.from({ length: 36 }, (_, k) => ((k % 9 + Math.floor(k / 9)) % 16) - 8);
+    b.output(b.fullyConnected(x, { name: 'fc', weights: w, weightBits: 4, weightShape: [4, 9], weightScales: [1], bias: new Int32Array(4), out: q(1, 0) }));
+    return b.build();
+  };
+}
+for (const scheme of [TFLM, SINGLE, POW2]) {
+  add({ name: `FC int4 weights, every value -8..7, input zero point (${scheme.scales}/${scheme.rounding})`, scheme, graph: fcInt4Cycle(scheme), input: new Int8Array(9).fill(3), expected: [-72, -54, -36, -18] });
+}
 
 const workRoot = await fs.mkdtemp(path.join(os.tmpdir(), 'edgeq-ops-'));
 afterAll(() => fs.rm(workRoot, { recursive: true, force: true }));

@@ -6,3 +6,4 @@ import { randomParitySuite } from './support/random-parity.js';
 
 randomParitySuite('fixed/fp32', { scales: 'fixed', rounding: 'fp32' }, 100);
 randomParitySuite('fixed/fp32, several inputs and outputs', { scales: 'fixed', rounding: 'fp32' }, 15, { multiIo: true });
+randomParitySuite('fixed/fp32, int4 weights', { scales: 'fixed', rounding: 'fp32' }, 25, { weightBits: 4 });

@@ -192,6 +192,12 @@ export function variantOf(mode: FastMode, clamp: boolean, table: ChannelTable, c
   };
 }
 
+/** True when the op's weights (input 1) are int4 (W4A8). */
+export const hasInt4Weights = (g: QGraph, op: OpDef): boolean => op.inputs.length > 1 && g.tensors[op.inputs[1]]?.dtype === 'int4';
+
+/** Why decideFastOp leaves an int4-weight op alone (fast-int4.ts plans those, with fast-planner.ts). */
+const INT4_REFERENCE_REASON = 'int4 weights: planned by fast-int4.ts (edgeq_fully_connected_s4) or the packed reference kernel (_s4)';
+
 /** Plan the specialised kernel of a CONV_2D / DEPTHWISE_CONV_2D op, or undefined. */
 export function planFastOp(g: QGraph, op: OpDef, mode: FastMode, options: FastPlanOptions = {}): FastPlan | undefined {
   return decideFastOp(g, op, mode, options).plan;
@@ -199,6 +205,7 @@ export function planFastOp(g: QGraph, op: OpDef, mode: FastMode, options: FastPl
 
 /** Plan the specialised kernel of an op, or say why it keeps the reference kernel. */
 export function decideFastOp(g: QGraph, op: OpDef, mode: FastMode, options: FastPlanOptions = {}): FastDecision {
+  if (hasInt4Weights(g, op)) return { reason: INT4_REFERENCE_REASON };
   const r = op.type === 'DEPTHWISE_CONV_2D' ? planDepthwise(g, op, mode, options.weightStorage ?? 'int16', options.depthwiseKernel)
     : planConvLike(g, op, mode, options.weightStorage ?? 'int16');
   return typeof r === 'string' ? { reason: r } : { plan: r };

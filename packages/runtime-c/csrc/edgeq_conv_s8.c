@@ -1,17 +1,26 @@
 /*
  * edgeq_conv_s8.c - CONV_2D, int8 NHWC input, OHWI filter, int32 bias, per-channel
  * requantisation. Portable reference path (spec: docs/quantization-spec.md, CONV_2D).
+ * Two weight storages: int8 (edgeq_conv2d_s8) and packed int4 (edgeq_conv2d_s4, TFLite's
+ * nibble order: edgeq_int4.h); the same arithmetic on the same int32 accumulators.
  */
 #include "edgeq_internal.h"
 #include "edgeq_dot_s8.h"
+#include "edgeq_int4.h"
 
 size_t edgeq_conv2d_s8_get_buffer_size(const edgeq_conv_params *p) {
   (void)p;
   return 0;
 }
 
-void edgeq_conv2d_s8(const edgeq_conv_params *p, const int8_t *input, const int8_t *filter,
-                     const int32_t *bias, int8_t *output) {
+size_t edgeq_conv2d_s4_get_buffer_size(const edgeq_conv_params *p) {
+  (void)p;
+  return 0;
+}
+
+/* w4: filter is packed int4 (uint8_t), else int8. */
+static inline void conv2d_body(const edgeq_conv_params *p, const int8_t *input, const void *filter,
+                               const int32_t *bias, int8_t *output, const int w4) {
   const int32_t cin = p->in.c;
   const int32_t cout = p->out.c;
   const int32_t taps = p->kernel_h * p->kernel_w * cin;
@@ -20,7 +29,6 @@ void edgeq_conv2d_s8(const edgeq_conv_params *p, const int8_t *input, const int8
     for (ox = 0; ox < p->out.w; ox++) {
       int8_t *out = output + ((size_t)oy * p->out.w + ox) * cout;
       for (co = 0; co < cout; co++) {
-        const int8_t *w = filter + (size_t)co * taps;
         int32_t acc = bias ? bias[co] : 0;
         const int32_t c = p->rq.per_channel ? co : 0;
         for (ky = 0; ky < p->kernel_h; ky++) {
@@ -29,11 +37,12 @@ void edgeq_conv2d_s8(const edgeq_conv_params *p, const int8_t *input, const int8
           for (kx = 0; kx < p->kernel_w; kx++) {
             const int32_t ix = ox * p->stride_w - p->pad_left + kx * p->dilation_w;
             const int8_t *x;
-            const int8_t *wt;
+            size_t first;
             if (ix < 0 || ix >= p->in.w) continue;
             x = input + ((size_t)iy * p->in.w + ix) * cin;
-            wt = w + (ky * p->kernel_w + kx) * cin;
-            acc += edgeq_dot_s8(x, wt, cin, p->in_zp);
+            first = (size_t)co * taps + (size_t)(ky * p->kernel_w + kx) * cin;
+            acc += w4 ? edgeq_dot_s4(x, (const uint8_t *)filter, first, cin, p->in_zp)
+                      : edgeq_dot_s8(x, (const int8_t *)filter + first, cin, p->in_zp);
           }
         }
         acc = edgeq_add_zp(edgeq_rq(acc, p->rq.multiplier[c], p->rq.shift[c], p->mode), p->out_zp);
@@ -42,3 +51,6 @@ void edgeq_conv2d_s8(const edgeq_conv_params *p, const int8_t *input, const int8
     }
   }
 }
+
+/* The exported kernels: int8 weights (_s8) and packed int4 weights (_s4). */
+EDGEQ_S8_S4_KERNELS(edgeq_conv2d, edgeq_conv_params, conv2d_body)

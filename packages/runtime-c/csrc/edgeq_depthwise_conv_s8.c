@@ -1,16 +1,26 @@
 /*
  * edgeq_depthwise_conv_s8.c - DEPTHWISE_CONV_2D, filter [1, kh, kw, cin * multiplier],
- * output channel ci * multiplier + m. Portable reference path.
+ * output channel ci * multiplier + m. Portable reference path. Two weight storages: int8
+ * (edgeq_depthwise_conv2d_s8) and packed int4 (edgeq_depthwise_conv2d_s4, TFLite's nibble
+ * order: edgeq_int4.h).
  */
 #include "edgeq_internal.h"
+#include "edgeq_int4.h"
 
 size_t edgeq_depthwise_conv2d_s8_get_buffer_size(const edgeq_conv_params *p) {
   (void)p;
   return 0;
 }
 
-void edgeq_depthwise_conv2d_s8(const edgeq_conv_params *p, const int8_t *input,
-                               const int8_t *filter, const int32_t *bias, int8_t *output) {
+size_t edgeq_depthwise_conv2d_s4_get_buffer_size(const edgeq_conv_params *p) {
+  (void)p;
+  return 0;
+}
+
+/* w4: filter is packed int4 (uint8_t), else int8. */
+static inline void depthwise_body(const edgeq_conv_params *p, const int8_t *input,
+                                  const void *filter, const int32_t *bias, int8_t *output,
+                                  const int w4) {
   const int32_t cin = p->in.c;
   const int32_t cout = p->out.c;
   const int32_t mult = p->depth_multiplier;
@@ -27,9 +37,10 @@ void edgeq_depthwise_conv2d_s8(const edgeq_conv_params *p, const int8_t *input,
           if (iy < 0 || iy >= p->in.h) continue;
           for (kx = 0; kx < p->kernel_w; kx++) {
             const int32_t ix = ox * p->stride_w - p->pad_left + kx * p->dilation_w;
+            const size_t at = (size_t)(ky * p->kernel_w + kx) * cout + co;
             if (ix < 0 || ix >= p->in.w) continue;
             acc += ((int32_t)input[((size_t)iy * p->in.w + ix) * cin + ci] - p->in_zp) *
-                   filter[(ky * p->kernel_w + kx) * cout + co];
+                   (w4 ? edgeq_s4_at((const uint8_t *)filter, at) : ((const int8_t *)filter)[at]);
           }
         }
         acc = edgeq_add_zp(edgeq_rq(acc, p->rq.multiplier[c], p->rq.shift[c], p->mode), p->out_zp);
@@ -38,3 +49,6 @@ void edgeq_depthwise_conv2d_s8(const edgeq_conv_params *p, const int8_t *input,
     }
   }
 }
+
+/* The exported kernels: int8 weights (_s8) and packed int4 weights (_s4). */
+EDGEQ_S8_S4_KERNELS(edgeq_depthwise_conv2d, edgeq_conv_params, depthwise_body)

@@ -197,17 +197,31 @@ int32_t edgeq_mbqm_single(int32_t x, int32_t multiplier, int32_t shift);
 int32_t edgeq_pow2_shift(int32_t x, int32_t shift);
 int64_t edgeq_round_div_away(int64_t num, int64_t den);
 
-/* ---- kernels ---- */
+/* ---- kernels ----
+ * CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED each exist for int8 weights (_s8) and for
+ * W4A8, int4 weights with int8 activations (_s4): the weights packed two per byte in TFLite's
+ * nibble order, element 2k in the low nibble and 2k+1 in the high one, over the whole weight
+ * tensor in the int8 kernel's layout (an odd element count leaves the last high nibble 0),
+ * values [-8, 7]; every other parameter and the arithmetic as the int8 kernel
+ * (csrc/edgeq_int4.h). */
 void edgeq_conv2d_s8(const edgeq_conv_params *p, const int8_t *input, const int8_t *filter,
                      const int32_t *bias, int8_t *output);
+void edgeq_conv2d_s4(const edgeq_conv_params *p, const int8_t *input, const uint8_t *filter,
+                     const int32_t *bias, int8_t *output);
 size_t edgeq_conv2d_s8_get_buffer_size(const edgeq_conv_params *p);
+size_t edgeq_conv2d_s4_get_buffer_size(const edgeq_conv_params *p);
 
 void edgeq_depthwise_conv2d_s8(const edgeq_conv_params *p, const int8_t *input,
                                const int8_t *filter, const int32_t *bias, int8_t *output);
+void edgeq_depthwise_conv2d_s4(const edgeq_conv_params *p, const int8_t *input,
+                               const uint8_t *filter, const int32_t *bias, int8_t *output);
 size_t edgeq_depthwise_conv2d_s8_get_buffer_size(const edgeq_conv_params *p);
+size_t edgeq_depthwise_conv2d_s4_get_buffer_size(const edgeq_conv_params *p);
 
 void edgeq_fully_connected_s8(const edgeq_fc_params *p, const int8_t *input,
                               const int8_t *weights, const int32_t *bias, int8_t *output);
+void edgeq_fully_connected_s4(const edgeq_fc_params *p, const int8_t *input,
+                              const uint8_t *weights, const int32_t *bias, int8_t *output);
 
 void edgeq_add_s8(const edgeq_add_params *p, const int8_t *in1, const int8_t *in2,
                   int8_t *output);

@@ -27,6 +27,7 @@ import {
   deriveOpParams,
   mulberry32,
   numElements,
+  packInt4,
   q,
   type AddParams,
   type BoundaryParams,
@@ -86,6 +87,12 @@ let random = mulberry32(SEED);
 const int8s = (n: number, lo = -128, hi = 127) => Int8Array.from({ length: n }, () => lo + Math.floor(random() * (hi - lo + 1)));
 const int32s = (n: number, span: number) => Int32Array.from({ length: n }, () => Math.floor((random() * 2 - 1) * span));
 const weights = (n: number) => int8s(n, -127, 127);
+/** int4 weights: uniform in [-8, 7], with the extremes -8 and 7 as elements 0 and 1. */
+const int4Weights = (n: number) => {
+  const w = int8s(n, -8, 7);
+  w.set([-8, 7].slice(0, n));
+  return w;
+};
 /** Runs `make` on a random stream of its own, so cases added to a suite leave every other case's inputs as they were. */
 function ownStream<T>(seed: number, make: () => T): T {
   const shared = random;
@@ -138,7 +145,10 @@ function requantFields(id: string, rq: ConvLikeParams['requant'], out: RenderedC
 }
 
 function constants(g: QGraph, op: OpDef, id: string, out: RenderedCase): void {
-  out.declarations.push(array('int8_t', `${id}_weights`, constantData(g, op.inputs[1])), array('int32_t', `${id}_bias`, constantData(g, op.inputs[2])));
+  // int4 weights as the _s4 kernels take them: packed two per byte, element 2k in the low nibble.
+  const w = constantData(g, op.inputs[1]);
+  const weightArray = g.tensors[op.inputs[1]].dtype === 'int4' ? array('uint8_t', `${id}_weights`, packInt4(w)) : array('int8_t', `${id}_weights`, w);
+  out.declarations.push(weightArray, array('int32_t', `${id}_bias`, constantData(g, op.inputs[2])));
   Object.assign(out.entry, { weights: `${id}_weights`, bias: `${id}_bias` });
 }
 
@@ -347,7 +357,9 @@ interface ConvCase { cin: number; size: [number, number]; cout: number; k: numbe
    * outputs stay inside int8; channel 0 has a bias of 2^30 - 7 (tflm: accumulator bound >= 2^30);
    * channel 2 has all-zero weights and a bias of 40000 (one constant output, about 40 - 5).
    */
-  generic?: boolean }
+  generic?: boolean;
+  /** 4: int4 weights in [-8, 7] (the _s4 kernels), weight scales 16 times larger. */
+  weightBits?: 4 }
 
 function convGraph(type: 'conv' | 'depthwise', mode: Mode, c: ConvCase): CaseSpec['graph'] {
   const b = new GraphBuilder(`${type}_${mode}`, SCHEMES[mode]);
@@ -356,9 +368,10 @@ function convGraph(type: 'conv' | 'depthwise', mode: Mode, c: ConvCase): CaseSpe
   const cout = type === 'conv' ? c.cout : c.cin * mult;
   const [kh, kw] = c.kernel ?? [c.k, c.k];
   const taps = type === 'conv' ? kh * kw * c.cin : kh * kw;
-  const scales = Array.from({ length: c.perTensor ? 1 : cout }, (_, i) => scale(mode, -6 - (i % 2), c.fine ? 0.01 * (1 + 0.05 * i) : 0.01 + 0.004 * i));
+  const w4 = c.weightBits === 4 ? 16 : 1;
+  const scales = Array.from({ length: c.perTensor ? 1 : cout }, (_, i) => w4 * scale(mode, -6 - (i % 2), c.fine ? 0.01 * (1 + 0.05 * i) : 0.01 + 0.004 * i));
   const outScale = !c.fine ? scale(mode, 0, 1) : mode === 'pow2' ? 2 ** -9 : (0.05 * 0.01) / (mode === 'single' ? 0.15 : 0.3);
-  const w = weights(type === 'conv' ? cout * taps : taps * cout);
+  const w = (c.weightBits === 4 ? int4Weights : weights)(type === 'conv' ? cout * taps : taps * cout);
   const bias = int32s(cout, c.fine || c.generic ? 60 : 3000);
   if (c.generic) {
     scales[1] = (outScale / scale(mode, -4, 0.05)) * (mode === 'pow2' ? 1 : 0.55);
@@ -371,7 +384,7 @@ function convGraph(type: 'conv' | 'depthwise', mode: Mode, c: ConvCase): CaseSpe
     bias[2] = 40000;
   }
   const spec = {
-    name: type, weights: w,
+    name: type, weights: w, weightBits: c.weightBits,
     weightShape: type === 'conv' ? [cout, kh, kw, c.cin] : [1, kh, kw, cout], weightScales: scales,
     bias, out: q(outScale, c.zpOut ?? -5), stride: c.stride, dilation: c.dilation,
     padding: c.padding ?? 'SAME', activation: c.act,
@@ -392,7 +405,7 @@ function nearZeroPoint(graph: QGraph, c: ConvCase): TensorData[] {
   return c.fine ? oneInput(graph, zp - 2, zp + 2) : oneInput(graph);
 }
 
-function convCases(type: 'conv' | 'depthwise'): CaseSpec[] {
+function convCases(type: 'conv' | 'depthwise', weightBits?: 4): CaseSpec[] {
   const list: Array<[string, Mode, ConvCase]> = [
     ['3x3 SAME stride 1, per-channel', 'tflm', { cin: 2, size: [5, 5], cout: 3, k: 3 }],
     ['3x3 SAME stride 2 (bottom/right padding)', 'single', { cin: 2, size: [6, 6], cout: 2, k: 3, stride: 2, mult: 2 }],
@@ -402,22 +415,25 @@ function convCases(type: 'conv' | 'depthwise'): CaseSpec[] {
     ...(['tflm', 'single', 'pow2', 'fp32'] as Mode[]).map((mode): [string, Mode, ConvCase] => ['right shift 1-2, rounding on every output', mode, { cin: 2, size: [4, 4], cout: 2, k: 3, fine: true }]),
   ];
   return list.map(([name, mode, c]) => {
-    const graph = convGraph(type, mode, c);
-    return { name: `${type} ${mode}: ${name}`, mode, graph, inputs: nearZeroPoint(graph, c) };
+    const graph = convGraph(type, mode, { ...c, weightBits });
+    return { name: `${type} ${mode}: ${name}${weightBits ? ', int4 weights' : ''}`, mode, graph, inputs: nearZeroPoint(graph, c) };
   });
 }
 
-function fullyConnectedCases(): CaseSpec[] {
+/** weightBits 4: int4 weights (an odd in * out: the last byte's high nibble is padding), scales 16 times larger. */
+function fullyConnectedCases(weightBits?: 4): CaseSpec[] {
   const list: Array<[Mode, number, number, boolean, number, number, FusedActivation]> = [
     ['tflm', 7, 3, false, 2, -3, 'NONE'], ['single', 5, 4, false, -1, 4, 'NONE'], ['pow2', 8, 2, true, 0, 0, 'RELU'], ['fp32', 6, 3, false, -128, 127, 'NONE'], ['tflm', 4, 2, false, 127, -128, 'RELU6'],
   ];
   return list.map(([mode, inF, outF, perTensor, zpIn, zpOut, act]) => {
     const b = new GraphBuilder(`fc_${mode}`, SCHEMES[mode]);
     const x = b.input('x', [1, inF], q(scale(mode, -3, 0.1), zpIn));
-    const scales = Array.from({ length: perTensor ? 1 : outF }, (_, i) => scale(mode, -5 - i, 0.02 + 0.01 * i));
-    b.output(b.fullyConnected(x, { name: 'fc', weights: weights(inF * outF), weightShape: [outF, inF], weightScales: scales, bias: int32s(outF, 2000), out: q(scale(mode, -1, 0.3), zpOut), activation: act }));
+    const w4 = weightBits === 4 ? 16 : 1;
+    const scales = Array.from({ length: perTensor ? 1 : outF }, (_, i) => w4 * scale(mode, -5 - i, 0.02 + 0.01 * i));
+    const w = (weightBits === 4 ? int4Weights : weights)(inF * outF);
+    b.output(b.fullyConnected(x, { name: 'fc', weights: w, weightBits, weightShape: [outF, inF], weightScales: scales, bias: int32s(outF, 2000), out: q(scale(mode, -1, 0.3), zpOut), activation: act }));
     const graph = b.build();
-    return { name: `fully connected ${mode}: ${inF} -> ${outF}${perTensor ? ', per-tensor' : ', per-channel'}, zero points ${zpIn} / ${zpOut}, ${act}`, mode, graph, inputs: oneInput(graph) };
+    return { name: `fully connected ${mode}: ${inF} -> ${outF}${perTensor ? ', per-tensor' : ', per-channel'}, zero points ${zpIn} / ${zpOut}, ${act}${weightBits ? ', int4 weights' : ''}`, mode, graph, inputs: oneInput(graph) };
   });
 }
 
@@ -829,6 +845,10 @@ export function testSuites(): Array<{ suite: string; kernel: string; cases: Case
     { suite: 'depthwise_conv_rows', kernel: 'EDGEQ_TEST_DEPTHWISE_CONV_ROWS', cases: [...fastCases('depthwise_3x3'), ...depthwiseShapeCases()], render: renderFastWith({ depthwiseKernel: 'rows' }) },
     { suite: 'depthwise_conv_rows_mixed', kernel: 'EDGEQ_TEST_DEPTHWISE_CONV_ROWS', cases: mixedFastCases('depthwise_3x3'), render: renderFastWith({ depthwiseKernel: 'rows' }) },
     // Its own random stream: the suites above keep their inputs.
+    // W4A8: the reference kernels' packed int4 variants (_s4), each on its own random stream.
+    { suite: 'conv_s4', kernel: 'EDGEQ_TEST_CONV_S4', cases: ownStream(SEED + 6, () => convCases('conv', 4)), render: renderConv },
+    { suite: 'depthwise_conv_s4', kernel: 'EDGEQ_TEST_DEPTHWISE_CONV_S4', cases: ownStream(SEED + 7, () => convCases('depthwise', 4)), render: renderConv },
+    { suite: 'fully_connected_s4', kernel: 'EDGEQ_TEST_FULLY_CONNECTED_S4', cases: ownStream(SEED + 8, () => fullyConnectedCases(4)), render: renderFullyConnected },
     { suite: 'softmax_computed', kernel: 'EDGEQ_TEST_SOFTMAX_COMPUTED', cases: ownStream(SEED + 5, () => [...softmaxCases(), ...softmaxEdgeCases()].filter((c) => c.mode !== 'fp32')), render: renderSoftmaxComputed },
   ];
 }

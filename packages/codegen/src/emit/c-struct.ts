@@ -10,10 +10,10 @@
 import { intLiteral } from '../c-syntax.js';
 
 /** C scalar types a described struct or a const array may hold. */
-export type CScalarType = 'int8_t' | 'int16_t' | 'int32_t' | 'uint32_t';
+export type CScalarType = 'int8_t' | 'uint8_t' | 'int16_t' | 'int32_t' | 'uint32_t';
 
 /** Bytes of each C scalar type (the same on every supported ABI). */
-export const C_SCALAR_BYTES: Readonly<Record<CScalarType, number>> = { int8_t: 1, int16_t: 2, int32_t: 4, uint32_t: 4 };
+export const C_SCALAR_BYTES: Readonly<Record<CScalarType, number>> = { int8_t: 1, uint8_t: 1, int16_t: 2, int32_t: 4, uint32_t: 4 };
 
 /** A C enum typedef: its name and its constants' values (they decide its size on arm32). */
 export interface CEnumDescription {

@@ -1,12 +1,13 @@
 /**
- * CONV_2D and DEPTHWISE_CONV_2D on runtime-c's reference kernels: int8 weights, int32 bias,
+ * CONV_2D and DEPTHWISE_CONV_2D on runtime-c's reference kernels: int8 weights (or int4 weights
+ * packed two per byte, on the _s4 kernels: emitter-support.ts weightsArray), int32 bias,
  * the requantisation arrays and one edgeq_conv_params (shared by both ops). The fast
  * variants are emitted by fast-kernel.ts when the planner accepts the op.
  */
 
 import { constantData, type ConvLikeParams } from '@edgeq/ir';
 import { enumField, int32Fields, structField, type CStructDescription } from './c-struct.js';
-import { IN_OUT_SHAPE_FIELDS, REQUANT_STRUCT, RQ_MODE_ENUM, heightWidthChannels, kernelVariantEmitter, type OpEmitArgs } from './emitter-support.js';
+import { IN_OUT_SHAPE_FIELDS, REQUANT_STRUCT, RQ_MODE_ENUM, heightWidthChannels, kernelVariantEmitter, weightsArray, type OpEmitArgs } from './emitter-support.js';
 
 /** `edgeq_conv_params` (include/edgeq.h). */
 export const CONV_PARAMS_STRUCT: CStructDescription = {
@@ -25,7 +26,7 @@ function emitConvLike(kernel: string, { ctx, op, params, constants, input, outpu
   const p = params as ConvLikeParams;
   const o = op.options;
   const weightShape = g.tensors[op.inputs[1]].shape;
-  const weights = constants.array('int8_t', 'weights', constantData(g, op.inputs[1]));
+  const weights = weightsArray(constants, g, op.inputs[1]);
   const bias = constants.array('int32_t', 'bias', constantData(g, op.inputs[2]));
   const rq = constants.requant(p.requant);
   const s = constants.struct(CONV_PARAMS_STRUCT, {
@@ -40,7 +41,7 @@ function emitConvLike(kernel: string, { ctx, op, params, constants, input, outpu
     mode: ctx.modeEnum,
     rq,
   });
-  return `${kernel}(&${s}, ${input}, ${weights}, ${bias}, ${output});`;
+  return `${weights.int4 ? kernel.replace(/_s8$/, '_s4') : kernel}(&${s}, ${input}, ${weights.name}, ${bias}, ${output});`;
 }
 
 export const conv2dEmitter = kernelVariantEmitter<'CONV_2D'>([CONV_PARAMS_STRUCT], 'edgeq_conv2d_s8', emitConvLike);

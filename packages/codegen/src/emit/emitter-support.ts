@@ -5,7 +5,7 @@
  * arrays, parameter structs) and counts their bytes on the firmware ABI.
  */
 
-import type { OpDefOf, OpParams, OpType, QGraph, QuantScheme, Requant, SoftmaxInputScaling } from '@edgeq/ir';
+import { constantData, packInt4, type OpDefOf, type OpParams, type OpType, type QGraph, type QuantScheme, type Requant, type SoftmaxInputScaling } from '@edgeq/ir';
 import { intArrayBody, type IdentifierTable } from '../c-syntax.js';
 import type { FastPlan } from '../fast-kernels.js';
 import type { FcAddChoice } from '../fast-planner.js';
@@ -115,6 +115,18 @@ export class OpConstants {
     this.constBytes += rows.length * firmwareSizeof(desc);
     return id;
   }
+}
+
+/**
+ * A reference kernel's weight array as the model stores it: int8, or int4 packed two per byte
+ * in TFLite's nibble order (uint8_t, half the flash; the kernel is then the _s4 one).
+ */
+export function weightsArray(constants: OpConstants, g: QGraph, tensor: number): { name: string; int4: boolean } {
+  const values = constantData(g, tensor);
+  if (g.tensors[tensor].dtype === 'int4') {
+    return { name: constants.array('uint8_t', 'weights', packInt4(values, `${g.tensors[tensor].name}: weights`)), int4: true };
+  }
+  return { name: constants.array('int8_t', 'weights', values), int4: false };
 }
 
 /** What an emitter gets for one op. */

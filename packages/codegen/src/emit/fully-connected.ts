@@ -1,8 +1,11 @@
-/** FULLY_CONNECTED: int8 weights [out, in], int32 bias, requantisation arrays, edgeq_fc_params. */
+/**
+ * FULLY_CONNECTED: int8 weights [out, in] (or int4 weights packed two per byte, on
+ * edgeq_fully_connected_s4), int32 bias, requantisation arrays, edgeq_fc_params.
+ */
 
 import { constantData, type ConvLikeParams } from '@edgeq/ir';
 import { enumField, int32Fields, structField, type CStructDescription } from './c-struct.js';
-import { REQUANT_STRUCT, RQ_MODE_ENUM, type OpEmitter } from './emitter-support.js';
+import { REQUANT_STRUCT, RQ_MODE_ENUM, weightsArray, type OpEmitter } from './emitter-support.js';
 
 /** `edgeq_fc_params` (include/edgeq.h). */
 export const FC_PARAMS_STRUCT: CStructDescription = {
@@ -20,7 +23,7 @@ export const fullyConnectedEmitter: OpEmitter<'FULLY_CONNECTED'> = {
     const g = ctx.graph;
     const p = params as ConvLikeParams;
     const weightShape = g.tensors[op.inputs[1]].shape;
-    const weights = constants.array('int8_t', 'weights', constantData(g, op.inputs[1]));
+    const weights = weightsArray(constants, g, op.inputs[1]);
     const bias = constants.array('int32_t', 'bias', constantData(g, op.inputs[2]));
     const rq = constants.requant(p.requant);
     const s = constants.struct(FC_PARAMS_STRUCT, {
@@ -29,6 +32,6 @@ export const fullyConnectedEmitter: OpEmitter<'FULLY_CONNECTED'> = {
       mode: ctx.modeEnum,
       rq,
     });
-    return `edgeq_fully_connected_s8(&${s}, ${input}, ${weights}, ${bias}, ${output});`;
+    return `edgeq_fully_connected_${weights.int4 ? 's4' : 's8'}(&${s}, ${input}, ${weights.name}, ${bias}, ${output});`;
   },
 };

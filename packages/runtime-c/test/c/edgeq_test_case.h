@@ -37,7 +37,10 @@ typedef enum {
   EDGEQ_TEST_ADD_TERMS,
   EDGEQ_TEST_CONV_IM2COL_W8,
   EDGEQ_TEST_DEPTHWISE_CONV_ROWS,
-  EDGEQ_TEST_SOFTMAX_COMPUTED
+  EDGEQ_TEST_SOFTMAX_COMPUTED,
+  EDGEQ_TEST_CONV_S4,
+  EDGEQ_TEST_DEPTHWISE_CONV_S4,
+  EDGEQ_TEST_FULLY_CONNECTED_S4
 } edgeq_test_kernel;
 
 typedef void (*edgeq_test_pointwise_fn)(const edgeq_pointwise_params *p, const int8_t *input,
@@ -63,7 +66,8 @@ typedef struct {
   const void *params;      /* the kernel's parameter struct */
   const int8_t *input;
   const int8_t *input2;    /* ADD: second input */
-  const void *weights;     /* int8 (reference kernels, int8-weight fast kernels) or int16 (fast kernels) */
+  const void *weights;     /* int8 (reference kernels, int8-weight fast kernels), int16 (fast kernels)
+                              or packed int4 (_s4 kernels, uint8_t) */
   const int32_t *bias;
   const edgeq_concat_input *concat_inputs;
   const uint32_t *float_bits; /* float32 bit patterns: QUANTIZE input, DEQUANTIZE expected */

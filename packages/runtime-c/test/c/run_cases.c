@@ -68,6 +68,7 @@ static int32_t run_kernel(const edgeq_test_case *c, int8_t *out, int16_t *scratc
   const int8_t *x = c->input;
   const int8_t *w8 = (const int8_t *)c->weights;
   const int16_t *w16 = (const int16_t *)c->weights;
+  const uint8_t *w4 = (const uint8_t *)c->weights;
   const int32_t n = c->output_size;
   float values[MAX_BUFFER / 4];
   int32_t i;
@@ -76,6 +77,9 @@ static int32_t run_kernel(const edgeq_test_case *c, int8_t *out, int16_t *scratc
     case EDGEQ_TEST_CONV: edgeq_conv2d_s8(p, x, w8, c->bias, out); break;
     case EDGEQ_TEST_DEPTHWISE_CONV: edgeq_depthwise_conv2d_s8(p, x, w8, c->bias, out); break;
     case EDGEQ_TEST_FULLY_CONNECTED: edgeq_fully_connected_s8(p, x, w8, c->bias, out); break;
+    case EDGEQ_TEST_CONV_S4: edgeq_conv2d_s4(p, x, w4, c->bias, out); break;
+    case EDGEQ_TEST_DEPTHWISE_CONV_S4: edgeq_depthwise_conv2d_s4(p, x, w4, c->bias, out); break;
+    case EDGEQ_TEST_FULLY_CONNECTED_S4: edgeq_fully_connected_s4(p, x, w4, c->bias, out); break;
     case EDGEQ_TEST_ADD: edgeq_add_s8(p, x, c->input2, out); break;
     case EDGEQ_TEST_ADD_TERMS: /* the two int32 tables, compared byte by byte (output_area is 4-aligned) */
       edgeq_add_terms_s8(p, (int32_t *)(void *)out);
