@@ -12,6 +12,7 @@
 import { describe, expect, it } from 'vitest';
 import { decideFastOp, type FastMode, type WeightStorage } from '@edgeq/codegen';
 import { deviceParity, getCortexMTarget, hostParity } from '@edgeq/harness';
+import { buildReferenceModel } from '@edgeq/ir';
 import { FAST_MODE_SCHEMES, fastKernelChain } from './support/fast-kernel-graphs.js';
 import { inputsFor } from './support/parity-inputs.js';
 
@@ -58,6 +59,17 @@ describe('fast kernel chains: generated C == interpreter on the host (gcc, ASan+
     const r = await hostParity(g, inputsFor(g, run.seed, VECTORS), { sanitize: true, codegen: codegenOf(run) });
     expect(r.stats.exactVectors, `${r.line} ${JSON.stringify(r.firstDifferingOp)}`).toBe(VECTORS);
   }, 300_000); // a cold ASan build of every kernel took over 120 s at load ~20
+});
+
+describe('W4A8 reference models (int4 weights): generated C == interpreter on the host (gcc, ASan+UBSan)', () => {
+  // Cortex-M runs of the same models: packages/harness/test/cortexm-parity.test.ts.
+  it.each([
+    ['dscnn', 'tflm', 'speed'], ['dscnn', 'fp32', 'speed'], ['mbv2mini', 'pow2', 'size'], ['mbv2mini', 'single', 'speed'],
+  ] as const)('%s, %s, optimize %s', async (name, mode, optimize) => {
+    const g = buildReferenceModel(name, mode === 'fp32' ? { scales: 'fixed', rounding: 'fp32' } : SCHEMES[mode], 2, 4);
+    const r = await hostParity(g, inputsFor(g, 31, VECTORS), { sanitize: true, codegen: { optimize } });
+    expect(r.stats.exactVectors, `${r.line} ${JSON.stringify(r.firstDifferingOp)}`).toBe(VECTORS);
+  }, 300_000);
 });
 
 describe('fast kernel chains: generated C == interpreter under QEMU', () => {

@@ -9,7 +9,8 @@
  */
 
 import { constantData, deriveOpParams, numElements, type ConvLikeParams, type OpDef, type QGraph } from '@edgeq/ir';
-import { fastChannelRows, type FastMode } from './fast-kernels.js';
+import { fastChannelRows, hasInt4Weights, type FastMode } from './fast-kernels.js';
+import { planFastInt4 } from './fast-int4.js';
 
 /** What `--optimize` trades: instructions (wider weights where it pays) or flash (int8 weights). */
 export type OptimizeFor = 'speed' | 'size';
@@ -23,8 +24,11 @@ export interface FullyConnectedPlan {
   bias: Int32Array;
   /** edgeq_channel_requant rows, 4 int32 each (bias field 0): one per output feature, or one for all when they are equal (per-tensor weight scale). */
   requantRows: Int32Array;
-  /** int16 block layout (speed; doubled in tflm mode) or the model's int8 rows (size). */
-  weights: Int16Array | Int8Array;
+  /**
+   * int16 block layout (speed; doubled in tflm mode), the model's int8 rows (size), or int4
+   * weights in the row-pair packing of edgeq_fully_connected_s4 (fast-int4.ts).
+   */
+  weights: Int16Array | Int8Array | Uint8Array;
   batches: number;
   inFeatures: number;
   outFeatures: number;
@@ -54,37 +58,62 @@ export function blockedWeights(w: ArrayLike<number>, outFeatures: number, inFeat
 
 /** Plan the blocked kernel of a FULLY_CONNECTED op, or the reason it keeps the reference kernel. */
 export function planFastFullyConnected(g: QGraph, op: OpDef, mode: FastMode, optimize: OptimizeFor): FullyConnectedPlan | string {
+  if (hasInt4Weights(g, op)) return planFastInt4(g, op, mode);
   const p = deriveOpParams(g, op) as ConvLikeParams;
   const [outFeatures, inFeatures] = g.tensors[op.inputs[1]].shape;
   const batches = numElements(g.tensors[op.inputs[0]].shape) / inFeatures;
   const w = constantData(g, op.inputs[1]) as Int8Array;
-  const bias = constantData(g, op.inputs[2]) as Int32Array;
+  const rows = fullyConnectedRows(mode, p, w, constantData(g, op.inputs[2]) as Int32Array, outFeatures, inFeatures);
+  if (typeof rows === 'string') return rows;
+  // int8 weights cannot be stored doubled: the w8 kernel doubles the accumulator in tflm mode.
+  const doubling = optimize === 'speed' && mode === 'tflm' ? 2 : 1;
+  const common = { kind: 'fully_connected' as const, bias: rows.bias.map((b) => b * doubling), requantRows: rows.requantRows, batches, inFeatures, outFeatures };
+  if (optimize === 'size') return { ...common, fn: `edgeq_fully_connected_w8_s8_${rows.variant}`, weights: w };
+  return { ...common, fn: `edgeq_fully_connected_w16_s8_${rows.variant}`, weights: blockedWeights(w, outFeatures, inFeatures, doubling) };
+}
+
+/** The biases and requantisation rows of a blocked FULLY_CONNECTED kernel, and its variant suffix. */
+export interface FullyConnectedRows {
+  /** Per output feature: bias - zp_in * sum(w), not doubled. */
+  bias: Int32Array;
+  /** edgeq_channel_requant rows (bias field 0): one per output feature, or one shared. */
+  requantRows: Int32Array;
+  /** e.g. tflm_clamp. */
+  variant: string;
+  /** Per output feature: sum |w| (for a kernel's own accumulator checks). */
+  sumAbs: number[];
+}
+
+/**
+ * The folded biases and fast requantisation rows of `outFeatures` rows of `inFeatures`
+ * weights (row-major `w`), or the reason the fast formula does not hold for one of them.
+ * Shared by the int8 / int16 planner above and the int4 one (fast-int4.ts).
+ */
+export function fullyConnectedRows(
+  mode: FastMode, p: ConvLikeParams, w: ArrayLike<number>, bias: ArrayLike<number>, outFeatures: number, inFeatures: number,
+): FullyConnectedRows | string {
   // bias' = bias - zp_in * sum(w): raw int8 inputs enter the products.
   const folded = new Array<number>(outFeatures);
   const bound = new Array<number>(outFeatures);
+  const sumAbs = new Array<number>(outFeatures);
   for (let o = 0; o < outFeatures; o++) {
     let sum = 0;
-    let sumAbs = 0;
+    sumAbs[o] = 0;
     for (let i = 0; i < inFeatures; i++) {
       sum += w[o * inFeatures + i];
-      sumAbs += Math.abs(w[o * inFeatures + i]);
+      sumAbs[o] += Math.abs(w[o * inFeatures + i]);
     }
     folded[o] = bias[o] - p.inZp * sum;
-    bound[o] = Math.abs(folded[o]) + 128 * sumAbs;
+    bound[o] = Math.abs(folded[o]) + 128 * sumAbs[o];
   }
   const channelConstants = fastChannelRows(mode, folded, bound, p, outFeatures);
   if (typeof channelConstants === 'string') return channelConstants;
   const clamp = p.actMin !== -128 || p.actMax !== 127;
-  const variant = `${mode}${clamp ? '_clamp' : ''}`;
-  // int8 weights cannot be stored doubled: the w8 kernel doubles the accumulator in tflm mode.
-  const doubling = optimize === 'speed' && mode === 'tflm' ? 2 : 1;
-  const biasOut = Int32Array.from({ length: outFeatures }, (_, o) => channelConstants[o * 4] * doubling);
   // One shared row when every output feature has the same {mult, round, shift} (per-tensor weight scale).
   const sameAsFirst = (o: number) => [1, 2, 3].every((k) => channelConstants[o * 4 + k] === channelConstants[k]);
   const rows = Array.from({ length: outFeatures }, (_, o) => o).every(sameAsFirst) ? 1 : outFeatures;
   const requantRows = channelConstants.slice(0, rows * 4);
   for (let r = 0; r < rows; r++) requantRows[r * 4] = 0;
-  const common = { kind: 'fully_connected' as const, bias: biasOut, requantRows, batches, inFeatures, outFeatures };
-  if (optimize === 'size') return { ...common, fn: `edgeq_fully_connected_w8_s8_${variant}`, weights: w };
-  return { ...common, fn: `edgeq_fully_connected_w16_s8_${variant}`, weights: blockedWeights(w, outFeatures, inFeatures, doubling) };
+  const biasOut = Int32Array.from({ length: outFeatures }, (_, o) => channelConstants[o * 4]);
+  return { bias: biasOut, requantRows, variant: `${mode}${clamp ? '_clamp' : ''}`, sumAbs };
 }

@@ -12,6 +12,7 @@ export * from './emit/index.js';
 export * from './generate.js';
 export * from './fast-kernels.js';
 export * from './fast-fully-connected.js';
+export * from './fast-int4.js';
 export * from './fast-elementwise.js';
 export * from './fast-planner.js';
 export * from './compact-requant.js';

@@ -1,5 +1,6 @@
 // Parity of runtime-c's specialised FULLY_CONNECTED and ADD kernels (csrc/
-// edgeq_fully_connected_w16_s8.c and _w8_s8.c, edgeq_add_table_s8.c) against the
+// edgeq_fully_connected_w16_s8.c and _w8_s8.c, edgeq_add_table_s8.c; the int4-weight
+// edgeq_fully_connected_s4.c on the W4 graph) against the
 // interpreter, bit for bit, in every fast rounding mode (tflm, single, pow2) and with both
 // --optimize choices: on the host under ASan+UBSan (the hand-built graph of fc-add-graph.ts
 // and random FULLY_CONNECTED/ADD graphs), and under QEMU on Cortex-M4 (DSP path, and the
@@ -27,12 +28,12 @@ const vectors = extremeAndRandomVectors;
 async function fcAddCalls(g: QGraph, optimize: 'speed' | 'size'): Promise<string[]> {
   const m = await generateModel(g, { optimize });
   const c = m.files.get(`${m.fileBase}.c`)!;
-  return [...new Set(c.match(/edgeq_(fully_connected_w(8|16)|add_table)_s8_[a-z0-9_]+(?=\()|edgeq_add_(terms_)?s8(?=\()/g) ?? [])].sort();
+  return [...new Set(c.match(/edgeq_(fully_connected_w(8|16)_s8|fully_connected_s4|add_table_s8)_[a-z0-9_]+(?=\()|edgeq_add_(terms_)?s8(?=\()/g) ?? [])].sort();
 }
 
 /** What fcAddGraph must call: the ADD table kernels (tables in flash for speed, built at run time for size) and the FC kernel. */
-function expectedCalls(mode: string, optimize: 'speed' | 'size'): string[] {
-  const fc = `edgeq_fully_connected_${optimize === 'speed' ? 'w16' : 'w8'}_s8_${mode}`;
+function expectedCalls(mode: string, optimize: 'speed' | 'size', weightBits: 4 | 8 = 8): string[] {
+  const fc = weightBits === 4 ? `edgeq_fully_connected_s4_${mode}` : `edgeq_fully_connected_${optimize === 'speed' ? 'w16' : 'w8'}_s8_${mode}`;
   const add = [`edgeq_add_table_s8_${mode}`, `edgeq_add_table_s8_${mode}_clamp`, ...(optimize === 'size' ? ['edgeq_add_terms_s8'] : [])];
   return [...add, fc, `${fc}_clamp`].sort();
 }
@@ -55,6 +56,14 @@ describe.each(SCHEMES)('FULLY_CONNECTED and ADD kernels, %s rounding', (mode, sc
     expect(tested).toBe(2);
   }, 300_000);
 
+  it('int4 weights (edgeq_fully_connected_s4, both --optimize choices): bit-exact on the host under ASan+UBSan', async () => {
+    const g = fcAddGraph(scheme, 7, 4);
+    for (const optimize of OPTIMIZE) {
+      expect(await fcAddCalls(g, optimize)).toEqual(expectedCalls(mode, optimize, 4));
+      const r = await hostParity(g, vectors(g, 12, 4), { sanitize: true, codegen: { optimize } });
+      expect(r.stats.exactVectors, `${optimize}: ${r.line}`).toBe(12);
+    }
+  }, 300_000);
 });
 
 /**
@@ -77,9 +86,17 @@ const DEVICE_RUNS: Array<[string, CortexMTarget['id'], QuantScheme, 'speed' | 's
   ['Cortex-M0 ARMv6-M int8-weight loop, tflm, size', 'cortex-m0', SCHEMES[0][1], 'size', {}],
 ];
 
+/** The int4-weight kernel's paths: DSP on v7E-M and v8-M.main, portable C on Cortex-M4 and Cortex-M0. */
+const W4_DEVICE_RUNS: typeof DEVICE_RUNS = [
+  ['int4 weights: Cortex-M4 DSP, tflm, size', 'cortex-m4', SCHEMES[0][1], 'size', {}],
+  ['int4 weights: Cortex-M4 portable (EDGEQ_NO_DSP), single, speed', 'cortex-m4', SCHEMES[1][1], 'speed', { EDGEQ_NO_DSP: true }],
+  ['int4 weights: Cortex-M33 DSP, pow2, speed', 'cortex-m33', SCHEMES[2][1], 'speed', {}],
+  ['int4 weights: Cortex-M0 portable, tflm, speed', 'cortex-m0', SCHEMES[0][1], 'speed', {}],
+];
+
 describe('FULLY_CONNECTED and ADD kernels under QEMU', () => {
-  it.each(DEVICE_RUNS)('%s: bit-exact', async (_title, core, scheme, optimize, defines) => {
-    const g = fcAddGraph(scheme, 6);
+  it.each([...DEVICE_RUNS, ...W4_DEVICE_RUNS])('%s: bit-exact', async (title, core, scheme, optimize, defines) => {
+    const g = fcAddGraph(scheme, 6, title.startsWith('int4') ? 4 : 8);
     const r = await deviceParity(g, vectors(g, 12, 5), { target: getCortexMTarget(core), codegen: { optimize }, defines });
     expect(r.stats.exactVectors, r.line).toBe(12);
   }, 300_000);

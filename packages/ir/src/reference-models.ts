@@ -29,8 +29,16 @@ export function mulberry32(seed: number): () => number {
  */
 export class RandomLayers {
   readonly rand: () => number;
-  constructor(readonly b: GraphBuilder, readonly scheme: QuantScheme, seed: number) {
+  /**
+   * @param weightBits 4: int4 weights in [-7, 7] with 127/7 times larger scales (the same real
+   *   weights' spread; the same random draws, so the int8 graphs do not change)
+   */
+  constructor(readonly b: GraphBuilder, readonly scheme: QuantScheme, seed: number, readonly weightBits: 4 | 8 = 8) {
     this.rand = mulberry32(seed);
+  }
+  /** A weight scale for this layer's weight width (`s` is the int8 one). */
+  private weightScale(s: number): number {
+    return this.scale(this.weightBits === 4 ? (s * 127) / 7 : s);
   }
   scale(s: number): number {
     return this.scheme.scales === 'pow2' ? 2 ** Math.round(Math.log2(s)) : Math.fround(s);
@@ -43,7 +51,8 @@ export class RandomLayers {
   }
   weights(n: number): Int8Array {
     const w = new Int8Array(n);
-    for (let i = 0; i < n; i++) w[i] = Math.round((this.rand() * 2 - 1) * 127);
+    const max = this.weightBits === 4 ? 7 : 127;
+    for (let i = 0; i < n; i++) w[i] = Math.round((this.rand() * 2 - 1) * max);
     return w;
   }
   /** A CONV_2D or DEPTHWISE_CONV_2D (SAME padding) with a k x k or [kh, kw] kernel. */
@@ -54,22 +63,22 @@ export class RandomLayers {
     const [kh, kw] = typeof k === 'number' ? [k, k] : k;
     const taps = type === 'dw' ? kh * kw : kh * kw * cin;
     const weightShape = type === 'dw' ? [1, kh, kw, cout] : [cout, kh, kw, cin];
-    const ws = Array.from({ length: cout }, () => this.scale((2 + 2 * this.rand()) / 127 / Math.sqrt(taps)));
+    const ws = Array.from({ length: cout }, () => this.weightScale((2 + 2 * this.rand()) / 127 / Math.sqrt(taps)));
     // Real output std ≈ sqrt(taps) · σx · σw; aim the int8 range at ~3 σ.
-    const range = 2.5 * 40 * sIn * 73 * Math.sqrt(taps) * ws[0];
+    const range = 2.5 * 40 * sIn * (this.weightBits === 4 ? 4 : 73) * Math.sqrt(taps) * ws[0];
     const out = this.actQuant(act, range);
     const bias = new Int32Array(cout);
     for (let c = 0; c < cout; c++) bias[c] = Math.round((this.rand() - 0.5) * 0.2 / (sIn * ws[c]));
-    const spec: ConvSpec = { name, weights: this.weights(numel(weightShape)), weightShape, weightScales: ws, bias, out, stride, activation: act };
+    const spec: ConvSpec = { name, weights: this.weights(numel(weightShape)), weightShape, weightScales: ws, bias, out, stride, activation: act, weightBits: this.weightBits };
     return type === 'dw' ? this.b.depthwiseConv2d(x, spec, multiplier) : this.b.conv2d(x, spec);
   }
   dense(name: string, x: number, cout: number, act: FusedActivation): number {
     const cin = this.b.shapeOf(x).reduce((a, d) => a * d, 1);
     const sIn = this.b.quantOf(x).scale[0];
-    const ws = Array.from({ length: cout }, () => this.scale((0.5 + this.rand()) / 127 / Math.sqrt(cin)));
-    const range = 2.5 * 40 * sIn * 73 * Math.sqrt(cin) * ws[0];
+    const ws = Array.from({ length: cout }, () => this.weightScale((0.5 + this.rand()) / 127 / Math.sqrt(cin)));
+    const range = 2.5 * 40 * sIn * (this.weightBits === 4 ? 4 : 73) * Math.sqrt(cin) * ws[0];
     const bias = new Int32Array(cout).map(() => Math.round((this.rand() - 0.5) * 0.2 / (sIn * ws[0])));
-    return this.b.fullyConnected(x, { name, weights: this.weights(cout * cin), weightShape: [cout, cin], weightScales: ws, bias, out: this.actQuant(act, range), activation: act });
+    return this.b.fullyConnected(x, { name, weights: this.weights(cout * cin), weightShape: [cout, cin], weightScales: ws, bias, out: this.actQuant(act, range), activation: act, weightBits: this.weightBits });
   }
 }
 
@@ -91,6 +100,8 @@ export interface RandomQGraphOptions {
   source?: string;
   /** The graph's metadata (default: says the weights are random, names the spec and seed). */
   metadata?: Record<string, unknown>;
+  /** Weight width of every CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED (default 8; 4: W4A8). */
+  weightBits?: 4 | 8;
 }
 
 /**
@@ -104,7 +115,7 @@ export function specToRandomQGraph(spec: ArchSpec, scheme: QuantScheme, opts: Ra
   const seed = opts.seed ?? 1;
   const source = opts.source ?? spec.name;
   const b = new GraphBuilder(spec.name, scheme);
-  const L = new RandomLayers(b, scheme, seed);
+  const L = new RandomLayers(b, scheme, seed, opts.weightBits);
   let h = b.input('input', [1, ...spec.input], referenceInputQuant(scheme));
   spec.layers.forEach((l, i) => {
     const name = l.name ?? `${l.type}${i}`;
@@ -164,11 +175,14 @@ export function specToRandomQGraph(spec: ArchSpec, scheme: QuantScheme, opts: Ra
  * @param name `dscnn` or `mbv2mini` (design notes)
  * @param scheme requantisation scheme
  * @param seed weight seed
+ * @param weightBits weight width of every conv / dense layer (default 8; 4: int4 weights, W4A8)
  */
 export function buildReferenceModel(
   name: ReferenceModelName,
   scheme: QuantScheme = { scales: 'fixed', rounding: 'tflm' },
   seed = 1,
+  weightBits: 4 | 8 = 8,
 ): QGraph {
-  return specToRandomQGraph(REFERENCE_SPECS[name], scheme, { seed, metadata: { source: 'reference-model', seed } });
+  const metadata = { source: 'reference-model', seed, ...(weightBits === 4 ? { weightBits } : {}) };
+  return specToRandomQGraph(REFERENCE_SPECS[name], scheme, { seed, metadata, weightBits });
 }

@@ -431,6 +431,18 @@ size_t edgeq_add_terms_s8_get_buffer_size(const edgeq_add_params *p);
 EDGEQ_FAST_VARIANTS(EDGEQ_FAST_FC_ADD_DECLARE)
 #undef EDGEQ_FAST_FC_ADD_DECLARE
 
+/* W4A8 FULLY_CONNECTED, and 1x1 CONV_2D as batches = pixels (csrc/edgeq_fully_connected_s4.c):
+ * edgeq_fc_fast_params as above, biases and rows not doubled; int4 weights in the kernel's
+ * re-ordered packing (row pairs, groups of 8 inputs, one word per row whose byte j holds
+ * w[k+j] low and w[k+4+j] high: layout in the source), 8 * ceil(in / 8) bytes per row pair.
+ * No scratch. */
+size_t edgeq_fully_connected_s4_get_buffer_size(const edgeq_fc_fast_params *p);
+#define EDGEQ_FAST_FC_S4_DECLARE(variant, mode, clamp)                                          \
+  void edgeq_fully_connected_s4_##variant(const edgeq_fc_fast_params *p, const int8_t *input,  \
+                                          const uint8_t *w, int8_t *output);
+EDGEQ_FAST_VARIANTS(EDGEQ_FAST_FC_S4_DECLARE)
+#undef EDGEQ_FAST_FC_S4_DECLARE
+
 void edgeq_mean_hw_s8(const edgeq_mean_params *p, const int8_t *input, int8_t *output);
 
 void edgeq_concat_channels_s8(const edgeq_concat_params *p, const edgeq_concat_input *inputs,

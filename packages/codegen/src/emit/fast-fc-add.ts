@@ -1,7 +1,7 @@
 /**
  * Emission of the specialised FULLY_CONNECTED and ADD kernels that fast-fully-connected.ts
- * and fast-elementwise.ts planned (runtime-c csrc/edgeq_fully_connected_w16_s8.c,
- * edgeq_fully_connected_w8_s8.c, edgeq_add_table_s8.c): their constants (weights,
+ * fast-int4.ts and fast-elementwise.ts planned (runtime-c csrc/edgeq_fully_connected_w16_s8.c,
+ * edgeq_fully_connected_w8_s8.c, edgeq_fully_connected_s4.c, edgeq_add_table_s8.c): their constants (weights,
  * edgeq_channel_requant rows, term tables) and parameter structs, and the kernel call.
  */
 
@@ -63,7 +63,8 @@ export interface FcAddOperands {
 /** Declares a planned FULLY_CONNECTED / ADD kernel's constants and returns its call. */
 export function emitFcAddKernel(plan: FcAddPlan, constants: OpConstants, o: FcAddOperands): string {
   if (plan.kind === 'fully_connected') {
-    const weights = constants.array(plan.weights instanceof Int16Array ? 'int16_t' : 'int8_t', 'weights', plan.weights);
+    const type = plan.weights instanceof Int16Array ? 'int16_t' : plan.weights instanceof Uint8Array ? 'uint8_t' : 'int8_t';
+    const weights = constants.array(type, 'weights', plan.weights);
     const bias = constants.array('int32_t', 'bias', plan.bias);
     const values = {
       batches: plan.batches, in_features: plan.inFeatures, out_features: plan.outFeatures,
