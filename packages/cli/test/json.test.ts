@@ -16,6 +16,9 @@ describe('--json', () => {
     expect(doc).toMatchObject({ ok: true, model: 'mbv2mini', target: 'cortex-m4', quantization: { scales: 'pow2' }, untrained: true });
     expect(doc.arenaBytes).toBeGreaterThan(0);
     expect(doc.constantBytes).toBeGreaterThan(0);
+    // Flash per layer: mbv2mini's 12 CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED ops, int8 weights inside their constants.
+    expect(doc.layers).toHaveLength(12);
+    for (const l of doc.layers) expect(l.weightBits === 8 && l.weightBytes > 0 && l.weightBytes < l.constantBytes, JSON.stringify(l)).toBe(true);
     expect(entries(path.join(cwd, 'fw'))).toEqual(expect.arrayContaining(['edgeq-firmware.json', 'src', 'harness', 'Makefile', 'CMakeLists.txt']));
     expect(entries(path.join(cwd, 'fw', 'src'))).toEqual(expect.arrayContaining(['model.c', 'model.h', 'edgeq.h']));
     expect(JSON.parse(readFileSync(path.join(cwd, 'fw', 'edgeq-firmware.json'), 'utf8')).arenaBytes).toBe(doc.arenaBytes);

@@ -1,17 +1,21 @@
 /**
- * Build-time specialisation of W4A8 ops (int4 weights, int8 activations): FULLY_CONNECTED,
- * and CONV_2D 1x1 with stride 1 and no padding (a FULLY_CONNECTED per pixel), onto runtime-c's
- * edgeq_fully_connected_s4_<variant> (csrc/edgeq_fully_connected_s4.c). fast-planner.ts calls
- * this for every op with int4 weights; the plan is a FullyConnectedPlan, so emission
- * (emit/fast-fc-add.ts) and --optimize size's compact rows (compact-requant.ts) are shared with
- * the int8 kernels. The weights are re-packed for the kernel (int4RowPairs) from the model's
- * int4 values; the QGraph and .tflite keep TFLite's nibble order. Ops this kernel does not
- * take (other convolutions, depthwise) keep the packed reference kernels (_s4), with the
- * reason recorded in the generated C.
+ * Build-time specialisation of W4A8 ops (int4 weights, int8 activations). FULLY_CONNECTED,
+ * and CONV_2D 1x1 with stride 1 and no padding (a FULLY_CONNECTED per pixel), go onto runtime-c's
+ * edgeq_fully_connected_s4_<variant> (csrc/edgeq_fully_connected_s4.c) as a FullyConnectedPlan
+ * (fast-planner.ts; emission in emit/fast-fc-add.ts); every other CONV_2D onto
+ * edgeq_conv_im2col_s4_<variant> (csrc/edgeq_conv_im2col_s4.c) as a FastPlan (fast-kernels.ts;
+ * emit/fast-kernel.ts), so --optimize size's compact rows (compact-requant.ts) serve both. The
+ * weights are re-packed for the kernels (int4RowPairs) from the model's int4 values; the QGraph
+ * and .tflite keep TFLite's nibble order. DEPTHWISE_CONV_2D runs on the int8-weight depthwise
+ * kernel (edgeq_depthwise_conv_rows_s8) with its weights packed in flash and unpacked into the
+ * op's scratch before the call (edgeq_s4_unpack). Any op whose checks fail keeps the packed
+ * reference kernel (_s4).
  */
 
-import { constantData, deriveOpParams, type ConvLikeParams, type OpDef, type QGraph } from '@edgeq/ir';
-import type { FastMode } from './fast-kernels.js';
+import { constantData, deriveOpParams, packInt4, type ConvLikeParams, type OpDef, type QGraph } from '@edgeq/ir';
+import { planDepthwise } from './fast-depthwise.js';
+import { heightWidthChannels } from './emit/emitter-support.js';
+import type { FastMode, FastPlan } from './fast-kernels.js';
 import { fullyConnectedRows, type FullyConnectedPlan } from './fast-fully-connected.js';
 
 /**
@@ -41,6 +45,67 @@ export function int4RowPairs(w: ArrayLike<number>, outFeatures: number, inFeatur
 /** 2^31 / (16 * 128): the DSP path sums 16 * w * x in int32, so sum |w| per row stays below this. */
 const MAX_SUM_ABS = 2 ** 31 / (16 * 128);
 
+/** The rows, checked, of `outFeatures` int4 rows of `inFeatures` weights, or the reason a check fails. */
+function checkedRows(g: QGraph, op: OpDef, mode: FastMode, p: ConvLikeParams, outFeatures: number, inFeatures: number) {
+  const w = constantData(g, op.inputs[1]);
+  const rows = fullyConnectedRows(mode, p, w, constantData(g, op.inputs[2]), outFeatures, inFeatures);
+  if (typeof rows === 'string') return rows;
+  const heavy = rows.sumAbs.findIndex((s) => s >= MAX_SUM_ABS);
+  if (heavy >= 0) return `output ${heavy}: sum |w| ${rows.sumAbs[heavy]} >= 2^31 / (16 * 128)`;
+  return { ...rows, weights: int4RowPairs(w, outFeatures, inFeatures) };
+}
+
+/** True for a CONV_2D that is a FULLY_CONNECTED per pixel: 1x1, stride 1, no padding. */
+function isPointwise(g: QGraph, op: OpDef, p: ConvLikeParams): boolean {
+  if (op.type !== 'CONV_2D') return false;
+  const [, kh, kw] = g.tensors[op.inputs[1]].shape;
+  const [, inH, inW] = g.tensors[op.inputs[0]].shape;
+  const [, outH, outW] = g.tensors[op.outputs[0]].shape;
+  return kh === 1 && kw === 1 && op.options.strideH === 1 && op.options.strideW === 1 && p.padTop === 0 && p.padLeft === 0 && inH === outH && inW === outW;
+}
+
+/**
+ * Plan an int4-weight CONV_2D (other than 1x1 stride 1, which planFastInt4 takes) onto
+ * edgeq_conv_im2col_s4, or the reason it keeps the packed reference kernel.
+ */
+export function planConvInt4(g: QGraph, op: OpDef, mode: FastMode): FastPlan | string {
+  if (op.type !== 'CONV_2D') return `int4 weights: ${op.type} on the packed reference kernel (_s4)`;
+  const p = deriveOpParams(g, op) as ConvLikeParams;
+  if (isPointwise(g, op, p)) return 'int4 weights, 1x1 stride 1: planned as FULLY_CONNECTED (edgeq_fully_connected_s4)';
+  const [cout, kh, kw, cin] = g.tensors[op.inputs[1]].shape;
+  const taps = kh * kw * cin;
+  const rows = checkedRows(g, op, mode, p, cout, taps);
+  if (typeof rows === 'string') return `int4 weights: ${rows}`;
+  const shared = rows.requantRows.length === 4;
+  const channelConstants = Int32Array.from({ length: cout * 4 }, (_, k) => (k % 4 === 0 ? rows.bias[k / 4] : rows.requantRows[(shared ? 0 : k >> 2) * 4 + (k % 4)]));
+  const o = op.options;
+  return {
+    kind: 'conv_im2col_s4', weightStorage: 'int8', fn: `edgeq_conv_im2col_s4_${rows.variant}`, channelConstants, weights: rows.weights,
+    scratchBytes: Math.ceil(taps / 4) * 4, reason: `${kh}x${kw} through an int8 column, int4 weights: all ${cout} channels on the fast requantisation`,
+    structValues: {
+      in: heightWidthChannels(g.tensors[op.inputs[0]].shape), out: heightWidthChannels(g.tensors[op.outputs[0]].shape),
+      kernel_h: kh, kernel_w: kw, stride_h: o.strideH, stride_w: o.strideW, dilation_h: o.dilationH, dilation_w: o.dilationW,
+      pad_top: p.padTop, pad_left: p.padLeft, in_zp: p.inZp, taps,
+    },
+  };
+}
+
+/**
+ * Plan an int4-weight DEPTHWISE_CONV_2D onto edgeq_depthwise_conv_rows_s8 (fast-depthwise.ts, int8
+ * storage) with its weights packed in flash and unpacked into scratch after the kernel's own, or
+ * the reason it keeps the packed reference kernel.
+ */
+export function planDepthwiseInt4(g: QGraph, op: OpDef, mode: FastMode): FastPlan | string {
+  const plan = planDepthwise(g, op, mode, 'int8', 'rows');
+  if (typeof plan === 'string') return `int4 weights: ${plan}`;
+  const count = plan.weights.length;
+  const offset = Math.ceil(plan.scratchBytes / 4) * 4;
+  return {
+    ...plan, weights: packInt4(plan.weights), int4Unpack: { count, offset }, scratchBytes: offset + Math.ceil(count / 4) * 4,
+    reason: `${plan.reason}; int4 weights unpacked into scratch (${count} B) before the call`,
+  };
+}
+
 /** Plan an int4-weight op onto edgeq_fully_connected_s4, or the reason it keeps the packed reference kernel. */
 export function planFastInt4(g: QGraph, op: OpDef, mode: FastMode): FullyConnectedPlan | string {
   const shapeOf = (t: number) => g.tensors[t].shape;
@@ -51,25 +116,16 @@ export function planFastInt4(g: QGraph, op: OpDef, mode: FastMode): FullyConnect
   if (op.type === 'FULLY_CONNECTED') {
     [outFeatures, inFeatures] = shapeOf(op.inputs[1]);
     batches = shapeOf(op.inputs[0]).reduce((a, d) => a * d, 1) / inFeatures;
-  } else if (op.type === 'CONV_2D') {
-    const [, kh, kw] = shapeOf(op.inputs[1]);
-    const [, inH, inW, cin] = shapeOf(op.inputs[0]);
+  } else if (isPointwise(g, op, p)) {
     const [, outH, outW, cout] = shapeOf(op.outputs[0]);
-    const o = op.options;
-    if (kh !== 1 || kw !== 1 || o.strideH !== 1 || o.strideW !== 1 || p.padTop !== 0 || p.padLeft !== 0 || inH !== outH || inW !== outW) {
-      return `int4 weights: ${kh}x${kw} stride ${o.strideH}x${o.strideW} on the packed reference kernel (edgeq_conv2d_s4); only 1x1 stride 1 has a specialised int4 kernel`;
-    }
-    [batches, inFeatures, outFeatures] = [outH * outW, cin, cout];
+    [batches, inFeatures, outFeatures] = [outH * outW, shapeOf(op.inputs[0])[3], cout];
   } else {
-    return `int4 weights: ${op.type} on the packed reference kernel (_s4)`;
+    return `int4 weights: ${op.type} is not a FULLY_CONNECTED per pixel`;
   }
-  const w = constantData(g, op.inputs[1]);
-  const rows = fullyConnectedRows(mode, p, w, constantData(g, op.inputs[2]), outFeatures, inFeatures);
+  const rows = checkedRows(g, op, mode, p, outFeatures, inFeatures);
   if (typeof rows === 'string') return rows;
-  const heavy = rows.sumAbs.findIndex((s) => s >= MAX_SUM_ABS);
-  if (heavy >= 0) return `output ${heavy}: sum |w| ${rows.sumAbs[heavy]} >= 2^31 / (16 * 128)`;
   return {
     kind: 'fully_connected', fn: `edgeq_fully_connected_s4_${rows.variant}`, bias: rows.bias, requantRows: rows.requantRows,
-    weights: int4RowPairs(w, outFeatures, inFeatures), batches, inFeatures, outFeatures,
+    weights: rows.weights, batches, inFeatures, outFeatures,
   };
 }

@@ -14,6 +14,7 @@ import { constantData, deriveOpParams, mbqmDouble, mbqmSingle, pow2Shift, type C
 import type { CStructValues } from './emit/c-struct.js';
 import { heightWidthChannels } from './emit/emitter-support.js';
 import { planDepthwise, type DepthwiseKernel } from './fast-depthwise.js';
+import { planConvInt4, planDepthwiseInt4 } from './fast-int4.js';
 
 export type FastMode = 'tflm' | 'single' | 'pow2';
 
@@ -37,20 +38,27 @@ export interface FastPlanOptions {
 }
 
 export interface FastPlan {
-  kind: 'pointwise' | 'pointwise_w8' | 'conv_im2col' | 'conv_im2col_w8' | 'depthwise_3x3' | 'depthwise_rows';
+  kind: 'pointwise' | 'pointwise_w8' | 'conv_im2col' | 'conv_im2col_w8' | 'conv_im2col_s4' | 'depthwise_3x3' | 'depthwise_rows';
   /** How the weights are stored (int16: widened; int8: as in the model, re-laid out). */
   weightStorage: WeightStorage;
   /** Kernel function name, e.g. edgeq_depthwise_conv_3x3_s8_tflm_clamp (suffix _mixed when some rows are generic). */
   fn: string;
   /** Per-channel requantisation constants (edgeq_channel_requant rows), 4 int32 each: bias, mult, round, shift. */
   channelConstants: Int32Array;
-  weights: Int8Array | Int16Array;
+  /** int4 weights (conv_im2col_s4): packed in fast-int4.ts' row pairs. */
+  weights: Int8Array | Int16Array | Uint8Array;
   /**
    * Values of the kernel's parameter struct (emit/fast-kernel.ts describes it) except the
    * activation range and the channel table, which the emitter adds.
    */
   structValues: CStructValues;
   scratchBytes: number;
+  /**
+   * int4 weights the kernel reads as int8: `weights` holds them packed (TFLite's order), and the
+   * generated code unpacks the `count` values into the op's scratch at `offset` before the call
+   * (runtime-c edgeq_s4_unpack).
+   */
+  int4Unpack?: { count: number; offset: number };
   /** Why this kernel and variant were chosen (emitted as a comment beside the call). */
   reason: string;
 }
@@ -195,8 +203,6 @@ export function variantOf(mode: FastMode, clamp: boolean, table: ChannelTable, c
 /** True when the op's weights (input 1) are int4 (W4A8). */
 export const hasInt4Weights = (g: QGraph, op: OpDef): boolean => op.inputs.length > 1 && g.tensors[op.inputs[1]]?.dtype === 'int4';
 
-/** Why decideFastOp leaves an int4-weight op alone (fast-int4.ts plans those, with fast-planner.ts). */
-const INT4_REFERENCE_REASON = 'int4 weights: planned by fast-int4.ts (edgeq_fully_connected_s4) or the packed reference kernel (_s4)';
 
 /** Plan the specialised kernel of a CONV_2D / DEPTHWISE_CONV_2D op, or undefined. */
 export function planFastOp(g: QGraph, op: OpDef, mode: FastMode, options: FastPlanOptions = {}): FastPlan | undefined {
@@ -205,7 +211,10 @@ export function planFastOp(g: QGraph, op: OpDef, mode: FastMode, options: FastPl
 
 /** Plan the specialised kernel of an op, or say why it keeps the reference kernel. */
 export function decideFastOp(g: QGraph, op: OpDef, mode: FastMode, options: FastPlanOptions = {}): FastDecision {
-  if (hasInt4Weights(g, op)) return { reason: INT4_REFERENCE_REASON };
+  if (hasInt4Weights(g, op)) {
+    const r = op.type === 'DEPTHWISE_CONV_2D' ? planDepthwiseInt4(g, op, mode) : planConvInt4(g, op, mode);
+    return typeof r === 'string' ? { reason: r } : { plan: r };
+  }
   const r = op.type === 'DEPTHWISE_CONV_2D' ? planDepthwise(g, op, mode, options.weightStorage ?? 'int16', options.depthwiseKernel)
     : planConvLike(g, op, mode, options.weightStorage ?? 'int16');
   return typeof r === 'string' ? { reason: r } : { plan: r };

@@ -27,7 +27,8 @@ export function planFcAddOps(g: QGraph, mode: FastMode, optimize: OptimizeFor): 
     const planned = op.type === 'FULLY_CONNECTED' ? planFastFullyConnected(g, op, mode, optimize)
       : op.type === 'ADD' ? planFastAdd(g, op, mode, optimize)
         : hasInt4Weights(g, op) ? planFastInt4(g, op, mode) : undefined;
-    if (planned === undefined) return;
+    // An int4 convolution this kernel does not take is the conv planner's (fast-kernels.ts).
+    if (planned === undefined || (op.type !== 'FULLY_CONNECTED' && typeof planned === 'string')) return;
     choices.set(i, typeof planned === 'string' ? { reason: `reference: ${planned}` } : { plan: planned, reason: `fast: ${planned.fn}` });
   });
   return choices;

@@ -30,6 +30,9 @@ const CASES: [string, QGraph, boolean, ('speed' | 'size')?][] = [
   ['mbv2mini pow2, fast kernels', buildReferenceModel('mbv2mini', { scales: 'pow2', rounding: 'tflm' }), true],
   ...[6, 11, 29].map((seed): [string, QGraph, boolean] => [`random graph ${seed} fp32`, randomGraph(seed, { scheme: { scales: 'fixed', rounding: 'fp32' } }), false]),
   ...[5, 17].map((seed): [string, QGraph, boolean] => [`random graph ${seed} single`, randomGraph(seed, { scheme: { scales: 'fixed', rounding: 'single' } }), true]),
+  // int4 weights (uint8_t packed arrays) beside int8 layers, on the fast and the reference kernels.
+  ['dscnn W4, fast kernels, --optimize size', buildReferenceModel('dscnn', TFLM, 1, 4), true, 'size'],
+  ['random graph 7 int4/int8 mixed, fast kernels', randomGraph(7, { weightBits: 'mixed', scheme: TFLM }), true],
 ];
 
 describe('reported constant bytes', () => {

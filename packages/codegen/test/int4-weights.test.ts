@@ -4,8 +4,8 @@
  * op's reported constant bytes shrink by the weights' half.
  */
 import { describe, expect, it } from 'vitest';
-import { GraphBuilder, q, randomGraph, type QuantScheme } from '@edgeq/ir';
-import { generateModel, int4RowPairs, planFcAddOps } from '../src/index.js';
+import { GraphBuilder, buildReferenceModel, q, randomGraph, type QuantScheme } from '@edgeq/ir';
+import { decideFastOp, generateModel, int4RowPairs, planFcAddOps } from '../src/index.js';
 
 const FP32: QuantScheme = { scales: 'fixed', rounding: 'fp32' };
 const TFLM: QuantScheme = { scales: 'fixed', rounding: 'tflm' };
@@ -41,7 +41,7 @@ describe('int4 weights in the generated C', () => {
     expect(int8.ops[0].constBytes - op.constBytes).toBe(4);
   });
 
-  it('leave the int8 layers of a mixed graph as they were', async () => {
+  it('leave the int8 layers of a mixed graph as they were (reference kernels: fp32)', async () => {
     const seen = new Set<boolean>();
     for (const seed of [3, 4, 5, 6]) {
       const g = randomGraph(seed, { weightBits: 'mixed', scheme: FP32 });
@@ -76,7 +76,7 @@ describe('the specialised int4 kernel (edgeq_fully_connected_s4)', () => {
     ]);
   });
 
-  it('takes FULLY_CONNECTED and 1x1 CONV_2D; other int4 convolutions keep the _s4 reference kernels, with the reason', async () => {
+  it('plans FULLY_CONNECTED and 1x1 CONV_2D on edgeq_fully_connected_s4, other CONV_2D on edgeq_conv_im2col_s4, depthwise on the int8 rows kernel after an unpack', async () => {
     const b = new GraphBuilder('mixed', TFLM);
     let x = b.input('x', [1, 4, 4, 3], q(0.05, 3));
     const conv = (name: string, k: number, cout: number, bits: 4 | 8) => {
@@ -93,17 +93,50 @@ describe('the specialised int4 kernel (edgeq_fully_connected_s4)', () => {
     const g = b.build();
     const choices = planFcAddOps(g, 'tflm', 'speed');
     const fnOf = (i: number) => choices.get(i)?.plan?.fn ?? choices.get(i)?.reason;
-    expect(fnOf(0)).toMatch(/^reference: int4 weights: 3x3 stride 1x1 on the packed reference kernel/);
+    expect(choices.has(0)).toBe(false); // a 3x3 int4 conv: the conv planner's (fast-kernels.ts)
+    expect(decideFastOp(g, g.ops[0], 'tflm').plan?.fn).toBe('edgeq_conv_im2col_s4_tflm');
     expect(fnOf(1)).toBe('edgeq_fully_connected_s4_tflm');
-    expect(fnOf(2)).toMatch(/^reference: int4 weights: DEPTHWISE_CONV_2D/);
-    expect(choices.has(3)).toBe(false); // int8 weights: the conv planner's (fast-kernels.ts)
+    expect(decideFastOp(g, g.ops[1], 'tflm').plan).toBeUndefined();
+    expect(choices.has(2)).toBe(false);
+    // Depthwise: the int8-weight kernel, its 54 weights packed in flash (27 B) and unpacked into scratch after the kernel's own.
+    const dw = decideFastOp(g, g.ops[2], 'tflm').plan!;
+    expect(dw.fn).toMatch(/^edgeq_depthwise_conv_rows_s8_tflm/);
+    expect(dw.weights).toBeInstanceOf(Uint8Array);
+    expect(dw.weights).toHaveLength(27);
+    expect(dw.int4Unpack?.count).toBe(54);
+    expect(dw.scratchBytes).toBe(dw.int4Unpack!.offset + 56);
+    expect(choices.has(3)).toBe(false); // int8 weights: the conv planner's
     expect(fnOf(5)).toBe('edgeq_fully_connected_s4_tflm');
     const model = await generateModel(g);
     expect(model.ops.map((op) => /^(?:\/\*.*?\*\/ )?\{?\s*(?:edgeq_fc_fast_params params = \w+; params.requant = .*?; )?(\w+)\(/.exec(op.call)?.[1])).toEqual([
-      'edgeq_conv2d_s4', 'edgeq_fully_connected_s4_tflm', 'edgeq_depthwise_conv2d_s4', expect.stringMatching(/^edgeq_conv_im2col_s8_tflm/), 'edgeq_copy_s8', 'edgeq_fully_connected_s4_tflm',
+      'edgeq_conv_im2col_s4_tflm', 'edgeq_fully_connected_s4_tflm', expect.stringMatching(/^edgeq_depthwise_conv_rows_s8_tflm/), expect.stringMatching(/^edgeq_conv_im2col_s8_tflm/), 'edgeq_copy_s8', 'edgeq_fully_connected_s4_tflm',
     ]);
     // The pointwise int4 layer's weights: 3 pairs x 1 group x 8 bytes = 24, a third of the int16 6 x 4 x 2 = 48 its int8 twin takes.
     expect(arrayOf(model.ops[1].declarations, 'weights')).toMatchObject({ type: 'uint8_t' });
     expect(arrayOf(model.ops[1].declarations, 'weights').values).toHaveLength(24);
+  });
+});
+
+describe('flash per layer', () => {
+  it('each weighted op reports its weight bytes and width, in the op record and the generated C', async () => {
+    const [w4, w8] = [await generateModel(fc(4)), await generateModel(fc(8))];
+    expect(w4.ops[0].weights).toEqual({ bytes: 5, bits: 4 });
+    expect(w8.ops[0].weights).toEqual({ bytes: 9, bits: 8 });
+    expect(w4.ops[0].flashNote).toBe(`constants ${w4.ops[0].constBytes} B (weights 5 B, int4)`);
+    expect(w4.files.get('model.c')).toContain(`/* 0: FULLY_CONNECTED fc: constants ${w4.ops[0].constBytes} B (weights 5 B, int4) */`);
+  });
+
+  it.each(['dscnn', 'mbv2mini'] as const)('%s: every int4 layer holds at most half its int8 weight bytes (--optimize size), plus the kernels\' padding', async (name) => {
+    const [w8, w4] = await Promise.all([8, 4].map((bits) => generateModel(buildReferenceModel(name, TFLM, 1, bits as 4 | 8), { optimize: 'size' })));
+    let [sum8, sum4] = [0, 0];
+    w8.ops.forEach((op, i) => {
+      if (!op.weights) return;
+      const int4 = w4.ops[i].weights!;
+      expect(int4.bits).toBe(4);
+      // Padding: the row-pair packing rounds each row pair to groups of 8 weights (a 3x3x1 first layer: 9 -> 16).
+      expect(int4.bytes, `${name} op ${i}`).toBeLessThanOrEqual(op.weights.bytes / 2 + (op.weights.bytes < 256 ? 64 : 0));
+      [sum8, sum4] = [sum8 + op.weights.bytes, sum4 + int4.bytes];
+    });
+    expect(sum4 / sum8).toBeLessThanOrEqual(0.52);
   });
 });

@@ -93,6 +93,23 @@ describe('kernel paths on a DSP core (Cortex-M4)', () => {
   });
 });
 
+describe('W4A8 reference models (int4 weights packed in flash)', () => {
+  it.each([
+    ['dscnn', 'cortex-m0', FIXED_TFLM, 'speed'],
+    ['dscnn', 'cortex-m4', FIXED_TFLM, 'speed'],
+    ['dscnn', 'cortex-m33', { scales: 'pow2', rounding: 'tflm' }, 'size'],
+    ['mbv2mini', 'cortex-m4', { scales: 'fixed', rounding: 'single' }, 'size'],
+  ] as const)('%s on %s (%o, optimize %s) is bit-exact', async (name, id, scheme, optimize) => {
+    const g = buildReferenceModel(name, scheme, 1, 4);
+    const r = await deviceParity(g, images(8, 19), { target: getCortexMTarget(id), codegen: { optimize } });
+    expect(r.stats.exactVectors, r.line).toBe(8);
+    const w8 = id === 'cortex-m4' && name === 'dscnn' ? await deviceParity(buildReferenceModel(name, scheme, 1), images(8, 19), { target: getCortexMTarget(id), codegen: { optimize } }) : undefined;
+    console.log(`${id} ${name} W4: ${r.line}; ${r.profile.instructionsPerInference} instructions/inference; constants ${r.model.constBytes} B` +
+      (w8 ? `; W8: ${w8.profile.instructionsPerInference} instructions, constants ${w8.model.constBytes} B` : ''));
+    if (w8) expect(r.model.constBytes).toBeLessThan(w8.model.constBytes);
+  }, 300_000);
+});
+
 describe('generated models in every requantisation mode (Cortex-M3)', () => {
   it.each([
     ['fixed', 'single'],

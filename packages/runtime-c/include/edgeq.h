@@ -370,6 +370,11 @@ EDGEQ_FAST_VARIANTS(EDGEQ_FAST_COLUMN_W8_DECLARE_MIXED)
 #undef EDGEQ_FAST_COLUMN_W8_DECLARE_MIXED
 #undef EDGEQ_FAST_COLUMN_W8_DECLARE
 
+/* W4A8 DEPTHWISE_CONV_2D: int4 weights packed in TFLite's order (element 2k in the low nibble)
+ * unpacked to `count` int8 values in `out` (the op's scratch), which the int8-weight depthwise
+ * kernel then reads (csrc/edgeq_s4_unpack.c). Returns `out`. */
+const int8_t *edgeq_s4_unpack(const uint8_t *packed, int32_t count, int8_t *out);
+
 /* --optimize size: expands `rows` channels of compact requantisation data (bias[r], or 0 when
  * bias is NULL; mult[r]; the int8 shift code shift_code[r]) into `out` (scratch, 4-aligned,
  * 16 bytes per row), rebuilding each row's rounding constant from its shift and out_zp
@@ -431,17 +436,26 @@ size_t edgeq_add_terms_s8_get_buffer_size(const edgeq_add_params *p);
 EDGEQ_FAST_VARIANTS(EDGEQ_FAST_FC_ADD_DECLARE)
 #undef EDGEQ_FAST_FC_ADD_DECLARE
 
-/* W4A8 FULLY_CONNECTED, and 1x1 CONV_2D as batches = pixels (csrc/edgeq_fully_connected_s4.c):
- * edgeq_fc_fast_params as above, biases and rows not doubled; int4 weights in the kernel's
- * re-ordered packing (row pairs, groups of 8 inputs, one word per row whose byte j holds
- * w[k+j] low and w[k+4+j] high: layout in the source), 8 * ceil(in / 8) bytes per row pair.
- * No scratch. */
+/* W4A8 specialised kernels; int4 weights in their re-ordered packing: output channels in pairs
+ * (an odd count completed by a zero row), per pair and group of 8 inputs one word per channel
+ * whose byte j holds w[k+j] low and w[k+4+j] high (csrc/edgeq_s4_rows.h), 8 * ceil(in / 8)
+ * bytes per pair.
+ * edgeq_fully_connected_s4_*: FULLY_CONNECTED, and 1x1 CONV_2D as batches = pixels
+ * (csrc/edgeq_fully_connected_s4.c); edgeq_fc_fast_params as above, biases and rows not
+ * doubled. No scratch.
+ * edgeq_conv_im2col_s4_*: general CONV_2D (csrc/edgeq_conv_im2col_s4.c);
+ * edgeq_conv_im2col_params with taps = kernel_h * kernel_w * in.c (the inputs of the packing)
+ * and one edgeq_channel_requant per output channel (its bias bias - in_zp * sum(w), not
+ * doubled). Scratch: edgeq_conv_im2col_s4_get_buffer_size() bytes, 4-aligned (an int8 column). */
 size_t edgeq_fully_connected_s4_get_buffer_size(const edgeq_fc_fast_params *p);
-#define EDGEQ_FAST_FC_S4_DECLARE(variant, mode, clamp)                                          \
+size_t edgeq_conv_im2col_s4_get_buffer_size(const edgeq_conv_im2col_params *p);
+#define EDGEQ_FAST_S4_DECLARE(variant, mode, clamp)                                             \
   void edgeq_fully_connected_s4_##variant(const edgeq_fc_fast_params *p, const int8_t *input,  \
-                                          const uint8_t *w, int8_t *output);
-EDGEQ_FAST_VARIANTS(EDGEQ_FAST_FC_S4_DECLARE)
-#undef EDGEQ_FAST_FC_S4_DECLARE
+                                          const uint8_t *w, int8_t *output);                   \
+  void edgeq_conv_im2col_s4_##variant(const edgeq_conv_im2col_params *p, const int8_t *input,  \
+                                      const uint8_t *w, int8_t *output, int16_t *scratch);
+EDGEQ_FAST_VARIANTS(EDGEQ_FAST_S4_DECLARE)
+#undef EDGEQ_FAST_S4_DECLARE
 
 void edgeq_mean_hw_s8(const edgeq_mean_params *p, const int8_t *input, int8_t *output);
 

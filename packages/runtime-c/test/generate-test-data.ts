@@ -47,7 +47,7 @@ import {
   type SoftmaxParams,
   type TensorData,
 } from '@edgeq/ir';
-import { COMPUTED_SOFTMAX_SCRATCH_BYTES, planComputedSoftmax, planFastAdd, planFastOp, type CStructValues, type CValue, type FastMode, type FastPlanOptions, type WeightStorage } from '@edgeq/codegen';
+import { COMPUTED_SOFTMAX_SCRATCH_BYTES, decideFastOp, planComputedSoftmax, planFastAdd, planFastOp, type CStructValues, type CValue, type FastMode, type FastPlanOptions, type WeightStorage } from '@edgeq/codegen';
 import { renderHeaders, type BufferSizeData, type CaseEntry, type Declaration, type SuiteData } from './c-test-data.js';
 
 /** Directory the generator writes and the test reads. */
@@ -329,13 +329,13 @@ function renderFastWith(options: FastPlanOptions) {
 function renderFastPlan(g: QGraph, op: OpDef, id: string, out: RenderedCase, options: FastPlanOptions): void {
   const mode = modeOf(g) === 'EDGEQ_RQ_POW2' ? 'pow2' : g.quantization.rounding as FastMode;
   const plan = planFastOp(g, op, mode, options);
-  if (!plan) throw new Error(`${g.name}: codegen does not plan a fast kernel for this case`);
+  if (!plan) throw new Error(`${g.name}: codegen does not plan a fast kernel for this case: ${(decideFastOp(g, op, mode, options) as { reason?: string }).reason}`);
   const p = deriveOpParams(g, op) as ConvLikeParams;
   const rows: number[][] = [];
   for (let i = 0; i < plan.channelConstants.length; i += 4) rows.push(Array.from(plan.channelConstants.subarray(i, i + 4)));
   out.declarations.push({ table: 'edgeq_channel_requant', id: `${id}_requant`, rows });
-  out.declarations.push(array(plan.weightStorage === 'int8' ? 'int8_t' : 'int16_t', `${id}_weights`, plan.weights));
-  const type = { pointwise: 'edgeq_pointwise_params', pointwise_w8: 'edgeq_pointwise_params', conv_im2col: 'edgeq_conv_im2col_params', conv_im2col_w8: 'edgeq_conv_im2col_params', depthwise_3x3: 'edgeq_depthwise_3x3_params', depthwise_rows: 'edgeq_depthwise_rows_params' }[plan.kind];
+  out.declarations.push(array(plan.weights instanceof Uint8Array ? 'uint8_t' : plan.weightStorage === 'int8' ? 'int8_t' : 'int16_t', `${id}_weights`, plan.weights));
+  const type = { pointwise: 'edgeq_pointwise_params', pointwise_w8: 'edgeq_pointwise_params', conv_im2col: 'edgeq_conv_im2col_params', conv_im2col_w8: 'edgeq_conv_im2col_params', conv_im2col_s4: 'edgeq_conv_im2col_params', depthwise_3x3: 'edgeq_depthwise_3x3_params', depthwise_rows: 'edgeq_depthwise_rows_params' }[plan.kind];
   out.declarations.push(struct(type, `${id}_params`, { ...planFields(plan.structValues), act_min: p.actMin, act_max: p.actMax, requant: `${id}_requant` }));
   Object.assign(out.entry, { params: `&${id}_params`, weights: `${id}_weights`, [plan.kind]: plan.fn, scratch_bytes: plan.scratchBytes });
 }
@@ -358,7 +358,7 @@ interface ConvCase { cin: number; size: [number, number]; cout: number; k: numbe
    * channel 2 has all-zero weights and a bias of 40000 (one constant output, about 40 - 5).
    */
   generic?: boolean;
-  /** 4: int4 weights in [-8, 7] (the _s4 kernels), weight scales 16 times larger. */
+  /** 4: int4 weights in [-8, 7] (the _s4 kernels), weight scales 16 times larger (except fine cases). */
   weightBits?: 4 }
 
 function convGraph(type: 'conv' | 'depthwise', mode: Mode, c: ConvCase): CaseSpec['graph'] {
@@ -368,7 +368,8 @@ function convGraph(type: 'conv' | 'depthwise', mode: Mode, c: ConvCase): CaseSpe
   const cout = type === 'conv' ? c.cout : c.cin * mult;
   const [kh, kw] = c.kernel ?? [c.k, c.k];
   const taps = type === 'conv' ? kh * kw * c.cin : kh * kw;
-  const w4 = c.weightBits === 4 ? 16 : 1;
+  // Fine cases keep their scales: the right shift of 1-2 is the point.
+  const w4 = c.weightBits === 4 && !c.fine ? 16 : 1;
   const scales = Array.from({ length: c.perTensor ? 1 : cout }, (_, i) => w4 * scale(mode, -6 - (i % 2), c.fine ? 0.01 * (1 + 0.05 * i) : 0.01 + 0.004 * i));
   const outScale = !c.fine ? scale(mode, 0, 1) : mode === 'pow2' ? 2 ** -9 : (0.05 * 0.01) / (mode === 'single' ? 0.15 : 0.3);
   const w = (c.weightBits === 4 ? int4Weights : weights)(type === 'conv' ? cout * taps : taps * cout);
@@ -637,7 +638,7 @@ function quantizeTieCases(): CaseSpec[] {
 }
 
 /** Fast kernel cases: every variant (mode x clamp) of each family, with odd sizes and borders. */
-function fastCases(family: 'pointwise' | 'conv_im2col' | 'depthwise_3x3'): CaseSpec[] {
+function fastCases(family: 'pointwise' | 'conv_im2col' | 'depthwise_3x3', weightBits?: 4): CaseSpec[] {
   const out: CaseSpec[] = [];
   for (const mode of ['tflm', 'single', 'pow2'] as FastMode[]) {
     for (const clamp of [false, true]) {
@@ -648,12 +649,12 @@ function fastCases(family: 'pointwise' | 'conv_im2col' | 'depthwise_3x3'): CaseS
       if (family === 'pointwise') c = { cin: 8 * (clamp ? 2 : 1), size: clamp ? [3, 3] : [2, 2], cout: 4, k: 1, act, zpOut, zpIn: mode === 'single' ? -128 : 6 };
       else if (family === 'conv_im2col') c = clamp ? { cin: 1, size: [6, 5], cout: 2, k: 3, act, zpOut, zpIn: 127 } : { cin: 3, size: [5, 5], cout: 4, k: 3, stride: 2, act, zpOut };
       else { type = 'depthwise'; c = { cin: 3, size: clamp ? [5, 7] : [6, 6], cout: 3, k: 3, stride: clamp ? 1 : 2, act, zpOut, zpIn: -20 }; }
-      const graph = convGraph(type, mode, c);
+      const graph = convGraph(type, mode, { ...c, weightBits });
       out.push({ name: `${family} ${mode}${clamp ? '_clamp' : ''}: ${c.size.join('x')}x${c.cin}, k ${c.k}, stride ${c.stride ?? 1}, zero point in ${c.zpIn ?? 3}`, mode, graph, inputs: oneInput(graph) });
     }
     const c: ConvCase = family === 'pointwise' ? { cin: 8, size: [3, 3], cout: 2, k: 1, fine: true }
       : family === 'conv_im2col' ? { cin: 2, size: [4, 3], cout: 2, k: 3, fine: true } : { cin: 2, size: [4, 5], cout: 2, k: 3, fine: true };
-    const graph = convGraph(family === 'depthwise_3x3' ? 'depthwise' : 'conv', mode, c);
+    const graph = convGraph(family === 'depthwise_3x3' ? 'depthwise' : 'conv', mode, { ...c, weightBits });
     out.push({ name: `${family} ${mode}: right shift 1-2, rounding on every output`, mode, graph, inputs: nearZeroPoint(graph, c) });
   }
   return out;
@@ -680,7 +681,7 @@ function mixedFastCases(family: 'pointwise' | 'conv_im2col' | 'depthwise_3x3'): 
  * four-taps-per-load column fill) or even, 1x1 stride 2, dilation 2, odd output channel
  * counts (through the column; 1x1 stride 1 with an odd count takes the column too).
  */
-function convShapeCases(family: 'pointwise' | 'conv_im2col'): CaseSpec[] {
+function convShapeCases(family: 'pointwise' | 'conv_im2col', weightBits?: 4): CaseSpec[] {
   const list: Array<[Mode, ConvCase]> = family === 'pointwise' ? [
     ['tflm', { cin: 16, size: [3, 3], cout: 6, k: 1 }],
     ['single', { cin: 8, size: [1, 3], cout: 2, k: 1, act: 'RELU6' }],
@@ -712,7 +713,7 @@ function convShapeCases(family: 'pointwise' | 'conv_im2col'): CaseSpec[] {
     ['pow2', { cin: 3, size: [7, 7], cout: 2, k: 5 }],
   ];
   const make = ([mode, c]: [Mode, ConvCase]): CaseSpec => {
-    const graph = convGraph('conv', mode, c);
+    const graph = convGraph('conv', mode, { ...c, weightBits });
     const name = `conv ${mode}: ${c.size.join('x')}x${c.cin} -> ${c.cout}, k ${c.k}, stride ${c.stride ?? 1}, dilation ${c.dilation ?? 1}, ${c.padding ?? 'SAME'}`;
     return { name, mode, graph, inputs: oneInput(graph) };
   };
@@ -849,6 +850,8 @@ export function testSuites(): Array<{ suite: string; kernel: string; cases: Case
     { suite: 'conv_s4', kernel: 'EDGEQ_TEST_CONV_S4', cases: ownStream(SEED + 6, () => convCases('conv', 4)), render: renderConv },
     { suite: 'depthwise_conv_s4', kernel: 'EDGEQ_TEST_DEPTHWISE_CONV_S4', cases: ownStream(SEED + 7, () => convCases('depthwise', 4)), render: renderConv },
     { suite: 'fully_connected_s4', kernel: 'EDGEQ_TEST_FULLY_CONNECTED_S4', cases: ownStream(SEED + 8, () => fullyConnectedCases(4)), render: renderFullyConnected },
+    { suite: 'conv_im2col_s4', kernel: 'EDGEQ_TEST_CONV_IM2COL_S4', // 1x1 stride-1 shapes run as FULLY_CONNECTED (packages/harness/test/fc-add-kernels.test.ts).
+    cases: ownStream(SEED + 9, () => [...fastCases('conv_im2col', 4), ...convShapeCases('conv_im2col', 4)].filter((c) => c.name.includes('conv_im2col') || !/k 1, stride 1,/.test(c.name))), render: renderFast },
     { suite: 'softmax_computed', kernel: 'EDGEQ_TEST_SOFTMAX_COMPUTED', cases: ownStream(SEED + 5, () => [...softmaxCases(), ...softmaxEdgeCases()].filter((c) => c.mode !== 'fp32')), render: renderSoftmaxComputed },
   ];
 }

@@ -80,6 +80,7 @@ describe('test data', () => {
     for (const k of kernels) expect(runner, `${k} is not called by run_cases.c`).toContain(`${k}(`);
     // The fast kernels are called through their per-variant pointers; every variant has a case.
     const data = [...HEADERS.values()].join('\n');
+    for (const variant of ['tflm', 'tflm_clamp', 'single', 'single_clamp', 'pow2', 'pow2_clamp']) expect(data).toMatch(new RegExp(`= edgeq_conv_im2col_s4_${variant}\\b`));
     for (const family of ['pointwise_conv', 'pointwise_conv_w8', 'conv_im2col', 'conv_im2col_w8', 'depthwise_conv_3x3']) {
       for (const variant of ['tflm', 'tflm_clamp', 'single', 'single_clamp', 'pow2', 'pow2_clamp']) {
         expect(data).toMatch(new RegExp(`= edgeq_${family}_s8_${variant}\\b`));

@@ -37,6 +37,11 @@ export interface FirmwareManifest {
   constantBytes: number;
   ops: number;
   untrained: boolean;
+  /**
+   * Flash per layer: each CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED op's constant bytes,
+   * the part its weights take, and their width (4: int4, packed two per byte).
+   */
+  layers: Array<{ op: number; type: string; constantBytes: number; weightBytes: number; weightBits: 4 | 8 }>;
 }
 
 export function registerGenerate(program: Command): void {
@@ -104,6 +109,7 @@ export function registerGenerate(program: Command): void {
             constantBytes: gen.constBytes,
             ops: gen.ops.length,
             untrained: m.untrained,
+            layers: gen.ops.flatMap((op) => (op.weights ? [{ op: op.index, type: op.type, constantBytes: op.constBytes, weightBytes: op.weights.bytes, weightBits: op.weights.bits }] : [])),
           };
           await writeFileAtomic(path.join(tmp, 'edgeq-firmware.json'), JSON.stringify(man, null, 2) + '\n');
           return man;

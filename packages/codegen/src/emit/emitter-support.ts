@@ -40,6 +40,13 @@ export interface EmittedOp {
   outBytes: number;
   /** Bytes of const data this op adds to flash (parameter structs at their Cortex-M sizeof). */
   constBytes: number;
+  /**
+   * CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED: the bytes of its weight array (part of
+   * constBytes) and the model's weight width (4: int4, packed two per byte).
+   */
+  weights?: { bytes: number; bits: 4 | 8 };
+  /** The flash line of the op's comment in the generated C, e.g. "constants 1,234 B (weights 600 B, int4)". */
+  flashNote: string;
 }
 
 export interface EmitContext {
@@ -72,6 +79,8 @@ export const scratchBufferRef = (ctx: EmitContext, opIndex: number): string => `
 export class OpConstants {
   readonly declarations: string[] = [];
   constBytes = 0;
+  /** Bytes of the arrays declared with the role 'weights'. */
+  weightBytes = 0;
   constructor(
     readonly ctx: EmitContext,
     readonly opName: string,
@@ -88,6 +97,7 @@ export class OpConstants {
     const suffix = scalar === 'uint32_t' ? 'u' : '';
     this.declarations.push(`static const ${scalar} ${id}[${values.length}] EDGEQ_ALIGN(${align}) EDGEQ_CONST_PLACEMENT = {\n${intArrayBody(values, 16, suffix)}\n};`);
     this.constBytes += values.length * C_SCALAR_BYTES[scalar];
+    if (role === 'weights') this.weightBytes += values.length * C_SCALAR_BYTES[scalar];
     return id;
   }
 

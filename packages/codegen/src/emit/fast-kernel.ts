@@ -1,6 +1,6 @@
 /**
  * Emission of the specialised CONV_2D / DEPTHWISE_CONV_2D kernels (runtime-c
- * csrc/edgeq_pointwise_conv_s8.c, edgeq_conv_im2col_s8.c, edgeq_depthwise_conv_3x3_s8.c,
+ * csrc/edgeq_pointwise_conv_s8.c, edgeq_conv_im2col_s8.c, edgeq_conv_im2col_s4.c, edgeq_depthwise_conv_3x3_s8.c,
  * edgeq_depthwise_conv_rows_s8.c) that fast-kernels.ts and fast-depthwise.ts planned: the re-laid-out weights, the per-channel
  * requantisation table (edgeq_channel_requant rows) and the kernel's parameter struct, whose
  * geometry values the plan carries. The one place that emits a fast kernel call.
@@ -64,6 +64,7 @@ export const FAST_PARAMS_STRUCTS: Readonly<Record<FastPlan['kind'], CStructDescr
   pointwise_w8: POINTWISE_PARAMS_STRUCT,
   conv_im2col: COLUMN_CONV_PARAMS_STRUCT,
   conv_im2col_w8: COLUMN_CONV_PARAMS_STRUCT,
+  conv_im2col_s4: COLUMN_CONV_PARAMS_STRUCT,
   depthwise_3x3: DEPTHWISE_3X3_PARAMS_STRUCT,
   depthwise_rows: DEPTHWISE_ROWS_PARAMS_STRUCT,
 };
@@ -81,7 +82,12 @@ export function emitFastKernel(
   input: string,
   output: string,
 ): string {
-  const weights = constants.array(plan.weights instanceof Int16Array ? 'int16_t' : 'int8_t', 'weights', plan.weights);
+  const type = plan.weights instanceof Int16Array ? 'int16_t' : plan.weights instanceof Uint8Array ? 'uint8_t' : 'int8_t';
+  const packed = constants.array(type, 'weights', plan.weights);
+  // int4 weights for an int8-weight kernel: unpacked into the op's scratch, after the kernel's own.
+  const weights = plan.int4Unpack
+    ? `edgeq_s4_unpack(${packed}, ${plan.int4Unpack.count}, (int8_t *)(void *)EDGEQ_ARENA(${ctx.scratchOffsets!.get(opIndex)! + plan.int4Unpack.offset}))`
+    : packed;
   const compact = ctx.compactRequant?.get(opIndex);
   const values = { ...plan.structValues, act_min: params.actMin, act_max: params.actMax };
   const scratch = plan.scratchBytes > 0 ? `, (int16_t *)(void *)${scratchBufferRef(ctx, opIndex)}` : '';

@@ -84,6 +84,8 @@ export function emitOp(ctx: EmitContext, op: OpDef, index: number): EmittedOp {
       })
       : (OP_EMITTERS[op.type] as OpEmitter).emit({ ctx, op, opIndex: index, params, constants, input, output });
   const outTensor = g.tensors[op.outputs[0]];
+  const weightTensor = WEIGHTED_OPS.has(op.type) ? g.tensors[op.inputs[1]] : undefined;
+  const weights = weightTensor ? { bytes: constants.weightBytes, bits: weightTensor.dtype === 'int4' ? 4 as const : 8 as const } : undefined;
   return {
     index,
     label: ctx.ids.make(`op_${op.name}`),
@@ -94,5 +96,13 @@ export function emitOp(ctx: EmitContext, op: OpDef, index: number): EmittedOp {
     outOffset: ctx.offsets.get(op.outputs[0])!,
     outBytes: dtypeByteLength(outTensor.dtype, numElements(outTensor.shape)),
     constBytes: constants.constBytes,
+    weights,
+    flashNote: `constants ${groupedBytes(constants.constBytes)}${weights ? ` (weights ${groupedBytes(weights.bytes)}, int${weights.bits})` : ''}`,
   };
 }
+
+/** The ops whose input 1 is a weight tensor. */
+const WEIGHTED_OPS: ReadonlySet<string> = new Set(['CONV_2D', 'DEPTHWISE_CONV_2D', 'FULLY_CONNECTED']);
+
+/** A byte count with thousands separators, e.g. "23,396 B". */
+const groupedBytes = (n: number): string => `${n.toLocaleString('en-US')} B`;

@@ -40,7 +40,8 @@ typedef enum {
   EDGEQ_TEST_SOFTMAX_COMPUTED,
   EDGEQ_TEST_CONV_S4,
   EDGEQ_TEST_DEPTHWISE_CONV_S4,
-  EDGEQ_TEST_FULLY_CONNECTED_S4
+  EDGEQ_TEST_FULLY_CONNECTED_S4,
+  EDGEQ_TEST_CONV_IM2COL_S4
 } edgeq_test_kernel;
 
 typedef void (*edgeq_test_pointwise_fn)(const edgeq_pointwise_params *p, const int8_t *input,
@@ -52,6 +53,9 @@ typedef void (*edgeq_test_conv_im2col_fn)(const edgeq_conv_im2col_params *p,
                                           int8_t *output, int16_t *scratch);
 typedef void (*edgeq_test_conv_im2col_w8_fn)(const edgeq_conv_im2col_params *p,
                                              const int8_t *input, const int8_t *w,
+                                             int8_t *output, int16_t *scratch);
+typedef void (*edgeq_test_conv_im2col_s4_fn)(const edgeq_conv_im2col_params *p,
+                                             const int8_t *input, const uint8_t *w,
                                              int8_t *output, int16_t *scratch);
 typedef void (*edgeq_test_depthwise_3x3_fn)(const edgeq_depthwise_3x3_params *p,
                                             const int8_t *input, const int16_t *w,
@@ -78,6 +82,7 @@ typedef struct {
   edgeq_test_pointwise_w8_fn pointwise_w8;
   edgeq_test_conv_im2col_fn conv_im2col;
   edgeq_test_conv_im2col_w8_fn conv_im2col_w8;
+  edgeq_test_conv_im2col_s4_fn conv_im2col_s4;
   edgeq_test_depthwise_3x3_fn depthwise_3x3;
   edgeq_test_depthwise_rows_fn depthwise_rows;
   int32_t scratch_bytes;   /* what codegen plans for the fast kernel's scratch */

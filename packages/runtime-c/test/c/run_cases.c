@@ -109,6 +109,7 @@ static int32_t run_kernel(const edgeq_test_case *c, int8_t *out, int16_t *scratc
     case EDGEQ_TEST_POINTWISE_CONV_W8: c->pointwise_w8(p, x, w8, out); break;
     case EDGEQ_TEST_CONV_IM2COL: c->conv_im2col(p, x, w16, out, scratch); break;
     case EDGEQ_TEST_CONV_IM2COL_W8: c->conv_im2col_w8(p, x, w8, out, scratch); break;
+    case EDGEQ_TEST_CONV_IM2COL_S4: c->conv_im2col_s4(p, x, w4, out, scratch); break;
     case EDGEQ_TEST_DEPTHWISE_CONV_3X3: c->depthwise_3x3(p, x, w16, out, scratch); break;
     case EDGEQ_TEST_DEPTHWISE_CONV_ROWS: c->depthwise_rows(p, x, w8, out, scratch); break;
     default: return 0;
@@ -120,6 +121,9 @@ static int32_t run_kernel(const edgeq_test_case *c, int8_t *out, int16_t *scratc
 static int32_t buffer_size(const edgeq_test_case *c) {
   if (c->kernel == EDGEQ_TEST_CONV_IM2COL || c->kernel == EDGEQ_TEST_CONV_IM2COL_W8) {
     return (int32_t)edgeq_conv_im2col_s8_get_buffer_size((const edgeq_conv_im2col_params *)c->params);
+  }
+  if (c->kernel == EDGEQ_TEST_CONV_IM2COL_S4) {
+    return (int32_t)edgeq_conv_im2col_s4_get_buffer_size((const edgeq_conv_im2col_params *)c->params);
   }
   if (c->kernel == EDGEQ_TEST_DEPTHWISE_CONV_3X3) {
     return (int32_t)edgeq_depthwise_conv_3x3_s8_get_buffer_size(
