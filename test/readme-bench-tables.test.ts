@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { readBenchResults, README_PATH, renderedReadme } from '../bench/lib/readme-file.js';
 import { renderBenchSections, renderIntoDocument } from '../bench/lib/readme-tables.js';
+import { summariseW4, type W4Record } from '../bench/lib/w4-summary.js';
 
 describe('README bench sections', () => {
   it('equal the rendering of the current bench/results files', () => {
@@ -62,5 +63,42 @@ describe('README bench sections', () => {
     expect(renderIntoDocument(doc, { x: 'new' })).toBe('a\n<!-- bench:x -->\nnew\n<!-- /bench:x -->\nb\n');
     expect(() => renderIntoDocument(doc, { y: 'new' })).toThrow(/bench:y/);
     expect(() => renderIntoDocument(doc, {})).toThrow(/unknown bench sections: x/);
+  });
+});
+
+describe('README W4 table (bench/results/mcu-w4.json)', () => {
+  /** A run of `model` with the given constants and instructions (the fields the summary reads). */
+  const run = (model: string, weights: 'w8' | 'w4', optimize: string, constants: number, instructions: number): W4Record => ({
+    model, source: 'test', weights, core: 'cortex-m4', cpu: 'cortex-m4', rounding: 'fixed/tflm', optimize, gcc: '-O2', commit: 'abcdef0123', macs: 1000,
+    status: 'ok', vectors: 2, parity: 'parity: 2/2', bit_exact: true, instructions, instructions_per_mac: instructions / 1000, constants, per_op: [],
+    flash_model: constants, flash_runtime: 0, flash_total: constants + 100, arena: 0, stack_peak: 0,
+  });
+
+  it('divides W4 by W8 of the same model and optimize mode, and holds weight-dominated models to 0.55x', () => {
+    // vww speed: 5,500 / 10,000 = 0.55 (met, the bar is inclusive); vww size: 2,751 / 5,000 = 0.5502 (not met);
+    // kws is not weight-dominated: no verdict. Instructions 1,200 / 1,000 = 1.2.
+    const summary = summariseW4([
+      run('vww_96_int8', 'w8', 'speed', 10_000, 1000), run('vww_96_int8', 'w4', 'speed', 5_500, 1200),
+      run('vww_96_int8', 'w4', 'size', 2_751, 900), run('vww_96_int8', 'w8', 'size', 5_000, 1000),
+      run('kws_ref_model', 'w8', 'speed', 100, 10), run('kws_ref_model', 'w4', 'speed', 90, 10),
+      run('ad01_int8', 'w8', 'speed', 100, 10), // no W4 run: no summary row
+    ]);
+    expect(summary.map((s) => [s.model, s.optimize, s.constants_ratio, s.flash_bar_met, s.instructions_ratio])).toEqual([
+      ['vww_96_int8', 'speed', 0.55, true, 1.2],
+      ['vww_96_int8', 'size', 0.5502, false, 0.9],
+      ['kws_ref_model', 'speed', 0.9, undefined, 1],
+    ]);
+  });
+
+  it('renders the summary: ratios per mode and the bar verdict follow the file', () => {
+    const results = readBenchResults();
+    const vww = results.w4.summary.find((s) => s.model === 'vww_96_int8' && s.optimize === 'speed')!;
+    vww.constants_w8 = 400_000;
+    vww.constants_w4 = 240_000;
+    vww.constants_ratio = 0.6;
+    vww.flash_bar_met = false;
+    const text = renderBenchSections(results).w4;
+    expect(text).toContain('| **vww_96_int8** | 400,000 / 240,000 | 0.60× |');
+    expect(text).toMatch(/`speed` [^;]*vww_96_int8 0\.60×: \*\*not met\*\*/);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Reads bench/results/{arena,mcu,qat,qat-w4,mcu-mlperf}.json and renders them into README.md's bench sections
+ * Reads bench/results/{arena,mcu,qat,qat-w4,mcu-mlperf,mcu-w4}.json and renders them into README.md's bench sections
  * (the rendering itself: readme-tables.ts).
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -15,7 +15,7 @@ export function readBenchResults(dir: string = RESULTS_DIR): BenchResults {
   const read = (name: string): unknown => JSON.parse(readFileSync(path.join(dir, `${name}.json`), 'utf8'));
   return {
     arena: read('arena') as BenchResults['arena'], mcu: read('mcu') as BenchResults['mcu'], qat: read('qat') as BenchResults['qat'],
-    mlperf: read('mcu-mlperf') as BenchResults['mlperf'],
+    mlperf: read('mcu-mlperf') as BenchResults['mlperf'], w4: read('mcu-w4') as BenchResults['w4'],
     ...(existsSync(path.join(dir, 'qat-w4.json')) ? { qatW4: read('qat-w4') as BenchResults['qatW4'] } : {}),
   };
 }

@@ -1,10 +1,12 @@
 /**
- * Renders the README's bench figures from bench/results/{arena,mcu,qat,mcu-mlperf}.json: each section
+ * Renders the README's bench figures from bench/results/{arena,mcu,qat,mcu-mlperf,mcu-w4}.json: each section
  * is Markdown placed between `<!-- bench:NAME -->` and `<!-- /bench:NAME -->` markers, so the
  * README quotes the files instead of pinning numbers in prose. Used by
  * scripts/render-bench-tables.ts (rewrites the README) and test/readme-bench-tables.test.ts
  * (checks the README equals the rendering of the current files).
  */
+
+import { WEIGHT_DOMINATED_MODELS, type W4Record, type W4Summary } from './w4-summary.js';
 
 /** bench/results/arena.json, the fields the README quotes. */
 export interface ArenaResults {
@@ -101,6 +103,14 @@ export interface MlperfResults {
   records: MlperfRecord[];
 }
 
+/** bench/results/mcu-w4.json (bench/mcu-w4.ts), the fields the README quotes. */
+export interface W4Results {
+  cmsis_nn_commit?: string;
+  cmsis_nn_w4_commit?: string;
+  summary: W4Summary[];
+  records: W4Record[];
+}
+
 /** The results files. */
 export interface BenchResults {
   arena: ArenaResults;
@@ -109,6 +119,7 @@ export interface BenchResults {
   /** bench/results/qat-w4.json (`bench/qat.ts --w4`), absent until the W4 table is measured. */
   qatW4?: QatResults;
   mlperf: MlperfResults;
+  w4: W4Results;
 }
 
 /** The MLPerf Tiny reference models (and dscnn) in the README's table, in this order. */
@@ -290,7 +301,6 @@ function qatThroughputSection(qat: QatResults): string {
   ].join('\n');
 }
 
-/** Every section's Markdown, by marker name. */
 function mlperfSection(mlperf: MlperfResults): string {
   const find = (model: string, cores: readonly string[], optimize: string, gcc: string) =>
     mlperf.records.find((r) => r.model === model && cores.includes(r.core) && r.rounding.endsWith('tflm') && r.optimize === optimize &&
@@ -332,12 +342,62 @@ function mlperfSection(mlperf: MlperfResults): string {
   return lines.join('\n');
 }
 
+/** The W4 rows of the README, in this order (those measured). */
+export const W4_TABLE_MODELS: readonly string[] = ['ad01_int8', 'vww_96_int8', 'kws_ref_model', 'pretrainedResnet_quant', 'dscnn'];
+
+function w4Section(w4: W4Results): string {
+  const ran = w4.records.filter((r) => r.status === 'ok');
+  const exact = ran.filter((r) => r.bit_exact);
+  const commits = [...new Set(ran.map((r) => shortCommit(r.commit.replace(/\+dirty$/, ''))))];
+  const narrowing = ran.find((r) => r.weights === 'w4')?.narrowing as { clipping?: string; granularity?: string; ops?: string[] } | undefined;
+  const row = (model: string, optimize: string) => w4.summary.find((x) => x.model === model && x.optimize === optimize);
+  const bar = (optimize: string): string => {
+    const rows = WEIGHT_DOMINATED_MODELS.map((m) => row(m, optimize)).filter((x): x is W4Summary => x !== undefined);
+    if (rows.length === 0) return `\`${optimize}\`: not measured`;
+    const met = rows.every((x) => x.flash_bar_met);
+    return `\`${optimize}\` ${list(rows.map((x) => `${x.model} ${x.constants_ratio.toFixed(2)}×`))}: **${met ? 'met' : 'not met'}**`;
+  };
+  const pair = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined ? '—' : `${count(a)} / ${count(b)}`);
+  const cmsis = (model: string): string => {
+    const s = row(model, 'speed');
+    return pair(s?.cmsis_nn_w8_instructions, s?.cmsis_nn_w4_instructions);
+  };
+  const lines = [
+    `From \`bench/results/mcu-w4.json\` (\`bench/mcu-w4.ts\`, commit ${list(commits)}): ${ran.length} runs on the Cortex-M4 (-O2, \`tflm\`), ` +
+      `${exact.length === ran.length ? '**all bit-exact**' : `**${exact.length} of them bit-exact**`} against the interpreter of the same graph on 2 seeded vectors.`,
+    `W4 is each model's int8 weights narrowed to int4 by \`narrowWeightsToInt4\` (every CONV_2D, DEPTHWISE_CONV_2D and`,
+    `FULLY_CONNECTED${narrowing?.clipping ? `, ${narrowing.clipping} clip search` : ''}; no retraining). Constants are the generated const bytes (weights, biases,`,
+    `requantisation data); ÷ divides W4 by W8 in the same \`--optimize\` mode. The bar for the weight-dominated models`,
+    `(W4 ≤ 0.55× W8): ${bar('speed')}; ${bar('size')}.`,
+    `CMSIS-NN ${w4.cmsis_nn_w4_commit ? shortCommit(w4.cmsis_nn_w4_commit) : ''} runs its s8 kernels on W8 and its s4 kernels on W4, measured outside the`,
+    'repository the same way (bench/README.md); its flash is the whole firmware\'s.',
+    '',
+    '| model | constants W8 / W4 `speed` | ÷ | constants W8 / W4 `size` | ÷ | M4 instructions W8 / W4 `speed` | M4 `size` | CMSIS-NN s8 / s4 instructions | CMSIS-NN flash s8 / s4 |',
+    '|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const model of W4_TABLE_MODELS) {
+    const speed = row(model, 'speed');
+    const size = row(model, 'size');
+    if (!speed && !size) continue;
+    const name = WEIGHT_DOMINATED_MODELS.includes(model) ? `**${model}**` : model;
+    lines.push(
+      `| ${name} | ${pair(speed?.constants_w8, speed?.constants_w4)} | ${speed ? `${speed.constants_ratio.toFixed(2)}×` : '—'} | ` +
+        `${pair(size?.constants_w8, size?.constants_w4)} | ${size ? `${size.constants_ratio.toFixed(2)}×` : '—'} | ` +
+        `${pair(speed?.instructions_w8, speed?.instructions_w4)} | ${pair(size?.instructions_w8, size?.instructions_w4)} | ${cmsis(model)} | ` +
+        `${pair(speed?.cmsis_nn_w8_flash, speed?.cmsis_nn_w4_flash)} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** Every section's Markdown, by marker name. */
 export function renderBenchSections(results: BenchResults): Record<string, string> {
   return {
     arena: arenaSection(results.arena, results.mcu),
     interpreter: interpreterSection(results.arena),
     mcu: mcuSection(results.mcu),
     mlperf: mlperfSection(results.mlperf),
+    w4: w4Section(results.w4),
     'qat-accuracy': qatAccuracySection(results.qat),
     'qat-w4-accuracy': qatW4AccuracySection(results.qatW4),
     'qat-throughput': qatThroughputSection(results.qat),

@@ -31,6 +31,17 @@ export function provenance(): Record<string, unknown> {
   };
 }
 
+/** First line of `command --version` for each tool the MCU benches build and run with ("not found" when absent). */
+export function toolchainVersions(commands: readonly string[] = ['arm-none-eabi-gcc', 'qemu-system-arm']): Record<string, string> {
+  return Object.fromEntries(commands.map((command) => {
+    try {
+      return [command, execFileSync(command, ['--version'], { encoding: 'utf8' }).split('\n')[0].trim()];
+    } catch {
+      return [command, 'not found'];
+    }
+  }));
+}
+
 /** Write bench/results/<name>.json atomically. */
 export async function writeResults(name: string, data: Record<string, unknown>): Promise<string> {
   const file = path.join(RESULTS_DIR, `${name}.json`);

@@ -12,6 +12,7 @@ export { correctlyRoundedExpF32 } from './exp-f32.js';
 export * from './constants.js';
 export * from './int4.js';
 export * from './weight-clipping.js';
+export * from './narrow-weights.js';
 export * from './requant-derive.js';
 export * from './op-params.js';
 export * from './validate.js';
