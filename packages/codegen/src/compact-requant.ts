@@ -2,7 +2,9 @@
  * --optimize size: the specialised kernels' per-channel requantisation rows
  * (edgeq_channel_requant {bias, mult, round, shift}, fast-kernels.ts) stored in flash as
  * the model has its data, 9 bytes per channel: int32 biases (none for FULLY_CONNECTED, whose
- * biases are their own array), int32 multipliers and int8 shift codes. The rounding constant
+ * biases are their own array), int32 multipliers and int8 shift codes. When every bias of an
+ * op fits int16 (usual with 4-bit weights, whose bias scale is ~16x coarser) the biases are
+ * stored as int16: 7 bytes per channel. The rounding constant
  * follows from the shift and the output zero point, and runtime-c's
  * edgeq_channel_requant_expand rebuilds the rows into the op's scratch before the kernel runs.
  * This module is that function's TypeScript twin: it compacts an op's rows only when the
@@ -24,6 +26,8 @@ const GENERIC_CODE_OFFSET = 64;
 export interface CompactRequant {
   /** One per row; undefined: every bias is 0 (FULLY_CONNECTED rows). */
   bias?: Int32Array;
+  /** Width the biases are stored at in flash: 16 when every one fits int16, else 32. */
+  biasBits: 16 | 32;
   multiplier: Int32Array;
   /** 1 .. 31: a fast row's shift; -128 .. -1: a generic row's spec shift - 64; 0: a constant row {0, 0, bias, 1}. */
   shiftCode: Int8Array;
@@ -71,7 +75,8 @@ export function compactChannelRows(rows: Int32Array, outZp: number, withBias: bo
     multiplier[r] = mult;
     shiftCode[r] = code;
   }
-  const compact: CompactRequant = { ...(withBias ? { bias } : {}), multiplier, shiftCode, rows: count, outZp };
+  const biasBits = bias.every((b) => b >= -32768 && b <= 32767) ? 16 : 32;
+  const compact: CompactRequant = { ...(withBias ? { bias } : {}), biasBits, multiplier, shiftCode, rows: count, outZp };
   const expanded = expandChannelRows(compact);
   return expanded.every((v, i) => v === rows[i]) ? compact : undefined;
 }
@@ -112,9 +117,11 @@ export interface CompactRequantArrays {
   shiftCode: string;
 }
 
-/** Declares an op's compact arrays (the int8 shift codes last, so no padding follows an int32 array). */
+/** Declares an op's compact arrays (the int8 shift codes last, so no padding follows a wider array). */
 export function declareCompactArrays(constants: OpConstants, compact: CompactRequant): CompactRequantArrays {
-  const bias = compact.bias ? constants.array('int32_t', 'channel_bias', compact.bias) : undefined;
+  const bias = !compact.bias ? undefined
+    : compact.biasBits === 16 ? constants.array('int16_t', 'channel_bias', Int16Array.from(compact.bias))
+    : constants.array('int32_t', 'channel_bias', compact.bias);
   const multiplier = constants.array('int32_t', 'channel_mult', compact.multiplier);
   return { bias, multiplier, shiftCode: constants.array('int8_t', 'channel_shift', compact.shiftCode) };
 }
@@ -125,6 +132,7 @@ export function declareCompactArrays(constants: OpConstants, compact: CompactReq
  */
 export function expandedRowsRef(ctx: EmitContext, opIndex: number, arrays: CompactRequantArrays, compact: CompactRequant, kernelScratchBytes: number): string {
   const at = ctx.scratchOffsets!.get(opIndex)! + expandedRowsOffset(kernelScratchBytes);
-  return `edgeq_channel_requant_expand(${arrays.bias ?? 'NULL'}, ${arrays.multiplier}, ${arrays.shiftCode}, ${compact.rows}, ${compact.outZp}, ` +
+  const expand = arrays.bias && compact.biasBits === 16 ? 'edgeq_channel_requant_expand_b16' : 'edgeq_channel_requant_expand';
+  return `${expand}(${arrays.bias ?? 'NULL'}, ${arrays.multiplier}, ${arrays.shiftCode}, ${compact.rows}, ${compact.outZp}, ` +
     `(edgeq_channel_requant *)(void *)EDGEQ_ARENA(${at}))`;
 }

@@ -2,7 +2,7 @@
  * --optimize size keeps flash close to the model's own data: int8 weights, int32 biases and
  * the per-channel requantisation data. These tests derive, from the graph alone, what each
  * op's constants must take under the size layout (per channel 9 bytes: int32 bias, int32
- * multiplier, int8 shift code; FULLY_CONNECTED: its bias array and 5 bytes per requantisation
+ * multiplier, int8 shift code; 7 when every bias of the op fits int16; FULLY_CONNECTED: its bias array and 5 bytes per requantisation
  * row; SOFTMAX: its scaling struct, no table; plus each kernel's parameter struct) and compare
  * it with the bytes codegen reports; and they check the compact data rebuilds the kernels'
  * four-word rows exactly (compact-requant.ts, the twin of runtime-c's
@@ -92,6 +92,24 @@ describe('--optimize size: constant bytes are what the layout implies', () => {
 });
 
 describe('compact requantisation rows', () => {
+  it('an op whose biases all fit int16 stores them as int16 and expands them with the _b16 call', async () => {
+    // W4 weights make the bias scale ~16x coarser, so the biases of mbv2mini's W4 depthwise ops fit int16.
+    const g = buildReferenceModel('mbv2mini', { scales: 'pow2', rounding: 'tflm' }, 2, 4);
+    const model = await generateModel(g, { optimize: 'size' });
+    let narrowed = 0;
+    for (const [i, op] of model.ops.entries()) {
+      const declared = op.declarations.join('\n').match(/(int16_t|int32_t) \w+channel_bias\w*\[(\d+)\]/);
+      if (!declared) continue;
+      const plan = decideFastOp(g, g.ops[i], 'pow2', { weightStorage: 'int8' }).plan!;
+      const biases = Array.from({ length: plan.channelConstants.length / 4 }, (_, r) => plan.channelConstants[r * 4]);
+      const fits = biases.every((b) => b >= -32768 && b <= 32767);
+      expect(declared[1], g.ops[i].name).toBe(fits ? 'int16_t' : 'int32_t');
+      expect(op.call.includes('edgeq_channel_requant_expand_b16('), g.ops[i].name).toBe(fits);
+      if (fits) narrowed++;
+    }
+    expect(narrowed).toBeGreaterThan(2);
+  });
+
   it.each(MODES)('rebuild every row of the %s fast plans of mbv2mini exactly', (mode, scheme) => {
     const g = buildReferenceModel('mbv2mini', scheme, 2);
     let compacted = 0;
@@ -115,6 +133,10 @@ describe('compact requantisation rows', () => {
     const rows = Int32Array.of(1000, 1500000000, -80, 5, -20, 1200000000, -3, 249, 0, 0, 18, 1);
     const compact = compactChannelRows(rows, -3, true)!;
     expect(Array.from(compact.bias!)).toEqual([1000, -20, 18]);
+    // Every bias fits int16 (|b| <= 32767): stored as int16. One bias of 32768 keeps int32.
+    expect(compact.biasBits).toBe(16);
+    expect(compactChannelRows(Int32Array.of(32768, 1500000000, -80, 5), -3, true)!.biasBits).toBe(32);
+    expect(compactChannelRows(Int32Array.of(-32768, 1500000000, -80, 5), -3, true)!.biasBits).toBe(16);
     expect(Array.from(compact.multiplier)).toEqual([1500000000, 1200000000, 0]);
     expect(Array.from(compact.shiftCode)).toEqual([5, -71, 0]);
     expect(Array.from(expandChannelRows(compact))).toEqual(Array.from(rows));

@@ -16,9 +16,31 @@
  *                   phantom channel: bias 0)
  *
  * The generator compacts an op's rows only when this expansion gives them back exactly
- * (packages/codegen/src/compact-requant.ts is the TypeScript twin).
+ * (packages/codegen/src/compact-requant.ts is the TypeScript twin). When every bias of an
+ * op fits int16 (typical of 4-bit weights, whose bias scale is ~16x coarser), the biases
+ * are stored as int16 and edgeq_channel_requant_expand_b16 reads them: 7 bytes per channel.
  */
 #include "edgeq_internal.h"
+
+/* One row from its bias, multiplier and shift code. */
+static void expand_row(edgeq_channel_requant *row, int32_t bias, int32_t mult, int32_t code,
+                       int32_t out_zp) {
+  row->bias = bias;
+  row->mult = mult;
+  if (code == 0) {
+    row->round = row->bias;
+    row->bias = 0;
+    row->mult = 0;
+    row->shift = 1;
+  } else if (code < 0) {
+    row->shift = EDGEQ_FAST_GENERIC_SHIFT + code + 64;
+    row->round = out_zp;
+  } else {
+    row->shift = code;
+    /* In uint32: the generator checked that the constant fits int32. */
+    row->round = (int32_t)(((uint32_t)1 << (code - 1)) + ((uint32_t)out_zp << code));
+  }
+}
 
 const edgeq_channel_requant *edgeq_channel_requant_expand(const int32_t *bias,
                                                           const int32_t *mult,
@@ -27,23 +49,17 @@ const edgeq_channel_requant *edgeq_channel_requant_expand(const int32_t *bias,
                                                           edgeq_channel_requant *out) {
   int32_t r;
   for (r = 0; r < rows; r++) {
-    const int32_t code = shift_code[r];
-    edgeq_channel_requant *const row = out + r;
-    row->bias = bias != NULL ? bias[r] : 0;
-    row->mult = mult[r];
-    if (code == 0) {
-      row->round = row->bias;
-      row->bias = 0;
-      row->mult = 0;
-      row->shift = 1;
-    } else if (code < 0) {
-      row->shift = EDGEQ_FAST_GENERIC_SHIFT + code + 64;
-      row->round = out_zp;
-    } else {
-      row->shift = code;
-      /* In uint32: the generator checked that the constant fits int32. */
-      row->round = (int32_t)(((uint32_t)1 << (code - 1)) + ((uint32_t)out_zp << code));
-    }
+    expand_row(out + r, bias != NULL ? bias[r] : 0, mult[r], shift_code[r], out_zp);
   }
+  return out;
+}
+
+const edgeq_channel_requant *edgeq_channel_requant_expand_b16(const int16_t *bias,
+                                                              const int32_t *mult,
+                                                              const int8_t *shift_code,
+                                                              int32_t rows, int32_t out_zp,
+                                                              edgeq_channel_requant *out) {
+  int32_t r;
+  for (r = 0; r < rows; r++) expand_row(out + r, bias[r], mult[r], shift_code[r], out_zp);
   return out;
 }

@@ -384,6 +384,13 @@ const edgeq_channel_requant *edgeq_channel_requant_expand(const int32_t *bias,
                                                           const int8_t *shift_code, int32_t rows,
                                                           int32_t out_zp,
                                                           edgeq_channel_requant *out);
+/* As edgeq_channel_requant_expand, with every bias stored as int16 (the generator's choice
+ * when all of an op's biases fit: 7 bytes per channel instead of 9). */
+const edgeq_channel_requant *edgeq_channel_requant_expand_b16(const int16_t *bias,
+                                                              const int32_t *mult,
+                                                              const int8_t *shift_code,
+                                                              int32_t rows, int32_t out_zp,
+                                                              edgeq_channel_requant *out);
 
 /* ---- specialised FULLY_CONNECTED and ADD (code generator's fast path, planned by
  * packages/codegen/src/fast-fully-connected.ts and fast-elementwise.ts; constants as above) ---- */
