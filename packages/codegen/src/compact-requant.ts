@@ -3,8 +3,9 @@
  * (edgeq_channel_requant {bias, mult, round, shift}, fast-kernels.ts) stored in flash as
  * the model has its data, 9 bytes per channel: int32 biases (none for FULLY_CONNECTED, whose
  * biases are their own array), int32 multipliers and int8 shift codes. When every bias of an
- * op fits int16 (usual with 4-bit weights, whose bias scale is ~16x coarser) the biases are
- * stored as int16: 7 bytes per channel. The rounding constant
+ * op fits int16 around the op's base (the middle of their range; usual with 4-bit weights,
+ * whose bias scale is ~16x coarser) the biases are stored as int16 offsets from that int32
+ * base: 7 bytes per channel. The rounding constant
  * follows from the shift and the output zero point, and runtime-c's
  * edgeq_channel_requant_expand rebuilds the rows into the op's scratch before the kernel runs.
  * This module is that function's TypeScript twin: it compacts an op's rows only when the
@@ -12,6 +13,7 @@
  */
 
 import { deriveOpParams, type QGraph } from '@edgeq/ir';
+import { intLiteral } from './c-syntax.js';
 import { FAST_GENERIC_SHIFT, type FastPlan } from './fast-kernels.js';
 import type { FcAddChoice } from './fast-planner.js';
 import type { EmitContext, OpConstants } from './emit/emitter-support.js';
@@ -26,8 +28,10 @@ const GENERIC_CODE_OFFSET = 64;
 export interface CompactRequant {
   /** One per row; undefined: every bias is 0 (FULLY_CONNECTED rows). */
   bias?: Int32Array;
-  /** Width the biases are stored at in flash: 16 when every one fits int16, else 32. */
+  /** Width the biases are stored at in flash: 16 when every bias − biasBase fits int16, else 32. */
   biasBits: 16 | 32;
+  /** With 16-bit biases: the op's int32 base each stored bias is relative to (the middle of their range). */
+  biasBase: number;
   multiplier: Int32Array;
   /** 1 .. 31: a fast row's shift; -128 .. -1: a generic row's spec shift - 64; 0: a constant row {0, 0, bias, 1}. */
   shiftCode: Int8Array;
@@ -75,8 +79,16 @@ export function compactChannelRows(rows: Int32Array, outZp: number, withBias: bo
     multiplier[r] = mult;
     shiftCode[r] = code;
   }
-  const biasBits = bias.every((b) => b >= -32768 && b <= 32767) ? 16 : 32;
-  const compact: CompactRequant = { ...(withBias ? { bias } : {}), biasBits, multiplier, shiftCode, rows: count, outZp };
+  let low = 0;
+  let high = 0;
+  bias.forEach((b, r) => {
+    low = r === 0 || b < low ? b : low;
+    high = r === 0 || b > high ? b : high;
+  });
+  // The base centres the biases' range; 16 bits hold them when the range spans at most 65535.
+  const biasBase = Math.floor((low + high) / 2);
+  const biasBits = high - biasBase <= 32767 && low - biasBase >= -32768 ? 16 : 32;
+  const compact: CompactRequant = { ...(withBias ? { bias } : {}), biasBits, biasBase: biasBits === 16 ? biasBase : 0, multiplier, shiftCode, rows: count, outZp };
   const expanded = expandChannelRows(compact);
   return expanded.every((v, i) => v === rows[i]) ? compact : undefined;
 }
@@ -120,7 +132,7 @@ export interface CompactRequantArrays {
 /** Declares an op's compact arrays (the int8 shift codes last, so no padding follows a wider array). */
 export function declareCompactArrays(constants: OpConstants, compact: CompactRequant): CompactRequantArrays {
   const bias = !compact.bias ? undefined
-    : compact.biasBits === 16 ? constants.array('int16_t', 'channel_bias', Int16Array.from(compact.bias))
+    : compact.biasBits === 16 ? constants.array('int16_t', 'channel_bias', Int16Array.from(compact.bias, (b) => b - compact.biasBase))
     : constants.array('int32_t', 'channel_bias', compact.bias);
   const multiplier = constants.array('int32_t', 'channel_mult', compact.multiplier);
   return { bias, multiplier, shiftCode: constants.array('int8_t', 'channel_shift', compact.shiftCode) };
@@ -132,7 +144,7 @@ export function declareCompactArrays(constants: OpConstants, compact: CompactReq
  */
 export function expandedRowsRef(ctx: EmitContext, opIndex: number, arrays: CompactRequantArrays, compact: CompactRequant, kernelScratchBytes: number): string {
   const at = ctx.scratchOffsets!.get(opIndex)! + expandedRowsOffset(kernelScratchBytes);
-  const expand = arrays.bias && compact.biasBits === 16 ? 'edgeq_channel_requant_expand_b16' : 'edgeq_channel_requant_expand';
-  return `${expand}(${arrays.bias ?? 'NULL'}, ${arrays.multiplier}, ${arrays.shiftCode}, ${compact.rows}, ${compact.outZp}, ` +
+  const expand = arrays.bias && compact.biasBits === 16 ? `edgeq_channel_requant_expand_b16(${arrays.bias}, ${intLiteral(compact.biasBase)}` : `edgeq_channel_requant_expand(${arrays.bias ?? 'NULL'}`;
+  return `${expand}, ${arrays.multiplier}, ${arrays.shiftCode}, ${compact.rows}, ${compact.outZp}, ` +
     `(edgeq_channel_requant *)(void *)EDGEQ_ARENA(${at}))`;
 }

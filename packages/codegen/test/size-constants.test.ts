@@ -92,8 +92,8 @@ describe('--optimize size: constant bytes are what the layout implies', () => {
 });
 
 describe('compact requantisation rows', () => {
-  it('an op whose biases all fit int16 stores them as int16 and expands them with the _b16 call', async () => {
-    // W4 weights make the bias scale ~16x coarser, so the biases of mbv2mini's W4 depthwise ops fit int16.
+  it('an op whose biases span at most 65535 stores them as int16 offsets and expands them with the _b16 call', async () => {
+    // W4 weights make the bias scale ~16x coarser, so the biases of mbv2mini's W4 depthwise ops span less than 2^16.
     const g = buildReferenceModel('mbv2mini', { scales: 'pow2', rounding: 'tflm' }, 2, 4);
     const model = await generateModel(g, { optimize: 'size' });
     let narrowed = 0;
@@ -102,7 +102,7 @@ describe('compact requantisation rows', () => {
       if (!declared) continue;
       const plan = decideFastOp(g, g.ops[i], 'pow2', { weightStorage: 'int8' }).plan!;
       const biases = Array.from({ length: plan.channelConstants.length / 4 }, (_, r) => plan.channelConstants[r * 4]);
-      const fits = biases.every((b) => b >= -32768 && b <= 32767);
+      const fits = Math.max(...biases) - Math.min(...biases) <= 65535;
       expect(declared[1], g.ops[i].name).toBe(fits ? 'int16_t' : 'int32_t');
       expect(op.call.includes('edgeq_channel_requant_expand_b16('), g.ops[i].name).toBe(fits);
       if (fits) narrowed++;
@@ -133,10 +133,13 @@ describe('compact requantisation rows', () => {
     const rows = Int32Array.of(1000, 1500000000, -80, 5, -20, 1200000000, -3, 249, 0, 0, 18, 1);
     const compact = compactChannelRows(rows, -3, true)!;
     expect(Array.from(compact.bias!)).toEqual([1000, -20, 18]);
-    // Every bias fits int16 (|b| <= 32767): stored as int16. One bias of 32768 keeps int32.
-    expect(compact.biasBits).toBe(16);
-    expect(compactChannelRows(Int32Array.of(32768, 1500000000, -80, 5), -3, true)!.biasBits).toBe(32);
-    expect(compactChannelRows(Int32Array.of(-32768, 1500000000, -80, 5), -3, true)!.biasBits).toBe(16);
+    // The biases span [-20, 1000]: base floor(980 / 2) = 490, offsets -510, 510, -472 fit int16.
+    expect([compact.biasBits, compact.biasBase]).toEqual([16, 490]);
+    // Far from zero but close together: base floor((100000 + 165535) / 2) = 132767, offsets -32767 and 32768:
+    // 32768 does not fit, so int32. One less at the top (165534): base 132767, offsets -32767, 32767: int16.
+    const rowsWith = (b0: number, b1: number) => Int32Array.of(b0, 1500000000, -80, 5, b1, 1500000000, -80, 5);
+    expect(compactChannelRows(rowsWith(100000, 165535), -3, true)!.biasBits).toBe(32);
+    expect(compactChannelRows(rowsWith(100000, 165534), -3, true)!).toMatchObject({ biasBits: 16, biasBase: 132767 });
     expect(Array.from(compact.multiplier)).toEqual([1500000000, 1200000000, 0]);
     expect(Array.from(compact.shiftCode)).toEqual([5, -71, 0]);
     expect(Array.from(expandChannelRows(compact))).toEqual(Array.from(rows));

@@ -16,9 +16,10 @@
  *                   phantom channel: bias 0)
  *
  * The generator compacts an op's rows only when this expansion gives them back exactly
- * (packages/codegen/src/compact-requant.ts is the TypeScript twin). When every bias of an
- * op fits int16 (typical of 4-bit weights, whose bias scale is ~16x coarser), the biases
- * are stored as int16 and edgeq_channel_requant_expand_b16 reads them: 7 bytes per channel.
+ * (packages/codegen/src/compact-requant.ts is the TypeScript twin). When an op's biases
+ * span at most 65535 (typical of 4-bit weights, whose bias scale is ~16x coarser), they are
+ * stored as int16 offsets from one int32 base per op and edgeq_channel_requant_expand_b16
+ * reads them: 7 bytes per channel.
  */
 #include "edgeq_internal.h"
 
@@ -55,11 +56,15 @@ const edgeq_channel_requant *edgeq_channel_requant_expand(const int32_t *bias,
 }
 
 const edgeq_channel_requant *edgeq_channel_requant_expand_b16(const int16_t *bias,
+                                                              int32_t bias_base,
                                                               const int32_t *mult,
                                                               const int8_t *shift_code,
                                                               int32_t rows, int32_t out_zp,
                                                               edgeq_channel_requant *out) {
   int32_t r;
-  for (r = 0; r < rows; r++) expand_row(out + r, bias[r], mult[r], shift_code[r], out_zp);
+  for (r = 0; r < rows; r++) {
+    /* The sum is the op's int32 bias: the generator derived base and offset from it. */
+    expand_row(out + r, bias_base + (int32_t)bias[r], mult[r], shift_code[r], out_zp);
+  }
   return out;
 }

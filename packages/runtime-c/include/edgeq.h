@@ -384,9 +384,11 @@ const edgeq_channel_requant *edgeq_channel_requant_expand(const int32_t *bias,
                                                           const int8_t *shift_code, int32_t rows,
                                                           int32_t out_zp,
                                                           edgeq_channel_requant *out);
-/* As edgeq_channel_requant_expand, with every bias stored as int16 (the generator's choice
- * when all of an op's biases fit: 7 bytes per channel instead of 9). */
+/* As edgeq_channel_requant_expand, with each bias stored as bias_base + bias[r], bias[r] an
+ * int16 (the generator's choice when an op's biases span at most 65535: 7 bytes per channel
+ * instead of 9). */
 const edgeq_channel_requant *edgeq_channel_requant_expand_b16(const int16_t *bias,
+                                                              int32_t bias_base,
                                                               const int32_t *mult,
                                                               const int8_t *shift_code,
                                                               int32_t rows, int32_t out_zp,
