@@ -8,8 +8,10 @@
  * base: 7 bytes per channel. The rounding constant
  * follows from the shift and the output zero point, and runtime-c's
  * edgeq_channel_requant_expand rebuilds the rows into the op's scratch before the kernel runs.
- * This module is that function's TypeScript twin: it compacts an op's rows only when the
- * expansion gives every row back exactly.
+ * A FULLY_CONNECTED kernel's own bias array (one int32 per output feature) is stored the same
+ * way when it fits, and edgeq_bias_expand_b16 rebuilds it after the rows.
+ * This module is those functions' TypeScript twin: it compacts an op's data only when the
+ * expansion gives every value back exactly.
  */
 
 import { deriveOpParams, type QGraph } from '@edgeq/ir';
@@ -37,6 +39,41 @@ export interface CompactRequant {
   shiftCode: Int8Array;
   rows: number;
   outZp: number;
+  /**
+   * FULLY_CONNECTED only: the kernel's bias array (one per output feature) as int16 offsets,
+   * when they fit; expanded into scratch after the rows (edgeq_bias_expand_b16).
+   */
+  fcBias?: CompactBias;
+}
+
+/** int32 values stored as int16 offsets from one int32 base (the middle of their range). */
+export interface CompactBias {
+  base: number;
+  offsets: Int16Array;
+}
+
+/** The base centring `values`' range, and whether every value lies within int16 of it (the range spans at most 65535). */
+function int16Base(values: ArrayLike<number>): { base: number; fits: boolean } {
+  let low = 0;
+  let high = 0;
+  for (let i = 0; i < values.length; i++) {
+    low = i === 0 || values[i] < low ? values[i] : low;
+    high = i === 0 || values[i] > high ? values[i] : high;
+  }
+  // Rounded up: a range of exactly 65535 then sits on [-32768, 32767].
+  const base = Math.ceil((low + high) / 2);
+  return { base, fits: high - base <= 32767 && low - base >= -32768 };
+}
+
+/** `bias` as int16 offsets from one base, or undefined when the values span more than 65535. */
+export function compactBias(bias: Int32Array): CompactBias | undefined {
+  const { base, fits } = int16Base(bias);
+  return fits ? { base, offsets: Int16Array.from(bias, (b) => b - base) } : undefined;
+}
+
+/** The int32 biases edgeq_bias_expand_b16 rebuilds (base + offset, in int32). */
+export function expandBias(c: CompactBias): Int32Array {
+  return Int32Array.from(c.offsets, (o) => c.base + o);
 }
 
 /** The rows edgeq_channel_requant_expand builds from compact data (4 int32 per row). */
@@ -79,15 +116,9 @@ export function compactChannelRows(rows: Int32Array, outZp: number, withBias: bo
     multiplier[r] = mult;
     shiftCode[r] = code;
   }
-  let low = 0;
-  let high = 0;
-  bias.forEach((b, r) => {
-    low = r === 0 || b < low ? b : low;
-    high = r === 0 || b > high ? b : high;
-  });
   // The base centres the biases' range; 16 bits hold them when the range spans at most 65535.
-  const biasBase = Math.floor((low + high) / 2);
-  const biasBits = high - biasBase <= 32767 && low - biasBase >= -32768 ? 16 : 32;
+  const { base: biasBase, fits } = int16Base(bias);
+  const biasBits = fits ? 16 : 32;
   const compact: CompactRequant = { ...(withBias ? { bias } : {}), biasBits, biasBase: biasBits === 16 ? biasBase : 0, multiplier, shiftCode, rows: count, outZp };
   const expanded = expandChannelRows(compact);
   return expanded.every((v, i) => v === rows[i]) ? compact : undefined;
@@ -112,7 +143,8 @@ export function planCompactRequant(
   for (const [i, choice] of fcAdd ?? []) {
     if (choice.plan?.kind !== 'fully_connected') continue;
     const c = compactChannelRows(choice.plan.requantRows, outZp(i), false);
-    if (c) compact.set(i, c);
+    const fcBias = c && compactBias(choice.plan.bias);
+    if (c) compact.set(i, fcBias ? { ...c, fcBias } : c);
   }
   return compact;
 }
@@ -120,6 +152,11 @@ export function planCompactRequant(
 /** Offset, in an op's scratch, of its expanded rows, placed after `kernelScratchBytes` of the kernel's own scratch. */
 export function expandedRowsOffset(kernelScratchBytes: number): number {
   return Math.ceil(kernelScratchBytes / 4) * 4;
+}
+
+/** Scratch bytes an op needs: the kernel's own, then its expanded rows, then (FULLY_CONNECTED) its expanded biases. */
+export function compactScratchBytes(kernelScratchBytes: number, compact: CompactRequant): number {
+  return expandedRowsOffset(kernelScratchBytes) + compact.rows * EXPANDED_ROW_BYTES + (compact.fcBias?.offsets.length ?? 0) * 4;
 }
 
 /** The names of an op's compact arrays in the generated C (`bias` undefined: NULL). */
@@ -147,4 +184,14 @@ export function expandedRowsRef(ctx: EmitContext, opIndex: number, arrays: Compa
   const expand = arrays.bias && compact.biasBits === 16 ? `edgeq_channel_requant_expand_b16(${arrays.bias}, ${intLiteral(compact.biasBase)}` : `edgeq_channel_requant_expand(${arrays.bias ?? 'NULL'}`;
   return `${expand}, ${arrays.multiplier}, ${arrays.shiftCode}, ${compact.rows}, ${compact.outZp}, ` +
     `(edgeq_channel_requant *)(void *)EDGEQ_ARENA(${at}))`;
+}
+
+/**
+ * The C expression that expands a FULLY_CONNECTED's int16 bias offsets (array `offsets`) into
+ * its scratch, after its expanded rows, and yields the kernel's `const int32_t *` bias array.
+ */
+export function expandedBiasRef(ctx: EmitContext, opIndex: number, offsets: string, compact: CompactRequant, kernelScratchBytes: number): string {
+  if (!compact.fcBias) throw new Error(`codegen: op ${opIndex} has no compact biases to expand`);
+  const at = ctx.scratchOffsets!.get(opIndex)! + expandedRowsOffset(kernelScratchBytes) + compact.rows * EXPANDED_ROW_BYTES;
+  return `edgeq_bias_expand_b16(${offsets}, ${intLiteral(compact.fcBias.base)}, ${compact.fcBias.offsets.length}, (int32_t *)(void *)EDGEQ_ARENA(${at}))`;
 }

@@ -18,7 +18,7 @@ import { rqModeEnumerator, type EmittedOp } from './emit/emitter-support.js';
 import { planFastOp, type FastMode, type FastPlan, type WeightStorage } from './fast-kernels.js';
 import { planFcAddOps } from './fast-planner.js';
 import { COMPUTED_SOFTMAX_SCRATCH_BYTES, planComputedSoftmax } from './computed-softmax.js';
-import { EXPANDED_ROW_BYTES, expandedRowsOffset, planCompactRequant, type CompactRequant } from './compact-requant.js';
+import { compactScratchBytes, planCompactRequant, type CompactRequant } from './compact-requant.js';
 
 /** This package's templates/ directory (beside src/ and dist/). */
 export const TEMPLATES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../templates');
@@ -91,7 +91,7 @@ export async function generateModel(g: QGraph, opts: GenerateOptions = {}): Prom
   for (const [i, choice] of fcAdd ?? []) if (choice.plan?.kind === 'add_table') scratch.set(i, choice.plan.scratchBytes);
   // --optimize size: compact requantisation rows in flash, expanded into scratch after the kernel's own.
   const compactRequant = opts.optimize === 'size' ? planCompactRequant(g, fast, fcAdd) : new Map<number, CompactRequant>();
-  for (const [i, c] of compactRequant) scratch.set(i, expandedRowsOffset(scratch.get(i) ?? 0) + c.rows * EXPANDED_ROW_BYTES);
+  for (const [i, c] of compactRequant) scratch.set(i, compactScratchBytes(scratch.get(i) ?? 0, c));
   const computedSoftmax = opts.optimize === 'size' ? planComputedSoftmax(g) : new Map<number, SoftmaxInputScaling>();
   for (const i of computedSoftmax.keys()) scratch.set(i, COMPUTED_SOFTMAX_SCRATCH_BYTES);
   const plan = planMemory(g, scratch);

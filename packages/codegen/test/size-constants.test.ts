@@ -2,8 +2,9 @@
  * --optimize size keeps flash close to the model's own data: int8 weights, int32 biases and
  * the per-channel requantisation data. These tests derive, from the graph alone, what each
  * op's constants must take under the size layout (per channel 9 bytes: int32 bias, int32
- * multiplier, int8 shift code; 7 when every bias of the op fits int16; FULLY_CONNECTED: its bias array and 5 bytes per requantisation
- * row; SOFTMAX: its scaling struct, no table; plus each kernel's parameter struct) and compare
+ * multiplier, int8 shift code; 7 when every bias of the op fits int16; FULLY_CONNECTED: its bias
+ * array, int32 or int16 offsets when they fit, and 5 bytes per requantisation row; SOFTMAX: its
+ * scaling struct, no table; plus each kernel's parameter struct) and compare
  * it with the bytes codegen reports; and they check the compact data rebuilds the kernels'
  * four-word rows exactly (compact-requant.ts, the twin of runtime-c's
  * edgeq_channel_requant_expand).
@@ -16,10 +17,14 @@ import {
   SOFTMAX_SCALING_PARAMS_STRUCT,
   compactChannelRows,
   decideFastOp,
+  compactBias,
+  expandBias,
   expandChannelRows,
   firmwareSizeof,
   generateModel,
+  planFcAddOps,
   type FastMode,
+  type FullyConnectedPlan,
 } from '../src/index.js';
 
 const MODES: ReadonlyArray<[FastMode, QuantScheme]> = [
@@ -43,6 +48,11 @@ function fullyConnectedRows(g: QGraph, op: OpDef): number {
   return new Set(Array.from(multiplier, (m, i) => `${m}/${shift[i]}`)).size === 1 ? 1 : g.tensors[op.inputs[1]].shape[0];
 }
 
+/** Whether int32 values span at most 65535 (then int16 offsets from one base hold them). */
+function spansAtMost65535(values: ArrayLike<number>): boolean {
+  return Math.max(...Array.from(values)) - Math.min(...Array.from(values)) <= 65535;
+}
+
 /** What an op's constants take in the size layout, or undefined for ops the layout does not change. */
 function expectedSizeBytes(g: QGraph, op: OpDef, mode: FastMode): { data: number; struct: number } | undefined {
   if (op.type === 'CONV_2D' || op.type === 'DEPTHWISE_CONV_2D') {
@@ -54,7 +64,9 @@ function expectedSizeBytes(g: QGraph, op: OpDef, mode: FastMode): { data: number
   }
   if (op.type === 'FULLY_CONNECTED') {
     const [outFeatures, inFeatures] = g.tensors[op.inputs[1]].shape;
-    return { data: outFeatures * inFeatures + 4 * outFeatures + 5 * fullyConnectedRows(g, op), struct: firmwareSizeof(FC_FAST_PARAMS_STRUCT) };
+    const plan = planFcAddOps(g, mode, 'size').get(g.ops.indexOf(op))!.plan as FullyConnectedPlan;
+    const biasBytes = spansAtMost65535(plan.bias) ? 2 : 4;
+    return { data: outFeatures * inFeatures + biasBytes * outFeatures + 5 * fullyConnectedRows(g, op), struct: firmwareSizeof(FC_FAST_PARAMS_STRUCT) };
   }
   if (op.type === 'SOFTMAX') return { data: 0, struct: firmwareSizeof(SOFTMAX_SCALING_PARAMS_STRUCT) };
   return undefined;
@@ -110,6 +122,45 @@ describe('compact requantisation rows', () => {
     expect(narrowed).toBeGreaterThan(2);
   });
 
+  it.each(MODES)('a %s FULLY_CONNECTED kernel whose biases span at most 65535 stores them as int16 offsets, rebuilt by edgeq_bias_expand_b16 after its rows', async (mode, scheme) => {
+    // dscnn W4: its 1x1 convolutions run on the int4 FULLY_CONNECTED kernel, whose biases (bias - in_zp * sum(w)) sit on the coarse W4 bias scale.
+    let narrowed = 0;
+    let kept = 0;
+    for (const bits of [4, 8] as const) {
+      const g = buildReferenceModel('dscnn', scheme, 1, bits);
+      const model = await generateModel(g, { optimize: 'size' });
+      for (const [i, choice] of planFcAddOps(g, mode, 'size')) {
+        if (choice.plan?.kind !== 'fully_connected') continue;
+        const bias = choice.plan.bias;
+        const fits = spansAtMost65535(bias);
+        const declarations = model.ops[i].declarations.join('\n');
+        const declared = declarations.match(/(int16_t|int32_t) (\w+_bias_\w*)\[(\d+)\][^{]*\{([^}]*)\}/)!;
+        expect([declared[1], Number(declared[3])], g.ops[i].name).toEqual([fits ? 'int16_t' : 'int32_t', bias.length]);
+        const call = model.ops[i].call.match(/edgeq_bias_expand_b16\((\w+), (-?\d+)/);
+        expect(Boolean(call), g.ops[i].name).toBe(fits);
+        if (!fits) { kept++; continue; }
+        // What the C computes, base + offset, from the generated text, against the plan's int32 biases.
+        const offsets = declared[4].split(',').map(Number);
+        expect(call![1]).toBe(declared[2]);
+        expect(offsets.map((o) => Number(call![2]) + o)).toEqual(Array.from(bias));
+        narrowed++;
+      }
+    }
+    expect(narrowed).toBeGreaterThan(2);
+    expect(kept).toBeGreaterThan(0);
+  });
+
+  it('hand-worked int16 bias offsets: the range limit, and base + offset gives the biases back', () => {
+    // [-7, 65528]: span 65535, base ceil(65521 / 2) = 32761, offsets -32768, 32767, -32761.
+    const c = compactBias(Int32Array.of(-7, 65528, 0))!;
+    expect([c.base, Array.from(c.offsets)]).toEqual([32761, [-32768, 32767, -32761]]);
+    expect(Array.from(expandBias(c))).toEqual([-7, 65528, 0]);
+    expect(compactBias(Int32Array.of(-7, 65529))).toBeUndefined();
+    // Near the int32 limits: the base is int32, each sum is exact.
+    const high = compactBias(Int32Array.of(2147483647, 2147450000))!;
+    expect(Array.from(expandBias(high))).toEqual([2147483647, 2147450000]);
+  });
+
   it.each(MODES)('rebuild every row of the %s fast plans of mbv2mini exactly', (mode, scheme) => {
     const g = buildReferenceModel('mbv2mini', scheme, 2);
     let compacted = 0;
@@ -133,13 +184,16 @@ describe('compact requantisation rows', () => {
     const rows = Int32Array.of(1000, 1500000000, -80, 5, -20, 1200000000, -3, 249, 0, 0, 18, 1);
     const compact = compactChannelRows(rows, -3, true)!;
     expect(Array.from(compact.bias!)).toEqual([1000, -20, 18]);
-    // The biases span [-20, 1000]: base floor(980 / 2) = 490, offsets -510, 510, -472 fit int16.
+    // The biases span [-20, 1000]: base ceil(980 / 2) = 490, offsets -510, 510, -472 fit int16.
     expect([compact.biasBits, compact.biasBase]).toEqual([16, 490]);
-    // Far from zero but close together: base floor((100000 + 165535) / 2) = 132767, offsets -32767 and 32768:
-    // 32768 does not fit, so int32. One less at the top (165534): base 132767, offsets -32767, 32767: int16.
+    // Far from zero but close together, spanning 65535: base ceil((100000 + 165535) / 2) = 132768,
+    // offsets -32768 and 32767: int16. One more at the top (165536, a span of 65536): base 132768,
+    // offsets -32768 and 32768: 32768 does not fit, so int32.
     const rowsWith = (b0: number, b1: number) => Int32Array.of(b0, 1500000000, -80, 5, b1, 1500000000, -80, 5);
-    expect(compactChannelRows(rowsWith(100000, 165535), -3, true)!.biasBits).toBe(32);
-    expect(compactChannelRows(rowsWith(100000, 165534), -3, true)!).toMatchObject({ biasBits: 16, biasBase: 132767 });
+    expect(compactChannelRows(rowsWith(100000, 165535), -3, true)!).toMatchObject({ biasBits: 16, biasBase: 132768 });
+    expect(compactChannelRows(rowsWith(100000, 165536), -3, true)!.biasBits).toBe(32);
+    // Negative, spanning 65535 with an odd sum: base ceil(-65537 / 2) = -32768, offsets -32768, 32767.
+    expect(compactChannelRows(rowsWith(-65536, -1), -3, true)!).toMatchObject({ biasBits: 16, biasBase: -32768 });
     expect(Array.from(compact.multiplier)).toEqual([1500000000, 1200000000, 0]);
     expect(Array.from(compact.shiftCode)).toEqual([5, -71, 0]);
     expect(Array.from(expandChannelRows(compact))).toEqual(Array.from(rows));

@@ -19,7 +19,10 @@
  * (packages/codegen/src/compact-requant.ts is the TypeScript twin). When an op's biases
  * span at most 65535 (typical of 4-bit weights, whose bias scale is ~16x coarser), they are
  * stored as int16 offsets from one int32 base per op and edgeq_channel_requant_expand_b16
- * reads them: 7 bytes per channel.
+ * reads them: 7 bytes per channel. A FULLY_CONNECTED kernel keeps its biases in an array of
+ * their own (one per output feature); when they span at most 65535 the generator stores them the
+ * same way, as int16 offsets from one int32 base, and edgeq_bias_expand_b16 rebuilds the int32
+ * array in the op's scratch, after the expanded rows.
  */
 #include "edgeq_internal.h"
 
@@ -65,6 +68,16 @@ const edgeq_channel_requant *edgeq_channel_requant_expand_b16(const int16_t *bia
   for (r = 0; r < rows; r++) {
     /* The sum is the op's int32 bias: the generator derived base and offset from it. */
     expand_row(out + r, bias_base + (int32_t)bias[r], mult[r], shift_code[r], out_zp);
+  }
+  return out;
+}
+
+const int32_t *edgeq_bias_expand_b16(const int16_t *offsets, int32_t base, int32_t count,
+                                     int32_t *out) {
+  int32_t i;
+  for (i = 0; i < count; i++) {
+    /* The generator chose base and offsets so that every sum is the op's int32 bias. */
+    out[i] = base + (int32_t)offsets[i];
   }
   return out;
 }

@@ -393,6 +393,11 @@ const edgeq_channel_requant *edgeq_channel_requant_expand_b16(const int16_t *bia
                                                               const int8_t *shift_code,
                                                               int32_t rows, int32_t out_zp,
                                                               edgeq_channel_requant *out);
+/* --optimize size: a FULLY_CONNECTED kernel's biases stored as int16 offsets from one int32
+ * base (when they span at most 65535), rebuilt as out[i] = base + offsets[i] for `count`
+ * output features into `out` (scratch, 4-aligned). Returns `out`, the kernel's bias array. */
+const int32_t *edgeq_bias_expand_b16(const int16_t *offsets, int32_t base, int32_t count,
+                                     int32_t *out);
 
 /* ---- specialised FULLY_CONNECTED and ADD (code generator's fast path, planned by
  * packages/codegen/src/fast-fully-connected.ts and fast-elementwise.ts; constants as above) ---- */

@@ -57,7 +57,12 @@ export interface FcAddOperands {
    * FULLY_CONNECTED under --optimize size: its compact requantisation data, and the C
    * expression that expands the named compact arrays into scratch (compact-requant.ts).
    */
-  compactRequant?: { compact: CompactRequant; expand: (arrays: CompactRequantArrays) => string };
+  compactRequant?: {
+    compact: CompactRequant;
+    expand: (arrays: CompactRequantArrays) => string;
+    /** With compact.fcBias: the C expression that expands the named int16 bias offsets into scratch. */
+    expandBias: (offsets: string) => string;
+  };
 }
 
 /** Declares a planned FULLY_CONNECTED / ADD kernel's constants and returns its call. */
@@ -65,16 +70,19 @@ export function emitFcAddKernel(plan: FcAddPlan, constants: OpConstants, o: FcAd
   if (plan.kind === 'fully_connected') {
     const type = plan.weights instanceof Int16Array ? 'int16_t' : plan.weights instanceof Uint8Array ? 'uint8_t' : 'int8_t';
     const weights = constants.array(type, 'weights', plan.weights);
-    const bias = constants.array('int32_t', 'bias', plan.bias);
+    const fcBias = o.compactRequant?.compact.fcBias;
+    // Size mode: int16 offsets from one base when the biases fit (expanded into scratch below).
+    const bias = fcBias ? constants.array('int16_t', 'bias', fcBias.offsets) : constants.array('int32_t', 'bias', plan.bias);
     const values = {
       batches: plan.batches, in_features: plan.inFeatures, out_features: plan.outFeatures,
-      act_min: o.actMin, act_max: o.actMax, bias, requant_stride: plan.requantRows.length > 4 ? 1 : 0,
+      act_min: o.actMin, act_max: o.actMax, bias: fcBias ? 'NULL' : bias, requant_stride: plan.requantRows.length > 4 ? 1 : 0,
     };
     if (o.compactRequant) {
-      // Compact data in flash; a stack copy of the parameter struct points at the rows expanded in scratch.
+      // Compact data in flash; a stack copy of the parameter struct points at the rows (and biases) expanded in scratch.
       const arrays = declareCompactArrays(constants, o.compactRequant.compact);
       const s = constants.struct(FC_FAST_PARAMS_STRUCT, { ...values, requant: 'NULL' });
-      return `{ edgeq_fc_fast_params params = ${s}; params.requant = ${o.compactRequant.expand(arrays)}; ` +
+      const expandBias = fcBias ? ` params.bias = ${o.compactRequant.expandBias(bias)};` : '';
+      return `{ edgeq_fc_fast_params params = ${s}; params.requant = ${o.compactRequant.expand(arrays)};${expandBias} ` +
         `${plan.fn}(&params, ${o.input}, ${weights}, ${o.output}); }`;
     }
     const rows: CStructValues[] = [];

@@ -7,7 +7,7 @@
 
 import { deriveOpParams, dtypeByteLength, numElements, type AddParams, type ConvLikeParams, type OpDef, type OpType } from '@edgeq/ir';
 import { commentText } from '../c-syntax.js';
-import { expandedRowsRef } from '../compact-requant.js';
+import { expandedBiasRef, expandedRowsRef } from '../compact-requant.js';
 import { nestedStructs, type CStructDescription } from './c-struct.js';
 import { arenaRef, OpConstants, scratchBufferRef, type EmitContext, type EmittedOp, type OpEmitter } from './emitter-support.js';
 import { emitFastKernel, FAST_KERNEL_STRUCTS } from './fast-kernel.js';
@@ -80,7 +80,11 @@ export function emitOp(ctx: EmitContext, op: OpDef, index: number): EmittedOp {
         input, input2: op.type === 'ADD' ? arenaRef(ctx, op.inputs[1]) : '', output, actMin: activation.actMin, actMax: activation.actMax,
         addTerms: fcAdd.plan.kind === 'add_table' && fcAdd.plan.terms === 'scratch'
           ? { params: addParamsValues(ctx, op, params as AddParams), scratch: scratchBufferRef(ctx, index) } : undefined,
-        compactRequant: compact ? { compact, expand: (arrays) => expandedRowsRef(ctx, index, arrays, compact, 0) } : undefined,
+        compactRequant: compact ? {
+          compact,
+          expand: (arrays) => expandedRowsRef(ctx, index, arrays, compact, 0),
+          expandBias: (offsets) => expandedBiasRef(ctx, index, offsets, compact, 0),
+        } : undefined,
       })
       : (OP_EMITTERS[op.type] as OpEmitter).emit({ ctx, op, opIndex: index, params, constants, input, output });
   const outTensor = g.tensors[op.outputs[0]];
