@@ -62,6 +62,9 @@ const w4QatEpochs = w4QatLrs.length;
 /** What QAT W4 starts from: `base`, the float weights after the first `--epochs` epochs, or `float`, the float reference itself (those + 1 epoch at 1e-4). */
 const w4QatFrom = arg('qat-from', 'base') as string;
 if (w4QatFrom !== 'base' && w4QatFrom !== 'float') throw new Error(`--qat-from: ${w4QatFrom} is not base or float`);
+/** `--freeze-weight-scales half`: fix the 4-bit weight scales at the BN freeze (half the QAT steps); `never` (default): recomputed every step. */
+const w4FreezeScales = arg('freeze-weight-scales', 'never') as string;
+if (w4FreezeScales !== 'never' && w4FreezeScales !== 'half') throw new Error(`--freeze-weight-scales: ${w4FreezeScales} is not never or half`);
 
 /** The learning rate of each QAT epoch from `--qat-lr` (one rate, or one per epoch) and `--qat-epochs`. */
 function qatRates(list: string, epochs: string | undefined): number[] {
@@ -130,7 +133,8 @@ function w4Recipe(): string {
   return `float: ${floatEpochs} epochs Adam 1e-3 + 1 epoch Adam 1e-4, batch ${batchSize}; PTQ: float reference calibrated (min/max activations) on ${calibImages} training images, ` +
     `W4 weight scales per channel by the MSE clip search on [-7, 7]; QAT W4: ${w4QatFrom === 'base' ? `${floatEpochs}-epoch float weights` : 'the float reference'} + ${w4QatEpochs} QAT epochs Adam ` +
     `${rateRuns(w4QatLrs).map(([r, n]) => `${n} at ${r}`).join(', then ')} (a new Adam at each rate), ` +
-    `4-bit fake-quant (MSE clip recomputed every step, STE, BN folded), schedule record 50 / freeze BN at 1/2 / freeze ranges at 4/5 of the QAT steps; ` +
+    `4-bit fake-quant (MSE clip ${w4FreezeScales === 'half' ? 'recomputed every step until half the QAT steps, then fixed' : 'recomputed every step'}, STE, BN folded), ` +
+    `schedule record 50 / freeze BN at 1/2 / freeze ranges at 4/5 of the QAT steps; ` +
     `4-bit layers: every conv/depthwise/dense${int8Layers.length ? ` except ${int8Layers.join(',')} (8-bit)` : ''}; accuracy: int8 top-1 of the QGraph in the integer interpreter`;
 }
 
@@ -342,7 +346,10 @@ async function accuracyW4(backend: string, train: q.ImageSet, test: q.ImageSet):
         c.dispose();
       }
       const steps = Math.floor(train.count / batchSize) * w4QatEpochs;
-      const schedule = { recordSteps: Math.min(50, Math.floor(steps / 10)), freezeBnStep: Math.floor(steps / 2), freezeRangesStep: Math.floor((steps * 4) / 5) };
+      const schedule = {
+        recordSteps: Math.min(50, Math.floor(steps / 10)), freezeBnStep: Math.floor(steps / 2), freezeRangesStep: Math.floor((steps * 4) / 5),
+        ...(w4FreezeScales === 'half' ? { freezeWeightScalesStep: Math.floor(steps / 2) } : {}),
+      };
       for (const [variant, scales] of [['QAT W4 per-channel', 'fixed'], ['QAT W4 power-of-two', 'pow2']] as const) {
         const qm = q.prepare(w4QatFrom === 'base' ? base : m, { scales, perChannel: true, schedule, ...w4 });
         let done = 0;

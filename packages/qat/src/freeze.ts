@@ -38,7 +38,8 @@ export function quantizeConvNode(model: EdgeqModel, n: ConvNode, inScale: number
   const bits = model.weightBitsByLayer().get(n.name) ?? 8;
   const qmax = weightQmax(bits);
   const clipping = bits === 4 ? model.config.int4Clipping ?? 'mse' : 'max';
-  let scales = layerWeightScales(wv, c, model.config.perChannel, bits, model.config.scales, clipping);
+  // A 4-bit layer whose scales the schedule fixed exports those (the grid it trained on).
+  let scales = (bits === 4 ? model.frozenWeightScales.get(n.name) : undefined) ?? layerWeightScales(wv, c, model.config.perChannel, bits, model.config.scales, clipping);
   const taps = wv.length / c;
   // Keep the worst-case accumulator inside int32 (the validator's bound): a channel
   // whose bias needs more than the headroom gets a coarser weight scale.

@@ -61,6 +61,8 @@ export interface ModelDoc {
   config: QuantConfig;
   /** Observed activation range per node (null where none). */
   ranges: (Range | null)[];
+  /** 4-bit layers' weight scales fixed by the schedule (absent: none fixed). */
+  frozenWeightScales?: { layer: string; scales: number[] }[];
   history: string[];
   nodes: NodeDoc[];
   weights: {
@@ -128,6 +130,7 @@ export function encodeModel(model: EdgeqModel): { doc: ModelDoc; blob: Uint8Arra
     qatStep: model.qatStep,
     config: structuredClone(model.config),
     ranges: model.ranges.map((r) => (r ? { min: r.min, max: r.max } : null)),
+    ...(model.frozenWeightScales.size ? { frozenWeightScales: [...model.frozenWeightScales].map(([layer, scales]) => ({ layer, scales: [...scales] })) } : {}),
     history: [...model.history],
     nodes,
     weights: { file: MODEL_WEIGHTS_FILE, dtype: 'float32', byteOrder: 'little', byteLength: blob.length, entries },
@@ -259,6 +262,7 @@ function checkConfig(c: Checker, v: unknown): QuantConfig {
       recordSteps: c.int(s.recordSteps, 'config.schedule.recordSteps'),
       freezeBnStep: c.int(s.freezeBnStep, 'config.schedule.freezeBnStep'),
       freezeRangesStep: c.int(s.freezeRangesStep, 'config.schedule.freezeRangesStep'),
+      ...(s.freezeWeightScalesStep === undefined ? {} : { freezeWeightScalesStep: c.int(s.freezeWeightScalesStep, 'config.schedule.freezeWeightScalesStep') }),
     },
   };
 }
@@ -413,6 +417,21 @@ export function decodeModel(docValue: unknown, blob: Uint8Array, source: ModelSo
     if (min > max) c.fail(`ranges[${i}]`, `min ${min} is above max ${max}`);
     return { min, max };
   });
+  const frozenWeightScales = new Map<string, number[]>();
+  for (const [i, f] of (doc.frozenWeightScales === undefined ? [] : c.arr(doc.frozenWeightScales, 'frozenWeightScales')).entries()) {
+    const o = c.obj(f, `frozenWeightScales[${i}]`);
+    const layer = c.str(o.layer, `frozenWeightScales[${i}].layer`);
+    const conv = checked.find(({ node }) => node.name === layer)?.node;
+    if (conv?.kind !== 'conv') c.fail(`frozenWeightScales[${i}].layer`, `${JSON.stringify(layer)} is not a conv/depthwise/dense layer of the model`);
+    const scales = c.arr(o.scales, `frozenWeightScales[${i}].scales`).map((v, k) => {
+      const x = c.num(v, `frozenWeightScales[${i}].scales[${k}]`);
+      if (!(x > 0)) c.fail(`frozenWeightScales[${i}].scales[${k}]`, `expected a positive scale, got ${x}`);
+      return x;
+    });
+    const want = config.perChannel ? conv.channels : 1;
+    if (scales.length !== want) c.fail(`frozenWeightScales[${i}].scales`, `has ${scales.length} scales; layer ${JSON.stringify(layer)} takes ${want}`);
+    frozenWeightScales.set(layer, scales);
+  }
 
   // Weight manifest.
   const w = c.obj(doc.weights, 'weights');
@@ -496,6 +515,7 @@ export function decodeModel(docValue: unknown, blob: Uint8Array, source: ModelSo
   m.phase = phase;
   m.ranges = ranges;
   m.qatStep = qatStep;
+  m.frozenWeightScales = frozenWeightScales;
   m.history = history;
   return m;
 }

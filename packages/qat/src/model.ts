@@ -34,6 +34,12 @@ export interface QatSchedule {
   freezeBnStep: number;
   /** Stop updating activation ranges at this step. */
   freezeRangesStep: number;
+  /**
+   * 4-bit layers: fix each channel's weight scale (the clip of QuantConfig.int4Clipping, until
+   * then recomputed from the folded weights at every step) at this step, so the weights settle
+   * on a grid that no longer moves; freeze exports those scales. Unset: never fixed.
+   */
+  freezeWeightScalesStep?: number;
 }
 
 /** How the model is quantised. */
@@ -94,6 +100,8 @@ interface Pass {
   quantize: boolean;
   observe: boolean;
   bnFrozen: boolean;
+  /** Fix 4-bit layers' weight scales as this pass computes them (schedule past freezeWeightScalesStep). */
+  freezeWeightScales?: boolean;
   /** Batch statistics to fold into BN moving averages after the step. */
   bnUpdates: { node: ConvNode; mean: Float64Array; variance: Float64Array }[];
   /** Batch ranges observed this pass, by node index. */
@@ -114,6 +122,8 @@ export class EdgeqModel {
   ranges: (Range | undefined)[];
   /** Optimizer steps taken since prepare() (drives the QAT schedule). */
   qatStep = 0;
+  /** 4-bit layers' weight scales fixed by the schedule's freezeWeightScalesStep, by layer name. */
+  frozenWeightScales = new Map<string, number[]>();
   /** Provenance for the exported graph. */
   history: string[] = [];
 
@@ -147,6 +157,7 @@ export class EdgeqModel {
     m.phase = this.phase;
     m.ranges = this.ranges.map((r) => r && { ...r });
     m.qatStep = this.qatStep;
+    m.frozenWeightScales = new Map([...this.frozenWeightScales].map(([k, v]) => [k, [...v]]));
     m.history = [...this.history];
     return m;
   }
@@ -204,6 +215,7 @@ export class EdgeqModel {
       quantize: quant && this.qatStep >= s.recordSteps,
       observe: quant && this.qatStep < s.freezeRangesStep,
       bnFrozen: quant && this.qatStep >= s.freezeBnStep,
+      freezeWeightScales: quant && s.freezeWeightScalesStep !== undefined && this.qatStep >= s.freezeWeightScalesStep,
       bnUpdates: [],
       observed: new Map(),
       observedStats: new Map(),
@@ -219,20 +231,28 @@ export class EdgeqModel {
     return resolveWeightBits(this.net, this.config.weightBits ?? 8, this.config.int8Layers ?? []);
   }
 
-  /** Per-channel (last axis) weight scales of node `n`'s folded weights laid out [..., channels]. */
-  private weightScalesOf(n: ConvNode, w: tf.Tensor): number[] {
+  /**
+   * Per-channel (last axis) weight scales of node `n`'s folded weights laid out [..., channels];
+   * a 4-bit layer's frozen scales once the schedule fixed them (fixed by a training pass `p`
+   * past freezeWeightScalesStep).
+   */
+  private weightScalesOf(n: ConvNode, w: tf.Tensor, p?: Pass): number[] {
     const c = w.shape[w.shape.length - 1];
     const bits = this.weightBitsByLayer().get(n.name) ?? 8;
+    const frozen = bits === 4 ? this.frozenWeightScales.get(n.name) : undefined;
+    if (frozen) return frozen;
     if (bits === 8) {
       // 8 bits: only max |w| per channel leaves the backend.
       const maxAbs = tf.tidy(() => (this.config.perChannel ? tf.max(tf.abs(tf.reshape(w, [-1, c])), 0) : tf.reshape(tf.max(tf.abs(w)), [1]))).dataSync() as Float32Array;
       return layerWeightScales(maxAbs, maxAbs.length, this.config.perChannel, 8, this.config.scales, 'max');
     }
-    return layerWeightScales(w.dataSync() as Float32Array, c, this.config.perChannel, bits, this.config.scales, this.config.int4Clipping ?? 'mse');
+    const scales = layerWeightScales(w.dataSync() as Float32Array, c, this.config.perChannel, bits, this.config.scales, this.config.int4Clipping ?? 'mse');
+    if (p?.freezeWeightScales) this.frozenWeightScales.set(n.name, scales);
+    return scales;
   }
 
   /** Fake-quantise node `n`'s folded weights on its symmetric grid ([−127, 127] or [−7, 7]). */
-  private quantWeights(n: ConvNode, w: tf.Tensor, scales = this.weightScalesOf(n, w)): tf.Tensor {
+  private quantWeights(n: ConvNode, w: tf.Tensor, scales: number[]): tf.Tensor {
     const qmax = weightQmax(this.weightBitsByLayer().get(n.name) ?? 8);
     return fakeQuant(w, { scale: scales, zeroPoint: scales.map(() => 0), qmin: -qmax, qmax });
   }
@@ -283,7 +303,8 @@ export class EdgeqModel {
         //   y = sign(f)·γ·(pre − μ)/√(σ² + ε·f²) + β,
         // so the 1/f never needs a pass over the output: it moves into γ and ε.
         const f = tf.div(bn.gamma, tf.sqrt(tf.add(bn.variance, bn.epsilon)));
-        let pre = this.convOp(n, x, this.quantWeights(n, tf.mul(k, f)));
+        const wf = tf.mul(k, f);
+        let pre = this.convOp(n, x, this.quantWeights(n, wf, this.weightScalesOf(n, wf, p)));
         if (n.bias) pre = tf.add(pre, tf.mul(n.bias, f));
         const r = batchNormAct(pre, tf.mul(bn.gamma, tf.sign(f)), bn.beta, tf.mul(tf.square(f), bn.epsilon), n.act);
         // Statistics of conv = pre/f; a channel with f = 0 (γ = 0) has pre ≡ 0 and says
@@ -311,7 +332,7 @@ export class EdgeqModel {
       }
       let ws: number[] | undefined;
       if (p.quantize) {
-        ws = this.weightScalesOf(n, w);
+        ws = this.weightScalesOf(n, w, p);
         w = this.quantWeights(n, w, ws);
         b = this.quantBias(b ?? tf.zeros([n.channels]), this.actQuant(n.inputs[0]).scale, ws, n.channels);
       }
@@ -619,6 +640,7 @@ export class EdgeqModel {
     this.config = next;
     this.phase = 'quant';
     this.qatStep = 0;
+    this.frozenWeightScales = new Map();
   }
 
   /** Indices of the nodes with their own activation quantiser (excluding the input). */

@@ -294,4 +294,5 @@ function adoptState(target: EdgeqModel, source: EdgeqModel): void {
   });
   target.ranges = source.ranges.map((r) => r && { ...r });
   target.qatStep = source.qatStep;
+  target.frozenWeightScales = new Map([...source.frozenWeightScales].map(([k, v]) => [k, [...v]]));
 }

@@ -87,6 +87,30 @@ describe('data-parallel training across worker threads', () => {
     expect(Buffer.from(encodeModel(base).blob).equals(Buffer.from(a.blob))).toBe(false);
   });
 
+  it('4-bit weight scales the replicas fixed at the schedule\'s step come back to the model, and travel to the replicas of a next run', async () => {
+    const qm = prepare(EdgeqModel.fromLayersModel(tinyParallelModel()), {
+      weightBits: 4, int8Layers: ['last'], schedule: { recordSteps: 1, freezeBnStep: 1000, freezeRangesStep: 1000, freezeWeightScalesStep: 2 },
+    });
+    try {
+      await train(qm, tinyImages(64), { epochs: 1, learningRate: 1e-3, batchSize: 16, seed: 5, workers: 2 });
+      // Fixed on the replicas at step 2 (the model itself never ran a step): copied back with their state.
+      expect(qm.qatStep).toBe(4);
+      expect([...qm.frozenWeightScales.keys()].sort()).toEqual(['c1', 'dw']);
+      for (const scales of qm.frozenWeightScales.values()) expect(scales.length).toBe(8);
+      // A next run's replicas start from them.
+      const pool = await TrainingPool.start(qm, { workers: 2, learningRate: 1e-3, maxRows: 16, inputShape: [8, 8, 1], classes: 4 });
+      try {
+        const [a, b] = await pool.states();
+        expect(a.doc.frozenWeightScales).toEqual(b.doc.frozenWeightScales);
+        expect(new Map(a.doc.frozenWeightScales!.map((f) => [f.layer, f.scales]))).toEqual(qm.frozenWeightScales);
+      } finally {
+        await pool.close();
+      }
+    } finally {
+      qm.dispose();
+    }
+  });
+
   it('a worker meeting NaN in its share ends the step with one clear error and no thread is left (the process exits)', async () => {
     const script = fileURLToPath(new URL('./support/failing-worker-run.ts', import.meta.url));
     // Asynchronous, so this test process keeps answering the runner while the child works.

@@ -165,6 +165,63 @@ describe('W4 QAT → freeze → integer interpreter, and PTQ W4', () => {
     });
   }
 
+  it('freezeWeightScalesStep: the 4-bit scales stop following the weights at that step; freeze exports them; save/load keeps them', async () => {
+    // 256 images in batches of 32: 8 steps per epoch. Scales fixed at step 12, in the second epoch.
+    const schedule = { recordSteps: 4, freezeBnStep: 12, freezeRangesStep: 20, freezeWeightScalesStep: 12 };
+    const qm = prepare(float, { scales: 'fixed', weightBits: 4, int8Layers: ['last'], schedule });
+    const opts = { learningRate: 1e-3, batchSize: 32, seed: 1 };
+    try {
+      await train(qm, data, { ...opts, epochs: 1, epochOffset: 3 });
+      expect(qm.qatStep).toBe(8);
+      expect(qm.frozenWeightScales.size).toBe(0);
+      await train(qm, data, { ...opts, epochs: 1, epochOffset: 4 });
+      expect([...qm.frozenWeightScales.keys()].sort()).toEqual(['c1', 'dw']); // the 4-bit layers only, not fc
+      const fixed = new Map([...qm.frozenWeightScales].map(([k, v]) => [k, [...v]]));
+      const kernelOf = (name: string) => Array.from((qm.net.nodes.find((x) => x.name === name) as ConvNode).kernel.dataSync());
+      const before = kernelOf('c1');
+      await train(qm, data, { ...opts, epochs: 2, epochOffset: 5 });
+      expect(kernelOf('c1')).not.toEqual(before); // the weights trained on ...
+      expect(new Map([...qm.frozenWeightScales])).toEqual(fixed); // ... on a grid that stayed put
+      const g = freeze(qm);
+      let moved = 0;
+      for (const name of ['c1', 'dw']) {
+        const t = weightOf(g, name);
+        expect(t.dtype).toBe('int4');
+        expect(Array.from(t.scales)).toEqual(fixed.get(name));
+        const { values, channel } = foldedTflite(qm, name);
+        const stored = Array.from(constantData(g, t.index) as Int8Array);
+        expect(stored).toEqual(values.map((v, i) => Math.max(-7, Math.min(7, roundAway(v / t.scales[channel[i]]))) || 0));
+        // What the clip search gives for today's weights: not the fixed grid everywhere (it would have moved).
+        const n = qm.net.nodes.find((x) => x.name === name) as ConvNode;
+        const { w, b } = qm.foldedWeights(n);
+        const now = layerWeightScales(w.dataSync() as Float32Array, n.channels, true, 4, 'fixed', 'mse');
+        w.dispose();
+        b.dispose();
+        moved += now.filter((s, k) => s !== fixed.get(name)![k]).length;
+      }
+      expect(moved).toBeGreaterThan(0);
+      // Saved and loaded, the model keeps the fixed scales and exports the same graph.
+      const { doc, blob } = encodeModel(qm);
+      const json = JSON.parse(JSON.stringify(doc));
+      const back = decodeModel(json, blob);
+      try {
+        expect(new Map([...back.frozenWeightScales])).toEqual(fixed);
+        expect(Array.from(weightOf(freeze(back), 'c1').scales)).toEqual(fixed.get('c1'));
+      } finally {
+        back.dispose();
+      }
+      // A document whose fixed scales do not fit the layer is refused, naming the field.
+      const wrongCount = structuredClone(json);
+      wrongCount.frozenWeightScales[0].scales = [0.1];
+      expect(() => decodeModel(wrongCount, blob)).toThrow(/frozenWeightScales\[0\]\.scales.*has 1 scales/);
+      const notALayer = structuredClone(json);
+      notALayer.frozenWeightScales[0].layer = 'c1_bn';
+      expect(() => decodeModel(notALayer, blob)).toThrow(/frozenWeightScales\[0\]\.layer.*not a conv/);
+    } finally {
+      qm.dispose();
+    }
+  });
+
   it('PTQ W4: per-channel scales are the MSE clip of the folded float weights, int4 everywhere by default', async () => {
     const c = await calibrate(float, data, { weightBits: 4, scales: 'fixed' });
     try {
