@@ -122,7 +122,7 @@ describe('crafted extreme graphs: interpreter == gcc (ASan+UBSan), bit for bit',
       const graph = make();
       return { label, graph, inputs: inputsFor(graph, k + 1, 16) };
     }));
-  }, 300_000);
+  });
   bitExact.forEach(([label], k) => {
     it(label, () => {
       const r = results[k];

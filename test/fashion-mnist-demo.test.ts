@@ -41,5 +41,5 @@ describe('examples/fashion-mnist/run.ts', () => {
     expect(view.accuracy.map((a) => a.top1)).toEqual(printed);
     expect(results.accuracy).toHaveLength(5);
     expect(view.charts.map((c) => c.id)).toEqual(expect.arrayContaining(['accuracy', 'weight-ranges', 'activation-ranges', 'layer-error', 'confusion']));
-  }, 300_000);
+  });
 });

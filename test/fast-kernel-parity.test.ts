@@ -58,7 +58,7 @@ describe('fast kernel chains: generated C == interpreter on the host (gcc, ASan+
     const g = chainOf(run);
     const r = await hostParity(g, inputsFor(g, run.seed, VECTORS), { sanitize: true, codegen: codegenOf(run) });
     expect(r.stats.exactVectors, `${r.line} ${JSON.stringify(r.firstDifferingOp)}`).toBe(VECTORS);
-  }, 300_000); // a cold ASan build of every kernel took over 120 s at load ~20
+  }); // vitest.config.ts allows 600 s: a cold ASan build of every kernel took over 120 s at load ~20
 });
 
 describe('W4A8 reference models (int4 weights): generated C == interpreter on the host (gcc, ASan+UBSan)', () => {
@@ -69,7 +69,7 @@ describe('W4A8 reference models (int4 weights): generated C == interpreter on th
     const g = buildReferenceModel(name, mode === 'fp32' ? { scales: 'fixed', rounding: 'fp32' } : SCHEMES[mode], 2, 4);
     const r = await hostParity(g, inputsFor(g, 31, VECTORS), { sanitize: true, codegen: { optimize } });
     expect(r.stats.exactVectors, `${r.line} ${JSON.stringify(r.firstDifferingOp)}`).toBe(VECTORS);
-  }, 300_000);
+  });
 });
 
 describe('fast kernel chains: generated C == interpreter under QEMU', () => {

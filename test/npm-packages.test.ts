@@ -89,7 +89,7 @@ describe('edgeq as npm packages', () => {
     const model = await fs.readFile(path.join(project, 'fw/src/model.c'), 'utf8');
     expect(model).toContain('dscnn_invoke');
     await fs.access(path.join(project, 'fw/src/edgeq.h'));
-  }, 300_000);
+  });
 
   it('`npx edgeq parity dscnn --random 20` (README) was bit-exact on the host with the packaged C runtime', () => {
     expect(readmeRun.all).toContain('parity: 20/20 bit-exact on host (gcc)');
@@ -112,7 +112,7 @@ describe('edgeq as npm packages', () => {
     const bad = await inProject('npx', ['tsc', '-p', 'tsconfig.json']);
     expect(bad.exitCode).not.toBe(0);
     expect(bad.all).toMatch(/has no exported member (named )?'generateModels'/);
-  }, 300_000);
+  });
 
   it('simulateBatch starts its worker threads from the installed package (no tsx): 2 workers give the bits of one thread', async () => {
     const script = [

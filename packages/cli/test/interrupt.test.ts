@@ -58,7 +58,7 @@ describe('SIGINT during generate and parity', () => {
     expect(r.exitCode).toBe(130);
     expect(String(r.stderr)).toContain('interrupted (SIGINT); partial output removed');
     expect(entries(cwd)).toEqual(['big.json']);
-  }, 300_000);
+  });
 
   it('parity interrupted while the runtime archive builds: exit 130, no scratch directory and no half-built cache entry left', async () => {
     const cwd = scratch('sigint-parity');
@@ -79,5 +79,5 @@ describe('SIGINT during generate and parity', () => {
     expect(entries(tmp).filter((e) => e.startsWith('edgeq-'))).toEqual([]);
     expect(entries(runtimeDir)).toEqual([]);
     expect(entries(cwd)).toEqual(['cache', 'tmp']);
-  }, 300_000);
+  });
 });

@@ -38,7 +38,7 @@ describe.each(SCHEMES)('fast kernels, %s rounding, on Cortex-M4', (mode, scheme)
     const r = await deviceParity(g, vectors(g, 12, 21), { target: getCortexMTarget('cortex-m4'), defines });
     expect(r.stats.mismatchedElements).toBe(0);
     expect(r.stats.exactVectors).toBe(12);
-  }, 300_000);
+  });
 
   it.each(PATHS)('random conv/depthwise graphs that use fast kernels are bit-exact, %s path', async (_p, defines) => {
     let tested = 0;
@@ -60,7 +60,7 @@ describe('fast kernels on a core without DSP (Cortex-M3)', () => {
     const g = buildReferenceModel('dscnn', SCHEMES[0][1], 8);
     const r = await deviceParity(g, vectors(g, 8, 22), { target: getCortexMTarget('cortex-m3') });
     expect(r.stats.exactVectors).toBe(8);
-  }, 300_000);
+  });
 });
 
 describe('fast kernels on ARMv6-M (Cortex-M0, micro:bit)', () => {
@@ -69,5 +69,5 @@ describe('fast kernels on ARMv6-M (Cortex-M0, micro:bit)', () => {
     const r = await deviceParity(g, vectors(g, 6, 23), { target: getCortexMTarget('cortex-m0') });
     expect(r.stats.mismatchedElements).toBe(0);
     expect(r.stats.exactVectors).toBe(6);
-  }, 300_000);
+  });
 });

@@ -28,7 +28,7 @@ describe('several inputs and outputs on Cortex-M4 (QEMU)', () => {
       expect(r.stats.elements).toBe(10 * outputElements);
       expect(r.stats.exactVectors, r.line).toBe(10);
     }
-  }, 300_000);
+  });
 
   it('the harness main reads each input and writes each output by its own size', () => {
     const c = renderHarnessMain({ prefix: 'lr', inputSize: 5, outputSize: 6, inputSizes: [2, 3], outputSizes: [2, 4], opNames: ['a'] });

@@ -107,7 +107,7 @@ describe('W4A8 reference models (int4 weights packed in flash)', () => {
     const w8 = await generateModel(buildReferenceModel(name, scheme, 1), { optimize });
     console.log(`${id} ${name} W4: ${r.line}; ${r.profile.instructionsPerInference} instructions/inference; constants ${r.model.constBytes} B (W8: ${w8.constBytes} B)`);
     expect(r.model.constBytes).toBeLessThan(w8.constBytes);
-  }, 300_000);
+  });
 });
 
 describe('generated models in every requantisation mode (Cortex-M3)', () => {

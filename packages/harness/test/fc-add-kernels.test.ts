@@ -54,7 +54,7 @@ describe.each(SCHEMES)('FULLY_CONNECTED and ADD kernels, %s rounding', (mode, sc
       tested++;
     }
     expect(tested).toBe(2);
-  }, 300_000);
+  });
 
   it('int4 weights (edgeq_fully_connected_s4, both --optimize choices): bit-exact on the host under ASan+UBSan', async () => {
     const g = fcAddGraph(scheme, 7, 4);
@@ -63,7 +63,7 @@ describe.each(SCHEMES)('FULLY_CONNECTED and ADD kernels, %s rounding', (mode, sc
       const r = await hostParity(g, vectors(g, 12, 4), { sanitize: true, codegen: { optimize } });
       expect(r.stats.exactVectors, `${optimize}: ${r.line}`).toBe(12);
     }
-  }, 300_000);
+  });
 });
 
 /**
@@ -102,5 +102,5 @@ describe('FULLY_CONNECTED and ADD kernels under QEMU', () => {
     const g = fcAddGraph(scheme, 6, title.startsWith('int4') ? 4 : 8);
     const r = await deviceParity(g, vectors(g, 12, 5), { target: getCortexMTarget(core), codegen: { optimize }, defines });
     expect(r.stats.exactVectors, r.line).toBe(12);
-  }, 300_000);
+  });
 });

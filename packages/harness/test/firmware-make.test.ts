@@ -66,5 +66,5 @@ describe('generated Makefile', () => {
     const { stdout: symbols } = await execa('arm-none-eabi-nm', [join(project.dir, 'build/cortex-m4/libedgeq_model.a')]);
     expect(symbols).toMatch(/ T model_invoke$/m);
     expect(symbols).not.toMatch(/ T (main|Reset_Handler)$/m);
-  }, 300_000);
+  });
 });

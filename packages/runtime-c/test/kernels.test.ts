@@ -103,7 +103,7 @@ describe('natively (gcc, strict flags, ASan + UBSan)', () => {
     stdout = r.stdout;
     stderr = r.stderr;
     // One ASan+UBSan build of every kernel and case: over 120 s on a 2-core machine at load ~20.
-  }, 300_000);
+  });
 
   it('runs clean under the sanitizers', () => expect(stderr).toBe(''));
 
@@ -127,7 +127,7 @@ describe.each([
     // A failing case exits 1 (status 'exit'); a crash or hang leaves cases unreported below.
     stdout = r.stdout;
     disassembly = (await run('arm-none-eabi-objdump', ['-d', build.elf], { maxBuffer: 64 << 20 })).stdout;
-  }, 300_000);
+  });
 
   it('the fast kernels were built on the path this run claims to test', () => {
     // SMLAD appears only in the DSP paths of runtime-c (dot product and fast kernels); the
