@@ -231,7 +231,9 @@ function qatAccuracySection(qat: QatResults, source: QatTableSource = { file: 'b
     const mean = qat.summary[model].means[variant]?.mean;
     if (mean === undefined) return '–';
     const target = qat.summary[model].targets[variant];
-    return target ? `${mean.toFixed(2)} (float − ${target.floatMinusQat.toFixed(2)})` : mean.toFixed(2);
+    // QAT above float reads "float + gap", not "float − -gap".
+    const gap = target?.floatMinusQat;
+    return gap === undefined ? mean.toFixed(2) : `${mean.toFixed(2)} (float ${gap < 0 ? '+' : '−'} ${Math.abs(gap).toFixed(2)})`;
   };
   const targetText = Object.keys(qat.summary[models[0]].targets).map((variant) => {
     const allowed = qat.summary[models[0]].targets[variant].allowed;
