@@ -12,7 +12,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { saveQGraph, type QGraph, type RoundingMode, type ScaleMode } from '@edgeq/ir';
 import { writeOutput } from './atomic.js';
-import { qatApi, type ImageSet, type QatApi, type QatModel } from './components.js';
+import { qatApi, type ImageSet, type QatApi, type QatModel, type QatSchedule } from './components.js';
 import { modelError, usageError } from './errors.js';
 import { loadArchSpec } from './inputs/arch-spec.js';
 import { FLOAT_FILE_LABEL, FLOAT_MODEL_KINDS, resolveModel, type ModelRef } from './inputs/model.js';
@@ -238,6 +238,8 @@ export interface QuantOpts extends InputQuantOpts {
   int8Layers?: string;
   /** `--int4-clipping`: mse (default) or max. */
   int4Clipping?: 'mse' | 'max';
+  /** `--freeze-weight-scales` (qat only): half (default with --weight-bits 4) or never. */
+  freezeWeightScales?: 'half' | 'never';
 }
 
 /** The weight width options of a run as @edgeq/qat's config fields. */
@@ -323,6 +325,7 @@ async function checkQuantRun(q: QatApi, o: FloatTrainOpts & QuantOpts): Promise<
   if (o.weightBits !== '4') {
     if (o.int8Layers !== undefined) throw usageError('--int8-layers: only applies with --weight-bits 4');
     if (o.int4Clipping !== undefined) throw usageError('--int4-clipping: only applies with --weight-bits 4');
+    if (o.freezeWeightScales !== undefined) throw usageError('--freeze-weight-scales: only applies with --weight-bits 4');
   }
   givenInputRange(q, o, o.scales);
   if (o.saveModel) await checkModelTarget(q, o.saveModel, '--save-model');
@@ -367,6 +370,20 @@ export async function runPtq(specArg: string, o: FloatTrainOpts & QuantOpts & { 
   }
 }
 
+/**
+ * The QAT schedule of a run of `steps` steps: range recording for the first tenth (at most 50),
+ * BN frozen at half, ranges at four fifths; with `fixWeightScales` (W4, unless
+ * `--freeze-weight-scales never`) the 4-bit weight scales are fixed at the BN freeze too, so the
+ * second half trains the weights on one grid (bench/qat.ts --w4 measures why).
+ */
+function qatSchedule(steps: number, fixWeightScales: boolean): QatSchedule {
+  const freezeBnStep = Math.floor(steps / 2);
+  return {
+    recordSteps: Math.min(50, Math.floor(steps / 10)), freezeBnStep, freezeRangesStep: Math.floor((steps * 4) / 5),
+    ...(fixWeightScales ? { freezeWeightScalesStep: freezeBnStep } : {}),
+  };
+}
+
 /** `edgeq qat`: float training (or a saved float model), then QAT from the pre-fine-tune weights, freeze. */
 export async function runQat(specArg: string, o: FloatTrainOpts & QuantOpts & { qatEpochs: number; qatLr: number }, out: Output): Promise<PipelineMetrics> {
   checkDataOptions(o);
@@ -376,7 +393,7 @@ export async function runQat(specArg: string, o: FloatTrainOpts & QuantOpts & { 
   const { model, base, train } = stage;
   try {
     const steps = Math.floor(train.count / o.batch) * o.qatEpochs;
-    const schedule = { recordSteps: Math.min(50, Math.floor(steps / 10)), freezeBnStep: Math.floor(steps / 2), freezeRangesStep: Math.floor((steps * 4) / 5) };
+    const schedule = qatSchedule(steps, weightBitsConfig(o).weightBits === 4 && o.freezeWeightScales !== 'never');
     const qm = q.prepare(base, { scales: o.scales, rounding: o.rounding, perChannel: !o.perTensor, ...weightBitsConfig(o), schedule, inputRange: inputRangeOf(q, o, stage) });
     try {
       const plan = { label: 'QAT', epochs: o.qatEpochs, stepsPerEpoch: Math.floor(train.count / o.batch), firstEpoch: o.epochs + 1 };

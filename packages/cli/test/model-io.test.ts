@@ -79,6 +79,35 @@ describe('edgeq train → ptq / qat → freeze → simulate', () => {
     expect(JSON.parse(d.stdout).predictions).toEqual(sim.predictions);
   });
 
+  it('qat --weight-bits 4 fixes the 4-bit weight scales at the BN freeze by default; freeze exports them; never leaves them free', async () => {
+    const w4 = ['--limit', '256', '--weight-bits', '4', '--int8-layers', 'first,last'];
+    const q = await edgeq(['qat', 'float', ...w4, '--save-model', 'qat-w4', '--out', 'qat-w4.qgraph.json'], cwd);
+    expect(q.stderr).toBe('');
+    expect(q.exitCode).toBe(0);
+    const saved = json(cwd, 'qat-w4', 'edgeq-model.json');
+    // 4 QAT steps: BN and the 4-bit scales fixed at step 2.
+    expect(saved).toMatchObject({ qatStep: 4, config: { weightBits: 4, schedule: { freezeBnStep: 2, freezeWeightScalesStep: 2 } } });
+    const graph = json(cwd, 'qat-w4.qgraph.json');
+    const int4Layers: string[] = graph.metadata.int4Layers;
+    expect(int4Layers.length).toBeGreaterThan(0);
+    expect(saved.frozenWeightScales.map((f: { layer: string }) => f.layer).sort()).toEqual([...int4Layers].sort());
+    // Freezing the saved model uses those scales: the same constants as the graph qat froze.
+    const f = await edgeq(['freeze', 'qat-w4', '--out', 'frozen-w4.qgraph.json'], cwd);
+    expect(f.exitCode).toBe(0);
+    expect(read(cwd, 'frozen-w4.qgraph.bin').equals(read(cwd, 'qat-w4.qgraph.bin'))).toBe(true);
+
+    const n = await edgeq(['qat', 'float', ...w4, '--freeze-weight-scales', 'never', '--save-model', 'qat-w4-free', '--out', 'qat-w4-free.qgraph.json'], cwd);
+    expect(n.exitCode).toBe(0);
+    const free = json(cwd, 'qat-w4-free', 'edgeq-model.json');
+    expect(free.config.schedule.freezeWeightScalesStep).toBeUndefined();
+    expect(free.frozenWeightScales).toBeUndefined();
+
+    const w8 = await edgeq(['qat', 'float', '--limit', '256', '--freeze-weight-scales', 'half', '--out', 'nope.qgraph.json'], cwd);
+    expect(w8.exitCode).toBe(2);
+    expect(lines(w8.stderr)).toEqual(['edgeq qat: --freeze-weight-scales: only applies with --weight-bits 4']);
+    expect(entries(cwd).filter((e) => e.startsWith('nope'))).toEqual([]);
+  });
+
   it('freeze keeps the model\'s scale mode: another --scales is refused (exit 2)', async () => {
     const r = await edgeq(['freeze', 'qat-model', '--scales', 'pow2', '--out', 'p2.qgraph.json'], cwd);
     expect(r.exitCode).toBe(2);

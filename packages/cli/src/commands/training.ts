@@ -114,6 +114,7 @@ export function registerTraining(program: Command): void {
     .argument('<model>', 'architecture spec .json, a shipped spec name (dscnn, mbv2mini), a float model (a directory from edgeq train, a tfjs layers model, a Keras .keras/.h5 file or a float32 .tflite; then only --data, --limit, --batch and --seed of the float options apply; --epochs numbers the QAT shuffles)')
     .option('--qat-epochs <n>', 'QAT epochs', positiveInt('--qat-epochs'), 1)
     .option('--qat-lr <rate>', 'Adam learning rate of the QAT epochs', positiveNumber('--qat-lr'), 1e-4)
+    .addOption(new Option('--freeze-weight-scales <when>', 'with --weight-bits 4: when the 4-bit layers\' weight scales stop following the weights: half (at the BN freeze, half the QAT steps; the default) or never (recomputed every step)').choices(['half', 'never']))
     .option('--per-tensor', 'per-tensor weight scales (default per-channel)')
     .addOption(scalesOption().default('fixed'))
     .addOption(roundingOption().default('tflm'))
