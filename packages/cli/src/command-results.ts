@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { QGraph } from '@edgeq/ir';
 import type { Evaluation, ObservedRange } from './evaluate.js';
 import type { ModelRef } from './inputs/model.js';
+import { variantLabel } from './report/charts.js';
 import type { CostEntry, ParityEntry } from './report/schema.js';
 import type { ResultsPart } from './results-file.js';
 import { weightRangesOf } from './stats.js';
@@ -18,8 +19,15 @@ export interface GraphVariant {
   variant?: 'ptq' | 'qat';
   scales: 'fixed' | 'pow2';
   granularity?: 'per-channel' | 'per-tensor';
+  /** 4 when some of its layers hold int4 weights (W4A8). */
+  weightBits?: 4;
   /** "QAT · fixed (out/qat.qgraph.json)", or the graph's name and file when it is not edgeq's. */
   label: string;
+}
+
+/** `{ weightBits: 4 }` for a graph with int4 weight tensors (W4A8), else nothing: the field the results rows carry. */
+export function weightBitsOf(g: QGraph): { weightBits?: 4 } {
+  return g.tensors.some((t) => t.dtype === 'int4') ? { weightBits: 4 } : {};
 }
 
 /** Which variant `g` (loaded from `ref`) is, as the report names it. */
@@ -29,8 +37,9 @@ export function graphVariant(g: QGraph, ref: ModelRef, untrained = false): Graph
   const granularity = meta.perChannel === false ? 'per-tensor' : meta.perChannel === true ? 'per-channel' : undefined;
   const scales = g.quantization.scales;
   const file = path.relative(process.cwd(), ref.file) || ref.file;
-  const what = stage ? `${stage.toUpperCase()} · ${scales}${granularity === 'per-tensor' ? ' · per-tensor' : ''}` : `${g.name}${untrained ? ' (random untrained weights)' : ''}`;
-  return { variant: stage, scales, granularity, label: `${what} (${file})` };
+  const bits = weightBitsOf(g);
+  const what = stage ? variantLabel({ variant: stage, scales, granularity, ...bits }) : `${g.name}${untrained ? ' (random untrained weights)' : ''}`;
+  return { variant: stage, scales, granularity, ...bits, label: `${what} (${file})` };
 }
 
 /** What `parity --results` records: the verdict on the variant it ran, and the target's costs. */
@@ -81,7 +90,7 @@ export function simulatePart(g: QGraph, v: GraphVariant, ev: Evaluation, samples
   };
   if (ev.accuracy === undefined) return part;
   if (v.variant) {
-    part.accuracy = [{ variant: v.variant, scales: v.scales, granularity: v.granularity ?? null, top1: ev.accuracy, correct: ev.correct!, total: samples, evaluatedBy: `int8 interpreter (edgeq simulate, ${source})` }];
+    part.accuracy = [{ variant: v.variant, scales: v.scales, granularity: v.granularity ?? null, ...(v.weightBits ? { weightBits: v.weightBits } : {}), top1: ev.accuracy, correct: ev.correct!, total: samples, evaluatedBy: `int8 interpreter (edgeq simulate, ${source})` }];
   }
   if (ev.confusion) part.confusion = { variant: `${v.label}, int8 interpreter`, labels: ev.confusion.map((_, i) => String(i)), matrix: ev.confusion };
   return part;

@@ -9,8 +9,8 @@
  * and written to a temporary sibling, then renamed into place: a reader sees the old
  * document or the new one, never half of one.
  *
- * Merge rules: rows are keyed (accuracy and metrics by variant + scales + granularity
- * (+ metric), parity and costs by target + variant, training epochs by stage) and a new row
+ * Merge rules: rows are keyed (accuracy and metrics by variant + scales + granularity +
+ * weight bits (+ metric), parity and costs by target + variant, training epochs by stage) and a new row
  * replaces the row of the same key (QAT epochs of a part without float epochs, i.e. of a
  * loaded float model, are numbered on from the document's float epochs); per-graph
  * sections (weight and activation ranges, per-layer error, confusion) are replaced whole by
@@ -118,7 +118,7 @@ function replaceRows<T>(old: T[] | undefined, rows: T[] | undefined, key: Keyed<
   return [...(old ?? []).filter((r) => !fresh.has(key(r))), ...rows];
 }
 
-const variantKey = (r: { variant: string; scales: string | null; granularity?: string | null }) => `${r.variant}|${r.scales}|${r.granularity ?? ''}`;
+const variantKey = (r: { variant: string; scales: string | null; granularity?: string | null; weightBits?: number }) => `${r.variant}|${r.scales}|${r.granularity ?? ''}|${r.weightBits ?? 8}`;
 const targetKey = (r: { target: string; variant?: string }) => `${r.target}|${r.variant ?? ''}`;
 
 /** Merge a command's part into a document (pure; the result is validated by the caller). */

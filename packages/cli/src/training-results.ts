@@ -9,7 +9,9 @@
 import { quantizeFloat, type InputVector, type QGraph } from '@edgeq/ir';
 import type { TaskMetrics } from '@edgeq/qat';
 import type { ImageSet, QatApi, QatModel } from './components.js';
+import { weightBitsOf } from './command-results.js';
 import { observeActivationRanges } from './evaluate.js';
+import { variantLabel } from './report/charts.js';
 import type { EpochFigures } from './progress.js';
 import type { AccuracyEntry, MetricEntry, TrainingEntry, VariantEntry } from './report/schema.js';
 import type { PipelineMetrics } from './task-evaluation.js';
@@ -140,21 +142,23 @@ function quantDescription(s: QuantStory): string {
 export async function quantPart(q: QatApi, s: QuantStory, settings: Record<string, string | number | boolean>): Promise<ResultsPart> {
   const scales = s.graph.quantization.scales;
   const granularity = s.perTensor ? 'per-tensor' : 'per-channel';
-  const label = `${s.stage.toUpperCase()} · ${scales}${s.perTensor ? ' · per-tensor' : ''}`;
+  // A W4A8 graph's rows carry weightBits 4, so they neither replace nor read as the W8 ones.
+  const bits = weightBitsOf(s.graph);
+  const label = variantLabel({ variant: s.stage, scales, granularity, ...bits });
   const floatPart = floatRows(s.float, s.metrics);
   // A loaded float model was described by the train run that made it: keep that description.
   const variants: VariantEntry[] = [
     ...(s.float.loadedFrom ? [] : floatPart.variants ?? []),
-    { variant: s.stage, scales, granularity, description: quantDescription(s), graph: s.graphFile, ...(s.qat && !s.float.loadedFrom ? { epochs: s.float.epochs + s.qat.epochs } : {}) },
+    { variant: s.stage, scales, granularity, ...bits, description: quantDescription(s), graph: s.graphFile, ...(s.qat && !s.float.loadedFrom ? { epochs: s.float.epochs + s.qat.epochs } : {}) },
   ];
   const part: ResultsPart = { model: { name: s.float.name, dataset: s.float.data }, settings, variants };
   const training = s.float.loadedFrom ? [] : floatTraining(s.float);
   // After a loaded model QAT's epochs are numbered from 1; the results file puts them after the document's float epochs.
   if (s.qat) training.push(...s.qat.figures.map((f, i) => ({ stage: 'qat' as const, epoch: s.float.loadedFrom ? i + 1 : f.epoch, loss: f.loss })));
   if (training.length) part.training = training;
-  const accuracy = [...(floatPart.accuracy ?? []), ...accuracyRow(s.stage, scales, granularity, s.metrics.int8, 'int8 interpreter')];
+  const accuracy = [...(floatPart.accuracy ?? []), ...accuracyRow(s.stage, scales, granularity, s.metrics.int8, 'int8 interpreter').map((r) => ({ ...r, ...bits }))];
   if (s.metrics.int8) part.accuracy = accuracy;
-  const metrics = metricRows(s.metrics, s.stage, scales, granularity);
+  const metrics = metricRows(s.metrics, s.stage, scales, granularity).map((r) => (r.variant === 'float' ? r : { ...r, ...bits }));
   if (metrics.length) part.metrics = metrics;
   const matrix = s.metrics.confusion;
   if (matrix) {

@@ -81,9 +81,13 @@ describe('edgeq train → ptq / qat → freeze → simulate', () => {
 
   it('qat --weight-bits 4 fixes the 4-bit weight scales at the BN freeze by default; freeze exports them; never leaves them free', async () => {
     const w4 = ['--limit', '256', '--weight-bits', '4', '--int8-layers', 'first,last'];
-    const q = await edgeq(['qat', 'float', ...w4, '--save-model', 'qat-w4', '--out', 'qat-w4.qgraph.json'], cwd);
+    const q = await edgeq(['qat', 'float', ...w4, '--save-model', 'qat-w4', '--out', 'qat-w4.qgraph.json', '--results', 'results-w4.json'], cwd);
     expect(q.stderr).toBe('');
     expect(q.exitCode).toBe(0);
+    // The results document marks the variant as W4A8, so a W8 run's rows would sit beside it.
+    const doc = json(cwd, 'results-w4.json');
+    expect(doc.variants.find((v: { variant: string }) => v.variant === 'qat')).toMatchObject({ scales: 'fixed', granularity: 'per-channel', weightBits: 4 });
+    expect(doc.layerError[0].variant).toBe('QAT · fixed · W4');
     const saved = json(cwd, 'qat-w4', 'edgeq-model.json');
     // 4 QAT steps: BN and the 4-bit scales fixed at step 2.
     expect(saved).toMatchObject({ qatStep: 4, config: { weightBits: 4, schedule: { freezeBnStep: 2, freezeWeightScalesStep: 2 } } });

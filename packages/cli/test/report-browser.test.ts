@@ -18,15 +18,15 @@ async function results(): Promise<EdgeqResults> {
   const inputs = randomInputs(g, 40, 3);
   const parity = await runHostParity(g, inputs, false);
   const costs = await graphCosts(g);
-  const acc = (variant: 'float' | 'ptq' | 'qat', scales: 'fixed' | 'pow2' | null, correct: number) => ({
-    variant, scales, granularity: scales ? ('per-channel' as const) : null, top1: correct / 10000, correct, total: 10000, evaluatedBy: 'test figures',
+  const acc = (variant: 'float' | 'ptq' | 'qat', scales: 'fixed' | 'pow2' | null, correct: number, weightBits?: 4) => ({
+    variant, scales, granularity: scales ? ('per-channel' as const) : null, ...(weightBits ? { weightBits } : {}), top1: correct / 10000, correct, total: 10000, evaluatedBy: 'test figures',
   });
   return {
     schema: RESULTS_SCHEMA,
     title: 'edgeq report test',
     model: { name: 'mbv2mini', dataset: 'test figures (accuracy) + random vectors (parity)' },
     settings: { vectors: inputs.length },
-    accuracy: [acc('float', null, 9012), acc('ptq', 'fixed', 8874), acc('ptq', 'pow2', 7421), acc('qat', 'fixed', 8990), acc('qat', 'pow2', 8803)],
+    accuracy: [acc('float', null, 9012), acc('ptq', 'fixed', 8874), acc('ptq', 'pow2', 7421), acc('qat', 'fixed', 8990), acc('qat', 'pow2', 8803), acc('ptq', 'fixed', 8650, 4), acc('qat', 'fixed', 8961, 4)],
     // An autoencoder-style metric: MSE, lower is better (float 0.0125, PTQ fixed 0.0150: +0.0025, worse).
     metrics: [
       { variant: 'float', scales: null, task: 'autoencoder', metric: 'mse', value: 0.0125, higherIsBetter: false, samples: 200, data: 'test-x.npy', evaluatedBy: 'tfjs (float32)' },
@@ -71,14 +71,14 @@ describe('edgeq report in headless Chromium', () => {
     expect(view.confusionCells).toBe(LABELS.length * LABELS.length);
     const expected = doc.accuracy!.map((a) => `${(100 * a.top1).toFixed(2)}%`);
     expect(view.accuracy.map((r) => r.top1)).toEqual(expected);
-    expect(view.accuracy.map((r) => r.label)).toEqual(['Float', 'PTQ · fixed', 'PTQ · pow2', 'QAT · fixed', 'QAT · pow2']);
+    expect(view.accuracy.map((r) => r.label)).toEqual(['Float', 'PTQ · fixed', 'PTQ · pow2', 'QAT · fixed', 'QAT · pow2', 'PTQ · fixed · W4', 'QAT · fixed · W4']);
     for (const [i, r] of view.accuracy.entries()) expect(printed).toContain(`${r.label.padEnd(28)} ${expected[i]}`);
     expect(view.parity).toContain('parity: 40/40 bit-exact on host (gcc)');
     expect(view.missing).toEqual([]);
     expect(view.problems).toEqual([]);
     // The change vs float (9012 of 10,000): PTQ fixed 8874 → −1.38 pp, PTQ pow2 7421 → −15.91 pp,
-    // QAT fixed 8990 → −0.22 pp, QAT pow2 8803 → −2.09 pp.
-    expect(view.accuracy.map((r) => r.change)).toEqual(['—', '\u22121.38 pp', '\u221215.91 pp', '\u22120.22 pp', '\u22122.09 pp']);
+    // QAT fixed 8990 → −0.22 pp, QAT pow2 8803 → −2.09 pp; W4A8: PTQ 8650 → −3.62 pp, QAT 8961 → −0.51 pp.
+    expect(view.accuracy.map((r) => r.change)).toEqual(['—', '\u22121.38 pp', '\u221215.91 pp', '\u22120.22 pp', '\u22122.09 pp', '\u22123.62 pp', '\u22120.51 pp']);
     expect(view.metrics.map((row) => row.slice(0, 5))).toEqual([['Float', 'autoencoder', 'mse', '0.0125', '—'], ['PTQ · fixed', 'autoencoder', 'mse', '0.015', '+0.0025 (worse)']]);
   });
 

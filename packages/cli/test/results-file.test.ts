@@ -13,6 +13,17 @@ const run = { command: 'test', argv: ['test'], at: '2026-01-01T00:00:00.000Z' };
 const parityRow = (target: string, exact: number) => ({ target, runner: 'gcc', vectors: 10, exactVectors: exact, maxAbsDiff: exact === 10 ? 0 : 1, line: `parity: ${exact}/10 on ${target}`, variant: 'QAT · fixed (q.qgraph.json)' });
 
 describe('mergeResults', () => {
+  it('keeps a W4A8 row beside the W8 row of the same variant, scales and granularity; a W4 row replaces only the W4 one', () => {
+    const row = (top1: number, weightBits?: 4 | 8) => ({ variant: 'qat' as const, scales: 'fixed' as const, granularity: 'per-channel' as const, ...(weightBits ? { weightBits } : {}), top1, correct: top1 * 10, total: 10, evaluatedBy: 'int8' });
+    const a = mergeResults(undefined, { accuracy: [row(0.8)], metrics: [{ variant: 'qat', scales: 'fixed', granularity: 'per-channel', task: 'classification', metric: 'top-1', value: 0.8, higherIsBetter: true, samples: 10, evaluatedBy: 'int8' }] }, run);
+    const b = mergeResults(a, { accuracy: [row(0.7, 4)], metrics: [{ variant: 'qat', scales: 'fixed', granularity: 'per-channel', weightBits: 4, task: 'classification', metric: 'top-1', value: 0.7, higherIsBetter: true, samples: 10, evaluatedBy: 'int8' }] }, run);
+    expect(b.accuracy!.map((r) => [r.weightBits ?? 8, r.top1])).toEqual([[8, 0.8], [4, 0.7]]);
+    expect(b.metrics!.map((r) => [r.weightBits ?? 8, r.value])).toEqual([[8, 0.8], [4, 0.7]]);
+    // An explicit 8 is the same key as no field; a newer W4 row replaces the older W4 row.
+    const c = mergeResults(b, { accuracy: [row(0.9, 8), row(0.6, 4)] }, run);
+    expect(c.accuracy!.map((r) => [r.weightBits ?? 8, r.top1])).toEqual([[8, 0.9], [4, 0.6]]);
+  });
+
   it('keys rows, merges costs field by field, replaces per-graph sections and logs every run', () => {
     const first: ResultsPart = {
       model: { name: 'dscnn', dataset: 'fashion-mnist' },

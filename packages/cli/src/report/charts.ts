@@ -38,11 +38,11 @@ function chart(id: string, title: string, spec: OwnSpec): ChartSpec {
   return { id, title, spec: { ...base, ...spec } as TopLevelSpec };
 }
 
-/** "PTQ · fixed" style label of an accuracy row. */
-export function variantLabel(r: { variant: string; scales: string | null; granularity?: string | null }): string {
+/** "PTQ · fixed" style label of an accuracy row ("QAT · pow2 · W4" with 4-bit weights). */
+export function variantLabel(r: { variant: string; scales: string | null; granularity?: string | null; weightBits?: number }): string {
   const v = r.variant === 'float' ? 'Float' : r.variant.toUpperCase();
   if (r.scales === null) return v;
-  return `${v} · ${r.scales}${r.granularity === 'per-tensor' ? ' · per-tensor' : ''}`;
+  return `${v} · ${r.scales}${r.granularity === 'per-tensor' ? ' · per-tensor' : ''}${r.weightBits === 4 ? ' · W4' : ''}`;
 }
 
 /** Percentage-point change of `top1` against the float row, "+0.12 pp" (undefined without a float row). */

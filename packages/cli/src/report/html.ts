@@ -31,8 +31,8 @@ function accuracyTable(r: EdgeqResults): string {
   if (!r.accuracy?.length) return missing(r, 'accuracy');
   const rows = r.accuracy
     .map(
-      (a) => `<tr data-variant="${esc(a.variant)}" data-scales="${esc(a.scales ?? 'float')}">` +
-        `<th scope="row">${esc(variantLabel(a))}</th><td>${esc(a.scales ?? '—')}</td><td>${esc(a.granularity ?? '—')}</td>` +
+      (a) => `<tr data-variant="${esc(a.variant)}" data-scales="${esc(a.scales ?? 'float')}" data-weight-bits="${a.variant === 'float' ? '' : (a.weightBits ?? 8)}">` +
+        `<th scope="row">${esc(variantLabel(a))}</th><td>${esc(a.scales ?? '—')}</td><td>${esc(a.granularity ?? '—')}${a.weightBits === 4 ? ', 4-bit' : ''}</td>` +
         `<td class="num top1">${pct(a.top1)}</td><td class="num change">${a.variant === 'float' ? '—' : esc(changeVsFloat(r, a.top1) ?? 'no float row')}</td>` +
         `<td class="num">${num(a.correct)} / ${num(a.total)}</td><td>${esc(a.evaluatedBy)}</td></tr>`,
     )

@@ -18,6 +18,8 @@ const finite = z.number().refine(Number.isFinite, 'expected a finite number');
 /** float = the float reference; ptq = post-training quantised; qat = quantisation-aware trained. */
 export const VARIANTS = ['float', 'ptq', 'qat'] as const;
 const variant = z.enum(VARIANTS);
+/** Weight width of an int8 variant: 4 when its conv/dense layers hold int4 weights (W4A8, some may stay at 8 bits); absent: 8. */
+const weightBits = z.union([z.literal(4), z.literal(8)]).optional();
 
 /** What a model is trained for (the task decides the loss and the metrics). */
 export const TASKS = ['classification', 'binary', 'regression', 'autoencoder', 'anomaly-detection'] as const;
@@ -29,6 +31,7 @@ export const AccuracyRow = z.strictObject({
   scales: z.enum(['fixed', 'pow2']).nullable(),
   /** Weight granularity of the int8 model (null for float). */
   granularity: z.enum(['per-channel', 'per-tensor']).nullable().optional(),
+  weightBits,
   /** Top-1 accuracy in [0, 1]. */
   top1: z.number().min(0).max(1),
   correct: count,
@@ -46,6 +49,7 @@ export const MetricRow = z.strictObject({
   variant,
   scales: z.enum(['fixed', 'pow2']).nullable(),
   granularity: z.enum(['per-channel', 'per-tensor']).nullable().optional(),
+  weightBits,
   task: z.enum(TASKS),
   /** The metric's name as printed, e.g. "top-1", "mse", "roc-auc", "agreement with float". */
   metric: z.string().min(1),
@@ -65,6 +69,7 @@ export const VariantNote = z.strictObject({
   variant,
   scales: z.enum(['fixed', 'pow2']).nullable(),
   granularity: z.enum(['per-channel', 'per-tensor']).nullable().optional(),
+  weightBits,
   /** e.g. "float training: 5 epochs at lr 0.001, then 1 fine-tune epoch at 0.0001, on 60,000 images". */
   description: z.string(),
   /** Training epochs this variant has seen in total (float + fine-tune + QAT), when trained. */
