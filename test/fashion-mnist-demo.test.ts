@@ -35,11 +35,19 @@ describe('examples/fashion-mnist/run.ts', () => {
     for (const line of printedParity) expect(view.parity).toContain(line);
     expect(printedParity.every((l) => / (\d+)\/\1 bit-exact/.test(l))).toBe(true);
 
-    // The accuracy table printed at the end: "<model>  <top-1>  <correct>/<total>".
-    const printed = [...stdout.matchAll(/^(float|PTQ \w+|QAT \w+)\s+(\d+\.\d\d%)\s+(\d+\/\d+)$/gm)].map((m) => m[2]);
-    expect(printed).toHaveLength(5);
+    // The accuracy table printed at the end: "<model>  <top-1>  <correct>/<total>", float and
+    // PTQ / QAT in both scale modes with 8-bit and with 4-bit weights.
+    const rows = [...stdout.matchAll(/^(float|(?:PTQ|QAT)(?: W4)? (?:fixed|pow2))\s+(\d+\.\d\d%)\s+(\d+\/\d+)$/gm)];
+    expect(rows.map((m) => m[1])).toEqual(['float', 'PTQ fixed', 'PTQ pow2', 'PTQ W4 fixed', 'PTQ W4 pow2', 'QAT fixed', 'QAT pow2', 'QAT W4 fixed', 'QAT W4 pow2']);
+    const printed = rows.map((m) => m[2]);
     expect(view.accuracy.map((a) => a.top1)).toEqual(printed);
-    expect(results.accuracy).toHaveLength(5);
+    expect(view.accuracy.map((a) => a.label)).toEqual(['Float', 'PTQ · fixed', 'PTQ · pow2', 'PTQ · fixed · W4', 'PTQ · pow2 · W4', 'QAT · fixed', 'QAT · pow2', 'QAT · fixed · W4', 'QAT · pow2 · W4']);
+    // The W4 rows are the graphs with int4 weights: the saved QAT W4 graph holds int4 tensors.
+    expect(results.accuracy!.filter((a) => a.weightBits === 4).map((a) => `${a.variant} ${a.scales}`)).toEqual(['ptq fixed', 'ptq pow2', 'qat fixed', 'qat pow2']);
+    const w4Graph = JSON.parse(readFileSync(path.join(out, 'graphs', 'qat-fixed-w4.qgraph.json'), 'utf8')) as { tensors: { dtype: string }[] };
+    expect(w4Graph.tensors.some((t) => t.dtype === 'int4')).toBe(true);
+    const w8Graph = JSON.parse(readFileSync(path.join(out, 'graphs', 'qat-fixed.qgraph.json'), 'utf8')) as { tensors: { dtype: string }[] };
+    expect(w8Graph.tensors.some((t) => t.dtype === 'int4')).toBe(false);
     expect(view.charts.map((c) => c.id)).toEqual(expect.arrayContaining(['accuracy', 'weight-ranges', 'activation-ranges', 'layer-error', 'confusion']));
   });
 });

@@ -1,13 +1,14 @@
 /**
  * The Fashion-MNIST demo, end to end: float training → PTQ (fixed and pow2) → QAT (fixed
- * and pow2) → freeze → firmware for a Cortex-M core → parity under QEMU over the test
- * images → one results document → the HTML report. Prints the accuracy table and the
- * parity line as it goes.
+ * and pow2), each with 8-bit and with 4-bit weights (W4A8) → freeze → firmware for a
+ * Cortex-M core → parity under QEMU over the test images → one results document → the HTML
+ * report. Prints the accuracy table and the parity line as it goes.
  *
  *   npx tsx examples/fashion-mnist/run.ts            # default: under 15 minutes on 2 cores
  *   npx tsx examples/fashion-mnist/run.ts --full     # the design notes' recipe
  *   options: --out DIR (default out/fashion-mnist) --model dscnn|mbv2mini --target cortex-m4
  *            --other-targets cortex-m0,...|none --train-images N --test-images N --seed N
+ *            --no-w4 (only the 8-bit-weight variants)
  *
  */
 
@@ -45,6 +46,7 @@ const { values: args } = parseArgs({
     'train-images': { type: 'string' },
     'test-images': { type: 'string' },
     seed: { type: 'string' },
+    'no-w4': { type: 'boolean', default: false },
   },
 });
 
@@ -55,18 +57,34 @@ if (args['other-targets'] !== undefined) settings.otherTargets = args['other-tar
 if (args['train-images']) settings.trainImages = Number(args['train-images']);
 if (args['test-images']) settings.testImages = Number(args['test-images']);
 if (args.seed) settings.seed = Number(args.seed);
+if (args['no-w4']) settings.w4 = false;
 const outDir = path.resolve(args.out!);
 const t0 = performance.now();
 const elapsed = () => `${((performance.now() - t0) / 1000).toFixed(0)} s`;
 const log = (s: string) => process.stdout.write(`${s}\n`);
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
+/** One int8 variant the demo makes: scale mode and weight width. */
+interface Int8Variant {
+  scales: 'fixed' | 'pow2';
+  bits: 4 | 8;
+}
+/** The int8 variants, W8 first (QAT fixed W8 is the one deployed). */
+const int8Variants = (): Int8Variant[] =>
+  (settings.w4 ? [8, 4] as const : [8] as const).flatMap((bits) => (['fixed', 'pow2'] as const).map((scales) => ({ scales, bits })));
+/** "QAT W4 pow2" style name of a variant in the printed table. */
+const printedName = (stage: 'ptq' | 'qat', v: Int8Variant) => `${stage.toUpperCase()}${v.bits === 4 ? ' W4' : ''} ${v.scales}`;
+/** The @edgeq/qat options of a variant's weight width. */
+const widthOptions = (v: Int8Variant) => (v.bits === 4 ? { weightBits: 4 as const, int8Layers: settings.int8Layers } : {});
+/** The results rows' marker of a W4A8 variant. */
+const bitsField = (v: Int8Variant) => (v.bits === 4 ? { weightBits: 4 as const } : {});
+
 const results: EdgeqResults = {
   schema: RESULTS_SCHEMA,
   title: `edgeq on Fashion-MNIST — ${settings.model}`,
   createdAt: new Date().toISOString(),
   model: { name: settings.model, dataset: 'Fashion-MNIST (Debian dataset-fashion-mnist)' },
-  settings: { ...settings, otherTargets: settings.otherTargets.join(', '), mode: args.full ? 'full recipe' : 'default (shortened)' },
+  settings: { ...settings, otherTargets: settings.otherTargets.join(', '), int8Layers: settings.int8Layers.join(','), mode: args.full ? 'full recipe' : 'default (shortened)' },
   missing: {},
 };
 const missing = (section: keyof NonNullable<EdgeqResults['missing']>, why: string) => {
@@ -106,12 +124,15 @@ async function trainedPipeline(): Promise<{ deploy: QGraph; test: q.ImageSet; ev
     results.training.push(...epochs('fine-tune', s.floatEpochs + 1, tune));
   }
   const tuneText = s.fineTuneEpochs > 0 ? `, then ${s.fineTuneEpochs} fine-tune epoch(s) at ${s.fineTuneLr}` : '';
+  const weightsText = (v: Int8Variant) => (v.bits === 4
+    ? `per-channel weights, 4-bit (int4, MSE clip) in every conv/depthwise/dense layer but ${s.int8Layers.join(', ')}`
+    : 'per-channel weights');
   results.variants = [
     { variant: 'float', scales: null, granularity: null, epochs: s.floatEpochs + s.fineTuneEpochs, description: `float training (tfjs, float32): ${s.floatEpochs} epoch(s) at lr ${s.floatLr}${tuneText}, on ${train.count} training images` },
-    ...(['fixed', 'pow2'] as const).map((scales) => ({ variant: 'ptq' as const, scales, granularity: 'per-channel' as const, description: `PTQ: the float model calibrated (min/max) on ${s.calibrationImages} training images, no further training; ${scales} scales, per-channel weights` })),
-    ...(['fixed', 'pow2'] as const).map((scales) => ({
-      variant: 'qat' as const, scales, granularity: 'per-channel' as const, epochs: s.floatEpochs + s.qatEpochs,
-      description: `QAT: the float weights after epoch ${s.floatEpochs} (before the fine-tune), trained ${s.qatEpochs} more epoch(s) with fake-quant at lr ${s.qatLr} on ${s.qatImages} images; ${scales} scales, per-channel weights. Those extra epochs are training the float model did not get, which is why QAT can match or beat float.`,
+    ...int8Variants().map((v) => ({ variant: 'ptq' as const, scales: v.scales, granularity: 'per-channel' as const, ...bitsField(v), description: `PTQ: the float model calibrated (min/max) on ${s.calibrationImages} training images, no further training; ${v.scales} scales, ${weightsText(v)}` })),
+    ...int8Variants().map((v) => ({
+      variant: 'qat' as const, scales: v.scales, granularity: 'per-channel' as const, ...bitsField(v), epochs: s.floatEpochs + s.qatEpochs,
+      description: `QAT: the float weights after epoch ${s.floatEpochs} (before the fine-tune), trained ${s.qatEpochs} more epoch(s) with fake-quant at lr ${s.qatLr} on ${s.qatImages} images; ${v.scales} scales, ${weightsText(v)}${v.bits === 4 ? ' (4-bit scales fixed from the BN freeze on)' : ''}. Those extra epochs are training the float model did not get, which is why QAT can match or beat float.`,
     })),
   ];
   const acc: AccuracyEntry[] = [];
@@ -122,10 +143,10 @@ async function trainedPipeline(): Promise<{ deploy: QGraph; test: q.ImageSet; ev
   // PTQ graphs are evaluated in a worker thread while QAT trains on the main thread; the two
   // QAT graphs then in two workers at once (int8 evaluation is the long pole on 2 cores).
   const calib = q.subset(train, 0, s.calibrationImages);
-  const ptq: { scales: 'fixed' | 'pow2'; g: QGraph }[] = [];
-  for (const scales of ['fixed', 'pow2'] as const) {
-    const c = await q.calibrate(m, calib, { scales, rounding: 'tflm', perChannel: true, method: 'minmax' });
-    ptq.push({ scales, g: q.freeze(c, { name: `${s.model}_ptq_${scales}` }) });
+  const ptq: (Int8Variant & { g: QGraph })[] = [];
+  for (const v of int8Variants()) {
+    const c = await q.calibrate(m, calib, { scales: v.scales, rounding: 'tflm', perChannel: true, method: 'minmax', ...widthOptions(v) });
+    ptq.push({ ...v, g: q.freeze(c, { name: `${s.model}_ptq_${v.bits === 4 ? 'w4_' : ''}${v.scales}` }) });
     c.dispose();
   }
   const ptqEvals = evaluateInWorkers(ptq.map((p) => p.g), test, 1);
@@ -133,16 +154,18 @@ async function trainedPipeline(): Promise<{ deploy: QGraph; test: q.ImageSet; ev
 
   const qatData = q.subset(train, 0, s.qatImages);
   const qatSteps = steps(qatData.count, s.qatEpochs);
-  const schedule = { recordSteps: Math.min(50, Math.floor(qatSteps / 10)), freezeBnStep: Math.floor(qatSteps / 2), freezeRangesStep: Math.floor((qatSteps * 4) / 5) };
-  const qatGraphs: { scales: 'fixed' | 'pow2'; g: QGraph }[] = [];
-  for (const scales of ['fixed', 'pow2'] as const) {
-    const qm = q.prepare(base, { scales, rounding: 'tflm', perChannel: true, schedule });
-    const qatRun = await stage(`QAT ${scales}`, qatSteps, (p) =>
+  const freezeBnStep = Math.floor(qatSteps / 2);
+  const schedule = { recordSteps: Math.min(50, Math.floor(qatSteps / 10)), freezeBnStep, freezeRangesStep: Math.floor((qatSteps * 4) / 5) };
+  const qatGraphs: (Int8Variant & { g: QGraph })[] = [];
+  for (const v of int8Variants()) {
+    // W4: the 4-bit weight scales are fixed at the BN freeze, as in bench/qat.ts --w4 and edgeq qat.
+    const qm = q.prepare(base, { scales: v.scales, rounding: 'tflm', perChannel: true, schedule: v.bits === 4 ? { ...schedule, freezeWeightScalesStep: freezeBnStep } : schedule, ...widthOptions(v) });
+    const qatRun = await stage(printedName('qat', v), qatSteps, (p) =>
       q.train(qm, qatData, { epochs: s.qatEpochs, learningRate: s.qatLr, batchSize: s.batchSize, seed: s.seed, epochOffset: s.floatEpochs, workers, onProgress: p }));
-    if (scales === 'fixed') results.training!.push(...epochs('qat', s.floatEpochs + 1, qatRun));
-    qatGraphs.push({ scales, g: q.freeze(qm, { name: `${s.model}_qat_${scales}` }) });
+    if (v.scales === 'fixed' && v.bits === 8) results.training!.push(...epochs('qat', s.floatEpochs + 1, qatRun));
+    qatGraphs.push({ ...v, g: q.freeze(qm, { name: `${s.model}_qat_${v.bits === 4 ? 'w4_' : ''}${v.scales}` }) });
     qm.dispose();
-    log(`QAT ${scales}: trained (${elapsed()})`);
+    log(`${printedName('qat', v)}: trained (${elapsed()})`);
   }
   // The QAT graphs are evaluated in two workers while the caller runs parity on the device.
   const evaluations = (async () => {
@@ -150,11 +173,11 @@ async function trainedPipeline(): Promise<{ deploy: QGraph; test: q.ImageSet; ev
     const ptqDone = await ptqEvals;
     const graphs = new Map<string, QGraph>();
     for (const [variant, list, evals] of [['ptq', ptq, ptqDone], ['qat', qatGraphs, qatEvals]] as const) {
-      list.forEach(({ scales, g }, i) => {
+      list.forEach(({ g, ...v }, i) => {
         const e = evals[i];
-        acc.push({ variant, scales, granularity: 'per-channel', top1: e.accuracy, correct: e.correct, total: e.count, evaluatedBy: 'int8 interpreter' });
-        log(`${variant.toUpperCase()} ${scales}: ${pct(e.accuracy)} (${elapsed()})`);
-        graphs.set(`${variant}-${scales}`, g);
+        acc.push({ variant, scales: v.scales, granularity: 'per-channel', ...bitsField(v), top1: e.accuracy, correct: e.correct, total: e.count, evaluatedBy: 'int8 interpreter' });
+        log(`${printedName(variant, v)}: ${pct(e.accuracy)} (${elapsed()})`);
+        graphs.set(`${variant}-${v.scales}${v.bits === 4 ? '-w4' : ''}`, g);
       });
     }
     results.accuracy = acc;
@@ -169,7 +192,7 @@ async function trainedPipeline(): Promise<{ deploy: QGraph; test: q.ImageSet; ev
     m.dispose();
     base.dispose();
   })();
-  log(`QAT: evaluating both graphs in the background (${elapsed()})`);
+  log(`QAT: evaluating ${qatGraphs.length} graphs in the background (${elapsed()})`);
   return { deploy: qatGraphs[0].g, test, evaluations };
 }
 
@@ -232,7 +255,7 @@ async function main(): Promise<number> {
   const report = await writeReport(results, path.join(outDir, 'report'), { png: true });
   log('');
   if (results.accuracy) {
-    log(textTable(['model', 'top-1', 'correct'], results.accuracy.map((a) => [a.variant === 'float' ? 'float' : `${a.variant.toUpperCase()} ${a.scales}`, pct(a.top1), `${a.correct}/${a.total}`])));
+    log(textTable(['model', 'top-1', 'correct'], results.accuracy.map((a) => [a.variant === 'float' ? 'float' : printedName(a.variant, { scales: a.scales!, bits: a.weightBits === 4 ? 4 : 8 }), pct(a.top1), `${a.correct}/${a.total}`])));
   } else {
     log(`accuracy: not measured (${results.missing?.accuracy})`);
   }

@@ -29,6 +29,10 @@ export interface DemoSettings {
   otherTargets: string[];
   otherTargetVectors: number;
   seed: number;
+  /** Also make the W4A8 variants (4-bit weights, int8 activations): PTQ and QAT, both scale modes. */
+  w4: boolean;
+  /** With w4: the layers kept at 8 bits (names or the rules first, last, depthwise). */
+  int8Layers: string[];
 }
 
 /**
@@ -58,6 +62,9 @@ export const DEFAULT_SETTINGS: DemoSettings = {
   otherTargets: ['cortex-m0', 'cortex-m3', 'cortex-m7', 'cortex-m33'],
   otherTargetVectors: 100,
   seed: 1,
+  // bench/qat.ts --w4's layer rule: the three pointwise layers of dscnn hold 4-bit weights.
+  w4: true,
+  int8Layers: ['first', 'last', 'depthwise'],
 };
 
 /** --full: the design notes' recipe. */
