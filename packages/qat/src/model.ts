@@ -113,6 +113,11 @@ interface Pass {
   collectIdx?: Set<number>;
 }
 
+/** A deep copy of fixed 4-bit weight scales (by layer name), for a model clone or replica. */
+export function copyWeightScales(scales: ReadonlyMap<string, readonly number[]>): Map<string, number[]> {
+  return new Map([...scales].map(([layer, v]) => [layer, [...v]]));
+}
+
 /** A network under edgeq's control: float training, QAT, PTQ calibration and freeze operate on it. */
 export class EdgeqModel {
   /** Quantised-phase configuration (meaningful when phase is 'quant'). */
@@ -157,7 +162,7 @@ export class EdgeqModel {
     m.phase = this.phase;
     m.ranges = this.ranges.map((r) => r && { ...r });
     m.qatStep = this.qatStep;
-    m.frozenWeightScales = new Map([...this.frozenWeightScales].map(([k, v]) => [k, [...v]]));
+    m.frozenWeightScales = copyWeightScales(this.frozenWeightScales);
     m.history = [...this.history];
     return m;
   }

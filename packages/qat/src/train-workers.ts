@@ -17,7 +17,7 @@ import type { Worker } from 'node:worker_threads';
 import { startModuleWorker } from '@edgeq/ir';
 import { currentBackend, type BackendName } from './backend.js';
 import { QatError } from './errors.js';
-import type { EdgeqModel } from './model.js';
+import { copyWeightScales, type EdgeqModel } from './model.js';
 import { decodeModel, encodeModel, type ModelDoc } from './model-io.js';
 import { abortReplicas, replicaBufferBytes } from './replica-sync.js';
 import { trainingLoss } from './training-loss.js';
@@ -294,5 +294,5 @@ function adoptState(target: EdgeqModel, source: EdgeqModel): void {
   });
   target.ranges = source.ranges.map((r) => r && { ...r });
   target.qatStep = source.qatStep;
-  target.frozenWeightScales = new Map([...source.frozenWeightScales].map(([k, v]) => [k, [...v]]));
+  target.frozenWeightScales = copyWeightScales(source.frozenWeightScales);
 }
