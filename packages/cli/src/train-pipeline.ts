@@ -22,8 +22,8 @@ import type { Output } from './output.js';
 import { floatFigure, int8Figure, int8Lines, type HeldOut, type PipelineMetrics } from './task-evaluation.js';
 import { withProgress, withTrainingProgress } from './progress.js';
 import { checkResultsFile, recordResults } from './results-file.js';
-import { quantPart, settingsOf, trainPart, type FloatStory, type QuantStory } from './training-results.js';
-import { checkRoundingForScales } from './commands/common.js';
+import { quantPart, rateRuns, settingsOf, trainPart, type FloatStory, type QuantStory } from './training-results.js';
+import { checkRoundingForScales, positiveNumbers } from './commands/common.js';
 import { SAVED_MODEL_DOC, checkModelTarget, freezeSavedModel, loadSavedModel, parameterCount, requirePhase, writeSavedModel, type FreezeRequest } from './saved-model.js';
 
 /** Float training options (the design notes' recipe by default) and the data and task they train on. */
@@ -384,23 +384,56 @@ function qatSchedule(steps: number, fixWeightScales: boolean): QatSchedule {
   };
 }
 
+/** The QAT options as given: `--qat-epochs` (absent: 1, or one per rate) and `--qat-lr` (one rate or one per epoch; a config file may give a number). */
+export interface QatOpts {
+  qatEpochs?: number;
+  qatLr: number | string | number[];
+}
+
+/**
+ * The learning rate of each QAT epoch from `--qat-lr` and `--qat-epochs`: one rate for every
+ * epoch, or one rate per epoch (then `--qat-epochs`, when given, must count them).
+ */
+export function qatRates(o: QatOpts): number[] {
+  const given = typeof o.qatLr === 'string' ? positiveNumbers('--qat-lr')(o.qatLr) : Array.isArray(o.qatLr) ? o.qatLr : [o.qatLr];
+  if (given.length === 1) return Array.from({ length: o.qatEpochs ?? 1 }, () => given[0]);
+  if (o.qatEpochs !== undefined && o.qatEpochs !== given.length) {
+    throw usageError(`--qat-lr: ${given.length} rates for --qat-epochs ${o.qatEpochs}; give one rate, or one per QAT epoch`);
+  }
+  return given;
+}
+
 /** `edgeq qat`: float training (or a saved float model), then QAT from the pre-fine-tune weights, freeze. */
-export async function runQat(specArg: string, o: FloatTrainOpts & QuantOpts & { qatEpochs: number; qatLr: number }, out: Output): Promise<PipelineMetrics> {
+export async function runQat(specArg: string, o: FloatTrainOpts & QuantOpts & QatOpts, out: Output): Promise<PipelineMetrics> {
   checkDataOptions(o);
+  const rates = qatRates(o);
+  const qatEpochs = rates.length;
   const q = await qatApi();
   await checkQuantRun(q, o);
   const stage = await trainFloat(q, specArg, { ...o, fineTuneEpochs: 0 }, out, 'qat', true, (m) => checkInt8Layers(q, o, m));
   const { model, base, train } = stage;
   try {
-    const steps = Math.floor(train.count / o.batch) * o.qatEpochs;
+    const stepsPerEpoch = Math.floor(train.count / o.batch);
+    const steps = stepsPerEpoch * qatEpochs;
     const schedule = qatSchedule(steps, weightBitsConfig(o).weightBits === 4 && o.freezeWeightScales !== 'never');
     const qm = q.prepare(base, { scales: o.scales, rounding: o.rounding, perChannel: !o.perTensor, ...weightBitsConfig(o), schedule, inputRange: inputRangeOf(q, o, stage) });
     try {
-      const plan = { label: 'QAT', epochs: o.qatEpochs, stepsPerEpoch: Math.floor(train.count / o.batch), firstEpoch: o.epochs + 1 };
-      const trained = await withTrainingProgress(plan, { silent: out.opts.json || out.opts.quiet }, (onProgress) =>
-        q.train(qm, train, { task: stage.task, epochs: o.qatEpochs, learningRate: o.qatLr, batchSize: o.batch, seed: o.seed, epochOffset: o.epochs, workers: q.resolveWorkerCount(o.workers), onProgress }));
-      const made = await finish(q, qm, `${model.name}_qat_${weightBitsConfig(o).weightBits === 4 ? 'w4_' : ''}${o.scales}`, o, stage, out, { stage: 'qat', qatEpochs: o.qatEpochs, perChannel: !o.perTensor, task: stage.task.kind });
-      await recordQuantRun(q, o, stage, made, { stage: 'qat', qat: { epochs: o.qatEpochs, lr: o.qatLr, figures: trained.epochs } });
+      const plan = { label: 'QAT', epochs: qatEpochs, stepsPerEpoch, firstEpoch: o.epochs + 1 };
+      const trained = await withTrainingProgress(plan, { silent: out.opts.json || out.opts.quiet }, async (onProgress) => {
+        // One train() call per run of equal rates, numbered on (epochs, shuffles, progress) from the last.
+        let done = 0;
+        for (const [learningRate, epochs] of rateRuns(rates)) {
+          const before = done * stepsPerEpoch;
+          await q.train(qm, train, {
+            task: stage.task, epochs, learningRate, batchSize: o.batch, seed: o.seed, epochOffset: o.epochs + done, workers: q.resolveWorkerCount(o.workers),
+            onProgress: (step, _total, loss) => onProgress(before + step, steps, loss),
+          });
+          done += epochs;
+        }
+      });
+      const made = await finish(q, qm, `${model.name}_qat_${weightBitsConfig(o).weightBits === 4 ? 'w4_' : ''}${o.scales}`, o, stage, out, { stage: 'qat', qatEpochs, perChannel: !o.perTensor, task: stage.task.kind });
+      const recorded: FloatTrainOpts & QuantOpts & QatOpts = { ...o, qatEpochs, qatLr: rates.join(',') };
+      await recordQuantRun(q, recorded, stage, made, { stage: 'qat', qat: { epochs: qatEpochs, rates, figures: trained.epochs } });
       return made.metrics;
     } finally {
       qm.dispose();

@@ -110,14 +110,30 @@ export interface QuantStory {
   perTensor: boolean;
   /** PTQ: calibration images. */
   calibrationImages?: number;
-  /** QAT: epochs, learning rate and each epoch's loss. */
-  qat?: { epochs: number; lr: number; figures: EpochFigures[] };
+  /** QAT: epochs, the learning rate of each epoch and each epoch's loss. */
+  qat?: { epochs: number; rates: number[]; figures: EpochFigures[] };
   /** The run's float and int8 figures (task-evaluation.ts). */
   metrics: PipelineMetrics;
   /** The held-out samples the figures are on, when there are some. */
   heldOut?: ImageSet;
   /** Training samples, for the per-layer statistics when there is no held-out set. */
   train: ImageSet;
+}
+
+/** Runs of equal consecutive learning rates as [rate, epochs]: a QAT run trains each with one train() call (one Adam). */
+export function rateRuns(rates: readonly number[]): Array<[number, number]> {
+  const runs: Array<[number, number]> = [];
+  for (const r of rates) {
+    if (runs.length && runs[runs.length - 1][0] === r) runs[runs.length - 1][1]++;
+    else runs.push([r, 1]);
+  }
+  return runs;
+}
+
+/** "0.0001", or per epoch "0.0001 (x4), then 0.00003, then 0.00001". */
+function rateText(rates: number[]): string {
+  const runs = rateRuns(rates);
+  return runs.map(([r, k]) => (k > 1 && runs.length > 1 ? `${r} (x${k})` : `${r}`)).join(', then ');
 }
 
 /** What the int8 variant is, in words a reader of the report needs. */
@@ -129,7 +145,7 @@ function quantDescription(s: QuantStory): string {
   if (s.stage === 'ptq') return `PTQ: the float model calibrated (min/max) on ${n(s.calibrationImages ?? 0)} training images, no further training; ${scheme}`;
   const q = s.qat!;
   const from = s.float.loadedFrom ? `the float model loaded from ${s.float.loadedFrom} (after all its training)` : `the float weights after epoch ${s.float.epochs} (before any fine-tune)`;
-  return `QAT: ${from}, trained ${q.epochs} more epoch${q.epochs > 1 ? 's' : ''} with fake-quant at lr ${q.lr}; ${scheme}. ` +
+  return `QAT: ${from}, trained ${q.epochs} more epoch${q.epochs > 1 ? 's' : ''} with fake-quant at lr ${rateText(q.rates)}; ${scheme}. ` +
     'Those extra epochs are training the float model did not get, which is why QAT can match or beat float.';
 }
 

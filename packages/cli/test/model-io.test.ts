@@ -100,11 +100,22 @@ describe('edgeq train → ptq / qat → freeze → simulate', () => {
     expect(f.exitCode).toBe(0);
     expect(read(cwd, 'frozen-w4.qgraph.bin').equals(read(cwd, 'qat-w4.qgraph.bin'))).toBe(true);
 
-    const n = await edgeq(['qat', 'float', ...w4, '--freeze-weight-scales', 'never', '--save-model', 'qat-w4-free', '--out', 'qat-w4-free.qgraph.json'], cwd);
+    // Also one learning rate per QAT epoch: two epochs, 1e-4 then 3e-5, each its own Adam.
+    const n = await edgeq(['qat', 'float', ...w4, '--freeze-weight-scales', 'never', '--qat-lr', '1e-4,3e-5', '--save-model', 'qat-w4-free', '--out', 'qat-w4-free.qgraph.json', '--results', 'results-w4-free.json'], cwd);
+    expect(n.stderr).toBe('');
     expect(n.exitCode).toBe(0);
     const free = json(cwd, 'qat-w4-free', 'edgeq-model.json');
     expect(free.config.schedule.freezeWeightScalesStep).toBeUndefined();
     expect(free.frozenWeightScales).toBeUndefined();
+    expect(free).toMatchObject({ qatStep: 8, config: { schedule: { freezeBnStep: 4, freezeRangesStep: 6 } } });
+    const freeDoc = json(cwd, 'results-w4-free.json');
+    expect(freeDoc.variants.find((v: { variant: string }) => v.variant === 'qat').description).toContain('trained 2 more epochs with fake-quant at lr 0.0001, then 0.00003;');
+    expect(freeDoc.settings['qat qatLr']).toBe('0.0001,0.00003');
+    // Both epochs' losses are recorded (numbered from 1 after a loaded float model), the second from the second train() call.
+    expect(freeDoc.training.filter((t: { stage: string }) => t.stage === 'qat').map((t: { epoch: number }) => t.epoch)).toEqual([1, 2]);
+    const mismatch = await edgeq(['qat', 'float', '--limit', '256', '--qat-epochs', '3', '--qat-lr', '1e-4,3e-5', '--out', 'nope.qgraph.json'], cwd);
+    expect(mismatch.exitCode).toBe(2);
+    expect(lines(mismatch.stderr)).toEqual(['edgeq qat: --qat-lr: 2 rates for --qat-epochs 3; give one rate, or one per QAT epoch']);
 
     const w8 = await edgeq(['qat', 'float', '--limit', '256', '--freeze-weight-scales', 'half', '--out', 'nope.qgraph.json'], cwd);
     expect(w8.exitCode).toBe(2);

@@ -78,6 +78,15 @@ export function positiveNumber(flag: string) {
   };
 }
 
+/** Parser of a comma-separated list of positive numbers ("1e-4,3e-5"), naming the flag when an entry is not one. */
+export function positiveNumbers(flag: string) {
+  return (v: string): number[] => {
+    const list = v.split(',').map((s) => Number(s.trim()));
+    if (!v.trim() || list.some((n) => !Number.isFinite(n) || n <= 0)) throw usageError(`${flag} ${v}: expected positive numbers, comma-separated`);
+    return list;
+  };
+}
+
 /** Scheme options as parsed. */
 export interface SchemeOpts {
   scales?: ScaleMode;

@@ -9,7 +9,7 @@ import { Option, type Command } from 'commander';
 import { action } from '../command.js';
 import { usageError } from '../errors.js';
 import { parseRange } from '../inputs/input-range.js';
-import { nonNegativeInt, positiveInt, positiveNumber, resultsOption, roundingOption, scalesOption, simWorkersOption } from './common.js';
+import { nonNegativeInt, positiveInt, positiveNumber, positiveNumbers, resultsOption, roundingOption, scalesOption, simWorkersOption } from './common.js';
 
 /** `--task classification|binary|regression`. */
 const taskOption = () =>
@@ -112,8 +112,8 @@ export function registerTraining(program: Command): void {
   weightBitsOptions(inputQuantOptions(floatOptions(program.command('qat'), { epochs: 5, fineTuneEpochs: 0 })))
     .description('quantisation-aware training: train the float model of a spec (or load a saved one), fine-tune with fake-quant and folded BN, freeze to a QGraph')
     .argument('<model>', 'architecture spec .json, a shipped spec name (dscnn, mbv2mini), a float model (a directory from edgeq train, a tfjs layers model, a Keras .keras/.h5 file or a float32 .tflite; then only --data, --limit, --batch and --seed of the float options apply; --epochs numbers the QAT shuffles)')
-    .option('--qat-epochs <n>', 'QAT epochs', positiveInt('--qat-epochs'), 1)
-    .option('--qat-lr <rate>', 'Adam learning rate of the QAT epochs', positiveNumber('--qat-lr'), 1e-4)
+    .option('--qat-epochs <n>', 'QAT epochs (default 1, or one per --qat-lr rate)', positiveInt('--qat-epochs'))
+    .option('--qat-lr <rates>', 'Adam learning rate of the QAT epochs: one rate, or one per epoch, comma-separated (e.g. 1e-4,1e-4,3e-5,1e-5; a new Adam where the rate changes)', positiveNumbers('--qat-lr'), [1e-4])
     .addOption(new Option('--freeze-weight-scales <when>', 'with --weight-bits 4: when the 4-bit layers\' weight scales stop following the weights: half (at the BN freeze, half the QAT steps; the default) or never (recomputed every step)').choices(['half', 'never']))
     .option('--per-tensor', 'per-tensor weight scales (default per-channel)')
     .addOption(scalesOption().default('fixed'))
