@@ -86,16 +86,6 @@ function qatRates(list: string, epochs: string | undefined): number[] {
   return rates;
 }
 
-/** Runs of equal consecutive rates: [rate, epochs] pairs. */
-function rateRuns(rates: number[]): Array<[number, number]> {
-  const runs: Array<[number, number]> = [];
-  for (const r of rates) {
-    if (runs.length && runs[runs.length - 1][0] === r) runs[runs.length - 1][1]++;
-    else runs.push([r, 1]);
-  }
-  return runs;
-}
-
 const models = (arg('models', 'dscnn,mbv2mini') as string).split(',');
 const seeds = (arg('seeds', '1,2,3') as string).split(',').map(Number);
 const floatEpochs = Number(arg('epochs', '5'));
@@ -140,7 +130,7 @@ function record(row: Omit<Row, 'backend' | 'commit' | 'command' | 'date'>, backe
 function w4Recipe(): string {
   return `float: ${floatEpochs} epochs Adam 1e-3 + 1 epoch Adam 1e-4, batch ${batchSize}; PTQ: float reference calibrated (min/max activations) on ${calibImages} training images, ` +
     `W4 weight scales per channel by the MSE clip search on [-7, 7]; QAT W4: ${w4QatFrom === 'base' ? `${floatEpochs}-epoch float weights` : 'the float reference'} + ${w4QatEpochs} QAT epochs Adam ` +
-    `${rateRuns(w4QatLrs).map(([r, n]) => `${n} at ${r}`).join(', then ')} (a new Adam at each rate), ` +
+    `${q.rateRuns(w4QatLrs).map(([r, n]) => `${n} at ${r}`).join(', then ')} (a new Adam at each rate), ` +
     `4-bit fake-quant (MSE clip ${w4FreezeScales === 'half' ? 'recomputed every step until half the QAT steps, then fixed' : 'recomputed every step'}, STE, BN folded), ` +
     `schedule record 50 / freeze BN at 1/2 / freeze ranges at 4/5 of the QAT steps; ` +
     `4-bit layers: every conv/depthwise/dense${int8Layers.length ? ` except ${int8Layers.join(',')} (8-bit)` : ''}; accuracy: int8 top-1 of the QGraph in the integer interpreter`;
@@ -353,18 +343,10 @@ async function accuracyW4(backend: string, train: q.ImageSet, test: q.ImageSet):
         record({ model: name, variant, accuracy: acc, epochs: ep, seed, int4Layers: int4LayersOf(g) }, backend);
         c.dispose();
       }
-      const steps = Math.floor(train.count / batchSize) * w4QatEpochs;
-      const schedule = {
-        recordSteps: Math.min(50, Math.floor(steps / 10)), freezeBnStep: Math.floor(steps / 2), freezeRangesStep: Math.floor((steps * 4) / 5),
-        ...(w4FreezeScales === 'half' ? { freezeWeightScalesStep: Math.floor(steps / 2) } : {}),
-      };
+      const schedule = q.scheduleForSteps(Math.floor(train.count / batchSize) * w4QatEpochs, { fixWeightScales: w4FreezeScales === 'half' });
       for (const [variant, scales] of [['QAT W4 per-channel', 'fixed'], ['QAT W4 power-of-two', 'pow2']] as const) {
         const qm = q.prepare(w4QatFrom === 'base' ? base : m, { scales, perChannel: true, schedule, ...w4 });
-        let done = 0;
-        for (const [learningRate, epochs] of rateRuns(w4QatLrs)) {
-          await q.train(qm, train, { epochs, learningRate, batchSize, seed, epochOffset: floatEpochs + done, workers, onProgress: progress(`${variant} at ${learningRate}`) });
-          done += epochs;
-        }
+        await q.trainAtRates(qm, train, w4QatLrs, { batchSize, seed, epochOffset: floatEpochs, workers, onProgress: progress(variant) });
         const g = q.freeze(qm);
         const acc = (await q.evaluateInt8(g, test, { onProgress: progress(`int8 eval ${variant}`) })).accuracy;
         record({ model: name, variant, accuracy: acc, epochs: `${floatEpochs} + ${w4QatEpochs} QAT`, seed, int4Layers: int4LayersOf(g) }, backend);

@@ -154,12 +154,11 @@ async function trainedPipeline(): Promise<{ deploy: QGraph; test: q.ImageSet; ev
 
   const qatData = q.subset(train, 0, s.qatImages);
   const qatSteps = steps(qatData.count, s.qatEpochs);
-  const freezeBnStep = Math.floor(qatSteps / 2);
-  const schedule = { recordSteps: Math.min(50, Math.floor(qatSteps / 10)), freezeBnStep, freezeRangesStep: Math.floor((qatSteps * 4) / 5) };
   const qatGraphs: (Int8Variant & { g: QGraph })[] = [];
   for (const v of int8Variants()) {
     // W4: the 4-bit weight scales are fixed at the BN freeze, as in bench/qat.ts --w4 and edgeq qat.
-    const qm = q.prepare(base, { scales: v.scales, rounding: 'tflm', perChannel: true, schedule: v.bits === 4 ? { ...schedule, freezeWeightScalesStep: freezeBnStep } : schedule, ...widthOptions(v) });
+    const schedule = q.scheduleForSteps(qatSteps, { fixWeightScales: v.bits === 4 });
+    const qm = q.prepare(base, { scales: v.scales, rounding: 'tflm', perChannel: true, schedule, ...widthOptions(v) });
     const qatRun = await stage(printedName('qat', v), qatSteps, (p) =>
       q.train(qm, qatData, { epochs: s.qatEpochs, learningRate: s.qatLr, batchSize: s.batchSize, seed: s.seed, epochOffset: s.floatEpochs, workers, onProgress: p }));
     if (v.scales === 'fixed' && v.bits === 8) results.training!.push(...epochs('qat', s.floatEpochs + 1, qatRun));

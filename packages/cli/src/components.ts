@@ -18,8 +18,6 @@ export type QatApi = typeof Qat;
 export type QatModel = Qat.EdgeqModel;
 /** An image split as @edgeq/qat's loader returns it. */
 export type ImageSet = Qat.ImageSet;
-/** When a QAT run records ranges and freezes BN, ranges and 4-bit weight scales (@edgeq/qat). */
-export type QatSchedule = Qat.QatSchedule;
 
 
 /** @edgeq/harness with its Cortex-M targets, loaded on first use (it is not needed to start). */

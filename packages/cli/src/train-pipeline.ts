@@ -12,7 +12,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { saveQGraph, type QGraph, type RoundingMode, type ScaleMode } from '@edgeq/ir';
 import { writeOutput } from './atomic.js';
-import { qatApi, type ImageSet, type QatApi, type QatModel, type QatSchedule } from './components.js';
+import { qatApi, type ImageSet, type QatApi, type QatModel } from './components.js';
 import { modelError, usageError } from './errors.js';
 import { loadArchSpec } from './inputs/arch-spec.js';
 import { FLOAT_FILE_LABEL, FLOAT_MODEL_KINDS, resolveModel, type ModelRef } from './inputs/model.js';
@@ -22,7 +22,7 @@ import type { Output } from './output.js';
 import { floatFigure, int8Figure, int8Lines, type HeldOut, type PipelineMetrics } from './task-evaluation.js';
 import { withProgress, withTrainingProgress } from './progress.js';
 import { checkResultsFile, recordResults } from './results-file.js';
-import { quantPart, rateRuns, settingsOf, trainPart, type FloatStory, type QuantStory } from './training-results.js';
+import { quantPart, settingsOf, trainPart, type FloatStory, type QuantStory } from './training-results.js';
 import { checkRoundingForScales, positiveNumbers } from './commands/common.js';
 import { SAVED_MODEL_DOC, checkModelTarget, freezeSavedModel, loadSavedModel, parameterCount, requirePhase, writeSavedModel, type FreezeRequest } from './saved-model.js';
 
@@ -370,20 +370,6 @@ export async function runPtq(specArg: string, o: FloatTrainOpts & QuantOpts & { 
   }
 }
 
-/**
- * The QAT schedule of a run of `steps` steps: range recording for the first tenth (at most 50),
- * BN frozen at half, ranges at four fifths; with `fixWeightScales` (W4, unless
- * `--freeze-weight-scales never`) the 4-bit weight scales are fixed at the BN freeze too, so the
- * second half trains the weights on one grid (bench/qat.ts --w4 measures why).
- */
-function qatSchedule(steps: number, fixWeightScales: boolean): QatSchedule {
-  const freezeBnStep = Math.floor(steps / 2);
-  return {
-    recordSteps: Math.min(50, Math.floor(steps / 10)), freezeBnStep, freezeRangesStep: Math.floor((steps * 4) / 5),
-    ...(fixWeightScales ? { freezeWeightScalesStep: freezeBnStep } : {}),
-  };
-}
-
 /** The QAT options as given: `--qat-epochs` (absent: 1, or one per rate) and `--qat-lr` (one rate or one per epoch; a config file may give a number). */
 export interface QatOpts {
   qatEpochs?: number;
@@ -415,22 +401,13 @@ export async function runQat(specArg: string, o: FloatTrainOpts & QuantOpts & Qa
   try {
     const stepsPerEpoch = Math.floor(train.count / o.batch);
     const steps = stepsPerEpoch * qatEpochs;
-    const schedule = qatSchedule(steps, weightBitsConfig(o).weightBits === 4 && o.freezeWeightScales !== 'never');
+    // W4: the 4-bit weight scales are fixed at the BN freeze unless --freeze-weight-scales never.
+    const schedule = q.scheduleForSteps(steps, { fixWeightScales: weightBitsConfig(o).weightBits === 4 && o.freezeWeightScales !== 'never' });
     const qm = q.prepare(base, { scales: o.scales, rounding: o.rounding, perChannel: !o.perTensor, ...weightBitsConfig(o), schedule, inputRange: inputRangeOf(q, o, stage) });
     try {
       const plan = { label: 'QAT', epochs: qatEpochs, stepsPerEpoch, firstEpoch: o.epochs + 1 };
-      const trained = await withTrainingProgress(plan, { silent: out.opts.json || out.opts.quiet }, async (onProgress) => {
-        // One train() call per run of equal rates, numbered on (epochs, shuffles, progress) from the last.
-        let done = 0;
-        for (const [learningRate, epochs] of rateRuns(rates)) {
-          const before = done * stepsPerEpoch;
-          await q.train(qm, train, {
-            task: stage.task, epochs, learningRate, batchSize: o.batch, seed: o.seed, epochOffset: o.epochs + done, workers: q.resolveWorkerCount(o.workers),
-            onProgress: (step, _total, loss) => onProgress(before + step, steps, loss),
-          });
-          done += epochs;
-        }
-      });
+      const trained = await withTrainingProgress(plan, { silent: out.opts.json || out.opts.quiet }, (onProgress) =>
+        q.trainAtRates(qm, train, rates, { task: stage.task, batchSize: o.batch, seed: o.seed, epochOffset: o.epochs, workers: q.resolveWorkerCount(o.workers), onProgress }));
       const made = await finish(q, qm, `${model.name}_qat_${weightBitsConfig(o).weightBits === 4 ? 'w4_' : ''}${o.scales}`, o, stage, out, { stage: 'qat', qatEpochs, perChannel: !o.perTensor, task: stage.task.kind });
       const recorded: FloatTrainOpts & QuantOpts & QatOpts = { ...o, qatEpochs, qatLr: rates.join(',') };
       await recordQuantRun(q, recorded, stage, made, { stage: 'qat', qat: { epochs: qatEpochs, rates, figures: trained.epochs } });

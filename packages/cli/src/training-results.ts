@@ -120,32 +120,21 @@ export interface QuantStory {
   train: ImageSet;
 }
 
-/** Runs of equal consecutive learning rates as [rate, epochs]: a QAT run trains each with one train() call (one Adam). */
-export function rateRuns(rates: readonly number[]): Array<[number, number]> {
-  const runs: Array<[number, number]> = [];
-  for (const r of rates) {
-    if (runs.length && runs[runs.length - 1][0] === r) runs[runs.length - 1][1]++;
-    else runs.push([r, 1]);
-  }
-  return runs;
-}
-
-/** "0.0001", or per epoch "0.0001 (x4), then 0.00003, then 0.00001". */
-function rateText(rates: number[]): string {
-  const runs = rateRuns(rates);
+/** "0.0001", or per epoch "0.0001 (x4), then 0.00003, then 0.00001", from the runs of equal rates. */
+function rateText(runs: Array<[number, number]>): string {
   return runs.map(([r, k]) => (k > 1 && runs.length > 1 ? `${r} (x${k})` : `${r}`)).join(', then ');
 }
 
 /** What the int8 variant is, in words a reader of the report needs. */
-function quantDescription(s: QuantStory): string {
+function quantDescription(q: QatApi, s: QuantStory): string {
   const weights = s.perTensor ? 'per-tensor' : 'per-channel';
   const int4 = s.graph.metadata?.int4Layers as string[] | undefined;
   const bits = int4?.length ? `, 4-bit weights in ${int4.join(', ')} (8-bit elsewhere)` : '';
   const scheme = `${s.graph.quantization.scales} scales, ${weights} weights${bits}`;
   if (s.stage === 'ptq') return `PTQ: the float model calibrated (min/max) on ${n(s.calibrationImages ?? 0)} training images, no further training; ${scheme}`;
-  const q = s.qat!;
+  const qat = s.qat!;
   const from = s.float.loadedFrom ? `the float model loaded from ${s.float.loadedFrom} (after all its training)` : `the float weights after epoch ${s.float.epochs} (before any fine-tune)`;
-  return `QAT: ${from}, trained ${q.epochs} more epoch${q.epochs > 1 ? 's' : ''} with fake-quant at lr ${rateText(q.rates)}; ${scheme}. ` +
+  return `QAT: ${from}, trained ${qat.epochs} more epoch${qat.epochs > 1 ? 's' : ''} with fake-quant at lr ${rateText(q.rateRuns(qat.rates))}; ${scheme}. ` +
     'Those extra epochs are training the float model did not get, which is why QAT can match or beat float.';
 }
 
@@ -165,7 +154,7 @@ export async function quantPart(q: QatApi, s: QuantStory, settings: Record<strin
   // A loaded float model was described by the train run that made it: keep that description.
   const variants: VariantEntry[] = [
     ...(s.float.loadedFrom ? [] : floatPart.variants ?? []),
-    { variant: s.stage, scales, granularity, ...bits, description: quantDescription(s), graph: s.graphFile, ...(s.qat && !s.float.loadedFrom ? { epochs: s.float.epochs + s.qat.epochs } : {}) },
+    { variant: s.stage, scales, granularity, ...bits, description: quantDescription(q, s), graph: s.graphFile, ...(s.qat && !s.float.loadedFrom ? { epochs: s.float.epochs + s.qat.epochs } : {}) },
   ];
   const part: ResultsPart = { model: { name: s.float.name, dataset: s.float.data }, settings, variants };
   const training = s.float.loadedFrom ? [] : floatTraining(s.float);

@@ -73,6 +73,20 @@ export interface QuantConfig {
   schedule: QatSchedule;
 }
 
+/**
+ * The schedule of a QAT run of `steps` optimizer steps, as edgeq's recipes use it: ranges
+ * recorded for the first tenth (at most 50 steps), BN frozen at half, ranges at four fifths;
+ * with `fixWeightScales` the 4-bit weight scales are fixed at the BN freeze too, so the
+ * second half trains the weights on one grid (bench/qat.ts --w4 measured why).
+ */
+export function scheduleForSteps(steps: number, opts: { fixWeightScales?: boolean } = {}): QatSchedule {
+  const freezeBnStep = Math.floor(steps / 2);
+  return {
+    recordSteps: Math.min(50, Math.floor(steps / 10)), freezeBnStep, freezeRangesStep: Math.floor((steps * 4) / 5),
+    ...(opts.fixWeightScales ? { freezeWeightScalesStep: freezeBnStep } : {}),
+  };
+}
+
 /** Defaults: fixed-point, per-channel, 8-bit weights, pixels/255 input, EMA 0.99, record 50 / freeze BN 300 / freeze ranges 600 steps. */
 export const DEFAULT_QUANT_CONFIG: QuantConfig = {
   scales: 'fixed',

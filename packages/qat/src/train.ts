@@ -174,3 +174,33 @@ export async function train(model: EdgeqModel, data: ImageSet, opts: TrainOption
   model.history.push(`${model.phase === 'quant' ? 'qat' : 'float'} ${opts.epochs} epoch(s) adam ${opts.learningRate} batch ${batchSize} seed ${seed}${workers > 1 ? ` workers ${workers}` : ''}: ${res.steps} steps`);
   return res;
 }
+
+/** Runs of equal consecutive learning rates as [rate, epochs], in order. */
+export function rateRuns(rates: readonly number[]): Array<[number, number]> {
+  const runs: Array<[number, number]> = [];
+  for (const r of rates) {
+    if (runs.length && runs[runs.length - 1][0] === r) runs[runs.length - 1][1]++;
+    else runs.push([r, 1]);
+  }
+  return runs;
+}
+
+/**
+ * Train one epoch per entry of `rates` (a step-decay schedule): each run of equal consecutive
+ * rates is one {@link train} call, so Adam starts afresh where the rate changes; epochs (and
+ * their shuffles) are numbered on from `opts.epochOffset`, and `onProgress` counts steps over
+ * all the epochs. Returns each call's result, in order.
+ */
+export async function trainAtRates(model: EdgeqModel, data: ImageSet, rates: readonly number[], opts: Omit<TrainOptions, 'epochs' | 'learningRate'>): Promise<TrainResult[]> {
+  if (!rates.length || rates.some((r) => !(r > 0))) throw new QatError('learningRate', `expected one positive rate per epoch, got ${JSON.stringify(rates)}`);
+  const perEpoch = batchCount(data.count, opts.batchSize ?? 64, true);
+  const results: TrainResult[] = [];
+  let done = 0;
+  for (const [learningRate, epochs] of rateRuns(rates)) {
+    const before = done * perEpoch;
+    const onProgress = opts.onProgress && ((step: number, _total: number, loss?: number) => opts.onProgress!(before + step, perEpoch * rates.length, loss));
+    results.push(await train(model, data, { ...opts, epochs, learningRate, epochOffset: (opts.epochOffset ?? 0) + done, onProgress }));
+    done += epochs;
+  }
+  return results;
+}

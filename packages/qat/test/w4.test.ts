@@ -10,9 +10,9 @@ import { initBackend } from '../src/backend.js';
 import { fakeQuant, fqLoop } from '../src/fake-quant.js';
 import { constrainScale, layerWeightScales, roundAway, W4_QMAX } from '../src/quant-params.js';
 import { resolveWeightBits } from '../src/weight-bits.js';
-import { EdgeqModel } from '../src/model.js';
+import { EdgeqModel, scheduleForSteps } from '../src/model.js';
 import { prepare } from '../src/qat.js';
-import { train } from '../src/train.js';
+import { rateRuns, train, trainAtRates } from '../src/train.js';
 import { calibrate } from '../src/calibrate.js';
 import { freeze } from '../src/freeze.js';
 import { evaluateInt8, evaluateModel } from '../src/evaluate.js';
@@ -164,6 +164,32 @@ describe('W4 QAT → freeze → integer interpreter, and PTQ W4', () => {
       }
     });
   }
+
+  it('the recipes\' schedule and step-decay rates: scheduleForSteps by hand, trainAtRates = one train() per run of equal rates', async () => {
+    // 1,874 steps (two epochs of 60,000 at 64): record min(50, 187) = 50, BN at 937, ranges at floor(1499.2) = 1499.
+    expect(scheduleForSteps(1874)).toEqual({ recordSteps: 50, freezeBnStep: 937, freezeRangesStep: 1499 });
+    expect(scheduleForSteps(40, { fixWeightScales: true })).toEqual({ recordSteps: 4, freezeBnStep: 20, freezeRangesStep: 32, freezeWeightScalesStep: 20 });
+    expect(rateRuns([1e-3, 1e-3, 1e-4, 1e-5, 1e-5])).toEqual([[1e-3, 2], [1e-4, 1], [1e-5, 2]]);
+    const schedule = scheduleForSteps(24, { fixWeightScales: true });
+    const kernels = (m: EdgeqModel) => m.net.nodes.filter((x): x is ConvNode => x.kind === 'conv').map((n) => Array.from(n.kernel.dataSync()));
+    const a = prepare(float, { scales: 'fixed', weightBits: 4, int8Layers: ['last'], schedule });
+    const b = prepare(float, { scales: 'fixed', weightBits: 4, int8Layers: ['last'], schedule });
+    try {
+      const ticks: number[] = [];
+      const runs = await trainAtRates(a, data, [1e-3, 1e-3, 1e-4], { batchSize: 32, seed: 1, epochOffset: 3, onProgress: (done, total) => ticks.push(done, total) });
+      expect(runs.map((r) => r.steps)).toEqual([16, 8]);
+      // Progress counts over all three epochs (8 steps each) and ends at 24 of 24.
+      expect(ticks.slice(-2)).toEqual([24, 24]);
+      await train(b, data, { epochs: 2, learningRate: 1e-3, batchSize: 32, seed: 1, epochOffset: 3 });
+      await train(b, data, { epochs: 1, learningRate: 1e-4, batchSize: 32, seed: 1, epochOffset: 5 });
+      expect(a.qatStep).toBe(24);
+      expect(kernels(a)).toEqual(kernels(b));
+      await expect(trainAtRates(a, data, [], { batchSize: 32 })).rejects.toThrow('learningRate: expected one positive rate per epoch, got []');
+    } finally {
+      a.dispose();
+      b.dispose();
+    }
+  });
 
   it('freezeWeightScalesStep: the 4-bit scales stop following the weights at that step; freeze exports them; save/load keeps them', async () => {
     // 256 images in batches of 32: 8 steps per epoch. Scales fixed at step 12, in the second epoch.
