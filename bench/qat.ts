@@ -175,11 +175,17 @@ async function segmentRunner(model: q.EdgeqModel, learningRate: number, set: q.I
   const pool = await q.TrainingPool.start(model, { workers, learningRate, maxRows: batchSize, inputShape: [set.height, set.width, set.channels], classes: set.classes });
   return {
     run: async (round, steps) => {
+      // As train() does: the next step is posted before the previous one is awaited.
       let n = 0;
+      let inflight: Promise<number> | undefined;
       for (const b of q.batches(set, batchSize, { shuffleSeed: q.subSeed(1, round), dropRemainder: true })) {
         if (n++ >= steps) break;
-        await pool.step(b.x, b.labels);
+        const next = pool.step(b.x, b.labels);
+        next.catch(() => undefined);
+        await inflight;
+        inflight = next;
       }
+      await inflight;
     },
     close: () => pool.close(),
   };

@@ -526,8 +526,7 @@ export class EdgeqModel {
     const group = currentReplicaGroup();
     let v: number;
     if (group) {
-      v = this.replicaUpdate(group, optimizer, vars, () => tf.mul(loss(labels, this.forwardPass(x, p)), group.shardWeight) as tf.Scalar);
-      this.reducePassRanges(group, p);
+      v = this.replicaUpdate(group, optimizer, vars, () => tf.mul(loss(labels, this.forwardPass(x, p)), group.shardWeight) as tf.Scalar, p);
     } else {
       const l = optimizer.minimize(() => loss(labels, this.forwardPass(x, p)), true, vars)!;
       v = l.dataSync()[0];
@@ -545,8 +544,8 @@ export class EdgeqModel {
    * gradients), then one optimizer update, identical on every replica.
    * @returns the whole batch's loss
    */
-  private replicaUpdate(group: ReplicaGroup, optimizer: tf.Optimizer, vars: tf.Variable[], f: () => tf.Scalar): number {
-    const g = replicaGradients(group, vars, f);
+  private replicaUpdate(group: ReplicaGroup, optimizer: tf.Optimizer, vars: tf.Variable[], f: () => tf.Scalar, p: Pass): number {
+    const g = replicaGradients(group, vars, f, p);
     if (optimizer instanceof FusedAdam) {
       // The reduced sums go straight into the update, without a round trip through tensors.
       const byName = new Map(vars.map((v) => [v.name, v]));
@@ -594,21 +593,6 @@ export class EdgeqModel {
     } finally {
       tf.dispose([...p.observed.values()]);
     }
-  }
-
-  /** Replace a pass's per-replica observed ranges with the whole batch's (min of minima, max of maxima). */
-  private reducePassRanges(group: ReplicaGroup, p: Pass): void {
-    const entries: [number, number, number][] = [];
-    for (const [i, t] of p.observed) {
-      const [mn, mx] = t.dataSync();
-      t.dispose();
-      entries.push([i, mn, mx]);
-    }
-    for (const [i, st] of p.observedStats) entries.push([i, st.min, st.max]);
-    p.observed.clear();
-    p.observedStats.clear();
-    const whole = wholeBatchRanges(group, entries.map(([, mn, mx]) => [mn, mx]));
-    entries.forEach(([i], k) => p.observedStats.set(i, whole[k]));
   }
 
   /** Inference-mode logits (folded BN; fake-quantised in the quantised phase). */
@@ -668,25 +652,48 @@ export class EdgeqModel {
   }
 }
 
-/** The whole batch's ranges from every replica's [min, max] pairs (NaN wins, as in one batch). */
-function wholeBatchRanges(group: ReplicaGroup, local: [number, number][]): Range[] {
-  const parts = group.allGather(Float64Array.from(local.flat()));
-  return local.map((_, k) => {
+/**
+ * Min and max of each replica's [min, max] pairs, laid out flat as `parts` (the whole
+ * batch's ranges; NaN wins, as in one batch).
+ */
+function combineRanges(parts: Float64Array[], count: number, from = 0): Range[] {
+  return Array.from({ length: count }, (_, k) => {
     let min = Infinity;
     let max = -Infinity;
     for (const p of parts) {
-      min = Math.min(min, p[2 * k]);
-      max = Math.max(max, p[2 * k + 1]);
+      min = Math.min(min, p[from + 2 * k]);
+      max = Math.max(max, p[from + 2 * k + 1]);
     }
     return { min, max };
   });
 }
 
+/** The whole batch's ranges from every replica's [min, max] pairs. */
+function wholeBatchRanges(group: ReplicaGroup, local: [number, number][]): Range[] {
+  return combineRanges(group.allGather(Float64Array.from(local.flat())), local.length);
+}
+
+/** Take a pass's observed ranges out of it as [node, min, max] (this replica's batch share). */
+function takePassRanges(p: Pass): [number, number, number][] {
+  const entries: [number, number, number][] = [];
+  for (const [i, t] of p.observed) {
+    const [mn, mx] = t.dataSync();
+    t.dispose();
+    entries.push([i, mn, mx]);
+  }
+  for (const [i, st] of p.observedStats) entries.push([i, st.min, st.max]);
+  p.observed.clear();
+  p.observedStats.clear();
+  return entries;
+}
+
 /**
  * Gradients of `f` for `vars` flattened in `vars` order and, with a replica group, summed
- * over the replicas (float32, replica order) with the loss summed likewise.
+ * over the replicas (float32, replica order) with the loss summed likewise. With `pass`
+ * (a training step in a replica), the pass's observed ranges become the whole batch's
+ * (min of minima, max of maxima), exchanged in the same collective as the gradients.
  */
-function replicaGradients(group: ReplicaGroup | undefined, vars: tf.Variable[], f: () => tf.Scalar): { names: string[]; shapes: number[][]; sum: Float32Array; loss: number } {
+function replicaGradients(group: ReplicaGroup | undefined, vars: tf.Variable[], f: () => tf.Scalar, pass?: Pass): { names: string[]; shapes: number[][]; sum: Float32Array; loss: number } {
   const { value, grads } = tf.variableGrads(f, vars);
   try {
     const names = vars.map((v) => v.name).filter((n) => grads[n]);
@@ -699,7 +706,12 @@ function replicaGradients(group: ReplicaGroup | undefined, vars: tf.Variable[], 
     }
     const local = value.dataSync()[0];
     if (!group) return { names, shapes, sum: flat, loss: local };
-    return { names, shapes, sum: group.allReduceSum(flat), loss: group.sumSmall(Float64Array.of(local))[0] };
+    const ranges = pass ? takePassRanges(pass) : [];
+    const r = group.allReduceSumWith(flat, Float64Array.from([local, ...ranges.flatMap(([, mn, mx]) => [mn, mx])]));
+    let loss = 0;
+    for (const part of r.extras) loss += part[0];
+    if (pass) combineRanges(r.extras, ranges.length, 1).forEach((whole, k) => pass.observedStats.set(ranges[k][0], whole));
+    return { names, shapes, sum: r.sum, loss };
   } finally {
     value.dispose();
     tf.dispose(grads);

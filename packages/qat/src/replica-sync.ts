@@ -111,6 +111,26 @@ export class ReplicaGroup {
     return sum;
   }
 
+  /**
+   * {@link allReduceSum} of `local` together with an all-gather of the small float64 vector
+   * `extras` (every replica's, in replica order), behind one barrier: a step's last
+   * collective carries its loss and observed ranges with the gradients.
+   */
+  allReduceSumWith(local: Float32Array, extras: Float64Array): { sum: Float32Array; extras: Float64Array[] } {
+    const extraBytes = extras.length * 8;
+    const bank = this.nextBank(extras.length + Math.ceil(local.length / 2), 8);
+    new Float64Array(this.buffer, this.slotOffset(bank, this.rank), extras.length).set(extras);
+    new Float32Array(this.buffer, this.slotOffset(bank, this.rank) + extraBytes, local.length).set(local);
+    this.barrier();
+    const sum = new Float32Array(this.buffer, this.slotOffset(bank, 0) + extraBytes, local.length).slice();
+    for (let r = 1; r < this.size; r++) {
+      const part = new Float32Array(this.buffer, this.slotOffset(bank, r) + extraBytes, local.length);
+      for (let i = 0; i < sum.length; i++) sum[i] += part[i];
+    }
+    const gathered = Array.from({ length: this.size }, (_, r) => new Float64Array(this.buffer, this.slotOffset(bank, r), extras.length).slice());
+    return { sum, extras: gathered };
+  }
+
   /** Sum over replicas (float64, in replica order) of small vectors. */
   sumSmall(local: Float64Array): Float64Array {
     const parts = this.allGather(local);

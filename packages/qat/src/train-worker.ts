@@ -14,7 +14,7 @@ import { FusedAdam } from './fused-adam.js';
 import { decodeModel, encodeModel } from './model-io.js';
 import { ReplicaGroup, setReplicaGroup } from './replica-sync.js';
 import { trainingLoss } from './training-loss.js';
-import type { WorkerInit, WorkerReply, WorkerRequest } from './train-workers.js';
+import { BATCH_SLOTS, batchSlotValues, type WorkerInit, type WorkerReply, type WorkerRequest } from './train-workers.js';
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
@@ -32,11 +32,15 @@ async function main(): Promise<void> {
   const { loss } = trainingLoss(init.loss);
   const optimizer = new FusedAdam(init.learningRate);
   const rowValues = init.inputShape.reduce((a, d) => a * d, 1);
-  const inputs = new Float32Array(init.batchBuffer, 0, init.maxRows * rowValues);
-  const targets = new Float32Array(init.batchBuffer, init.maxRows * rowValues * 4, init.maxRows * init.targetWidth);
+  const slotBytes = batchSlotValues(init.maxRows, rowValues, init.targetWidth) * 4;
+  const slots = Array.from({ length: BATCH_SLOTS }, (_, k) => ({
+    inputs: new Float32Array(init.batchBuffer, k * slotBytes, init.maxRows * rowValues),
+    targets: new Float32Array(init.batchBuffer, k * slotBytes + init.maxRows * rowValues * 4, init.maxRows * init.targetWidth),
+  }));
 
-  /** This replica's rows of a batch of `rows` as tensors, and its share of the loss set on the group. */
-  const shard = (rows: number) => {
+  /** This replica's rows of batch slot `slot` (a batch of `rows`) as tensors, and its share of the loss set on the group. */
+  const shard = (rows: number, slot: number) => {
+    const { inputs, targets } = slots[slot];
     const from = Math.floor((init.rank * rows) / init.replicas);
     const to = Math.floor(((init.rank + 1) * rows) / init.replicas);
     group.shardWeight = (to - from) / rows;
@@ -50,7 +54,7 @@ async function main(): Promise<void> {
   port.on('message', (m: WorkerRequest) => {
     try {
       if (m.type === 'step' || m.type === 'gradients') {
-        const { xs, ys } = shard(m.rows);
+        const { xs, ys } = shard(m.rows, m.slot);
         try {
           if (m.type === 'step') reply({ type: 'step', loss: model.trainStep(optimizer, xs, ys, vars, loss) });
           else {

@@ -28,8 +28,9 @@ export interface WorkerInit {
   replicas: number;
   backend: BackendName;
   replicaBuffer: SharedArrayBuffer;
+  /** {@link BATCH_SLOTS} batches, each `maxRows` input rows then their targets. */
   batchBuffer: SharedArrayBuffer;
-  /** Input rows the batch buffer holds, and their shape without the batch dimension. */
+  /** Input rows a batch slot holds, and their shape without the batch dimension. */
   maxRows: number;
   inputShape: readonly number[];
   targetWidth: number;
@@ -39,8 +40,20 @@ export interface WorkerInit {
   blob: Uint8Array;
 }
 
-/** Requests of the pool to a worker. */
-export type WorkerRequest = { type: 'step' | 'gradients'; rows: number } | { type: 'state' };
+/** Requests of the pool to a worker; a step reads batch slot `slot` of the shared batch buffer. */
+export type WorkerRequest = { type: 'step' | 'gradients'; rows: number; slot: number } | { type: 'state' };
+
+/**
+ * Batches the shared batch buffer holds: the pool writes the next batch and posts its step
+ * while the workers still run the current one, so a worker finds its next step waiting
+ * instead of idling for a message round trip between steps.
+ */
+export const BATCH_SLOTS = 2;
+
+/** Float32 values of one batch slot: `maxRows` rows of `rowValues` inputs, then their targets. */
+export function batchSlotValues(maxRows: number, rowValues: number, targetWidth: number): number {
+  return maxRows * (rowValues + targetWidth);
+}
 
 /** Answers of a worker. */
 export type WorkerReply =
@@ -109,20 +122,28 @@ function workerError(m: { name: string; message: string; where?: string }): Erro
 /** A running set of training workers with identical model replicas. */
 export class TrainingPool {
   private readonly workers: Worker[] = [];
-  private readonly inputs: Float32Array;
-  private readonly targets: Float32Array;
+  /** Per batch slot: input rows and targets. */
+  private readonly slots: { inputs: Float32Array; targets: Float32Array }[] = [];
+  private nextSlot = 0;
   private readonly encodeTargets: (labels: Uint8Array, classes: number, out: Float32Array) => void;
   private failure: Error | undefined;
-  private waiting: { replies: (WorkerReply | undefined)[]; resolve: () => void; reject: (e: Error) => void } | undefined;
+  /** Requests posted and not yet answered by every worker, oldest first (workers answer in order). */
+  private readonly pending: { replies: (WorkerReply | undefined)[]; resolve: () => void; reject: (e: Error) => void; done: Promise<unknown> }[] = [];
   /** What runs in each worker, e.g. "2 workers × wasm + edgeq SIMD training kernels". */
   description = '';
 
   private constructor(private readonly opts: PoolOptions, private readonly replicaBuffer: SharedArrayBuffer, private readonly batchBuffer: SharedArrayBuffer) {
     const rowValues = opts.inputShape.reduce((a, d) => a * d, 1);
     const loss = trainingLoss(opts.loss ?? 'softmax-cross-entropy');
+    const targetWidth = loss.targetWidth(opts.classes);
     this.encodeTargets = loss.encodeTargets;
-    this.inputs = new Float32Array(batchBuffer, 0, opts.maxRows * rowValues);
-    this.targets = new Float32Array(batchBuffer, opts.maxRows * rowValues * 4, opts.maxRows * loss.targetWidth(opts.classes));
+    const slotBytes = batchSlotValues(opts.maxRows, rowValues, targetWidth) * 4;
+    for (let k = 0; k < BATCH_SLOTS; k++) {
+      this.slots.push({
+        inputs: new Float32Array(batchBuffer, k * slotBytes, opts.maxRows * rowValues),
+        targets: new Float32Array(batchBuffer, k * slotBytes + opts.maxRows * rowValues * 4, opts.maxRows * targetWidth),
+      });
+    }
   }
 
   /** Number of workers. */
@@ -142,11 +163,12 @@ export class TrainingPool {
     const { doc, blob } = encodeModel(model);
     const paramValues = model.trainableVariables().reduce((n, v) => n + v.size, 0);
     const maxChannels = Math.max(1, ...model.net.nodes.map((n) => (n.kind === 'conv' ? n.channels : 1)));
-    // Slots hold a float32 gradient vector, 1 + 3·channels float64 BN moments or 2 values per range observer.
-    const slotValues = Math.max(Math.ceil(paramValues / 2), 1 + 3 * maxChannels, 2 * model.net.nodes.length, 1);
+    // Slots hold a float32 gradient vector with the loss and 2 values per range observer
+    // (float64) beside it, or 1 + 3·channels float64 BN moments.
+    const slotValues = Math.max(Math.ceil(paramValues / 2) + 1 + 2 * model.net.nodes.length, 1 + 3 * maxChannels);
     const replicaBuffer = new SharedArrayBuffer(replicaBufferBytes(replicas, slotValues));
     const rowValues = opts.inputShape.reduce((a, d) => a * d, 1);
-    const batchBuffer = new SharedArrayBuffer(opts.maxRows * (rowValues + targetWidth) * 4);
+    const batchBuffer = new SharedArrayBuffer(BATCH_SLOTS * batchSlotValues(opts.maxRows, rowValues, targetWidth) * 4);
     const pool = new TrainingPool(opts, replicaBuffer, batchBuffer);
     pools.add(pool);
     installSignalHandlers();
@@ -185,31 +207,31 @@ export class TrainingPool {
       if (m.name !== 'ReplicaAbort') this.fail(workerError(m));
       return;
     }
-    const w = this.waiting;
+    const w = this.pending.find((p) => !p.replies[rank]);
     if (!w) return;
     w.replies[rank] = m;
-    if (w.replies.every((r) => r)) {
-      this.waiting = undefined;
-      w.resolve();
-    }
+    while (this.pending.length && this.pending[0].replies.every((r) => r)) this.pending.shift()!.resolve();
   }
 
   private fail(e: Error): void {
     if (this.failure) return;
     this.failure = e;
     abortReplicas(this.replicaBuffer);
-    const w = this.waiting;
-    this.waiting = undefined;
-    w?.reject(e);
+    for (const w of this.pending.splice(0)) w.reject(e);
   }
 
-  /** Wait for one reply from every worker. */
+  /** Wait for the next reply from every worker (after those of the requests already pending). */
   private all(): Promise<WorkerReply[]> {
     if (this.failure) return Promise.reject(this.failure);
     const replies: (WorkerReply | undefined)[] = this.workers.map(() => undefined);
-    return new Promise<void>((resolve, reject) => {
-      this.waiting = { replies, resolve, reject };
+    let settle!: { resolve: () => void; reject: (e: Error) => void };
+    const answered = new Promise<void>((resolve, reject) => {
+      settle = { resolve, reject };
     }).then(() => replies as WorkerReply[]);
+    // A request behind a failed one is rejected with it; the caller may not be awaiting it yet.
+    const done = answered.catch(() => undefined);
+    this.pending.push({ replies, ...settle, done });
+    return answered;
   }
 
   private send(m: WorkerRequest): Promise<WorkerReply[]> {
@@ -218,29 +240,45 @@ export class TrainingPool {
     return done;
   }
 
-  private load(x: Float32Array, labels: Uint8Array): number {
+  /**
+   * Post a step (or gradients request) on a batch: copy it into a free batch slot and send
+   * the request, first waiting until fewer than {@link BATCH_SLOTS} requests are pending (a
+   * slot is free again once every worker has answered the request that read it). The batch
+   * is copied (or, while no slot is free, snapshotted) before the first await, and the slot
+   * is taken and the request posted with no await between them.
+   */
+  private async post(type: 'step' | 'gradients', x: Float32Array, labels: Uint8Array): Promise<WorkerReply[]> {
     const rows = labels.length;
     if (rows > this.opts.maxRows) throw new Error(`batch of ${rows} rows exceeds the pool's ${this.opts.maxRows}`);
-    this.inputs.set(x.subarray(0, this.inputs.length));
-    this.encodeTargets(labels, this.opts.classes, this.targets);
-    return rows;
+    if (this.pending.length >= BATCH_SLOTS) {
+      x = x.slice(0, this.slots[0].inputs.length);
+      labels = labels.slice();
+      while (this.pending.length >= BATCH_SLOTS) await this.pending[0].done;
+    }
+    if (this.failure) throw this.failure;
+    const slot = this.nextSlot;
+    this.nextSlot = (slot + 1) % BATCH_SLOTS;
+    const { inputs, targets } = this.slots[slot];
+    inputs.set(x.subarray(0, inputs.length));
+    this.encodeTargets(labels, this.opts.classes, targets);
+    return this.send({ type, rows, slot });
   }
 
   /**
-   * One training step on a batch (inputs NHWC row-major, one label per row) across all workers.
+   * One training step on a batch (inputs NHWC row-major, one label per row) across all
+   * workers. A caller may start the next step before awaiting this one: the workers then
+   * run the two back to back, in call order, with no idle message round trip between them.
    * @returns the batch loss
    * @throws the first worker's error, e.g. a QatError for a diverged step or NaN data
    */
   async step(x: Float32Array, labels: Uint8Array): Promise<number> {
-    const rows = this.load(x, labels);
-    const replies = await this.send({ type: 'step', rows });
+    const replies = await this.post('step', x, labels);
     return (replies[0] as { loss: number }).loss;
   }
 
   /** The whole batch's gradients as the workers reduce them (no update); for verification. */
   async gradients(x: Float32Array, labels: Uint8Array): Promise<{ loss: number; gradients: Float32Array[] }> {
-    const rows = this.load(x, labels);
-    const replies = await this.send({ type: 'gradients', rows });
+    const replies = await this.post('gradients', x, labels);
     const r = replies[0] as { loss: number; gradients: Float32Array[] };
     return { loss: r.loss, gradients: r.gradients };
   }

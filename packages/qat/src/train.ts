@@ -144,17 +144,23 @@ export async function train(model: EdgeqModel, data: ImageSet, opts: TrainOption
   let segStart = t0;
   let segImages = 0;
   let ok = false;
+  /** Steps started; with a pool, one step runs ahead of the one awaited (its batch posted while the workers finish the previous). */
+  let started = 0;
   try {
-    for (let e = 0; e < opts.epochs && res.steps < total; e++) {
+    for (let e = 0; e < opts.epochs && started < total; e++) {
       let lossSum = 0;
       let n = 0;
-      for (const b of batches(data, batchSize, { shuffleSeed: subSeed(seed, (opts.epochOffset ?? 0) + e), dropRemainder: true })) {
-        if (res.steps >= total) break;
-        lossSum += await runStep(b);
+      let inflight: { loss: Promise<number>; size: number } | undefined;
+      /** Await the step in flight and account for it. */
+      const settle = async () => {
+        if (!inflight) return;
+        const { loss, size } = inflight;
+        inflight = undefined;
+        lossSum += await loss;
         n++;
         res.steps++;
-        res.images += b.size;
-        segImages += b.size;
+        res.images += size;
+        segImages += size;
         if (res.steps % segment === 0) {
           const now = performance.now();
           res.segmentRates.push(segImages / ((now - segStart) / 1000));
@@ -163,7 +169,17 @@ export async function train(model: EdgeqModel, data: ImageSet, opts: TrainOption
         }
         opts.onProgress?.(res.steps, total, lossSum / n);
         await pause();
+      };
+      for (const b of batches(data, batchSize, { shuffleSeed: subSeed(seed, (opts.epochOffset ?? 0) + e), dropRemainder: true })) {
+        if (started >= total) break;
+        const next = { loss: runStep(b), size: b.size };
+        started++;
+        // If the step before fails, this one is rejected with it before anyone awaits it.
+        next.loss.catch(() => undefined);
+        await settle();
+        inflight = next;
       }
+      await settle();
       res.epochLoss.push(n ? lossSum / n : NaN);
     }
     ok = true;

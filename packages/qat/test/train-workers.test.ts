@@ -14,6 +14,7 @@ import { prepare } from '../src/qat.js';
 import { abortReplicas, replicaBufferBytes } from '../src/replica-sync.js';
 import { batchTensors, train } from '../src/train.js';
 import { TrainingPool } from '../src/train-workers.js';
+import { FusedAdam } from '../src/fused-adam.js';
 import { tinyImages, tinyParallelModel } from './support/tiny-parallel.js';
 
 /**
@@ -71,6 +72,42 @@ describe('data-parallel training across worker threads', () => {
     expect(pool.size).toBe(0);
   });
 
+  it('a 2-worker step moves the activation ranges as a 1-worker step on the same batch does (the whole batch\'s min and max)', async () => {
+    const qm = await qatModel();
+    const single = qm.clone();
+    const data = tinyImages(16);
+    const [batch] = [...batches(data, 16)];
+    const { xs, ys } = batchTensors(batch.x, batch.labels, data);
+    const optimizer = new FusedAdam(1e-3);
+    single.trainStep(optimizer, xs, ys);
+    xs.dispose();
+    ys.dispose();
+    optimizer.dispose();
+    const pool = await TrainingPool.start(qm, { workers: 2, learningRate: 1e-3, maxRows: 16, inputShape: [8, 8, 1], classes: 4 });
+    try {
+      await pool.step(batch.x, batch.labels);
+      const [a] = await pool.states();
+      const before = encodeModel(qm).doc.ranges;
+      const expected = encodeModel(single).doc.ranges;
+      expect(a.doc.ranges.length).toBe(expected.length);
+      let moved = 0;
+      expected.forEach((r, k) => {
+        const got = a.doc.ranges[k];
+        if (!r || !got) return expect(got).toEqual(r);
+        for (const key of ['min', 'max'] as const) {
+          expect(Math.abs(got[key] - r[key]), `range ${k} ${key}`).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(r[key])));
+          if (before[k] && got[key] !== before[k]![key]) moved++;
+        }
+      });
+      // The step did observe new ranges (the comparison is not between two untouched copies).
+      expect(moved).toBeGreaterThan(0);
+    } finally {
+      await pool.close();
+      single.dispose();
+      qm.dispose();
+    }
+  });
+
   it('two runs with the same seed and 2 workers give bit-identical weights, BN statistics and ranges', async () => {
     const base = await qatModel();
     const runs = [base.clone(), base.clone()];
@@ -111,7 +148,7 @@ describe('data-parallel training across worker threads', () => {
     }
   });
 
-  it('a worker meeting NaN in its share ends the step with one clear error and no thread is left (the process exits)', async () => {
+  it('a worker meeting NaN in its share ends the step, and the step posted behind it, with one clear error and no thread is left (the process exits)', async () => {
     const script = fileURLToPath(new URL('./support/failing-worker-run.ts', import.meta.url));
     // Asynchronous, so this test process keeps answering the runner while the child works.
     const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
@@ -121,8 +158,10 @@ describe('data-parallel training across worker threads', () => {
     });
     expect(r.status, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n');
-    expect(lines).toHaveLength(1);
+    expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^QatError: [^:]+ training step: loss is NaN: training diverged .* or the data holds NaN\/Inf$/);
+    // The step posted behind the failing one ends with the same error.
+    expect(lines[1]).toBe(`behind: ${lines[0]}`);
   });
 
   it('the backend description says what trains: workers × backend', () => {
