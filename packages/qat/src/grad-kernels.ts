@@ -16,7 +16,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { registerOpKernel } from './tensor-bridge.js';
 
-type Pad = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
+export type Pad = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
 const pair = (v: unknown): [number, number] => (typeof v === 'number' ? [v, v] : [(v as number[])[0], (v as number[])[1]]);
 
 function checkDilation(kernel: string, d: unknown): void {

@@ -3,7 +3,7 @@
  * wasm/build/edgeq_train_kernels.wasm (built from wasm/edgeq_train_kernels.c by
  * wasm/build.sh, which scripts/bootstrap.sh runs) into the backend's own memory and
  * registers, on 'wasm', the fused batch-norm forward/backward, the ReLU/ReLU6 clamp, the clamp and fake-quant
- * gradient masks, the per-tensor fake-quant forward and the depth-multiplier-1 depthwise
+ * gradient masks, the per-tensor fake-quant forward, the convolution filter gradient and the depth-multiplier-1 depthwise
  * filter gradient. Cases the SIMD code does not cover (per-channel fake-quant, depth
  * multipliers > 1, dilation) fall through to the JS or tf-op kernels.
  *
@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { BN_FWD, BN_GRAD, CLAMP, CLAMP_GRAD, bnGradCoefficients, bnScale, replicaGradSums, replicaMoments, type BnFwdAttrs, type BnGradAttrs } from './fused-ops.js';
 import { FQ, FQ_GRAD, fqGradLoop, fqLoop, type FqAttrs } from './fake-quant.js';
-import { convInfo, depthwiseBackpropFilterKernel } from './grad-kernels.js';
+import { conv2dBackpropFilter, convInfo, depthwiseBackpropFilterKernel, type Pad } from './grad-kernels.js';
 import { composedKernel } from './tensor-bridge.js';
 
 /** Where the built module is expected. */
@@ -39,6 +39,8 @@ interface Exports {
   clamp_grad(y: Ptr, dy: Ptr, dx: Ptr, n: number, lo: number, hi: number): void;
   fq_grad(x: Ptr, dy: Ptr, dx: Ptr, n: number, lo: number, hi: number): void;
   fq_forward(x: Ptr, y: Ptr, n: number, s: number, qlo: number, qhi: number, minmax: Ptr): void;
+  conv_filter_grad(x: Ptr, dy: Ptr, dw: Ptr, n: number, h: number, w: number, cin: number, oh: number, ow: number, cout: number,
+    kh: number, kw: number, sh: number, sw: number, top: number, left: number): void;
   dw_filter_grad(x: Ptr, dy: Ptr, dw: Ptr, part: Ptr, n: number, h: number, w: number, c: number, oh: number, ow: number,
     kh: number, kw: number, sh: number, sw: number, top: number, left: number): void;
 }
@@ -248,6 +250,31 @@ function dwFilterGrad(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
   return out;
 }
 
+const composedConvFilter = composedKernel((i, a) =>
+  conv2dBackpropFilter(i.x as tf.Tensor4D, i.dy as tf.Tensor4D, a.filterShape as number[], a.strides, a.pad as Pad, a.dimRoundingMode));
+
+/**
+ * Conv2DBackpropFilter (NHWC) as one pass of the SIMD kernel over x and dy per filter tap,
+ * in place of the transposes, the dilated convolution and the matmul (whose packing of the
+ * output gradient as XNNPACK's weights cost more than the arithmetic on long batches).
+ */
+function convFilterGrad(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
+  const { inputs, attrs, backend } = args;
+  const a = attrs as Record<string, unknown>;
+  if (a.dataFormat !== undefined && a.dataFormat !== 'NHWC') return composedConvFilter(args) as tf.TensorInfo;
+  const b = backend as unknown as WasmBackend;
+  const { x, dy } = inputs as Record<string, tf.TensorInfo>;
+  const filterShape = a.filterShape as number[];
+  const info = convInfo(x.shape, filterShape, a.strides, a.pad as 'same', a.dimRoundingMode, false);
+  const [kh, kw, cin, cout] = filterShape;
+  const out = b.makeOutput(filterShape, 'float32');
+  view(b, out).fill(0);
+  const [n, h, w] = x.shape;
+  kernels!.conv_filter_grad(ptr(b, x), ptr(b, dy), ptr(b, out), n, h, w, cin, info.outHeight, info.outWidth, cout, kh, kw,
+    info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left);
+  return out;
+}
+
 function register(kernelName: string, kernelFunc: tf.KernelFunc): void {
   if (tf.getKernel(kernelName, 'wasm')) tf.unregisterKernel(kernelName, 'wasm');
   tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
@@ -278,6 +305,7 @@ export function registerSimdKernels(): string | undefined {
   register(FQ, fakeQuantForward);
   register(FQ_GRAD, fakeQuantGrad);
   register('DepthwiseConv2dNativeBackpropFilter', dwFilterGrad);
+  register('Conv2DBackpropFilter', convFilterGrad);
   return undefined;
 }
 

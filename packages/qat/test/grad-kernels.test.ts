@@ -3,6 +3,8 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend.js';
+import { conv2dBackpropFilter } from '../src/grad-kernels.js';
+import { simdKernelsLoaded } from '../src/simd-kernels.js';
 import { mulberry32 } from '../src/random.js';
 import { relErr } from './support/rel-err.js';
 
@@ -23,6 +25,8 @@ const cases: Case[] = [
   { name: 'conv 3x3 s2 same odd', depthwise: false, x: [2, 7, 9, 2], k: 3, cin: 2, cout: 3, stride: 2, pad: 'same' },
   { name: 'conv 1x1 s1', depthwise: false, x: [4, 5, 5, 6], k: 1, cin: 6, cout: 7, stride: 1, pad: 'valid' },
   { name: 'conv 5x5 s2 valid', depthwise: false, x: [2, 11, 11, 2], k: 5, cin: 2, cout: 3, stride: 2, pad: 'valid' },
+  { name: 'conv 3x3 s2 same, 1 input channel, 16 outputs (a first layer)', depthwise: false, x: [3, 10, 10, 1], k: 3, cin: 1, cout: 16, stride: 2, pad: 'same' },
+  { name: 'conv 1x1 s1, 10 outputs (SIMD and scalar tail), 7 pixels (rows tail)', depthwise: false, x: [1, 7, 1, 5], k: 1, cin: 5, cout: 10, stride: 1, pad: 'valid' },
   { name: 'dw 3x3 s1 same', depthwise: true, x: [3, 8, 8, 5], k: 3, cin: 5, cout: 1, stride: 1, pad: 'same' },
   { name: 'dw 3x3 s2 same even', depthwise: true, x: [2, 8, 8, 4], k: 3, cin: 4, cout: 1, stride: 2, pad: 'same' },
   { name: 'dw 3x3 s2 same odd', depthwise: true, x: [2, 7, 7, 3], k: 3, cin: 3, cout: 1, stride: 2, pad: 'same' },
@@ -75,7 +79,22 @@ describe('wasm gradient kernels match the cpu backend', () => {
     });
   }
 
+  it('the tf-op composition of the conv filter gradient (the path without the SIMD module) matches too', async () => {
+    for (const [i, c] of cases.entries()) {
+      if (c.depthwise) continue;
+      const xv = randomArray(c.x.reduce((a, d) => a * d, 1), 10 + i);
+      const wv = randomArray(c.k * c.k * c.cin * c.cout, 100 + i);
+      const rv = randomArray(outSize(c).reduce((a, d) => a * d, 1), 1000 + i);
+      await tf.setBackend('cpu');
+      const ref = grads(c, xv, wv, rv).dw; // the cpu backend's Conv2DBackpropFilter of x and r
+      await tf.setBackend('wasm');
+      const got = tf.tidy(() => conv2dBackpropFilter(tf.tensor4d(xv, c.x), tf.tensor4d(rv, outSize(c) as [number, number, number, number]), [c.k, c.k, c.cin, c.cout], c.stride, c.pad).dataSync());
+      expect(relErr(got as Float32Array, ref), c.name).toBeLessThanOrEqual(1e-4);
+    }
+  });
+
   it('uses edgeq kernels on wasm and leaves no tensors behind', async () => {
+    expect(simdKernelsLoaded()).toBe(true);
     await tf.setBackend('wasm');
     for (const k of ['Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput']) {
       expect(tf.getKernel(k, 'wasm')).toBeDefined();

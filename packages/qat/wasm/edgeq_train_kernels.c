@@ -256,6 +256,84 @@ void dw_filter_grad(const float *x, const float *dy, float *dw, float *part, int
   }
 }
 
+/* dw[ky, kx, i, o..o+3] += sum over the rows r of x(r)[i] * dy(r)[o..o+3] for one tap,
+ * four rows at a time (rows: pointers to their x pixel and dy pixel). */
+static inline void filter_grad_rows4(const float *x0, const float *x1, const float *x2, const float *x3,
+                                     const float *g0, const float *g1, const float *g2, const float *g3,
+                                     float *acc, int32_t cin, int32_t cout) {
+  for (int32_t i = 0; i < cin; i++) {
+    v128_t a0 = wasm_v128_load32_splat(x0 + i), a1 = wasm_v128_load32_splat(x1 + i);
+    v128_t a2 = wasm_v128_load32_splat(x2 + i), a3 = wasm_v128_load32_splat(x3 + i);
+    float *d = acc + (int64_t)i * cout;
+    int32_t o = 0;
+    for (; o + 4 <= cout; o += 4) {
+      v128_t s = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(a0, wasm_v128_load(g0 + o)), wasm_f32x4_mul(a1, wasm_v128_load(g1 + o))),
+                                wasm_f32x4_add(wasm_f32x4_mul(a2, wasm_v128_load(g2 + o)), wasm_f32x4_mul(a3, wasm_v128_load(g3 + o))));
+      wasm_v128_store(d + o, wasm_f32x4_add(wasm_v128_load(d + o), s));
+    }
+    for (; o < cout; o++) d[o] += (x0[i] * g0[o] + x1[i] * g1[o]) + (x2[i] * g2[o] + x3[i] * g3[o]);
+  }
+}
+
+/* dw[ky, kx, i, o] += x(r)[i] * dy(r)[o] for one row r of one tap. */
+static inline void filter_grad_row(const float *xr, const float *g, float *acc, int32_t cin, int32_t cout) {
+  for (int32_t i = 0; i < cin; i++) {
+    v128_t a = wasm_v128_load32_splat(xr + i);
+    float *d = acc + (int64_t)i * cout;
+    int32_t o = 0;
+    for (; o + 4 <= cout; o += 4) wasm_v128_store(d + o, wasm_f32x4_add(wasm_v128_load(d + o), wasm_f32x4_mul(a, wasm_v128_load(g + o))));
+    for (; o < cout; o++) d[o] += xr[i] * g[o];
+  }
+}
+
+/* Filter gradient of a convolution, NHWC input and output gradient, HWIO filter:
+ * dw[((ky * kw + kx) * cin + i) * cout + o] = sum over n, oy, ox of
+ *   x[n, oy * sh - top + ky, ox * sw - left + kx, i] * dy[n, oy, ox, o]
+ * (taps outside the input skipped; dw zeroed by the caller). For each tap the valid output
+ * pixels are taken in order, four at a time (the sum of four products added to the
+ * running sum), the rest one at a time: one fixed order, so the result is deterministic. */
+EXPORT(conv_filter_grad)
+void conv_filter_grad(const float *x, const float *dy, float *dw, int32_t n, int32_t h, int32_t w, int32_t cin,
+                      int32_t oh, int32_t ow, int32_t cout, int32_t kh, int32_t kw, int32_t sh, int32_t sw, int32_t top, int32_t left) {
+  for (int32_t ky = 0; ky < kh; ky++) {
+    /* Output rows whose input row oy * sh - top + ky lies in [0, h). */
+    int32_t oy0 = 0, oy1 = oh;
+    while (oy0 < oh && oy0 * sh - top + ky < 0) oy0++;
+    while (oy1 > oy0 && (oy1 - 1) * sh - top + ky >= h) oy1--;
+    for (int32_t kx = 0; kx < kw; kx++) {
+      int32_t ox0 = 0, ox1 = ow;
+      while (ox0 < ow && ox0 * sw - left + kx < 0) ox0++;
+      while (ox1 > ox0 && (ox1 - 1) * sw - left + kx >= w) ox1--;
+      float *acc = dw + (int64_t)(ky * kw + kx) * cin * cout;
+      /* Walk the valid (n, oy, ox) in order, batching four at a time (pointers kept in
+       * locals: the module may not use the shadow stack). */
+      const float *x0 = 0, *x1 = 0, *x2 = 0, *g0 = 0, *g1 = 0, *g2 = 0;
+      int32_t pending = 0;
+      for (int32_t b = 0; b < n; b++) {
+        for (int32_t oy = oy0; oy < oy1; oy++) {
+          int32_t iy = oy * sh - top + ky;
+          const float *xrow = x + (((int64_t)b * h + iy) * w) * cin;
+          const float *grow = dy + (((int64_t)b * oh + oy) * ow) * cout;
+          for (int32_t ox = ox0; ox < ox1; ox++) {
+            const float *xp = xrow + (int64_t)(ox * sw - left + kx) * cin;
+            const float *gp = grow + (int64_t)ox * cout;
+            if (pending == 0) { x0 = xp; g0 = gp; pending = 1; }
+            else if (pending == 1) { x1 = xp; g1 = gp; pending = 2; }
+            else if (pending == 2) { x2 = xp; g2 = gp; pending = 3; }
+            else {
+              filter_grad_rows4(x0, x1, x2, xp, g0, g1, g2, gp, acc, cin, cout);
+              pending = 0;
+            }
+          }
+        }
+      }
+      if (pending > 0) filter_grad_row(x0, g0, acc, cin, cout);
+      if (pending > 1) filter_grad_row(x1, g1, acc, cin, cout);
+      if (pending > 2) filter_grad_row(x2, g2, acc, cin, cout);
+    }
+  }
+}
+
 /* y = clamp(x, lo, hi) (ReLU: lo 0, hi +inf; ReLU6: hi 6). */
 EXPORT(clamp_forward)
 void clamp_forward(const float *x, float *y, int32_t n, float lo, float hi) {
