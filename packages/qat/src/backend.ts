@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { registerGradientKernels } from './grad-kernels.js';
 import { registerFakeQuantKernels } from './fake-quant.js';
 import { registerFusedOpKernels } from './fused-ops.js';
+import { registerFoldKernels } from './fold-weights.js';
 import { registerSimdKernels } from './simd-kernels.js';
 import { registerSharedIdentity } from './shared-identity.js';
 
@@ -60,6 +61,7 @@ export async function initBackend(prefer?: BackendName): Promise<BackendReport> 
     }
     registerFakeQuantKernels();
     registerFusedOpKernels();
+    registerFoldKernels();
     try {
       if (!(await tf.setBackend(b))) throw new Error('setBackend returned false');
       await tf.ready();

@@ -12,6 +12,7 @@ export * from './backend.js';
 export * from './grad-kernels.js';
 export * from './fake-quant.js';
 export * from './fused-ops.js';
+export { FOLD_QUANT_WEIGHTS, foldQuantWeights, type FoldedWeights } from './fold-weights.js';
 export * from './quant-params.js';
 export * from './weight-bits.js';
 export * from './dataset.js';

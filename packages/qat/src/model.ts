@@ -21,7 +21,8 @@ import { resolveWeightBits, type WeightBits } from './weight-bits.js';
 import { convertModel, disposeNet, hasOwnQuantizer, type ConvNode, type Net, type NetNode } from './net.js';
 import { QatError } from './errors.js';
 import { addSim, meanSim, requantSim } from './requant-sim.js';
-import { batchNormAct, clampAct } from './fused-ops.js';
+import { batchNormAct, clampAct, type BatchStats } from './fused-ops.js';
+import { foldQuantWeights, hasFoldKernel } from './fold-weights.js';
 import { currentReplicaGroup, type ReplicaGroup } from './replica-sync.js';
 import { FusedAdam } from './fused-adam.js';
 import { softmaxCrossEntropyLoss, type LossFn } from './training-loss.js';
@@ -256,16 +257,27 @@ export class EdgeqModel {
    * past freezeWeightScalesStep).
    */
   private weightScalesOf(n: ConvNode, w: tf.Tensor, p?: Pass): number[] {
-    const c = w.shape[w.shape.length - 1];
+    return this.weightScalesOfValues(n, w.dataSync() as Float32Array, w.shape[w.shape.length - 1], p);
+  }
+
+  /** {@link weightScalesOf} from the folded weights' values (`c` output channels, last). */
+  private weightScalesOfValues(n: ConvNode, w: Float32Array, c: number, p?: Pass): number[] {
     const bits = this.weightBitsByLayer().get(n.name) ?? 8;
     const frozen = bits === 4 ? this.frozenWeightScales.get(n.name) : undefined;
     if (frozen) return frozen;
     if (bits === 8) {
-      // 8 bits: only max |w| per channel leaves the backend.
-      const maxAbs = tf.tidy(() => (this.config.perChannel ? tf.max(tf.abs(tf.reshape(w, [-1, c])), 0) : tf.reshape(tf.max(tf.abs(w)), [1]))).dataSync() as Float32Array;
+      // 8 bits: max |w| per channel (or of the whole tensor).
+      const maxAbs = new Float32Array(this.config.perChannel ? c : 1);
+      const m = maxAbs.length;
+      for (let i = 0; i < w.length; i++) {
+        const a = Math.abs(w[i]);
+        const k = m === 1 ? 0 : i % c;
+        // NaN propagates, as tf.max does.
+        if (a > maxAbs[k] || a !== a) maxAbs[k] = a;
+      }
       return layerWeightScales(maxAbs, maxAbs.length, this.config.perChannel, 8, this.config.scales, 'max');
     }
-    const scales = layerWeightScales(w.dataSync() as Float32Array, c, this.config.perChannel, bits, this.config.scales, this.config.int4Clipping ?? 'mse');
+    const scales = layerWeightScales(w, c, this.config.perChannel, bits, this.config.scales, this.config.int4Clipping ?? 'mse');
     if (p?.freezeWeightScales) this.frozenWeightScales.set(n.name, scales);
     return scales;
   }
@@ -321,14 +333,25 @@ export class EdgeqModel {
         // pre = conv + b·f. With μ, σ² the batch statistics of pre, the BN of conv/f + b is
         //   y = sign(f)·γ·(pre − μ)/√(σ² + ε·f²) + β,
         // so the 1/f never needs a pass over the output: it moves into γ and ε.
-        const f = tf.div(bn.gamma, tf.sqrt(tf.add(bn.variance, bn.epsilon)));
-        const wf = tf.mul(k, f);
-        let pre = this.convOp(n, x, this.quantWeights(n, wf, this.weightScalesOf(n, wf, p)));
-        if (n.bias) pre = tf.add(pre, tf.mul(n.bias, f));
-        const r = batchNormAct(pre, tf.mul(bn.gamma, tf.sign(f)), bn.beta, tf.mul(tf.square(f), bn.epsilon), n.act);
+        let r: { y: tf.Tensor; stats: BatchStats };
+        let fv: ArrayLike<number>;
+        if (hasFoldKernel()) {
+          // The folding and its gradient as one op (fold-weights.ts): the same values.
+          const fw = foldQuantWeights(k, bn.gamma, bn.variance, n.bias, bn.epsilon,
+            (wf, c) => this.weightScalesOfValues(n, wf, c, p), weightQmax(this.weightBitsByLayer().get(n.name) ?? 8));
+          const pre = this.convOp(n, x, fw.wq);
+          r = batchNormAct(fw.biasF ? tf.add(pre, fw.biasF) : pre, fw.gammaSign, bn.beta, fw.epsF2, n.act);
+          fv = fw.f;
+        } else {
+          const f = tf.div(bn.gamma, tf.sqrt(tf.add(bn.variance, bn.epsilon)));
+          const wf = tf.mul(k, f);
+          let pre = this.convOp(n, x, this.quantWeights(n, wf, this.weightScalesOf(n, wf, p)));
+          if (n.bias) pre = tf.add(pre, tf.mul(n.bias, f));
+          r = batchNormAct(pre, tf.mul(bn.gamma, tf.sign(f)), bn.beta, tf.mul(tf.square(f), bn.epsilon), n.act);
+          fv = f.dataSync();
+        }
         // Statistics of conv = pre/f; a channel with f = 0 (γ = 0) has pre ≡ 0 and says
         // nothing about them: NaN marks it so commitPass leaves its moving statistics alone.
-        const fv = f.dataSync();
         p.bnUpdates.push({
           node: n,
           mean: Float64Array.from(r.stats.mean, (v, c) => (fv[c] !== 0 ? v / fv[c] : NaN)),

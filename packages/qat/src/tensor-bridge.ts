@@ -101,6 +101,17 @@ export function registerJsKernel<A>(
   });
 }
 
+/** A float32 kernel output holding `values`, on the cpu or wasm backend (JS kernels with several outputs). */
+export function floatOutput(backend: unknown, backendName: JsKernelBackend, shape: number[], values: Float32Array): tf.TensorInfo {
+  if (backendName === 'wasm') {
+    const b = backend as WasmLike;
+    const out = b.makeOutput(shape, 'float32');
+    (b.typedArrayFromHeap(out) as Float32Array).set(values);
+    return out;
+  }
+  return (backend as CpuLike).makeTensorInfo(shape, 'float32', values);
+}
+
 /** Whether the current backend has the named kernel (i.e. JS kernels are registered there). */
 export function hasKernel(kernelName: string): boolean {
   return tf.getKernel(kernelName, tf.getBackend()) !== undefined;
