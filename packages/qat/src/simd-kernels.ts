@@ -3,8 +3,8 @@
  * wasm/build/edgeq_train_kernels.wasm (built from wasm/edgeq_train_kernels.c by
  * wasm/build.sh, which scripts/bootstrap.sh runs) into the backend's own memory and
  * registers, on 'wasm', the fused batch-norm forward/backward, the ReLU/ReLU6 clamp, the clamp and fake-quant
- * gradient masks, the per-tensor fake-quant forward, the convolution filter gradient and the depth-multiplier-1 depthwise
- * filter gradient. Cases the SIMD code does not cover (per-channel fake-quant, depth
+ * gradient masks, the per-tensor fake-quant forward, the convolution filter gradient and the
+ * depth-multiplier-1 depthwise filter and input gradients. Cases the SIMD code does not cover (per-channel fake-quant, depth
  * multipliers > 1, dilation) fall through to the JS or tf-op kernels.
  *
  * Without the built module training still works (slower) and initBackend reports why.
@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { BN_FWD, BN_GRAD, CLAMP, CLAMP_GRAD, bnGradCoefficients, bnScale, replicaGradSums, replicaMoments, type BnFwdAttrs, type BnGradAttrs } from './fused-ops.js';
 import { FQ, FQ_GRAD, fqGradLoop, fqLoop, type FqAttrs } from './fake-quant.js';
-import { conv2dBackpropFilter, convInfo, depthwiseBackpropFilterKernel, type Pad } from './grad-kernels.js';
+import { conv2dBackpropFilter, convInfo, depthwiseBackpropFilterKernel, depthwiseBackpropInput, type Pad } from './grad-kernels.js';
 import { composedKernel } from './tensor-bridge.js';
 
 /** Where the built module is expected. */
@@ -40,6 +40,8 @@ interface Exports {
   fq_grad(x: Ptr, dy: Ptr, dx: Ptr, n: number, lo: number, hi: number): void;
   fq_forward(x: Ptr, y: Ptr, n: number, s: number, qlo: number, qhi: number, minmax: Ptr): void;
   conv_filter_grad(x: Ptr, dy: Ptr, dw: Ptr, n: number, h: number, w: number, cin: number, oh: number, ow: number, cout: number,
+    kh: number, kw: number, sh: number, sw: number, top: number, left: number): void;
+  dw_input_grad(dy: Ptr, w: Ptr, dx: Ptr, n: number, h: number, wd: number, c: number, oh: number, ow: number,
     kh: number, kw: number, sh: number, sw: number, top: number, left: number): void;
   dw_filter_grad(x: Ptr, dy: Ptr, dw: Ptr, part: Ptr, n: number, h: number, w: number, c: number, oh: number, ow: number,
     kh: number, kw: number, sh: number, sw: number, top: number, left: number): void;
@@ -275,6 +277,36 @@ function convFilterGrad(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
   return out;
 }
 
+const composedDwInput = composedKernel((i, a) =>
+  depthwiseBackpropInput(i.dy as tf.Tensor4D, i.filter as tf.Tensor4D, a.inputShape as number[], a.strides, a.pad as Pad, a.dimRoundingMode));
+
+/** Whether a conv attribute (dilations) is 1 (or absent) in both dimensions. */
+function isOne(d: unknown): boolean {
+  return d === undefined || d === null || (typeof d === 'number' ? d === 1 : (d as number[]).every((v) => v === 1));
+}
+
+/**
+ * DepthwiseConv2dNativeBackpropInput with depth multiplier 1 as one scatter pass of the SIMD
+ * kernel (the output gradient of each pixel times each tap, added into dx), in place of the
+ * zero insertion, padding and flipped-filter depthwise convolution.
+ */
+function dwInputGrad(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
+  const { inputs, attrs, backend } = args;
+  const a = attrs as Record<string, unknown>;
+  const { dy, filter } = inputs as Record<string, tf.TensorInfo>;
+  if (filter.shape[3] !== 1 || !isOne(a.dilations)) return composedDwInput(args) as tf.TensorInfo;
+  const b = backend as unknown as WasmBackend;
+  const inputShape = a.inputShape as number[];
+  const info = convInfo(inputShape, filter.shape, a.strides, a.pad as 'same', a.dimRoundingMode, true);
+  const [kh, kw, c] = filter.shape;
+  const out = b.makeOutput(inputShape, 'float32');
+  view(b, out).fill(0);
+  const [n, h, w] = inputShape;
+  kernels!.dw_input_grad(ptr(b, dy), ptr(b, filter), ptr(b, out), n, h, w, c, info.outHeight, info.outWidth, kh, kw,
+    info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left);
+  return out;
+}
+
 function register(kernelName: string, kernelFunc: tf.KernelFunc): void {
   if (tf.getKernel(kernelName, 'wasm')) tf.unregisterKernel(kernelName, 'wasm');
   tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
@@ -306,6 +338,7 @@ export function registerSimdKernels(): string | undefined {
   register(FQ_GRAD, fakeQuantGrad);
   register('DepthwiseConv2dNativeBackpropFilter', dwFilterGrad);
   register('Conv2DBackpropFilter', convFilterGrad);
+  register('DepthwiseConv2dNativeBackpropInput', dwInputGrad);
   return undefined;
 }
 

@@ -3,7 +3,7 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend.js';
-import { conv2dBackpropFilter } from '../src/grad-kernels.js';
+import { conv2dBackpropFilter, depthwiseBackpropInput } from '../src/grad-kernels.js';
 import { simdKernelsLoaded } from '../src/simd-kernels.js';
 import { mulberry32 } from '../src/random.js';
 import { relErr } from './support/rel-err.js';
@@ -33,6 +33,7 @@ const cases: Case[] = [
   { name: 'dw 3x3 s2 same, 6 channels (SIMD tail)', depthwise: true, x: [2, 9, 9, 6], k: 3, cin: 6, cout: 1, stride: 2, pad: 'same' },
   { name: 'dw 5x5 s2 valid', depthwise: true, x: [3, 11, 10, 8], k: 5, cin: 8, cout: 1, stride: 2, pad: 'valid' },
   { name: 'dw 3x3 s1 valid mult 2', depthwise: true, x: [2, 6, 6, 3], k: 3, cin: 3, cout: 2, stride: 1, pad: 'valid' },
+  { name: 'dw 3x3 s2 same, 7 channels (SIMD + scalar tail), odd size', depthwise: true, x: [2, 9, 7, 7], k: 3, cin: 7, cout: 1, stride: 2, pad: 'same' },
 ];
 
 function randomArray(n: number, seed: number): Float32Array {
@@ -79,17 +80,19 @@ describe('wasm gradient kernels match the cpu backend', () => {
     });
   }
 
-  it('the tf-op composition of the conv filter gradient (the path without the SIMD module) matches too', async () => {
+  it('the tf-op compositions the SIMD kernels replace (the path without the module) match too: conv filter and depthwise input gradients', async () => {
     for (const [i, c] of cases.entries()) {
-      if (c.depthwise) continue;
       const xv = randomArray(c.x.reduce((a, d) => a * d, 1), 10 + i);
       const wv = randomArray(c.k * c.k * c.cin * c.cout, 100 + i);
       const rv = randomArray(outSize(c).reduce((a, d) => a * d, 1), 1000 + i);
       await tf.setBackend('cpu');
-      const ref = grads(c, xv, wv, rv).dw; // the cpu backend's Conv2DBackpropFilter of x and r
+      const ref = grads(c, xv, wv, rv); // the cpu backend's gradients of x and w, from r
       await tf.setBackend('wasm');
-      const got = tf.tidy(() => conv2dBackpropFilter(tf.tensor4d(xv, c.x), tf.tensor4d(rv, outSize(c) as [number, number, number, number]), [c.k, c.k, c.cin, c.cout], c.stride, c.pad).dataSync());
-      expect(relErr(got as Float32Array, ref), c.name).toBeLessThanOrEqual(1e-4);
+      const r = () => tf.tensor4d(rv, outSize(c) as [number, number, number, number]);
+      const got = c.depthwise
+        ? tf.tidy(() => depthwiseBackpropInput(r(), tf.tensor4d(wv, [c.k, c.k, c.cin, c.cout]), c.x, c.stride, c.pad).dataSync())
+        : tf.tidy(() => conv2dBackpropFilter(tf.tensor4d(xv, c.x), r(), [c.k, c.k, c.cin, c.cout], c.stride, c.pad).dataSync());
+      expect(relErr(got as Float32Array, c.depthwise ? ref.dx : ref.dw), c.name).toBeLessThanOrEqual(1e-4);
     }
   });
 

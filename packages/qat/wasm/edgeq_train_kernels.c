@@ -1,8 +1,9 @@
 /*
  * edgeq training kernels, WebAssembly SIMD128: the single-pass loops of QAT training
  * (batch-norm statistics, forward and backward with a fused ReLU/ReLU6 clamp, fake-quant
- * forward with range statistics, clamp and fake-quant gradient masks, depthwise filter
- * gradient, ReLU/ReLU6 clamp) that tfjs would otherwise compose from many small kernels.
+ * forward with range statistics, clamp and fake-quant gradient masks, convolution filter
+ * gradient, depthwise filter and input gradients, ReLU/ReLU6 clamp) that tfjs would
+ * otherwise compose from many small kernels.
  *
  * The module imports the tfjs wasm backend's memory and works on tensors in place; all
  * pointers come from JS (tensor memory offsets, or scratch from the backend's malloc).
@@ -330,6 +331,38 @@ void conv_filter_grad(const float *x, const float *dy, float *dw, int32_t n, int
       if (pending > 0) filter_grad_row(x0, g0, acc, cin, cout);
       if (pending > 1) filter_grad_row(x1, g1, acc, cin, cout);
       if (pending > 2) filter_grad_row(x2, g2, acc, cin, cout);
+    }
+  }
+}
+
+/* Input gradient of a depth-multiplier-1 depthwise convolution, NHWC:
+ * dx[n, iy, ix, k] = sum over the taps (ky, kx) and output pixels (oy, ox) with
+ *   iy = oy * sh - top + ky, ix = ox * sw - left + kx of dy[n, oy, ox, k] * w[ky, kx, k]
+ * computed by scattering each output pixel's gradient over its taps, in order (dx zeroed
+ * by the caller; taps outside the input skipped). */
+EXPORT(dw_input_grad)
+void dw_input_grad(const float *dy, const float *wt, float *dx, int32_t n, int32_t h, int32_t w, int32_t c,
+                   int32_t oh, int32_t ow, int32_t kh, int32_t kw, int32_t sh, int32_t sw, int32_t top, int32_t left) {
+  for (int32_t b = 0; b < n; b++) {
+    for (int32_t oy = 0; oy < oh; oy++) {
+      for (int32_t ox = 0; ox < ow; ox++) {
+        const float *g = dy + (((int64_t)b * oh + oy) * ow + ox) * c;
+        for (int32_t ky = 0; ky < kh; ky++) {
+          int32_t iy = oy * sh - top + ky;
+          if (iy < 0 || iy >= h) continue;
+          for (int32_t kx = 0; kx < kw; kx++) {
+            int32_t ix = ox * sw - left + kx;
+            if (ix < 0 || ix >= w) continue;
+            float *d = dx + (((int64_t)b * h + iy) * w + ix) * c;
+            const float *f = wt + (int64_t)(ky * kw + kx) * c;
+            int32_t k = 0;
+            for (; k + 4 <= c; k += 4) {
+              wasm_v128_store(d + k, wasm_f32x4_add(wasm_v128_load(d + k), wasm_f32x4_mul(wasm_v128_load(g + k), wasm_v128_load(f + k))));
+            }
+            for (; k < c; k++) d[k] += g[k] * f[k];
+          }
+        }
+      }
     }
   }
 }
