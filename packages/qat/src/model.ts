@@ -506,14 +506,7 @@ export class EdgeqModel {
       ema(bn.variance, u.variance);
     }
     const d = this.config.emaDecay;
-    const batchRanges: [number, number, number][] = [];
-    for (const [i, t] of p.observed) {
-      const [mn, mx] = t.dataSync();
-      t.dispose();
-      batchRanges.push([i, mn, mx]);
-    }
-    for (const [i, st] of p.observedStats) batchRanges.push([i, st.min, st.max]);
-    for (const [i, mn, mx] of batchRanges) {
+    for (const [i, mn, mx] of takePassRanges(p)) {
       if (!Number.isFinite(mn) || !Number.isFinite(mx)) {
         throw new QatError(`layer ${JSON.stringify(this.net.nodes[i].name)}`, `activation range became non-finite (${mn}, ${mx}): training diverged or the data holds NaN/Inf`);
       }

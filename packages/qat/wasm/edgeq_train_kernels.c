@@ -220,6 +220,13 @@ void fq_forward(const float *x, float *y, int32_t n, double s, double qlo, doubl
   minmax[1] = any_nan ? __builtin_nanf("") : fmx;
 }
 
+/* acc[k] += a[k] * b[k] for k < c (the per-channel step of the depthwise gradients). */
+static inline void add_products(float *acc, const float *a, const float *b, int32_t c) {
+  int32_t k = 0;
+  for (; k + 4 <= c; k += 4) wasm_v128_store(acc + k, wasm_f32x4_add(wasm_v128_load(acc + k), wasm_f32x4_mul(wasm_v128_load(a + k), wasm_v128_load(b + k))));
+  for (; k < c; k++) acc[k] += a[k] * b[k];
+}
+
 /* Filter gradient of a depth-multiplier-1 depthwise convolution, NHWC:
  * dw[(ky * kw + kx) * c + k] = sum over n, oy, ox of
  *   x[n, oy * sh - top + ky, ox * sw - left + kx, k] * dy[n, oy, ox, k]
@@ -240,13 +247,7 @@ void dw_filter_grad(const float *x, const float *dy, float *dw, float *part, int
           for (int32_t kx = 0; kx < kw; kx++) {
             int32_t ix = ox * sw - left + kx;
             if (ix < 0 || ix >= w) continue;
-            const float *xr = x + (((int64_t)b * h + iy) * w + ix) * c;
-            float *acc = part + (ky * kw + kx) * c;
-            int32_t k = 0;
-            for (; k + 4 <= c; k += 4) {
-              wasm_v128_store(acc + k, wasm_f32x4_add(wasm_v128_load(acc + k), wasm_f32x4_mul(wasm_v128_load(xr + k), wasm_v128_load(g + k))));
-            }
-            for (; k < c; k++) acc[k] += xr[k] * g[k];
+            add_products(part + (ky * kw + kx) * c, x + (((int64_t)b * h + iy) * w + ix) * c, g, c);
           }
         }
       }
@@ -353,13 +354,7 @@ void dw_input_grad(const float *dy, const float *wt, float *dx, int32_t n, int32
           for (int32_t kx = 0; kx < kw; kx++) {
             int32_t ix = ox * sw - left + kx;
             if (ix < 0 || ix >= w) continue;
-            float *d = dx + (((int64_t)b * h + iy) * w + ix) * c;
-            const float *f = wt + (int64_t)(ky * kw + kx) * c;
-            int32_t k = 0;
-            for (; k + 4 <= c; k += 4) {
-              wasm_v128_store(d + k, wasm_f32x4_add(wasm_v128_load(d + k), wasm_f32x4_mul(wasm_v128_load(g + k), wasm_v128_load(f + k))));
-            }
-            for (; k < c; k++) d[k] += g[k] * f[k];
+            add_products(dx + (((int64_t)b * h + iy) * w + ix) * c, g, wt + (int64_t)(ky * kw + kx) * c, c);
           }
         }
       }
