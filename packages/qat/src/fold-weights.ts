@@ -59,11 +59,6 @@ function sign(v: number): number {
   return v > 0 ? 1 : v < 0 ? -1 : v === 0 ? 0 : NaN;
 }
 
-/** Whether the folding op has a kernel on the current backend. */
-export function hasFoldKernel(): boolean {
-  return tf.getKernel(FOLD_QUANT_WEIGHTS, tf.getBackend()) !== undefined;
-}
-
 /**
  * Fold γ/√(σ²_moving + ε) into `k` (output channels last) and fake-quantise it.
  * Differentiable in k, γ and b.

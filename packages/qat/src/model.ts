@@ -22,7 +22,8 @@ import { convertModel, disposeNet, hasOwnQuantizer, type ConvNode, type Net, typ
 import { QatError } from './errors.js';
 import { addSim, meanSim, requantSim } from './requant-sim.js';
 import { batchNormAct, clampAct, type BatchStats } from './fused-ops.js';
-import { foldQuantWeights, hasFoldKernel } from './fold-weights.js';
+import { FOLD_QUANT_WEIGHTS, foldQuantWeights } from './fold-weights.js';
+import { hasKernel } from './tensor-bridge.js';
 import { currentReplicaGroup, type ReplicaGroup } from './replica-sync.js';
 import { FusedAdam } from './fused-adam.js';
 import { softmaxCrossEntropyLoss, type LossFn } from './training-loss.js';
@@ -335,7 +336,7 @@ export class EdgeqModel {
         // so the 1/f never needs a pass over the output: it moves into γ and ε.
         let r: { y: tf.Tensor; stats: BatchStats };
         let fv: ArrayLike<number>;
-        if (hasFoldKernel()) {
+        if (hasKernel(FOLD_QUANT_WEIGHTS)) {
           // The folding and its gradient as one op (fold-weights.ts): the same values.
           const fw = foldQuantWeights(k, bn.gamma, bn.variance, n.bias, bn.epsilon,
             (wf, c) => this.weightScalesOfValues(n, wf, c, p), weightQmax(this.weightBitsByLayer().get(n.name) ?? 8));

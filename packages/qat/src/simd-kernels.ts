@@ -225,15 +225,18 @@ function fakeQuantGrad({ inputs, attrs, backend }: Parameters<tf.KernelFunc>[0])
   return out;
 }
 
+/** Whether a conv attribute (dilations) is 1 (or absent) in both dimensions. */
+function isOne(d: unknown): boolean {
+  return d === undefined || d === null || (typeof d === 'number' ? d === 1 : (d as number[]).every((v) => v === 1));
+}
+
 const composedDwFilter = composedKernel(depthwiseBackpropFilterKernel);
 
 function dwFilterGrad(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
   const { inputs, attrs, backend } = args;
   const a = attrs as Record<string, unknown>;
   const filterShape = a.filterShape as number[];
-  const dil = a.dilations as number | number[] | undefined;
-  const dilated = dil !== undefined && dil !== null && (typeof dil === 'number' ? dil !== 1 : dil.some((d) => d !== 1));
-  if (filterShape[3] !== 1 || dilated) return composedDwFilter(args) as tf.TensorInfo;
+  if (filterShape[3] !== 1 || !isOne(a.dilations)) return composedDwFilter(args) as tf.TensorInfo;
   const b = backend as unknown as WasmBackend;
   const { x, dy } = inputs as Record<string, tf.TensorInfo>;
   const info = convInfo(x.shape, filterShape, a.strides, a.pad as 'same', a.dimRoundingMode, true);
@@ -279,11 +282,6 @@ function convFilterGrad(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
 
 const composedDwInput = composedKernel((i, a) =>
   depthwiseBackpropInput(i.dy as tf.Tensor4D, i.filter as tf.Tensor4D, a.inputShape as number[], a.strides, a.pad as Pad, a.dimRoundingMode));
-
-/** Whether a conv attribute (dilations) is 1 (or absent) in both dimensions. */
-function isOne(d: unknown): boolean {
-  return d === undefined || d === null || (typeof d === 'number' ? d === 1 : (d as number[]).every((v) => v === 1));
-}
 
 /**
  * DepthwiseConv2dNativeBackpropInput with depth multiplier 1 as one scatter pass of the SIMD
