@@ -275,8 +275,14 @@ function convFilterGrad(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
   const out = b.makeOutput(filterShape, 'float32');
   view(b, out).fill(0);
   const [n, h, w] = x.shape;
-  kernels!.conv_filter_grad(ptr(b, x), ptr(b, dy), ptr(b, out), n, h, w, cin, info.outHeight, info.outWidth, cout, kh, kw,
-    info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left);
+  const { strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow } = info;
+  const { top, left } = info.padInfo;
+  if (kh === 1 && kw === 1 && sh === 1 && sw === 1 && top === 0 && left === 0 && oh === h && ow === w) {
+    // Pointwise: every pixel is one row of a [n·h·w, cin] matrix, so the kernel takes them as one long row.
+    kernels!.conv_filter_grad(ptr(b, x), ptr(b, dy), ptr(b, out), 1, 1, n * h * w, cin, 1, n * h * w, cout, 1, 1, 1, 1, 0, 0);
+  } else {
+    kernels!.conv_filter_grad(ptr(b, x), ptr(b, dy), ptr(b, out), n, h, w, cin, oh, ow, cout, kh, kw, sh, sw, top, left);
+  }
   return out;
 }
 

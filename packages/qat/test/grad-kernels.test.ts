@@ -27,6 +27,7 @@ const cases: Case[] = [
   { name: 'conv 5x5 s2 valid', depthwise: false, x: [2, 11, 11, 2], k: 5, cin: 2, cout: 3, stride: 2, pad: 'valid' },
   { name: 'conv 3x3 s2 same, 1 input channel, 16 outputs (a first layer)', depthwise: false, x: [3, 10, 10, 1], k: 3, cin: 1, cout: 16, stride: 2, pad: 'same' },
   { name: 'conv 1x1 s1, 10 outputs (SIMD and scalar tail), 7 pixels (rows tail)', depthwise: false, x: [1, 7, 1, 5], k: 1, cin: 5, cout: 10, stride: 1, pad: 'valid' },
+  { name: 'conv 3x3 s1 same, 37-pixel rows (a full 32-pixel chunk and a tail), 4x8 and 4x4 tiles', depthwise: false, x: [1, 4, 37, 8], k: 3, cin: 8, cout: 12, stride: 1, pad: 'same' },
   { name: 'dw 3x3 s1 same', depthwise: true, x: [3, 8, 8, 5], k: 3, cin: 5, cout: 1, stride: 1, pad: 'same' },
   { name: 'dw 3x3 s2 same even', depthwise: true, x: [2, 8, 8, 4], k: 3, cin: 4, cout: 1, stride: 2, pad: 'same' },
   { name: 'dw 3x3 s2 same odd', depthwise: true, x: [2, 7, 7, 3], k: 3, cin: 3, cout: 1, stride: 2, pad: 'same' },

@@ -258,42 +258,86 @@ void dw_filter_grad(const float *x, const float *dy, float *dw, float *part, int
   }
 }
 
-/* dw[ky, kx, i, o..o+3] += sum over the rows r of x(r)[i] * dy(r)[o..o+3] for one tap,
- * four rows at a time (rows: pointers to their x pixel and dy pixel). */
-static inline void filter_grad_rows4(const float *x0, const float *x1, const float *x2, const float *x3,
-                                     const float *g0, const float *g1, const float *g2, const float *g3,
-                                     float *acc, int32_t cin, int32_t cout) {
-  for (int32_t i = 0; i < cin; i++) {
-    v128_t a0 = wasm_v128_load32_splat(x0 + i), a1 = wasm_v128_load32_splat(x1 + i);
-    v128_t a2 = wasm_v128_load32_splat(x2 + i), a3 = wasm_v128_load32_splat(x3 + i);
-    float *d = acc + (int64_t)i * cout;
-    int32_t o = 0;
-    for (; o + 4 <= cout; o += 4) {
-      v128_t s = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(a0, wasm_v128_load(g0 + o)), wasm_f32x4_mul(a1, wasm_v128_load(g1 + o))),
-                                wasm_f32x4_add(wasm_f32x4_mul(a2, wasm_v128_load(g2 + o)), wasm_f32x4_mul(a3, wasm_v128_load(g3 + o))));
-      wasm_v128_store(d + o, wasm_f32x4_add(wasm_v128_load(d + o), s));
+/* Output pixels a filter-gradient tile takes at a time: x and dy rows of 32 pixels of up to
+ * 96 channels each stay in L1 while every tile of the filter walks over them. */
+#define FILTER_GRAD_CHUNK 32
+
+/* acc[r * cout + v * 4 ..] += x(p)[r] * dy(p)[v * 4 ..] for rows r < ni of the filter
+ * (input channels) and vectors v < nv of output channels, over `len` output pixels p
+ * (x pixels xs floats apart, dy pixels gs apart). The up to 4 x 2 accumulator vectors stay in
+ * registers for the whole chunk; every element sums its pixels one by one, in order.
+ * Called with constant ni, nv so that each shape compiles to its own loop. */
+static inline __attribute__((always_inline)) void filter_grad_tile(const float *xp, const float *gp, int32_t xs, int32_t gs, int32_t len,
+                                                                 float *acc, int32_t cout, int32_t ni, int32_t nv) {
+  v128_t s00 = wasm_v128_load(acc), s01 = nv > 1 ? wasm_v128_load(acc + 4) : s00;
+  v128_t s10 = ni > 1 ? wasm_v128_load(acc + cout) : s00, s11 = ni > 1 && nv > 1 ? wasm_v128_load(acc + cout + 4) : s00;
+  v128_t s20 = ni > 2 ? wasm_v128_load(acc + 2 * cout) : s00, s21 = ni > 2 && nv > 1 ? wasm_v128_load(acc + 2 * cout + 4) : s00;
+  v128_t s30 = ni > 3 ? wasm_v128_load(acc + 3 * cout) : s00, s31 = ni > 3 && nv > 1 ? wasm_v128_load(acc + 3 * cout + 4) : s00;
+  for (int32_t p = 0; p < len; p++, xp += xs, gp += gs) {
+    v128_t g0 = wasm_v128_load(gp), g1 = nv > 1 ? wasm_v128_load(gp + 4) : g0;
+    v128_t a = wasm_v128_load32_splat(xp);
+    s00 = wasm_f32x4_add(s00, wasm_f32x4_mul(a, g0));
+    if (nv > 1) s01 = wasm_f32x4_add(s01, wasm_f32x4_mul(a, g1));
+    if (ni > 1) {
+      a = wasm_v128_load32_splat(xp + 1);
+      s10 = wasm_f32x4_add(s10, wasm_f32x4_mul(a, g0));
+      if (nv > 1) s11 = wasm_f32x4_add(s11, wasm_f32x4_mul(a, g1));
     }
-    for (; o < cout; o++) d[o] += (x0[i] * g0[o] + x1[i] * g1[o]) + (x2[i] * g2[o] + x3[i] * g3[o]);
+    if (ni > 2) {
+      a = wasm_v128_load32_splat(xp + 2);
+      s20 = wasm_f32x4_add(s20, wasm_f32x4_mul(a, g0));
+      if (nv > 1) s21 = wasm_f32x4_add(s21, wasm_f32x4_mul(a, g1));
+    }
+    if (ni > 3) {
+      a = wasm_v128_load32_splat(xp + 3);
+      s30 = wasm_f32x4_add(s30, wasm_f32x4_mul(a, g0));
+      if (nv > 1) s31 = wasm_f32x4_add(s31, wasm_f32x4_mul(a, g1));
+    }
   }
+  wasm_v128_store(acc, s00);
+  if (nv > 1) wasm_v128_store(acc + 4, s01);
+  if (ni > 1) wasm_v128_store(acc + cout, s10);
+  if (ni > 1 && nv > 1) wasm_v128_store(acc + cout + 4, s11);
+  if (ni > 2) wasm_v128_store(acc + 2 * cout, s20);
+  if (ni > 2 && nv > 1) wasm_v128_store(acc + 2 * cout + 4, s21);
+  if (ni > 3) wasm_v128_store(acc + 3 * cout, s30);
+  if (ni > 3 && nv > 1) wasm_v128_store(acc + 3 * cout + 4, s31);
 }
 
-/* dw[ky, kx, i, o] += x(r)[i] * dy(r)[o] for one row r of one tap. */
-static inline void filter_grad_row(const float *xr, const float *g, float *acc, int32_t cin, int32_t cout) {
-  for (int32_t i = 0; i < cin; i++) {
-    v128_t a = wasm_v128_load32_splat(xr + i);
-    float *d = acc + (int64_t)i * cout;
+/* One chunk of `len` output pixels into every element of one tap's [cin, cout] block:
+ * tiles of 4 input channels x 8 output channels, then the edges (1 input channel, 4 output
+ * channels, single output channels), all summing the pixels in the same order. */
+static void filter_grad_chunk(const float *xp, const float *gp, int32_t xs, int32_t gs, int32_t len, float *acc, int32_t cin, int32_t cout) {
+  int32_t i = 0;
+  for (; i + 4 <= cin; i += 4) {
     int32_t o = 0;
-    for (; o + 4 <= cout; o += 4) wasm_v128_store(d + o, wasm_f32x4_add(wasm_v128_load(d + o), wasm_f32x4_mul(a, wasm_v128_load(g + o))));
-    for (; o < cout; o++) d[o] += xr[i] * g[o];
+    for (; o + 8 <= cout; o += 8) filter_grad_tile(xp + i, gp + o, xs, gs, len, acc + (int64_t)i * cout + o, cout, 4, 2);
+    for (; o + 4 <= cout; o += 4) filter_grad_tile(xp + i, gp + o, xs, gs, len, acc + (int64_t)i * cout + o, cout, 4, 1);
+  }
+  for (; i < cin; i++) {
+    int32_t o = 0;
+    for (; o + 8 <= cout; o += 8) filter_grad_tile(xp + i, gp + o, xs, gs, len, acc + (int64_t)i * cout + o, cout, 1, 2);
+    for (; o + 4 <= cout; o += 4) filter_grad_tile(xp + i, gp + o, xs, gs, len, acc + (int64_t)i * cout + o, cout, 1, 1);
+  }
+  int32_t o0 = cout & ~3;
+  if (o0 == cout) return;
+  for (i = 0; i < cin; i++) {
+    for (int32_t o = o0; o < cout; o++) {
+      float s = acc[(int64_t)i * cout + o];
+      const float *xq = xp + i, *gq = gp + o;
+      for (int32_t p = 0; p < len; p++, xq += xs, gq += gs) s += *xq * *gq;
+      acc[(int64_t)i * cout + o] = s;
+    }
   }
 }
 
 /* Filter gradient of a convolution, NHWC input and output gradient, HWIO filter:
  * dw[((ky * kw + kx) * cin + i) * cout + o] = sum over n, oy, ox of
  *   x[n, oy * sh - top + ky, ox * sw - left + kx, i] * dy[n, oy, ox, o]
- * (taps outside the input skipped; dw zeroed by the caller). For each tap the valid output
- * pixels are taken in order, four at a time (the sum of four products added to the
- * running sum), the rest one at a time: one fixed order, so the result is deterministic. */
+ * (taps outside the input skipped; dw zeroed by the caller). Every element adds its
+ * products one at a time, in (n, oy, ox) order: one fixed order, so the result is
+ * deterministic, and the same whatever the tiling. A 1x1 stride-1 unpadded convolution can be
+ * passed as one row of n * h * w pixels. */
 EXPORT(conv_filter_grad)
 void conv_filter_grad(const float *x, const float *dy, float *dw, int32_t n, int32_t h, int32_t w, int32_t cin,
                       int32_t oh, int32_t ow, int32_t cout, int32_t kh, int32_t kw, int32_t sh, int32_t sw, int32_t top, int32_t left) {
@@ -307,31 +351,17 @@ void conv_filter_grad(const float *x, const float *dy, float *dw, int32_t n, int
       while (ox0 < ow && ox0 * sw - left + kx < 0) ox0++;
       while (ox1 > ox0 && (ox1 - 1) * sw - left + kx >= w) ox1--;
       float *acc = dw + (int64_t)(ky * kw + kx) * cin * cout;
-      /* Walk the valid (n, oy, ox) in order, batching four at a time (pointers kept in
-       * locals: the module may not use the shadow stack). */
-      const float *x0 = 0, *x1 = 0, *x2 = 0, *g0 = 0, *g1 = 0, *g2 = 0;
-      int32_t pending = 0;
       for (int32_t b = 0; b < n; b++) {
         for (int32_t oy = oy0; oy < oy1; oy++) {
           int32_t iy = oy * sh - top + ky;
           const float *xrow = x + (((int64_t)b * h + iy) * w) * cin;
           const float *grow = dy + (((int64_t)b * oh + oy) * ow) * cout;
-          for (int32_t ox = ox0; ox < ox1; ox++) {
-            const float *xp = xrow + (int64_t)(ox * sw - left + kx) * cin;
-            const float *gp = grow + (int64_t)ox * cout;
-            if (pending == 0) { x0 = xp; g0 = gp; pending = 1; }
-            else if (pending == 1) { x1 = xp; g1 = gp; pending = 2; }
-            else if (pending == 2) { x2 = xp; g2 = gp; pending = 3; }
-            else {
-              filter_grad_rows4(x0, x1, x2, xp, g0, g1, g2, gp, acc, cin, cout);
-              pending = 0;
-            }
+          for (int32_t ox = ox0; ox < ox1; ox += FILTER_GRAD_CHUNK) {
+            int32_t len = ox1 - ox < FILTER_GRAD_CHUNK ? ox1 - ox : FILTER_GRAD_CHUNK;
+            filter_grad_chunk(xrow + (int64_t)(ox * sw - left + kx) * cin, grow + (int64_t)ox * cout, sw * cin, cout, len, acc, cin, cout);
           }
         }
       }
-      if (pending > 0) filter_grad_row(x0, g0, acc, cin, cout);
-      if (pending > 1) filter_grad_row(x1, g1, acc, cin, cout);
-      if (pending > 2) filter_grad_row(x2, g2, acc, cin, cout);
     }
   }
 }
