@@ -97,6 +97,42 @@ describe('wasm gradient kernels match the cpu backend', () => {
     }
   });
 
+  it('the SIMD filter gradients add their products in the documented order: the bits of a plain float32 loop', async () => {
+    // conv: every filter element sums its pixels one at a time in (n, oy, ox) order from zero;
+    // depthwise: per image, each tap's sum over (oy, ox) from zero, then added into dw.
+    await tf.setBackend('wasm');
+    for (const [i, c] of cases.entries()) {
+      if (c.depthwise && c.cout !== 1) continue; // multiplier > 1 takes the composed path
+      const [n, h, w, cin] = c.x;
+      const xv = randomArray(n * h * w * cin, 20 + i);
+      const [, oh, ow, cout] = outSize(c);
+      const gv = randomArray(n * oh * ow * cout, 2000 + i);
+      const info = tf.backend_util.computeConv2DInfo(c.x, [c.k, c.k, c.cin, c.cout], [c.stride, c.stride], 1, c.pad, undefined, c.depthwise, 'channelsLast');
+      const { top, left } = info.padInfo;
+      const taps = c.k * c.k * c.cin * (c.depthwise ? 1 : cout);
+      const ref = new Float32Array(taps);
+      const f = Math.fround;
+      for (let b = 0; b < n; b++) {
+        const part = c.depthwise ? new Float32Array(taps) : ref;
+        for (let oy = 0; oy < oh; oy++) for (let ox = 0; ox < ow; ox++) for (let ky = 0; ky < c.k; ky++) for (let kx = 0; kx < c.k; kx++) {
+          const iy = oy * c.stride - top + ky;
+          const ix = ox * c.stride - left + kx;
+          if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+          const xo = ((b * h + iy) * w + ix) * cin;
+          const go = ((b * oh + oy) * ow + ox) * cout;
+          const t = (ky * c.k + kx) * cin;
+          if (c.depthwise) for (let k = 0; k < cin; k++) part[t + k] = f(part[t + k] + f(xv[xo + k] * gv[go + k]));
+          else for (let a = 0; a < cin; a++) for (let o = 0; o < cout; o++) ref[(t + a) * cout + o] = f(ref[(t + a) * cout + o] + f(xv[xo + a] * gv[go + o]));
+        }
+        if (c.depthwise) for (let t = 0; t < taps; t++) ref[t] = f(ref[t] + part[t]);
+      }
+      const kernel = c.depthwise ? 'DepthwiseConv2dNativeBackpropFilter' : 'Conv2DBackpropFilter';
+      const got = tf.tidy(() => (tf.engine().runKernel(kernel, { x: tf.tensor4d(xv, c.x), dy: tf.tensor4d(gv, [n, oh, ow, cout]) },
+        { strides: [c.stride, c.stride], pad: c.pad, filterShape: [c.k, c.k, c.cin, c.cout], dilations: [1, 1] }) as tf.Tensor).dataSync());
+      expect(Array.from(got), c.name).toEqual(Array.from(ref));
+    }
+  });
+
   it('uses edgeq kernels on wasm and leaves no tensors behind', async () => {
     expect(simdKernelsLoaded()).toBe(true);
     await tf.setBackend('wasm');

@@ -227,35 +227,92 @@ static inline void add_products(float *acc, const float *a, const float *b, int3
   for (; k < c; k++) acc[k] += a[k] * b[k];
 }
 
-/* Filter gradient of a depth-multiplier-1 depthwise convolution, NHWC:
- * dw[(ky * kw + kx) * c + k] = sum over n, oy, ox of
- *   x[n, oy * sh - top + ky, ox * sw - left + kx, k] * dy[n, oy, ox, k]
- * (taps outside the input skipped). Per-image float32 partials (part, kh*kw*c floats)
- * are added into dw (zeroed by the caller). */
-EXPORT(dw_filter_grad)
-void dw_filter_grad(const float *x, const float *dy, float *dw, float *part, int32_t n, int32_t h, int32_t w, int32_t c,
-                    int32_t oh, int32_t ow, int32_t kh, int32_t kw, int32_t sh, int32_t sw, int32_t top, int32_t left) {
-  int32_t taps = kh * kw * c;
+/* The depthwise filter gradient's reference loop for channels [k0, c): per image, every
+ * output pixel's products added tap by tap into float32 partials (part), then the partials
+ * into dw. */
+static void dw_filter_grad_channels(const float *x, const float *dy, float *dw, float *part, int32_t n, int32_t h, int32_t w, int32_t c,
+                                    int32_t oh, int32_t ow, int32_t kh, int32_t kw, int32_t sh, int32_t sw, int32_t top, int32_t left, int32_t k0) {
+  int32_t taps = kh * kw, cc = c - k0;
   for (int32_t b = 0; b < n; b++) {
-    for (int32_t t = 0; t < taps; t++) part[t] = 0.0f;
+    for (int32_t t = 0; t < taps; t++)
+      for (int32_t k = 0; k < cc; k++) part[t * c + k0 + k] = 0.0f;
     for (int32_t oy = 0; oy < oh; oy++) {
       for (int32_t ox = 0; ox < ow; ox++) {
-        const float *g = dy + (((int64_t)b * oh + oy) * ow + ox) * c;
+        const float *g = dy + (((int64_t)b * oh + oy) * ow + ox) * c + k0;
         for (int32_t ky = 0; ky < kh; ky++) {
           int32_t iy = oy * sh - top + ky;
           if (iy < 0 || iy >= h) continue;
           for (int32_t kx = 0; kx < kw; kx++) {
             int32_t ix = ox * sw - left + kx;
             if (ix < 0 || ix >= w) continue;
-            add_products(part + (ky * kw + kx) * c, x + (((int64_t)b * h + iy) * w + ix) * c, g, c);
+            add_products(part + (ky * kw + kx) * c + k0, x + (((int64_t)b * h + iy) * w + ix) * c + k0, g, cc);
           }
         }
       }
     }
-    int32_t t = 0;
-    for (; t + 4 <= taps; t += 4) wasm_v128_store(dw + t, wasm_f32x4_add(wasm_v128_load(dw + t), wasm_v128_load(part + t)));
-    for (; t < taps; t++) dw[t] += part[t];
+    for (int32_t t = 0; t < taps; t++)
+      for (int32_t k = k0; k < c; k++) dw[t * c + k] += part[t * c + k];
   }
+}
+
+/* x(tap) * g added into a tap's accumulator when the tap lies inside the input. */
+#define DW_TAP(acc, ok, at) if (ok) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_v128_load(x + (at)), g))
+
+/* 3x3 taps for channels [0, k0) (k0 a multiple of 4), four channels at a time with the nine
+ * tap sums in registers over one image: the same additions in the same order as
+ * dw_filter_grad_channels, so the same bits, without a load and store of the partials per
+ * product. */
+static void dw_filter_grad_3x3(const float *x, const float *dy, float *dw, int32_t n, int32_t h, int32_t w, int32_t c,
+                               int32_t oh, int32_t ow, int32_t sh, int32_t sw, int32_t top, int32_t left, int32_t k0) {
+  for (int32_t b = 0; b < n; b++) {
+    for (int32_t k = 0; k < k0; k += 4) {
+      v128_t a0 = wasm_f32x4_splat(0.0f), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0;
+      for (int32_t oy = 0; oy < oh; oy++) {
+        int32_t iy = oy * sh - top;
+        int32_t r0 = iy >= 0 && iy < h, r1 = iy + 1 >= 0 && iy + 1 < h, r2 = iy + 2 >= 0 && iy + 2 < h;
+        for (int32_t ox = 0; ox < ow; ox++) {
+          int32_t ix = ox * sw - left;
+          int32_t c0 = ix >= 0 && ix < w, c1 = ix + 1 >= 0 && ix + 1 < w, c2 = ix + 2 >= 0 && ix + 2 < w;
+          v128_t g = wasm_v128_load(dy + (((int64_t)b * oh + oy) * ow + ox) * c + k);
+          int64_t o = (((int64_t)b * h + iy) * w + ix) * c + k, row = (int64_t)w * c;
+          DW_TAP(a0, r0 && c0, o);
+          DW_TAP(a1, r0 && c1, o + c);
+          DW_TAP(a2, r0 && c2, o + 2 * c);
+          DW_TAP(a3, r1 && c0, o + row);
+          DW_TAP(a4, r1 && c1, o + row + c);
+          DW_TAP(a5, r1 && c2, o + row + 2 * c);
+          DW_TAP(a6, r2 && c0, o + 2 * row);
+          DW_TAP(a7, r2 && c1, o + 2 * row + c);
+          DW_TAP(a8, r2 && c2, o + 2 * row + 2 * c);
+        }
+      }
+      float *d = dw + k;
+      wasm_v128_store(d, wasm_f32x4_add(wasm_v128_load(d), a0));
+      wasm_v128_store(d + c, wasm_f32x4_add(wasm_v128_load(d + c), a1));
+      wasm_v128_store(d + 2 * c, wasm_f32x4_add(wasm_v128_load(d + 2 * c), a2));
+      wasm_v128_store(d + 3 * c, wasm_f32x4_add(wasm_v128_load(d + 3 * c), a3));
+      wasm_v128_store(d + 4 * c, wasm_f32x4_add(wasm_v128_load(d + 4 * c), a4));
+      wasm_v128_store(d + 5 * c, wasm_f32x4_add(wasm_v128_load(d + 5 * c), a5));
+      wasm_v128_store(d + 6 * c, wasm_f32x4_add(wasm_v128_load(d + 6 * c), a6));
+      wasm_v128_store(d + 7 * c, wasm_f32x4_add(wasm_v128_load(d + 7 * c), a7));
+      wasm_v128_store(d + 8 * c, wasm_f32x4_add(wasm_v128_load(d + 8 * c), a8));
+    }
+  }
+}
+#undef DW_TAP
+
+/* Filter gradient of a depth-multiplier-1 depthwise convolution, NHWC:
+ * dw[(ky * kw + kx) * c + k] = sum over n, oy, ox of
+ *   x[n, oy * sh - top + ky, ox * sw - left + kx, k] * dy[n, oy, ox, k]
+ * (taps outside the input skipped). Per image, each tap's products are summed in (oy, ox)
+ * order from zero and that sum added into dw (zeroed by the caller); part is scratch of
+ * kh*kw*c floats. 3x3 filters keep the sums in registers for all but the last c % 4 channels. */
+EXPORT(dw_filter_grad)
+void dw_filter_grad(const float *x, const float *dy, float *dw, float *part, int32_t n, int32_t h, int32_t w, int32_t c,
+                    int32_t oh, int32_t ow, int32_t kh, int32_t kw, int32_t sh, int32_t sw, int32_t top, int32_t left) {
+  int32_t k0 = kh == 3 && kw == 3 ? c & ~3 : 0;
+  if (k0 > 0) dw_filter_grad_3x3(x, dy, dw, n, h, w, c, oh, ow, sh, sw, top, left, k0);
+  if (k0 < c) dw_filter_grad_channels(x, dy, dw, part, n, h, w, c, oh, ow, kh, kw, sh, sw, top, left, k0);
 }
 
 /* Output pixels a filter-gradient tile takes at a time: x and dy rows of 32 pixels of up to
