@@ -121,7 +121,7 @@ function bnForward({ inputs, attrs, backend }: Parameters<tf.KernelFunc>[0]): tf
   const c = gamma.shape[0];
   const m = count(x.shape) / c;
   const out = b.makeOutput(x.shape, 'float32');
-  const s = new Scratch(b, [[c, 4], [c, 4], [c, 4], [c, 4], [c, 8], [c, 8]]);
+  const s = new Scratch(b, [[2 * c, 4], [c, 4], [c, 4], [c, 4], [c, 8], [c, 8]]);
   try {
     const [part, mean, variance, scale, sum64, sq64] = s.ptrs;
     s.f64(sum64, c).fill(0);

@@ -19,40 +19,48 @@
 
 #define EXPORT(name) __attribute__((export_name(#name)))
 
-/* Per-channel sums of x and of (x - mean)^2 for m pixels of c channels; the caller
- * passes zeroed sum/sq (c floats each) and gets mean/var from them. Two passes keep the
- * variance accurate when |mean| >> std. Partial sums over blocks of 256 pixels are
- * added into float64 totals (sum64/sq64, c doubles each, zeroed by the caller). */
+/* Per-channel mean and variance of m pixels of c channels in one pass: sums of d = x - x0
+ * and of d^2, with x0 the first pixel (a shift near the data keeps d^2's sum from
+ * cancelling). Float32 partials over blocks of 256 pixels (part: 2c floats) are added into
+ * float64 totals (sum64/sq64, c doubles each, zeroed by the caller). On return sum64 holds
+ * sum x and sq64 sum (x - mean)^2 about the returned float32 mean (what the replicas of
+ * data-parallel training combine); var_out is sq64 / m. */
 EXPORT(bn_stats)
 void bn_stats(const float *x, int32_t m, int32_t c, float *part, double *sum64, double *sq64, float *mean_out, float *var_out) {
-  for (int32_t pass = 0; pass < 2; pass++) {
-    double *tot = pass == 0 ? sum64 : sq64;
-    for (int32_t p0 = 0; p0 < m; p0 += 256) {
-      int32_t p1 = p0 + 256 < m ? p0 + 256 : m;
-      for (int32_t k = 0; k < c; k++) part[k] = 0.0f;
-      for (int32_t p = p0; p < p1; p++) {
-        const float *row = x + (int64_t)p * c;
-        int32_t k = 0;
-        if (pass == 0) {
-          for (; k + 4 <= c; k += 4) wasm_v128_store(part + k, wasm_f32x4_add(wasm_v128_load(part + k), wasm_v128_load(row + k)));
-          for (; k < c; k++) part[k] += row[k];
-        } else {
-          for (; k + 4 <= c; k += 4) {
-            v128_t d = wasm_f32x4_sub(wasm_v128_load(row + k), wasm_v128_load(mean_out + k));
-            wasm_v128_store(part + k, wasm_f32x4_add(wasm_v128_load(part + k), wasm_f32x4_mul(d, d)));
-          }
-          for (; k < c; k++) {
-            float d = row[k] - mean_out[k];
-            part[k] += d * d;
-          }
-        }
+  float *shift = var_out, *part_d = part, *part_dd = part + c;
+  for (int32_t k = 0; k < c; k++) shift[k] = x[k];
+  for (int32_t p0 = 0; p0 < m; p0 += 256) {
+    int32_t p1 = p0 + 256 < m ? p0 + 256 : m;
+    for (int32_t k = 0; k < c; k++) part_d[k] = part_dd[k] = 0.0f;
+    for (int32_t p = p0; p < p1; p++) {
+      const float *row = x + (int64_t)p * c;
+      int32_t k = 0;
+      for (; k + 4 <= c; k += 4) {
+        v128_t d = wasm_f32x4_sub(wasm_v128_load(row + k), wasm_v128_load(shift + k));
+        wasm_v128_store(part_d + k, wasm_f32x4_add(wasm_v128_load(part_d + k), d));
+        wasm_v128_store(part_dd + k, wasm_f32x4_add(wasm_v128_load(part_dd + k), wasm_f32x4_mul(d, d)));
       }
-      for (int32_t k = 0; k < c; k++) tot[k] += part[k];
+      for (; k < c; k++) {
+        float d = row[k] - shift[k];
+        part_d[k] += d;
+        part_dd[k] += d * d;
+      }
     }
     for (int32_t k = 0; k < c; k++) {
-      if (pass == 0) mean_out[k] = (float)(sum64[k] / m);
-      else var_out[k] = (float)(sq64[k] / m);
+      sum64[k] += part_d[k];
+      sq64[k] += part_dd[k];
     }
+  }
+  for (int32_t k = 0; k < c; k++) {
+    double x0 = shift[k], sd = sum64[k];
+    float mean = (float)(x0 + sd / m);
+    double e = (double)mean - x0; /* sum (x - mean)^2 = sum d^2 - 2 e sum d + m e^2 */
+    double sq = sq64[k] - 2.0 * e * sd + (double)m * e * e;
+    if (!(sq >= 0.0) && sq == sq) sq = 0.0;
+    sum64[k] = sd + (double)m * x0;
+    sq64[k] = sq;
+    mean_out[k] = mean;
+    var_out[k] = (float)(sq / m);
   }
 }
 
