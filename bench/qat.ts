@@ -10,7 +10,7 @@
  *   (--train-limit N / --test-limit N / --epochs N / --out FILE for quick trial runs)
  *   npx tsx bench/qat.ts --merge a.json,b.json  # fold runs made in parallel (--out) into the results
  *   npx tsx bench/qat.ts --pytorch before.json,after.json  # record the PyTorch peer's runs beside the throughput
- *   (--workers N: training worker threads, default one per core; --rounds / --segment-steps for the throughput)
+ *   (--workers N: training worker threads, default one per core; --rounds / --segment-steps / --warmup-steps for the throughput)
  *
  * W4A8 (issue 17), `--w4`: float / PTQ W8 / PTQ W4 / QAT W4, fixed per-channel and pow2,
  * written to bench/results/qat-w4.json (no throughput); 4-bit weights in every
@@ -197,17 +197,25 @@ async function segmentRunner(model: q.EdgeqModel, learningRate: number, set: q.I
  * figures are medians over segments after one warm-up round, and the QAT/float cost is
  * the median of the per-round ratios. With workers, each variant keeps one pool for all
  * its segments (start-up is not timed, as PyTorch's set-up is not).
+ *
+ * The warm-up round runs `--warmup-steps` steps (default 300), not one segment: V8 tiers up
+ * tfjs's JS and WebAssembly in each thread over the first ~200–300 steps (measured: a 2-worker
+ * mbv2mini float step took ~32 ms over steps 1–100 and ~22 ms from step 500), so timing from
+ * step 31 measured mostly the warm-up. What the warm-up costs is recorded beside the figures
+ * (`warmupSeconds`), as PyTorch's discarded first round is not.
  */
 async function throughput(backend: string, train: q.ImageSet): Promise<void> {
   const out: Record<string, unknown> = {};
   const rounds = Number(arg('rounds', '6'));
   const segmentSteps = Number(arg('segment-steps', '20'));
+  const warmupSteps = Number(arg('warmup-steps', '300'));
   const noFreeze = { recordSteps: 0, freezeBnStep: 1e9, freezeRangesStep: 1e9 };
   for (const name of models) {
     const f = q.EdgeqModel.fromLayersModel(q.buildReferenceTfModel(name, 1));
     const qm = q.prepare(f, { schedule: noFreeze });
     const qp = q.prepare(f, { scales: 'pow2', schedule: noFreeze });
     const rates: number[][] = [[], [], []];
+    const warmupSeconds = [0, 0, 0];
     const cpuRates: number[][] = [[], [], []];
     const runners: SegmentRunner[] = [];
     try {
@@ -216,10 +224,13 @@ async function throughput(backend: string, train: q.ImageSet): Promise<void> {
         for (const [k, runner] of runners.entries()) {
           const c0 = process.cpuUsage();
           const t0 = performance.now();
-          await runner.run(r, segmentSteps);
+          await runner.run(r, r === 0 ? warmupSteps : segmentSteps);
           const seconds = (performance.now() - t0) / 1000;
           const c = process.cpuUsage(c0);
-          if (r === 0) continue; // warm-up round
+          if (r === 0) {
+            warmupSeconds[k] = Number(seconds.toFixed(1));
+            continue; // warm-up round
+          }
           const images = segmentSteps * batchSize;
           rates[k].push(images / seconds);
           cpuRates[k].push(images / ((c.user + c.system) / 1e6));
@@ -234,6 +245,7 @@ async function throughput(backend: string, train: q.ImageSet): Promise<void> {
     out[name] = {
       floatImagesPerSecond: Math.round(fl), qatImagesPerSecond: Math.round(qa), qatPow2ImagesPerSecond: Math.round(p2),
       qatStepCostVsFloat: Number(ratio.toFixed(2)), rounds: rounds - 1, segmentSteps, batchSize, workers,
+      warmup: { steps: warmupSteps, floatSeconds: warmupSeconds[0], qatSeconds: warmupSeconds[1], qatPow2Seconds: warmupSeconds[2] },
       floatSegments: rates[0].map(Math.round), qatSegments: rates[1].map(Math.round), qatPow2Segments: rates[2].map(Math.round),
       // Images per second of CPU time of this process (all its threads): what a segment costs
       // in CPU, less sensitive to other jobs on the machine than wall-clock rates.
