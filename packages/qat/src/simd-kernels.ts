@@ -290,9 +290,10 @@ const composedDwInput = composedKernel((i, a) =>
   depthwiseBackpropInput(i.dy as tf.Tensor4D, i.filter as tf.Tensor4D, a.inputShape as number[], a.strides, a.pad as Pad, a.dimRoundingMode));
 
 /**
- * DepthwiseConv2dNativeBackpropInput with depth multiplier 1 as one scatter pass of the SIMD
- * kernel (the output gradient of each pixel times each tap, added into dx), in place of the
- * zero insertion, padding and flipped-filter depthwise convolution.
+ * DepthwiseConv2dNativeBackpropInput with depth multiplier 1 as one gather pass of the SIMD
+ * kernel (per input pixel, the output gradients of the taps that reach it times the filter,
+ * summed in registers), in place of the zero insertion, padding and flipped-filter depthwise
+ * convolution.
  */
 function dwInputGrad(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
   const { inputs, attrs, backend } = args;
@@ -303,8 +304,7 @@ function dwInputGrad(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
   const inputShape = a.inputShape as number[];
   const info = convInfo(inputShape, filter.shape, a.strides, a.pad as 'same', a.dimRoundingMode, true);
   const [kh, kw, c] = filter.shape;
-  const out = b.makeOutput(inputShape, 'float32');
-  view(b, out).fill(0);
+  const out = b.makeOutput(inputShape, 'float32'); // every element written by the kernel
   const [n, h, w] = inputShape;
   kernels!.dw_input_grad(ptr(b, dy), ptr(b, filter), ptr(b, out), n, h, w, c, info.outHeight, info.outWidth, kh, kw,
     info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left);

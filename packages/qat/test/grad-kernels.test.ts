@@ -35,6 +35,8 @@ const cases: Case[] = [
   { name: 'dw 5x5 s2 valid', depthwise: true, x: [3, 11, 10, 8], k: 5, cin: 8, cout: 1, stride: 2, pad: 'valid' },
   { name: 'dw 3x3 s1 valid mult 2', depthwise: true, x: [2, 6, 6, 3], k: 3, cin: 3, cout: 2, stride: 1, pad: 'valid' },
   { name: 'dw 3x3 s2 same, 7 channels (SIMD + scalar tail), odd size', depthwise: true, x: [2, 9, 7, 7], k: 3, cin: 7, cout: 1, stride: 2, pad: 'same' },
+  { name: 'dw 3x3 s2 same, 23 channels (16-, 4- and 1-channel paths)', depthwise: true, x: [2, 9, 8, 23], k: 3, cin: 23, cout: 1, stride: 2, pad: 'same' },
+  { name: 'dw 5x5 s1 valid, 32 channels', depthwise: true, x: [1, 8, 7, 32], k: 5, cin: 32, cout: 1, stride: 1, pad: 'valid' },
 ];
 
 function randomArray(n: number, seed: number): Float32Array {
@@ -129,6 +131,32 @@ describe('wasm gradient kernels match the cpu backend', () => {
       const kernel = c.depthwise ? 'DepthwiseConv2dNativeBackpropFilter' : 'Conv2DBackpropFilter';
       const got = tf.tidy(() => (tf.engine().runKernel(kernel, { x: tf.tensor4d(xv, c.x), dy: tf.tensor4d(gv, [n, oh, ow, cout]) },
         { strides: [c.stride, c.stride], pad: c.pad, filterShape: [c.k, c.k, c.cin, c.cout], dilations: [1, 1] }) as tf.Tensor).dataSync());
+      expect(Array.from(got), c.name).toEqual(Array.from(ref));
+    }
+  });
+
+  it('the SIMD depthwise input gradient sums each input pixel\'s products in ascending output-pixel order: the bits of a scatter loop', async () => {
+    await tf.setBackend('wasm');
+    for (const [i, c] of cases.entries()) {
+      if (!c.depthwise || c.cout !== 1) continue;
+      const [n, h, w, ch] = c.x;
+      const [, oh, ow] = outSize(c);
+      const gv = randomArray(n * oh * ow * ch, 3000 + i);
+      const wv = randomArray(c.k * c.k * ch, 4000 + i);
+      const info = tf.backend_util.computeConv2DInfo(c.x, [c.k, c.k, ch, 1], [c.stride, c.stride], 1, c.pad, undefined, true, 'channelsLast');
+      const { top, left } = info.padInfo;
+      const ref = new Float32Array(n * h * w * ch);
+      for (let b = 0; b < n; b++) for (let oy = 0; oy < oh; oy++) for (let ox = 0; ox < ow; ox++) for (let ky = 0; ky < c.k; ky++) for (let kx = 0; kx < c.k; kx++) {
+        const iy = oy * c.stride - top + ky;
+        const ix = ox * c.stride - left + kx;
+        if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+        for (let k = 0; k < ch; k++) {
+          const o = ((b * h + iy) * w + ix) * ch + k;
+          ref[o] = Math.fround(ref[o] + Math.fround(gv[((b * oh + oy) * ow + ox) * ch + k] * wv[(ky * c.k + kx) * ch + k]));
+        }
+      }
+      const got = tf.tidy(() => (tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy: tf.tensor4d(gv, [n, oh, ow, ch]), filter: tf.tensor4d(wv, [c.k, c.k, ch, 1]) },
+        { strides: [c.stride, c.stride], pad: c.pad, inputShape: c.x, dilations: [1, 1] }) as tf.Tensor).dataSync());
       expect(Array.from(got), c.name).toEqual(Array.from(ref));
     }
   });

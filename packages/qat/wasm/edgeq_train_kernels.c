@@ -431,26 +431,70 @@ void conv_filter_grad(const float *x, const float *dy, float *dw, int32_t n, int
   }
 }
 
+/* dx[k .. k + 4 nv) of one input pixel: the products dy(oy, ox) * w(ky, kx) of every tap that
+ * reaches it, summed from zero in ascending (oy, ox) order (descending ky, then kx), in up to 4
+ * accumulator vectors. `g` is dy of image b at channel k, `wk` the filter at channel k. */
+static inline __attribute__((always_inline)) void dw_input_pixel(const float *g, const float *wk, float *d, int32_t c,
+                                                               int32_t oh, int32_t ow, int32_t kh, int32_t kw, int32_t sh, int32_t sw,
+                                                               int32_t ty, int32_t tx, int32_t nv) {
+  v128_t a0 = wasm_f32x4_splat(0.0f), a1 = a0, a2 = a0, a3 = a0;
+  for (int32_t ky = kh - 1; ky >= 0; ky--) {
+    int32_t t = ty - ky; /* oy * sh */
+    if (t < 0 || t % sh) continue;
+    int32_t oy = t / sh;
+    if (oy >= oh) break;
+    for (int32_t kx = kw - 1; kx >= 0; kx--) {
+      int32_t u = tx - kx; /* ox * sw */
+      if (u < 0 || u % sw) continue;
+      int32_t ox = u / sw;
+      if (ox >= ow) break;
+      const float *gp = g + ((int64_t)oy * ow + ox) * c;
+      const float *wp = wk + (int64_t)(ky * kw + kx) * c;
+      a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(gp), wasm_v128_load(wp)));
+      if (nv > 1) a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load(gp + 4), wasm_v128_load(wp + 4)));
+      if (nv > 2) a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(wasm_v128_load(gp + 8), wasm_v128_load(wp + 8)));
+      if (nv > 3) a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(wasm_v128_load(gp + 12), wasm_v128_load(wp + 12)));
+    }
+  }
+  wasm_v128_store(d, a0);
+  if (nv > 1) wasm_v128_store(d + 4, a1);
+  if (nv > 2) wasm_v128_store(d + 8, a2);
+  if (nv > 3) wasm_v128_store(d + 12, a3);
+}
+
 /* Input gradient of a depth-multiplier-1 depthwise convolution, NHWC:
  * dx[n, iy, ix, k] = sum over the taps (ky, kx) and output pixels (oy, ox) with
  *   iy = oy * sh - top + ky, ix = ox * sw - left + kx of dy[n, oy, ox, k] * w[ky, kx, k]
- * computed by scattering each output pixel's gradient over its taps, in order (dx zeroed
- * by the caller; taps outside the input skipped). */
+ * gathered per input pixel: its products summed from zero in ascending (oy, ox) order (the
+ * order a scatter over output pixels would add them), 16 channels at a time in registers,
+ * then 4, then one by one. Every element of dx is written (no zeroing needed). */
 EXPORT(dw_input_grad)
 void dw_input_grad(const float *dy, const float *wt, float *dx, int32_t n, int32_t h, int32_t w, int32_t c,
                    int32_t oh, int32_t ow, int32_t kh, int32_t kw, int32_t sh, int32_t sw, int32_t top, int32_t left) {
   for (int32_t b = 0; b < n; b++) {
-    for (int32_t oy = 0; oy < oh; oy++) {
-      for (int32_t ox = 0; ox < ow; ox++) {
-        const float *g = dy + (((int64_t)b * oh + oy) * ow + ox) * c;
-        for (int32_t ky = 0; ky < kh; ky++) {
-          int32_t iy = oy * sh - top + ky;
-          if (iy < 0 || iy >= h) continue;
-          for (int32_t kx = 0; kx < kw; kx++) {
-            int32_t ix = ox * sw - left + kx;
-            if (ix < 0 || ix >= w) continue;
-            add_products(dx + (((int64_t)b * h + iy) * w + ix) * c, g, wt + (int64_t)(ky * kw + kx) * c, c);
+    const float *g = dy + (int64_t)b * oh * ow * c;
+    for (int32_t iy = 0; iy < h; iy++) {
+      for (int32_t ix = 0; ix < w; ix++) {
+        float *d = dx + (((int64_t)b * h + iy) * w + ix) * c;
+        int32_t ty = iy + top, tx = ix + left, k = 0;
+        for (; k + 16 <= c; k += 16) dw_input_pixel(g + k, wt + k, d + k, c, oh, ow, kh, kw, sh, sw, ty, tx, 4);
+        for (; k + 4 <= c; k += 4) dw_input_pixel(g + k, wt + k, d + k, c, oh, ow, kh, kw, sh, sw, ty, tx, 1);
+        for (; k < c; k++) {
+          float s = 0.0f;
+          for (int32_t ky = kh - 1; ky >= 0; ky--) {
+            int32_t t = ty - ky;
+            if (t < 0 || t % sh) continue;
+            int32_t oy = t / sh;
+            if (oy >= oh) break;
+            for (int32_t kx = kw - 1; kx >= 0; kx--) {
+              int32_t u = tx - kx;
+              if (u < 0 || u % sw) continue;
+              int32_t ox = u / sw;
+              if (ox >= ow) break;
+              s += g[((int64_t)oy * ow + ox) * c + k] * wt[(int64_t)(ky * kw + kx) * c + k];
+            }
           }
+          d[k] = s;
         }
       }
     }
