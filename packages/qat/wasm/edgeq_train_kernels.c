@@ -340,24 +340,18 @@ static inline __attribute__((always_inline)) void filter_grad_tile(const float *
   v128_t s30 = ni > 3 ? wasm_v128_load(acc + 3 * cout) : s00, s31 = ni > 3 && nv > 1 ? wasm_v128_load(acc + 3 * cout + 4) : s00;
   for (int32_t p = 0; p < len; p++, xp += xs, gp += gs) {
     v128_t g0 = wasm_v128_load(gp), g1 = nv > 1 ? wasm_v128_load(gp + 4) : g0;
-    v128_t a = wasm_v128_load32_splat(xp);
-    s00 = wasm_f32x4_add(s00, wasm_f32x4_mul(a, g0));
-    if (nv > 1) s01 = wasm_f32x4_add(s01, wasm_f32x4_mul(a, g1));
-    if (ni > 1) {
-      a = wasm_v128_load32_splat(xp + 1);
-      s10 = wasm_f32x4_add(s10, wasm_f32x4_mul(a, g0));
-      if (nv > 1) s11 = wasm_f32x4_add(s11, wasm_f32x4_mul(a, g1));
+/* Filter row r (input channel r of the tile): its x value times the output-gradient vectors. */
+#define FILTER_GRAD_ROW(r, sa, sb)                                              \
+    if (ni > r) {                                                               \
+      v128_t a = wasm_v128_load32_splat(xp + r);                                \
+      sa = wasm_f32x4_add(sa, wasm_f32x4_mul(a, g0));                           \
+      if (nv > 1) sb = wasm_f32x4_add(sb, wasm_f32x4_mul(a, g1));               \
     }
-    if (ni > 2) {
-      a = wasm_v128_load32_splat(xp + 2);
-      s20 = wasm_f32x4_add(s20, wasm_f32x4_mul(a, g0));
-      if (nv > 1) s21 = wasm_f32x4_add(s21, wasm_f32x4_mul(a, g1));
-    }
-    if (ni > 3) {
-      a = wasm_v128_load32_splat(xp + 3);
-      s30 = wasm_f32x4_add(s30, wasm_f32x4_mul(a, g0));
-      if (nv > 1) s31 = wasm_f32x4_add(s31, wasm_f32x4_mul(a, g1));
-    }
+    FILTER_GRAD_ROW(0, s00, s01)
+    FILTER_GRAD_ROW(1, s10, s11)
+    FILTER_GRAD_ROW(2, s20, s21)
+    FILTER_GRAD_ROW(3, s30, s31)
+#undef FILTER_GRAD_ROW
   }
   wasm_v128_store(acc, s00);
   if (nv > 1) wasm_v128_store(acc + 4, s01);
