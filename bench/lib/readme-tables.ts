@@ -69,6 +69,8 @@ interface QatThroughput {
   rounds: number;
   segmentSteps: number;
   batchSize: number;
+  /** The untimed warm-up round (bench/qat.ts `--warmup-steps`): its steps and wall time per variant. */
+  warmup?: { steps: number; floatSeconds: number; qatSeconds: number; qatPow2Seconds: number };
 }
 
 /** bench/results/qat.json, the fields the README quotes. */
@@ -289,7 +291,7 @@ function qatThroughputSection(qat: QatResults): string {
     : [];
   return [
     `Training throughput (\`npx tsx bench/qat.ts --throughput-only\`, commit ${shortCommit(t.commit)}${backend}, batch ${first.batchSize}, median`,
-    `of ${first.rounds} interleaved ${first.segmentSteps}-step segments):`,
+    `of ${first.rounds} interleaved ${first.segmentSteps}-step segments${first.warmup ? ` after a ${first.warmup.steps}-step warm-up of each variant` : ''}):`,
     '',
     '| model | float | QAT (BN folding, batch statistics) | QAT power-of-two | QAT step / float step |',
     '|---|---|---|---|---|',
@@ -297,6 +299,11 @@ function qatThroughputSection(qat: QatResults): string {
       ([m, r]) =>
         `| ${m} | ${count(r.floatImagesPerSecond)} img/s | ${count(r.qatImagesPerSecond)} img/s | ${count(r.qatPow2ImagesPerSecond)} img/s | ${r.qatStepCostVsFloat.toFixed(2)}× |`,
     ),
+    ...(first.warmup
+      ? ['', `The warm-up, while V8 tiers up tfjs's JS and WebAssembly in each thread, is not in those figures; it took ` +
+          list(rows.map(([m, r]) => `${m} ${r.warmup ? `${r.warmup.floatSeconds} s (float) / ${r.warmup.qatSeconds} s (QAT)` : '—'}`)) +
+          ` for ${first.warmup.steps} steps.`]
+      : []),
     '',
     `Targets (${QAT_THROUGHPUT_TARGETS.model} QAT ≥ ${QAT_THROUGHPUT_TARGETS.qatImagesPerSecond} images/s, QAT step ≤ ${QAT_THROUGHPUT_TARGETS.stepCostVsFloat}× a float step): ${met ? 'met' : 'not met'}.`,
     ...versus,
