@@ -39,6 +39,13 @@ function arg(name: string, def?: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : def;
 }
 const flag = (name: string) => process.argv.includes(`--${name}`);
+/** `--name N` as a positive integer (else `def`); anything else is refused, naming the option. */
+function positiveInt(name: string, def: string): number {
+  const v = arg(name, def) as string;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name}: ${v} is not a positive integer`);
+  return n;
+}
 /** `--w4`: the W4A8 table (issue 17) instead of issue 6's W8 table. */
 const W4 = flag('w4');
 const OUT = arg('out', join(here, 'results', W4 ? 'qat-w4.json' : 'qat.json')) as string;
@@ -202,13 +209,14 @@ async function segmentRunner(model: q.EdgeqModel, learningRate: number, set: q.I
  * tfjs's JS and WebAssembly in each thread over the first ~200–300 steps (measured: a 2-worker
  * mbv2mini float step took ~32 ms over steps 1–100 and ~22 ms from step 500), so timing from
  * step 31 measured mostly the warm-up. What the warm-up costs is recorded beside the figures
- * (`warmupSeconds`), as PyTorch's discarded first round is not.
+ * (`warmup`: steps and seconds per variant), as PyTorch's discarded first round is not.
  */
 async function throughput(backend: string, train: q.ImageSet): Promise<void> {
   const out: Record<string, unknown> = {};
-  const rounds = Number(arg('rounds', '6'));
-  const segmentSteps = Number(arg('segment-steps', '20'));
-  const warmupSteps = Number(arg('warmup-steps', '300'));
+  const rounds = positiveInt('rounds', '6');
+  if (rounds < 2) throw new Error(`--rounds: ${rounds} leaves nothing to time (the first round is the warm-up)`);
+  const segmentSteps = positiveInt('segment-steps', '20');
+  const warmupSteps = positiveInt('warmup-steps', '300');
   const noFreeze = { recordSteps: 0, freezeBnStep: 1e9, freezeRangesStep: 1e9 };
   for (const name of models) {
     const f = q.EdgeqModel.fromLayersModel(q.buildReferenceTfModel(name, 1));
