@@ -22,16 +22,12 @@
 import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { argValue, positiveIntArg } from './lib/args.js';
 import { BENCH_ROOT, median, writeResults } from './lib/record.js';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : fallback;
-}
-const reps = Number(arg('reps', '5'));
-const seconds = Number(arg('seconds', '2'));
-if (!Number.isInteger(reps) || reps < 1) throw new Error(`--reps: ${arg('reps', '')} is not a positive integer`);
-if (!(seconds >= 0.2 && seconds <= 60)) throw new Error(`--seconds: ${arg('seconds', '')} must be between 0.2 and 60`);
+const reps = positiveIntArg('reps', '5');
+const seconds = Number(argValue('seconds', '2'));
+if (!(seconds >= 0.2 && seconds <= 60)) throw new Error(`--seconds: ${argValue('seconds')} must be between 0.2 and 60`);
 const KERNELS = path.join(BENCH_ROOT, '..', 'packages/qat/wasm/build/edgeq_train_kernels.wasm');
 if (!existsSync(KERNELS)) throw new Error(`${KERNELS} is missing: run bash scripts/bootstrap.sh (or bash packages/qat/wasm/build.sh)`);
 
@@ -42,12 +38,16 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { readFileSync } = require('node:fs');
 const { probe, iterations, kernels } = workerData;
+/** edgeq's training kernels on a memory of their own of \`pages\` 64 KiB pages. */
+const instantiate = (pages) => {
+  const memory = new WebAssembly.Memory({ initial: pages });
+  const k = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(kernels)), { env: { memory } }).exports;
+  return { k, f: new Float32Array(memory.buffer) };
+};
 let run;
 if (probe === 'simd') {
-  const memory = new WebAssembly.Memory({ initial: 16 });
-  const k = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(kernels)), { env: { memory } }).exports;
+  const { k, f } = instantiate(16);
   const pixels = 256, cin = 64, cout = 64;
-  const f = new Float32Array(memory.buffer);
   const x = 0, dy = pixels * cin * 4, dw = dy + pixels * cout * 4;
   for (let i = 0; i < (dw >> 2); i++) f[i] = ((i * 7919) % 1000) / 1000 - 0.5;
   run = (n) => {
@@ -57,9 +57,7 @@ if (probe === 'simd') {
   };
 } else if (probe === 'stream') {
   const floats = 4 << 20;
-  const memory = new WebAssembly.Memory({ initial: (2 * floats * 4) / 65536 + 1 });
-  const k = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(kernels)), { env: { memory } }).exports;
-  const f = new Float32Array(memory.buffer);
+  const { k, f } = instantiate((2 * floats * 4) / 65536 + 1);
   for (let i = 0; i < floats; i++) f[i] = (i % 13) - 6;
   run = (n) => {
     for (let i = 0; i < n; i++) k.clamp_forward(0, floats * 4, floats, 0, 6);

@@ -30,6 +30,7 @@ import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as q from '@edgeq/qat';
+import { positiveIntArg } from './lib/args.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -39,13 +40,6 @@ function arg(name: string, def?: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : def;
 }
 const flag = (name: string) => process.argv.includes(`--${name}`);
-/** `--name N` as a positive integer (else `def`); anything else is refused, naming the option. */
-function positiveInt(name: string, def: string): number {
-  const v = arg(name, def) as string;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name}: ${v} is not a positive integer`);
-  return n;
-}
 /** `--w4`: the W4A8 table (issue 17) instead of issue 6's W8 table. */
 const W4 = flag('w4');
 const OUT = arg('out', join(here, 'results', W4 ? 'qat-w4.json' : 'qat.json')) as string;
@@ -213,10 +207,10 @@ async function segmentRunner(model: q.EdgeqModel, learningRate: number, set: q.I
  */
 async function throughput(backend: string, train: q.ImageSet): Promise<void> {
   const out: Record<string, unknown> = {};
-  const rounds = positiveInt('rounds', '6');
+  const rounds = positiveIntArg('rounds', '6');
   if (rounds < 2) throw new Error(`--rounds: ${rounds} leaves nothing to time (the first round is the warm-up)`);
-  const segmentSteps = positiveInt('segment-steps', '20');
-  const warmupSteps = positiveInt('warmup-steps', '300');
+  const segmentSteps = positiveIntArg('segment-steps', '20');
+  const warmupSteps = positiveIntArg('warmup-steps', '300');
   const noFreeze = { recordSteps: 0, freezeBnStep: 1e9, freezeRangesStep: 1e9 };
   for (const name of models) {
     const f = q.EdgeqModel.fromLayersModel(q.buildReferenceTfModel(name, 1));

@@ -277,12 +277,10 @@ function convFilterGrad(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
   const [n, h, w] = x.shape;
   const { strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow } = info;
   const { top, left } = info.padInfo;
-  if (kh === 1 && kw === 1 && sh === 1 && sw === 1 && top === 0 && left === 0 && oh === h && ow === w) {
-    // Pointwise: every pixel is one row of a [n·h·w, cin] matrix, so the kernel takes them as one long row.
-    kernels!.conv_filter_grad(ptr(b, x), ptr(b, dy), ptr(b, out), 1, 1, n * h * w, cin, 1, n * h * w, cout, 1, 1, 1, 1, 0, 0);
-  } else {
-    kernels!.conv_filter_grad(ptr(b, x), ptr(b, dy), ptr(b, out), n, h, w, cin, oh, ow, cout, kh, kw, sh, sw, top, left);
-  }
+  // Pointwise: every pixel is one row of a [n·h·w, cin] matrix, so the kernel takes them as one long row.
+  const pointwise = kh === 1 && kw === 1 && sh === 1 && sw === 1 && top === 0 && left === 0 && oh === h && ow === w;
+  const [rows, rowH, rowW, outH, outW] = pointwise ? [1, 1, n * h * w, 1, n * h * w] : [n, h, w, oh, ow];
+  kernels!.conv_filter_grad(ptr(b, x), ptr(b, dy), ptr(b, out), rows, rowH, rowW, cin, outH, outW, cout, kh, kw, sh, sw, top, left);
   return out;
 }
 
