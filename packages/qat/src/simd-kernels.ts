@@ -3,9 +3,12 @@
  * wasm/build/edgeq_train_kernels.wasm (built from wasm/edgeq_train_kernels.c by
  * wasm/build.sh, which scripts/bootstrap.sh runs) into the backend's own memory and
  * registers, on 'wasm', the fused batch-norm forward/backward, the ReLU/ReLU6 clamp, the clamp and fake-quant
- * gradient masks, the per-tensor fake-quant forward, the convolution filter gradient and the
- * depth-multiplier-1 depthwise filter and input gradients. Cases the SIMD code does not cover (per-channel fake-quant, depth
- * multipliers > 1, dilation) fall through to the JS or tf-op kernels.
+ * gradient masks, the per-tensor fake-quant forward, the convolution filter gradient, the
+ * pointwise convolution and its input gradient, and the depth-multiplier-1 depthwise
+ * convolution and its filter and input gradients. The convolutions add in the backend's own
+ * order, so they give its bits. Cases the SIMD code does not cover (per-channel fake-quant,
+ * depth multipliers > 1, dilation, non-pointwise convolutions) fall through to the backend's,
+ * the JS or the tf-op kernels.
  *
  * Without the built module training still works (slower) and initBackend reports why.
  */
@@ -15,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { BN_FWD, BN_GRAD, CLAMP, CLAMP_GRAD, bnGradCoefficients, bnScale, replicaGradSums, replicaMoments, type BnFwdAttrs, type BnGradAttrs } from './fused-ops.js';
 import { FQ, FQ_GRAD, fqGradLoop, fqLoop, type FqAttrs } from './fake-quant.js';
-import { conv2dBackpropFilter, convInfo, depthwiseBackpropFilterKernel, depthwiseBackpropInput, type Pad } from './grad-kernels.js';
+import { conv2dBackpropFilter, conv2dBackpropInput, convInfo, depthwiseBackpropFilterKernel, depthwiseBackpropInput, type Pad } from './grad-kernels.js';
 import { composedKernel } from './tensor-bridge.js';
 
 /** Where the built module is expected. */
@@ -44,6 +47,10 @@ interface Exports {
   dw_input_grad(dy: Ptr, w: Ptr, dx: Ptr, n: number, h: number, wd: number, c: number, oh: number, ow: number,
     kh: number, kw: number, sh: number, sw: number, top: number, left: number): void;
   dw_filter_grad(x: Ptr, dy: Ptr, dw: Ptr, part: Ptr, n: number, h: number, w: number, c: number, oh: number, ow: number,
+    kh: number, kw: number, sh: number, sw: number, top: number, left: number): void;
+  pointwise_input_grad(dy: Ptr, w: Ptr, dx: Ptr, wt: Ptr, m: number, cin: number, cout: number): void;
+  pointwise_conv(x: Ptr, w: Ptr, y: Ptr, m: number, cin: number, cout: number): void;
+  dw_conv(x: Ptr, w: Ptr, y: Ptr, n: number, h: number, wd: number, c: number, oh: number, ow: number,
     kh: number, kw: number, sh: number, sw: number, top: number, left: number): void;
 }
 
@@ -284,6 +291,65 @@ function convFilterGrad(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
   return out;
 }
 
+const composedConvInput = composedKernel((i, a) =>
+  conv2dBackpropInput(i.dy as tf.Tensor4D, i.filter as tf.Tensor4D, a.inputShape as number[], a.strides, a.pad as Pad, a.dimRoundingMode));
+
+/**
+ * Whether a convolution with these attributes and input shape is pointwise: a 1×1 filter,
+ * stride 1, no padding, NHWC, dilation 1 (every pixel one row of a matmul).
+ */
+function isPointwise(a: Record<string, unknown>, inputShape: number[], filterShape: number[]): boolean {
+  if ((a.dataFormat !== undefined && a.dataFormat !== 'NHWC') || !isOne(a.dilations)) return false;
+  if (filterShape[0] !== 1 || filterShape[1] !== 1) return false;
+  const info = convInfo(inputShape, filterShape, a.strides, a.pad as 'same', a.dimRoundingMode, false);
+  const { top, bottom, left, right } = info.padInfo;
+  return info.strideHeight === 1 && info.strideWidth === 1 && top + bottom + left + right === 0;
+}
+
+/**
+ * Conv2D of a pointwise convolution as one register-tiled SIMD matmul of the input by the
+ * filter, which adds each output's products in the order the backend's own Conv2D does
+ * (ascending input channel, from zero): the same bits, faster (test/grad-kernels.test.ts).
+ * Other convolutions go to the backend's kernel.
+ */
+function pointwiseConv(original: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { inputs, attrs, backend } = args;
+    const { x, filter } = inputs as Record<string, tf.TensorInfo>;
+    if (!isPointwise(attrs as Record<string, unknown>, x.shape, filter.shape)) return original(args);
+    const b = backend as unknown as WasmBackend;
+    const [, , cin, cout] = filter.shape;
+    const out = b.makeOutput([...x.shape.slice(0, 3), cout], 'float32'); // every element written by the kernel
+    kernels!.pointwise_conv(ptr(b, x), ptr(b, filter), ptr(b, out), count(x.shape) / cin, cin, cout);
+    return out;
+  };
+}
+
+/**
+ * Conv2DBackpropInput of a pointwise convolution as one register-tiled SIMD matmul of the
+ * output gradient by the transposed filter, in place of a transpose kernel and the backend's
+ * matmul. Each element adds its products in the order that matmul does (ascending output
+ * channel, from zero), so the bits are the same (test/grad-kernels.test.ts). Other
+ * convolutions take the composed path of grad-kernels.ts.
+ */
+function convInputGrad(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
+  const { inputs, attrs, backend } = args;
+  const a = attrs as Record<string, unknown>;
+  const { dy, filter } = inputs as Record<string, tf.TensorInfo>;
+  const inputShape = a.inputShape as number[];
+  if (!isPointwise(a, inputShape, filter.shape)) return composedConvInput(args) as tf.TensorInfo;
+  const [, , cin, cout] = filter.shape;
+  const b = backend as unknown as WasmBackend;
+  const out = b.makeOutput(inputShape, 'float32'); // every element written by the kernel
+  const s = new Scratch(b, [[cin * cout, 4]]);
+  try {
+    kernels!.pointwise_input_grad(ptr(b, dy), ptr(b, filter), ptr(b, out), s.ptrs[0], count(inputShape) / cin, cin, cout);
+  } finally {
+    s.free();
+  }
+  return out;
+}
+
 const composedDwInput = composedKernel((i, a) =>
   depthwiseBackpropInput(i.dy as tf.Tensor4D, i.filter as tf.Tensor4D, a.inputShape as number[], a.strides, a.pad as Pad, a.dimRoundingMode));
 
@@ -307,6 +373,37 @@ function dwInputGrad(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
   kernels!.dw_input_grad(ptr(b, dy), ptr(b, filter), ptr(b, out), n, h, w, c, info.outHeight, info.outWidth, kh, kw,
     info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left);
   return out;
+}
+
+/**
+ * DepthwiseConv2dNative with depth multiplier 1 (NHWC, dilation 1) as one pass of the SIMD
+ * kernel, which sums each output's taps in the backend kernel's order (kx outer, ky inner,
+ * from zero): the same bits, faster (test/grad-kernels.test.ts). Other cases go to the
+ * backend's kernel.
+ */
+function dwConv(original: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { inputs, attrs, backend } = args;
+    const a = attrs as Record<string, unknown>;
+    const { x, filter } = inputs as Record<string, tf.TensorInfo>;
+    if (filter.shape[3] !== 1 || !isOne(a.dilations) || (a.dataFormat !== undefined && a.dataFormat !== 'NHWC')) return original(args);
+    const b = backend as unknown as WasmBackend;
+    const info = convInfo(x.shape, filter.shape, a.strides, a.pad as 'same', a.dimRoundingMode, true);
+    const [kh, kw, c] = filter.shape;
+    const [n, h, w] = x.shape;
+    const out = b.makeOutput([n, info.outHeight, info.outWidth, c], 'float32'); // every element written by the kernel
+    kernels!.dw_conv(ptr(b, x), ptr(b, filter), ptr(b, out), n, h, w, c, info.outHeight, info.outWidth, kh, kw,
+      info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left);
+    return out;
+  };
+}
+
+/** The wasm backend's own kernels that the SIMD ones take over for the cases they cover, by kernel name. */
+const backendKernels = new Map<string, tf.KernelFunc>();
+
+/** The wasm backend's own kernel `kernelName` where a SIMD kernel replaced it (for tests comparing the two). */
+export function backendKernel(kernelName: string): tf.KernelFunc | undefined {
+  return backendKernels.get(kernelName);
 }
 
 function register(kernelName: string, kernelFunc: tf.KernelFunc): void {
@@ -341,6 +438,13 @@ export function registerSimdKernels(): string | undefined {
   register('DepthwiseConv2dNativeBackpropFilter', dwFilterGrad);
   register('Conv2DBackpropFilter', convFilterGrad);
   register('DepthwiseConv2dNativeBackpropInput', dwInputGrad);
+  register('Conv2DBackpropInput', convInputGrad);
+  for (const [name, wrap] of [['Conv2D', pointwiseConv], ['DepthwiseConv2dNative', dwConv]] as const) {
+    const own = tf.getKernel(name, 'wasm');
+    if (!own) continue;
+    backendKernels.set(name, own.kernelFunc);
+    register(name, wrap(own.kernelFunc));
+  }
   return undefined;
 }
 

@@ -1,10 +1,12 @@
 // The wasm gradient kernels edgeq registers (Conv2DBackpropFilter/Input,
-// DepthwiseConv2dNativeBackpropFilter/Input) against the cpu backend's own kernels.
+// DepthwiseConv2dNativeBackpropFilter/Input) against the cpu backend's own kernels, and
+// the SIMD convolutions (pointwise Conv2D, DepthwiseConv2dNative) bit for bit against the
+// wasm backend's own kernels they replace.
 import { describe, expect, it, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend.js';
-import { conv2dBackpropFilter, depthwiseBackpropInput } from '../src/grad-kernels.js';
-import { simdKernelsLoaded } from '../src/simd-kernels.js';
+import { conv2dBackpropFilter, conv2dBackpropInput, depthwiseBackpropInput } from '../src/grad-kernels.js';
+import { backendKernel, simdKernelsLoaded } from '../src/simd-kernels.js';
 import { mulberry32 } from '../src/random.js';
 import { relErr } from './support/rel-err.js';
 
@@ -27,6 +29,7 @@ const cases: Case[] = [
   { name: 'conv 5x5 s2 valid', depthwise: false, x: [2, 11, 11, 2], k: 5, cin: 2, cout: 3, stride: 2, pad: 'valid' },
   { name: 'conv 3x3 s2 same, 1 input channel, 16 outputs (a first layer)', depthwise: false, x: [3, 10, 10, 1], k: 3, cin: 1, cout: 16, stride: 2, pad: 'same' },
   { name: 'conv 1x1 s1, 10 outputs (SIMD and scalar tail), 7 pixels (rows tail)', depthwise: false, x: [1, 7, 1, 5], k: 1, cin: 5, cout: 10, stride: 1, pad: 'valid' },
+  { name: 'conv 1x1 s1, 13 inputs (8-, 4- and 1-column input-gradient paths), 30 pixels (rows tail), 20 outputs', depthwise: false, x: [2, 5, 3, 13], k: 1, cin: 13, cout: 20, stride: 1, pad: 'same' },
   { name: 'conv 3x3 s1 same, 37-pixel rows (a full 32-pixel chunk and a tail), 4x8 and 4x4 tiles', depthwise: false, x: [1, 4, 37, 8], k: 3, cin: 8, cout: 12, stride: 1, pad: 'same' },
   { name: 'dw 3x3 s1 same', depthwise: true, x: [3, 8, 8, 5], k: 3, cin: 5, cout: 1, stride: 1, pad: 'same' },
   { name: 'dw 3x3 s2 same even', depthwise: true, x: [2, 8, 8, 4], k: 3, cin: 4, cout: 1, stride: 2, pad: 'same' },
@@ -60,6 +63,23 @@ function grads(c: Case, xv: Float32Array, wv: Float32Array, rv: Float32Array): {
   });
 }
 
+/** Run the wasm backend's own kernel `name` (which a SIMD kernel replaced) and read its output. */
+function runBackendKernel(name: string, inputs: Record<string, tf.Tensor>, attrs: Record<string, unknown>): Float32Array {
+  const own = backendKernel(name);
+  if (!own) throw new Error(`no backend kernel kept for ${name}`);
+  const backend = tf.backend();
+  const out = own({ inputs, attrs: attrs as tf.NamedAttrMap, backend }) as tf.TensorInfo;
+  const values = backend.readSync(out.dataId) as Float32Array;
+  backend.disposeData(out.dataId);
+  return values;
+}
+
+/** Padding before the first row and column of a case's convolution (tfjs's rule for 'same'). */
+function padTopLeft(c: Case): { top: number; left: number } {
+  const info = tf.backend_util.computeConv2DInfo(c.x, [c.k, c.k, c.cin, c.cout], [c.stride, c.stride], 1, c.pad, undefined, c.depthwise, 'channelsLast');
+  return { top: info.padInfo.top, left: info.padInfo.left };
+}
+
 function outSize(c: Case): number[] {
   const o = (n: number) => (c.pad === 'same' ? Math.ceil(n / c.stride) : Math.floor((n - c.k) / c.stride) + 1);
   return [c.x[0], o(c.x[1]), o(c.x[2]), c.depthwise ? c.cin * c.cout : c.cout];
@@ -83,7 +103,7 @@ describe('wasm gradient kernels match the cpu backend', () => {
     });
   }
 
-  it('the tf-op compositions the SIMD kernels replace (the path without the module) match too: conv filter and depthwise input gradients', async () => {
+  it('the tf-op compositions the SIMD kernels replace (the path without the module) match too: conv filter and input, depthwise input gradients', async () => {
     for (const [i, c] of cases.entries()) {
       const xv = randomArray(c.x.reduce((a, d) => a * d, 1), 10 + i);
       const wv = randomArray(c.k * c.k * c.cin * c.cout, 100 + i);
@@ -96,6 +116,9 @@ describe('wasm gradient kernels match the cpu backend', () => {
         ? tf.tidy(() => depthwiseBackpropInput(r(), tf.tensor4d(wv, [c.k, c.k, c.cin, c.cout]), c.x, c.stride, c.pad).dataSync())
         : tf.tidy(() => conv2dBackpropFilter(tf.tensor4d(xv, c.x), r(), [c.k, c.k, c.cin, c.cout], c.stride, c.pad).dataSync());
       expect(relErr(got as Float32Array, c.depthwise ? ref.dx : ref.dw), c.name).toBeLessThanOrEqual(1e-4);
+      if (c.depthwise) continue;
+      const dx = tf.tidy(() => conv2dBackpropInput(r(), tf.tensor4d(wv, [c.k, c.k, c.cin, c.cout]), c.x, c.stride, c.pad).dataSync());
+      expect(relErr(dx as Float32Array, ref.dx), c.name).toBeLessThanOrEqual(1e-4);
     }
   });
 
@@ -109,8 +132,7 @@ describe('wasm gradient kernels match the cpu backend', () => {
       const xv = randomArray(n * h * w * cin, 20 + i);
       const [, oh, ow, cout] = outSize(c);
       const gv = randomArray(n * oh * ow * cout, 2000 + i);
-      const info = tf.backend_util.computeConv2DInfo(c.x, [c.k, c.k, c.cin, c.cout], [c.stride, c.stride], 1, c.pad, undefined, c.depthwise, 'channelsLast');
-      const { top, left } = info.padInfo;
+      const { top, left } = padTopLeft(c);
       const taps = c.k * c.k * c.cin * (c.depthwise ? 1 : cout);
       const ref = new Float32Array(taps);
       const f = Math.fround;
@@ -143,8 +165,7 @@ describe('wasm gradient kernels match the cpu backend', () => {
       const [, oh, ow] = outSize(c);
       const gv = randomArray(n * oh * ow * ch, 3000 + i);
       const wv = randomArray(c.k * c.k * ch, 4000 + i);
-      const info = tf.backend_util.computeConv2DInfo(c.x, [c.k, c.k, ch, 1], [c.stride, c.stride], 1, c.pad, undefined, true, 'channelsLast');
-      const { top, left } = info.padInfo;
+      const { top, left } = padTopLeft(c);
       const ref = new Float32Array(n * h * w * ch);
       for (let b = 0; b < n; b++) for (let oy = 0; oy < oh; oy++) for (let ox = 0; ox < ow; ox++) for (let ky = 0; ky < c.k; ky++) for (let kx = 0; kx < c.k; kx++) {
         const iy = oy * c.stride - top + ky;
@@ -161,10 +182,79 @@ describe('wasm gradient kernels match the cpu backend', () => {
     }
   });
 
+  it('the SIMD pointwise convolution and its input gradient sum each element from zero in channel order: the bits of a float32 loop and of the backend\'s matmul', async () => {
+    await tf.setBackend('wasm');
+    let checked = 0;
+    for (const [i, c] of cases.entries()) {
+      if (c.depthwise || c.k !== 1 || c.stride !== 1) continue;
+      const [n, h, w, cin] = c.x;
+      const m = n * h * w;
+      const gv = randomArray(m * c.cout, 5000 + i);
+      const wv = randomArray(cin * c.cout, 6000 + i);
+      const ref = new Float32Array(m * cin);
+      for (let p = 0; p < m; p++) for (let a = 0; a < cin; a++) {
+        let s = 0;
+        for (let o = 0; o < c.cout; o++) s = Math.fround(s + Math.fround(gv[p * c.cout + o] * wv[a * c.cout + o]));
+        ref[p * cin + a] = s;
+      }
+      const got = tf.tidy(() => (tf.engine().runKernel('Conv2DBackpropInput', { dy: tf.tensor4d(gv, [n, h, w, c.cout]), filter: tf.tensor4d(wv, [1, 1, cin, c.cout]) },
+        { strides: [1, 1], pad: c.pad, inputShape: c.x, dilations: [1, 1], dataFormat: 'NHWC' }) as tf.Tensor).dataSync());
+      const matmul = tf.tidy(() => tf.matMul(tf.tensor2d(gv, [m, c.cout]), tf.transpose(tf.tensor2d(wv, [cin, c.cout]))).dataSync());
+      expect(Array.from(got), c.name).toEqual(Array.from(ref));
+      expect(Array.from(matmul), `${c.name}: the backend's matmul`).toEqual(Array.from(ref));
+      // The forward pass likewise: y[p, o] summed from zero over ascending input channels.
+      const xv = randomArray(m * cin, 7000 + i);
+      const yRef = new Float32Array(m * c.cout);
+      for (let p = 0; p < m; p++) for (let o = 0; o < c.cout; o++) {
+        let s = 0;
+        for (let a = 0; a < cin; a++) s = Math.fround(s + Math.fround(xv[p * cin + a] * wv[a * c.cout + o]));
+        yRef[p * c.cout + o] = s;
+      }
+      const y = tf.tidy(() => tf.conv2d(tf.tensor4d(xv, c.x), tf.tensor4d(wv, [1, 1, cin, c.cout]), 1, c.pad).dataSync());
+      const yOwn = tf.tidy(() => runBackendKernel('Conv2D', { x: tf.tensor4d(xv, c.x), filter: tf.tensor4d(wv, [1, 1, cin, c.cout]) },
+        { strides: [1, 1], pad: c.pad, dataFormat: 'NHWC', dilations: [1, 1] }));
+      expect(Array.from(y), `${c.name}: forward`).toEqual(Array.from(yRef));
+      expect(Array.from(yOwn), `${c.name}: forward, the backend's own Conv2D`).toEqual(Array.from(yRef));
+      checked++;
+    }
+    expect(checked).toBe(3);
+  });
+
+  it('the SIMD depthwise convolution sums each output\'s taps from zero, kx outer and ky inner: the bits of a float32 loop and of the backend\'s own kernel', async () => {
+    await tf.setBackend('wasm');
+    let checked = 0;
+    for (const [i, c] of cases.entries()) {
+      if (!c.depthwise || c.cout !== 1) continue;
+      const [n, h, w, ch] = c.x;
+      const [, oh, ow] = outSize(c);
+      const xv = randomArray(n * h * w * ch, 8000 + i);
+      const wv = randomArray(c.k * c.k * ch, 9000 + i);
+      const { top, left } = padTopLeft(c);
+      const ref = new Float32Array(n * oh * ow * ch);
+      for (let b = 0; b < n; b++) for (let oy = 0; oy < oh; oy++) for (let ox = 0; ox < ow; ox++) for (let k = 0; k < ch; k++) {
+        let s = 0;
+        for (let kx = 0; kx < c.k; kx++) for (let ky = 0; ky < c.k; ky++) {
+          const iy = oy * c.stride - top + ky;
+          const ix = ox * c.stride - left + kx;
+          if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+          s = Math.fround(s + Math.fround(xv[((b * h + iy) * w + ix) * ch + k] * wv[(ky * c.k + kx) * ch + k]));
+        }
+        ref[((b * oh + oy) * ow + ox) * ch + k] = s;
+      }
+      const attrs = { strides: [c.stride, c.stride], pad: c.pad, dilations: [1, 1], dataFormat: 'NHWC' };
+      const got = tf.tidy(() => (tf.engine().runKernel('DepthwiseConv2dNative', { x: tf.tensor4d(xv, c.x), filter: tf.tensor4d(wv, [c.k, c.k, ch, 1]) }, attrs) as tf.Tensor).dataSync());
+      const own = tf.tidy(() => runBackendKernel('DepthwiseConv2dNative', { x: tf.tensor4d(xv, c.x), filter: tf.tensor4d(wv, [c.k, c.k, ch, 1]) }, attrs));
+      expect(Array.from(got), c.name).toEqual(Array.from(ref));
+      expect(Array.from(own), `${c.name}: the backend's own kernel`).toEqual(Array.from(ref));
+      checked++;
+    }
+    expect(checked).toBe(8);
+  });
+
   it('uses edgeq kernels on wasm and leaves no tensors behind', async () => {
     expect(simdKernelsLoaded()).toBe(true);
     await tf.setBackend('wasm');
-    for (const k of ['Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput']) {
+    for (const k of ['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNative', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput']) {
       expect(tf.getKernel(k, 'wasm')).toBeDefined();
     }
     const before = tf.memory().numTensors;

@@ -3,7 +3,9 @@
  * (batch-norm statistics, forward and backward with a fused ReLU/ReLU6 clamp, fake-quant
  * forward with range statistics, clamp and fake-quant gradient masks, convolution filter
  * gradient, depthwise filter and input gradients, ReLU/ReLU6 clamp) that tfjs would
- * otherwise compose from many small kernels.
+ * otherwise compose from many small kernels, and the pointwise and depthwise convolutions
+ * (with the pointwise input gradient), which add in the tfjs wasm backend's order and so
+ * give its bits, faster.
  *
  * The module imports the tfjs wasm backend's memory and works on tensors in place; all
  * pointers come from JS (tensor memory offsets, or scratch from the backend's malloc).
@@ -425,9 +427,34 @@ void conv_filter_grad(const float *x, const float *dy, float *dw, int32_t n, int
   }
 }
 
-/* dx[k .. k + 4 nv) of one input pixel: the products dy(oy, ox) * w(ky, kx) of every tap that
+/* Up to 16 channels in the accumulator vectors a0..a3 of the enclosing function: nv of them
+ * (1 to 4) hold 4 channels each, or with nv = 0 lane 0 of a0 holds one channel (a float32
+ * operation in one lane gives the bits of the scalar one). Add the lane products of p and q,
+ * or store the channels to d. */
+#define ACC16_ADD_PRODUCTS(p, q, nv) do { \
+    if ((nv) == 0) { \
+      a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load32_zero(p), wasm_v128_load32_zero(q))); \
+      break; \
+    } \
+    a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(p), wasm_v128_load(q))); \
+    if ((nv) > 1) a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load((p) + 4), wasm_v128_load((q) + 4))); \
+    if ((nv) > 2) a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(wasm_v128_load((p) + 8), wasm_v128_load((q) + 8))); \
+    if ((nv) > 3) a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(wasm_v128_load((p) + 12), wasm_v128_load((q) + 12))); \
+  } while (0)
+#define ACC16_STORE(d, nv) do { \
+    if ((nv) == 0) { \
+      wasm_v128_store32_lane(d, a0, 0); \
+      break; \
+    } \
+    wasm_v128_store(d, a0); \
+    if ((nv) > 1) wasm_v128_store((d) + 4, a1); \
+    if ((nv) > 2) wasm_v128_store((d) + 8, a2); \
+    if ((nv) > 3) wasm_v128_store((d) + 12, a3); \
+  } while (0)
+
+/* dx[k .. k + 4 nv) (nv = 0: dx[k]) of one input pixel: the products dy(oy, ox) * w(ky, kx) of every tap that
  * reaches it, summed from zero in ascending (oy, ox) order (descending ky, then kx), in up to 4
- * accumulator vectors. `g` is dy of image b at channel k, `wk` the filter at channel k. */
+ * accumulator vectors (see ACC16_ADD_PRODUCTS). `g` is dy of image b at channel k, `wk` the filter at channel k. */
 static inline __attribute__((always_inline)) void dw_input_pixel(const float *g, const float *wk, float *d, int32_t c,
                                                                int32_t oh, int32_t ow, int32_t kh, int32_t kw, int32_t sh, int32_t sw,
                                                                int32_t ty, int32_t tx, int32_t nv) {
@@ -444,16 +471,10 @@ static inline __attribute__((always_inline)) void dw_input_pixel(const float *g,
       if (ox >= ow) break;
       const float *gp = g + ((int64_t)oy * ow + ox) * c;
       const float *wp = wk + (int64_t)(ky * kw + kx) * c;
-      a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(gp), wasm_v128_load(wp)));
-      if (nv > 1) a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load(gp + 4), wasm_v128_load(wp + 4)));
-      if (nv > 2) a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(wasm_v128_load(gp + 8), wasm_v128_load(wp + 8)));
-      if (nv > 3) a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(wasm_v128_load(gp + 12), wasm_v128_load(wp + 12)));
+      ACC16_ADD_PRODUCTS(gp, wp, nv);
     }
   }
-  wasm_v128_store(d, a0);
-  if (nv > 1) wasm_v128_store(d + 4, a1);
-  if (nv > 2) wasm_v128_store(d + 8, a2);
-  if (nv > 3) wasm_v128_store(d + 12, a3);
+  ACC16_STORE(d, nv);
 }
 
 /* Input gradient of a depth-multiplier-1 depthwise convolution, NHWC:
@@ -461,7 +482,7 @@ static inline __attribute__((always_inline)) void dw_input_pixel(const float *g,
  *   iy = oy * sh - top + ky, ix = ox * sw - left + kx of dy[n, oy, ox, k] * w[ky, kx, k]
  * gathered per input pixel: its products summed from zero in ascending (oy, ox) order (the
  * order a scatter over output pixels would add them), 16 channels at a time in registers,
- * then 4, then one by one. Every element of dx is written (no zeroing needed). */
+ * then 4, then one at a time. Every element of dx is written (no zeroing needed). */
 EXPORT(dw_input_grad)
 void dw_input_grad(const float *dy, const float *wt, float *dx, int32_t n, int32_t h, int32_t w, int32_t c,
                    int32_t oh, int32_t ow, int32_t kh, int32_t kw, int32_t sh, int32_t sw, int32_t top, int32_t left) {
@@ -473,23 +494,133 @@ void dw_input_grad(const float *dy, const float *wt, float *dx, int32_t n, int32
         int32_t ty = iy + top, tx = ix + left, k = 0;
         for (; k + 16 <= c; k += 16) dw_input_pixel(g + k, wt + k, d + k, c, oh, ow, kh, kw, sh, sw, ty, tx, 4);
         for (; k + 4 <= c; k += 4) dw_input_pixel(g + k, wt + k, d + k, c, oh, ow, kh, kw, sh, sw, ty, tx, 1);
-        for (; k < c; k++) {
-          float s = 0.0f;
-          for (int32_t ky = kh - 1; ky >= 0; ky--) {
-            int32_t t = ty - ky;
-            if (t < 0 || t % sh) continue;
-            int32_t oy = t / sh;
-            if (oy >= oh) break;
-            for (int32_t kx = kw - 1; kx >= 0; kx--) {
-              int32_t u = tx - kx;
-              if (u < 0 || u % sw) continue;
-              int32_t ox = u / sw;
-              if (ox >= ow) break;
-              s += g[((int64_t)oy * ow + ox) * c + k] * wt[(int64_t)(ky * kw + kx) * c + k];
-            }
-          }
-          d[k] = s;
-        }
+        for (; k < c; k++) dw_input_pixel(g + k, wt + k, d + k, c, oh, ow, kh, kw, sh, sw, ty, tx, 0);
+      }
+    }
+  }
+}
+
+/* r rows (1 or 4) of c = a * b for a [r, k], b [k, n], c [r, n], all row-major: every element
+ * sums its k products from zero in ascending k order, one at a time (the order of the tfjs
+ * wasm backend's matmul, so the bits are the same), 8 then 4 columns in registers, then one. */
+static inline __attribute__((always_inline)) void gemm_rows(const float *a, const float *b, float *c, int32_t r, int32_t k, int32_t n) {
+  int32_t j = 0;
+  for (; j + 8 <= n; j += 8) {
+    v128_t z = wasm_f32x4_splat(0.0f);
+    v128_t c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+    const float *bp = b + j;
+    for (int32_t o = 0; o < k; o++, bp += n) {
+      v128_t b0 = wasm_v128_load(bp), b1 = wasm_v128_load(bp + 4);
+      v128_t a0 = wasm_f32x4_splat(a[o]);
+      c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(a0, b0));
+      c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(a0, b1));
+      if (r > 1) {
+        v128_t a1 = wasm_f32x4_splat(a[k + o]), a2 = wasm_f32x4_splat(a[2 * k + o]), a3 = wasm_f32x4_splat(a[3 * k + o]);
+        c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(a1, b0));
+        c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(a1, b1));
+        c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(a2, b0));
+        c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(a2, b1));
+        c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(a3, b0));
+        c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(a3, b1));
+      }
+    }
+    wasm_v128_store(c + j, c00);
+    wasm_v128_store(c + j + 4, c01);
+    if (r > 1) {
+      wasm_v128_store(c + n + j, c10);
+      wasm_v128_store(c + n + j + 4, c11);
+      wasm_v128_store(c + 2 * n + j, c20);
+      wasm_v128_store(c + 2 * n + j + 4, c21);
+      wasm_v128_store(c + 3 * n + j, c30);
+      wasm_v128_store(c + 3 * n + j + 4, c31);
+    }
+  }
+  for (; j + 4 <= n; j += 4) {
+    for (int32_t row = 0; row < r; row++) {
+      v128_t acc = wasm_f32x4_splat(0.0f);
+      const float *ar = a + (int64_t)row * k;
+      for (int32_t o = 0; o < k; o++) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_splat(ar[o]), wasm_v128_load(b + (int64_t)o * n + j)));
+      wasm_v128_store(c + (int64_t)row * n + j, acc);
+    }
+  }
+  for (; j < n; j++) {
+    for (int32_t row = 0; row < r; row++) {
+      float s = 0.0f;
+      const float *ar = a + (int64_t)row * k;
+      for (int32_t o = 0; o < k; o++) s += ar[o] * b[(int64_t)o * n + j];
+      c[(int64_t)row * n + j] = s;
+    }
+  }
+}
+
+/* c = a * b for a [m, k], b [k, n], row-major, as gemm_rows: four rows at a time, then one. */
+static void gemm(const float *a, const float *b, float *c, int32_t m, int32_t k, int32_t n) {
+  int32_t p = 0;
+  for (; p + 4 <= m; p += 4) gemm_rows(a + (int64_t)p * k, b, c + (int64_t)p * n, 4, k, n);
+  for (; p < m; p++) gemm_rows(a + (int64_t)p * k, b, c + (int64_t)p * n, 1, k, n);
+}
+
+/* Input gradient of a 1x1 stride-1 unpadded convolution over m pixels, NHWC, HWIO filter w:
+ * dx[p, i] = sum over o of dy[p, o] * w[i, o], each element summed from zero in ascending o
+ * order (as the tfjs matmul of dy by the transposed filter does). wt (cin * cout floats,
+ * caller's scratch) receives the filter transposed to [cout, cin]. Every element of dx is
+ * written. */
+EXPORT(pointwise_input_grad)
+void pointwise_input_grad(const float *dy, const float *w, float *dx, float *wt, int32_t m, int32_t cin, int32_t cout) {
+  for (int32_t i = 0; i < cin; i++)
+    for (int32_t o = 0; o < cout; o++) wt[(int64_t)o * cin + i] = w[(int64_t)i * cout + o];
+  gemm(dy, wt, dx, m, cout, cin);
+}
+
+/* A 1x1 stride-1 unpadded convolution over m pixels, NHWC, HWIO filter w, no bias:
+ * y[p, o] = sum over i of x[p, i] * w[i, o], each element summed from zero in ascending i
+ * order (the order of the tfjs wasm backend's Conv2D, so the bits are the same). Every element
+ * of y is written. */
+EXPORT(pointwise_conv)
+void pointwise_conv(const float *x, const float *w, float *y, int32_t m, int32_t cin, int32_t cout) {
+  gemm(x, w, y, m, cin, cout);
+}
+
+/* y[k .. k + 4 nv) (nv = 0: y[k]) of one output pixel of a depthwise convolution: the products
+ * x(iy0 + ky, ix0 + kx) * w(ky, kx) of its taps inside the input, summed from zero with kx
+ * outer and ky inner (the tap order of the tfjs wasm backend's depthwise convolution; the
+ * padding taps it adds are zeros, which change no sum), in up to 4 accumulator vectors (see ACC16_ADD_PRODUCTS). `xb`
+ * is x of image b at channel k, `wk` the filter at channel k. */
+static inline __attribute__((always_inline)) void dw_conv_pixel(const float *xb, const float *wk, float *d, int32_t c, int32_t h, int32_t w,
+                                                              int32_t kh, int32_t kw, int32_t iy0, int32_t ix0, int32_t nv) {
+  v128_t a0 = wasm_f32x4_splat(0.0f), a1 = a0, a2 = a0, a3 = a0;
+  for (int32_t kx = 0; kx < kw; kx++) {
+    int32_t ix = ix0 + kx;
+    if (ix < 0 || ix >= w) continue;
+    for (int32_t ky = 0; ky < kh; ky++) {
+      int32_t iy = iy0 + ky;
+      if (iy < 0 || iy >= h) continue;
+      const float *xp = xb + ((int64_t)iy * w + ix) * c;
+      const float *wp = wk + (int64_t)(ky * kw + kx) * c;
+      ACC16_ADD_PRODUCTS(xp, wp, nv);
+    }
+  }
+  ACC16_STORE(d, nv);
+}
+
+/* A depth-multiplier-1 depthwise convolution, NHWC, filter [kh, kw, c], no bias:
+ * y[n, oy, ox, k] = sum over the taps (ky, kx) inside the input of
+ *   x[n, oy * sh - top + ky, ox * sw - left + kx, k] * w[ky, kx, k],
+ * summed from zero with kx outer and ky inner (the same bits as the tfjs wasm backend's
+ * kernel), 16 channels at a time in registers, then 4, then one by one. Every element of y
+ * is written. */
+EXPORT(dw_conv)
+void dw_conv(const float *x, const float *wt, float *y, int32_t n, int32_t h, int32_t w, int32_t c,
+             int32_t oh, int32_t ow, int32_t kh, int32_t kw, int32_t sh, int32_t sw, int32_t top, int32_t left) {
+  for (int32_t b = 0; b < n; b++) {
+    const float *xb = x + (int64_t)b * h * w * c;
+    for (int32_t oy = 0; oy < oh; oy++) {
+      for (int32_t ox = 0; ox < ow; ox++) {
+        float *d = y + (((int64_t)b * oh + oy) * ow + ox) * c;
+        int32_t iy0 = oy * sh - top, ix0 = ox * sw - left, k = 0;
+        for (; k + 16 <= c; k += 16) dw_conv_pixel(xb + k, wt + k, d + k, c, h, w, kh, kw, iy0, ix0, 4);
+        for (; k + 4 <= c; k += 4) dw_conv_pixel(xb + k, wt + k, d + k, c, h, w, kh, kw, iy0, ix0, 1);
+        for (; k < c; k++) dw_conv_pixel(xb + k, wt + k, d + k, c, h, w, kh, kw, iy0, ix0, 0);
       }
     }
   }
