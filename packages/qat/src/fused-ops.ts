@@ -8,6 +8,9 @@
  *    averages. ε is a per-channel tensor so that QAT's folded form (ε·f²) gets its
  *    gradient too.
  *  - {@link clampAct}: ReLU / ReLU6 with a one-pass gradient mask.
+ *  - {@link globalAvgPool}: the mean over height and width, bit for bit tfjs's tf.mean
+ *    over axes 1, 2, with a one-pass gradient (tfjs's gradient of Mean builds a ones tensor
+ *    of the input's size in JS and multiplies and divides by it).
  *
  * Kernels: on the wasm backend the WebAssembly SIMD ones of simd-kernels.ts (when
  * built), on the cpu backend the JS loops below; without kernels the ops are composed
@@ -30,6 +33,13 @@ export const BN_FWD = 'EdgeqBatchNormAct';
 export const BN_GRAD = 'EdgeqBatchNormActGrad';
 export const CLAMP = 'EdgeqClampAct';
 export const CLAMP_GRAD = 'EdgeqClampActGrad';
+export const GAP = 'EdgeqGlobalAvgPool';
+export const GAP_GRAD = 'EdgeqGlobalAvgPoolGrad';
+
+/** Attributes of the global-average-pool kernels: the NHWC input's shape. */
+export interface GapAttrs {
+  inputShape: number[];
+}
 
 /** Upper clamp of a fused activation (Infinity for RELU and NONE). */
 export function actHigh(act: FusedActivation): number {
@@ -236,6 +246,34 @@ function clampGradLoop([y, dy]: Float32Array[], dx: Float32Array, a: { lo: numbe
 }
 
 /**
+ * y[b, k] = (Σ over the h·w pixels of x[b, ·, ·, k], from zero in pixel order) / (h·w) in
+ * float32: the order and rounding of tfjs's Mean (and of the SIMD kernel).
+ */
+export function gapLoop([x]: Float32Array[], y: Float32Array, a: GapAttrs): void {
+  const [n, h, w, c] = a.inputShape;
+  const pixels = h * w;
+  for (let b = 0; b < n; b++) {
+    for (let k = 0; k < c; k++) {
+      let s = 0;
+      for (let p = 0; p < pixels; p++) s = Math.fround(s + x[(b * pixels + p) * c + k]);
+      y[b * c + k] = Math.fround(s / pixels);
+    }
+  }
+}
+
+/** dx[b, ·, ·, k] = dy[b, k] / (h·w) in float32 (what tfjs's gradient of Mean gives). */
+export function gapGradLoop([dy]: Float32Array[], dx: Float32Array, a: GapAttrs): void {
+  const [n, h, w, c] = a.inputShape;
+  const pixels = h * w;
+  for (let b = 0; b < n; b++) {
+    for (let k = 0; k < c; k++) {
+      const g = Math.fround(dy[b * c + k] / pixels);
+      for (let p = 0; p < pixels; p++) dx[(b * pixels + p) * c + k] = g;
+    }
+  }
+}
+
+/**
  * Register the JS kernels on the cpu backend (on wasm the SIMD kernels of
  * simd-kernels.ts take their place, or the ops are composed from tfjs's kernels) and
  * the gradients of the fused ops (for every backend that has their kernels).
@@ -246,6 +284,8 @@ export function registerFusedOpKernels(): void {
     registerJsKernel<BnGradAttrs>(BN_GRAD, 'cpu', ['x', 'y', 'dy', 'gamma'], bnGradLoop);
     registerJsKernel<{ lo: number; hi: number }>(CLAMP, 'cpu', ['x'], clampLoop);
     registerJsKernel<{ lo: number; hi: number }>(CLAMP_GRAD, 'cpu', ['y', 'dy'], clampGradLoop);
+    registerJsKernel<GapAttrs>(GAP, 'cpu', ['x'], gapLoop, ([[n, , , c]]) => [n, c]);
+    registerJsKernel<GapAttrs>(GAP_GRAD, 'cpu', ['dy'], gapGradLoop, (_, a) => a.inputShape);
   }
   tf.registerGradient({ kernelName: BN_FWD, inputsToSave: ['x', 'gamma'], outputsToSave: [true], gradFunc: batchNormActGrad });
   tf.registerGradient({
@@ -253,6 +293,12 @@ export function registerFusedOpKernels(): void {
     outputsToSave: [true],
     gradFunc: (dy, saved, attrs) => ({
       x: () => tf.engine().runKernel(CLAMP_GRAD, { y: saved[0], dy: dy as tf.Tensor }, attrs) as tf.Tensor,
+    }),
+  });
+  tf.registerGradient({
+    kernelName: GAP,
+    gradFunc: (dy, _saved, attrs) => ({
+      x: () => tf.engine().runKernel(GAP_GRAD, { dy: dy as tf.Tensor }, attrs) as tf.Tensor,
     }),
   });
 }
@@ -326,4 +372,15 @@ export function clampAct(x: tf.Tensor, act: FusedActivation): tf.Tensor {
   if (act === 'NONE') return x;
   if (!hasKernel(CLAMP) || !hasKernel(CLAMP_GRAD)) return applyAct(x, act);
   return tf.engine().runKernel(CLAMP, { x }, { lo: actLow(act), hi: actHigh(act) }) as tf.Tensor;
+}
+
+/**
+ * Global average pooling of an NHWC tensor: the mean over height and width, [n, c]. The
+ * same bits as tf.mean(x, [1, 2]) forward and backward (test/fused-ops.test.ts), in one
+ * kernel each way. Without the kernels it is tf.mean.
+ */
+export function globalAvgPool(x: tf.Tensor): tf.Tensor {
+  if (x.rank !== 4 || !hasKernel(GAP) || !hasKernel(GAP_GRAD)) return tf.mean(x, [1, 2]);
+  const attrs: GapAttrs = { inputShape: x.shape.slice() };
+  return tf.engine().runKernel(GAP, { x }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
 }

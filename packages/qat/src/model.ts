@@ -21,7 +21,7 @@ import { resolveWeightBits, type WeightBits } from './weight-bits.js';
 import { convertModel, disposeNet, hasOwnQuantizer, type ConvNode, type Net, type NetNode } from './net.js';
 import { QatError } from './errors.js';
 import { addSim, meanSim, requantSim } from './requant-sim.js';
-import { batchNormAct, clampAct, type BatchStats } from './fused-ops.js';
+import { batchNormAct, clampAct, globalAvgPool, type BatchStats } from './fused-ops.js';
 import { FOLD_QUANT_WEIGHTS, foldQuantWeights } from './fold-weights.js';
 import { hasKernel } from './tensor-bridge.js';
 import { currentReplicaGroup, type ReplicaGroup } from './replica-sync.js';
@@ -451,7 +451,7 @@ export class EdgeqModel {
             y = meanSim(tf.sum(a[0], [1, 2]), q.scale, q.zeroPoint, q.scale, q.zeroPoint, a[0].shape[1]! * a[0].shape[2]!, this.scheme);
             break;
           }
-          y = tf.mean(a[0], [1, 2]);
+          y = globalAvgPool(a[0]);
           if (p.quantize) y = this.actFq(y, i);
           break;
         case 'reshape':

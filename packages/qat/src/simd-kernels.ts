@@ -2,8 +2,8 @@
  * WebAssembly SIMD training kernels on the tfjs wasm backend: loads
  * wasm/build/edgeq_train_kernels.wasm (built from wasm/edgeq_train_kernels.c by
  * wasm/build.sh, which scripts/bootstrap.sh runs) into the backend's own memory and
- * registers, on 'wasm', the fused batch-norm forward/backward, the ReLU/ReLU6 clamp, the clamp and fake-quant
- * gradient masks, the per-tensor fake-quant forward, the convolution filter gradient, the
+ * registers, on 'wasm', the fused batch-norm forward/backward, the ReLU/ReLU6 clamp, global
+ * average pooling and its gradient, the clamp and fake-quant gradient masks, the per-tensor fake-quant forward, the convolution filter gradient, the
  * pointwise convolution and its input gradient, and the depth-multiplier-1 depthwise
  * convolution and its filter and input gradients. The convolutions add in the backend's own
  * order, so they give its bits. Cases the SIMD code does not cover (per-channel fake-quant,
@@ -16,7 +16,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { BN_FWD, BN_GRAD, CLAMP, CLAMP_GRAD, bnGradCoefficients, bnScale, replicaGradSums, replicaMoments, type BnFwdAttrs, type BnGradAttrs } from './fused-ops.js';
+import { BN_FWD, BN_GRAD, CLAMP, CLAMP_GRAD, GAP, GAP_GRAD, bnGradCoefficients, bnScale, replicaGradSums, replicaMoments, type BnFwdAttrs, type BnGradAttrs, type GapAttrs } from './fused-ops.js';
 import { FQ, FQ_GRAD, fqGradLoop, fqLoop, type FqAttrs } from './fake-quant.js';
 import { conv2dBackpropFilter, conv2dBackpropInput, convInfo, depthwiseBackpropFilterKernel, depthwiseBackpropInput, type Pad } from './grad-kernels.js';
 import { composedKernel } from './tensor-bridge.js';
@@ -50,6 +50,8 @@ interface Exports {
     kh: number, kw: number, sh: number, sw: number, top: number, left: number): void;
   pointwise_input_grad(dy: Ptr, w: Ptr, dx: Ptr, wt: Ptr, m: number, cin: number, cout: number): void;
   pointwise_conv(x: Ptr, w: Ptr, y: Ptr, m: number, cin: number, cout: number): void;
+  gap_forward(x: Ptr, y: Ptr, n: number, pixels: number, c: number): void;
+  gap_backward(dy: Ptr, dx: Ptr, n: number, pixels: number, c: number): void;
   dw_conv(x: Ptr, w: Ptr, y: Ptr, n: number, h: number, wd: number, c: number, oh: number, ow: number,
     kh: number, kw: number, sh: number, sw: number, top: number, left: number): void;
 }
@@ -189,6 +191,25 @@ function clampGrad({ inputs, attrs, backend }: Parameters<tf.KernelFunc>[0]): tf
   const { lo, hi } = attrs as unknown as { lo: number; hi: number };
   const out = b.makeOutput(y.shape, 'float32');
   kernels!.clamp_grad(ptr(b, y), ptr(b, dy), ptr(b, out), count(y.shape), lo, hi);
+  return out;
+}
+
+function gapForward({ inputs, attrs, backend }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
+  const b = backend as unknown as WasmBackend;
+  const x = inputs.x as tf.TensorInfo;
+  const [n, h, w, c] = (attrs as unknown as GapAttrs).inputShape;
+  const out = b.makeOutput([n, c], 'float32');
+  kernels!.gap_forward(ptr(b, x), ptr(b, out), n, h * w, c);
+  return out;
+}
+
+function gapGrad({ inputs, attrs, backend }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
+  const b = backend as unknown as WasmBackend;
+  const dy = inputs.dy as tf.TensorInfo;
+  const shape = (attrs as unknown as GapAttrs).inputShape;
+  const [n, h, w, c] = shape;
+  const out = b.makeOutput(shape, 'float32');
+  kernels!.gap_backward(ptr(b, dy), ptr(b, out), n, h * w, c);
   return out;
 }
 
@@ -433,6 +454,8 @@ export function registerSimdKernels(): string | undefined {
   register(BN_GRAD, bnGrad);
   register(CLAMP, clampForward);
   register(CLAMP_GRAD, clampGrad);
+  register(GAP, gapForward);
+  register(GAP_GRAD, gapGrad);
   register(FQ, fakeQuantForward);
   register(FQ_GRAD, fakeQuantGrad);
   register('DepthwiseConv2dNativeBackpropFilter', dwFilterGrad);

@@ -63,7 +63,7 @@ export type JsKernelBackend = (typeof JS_KERNEL_BACKENDS)[number];
 /**
  * Register (or replace) a single-pass JS kernel on the wasm or cpu backend: `body` gets
  * the float32 data of the named inputs (in `inputNames` order) and fills the output,
- * whose shape is `outShape(inputShapes)` (default: the first input's). On wasm the
+ * whose shape is `outShape(inputShapes, attrs)` (default: the first input's). On wasm the
  * arrays are views of the module heap: the output is allocated before any view is
  * taken, since heap growth would detach earlier views.
  */
@@ -72,7 +72,7 @@ export function registerJsKernel<A>(
   backendName: JsKernelBackend,
   inputNames: readonly string[],
   body: (inputs: Float32Array[], out: Float32Array, attrs: A) => void,
-  outShape: (inputShapes: number[][]) => number[] = (s) => s[0],
+  outShape: (inputShapes: number[][], attrs: A) => number[] = (s) => s[0],
 ): void {
   if (tf.getKernel(kernelName, backendName)) tf.unregisterKernel(kernelName, backendName);
   tf.registerKernel({
@@ -85,8 +85,8 @@ export function registerJsKernel<A>(
         if (t.dtype !== 'float32') throw new Error(`${kernelName}: input ${n} is ${t.dtype}, expected float32`);
         return t;
       });
-      const shape = outShape(infos.map((t) => t.shape));
       const a = attrs as unknown as A;
+      const shape = outShape(infos.map((t) => t.shape), a);
       if (backendName === 'wasm') {
         const b = backend as unknown as WasmLike;
         const out = b.makeOutput(shape, 'float32');
