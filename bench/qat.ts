@@ -10,6 +10,7 @@
  *   (--train-limit N / --test-limit N / --epochs N / --out FILE for quick trial runs)
  *   npx tsx bench/qat.ts --merge a.json,b.json  # fold runs made in parallel (--out) into the results
  *   npx tsx bench/qat.ts --pytorch before.json,after.json  # record the PyTorch peer's runs beside the throughput
+ *   npx tsx bench/qat.ts --sequence b1.json,e1.json,a1.json --sequence b2.json,e2.json,a2.json  # several PyTorch / edgeq (--out) / PyTorch sequences: median ratio
  *   (--workers N: training worker threads, default one per core; --rounds / --segment-steps / --warmup-steps for the throughput)
  *
  * W4A8 (issue 17), `--w4`: float / PTQ W8 / PTQ W4 / QAT W4, fixed per-channel and pow2,
@@ -264,38 +265,92 @@ async function throughput(backend: string, train: q.ImageSet): Promise<void> {
   save(r);
 }
 
+/** A file read for `--pytorch` / `--sequence`, with an error that names it. */
+function readRun(file: string): Record<string, unknown> {
+  if (!existsSync(file)) throw new Error(`${file}: no such file`);
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch (e) {
+    throw new Error(`${file}: not JSON (${(e as Error).message})`);
+  }
+}
+
+/** PyTorch's median images/s of `key` for `model` in one bench_throughput.py run. */
+function pytorchMedian(run: Record<string, unknown>, file: string, model: string, key: string): number {
+  const v = (run[model] as Record<string, { median?: number }> | undefined)?.[key]?.median;
+  if (typeof v !== 'number') throw new Error(`${file}: no ${model}.${key}.median (is it bench_throughput.py's output?)`);
+  return v;
+}
+
 /**
- * `--pytorch before.json,after.json`: the PyTorch peer's throughput runs made just before and
- * just after this one (bench_throughput.py, same machine), recorded beside edgeq's figures
- * with the edgeq / PyTorch ratios (PyTorch: mean of the two runs' medians).
+ * The PyTorch peer's throughput beside edgeq's: one or more sequences, each PyTorch's
+ * bench_throughput.py run just before an edgeq `--throughput-only` run and again just after
+ * it (same machine). Per sequence and model the ratio is edgeq / the mean of PyTorch's two
+ * medians; with several sequences the recorded ratio is their median, with the range and every
+ * sequence's figures beside it (on a shared machine one sequence can land on a slow or a fast
+ * minute for either side).
+ *
+ * `--pytorch before.json,after.json`: one sequence around the run already in the results file.
+ * `--sequence before.json,edgeq.json,after.json` (repeatable): sequences whose edgeq runs were
+ * written with `--out edgeq.json`.
  */
-function recordPytorch(files: string[], pytorchCommand: string): void {
-  const runs = files.map((f) => JSON.parse(readFileSync(f, 'utf8')) as Record<string, unknown>);
+function recordPytorch(sequenceFiles: string[][], pytorchCommand: string): void {
   const r = load();
-  const t = r.throughput as Record<string, Record<string, number> | unknown>;
-  const medianOf = (run: Record<string, unknown>, model: string, key: string) => ((run[model] as Record<string, { median: number }>)[key]).median;
+  const sequences = sequenceFiles.map((files) => {
+    if (files.length !== 2 && files.length !== 3) {
+      throw new Error(`expected before.json,after.json (--pytorch) or before.json,edgeq.json,after.json (--sequence), got ${files.join(',')}`);
+    }
+    const [beforeFile, afterFile] = [files[0], files[files.length - 1]];
+    const edgeqFile = files.length === 3 ? files[1] : OUT;
+    const edgeq = (files.length === 3 ? readRun(files[1]).throughput : r.throughput) as Record<string, unknown> | undefined;
+    if (!edgeq) throw new Error(`${edgeqFile}: no throughput section (run bench/qat.ts --throughput-only${files.length === 3 ? ' --out FILE' : ''})`);
+    return { files, before: readRun(beforeFile), after: readRun(afterFile), edgeq, edgeqFile };
+  });
   const comparison: Record<string, unknown> = {};
   for (const model of models) {
-    const e = t[model] as Record<string, number> | undefined;
-    if (!e) continue;
-    const side = (key: string) => {
-      const figures = runs.map((run) => Math.round(medianOf(run, model, key)));
-      return { before: figures[0], after: figures[1], mean: Math.round(figures.reduce((a, b) => a + b, 0) / figures.length) };
-    };
-    const qat = side('qat_train_observers_on');
-    const float = side('float_train');
+    const perSequence = sequences.flatMap((sq) => {
+      const e = sq.edgeq[model] as Record<string, number> | undefined;
+      if (!e) return [];
+      const side = (key: string) => {
+        const before = Math.round(pytorchMedian(sq.before, sq.files[0], model, key));
+        const after = Math.round(pytorchMedian(sq.after, sq.files[sq.files.length - 1], model, key));
+        return { before, after, mean: Math.round((before + after) / 2) };
+      };
+      const qat = side('qat_train_observers_on');
+      const float = side('float_train');
+      return [{
+        edgeqCommit: sq.edgeq.commit, edgeqQatImagesPerSecond: e.qatImagesPerSecond, pytorchQatObserversOn: qat, qatRatio: Number((e.qatImagesPerSecond / qat.mean).toFixed(2)),
+        edgeqFloatImagesPerSecond: e.floatImagesPerSecond, pytorchFloat: float, floatRatio: Number((e.floatImagesPerSecond / float.mean).toFixed(2)),
+      }];
+    });
+    if (!perSequence.length) continue;
+    for (const [k, c] of perSequence.entries()) {
+      console.log(`${model}, sequence ${k + 1}: QAT edgeq ${c.edgeqQatImagesPerSecond} vs PyTorch ${c.pytorchQatObserversOn.before} / ${c.pytorchQatObserversOn.after} img/s (ratio ${c.qatRatio.toFixed(2)}); ` +
+        `float ${c.edgeqFloatImagesPerSecond} vs ${c.pytorchFloat.before} / ${c.pytorchFloat.after} (ratio ${c.floatRatio.toFixed(2)})`);
+    }
+    const qatRatios = perSequence.map((c) => c.qatRatio);
+    const floatRatios = perSequence.map((c) => c.floatRatio);
     comparison[model] = {
-      edgeqQatImagesPerSecond: e.qatImagesPerSecond, pytorchQatObserversOn: qat, qatRatio: Number((e.qatImagesPerSecond / qat.mean).toFixed(2)),
-      edgeqFloatImagesPerSecond: e.floatImagesPerSecond, pytorchFloat: float, floatRatio: Number((e.floatImagesPerSecond / float.mean).toFixed(2)),
+      sequences: perSequence.length,
+      qatRatio: Number(median(qatRatios).toFixed(2)), qatRatioRange: [Math.min(...qatRatios), Math.max(...qatRatios)],
+      floatRatio: Number(median(floatRatios).toFixed(2)), floatRatioRange: [Math.min(...floatRatios), Math.max(...floatRatios)],
+      pytorchQatObserversOn: { mean: Math.round(median(perSequence.map((c) => c.pytorchQatObserversOn.mean))) },
+      pytorchFloat: { mean: Math.round(median(perSequence.map((c) => c.pytorchFloat.mean))) },
+      perSequence,
     };
-    console.log(`${model}: QAT edgeq ${e.qatImagesPerSecond} vs PyTorch ${qat.before} / ${qat.after} img/s (ratio ${(e.qatImagesPerSecond / qat.mean).toFixed(2)}); ` +
-      `float ${e.floatImagesPerSecond} vs ${float.before} / ${float.after} (ratio ${(e.floatImagesPerSecond / float.mean).toFixed(2)})`);
+    if (perSequence.length > 1) {
+      console.log(`${model}: median over ${perSequence.length} sequences: QAT ${median(qatRatios).toFixed(2)} (${Math.min(...qatRatios).toFixed(2)}–${Math.max(...qatRatios).toFixed(2)}), ` +
+        `float ${median(floatRatios).toFixed(2)} (${Math.min(...floatRatios).toFixed(2)}–${Math.max(...floatRatios).toFixed(2)})`);
+    }
   }
+  const first = sequences[0].before;
   r.throughput = {
     ...r.throughput,
     pytorch: {
-      torch: runs[0].torch, threads: runs[0].threads, rounds: runs[0].rounds, trainStepsPerRound: runs[0].train_steps_per_round,
-      command: pytorchCommand, order: 'PyTorch, then edgeq (bench/qat.ts --throughput-only), then PyTorch again', comparison,
+      torch: first.torch, threads: first.threads, rounds: first.rounds, trainStepsPerRound: first.train_steps_per_round,
+      command: pytorchCommand, order: 'per sequence: PyTorch, then edgeq (bench/qat.ts --throughput-only), then PyTorch again',
+      files: sequences.map((sq) => ({ before: sq.files[0], edgeq: sq.edgeqFile, after: sq.files[sq.files.length - 1] })),
+      comparison,
     },
   };
   save(r);
@@ -439,8 +494,10 @@ function merge(files: string[]): void {
 }
 
 async function main(): Promise<void> {
-  if (arg('pytorch')) {
-    recordPytorch((arg('pytorch') as string).split(','), arg('pytorch-command', 'FMNIST_DIR=/usr/share/datasets/fashion-mnist /usr/bin/python3 bench_throughput.py --state-dir STATES --out FILE') as string);
+  const sequences = process.argv.flatMap((a, i) => (a === '--sequence' ? [process.argv[i + 1] ?? ''] : []));
+  if (arg('pytorch')) sequences.unshift(arg('pytorch') as string);
+  if (sequences.length) {
+    recordPytorch(sequences.map((s) => s.split(',')), arg('pytorch-command', 'FMNIST_DIR=/usr/share/datasets/fashion-mnist /usr/bin/python3 bench_throughput.py --state-dir STATES --out FILE') as string);
     return;
   }
   if (arg('merge')) {

@@ -273,6 +273,18 @@ function qatW4AccuracySection(qat: QatResults | undefined): string {
   return [qatAccuracySection(qat, { file: 'bench/results/qat-w4.json', command }), '', `4-bit layers (the rows' \`int4Layers\`; the others stay 8-bit): ${layers.join('; ')}.`].join('\n');
 }
 
+/** One model's edgeq / PyTorch training throughput ratios in bench/results/qat.json (`throughput.pytorch.comparison`). */
+interface PytorchComparison {
+  qatRatio: number;
+  floatRatio: number;
+  pytorchQatObserversOn: { mean: number };
+  pytorchFloat: { mean: number };
+  /** With several PyTorch / edgeq / PyTorch sequences: how many, and the ratios' range (the ratios are medians). */
+  sequences?: number;
+  qatRatioRange?: [number, number];
+  floatRatioRange?: [number, number];
+}
+
 function qatThroughputSection(qat: QatResults): string {
   const t = qat.throughput;
   const models = Object.keys(t).filter((k) => typeof t[k] === 'object' && t[k] !== null && 'floatImagesPerSecond' in (t[k] as object));
@@ -283,11 +295,16 @@ function qatThroughputSection(qat: QatResults): string {
     target.qatImagesPerSecond >= QAT_THROUGHPUT_TARGETS.qatImagesPerSecond &&
     rows.every(([, r]) => r.qatStepCostVsFloat <= QAT_THROUGHPUT_TARGETS.stepCostVsFloat);
   const backend = typeof t.backend === 'string' ? `, ${t.backend}` : '';
-  const peer = t.pytorch as { torch: string; threads: number; comparison: Record<string, { qatRatio: number; floatRatio: number; pytorchQatObserversOn: { mean: number }; pytorchFloat: { mean: number } }> } | undefined;
+  const peer = t.pytorch as { torch: string; threads: number; comparison: Record<string, PytorchComparison> } | undefined;
+  const sequences = peer ? Math.max(...Object.values(peer.comparison).map((c) => c.sequences ?? 1)) : 0;
+  const range = (r: [number, number] | undefined) => (r && sequences > 1 ? ` [${r[0].toFixed(2)}–${r[1].toFixed(2)}]` : '');
   const versus = peer
-    ? ['', `Against PyTorch ${peer.torch} (${peer.threads} threads, observers on; run just before and just after edgeq, mean of the two): ` +
+    ? ['', `Against PyTorch ${peer.torch} (${peer.threads} threads, observers on; ` +
+        (sequences > 1
+          ? `${sequences} sequences of PyTorch, edgeq, PyTorch; per sequence edgeq over the mean of the PyTorch runs before and after it, median over the sequences [range]): `
+          : 'run just before and just after edgeq, mean of the two): ') +
         list(Object.entries(peer.comparison).map(([m, c]) =>
-          `${m} QAT ${c.qatRatio.toFixed(2)}× (PyTorch ${count(c.pytorchQatObserversOn.mean)} img/s), float ${c.floatRatio.toFixed(2)}× (${count(c.pytorchFloat.mean)})`)) + '.']
+          `${m} QAT ${c.qatRatio.toFixed(2)}×${range(c.qatRatioRange)} (PyTorch ${count(c.pytorchQatObserversOn.mean)} img/s), float ${c.floatRatio.toFixed(2)}×${range(c.floatRatioRange)} (${count(c.pytorchFloat.mean)})`)) + '.']
     : [];
   return [
     `Training throughput (\`npx tsx bench/qat.ts --throughput-only\`, commit ${shortCommit(t.commit)}${backend}, batch ${first.batchSize}, median`,

@@ -13,6 +13,9 @@ export * from './grad-kernels.js';
 export * from './fake-quant.js';
 export * from './fused-ops.js';
 export { FOLD_QUANT_WEIGHTS, foldQuantWeights, type FoldedWeights } from './fold-weights.js';
+export { backendKernel } from './simd-kernels.js';
+/** The TensorFlow.js that edgeq's models, backends and kernels live in: use it for tensors of your own, so that both share one engine. */
+export * as tf from '@tensorflow/tfjs';
 export * from './quant-params.js';
 export * from './weight-bits.js';
 export * from './dataset.js';
