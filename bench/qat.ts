@@ -32,6 +32,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as q from '@edgeq/qat';
 import { positiveIntArg } from './lib/args.js';
+import { median } from './lib/record.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -152,11 +153,6 @@ const progress = (label: string) => (done: number, total: number) => {
   }
   if (done === total) lastPct = -1;
 };
-
-function median(v: number[]): number {
-  const s = [...v].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 /** Training worker threads of the run (`--workers N`; default one per core). */
 const workers = arg('workers') ? Number(arg('workers')) : q.defaultWorkerCount();
@@ -328,19 +324,21 @@ function recordPytorch(sequenceFiles: string[][], pytorchCommand: string): void 
       console.log(`${model}, sequence ${k + 1}: QAT edgeq ${c.edgeqQatImagesPerSecond} vs PyTorch ${c.pytorchQatObserversOn.before} / ${c.pytorchQatObserversOn.after} img/s (ratio ${c.qatRatio.toFixed(2)}); ` +
         `float ${c.edgeqFloatImagesPerSecond} vs ${c.pytorchFloat.before} / ${c.pytorchFloat.after} (ratio ${c.floatRatio.toFixed(2)})`);
     }
-    const qatRatios = perSequence.map((c) => c.qatRatio);
-    const floatRatios = perSequence.map((c) => c.floatRatio);
+    /** Median and range of one ratio over the sequences. */
+    const spread = (ratios: number[]) => ({ median: Number(median(ratios).toFixed(2)), range: [Math.min(...ratios), Math.max(...ratios)] as [number, number] });
+    const qat = spread(perSequence.map((c) => c.qatRatio));
+    const float = spread(perSequence.map((c) => c.floatRatio));
     comparison[model] = {
       sequences: perSequence.length,
-      qatRatio: Number(median(qatRatios).toFixed(2)), qatRatioRange: [Math.min(...qatRatios), Math.max(...qatRatios)],
-      floatRatio: Number(median(floatRatios).toFixed(2)), floatRatioRange: [Math.min(...floatRatios), Math.max(...floatRatios)],
+      qatRatio: qat.median, qatRatioRange: qat.range,
+      floatRatio: float.median, floatRatioRange: float.range,
       pytorchQatObserversOn: { mean: Math.round(median(perSequence.map((c) => c.pytorchQatObserversOn.mean))) },
       pytorchFloat: { mean: Math.round(median(perSequence.map((c) => c.pytorchFloat.mean))) },
       perSequence,
     };
     if (perSequence.length > 1) {
-      console.log(`${model}: median over ${perSequence.length} sequences: QAT ${median(qatRatios).toFixed(2)} (${Math.min(...qatRatios).toFixed(2)}–${Math.max(...qatRatios).toFixed(2)}), ` +
-        `float ${median(floatRatios).toFixed(2)} (${Math.min(...floatRatios).toFixed(2)}–${Math.max(...floatRatios).toFixed(2)})`);
+      const text = (r: { median: number; range: [number, number] }) => `${r.median.toFixed(2)} (${r.range[0].toFixed(2)}–${r.range[1].toFixed(2)})`;
+      console.log(`${model}: median over ${perSequence.length} sequences: QAT ${text(qat)}, float ${text(float)}`);
     }
   }
   const first = sequences[0].before;

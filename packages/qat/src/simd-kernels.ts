@@ -306,8 +306,7 @@ function convFilterGrad(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
   const { strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow } = info;
   const { top, left } = info.padInfo;
   // Pointwise: every pixel is one row of a [n·h·w, cin] matrix, so the kernel takes them as one long row.
-  const pointwise = kh === 1 && kw === 1 && sh === 1 && sw === 1 && top === 0 && left === 0 && oh === h && ow === w;
-  const [rows, rowH, rowW, outH, outW] = pointwise ? [1, 1, n * h * w, 1, n * h * w] : [n, h, w, oh, ow];
+  const [rows, rowH, rowW, outH, outW] = isPointwiseInfo(filterShape, info) ? [1, 1, n * h * w, 1, n * h * w] : [n, h, w, oh, ow];
   kernels!.conv_filter_grad(ptr(b, x), ptr(b, dy), ptr(b, out), rows, rowH, rowW, cin, outH, outW, cout, kh, kw, sh, sw, top, left);
   return out;
 }
@@ -321,10 +320,13 @@ const composedConvInput = composedKernel((i, a) =>
  */
 function isPointwise(a: Record<string, unknown>, inputShape: number[], filterShape: number[]): boolean {
   if ((a.dataFormat !== undefined && a.dataFormat !== 'NHWC') || !isOne(a.dilations)) return false;
-  if (filterShape[0] !== 1 || filterShape[1] !== 1) return false;
-  const info = convInfo(inputShape, filterShape, a.strides, a.pad as 'same', a.dimRoundingMode, false);
+  return isPointwiseInfo(filterShape, convInfo(inputShape, filterShape, a.strides, a.pad as 'same', a.dimRoundingMode, false));
+}
+
+/** The geometry part of {@link isPointwise}, on a computed conv info: 1×1, stride 1, no padding. */
+function isPointwiseInfo(filterShape: number[], info: ReturnType<typeof convInfo>): boolean {
   const { top, bottom, left, right } = info.padInfo;
-  return info.strideHeight === 1 && info.strideWidth === 1 && top + bottom + left + right === 0;
+  return filterShape[0] === 1 && filterShape[1] === 1 && info.strideHeight === 1 && info.strideWidth === 1 && top + bottom + left + right === 0;
 }
 
 /**
